@@ -1,0 +1,117 @@
+# aio: the only build file.  Generated code (re2c, lemon) and objects go to build/.
+#
+#   make            ./aio (optimised)
+#   make deps       install the Debian packages the build needs (as root; else prints the command)
+#   make demo       run the example that shows the language off
+#   make test       every golden test under tests/
+#   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-gc    the suite with the GC collecting at every allocation
+#   make oracle     check every expectation against python3 (CPython is the oracle)
+#   make bench      benchmarks against python3, as time ratios
+#   make unit       C unit tests of self-contained modules
+
+CC      ?= cc
+PKGS    := libuv libutf8proc
+DEPS    := re2c lemon libuv1-dev libedit-dev libutf8proc-dev pkg-config python3
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+INC     := -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Ibuild
+OPT     ?= -O2 -g
+LEMPAR  := /usr/share/lemon/lempar.c
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lutf8proc)
+
+SRCS := $(wildcard lexer/*.c parser/*.c vm/*.c runtime/*.c stdlib/*.c)
+GEN  := build/scan.c build/grammar.c
+
+# Each variant builds into its own folder so they never mix objects.
+VARIANT ?= release
+OBJDIR  := build/$(VARIANT)
+OBJS    := $(patsubst %.c,$(OBJDIR)/%.o,$(SRCS)) $(OBJDIR)/build/scan.o $(OBJDIR)/build/grammar.o
+
+ifeq ($(VARIANT),asan)
+  OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDEXTRA := -fsanitize=address,undefined
+endif
+ifeq ($(VARIANT),gc)
+  OPT := -O1 -g -DAIO_STRESS_GC
+endif
+ifeq ($(VARIANT),debug)
+  OPT := -O0 -g -DAIO_DEBUG
+endif
+
+ifeq ($(VARIANT),release)
+  TARGET := aio
+else
+  TARGET := build/aio-$(VARIANT)
+endif
+
+.PHONY: all deps demo test test-asan test-gc oracle bench unit clean
+
+all: $(TARGET)
+
+$(TARGET): $(OBJS)
+	$(CC) $(OPT) -o $@ $(OBJS) $(PKG_LIBS) $(LDEXTRA) -lm
+
+build/scan.c: lexer/scan.re | build
+	re2c -W --no-generation-date -o $@ $<
+
+build/grammar.c build/grammar.h: parser/grammar.y $(LEMPAR) | build
+	lemon -q -dbuild -T$(LEMPAR) parser/grammar.y
+
+# Everything that includes the token kinds waits for the grammar.
+$(patsubst %.c,$(OBJDIR)/%.o,$(SRCS)) $(OBJDIR)/build/scan.o: build/grammar.h
+
+$(OBJDIR)/build/%.o: build/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(INC) $(PKG_CFLAGS) -w -MMD -c $< -o $@
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(PKG_CFLAGS) -MMD -c $< -o $@
+
+build:
+	@mkdir -p build
+
+-include $(OBJS:.o=.d)
+
+# ---- set-up, tests, benchmarks ----------------------------------------------------------------
+
+deps:
+	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "aio needs:$$missing -- run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory aio
+	./aio examples/demo.aio
+
+test: deps
+	@$(MAKE) --no-print-directory aio
+	python3 tests/run.py --aio ./aio
+
+test-asan: deps
+	@$(MAKE) --no-print-directory VARIANT=asan
+	ASAN_OPTIONS=detect_leaks=0 python3 tests/run.py --aio build/aio-asan
+
+test-gc: deps
+	@$(MAKE) --no-print-directory VARIANT=gc
+	python3 tests/run.py --aio build/aio-gc
+
+oracle: deps
+	python3 tests/run.py --oracle
+
+bench: aio
+	python3 bench/run.py
+
+unit:
+	@for t in tests/unit/*_test.c; do \
+	  n=$$(basename $$t .c); \
+	  $(CC) $(CSTD) -O1 $(WARN) $(INC) $$t $$(echo $$t | sed 's|tests/unit/\(.*\)_test.c|runtime/\1.c|') -lm -o build/$$n && ./build/$$n || exit 1; \
+	done
+
+clean:
+	rm -rf build aio

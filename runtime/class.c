@@ -1,0 +1,1038 @@
+/* Classes and attributes: the object and type classes, attribute lookup along the bases,
+ * instantiation, the class statement (__build_class__), and property / staticmethod /
+ * classmethod / super.
+ *
+ * Inheritance is single: a class's bases form a chain ending at object, which is its MRO.
+ * Attribute lookup on an instance follows CPython's order: a data descriptor (property) on the
+ * class wins, then the instance's __dict__, then anything else found on the class (functions bind
+ * to the instance), then __getattr__.
+ */
+#include <string.h>
+
+#include "error.h"
+#include "interp.h"
+#include "runtime.h"
+
+// ---- defining classes and natives from C --------------------------------------------------------
+
+void define_methods(Vm *vm, ObjClass *cls, const MethodDef *defs) {
+    for (const MethodDef *d = defs; d->name; d++) {
+        ObjNative *n = native_new(vm, d->name, d->fn, cls);
+        vm_push_root(vm, OBJ_VAL(n));
+        dict_set_str(vm, cls->dict, n->name, OBJ_VAL(n));
+        vm_pop_root(vm);
+        if (strcmp(d->name, "__new__") == 0) n->is_method = false;
+    }
+}
+
+void define_native(Vm *vm, ObjDict *ns, const char *name, NativeFn fn) {
+    ObjNative *n = native_new(vm, name, fn, NULL);
+    vm_push_root(vm, OBJ_VAL(n));
+    dict_set_str(vm, ns, n->name, OBJ_VAL(n));
+    vm_pop_root(vm);
+}
+
+ObjClass *define_class(Vm *vm, const char *name, ObjClass *base, ObjKind kind) {
+    ObjClass *cls = class_new(vm, str_from_c(vm, name), base);
+    cls->instance_kind = kind;
+    cls->flags |= CLASS_BUILTIN;
+    vm_push_root(vm, OBJ_VAL(cls));
+    dict_set_cstr(vm, cls->dict, "__module__", OBJ_VAL(str_from_c(vm, "builtins")));
+    vm_pop_root(vm);
+    return cls;
+}
+
+ObjModule *define_module(Vm *vm, const char *name) {
+    ObjModule *m = module_new(vm, str_from_c(vm, name));
+    vm_push_root(vm, OBJ_VAL(m));
+    dict_set_cstr(vm, m->globals, "__name__", OBJ_VAL(m->name));
+    dict_set_str(vm, vm->modules, m->name, OBJ_VAL(m));
+    vm_pop_root(vm);
+    return m;
+}
+
+Value class_lookup(ObjClass *cls, ObjStr *name) {
+    for (ObjClass *c = cls; c; c = c->base) {
+        Value v = dict_get_str(c->dict, name);
+        if (!IS_EMPTY(v)) return v;
+    }
+    return EMPTY_VAL();
+}
+
+bool class_is_subclass(ObjClass *sub, ObjClass *base) {
+    for (ObjClass *c = sub; c; c = c->base)
+        if (c == base) return true;
+    return false;
+}
+
+ObjDict *object_dict(Vm *vm, Value obj) {
+    if (!IS_OBJ(obj)) return NULL;
+    switch (AS_OBJ(obj)->kind) {
+    case OBJ_INSTANCE: return AS_INSTANCE(obj)->dict;
+    case OBJ_CLASS: return AS_CLASS(obj)->dict;
+    case OBJ_MODULE: return AS_MODULE(obj)->globals;
+    case OBJ_FUNCTION: {
+        ObjFunction *f = AS_FUNCTION(obj);
+        if (!f->dict) f->dict = dict_new(vm);
+        return f->dict;
+    }
+    case OBJ_EXCEPTION: {
+        ObjException *e = AS_EXCEPTION(obj);
+        if (!e->dict) e->dict = dict_new(vm);
+        return e->dict;
+    }
+    default: return NULL;
+    }
+}
+
+static Value bind(Vm *vm, Value self, Value func) {
+    vm_push_root(vm, self);
+    vm_push_root(vm, func);
+    ObjBound *b = bound_new(vm, self, func);
+    vm_pop_roots(vm, 2);
+    return OBJ_VAL(b);
+}
+
+static bool raise_no_attr(Vm *vm, Value obj, ObjStr *name) {
+    if (IS_CLASS(obj))
+        return vm_raise(vm, vm->AttributeError, "type object '%s' has no attribute '%s'",
+                        AS_CLASS(obj)->name->chars, name->chars);
+    if (IS_MODULE(obj))
+        return vm_raise(vm, vm->AttributeError, "module '%s' has no attribute '%s'",
+                        AS_MODULE(obj)->name->chars, name->chars);
+    return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'", vm_type_name(vm, obj),
+                    name->chars);
+}
+
+static bool name_is(ObjStr *name, const char *s) { return strcmp(name->chars, s) == 0; }
+
+// Attributes every object of a kind has without a dict entry: function names, bound-method
+// parts, exception fields.  1 found, 0 not special.
+static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
+    if (name == vm->s_class) {
+        *out = OBJ_VAL(vm_class_of(vm, obj));
+        return 1;
+    }
+    if (!IS_OBJ(obj)) return 0;
+    switch (AS_OBJ(obj)->kind) {
+    case OBJ_FUNCTION: {
+        ObjFunction *f = AS_FUNCTION(obj);
+        if (name == vm->s_name) *out = OBJ_VAL(f->name);
+        else if (name == vm->s_qualname) *out = OBJ_VAL(f->qualname);
+        else if (name == vm->s_module) *out = f->module;
+        else if (name == vm->s_doc) *out = f->doc;
+        else if (name == vm->s_dict) *out = OBJ_VAL(object_dict(vm, obj));
+        else if (name_is(name, "__defaults__")) *out = f->defaults ? OBJ_VAL(f->defaults) : NONE_VAL();
+        else if (name_is(name, "__kwdefaults__")) *out = f->kwdefaults ? OBJ_VAL(f->kwdefaults) : NONE_VAL();
+        else if (name_is(name, "__code__")) *out = OBJ_VAL(f->code);
+        else if (name_is(name, "__globals__")) *out = OBJ_VAL(f->globals);
+        else if (name_is(name, "__closure__")) *out = f->closure ? OBJ_VAL(f->closure) : NONE_VAL();
+        else return 0;
+        return 1;
+    }
+    case OBJ_NATIVE:
+        if (name == vm->s_name || name == vm->s_qualname) *out = OBJ_VAL(AS_NATIVE(obj)->name);
+        else if (name == vm->s_doc) *out = NONE_VAL();
+        else if (name == vm->s_module) *out = OBJ_VAL(str_from_c(vm, "builtins"));
+        else if (name_is(name, "__self__")) *out = NONE_VAL();
+        else return 0;
+        return 1;
+    case OBJ_BOUND: {
+        ObjBound *b = AS_BOUND(obj);
+        if (name_is(name, "__self__")) *out = b->self;
+        else if (name_is(name, "__func__")) *out = b->func;
+        else return vm_getattr(vm, b->func, name, out) ? 1 : (vm_clear_exception(vm), 0);
+        return 1;
+    }
+    case OBJ_GENERATOR: {
+        ObjGenerator *g = AS_GENERATOR(obj);
+        if (name == vm->s_name) *out = OBJ_VAL(g->name);
+        else if (name == vm->s_qualname) *out = OBJ_VAL(g->qualname);
+        else if (name_is(name, "gi_running") || name_is(name, "cr_running"))
+            *out = BOOL_VAL(g->state == GEN_RUNNING);
+        else if (name_is(name, "gi_frame") || name_is(name, "cr_frame"))
+            *out = g->frame ? BOOL_VAL(true) : NONE_VAL();
+        else if (name_is(name, "gi_yieldfrom") || name_is(name, "cr_await"))
+            *out = IS_EMPTY(g->awaiting) ? NONE_VAL() : g->awaiting;
+        else return 0;
+        return 1;
+    }
+    case OBJ_CODE:
+        if (name_is(name, "co_name")) *out = OBJ_VAL(((ObjCode *)AS_OBJ(obj))->name);
+        else if (name_is(name, "co_filename")) *out = OBJ_VAL(((ObjCode *)AS_OBJ(obj))->filename);
+        else if (name_is(name, "co_firstlineno")) *out = INT_VAL(((ObjCode *)AS_OBJ(obj))->firstline);
+        else if (name_is(name, "co_argcount")) *out = INT_VAL(((ObjCode *)AS_OBJ(obj))->argcount);
+        else return 0;
+        return 1;
+    case OBJ_EXCEPTION: {
+        ObjException *e = AS_EXCEPTION(obj);
+        if (name == vm->s_args) *out = OBJ_VAL(e->args);
+        else if (name_is(name, "__cause__")) *out = e->cause;
+        else if (name_is(name, "__context__")) *out = e->context;
+        else if (name_is(name, "__suppress_context__")) *out = BOOL_VAL(e->suppress_context);
+        else if (name_is(name, "__traceback__")) *out = NONE_VAL();
+        else if (name == vm->s_dict) *out = OBJ_VAL(object_dict(vm, obj));
+        else {
+            ObjClass *cls = AS_OBJ(obj)->cls;
+            if ((class_is_subclass(cls, vm->StopIteration) && name_is(name, "value")) ||
+                (class_is_subclass(cls, vm->SystemExit) && name_is(name, "code"))) {
+                *out = e->extra;
+                return 1;
+            }
+            return 0;
+        }
+        return 1;
+    }
+    case OBJ_INSTANCE:
+        if (name == vm->s_dict) {
+            *out = OBJ_VAL(AS_INSTANCE(obj)->dict);
+            return 1;
+        }
+        return 0;
+    case OBJ_MODULE:
+        if (name == vm->s_dict) {
+            *out = OBJ_VAL(AS_MODULE(obj)->globals);
+            return 1;
+        }
+        return 0;
+    default: return 0;
+    }
+}
+
+static bool class_getattr(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
+    if (name == vm->s_name) {
+        *out = OBJ_VAL(cls->name);
+        return true;
+    }
+    if (name == vm->s_qualname) {
+        *out = OBJ_VAL(cls->qualname);
+        return true;
+    }
+    if (name == vm->s_dict) {
+        *out = OBJ_VAL(cls->dict);
+        return true;
+    }
+    if (name_is(name, "__bases__") || name_is(name, "__base__") || name_is(name, "__mro__")) {
+        if (name_is(name, "__base__")) {
+            *out = cls->base ? OBJ_VAL(cls->base) : NONE_VAL();
+            return true;
+        }
+        bool mro = name_is(name, "__mro__");
+        size_t n = 0;
+        for (ObjClass *c = mro ? cls : cls->base; c; c = c->base) n++;
+        if (!mro && n > 1) n = 1;
+        ObjTuple *t = tuple_new(vm, n);
+        size_t i = 0;
+        for (ObjClass *c = mro ? cls : cls->base; c && i < n; c = c->base) t->items[i++] = OBJ_VAL(c);
+        *out = OBJ_VAL(t);
+        return true;
+    }
+    if (name == vm->s_class) {
+        *out = OBJ_VAL(vm->type_class);
+        return true;
+    }
+    Value v = class_lookup(cls, name);
+    if (!IS_EMPTY(v)) {
+        if (IS_NATIVE(v) && AS_NATIVE(v)->is_classmethod) v = bind(vm, OBJ_VAL(cls), v);
+        else if (IS_WRAPPER(v) && AS_WRAPPER(v)->wrap == WRAP_CLASSMETHOD)
+            v = bind(vm, OBJ_VAL(cls), AS_WRAPPER(v)->a);
+        else if (IS_WRAPPER(v) && AS_WRAPPER(v)->wrap == WRAP_STATICMETHOD)
+            v = AS_WRAPPER(v)->a;
+        *out = v;
+        return true;
+    }
+    if (name == vm->s_doc) {
+        *out = NONE_VAL();
+        return true;
+    }
+    // Attributes of the metaclass (type): mro(), __subclasses__ ...
+    v = class_lookup(vm->type_class, name);
+    if (!IS_EMPTY(v) && IS_NATIVE(v)) {
+        *out = bind(vm, OBJ_VAL(cls), v);
+        return true;
+    }
+    return raise_no_attr(vm, OBJ_VAL(cls), name);
+}
+
+static bool super_getattr(Vm *vm, ObjWrapper *sup, ObjStr *name, Value *out) {
+    ObjClass *start = AS_CLASS(sup->a)->base;
+    Value self = sup->b;
+    Value v = start ? class_lookup(start, name) : EMPTY_VAL();
+    if (IS_EMPTY(v)) {
+        return vm_raise(vm, vm->AttributeError, "'super' object has no attribute '%s'", name->chars);
+    }
+    ObjClass *self_cls = IS_CLASS(self) ? AS_CLASS(self) : vm_class_of(vm, self);
+    if (IS_FUNCTION(v)) *out = IS_CLASS(self) ? v : bind(vm, self, v);
+    else if (IS_NATIVE(v)) {
+        if (AS_NATIVE(v)->is_classmethod) *out = bind(vm, OBJ_VAL(self_cls), v);
+        else *out = (AS_NATIVE(v)->is_method && !IS_CLASS(self)) ? bind(vm, self, v) : v;
+        if (IS_NATIVE(v) && strcmp(AS_NATIVE(v)->name->chars, "__new__") == 0) *out = v;
+    } else if (IS_WRAPPER(v) && AS_WRAPPER(v)->wrap == WRAP_CLASSMETHOD)
+        *out = bind(vm, OBJ_VAL(self_cls), AS_WRAPPER(v)->a);
+    else if (IS_WRAPPER(v) && AS_WRAPPER(v)->wrap == WRAP_STATICMETHOD)
+        *out = AS_WRAPPER(v)->a;
+    else if (IS_WRAPPER(v) && AS_WRAPPER(v)->wrap == WRAP_PROPERTY)
+        return vm_call1(vm, AS_WRAPPER(v)->a, self, out);
+    else *out = v;
+    return true;
+}
+
+int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
+    if (IS_CLASS(obj)) {
+        if (class_getattr(vm, AS_CLASS(obj), name, out)) return 1;
+        if (vm_exception_matches(vm, vm->AttributeError)) {
+            vm_clear_exception(vm);
+            return 0;
+        }
+        return -1;
+    }
+    if (IS_MODULE(obj)) {
+        Value v = dict_get_str(AS_MODULE(obj)->globals, name);
+        if (!IS_EMPTY(v)) {
+            *out = v;
+            return 1;
+        }
+    }
+    if (IS_WRAPPER(obj) && AS_WRAPPER(obj)->wrap == WRAP_SUPER) {
+        if (super_getattr(vm, AS_WRAPPER(obj), name, out)) return 1;
+        if (vm_exception_matches(vm, vm->AttributeError)) {
+            vm_clear_exception(vm);
+            return 0;
+        }
+        return -1;
+    }
+    ObjClass *cls = vm_class_of(vm, obj);
+    Value descr = class_lookup(cls, name);
+    if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_PROPERTY) {
+        Value getter = AS_WRAPPER(descr)->a;
+        if (IS_NONE(getter)) {
+            vm_raise(vm, vm->AttributeError, "property '%s' of '%s' object has no getter", name->chars,
+                     cls->name->chars);
+            return -1;
+        }
+        if (!vm_call1(vm, getter, obj, out)) {
+            return -1;
+        }
+        return 1;
+    }
+    if (IS_INSTANCE(obj)) {
+        Value v = dict_get_str(AS_INSTANCE(obj)->dict, name);
+        if (!IS_EMPTY(v)) {
+            *out = v;
+            return 1;
+        }
+    } else if (IS_EXCEPTION(obj) && AS_EXCEPTION(obj)->dict) {
+        Value v = dict_get_str(AS_EXCEPTION(obj)->dict, name);
+        if (!IS_EMPTY(v)) {
+            *out = v;
+            return 1;
+        }
+    } else if (IS_FUNCTION(obj) && AS_FUNCTION(obj)->dict) {
+        Value v = dict_get_str(AS_FUNCTION(obj)->dict, name);
+        if (!IS_EMPTY(v)) {
+            *out = v;
+            return 1;
+        }
+    }
+    int special = special_attr(vm, obj, name, out);
+    if (special) return special;
+    if (!IS_EMPTY(descr)) {
+        if (IS_FUNCTION(descr)) *out = bind(vm, obj, descr);
+        else if (IS_NATIVE(descr)) {
+            ObjNative *n = AS_NATIVE(descr);
+            if (n->is_classmethod) *out = bind(vm, OBJ_VAL(cls), descr);
+            else if (n->is_method) *out = bind(vm, obj, descr);
+            else *out = descr;
+        } else if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_STATICMETHOD) {
+            *out = AS_WRAPPER(descr)->a;
+        } else if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_CLASSMETHOD) {
+            *out = bind(vm, OBJ_VAL(cls), AS_WRAPPER(descr)->a);
+        } else {
+            *out = descr;
+        }
+        return 1;
+    }
+    if (cls->has_getattr) {
+        Value getattr = class_lookup(cls, vm->s_getattr);
+        Value args[2] = {obj, OBJ_VAL(name)};
+        if (vm_call(vm, getattr, args, 2, NULL, out)) return 1;
+        if (vm_exception_matches(vm, vm->AttributeError)) {
+            vm_clear_exception(vm);
+            return 0;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+bool vm_getattr(Vm *vm, Value obj, ObjStr *name, Value *out) {
+    if (IS_CLASS(obj)) return class_getattr(vm, AS_CLASS(obj), name, out);
+    if (IS_WRAPPER(obj) && AS_WRAPPER(obj)->wrap == WRAP_SUPER)
+        return super_getattr(vm, AS_WRAPPER(obj), name, out);
+    int r = vm_getattr_opt(vm, obj, name, out);
+    if (r == 1) return true;
+    if (r < 0) return false;
+    ObjClass *cls = vm_class_of(vm, obj);
+    if (cls->has_getattr) {
+        // __getattr__ raised AttributeError itself: call again to keep its message
+        Value getattr = class_lookup(cls, vm->s_getattr);
+        Value args[2] = {obj, OBJ_VAL(name)};
+        return vm_call(vm, getattr, args, 2, NULL, out);
+    }
+    return raise_no_attr(vm, obj, name);
+}
+
+// The store that object.__setattr__ does: the instance dict, or the special fields.
+static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
+    ObjClass *cls = vm_class_of(vm, obj);
+    Value descr = class_lookup(cls, name);
+    if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_PROPERTY) {
+        Value setter = AS_WRAPPER(descr)->b;
+        if (IS_NONE(setter))
+            return vm_raise(vm, vm->AttributeError, "property '%s' of '%s' object has no setter",
+                            name->chars, cls->name->chars);
+        Value ignored;
+        return vm_call2(vm, setter, obj, value, &ignored);
+    }
+    if (IS_EXCEPTION(obj)) {
+        ObjException *e = AS_EXCEPTION(obj);
+        if (name_is(name, "__cause__")) {
+            e->cause = value;
+            e->suppress_context = true;
+            return true;
+        }
+        if (name_is(name, "__context__")) {
+            e->context = value;
+            return true;
+        }
+        if (name_is(name, "__suppress_context__")) {
+            e->suppress_context = IS_BOOL(value) && AS_BOOL(value);
+            return true;
+        }
+        if (name == vm->s_args) {
+            ObjList *l = vm_list_from_iterable(vm, value);
+            if (!l) return false;
+            vm_push_root(vm, OBJ_VAL(l));
+            e->args = tuple_from_list(vm, l);
+            vm_pop_root(vm);
+            return true;
+        }
+        if (name_is(name, "__traceback__")) return true;
+    }
+    if (IS_FUNCTION(obj)) {
+        ObjFunction *f = AS_FUNCTION(obj);
+        if (name == vm->s_name && IS_STR(value)) {
+            f->name = AS_STR(value);
+            return true;
+        }
+        if (name == vm->s_qualname && IS_STR(value)) {
+            f->qualname = AS_STR(value);
+            return true;
+        }
+        if (name == vm->s_doc) {
+            f->doc = value;
+            return true;
+        }
+        if (name == vm->s_module) {
+            f->module = value;
+            return true;
+        }
+    }
+    ObjDict *dict = object_dict(vm, obj);
+    if (!dict || IS_CLASS(obj)) {
+        if (IS_CLASS(obj)) {
+            ObjClass *c = AS_CLASS(obj);
+            if (c->flags & CLASS_BUILTIN)
+                return vm_raise(vm, vm->TypeError,
+                                "cannot set '%s' attribute of immutable type '%s'", name->chars,
+                                c->name->chars);
+            if (name == vm->s_getattr) c->has_getattr = true;
+            if (name == vm->s_setattr) c->has_setattr = true;
+            return dict_set(vm, c->dict, OBJ_VAL(name), value);
+        }
+        if (IS_EMPTY(descr))
+            return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'",
+                            vm_type_name(vm, obj), name->chars);
+        return vm_raise(vm, vm->AttributeError, "'%s' object attribute '%s' is read-only",
+                        vm_type_name(vm, obj), name->chars);
+    }
+    return dict_set(vm, dict, OBJ_VAL(name), value);
+}
+
+bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
+    if (IS_INSTANCE(obj)) {
+        ObjClass *cls = AS_OBJ(obj)->cls;
+        if (cls->has_setattr) {
+            Value setattr = class_lookup(cls, vm->s_setattr);
+            Value args[3] = {obj, OBJ_VAL(name), value};
+            Value ignored;
+            return vm_call(vm, setattr, args, 3, NULL, &ignored);
+        }
+        Value descr = class_lookup(cls, name);
+        if (IS_EMPTY(descr) || !IS_WRAPPER(descr)) return dict_set(vm, AS_INSTANCE(obj)->dict, OBJ_VAL(name), value);
+    }
+    return generic_setattr(vm, obj, name, value);
+}
+
+bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
+    ObjClass *cls = vm_class_of(vm, obj);
+    Value descr = class_lookup(cls, name);
+    if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_PROPERTY) {
+        Value deleter = AS_WRAPPER(descr)->c;
+        if (IS_NONE(deleter))
+            return vm_raise(vm, vm->AttributeError, "property '%s' of '%s' object has no deleter",
+                            name->chars, cls->name->chars);
+        Value ignored;
+        return vm_call1(vm, deleter, obj, &ignored);
+    }
+    Value delattr = class_lookup(cls, vm->s_delattr);
+    if (IS_FUNCTION(delattr)) {
+        Value args[2] = {obj, OBJ_VAL(name)};
+        Value ignored;
+        return vm_call(vm, delattr, args, 2, NULL, &ignored);
+    }
+    ObjDict *dict = object_dict(vm, obj);
+    if (!dict) return raise_no_attr(vm, obj, name);
+    int r = dict_delete(vm, dict, OBJ_VAL(name), NULL);
+    if (r < 0) return false;
+    if (r == 0) return raise_no_attr(vm, obj, name);
+    return true;
+}
+
+// ---- instantiation ------------------------------------------------------------------------------
+
+static bool init_instance(Vm *vm, ObjClass *cls, Value obj, Value *args, int nargs, ObjTuple *kwnames) {
+    Value init = class_lookup(cls, vm->s_init);
+    if (IS_NATIVE(init) && AS_NATIVE(init)->owner == vm->object_class) {
+        if (nargs || kwnames) {
+            Value new_fn = class_lookup(cls, vm->s_new);
+            if (!IS_FUNCTION(new_fn) && !(IS_WRAPPER(new_fn)))
+                return vm_raise(vm, vm->TypeError, "%s() takes no arguments", cls->name->chars);
+        }
+        return true;
+    }
+    int total = nargs + (kwnames ? (int)kwnames->count : 0);
+    if (total + 1 > MAX_ARGS) return vm_raise(vm, vm->TypeError, "too many arguments");
+    Value buf[MAX_ARGS + 1];
+    buf[0] = obj;
+    if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+    Value r;
+    vm_push_root(vm, obj);
+    bool ok = vm_call(vm, init, buf, nargs + 1, kwnames, &r);
+    vm_pop_root(vm);
+    if (!ok) return false;
+    if (!IS_NONE(r))
+        return vm_raise(vm, vm->TypeError, "__init__() should return None, not '%s'", vm_type_name(vm, r));
+    return true;
+}
+
+bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out) {
+    if (cls == vm->type_class) {
+        if (nargs == 1 && !kwnames) {
+            *out = OBJ_VAL(vm_class_of(vm, args[0]));
+            return true;
+        }
+        return vm_raise(vm, vm->TypeError, "type() takes 1 argument");
+    }
+    Value new_fn = class_lookup(cls, vm->s_new);
+    int total = nargs + (kwnames ? (int)kwnames->count : 0);
+    if (total + 1 > MAX_ARGS) return vm_raise(vm, vm->TypeError, "too many arguments");
+    Value buf[MAX_ARGS + 1];
+    buf[0] = OBJ_VAL(cls);
+    if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+    // A user-defined __new__ (a function, or a staticmethod wrapping one) decides the object.
+    if (IS_WRAPPER(new_fn) && AS_WRAPPER(new_fn)->wrap == WRAP_STATICMETHOD) new_fn = AS_WRAPPER(new_fn)->a;
+    if (IS_FUNCTION(new_fn)) {
+        Value obj;
+        if (!vm_call(vm, new_fn, buf, nargs + 1, kwnames, &obj)) return false;
+        if (vm_is_instance(vm, obj, cls)) {
+            vm_push_root(vm, obj);
+            bool ok = init_instance(vm, cls, obj, args, nargs, kwnames);
+            vm_pop_root(vm);
+            if (!ok) return false;
+        }
+        *out = obj;
+        return true;
+    }
+    if (cls->instance_kind == OBJ_INSTANCE) {
+        ObjInstance *inst = instance_new(vm, cls);
+        Value obj = OBJ_VAL(inst);
+        if (!init_instance(vm, cls, obj, args, nargs, kwnames)) return false;
+        *out = obj;
+        return true;
+    }
+    if (cls->flags & CLASS_EXCEPTION) {
+        ObjTuple *t = tuple_new(vm, (size_t)nargs);
+        for (int i = 0; i < nargs; i++) t->items[i] = args[i];
+        vm_push_root(vm, OBJ_VAL(t));
+        ObjException *e = exception_new(vm, cls, t);
+        vm_pop_root(vm);
+        Value obj = OBJ_VAL(e);
+        if (cls == vm->StopIteration || class_is_subclass(cls, vm->StopIteration) ||
+            class_is_subclass(cls, vm->SystemExit))
+            e->extra = nargs ? args[0] : NONE_VAL();
+        Value init = class_lookup(cls, vm->s_init);
+        if (IS_FUNCTION(init) || (IS_NATIVE(init) && AS_NATIVE(init)->owner != vm->BaseException)) {
+            if (!init_instance(vm, cls, obj, args, nargs, kwnames)) return false;
+        } else if (kwnames) {
+            return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", cls->name->chars);
+        }
+        *out = obj;
+        return true;
+    }
+    if (IS_NATIVE(new_fn)) return AS_NATIVE(new_fn)->fn(vm, buf, nargs + 1, kwnames, out);
+    return vm_raise(vm, vm->TypeError, "cannot create '%s' instances", cls->name->chars);
+}
+
+// ---- the class statement ------------------------------------------------------------------------
+
+static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs < 2 || !IS_FUNCTION(args[0]) || !IS_STR(args[1]))
+        return vm_raise(vm, vm->TypeError, "__build_class__: bad arguments");
+    if (kwnames) {
+        for (size_t i = 0; i < kwnames->count; i++)
+            if (strcmp(AS_STR(kwnames->items[i])->chars, "metaclass") != 0)
+                return vm_raise(vm, vm->TypeError, "%s.__init_subclass__() takes no keyword arguments",
+                                "object");
+    }
+    ObjClass *base = vm->object_class;
+    if (nargs > 3)
+        return vm_raise(vm, vm->TypeError, "multiple inheritance is not supported by aio");
+    if (nargs == 3) {
+        if (!IS_CLASS(args[2]))
+            return vm_raise(vm, vm->TypeError, "bases must be types");
+        base = AS_CLASS(args[2]);
+        if (base->flags & CLASS_FINAL)
+            return vm_raise(vm, vm->TypeError, "type '%s' is not an acceptable base type", base->name->chars);
+        if ((base->flags & CLASS_BUILTIN) && base->instance_kind != OBJ_INSTANCE &&
+            !(base->flags & CLASS_EXCEPTION))
+            return vm_raise(vm, vm->TypeError, "subclassing the built-in type '%s' is not supported by aio",
+                            base->name->chars);
+    }
+    ObjDict *ns = dict_new(vm);
+    vm_push_root(vm, OBJ_VAL(ns));
+    if (!vm_run_class_body(vm, AS_FUNCTION(args[0]), ns)) {
+        vm_pop_root(vm);
+        return false;
+    }
+    ObjClass *cls = class_new(vm, AS_STR(args[1]), base);
+    cls->flags &= ~CLASS_BUILTIN;
+    cls->dict = ns;
+    vm_push_root(vm, OBJ_VAL(cls));
+    Value qual = dict_get_str(ns, vm->s_qualname);
+    if (IS_STR(qual)) {
+        cls->qualname = AS_STR(qual);
+        dict_delete(vm, ns, OBJ_VAL(vm->s_qualname), NULL);
+    }
+    ObjStr *classcell = str_from_c(vm, "__classcell__");
+    Value cell = dict_get_str(ns, classcell);
+    if (IS_CELL(cell)) {
+        AS_CELL(cell)->value = OBJ_VAL(cls);
+        dict_delete(vm, ns, OBJ_VAL(classcell), NULL);
+    }
+    if (!IS_EMPTY(dict_get_str(ns, vm->s_eq)) && IS_EMPTY(dict_get_str(ns, vm->s_hash)))
+        dict_set_str(vm, ns, vm->s_hash, NONE_VAL());
+    if (!IS_EMPTY(class_lookup(cls, vm->s_getattr))) cls->has_getattr = true;
+    Value setattr = class_lookup(cls, vm->s_setattr);
+    if (IS_FUNCTION(setattr)) cls->has_setattr = true;
+    // __set_name__ on the attributes that define it, then the base's __init_subclass__.
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(ns, &pos, &k, &v)) {
+        if (!IS_OBJ(v) || IS_FUNCTION(v) || IS_NATIVE(v)) continue;
+        Value set_name = class_lookup(vm_class_of(vm, v), vm->s_set_name);
+        if (IS_FUNCTION(set_name)) {
+            Value a[3] = {v, OBJ_VAL(cls), k};
+            Value ignored;
+            if (!vm_call(vm, set_name, a, 3, NULL, &ignored)) {
+                vm_pop_roots(vm, 2);
+                return false;
+            }
+        }
+    }
+    Value init_sub = base ? class_lookup(base, vm->s_init_subclass) : EMPTY_VAL();
+    if (IS_WRAPPER(init_sub) && AS_WRAPPER(init_sub)->wrap == WRAP_CLASSMETHOD) init_sub = AS_WRAPPER(init_sub)->a;
+    if (IS_FUNCTION(init_sub)) {
+        Value ignored;
+        if (!vm_call1(vm, init_sub, OBJ_VAL(cls), &ignored)) {
+            vm_pop_roots(vm, 2);
+            return false;
+        }
+    }
+    vm_pop_roots(vm, 2);
+    *result = OBJ_VAL(cls);
+    return true;
+}
+
+bool load_build_class(Vm *vm, Value *out) {
+    Value v = dict_get_str(vm->builtins, str_from_c(vm, "__build_class__"));
+    if (IS_EMPTY(v)) return vm_raise(vm, vm->NameError, "__build_class__ not found");
+    *out = v;
+    return true;
+}
+
+// ---- object and type ----------------------------------------------------------------------------
+
+static bool object_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool object_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs < 1 || !IS_CLASS(args[0])) return vm_raise(vm, vm->TypeError, "object.__new__(X): X is not a type object");
+    ObjClass *cls = AS_CLASS(args[0]);
+    if (cls->flags & CLASS_EXCEPTION) {
+        ObjTuple *t = tuple_new(vm, (size_t)(nargs - 1));
+        for (int i = 1; i < nargs; i++) t->items[i - 1] = args[i];
+        vm_push_root(vm, OBJ_VAL(t));
+        *result = OBJ_VAL(exception_new(vm, cls, t));
+        vm_pop_root(vm);
+        return true;
+    }
+    if (cls->instance_kind != OBJ_INSTANCE)
+        return vm_raise(vm, vm->TypeError, "object.__new__(%s) is not safe", cls->name->chars);
+    *result = OBJ_VAL(instance_new(vm, cls));
+    return true;
+}
+
+static bool object_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjClass *cls = vm_class_of(vm, args[0]);
+    Value mod = dict_get_str(cls->dict, vm->s_module);
+    if (IS_STR(mod) && strcmp(AS_STR(mod)->chars, "builtins") != 0)
+        *result = OBJ_VAL(str_printf(vm, "<%s.%s object at %p>", AS_STR(mod)->chars, cls->qualname->chars,
+                                     (void *)AS_OBJ(args[0])));
+    else
+        *result = OBJ_VAL(str_printf(vm, "<%s object at %p>", cls->qualname->chars,
+                                     IS_OBJ(args[0]) ? (void *)AS_OBJ(args[0]) : NULL));
+    return true;
+}
+
+static bool object_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjStr *s = vm_repr(vm, args[0]);
+    if (!s) return false;
+    *result = OBJ_VAL(s);
+    return true;
+}
+
+static bool object_eq(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 2) return vm_raise(vm, vm->TypeError, "expected 1 argument");
+    *result = value_is(args[0], args[1]) ? BOOL_VAL(true) : vm->not_implemented;
+    return true;
+}
+
+static bool object_ne(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 2) return vm_raise(vm, vm->TypeError, "expected 1 argument");
+    Value eq = class_lookup(vm_class_of(vm, args[0]), vm->s_eq);
+    Value r;
+    if (!vm_call(vm, eq, args, 2, NULL, &r)) return false;
+    if (value_is(r, vm->not_implemented)) {
+        *result = r;
+        return true;
+    }
+    bool t;
+    if (!vm_truthy(vm, r, &t)) return false;
+    *result = BOOL_VAL(!t);
+    return true;
+}
+
+static bool object_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    uint64_t h;
+    if (!vm_hash(vm, args[0], &h)) return false;
+    *result = INT_VAL((int64_t)h);
+    return true;
+}
+
+static bool object_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 2 || !IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "format spec must be a str");
+    if (AS_STR(args[1])->length)
+        return vm_raise(vm, vm->TypeError, "unsupported format string passed to %s.__format__",
+                        vm_type_name(vm, args[0]));
+    ObjStr *s = vm_str(vm, args[0]);
+    if (!s) return false;
+    *result = OBJ_VAL(s);
+    return true;
+}
+
+static bool object_setattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 3 || !IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "expected 2 arguments");
+    *result = NONE_VAL();
+    return generic_setattr(vm, args[0], AS_STR(args[1]), args[2]);
+}
+
+static bool object_getattribute(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 2 || !IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "expected 1 argument");
+    return vm_getattr(vm, args[0], AS_STR(args[1]), result);
+}
+
+static bool object_delattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 2 || !IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "expected 1 argument");
+    *result = NONE_VAL();
+    ObjDict *dict = object_dict(vm, args[0]);
+    if (!dict) return raise_no_attr(vm, args[0], AS_STR(args[1]));
+    int r = dict_delete(vm, dict, args[1], NULL);
+    if (r == 0) return raise_no_attr(vm, args[0], AS_STR(args[1]));
+    return r > 0;
+}
+
+static bool object_init_subclass(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool type_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjClass *cls = AS_CLASS(args[0]);
+    Value mod = dict_get_str(cls->dict, vm->s_module);
+    if (IS_STR(mod) && strcmp(AS_STR(mod)->chars, "builtins") != 0)
+        *result = OBJ_VAL(str_printf(vm, "<class '%s.%s'>", AS_STR(mod)->chars, cls->qualname->chars));
+    else
+        *result = OBJ_VAL(str_printf(vm, "<class '%s'>", cls->qualname->chars));
+    return true;
+}
+
+static bool type_mro(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjList *l = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(l));
+    for (ObjClass *c = AS_CLASS(args[0]); c; c = c->base) list_append(vm, l, OBJ_VAL(c));
+    vm_pop_root(vm);
+    *result = OBJ_VAL(l);
+    return true;
+}
+
+static bool type_subclasscheck(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = BOOL_VAL(nargs == 2 && IS_CLASS(args[1]) && class_is_subclass(AS_CLASS(args[1]), AS_CLASS(args[0])));
+    return true;
+}
+
+// ---- property, staticmethod, classmethod, super -------------------------------------------------
+
+static bool property_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"fget", "fset", "fdel", "doc", NULL};
+    Value a[4];
+    if (!parse_args(vm, "property", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    for (int i = 0; i < 3; i++)
+        if (IS_EMPTY(a[i])) a[i] = NONE_VAL();
+    *result = OBJ_VAL(wrapper_new(vm, vm->property_class, WRAP_PROPERTY, a[0], a[1], a[2]));
+    return true;
+}
+
+static bool property_copy(Vm *vm, Value self, int which, Value fn, Value *result) {
+    ObjWrapper *p = AS_WRAPPER(self);
+    Value v[3] = {p->a, p->b, p->c};
+    v[which] = fn;
+    *result = OBJ_VAL(wrapper_new(vm, vm->property_class, WRAP_PROPERTY, v[0], v[1], v[2]));
+    return true;
+}
+
+static bool property_getter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "getter", nargs, kwnames, 2, 2)) return false;
+    return property_copy(vm, args[0], 0, args[1], result);
+}
+static bool property_setter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "setter", nargs, kwnames, 2, 2)) return false;
+    return property_copy(vm, args[0], 1, args[1], result);
+}
+static bool property_deleter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "deleter", nargs, kwnames, 2, 2)) return false;
+    return property_copy(vm, args[0], 2, args[1], result);
+}
+
+static bool property_get(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs < 2 || IS_NONE(args[1])) {
+        *result = args[0];
+        return true;
+    }
+    return vm_call1(vm, AS_WRAPPER(args[0])->a, args[1], result);
+}
+
+static bool staticmethod_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "staticmethod", nargs, kwnames, 2, 2)) return false;
+    *result = OBJ_VAL(wrapper_new(vm, vm->staticmethod_class, WRAP_STATICMETHOD, args[1], NONE_VAL(), NONE_VAL()));
+    return true;
+}
+
+static bool classmethod_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "classmethod", nargs, kwnames, 2, 2)) return false;
+    *result = OBJ_VAL(wrapper_new(vm, vm->classmethod_class, WRAP_CLASSMETHOD, args[1], NONE_VAL(), NONE_VAL()));
+    return true;
+}
+
+static bool wrapper_func(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = AS_WRAPPER(args[0])->a;
+    return true;
+}
+
+// super() with no arguments reads __class__ and the first argument of the calling frame.
+static bool super_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value cls, self;
+    if (nargs == 3) {
+        cls = args[1];
+        self = args[2];
+    } else if (nargs == 1) {
+        Frame *f = vm->frame;
+        if (!f || !f->func) return vm_raise(vm, vm->RuntimeError, "super(): no arguments");
+        ObjCode *code = f->code;
+        cls = EMPTY_VAL();
+        for (int i = code->ncells - code->nfree; i < code->ncells; i++)
+            if (strcmp(code->cellnames[i]->chars, "__class__") == 0)
+                cls = AS_CELL(f->slots[code->nlocals + i])->value;
+        if (IS_EMPTY(cls)) return vm_raise(vm, vm->RuntimeError, "super(): __class__ cell not found");
+        if (code->argcount == 0) return vm_raise(vm, vm->RuntimeError, "super(): no arguments");
+        self = f->slots[0];
+        for (int i = 0; i < code->ncells - code->nfree; i++)
+            if (code->cell_args[i] == 0) self = AS_CELL(f->slots[code->nlocals + i])->value;
+    } else {
+        return vm_raise(vm, vm->TypeError, "super() takes 0 or 2 arguments");
+    }
+    if (!IS_CLASS(cls)) return vm_raise(vm, vm->TypeError, "super() argument 1 must be a type, not %s", vm_type_name(vm, cls));
+    *result = OBJ_VAL(wrapper_new(vm, vm->super_class, WRAP_SUPER, cls, self, NONE_VAL()));
+    return true;
+}
+
+// ---- bootstrap ----------------------------------------------------------------------------------
+
+static ObjClass *raw_class(Vm *vm) {
+    ObjClass *c = (ObjClass *)gc_alloc_object(vm, sizeof(ObjClass), OBJ_CLASS, NULL);
+    c->instance_kind = OBJ_INSTANCE;
+    c->flags = CLASS_BUILTIN;
+    return c;
+}
+
+static void name_class(Vm *vm, ObjClass *c, const char *name, ObjClass *base) {
+    c->obj.cls = vm->type_class;
+    c->name = c->qualname = str_from_c(vm, name);
+    c->base = base;
+    c->depth = base ? base->depth + 1 : 0;
+    c->dict = dict_new(vm);
+    dict_set_cstr(vm, c->dict, "__module__", OBJ_VAL(str_from_c(vm, "builtins")));
+}
+
+#define NAME(field, text) vm->field = str_from_c(vm, text)
+
+void runtime_init_classes(Vm *vm) {
+    // object, type and str come first, by hand: every later object needs a class, and every
+    // class a name.
+    vm->object_class = raw_class(vm);
+    vm->type_class = raw_class(vm);
+    vm->str_class = raw_class(vm);
+    vm->dict_class = raw_class(vm);
+    vm->object_class->obj.cls = vm->type_class;
+    vm->type_class->obj.cls = vm->type_class;
+    vm->str_class->obj.cls = vm->type_class;
+    vm->dict_class->obj.cls = vm->type_class;
+    vm->str_class->instance_kind = OBJ_STR;
+    vm->dict_class->instance_kind = OBJ_DICT;
+    name_class(vm, vm->object_class, "object", NULL);
+    name_class(vm, vm->type_class, "type", vm->object_class);
+    name_class(vm, vm->str_class, "str", vm->object_class);
+    name_class(vm, vm->dict_class, "dict", vm->object_class);
+
+    NAME(s_init, "__init__"); NAME(s_new, "__new__"); NAME(s_call, "__call__");
+    NAME(s_repr, "__repr__"); NAME(s_str, "__str__"); NAME(s_name, "__name__");
+    NAME(s_qualname, "__qualname__"); NAME(s_module, "__module__"); NAME(s_doc, "__doc__");
+    NAME(s_eq, "__eq__"); NAME(s_ne, "__ne__"); NAME(s_lt, "__lt__"); NAME(s_le, "__le__");
+    NAME(s_gt, "__gt__"); NAME(s_ge, "__ge__"); NAME(s_hash, "__hash__"); NAME(s_len, "__len__");
+    NAME(s_bool, "__bool__"); NAME(s_iter, "__iter__"); NAME(s_next, "__next__");
+    NAME(s_getitem, "__getitem__"); NAME(s_setitem, "__setitem__"); NAME(s_delitem, "__delitem__");
+    NAME(s_contains, "__contains__"); NAME(s_enter, "__enter__"); NAME(s_exit, "__exit__");
+    NAME(s_getattr, "__getattr__"); NAME(s_setattr, "__setattr__"); NAME(s_delattr, "__delattr__");
+    NAME(s_dict, "__dict__"); NAME(s_class, "__class__"); NAME(s_main, "__main__");
+    NAME(s_builtins, "builtins"); NAME(s_await, "__await__"); NAME(s_aiter, "__aiter__");
+    NAME(s_anext, "__anext__"); NAME(s_aenter, "__aenter__"); NAME(s_aexit, "__aexit__");
+    NAME(s_format, "__format__"); NAME(s_index, "__index__"); NAME(s_neg, "__neg__");
+    NAME(s_pos, "__pos__"); NAME(s_invert, "__invert__"); NAME(s_abs, "__abs__");
+    NAME(s_send, "send"); NAME(s_throw, "throw"); NAME(s_close, "close"); NAME(s_get, "__get__");
+    NAME(s_set, "__set__"); NAME(s_set_name, "__set_name__"); NAME(s_args, "args");
+    NAME(s_keys, "keys"); NAME(s_int, "__int__"); NAME(s_float, "__float__");
+    NAME(s_round, "__round__"); NAME(s_reversed, "__reversed__"); NAME(s_file, "__file__");
+    NAME(s_lambda, "<lambda>"); NAME(s_genexpr, "<genexpr>"); NAME(s_listcomp, "<listcomp>");
+    NAME(s_dictcomp, "<dictcomp>"); NAME(s_setcomp, "<setcomp>"); NAME(s_module_name, "__name__");
+    NAME(s_init_subclass, "__init_subclass__"); NAME(s_class_getitem, "__class_getitem__");
+    NAME(s_empty, "");
+
+    ObjClass *object = vm->object_class;
+    vm->none_class = define_class(vm, "NoneType", object, OBJ_INSTANCE);
+    vm->int_class = define_class(vm, "int", object, OBJ_INSTANCE);
+    vm->bool_class = define_class(vm, "bool", vm->int_class, OBJ_INSTANCE);
+    vm->float_class = define_class(vm, "float", object, OBJ_INSTANCE);
+    vm->bytes_class = define_class(vm, "bytes", object, OBJ_BYTES);
+    vm->list_class = define_class(vm, "list", object, OBJ_LIST);
+    vm->tuple_class = define_class(vm, "tuple", object, OBJ_TUPLE);
+    vm->set_class = define_class(vm, "set", object, OBJ_SET);
+    vm->frozenset_class = define_class(vm, "frozenset", object, OBJ_SET);
+    vm->range_class = define_class(vm, "range", object, OBJ_RANGE);
+    vm->slice_class = define_class(vm, "slice", object, OBJ_SLICE);
+    vm->function_class = define_class(vm, "function", object, OBJ_FUNCTION);
+    vm->builtin_function_class = define_class(vm, "builtin_function_or_method", object, OBJ_NATIVE);
+    vm->method_class = define_class(vm, "method", object, OBJ_BOUND);
+    vm->cell_class = define_class(vm, "cell", object, OBJ_CELL);
+    vm->code_class = define_class(vm, "code", object, OBJ_CODE);
+    vm->module_class = define_class(vm, "module", object, OBJ_MODULE);
+    vm->generator_class = define_class(vm, "generator", object, OBJ_GENERATOR);
+    vm->coroutine_class = define_class(vm, "coroutine", object, OBJ_GENERATOR);
+    vm->async_generator_class = define_class(vm, "async_generator", object, OBJ_GENERATOR);
+    vm->property_class = define_class(vm, "property", object, OBJ_WRAPPER);
+    vm->staticmethod_class = define_class(vm, "staticmethod", object, OBJ_WRAPPER);
+    vm->classmethod_class = define_class(vm, "classmethod", object, OBJ_WRAPPER);
+    vm->super_class = define_class(vm, "super", object, OBJ_WRAPPER);
+    vm->file_class = define_class(vm, "TextIOWrapper", object, OBJ_FILE);
+    vm->ellipsis_class = define_class(vm, "ellipsis", object, OBJ_INSTANCE);
+    vm->notimpl_class = define_class(vm, "NotImplementedType", object, OBJ_INSTANCE);
+    vm->dict_keys_class = define_class(vm, "dict_keys", object, OBJ_WRAPPER);
+    vm->dict_values_class = define_class(vm, "dict_values", object, OBJ_WRAPPER);
+    vm->dict_items_class = define_class(vm, "dict_items", object, OBJ_WRAPPER);
+    vm->iterator_class = define_class(vm, "iterator", object, OBJ_ITER);
+    ObjClass *finals[] = {vm->none_class, vm->bool_class, vm->function_class, vm->builtin_function_class,
+                          vm->method_class, vm->generator_class, vm->coroutine_class, vm->range_class,
+                          vm->slice_class, vm->ellipsis_class, vm->notimpl_class, vm->cell_class,
+                          vm->code_class, vm->async_generator_class};
+    for (size_t i = 0; i < sizeof finals / sizeof finals[0]; i++) finals[i]->flags |= CLASS_FINAL;
+    vm->file_class->qualname = vm->file_class->name;
+    dict_set_cstr(vm, vm->file_class->dict, "__module__", OBJ_VAL(str_from_c(vm, "_io")));
+
+    vm->ellipsis = OBJ_VAL(gc_alloc_object(vm, sizeof(ObjInstance), OBJ_INSTANCE, vm->ellipsis_class));
+    AS_INSTANCE(vm->ellipsis)->dict = dict_new(vm);
+    vm->not_implemented = OBJ_VAL(gc_alloc_object(vm, sizeof(ObjInstance), OBJ_INSTANCE, vm->notimpl_class));
+    AS_INSTANCE(vm->not_implemented)->dict = dict_new(vm);
+
+    define_methods(vm, object, (MethodDef[]){{"__init__", object_init},
+                                             {"__new__", object_new},
+                                             {"__repr__", object_repr},
+                                             {"__str__", object_str},
+                                             {"__eq__", object_eq},
+                                             {"__ne__", object_ne},
+                                             {"__hash__", object_hash},
+                                             {"__format__", object_format},
+                                             {"__setattr__", object_setattr},
+                                             {"__getattribute__", object_getattribute},
+                                             {"__delattr__", object_delattr},
+                                             {NULL, NULL}});
+    ObjNative *init_sub = native_new(vm, "__init_subclass__", object_init_subclass, object);
+    init_sub->is_classmethod = true;
+    dict_set_cstr(vm, object->dict, "__init_subclass__", OBJ_VAL(init_sub));
+    define_methods(vm, vm->type_class, (MethodDef[]){{"__repr__", type_repr},
+                                                     {"mro", type_mro},
+                                                     {"__subclasscheck__", type_subclasscheck},
+                                                     {NULL, NULL}});
+    define_methods(vm, vm->property_class, (MethodDef[]){{"__new__", property_new},
+                                                         {"getter", property_getter},
+                                                         {"setter", property_setter},
+                                                         {"deleter", property_deleter},
+                                                         {"__get__", property_get},
+                                                         {NULL, NULL}});
+    define_methods(vm, vm->staticmethod_class, (MethodDef[]){{"__new__", staticmethod_new}, {"__func__", wrapper_func}, {NULL, NULL}});
+    define_methods(vm, vm->classmethod_class, (MethodDef[]){{"__new__", classmethod_new}, {"__func__", wrapper_func}, {NULL, NULL}});
+    define_methods(vm, vm->super_class, (MethodDef[]){{"__new__", super_new}, {NULL, NULL}});
+}
+
+void runtime_init_class_builtins(Vm *vm) {
+    define_native(vm, vm->builtins, "__build_class__", build_class);
+    ObjClass *classes[] = {vm->object_class, vm->type_class, vm->str_class, vm->dict_class, vm->int_class,
+                           vm->bool_class, vm->float_class, vm->bytes_class, vm->list_class,
+                           vm->tuple_class, vm->set_class, vm->frozenset_class, vm->range_class,
+                           vm->slice_class, vm->property_class, vm->staticmethod_class,
+                           vm->classmethod_class, vm->super_class};
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        dict_set_str(vm, vm->builtins, classes[i]->name, OBJ_VAL(classes[i]));
+    dict_set_cstr(vm, vm->builtins, "Ellipsis", vm->ellipsis);
+    dict_set_cstr(vm, vm->builtins, "NotImplemented", vm->not_implemented);
+}

@@ -1,0 +1,33 @@
+/* clock: every time source the interpreter reads, in one place.
+ *
+ * time.time(), time.monotonic(), time.perf_counter(), time.sleep() and the event loop's timers
+ * all ask this module, never the OS directly.  That is what lets virtual time (--virtual-time,
+ * on the roadmap) replace real time for the whole program by changing only this file.
+ *
+ * Seconds are doubles, as in Python's time module; the _ns variants are exact int64 nanosecond
+ * counts, as time.time_ns() and friends return.  Each takes the Vm so a virtual clock can live
+ * in it; the real clocks ignore it.
+ */
+#ifndef AIO_CLOCK_H
+#define AIO_CLOCK_H
+
+#include "vm.h"
+
+// Seconds since an arbitrary point; never goes backwards (CLOCK_MONOTONIC).
+double clock_monotonic(Vm *vm);
+// Seconds since the Unix epoch (CLOCK_REALTIME): the one clock that can jump.
+double clock_wall(Vm *vm);
+// The highest-resolution monotonic clock, for measuring short intervals.
+double clock_perf(Vm *vm);
+// CPU time of this process, user plus system.
+double clock_process(Vm *vm);
+
+int64_t clock_monotonic_ns(Vm *vm);
+int64_t clock_wall_ns(Vm *vm);
+int64_t clock_perf_ns(Vm *vm);
+int64_t clock_process_ns(Vm *vm);
+
+// Blocks for `seconds` (>= 0), resuming after signals until the whole time has passed.
+void clock_sleep(Vm *vm, double seconds);
+
+#endif

@@ -1,0 +1,128 @@
+/* What the container files share beyond runtime.h: list.c, tuple.c, dict.c, set.c, range.c,
+ * iter.c and sort.c.
+ *
+ * - The repr guard: a container whose repr reaches itself again prints `[...]`, `{...}`, `(...)`
+ *   instead of recursing forever (CPython's Py_ReprEnter).  One stack serves every kind, because a
+ *   cycle may pass through several kinds (a list inside a dict inside that list).
+ * - Lexicographic comparison of two lists or two tuples.
+ * - The stable sort behind list.sort() and sorted().
+ * - Arity checks that produce CPython's exact wording, which differs by how the C function was
+ *   declared in CPython: METH_O ("list.append() takes exactly one argument (0 given)"), METH_NOARGS
+ *   ("set.pop() takes no arguments (1 given)") and Argument Clinic ("insert expected 2 arguments,
+ *   got 1").
+ */
+#ifndef AIO_CONTAINER_H
+#define AIO_CONTAINER_H
+
+#include <string.h>
+
+#include "runtime.h"
+
+// ---- repr guard (list.c) ------------------------------------------------------------------------
+// Returns 1 when obj is already being repr'd further up (print the ellipsis form), 0 after pushing
+// it (call list_repr_leave when done, on every path).
+int list_repr_enter(Obj *obj);
+void list_repr_leave(Obj *obj);
+
+// ---- sequences (list.c) -------------------------------------------------------------------------
+// a OP b for two lists or two tuples (AstOp comparison op): the first unequal pair decides, else the
+// lengths.  Items are re-read on every step because __eq__ may mutate a list.
+bool list_seq_compare(Vm *vm, int op, Value a, Value b, Value *out);
+// Index of `value` in items[start:stop] (ints normalised as list.index does): -1 when absent, -2
+// on error.
+int64_t list_seq_find(Vm *vm, Value seq, Value value, int64_t start, int64_t stop);
+// Normalises the optional start/stop arguments of index() as CPython's slice-like arguments.
+bool list_index_bounds(Vm *vm, Value start, Value stop, int64_t len, int64_t *lo, int64_t *hi);
+
+// ---- sorting (sort.c) ---------------------------------------------------------------------------
+// Sorts list in place, stably, comparing with `<` (or key(x) < key(y) when key is not None), as
+// CPython 3.11's list.sort.  reverse keeps stability (equal items stay in order).  The list must be
+// rooted by the caller.  While sorting, the list appears empty; mutating it raises ValueError.
+bool sort_list(Vm *vm, ObjList *list, Value key, bool reverse);
+
+// ---- shared small helpers ------------------------------------------------------------------------
+
+// An index in seq[key]: an int, a bool, or an object with __index__.  Anything else raises
+// "<what> indices must be integers or slices, not <type>".  Slices are the caller's business.
+static inline bool seq_index_key(Vm *vm, Value key, const char *what, int64_t *out) {
+    if (IS_INTLIKE(key)) {
+        *out = AS_INTLIKE(key);
+        return true;
+    }
+    if (IS_EMPTY(class_lookup(vm_class_of(vm, key), vm->s_index)))
+        return vm_raise(vm, vm->TypeError, "%s indices must be integers or slices, not %s", what,
+                        vm_type_name(vm, key));
+    return vm_index_value(vm, key, out);
+}
+
+// Makes a built-in iterator class (list_iterator, ...) and keeps it alive: the GC reaches it
+// through the `data` of the native `method` of owner (its __iter__ or __reversed__), since no
+// Vm field holds it.  The caller keeps the returned pointer for creating iterators.
+static inline ObjClass *container_iter_class(Vm *vm, const char *name, ObjClass *owner,
+                                             const char *method) {
+    ObjClass *cls = define_class(vm, name, vm->iterator_class, OBJ_ITER);
+    vm_push_root(vm, OBJ_VAL(cls));
+    ObjStr *key = str_from_c(vm, method);
+    Value native = dict_get_str(owner->dict, key);
+    if (IS_NATIVE(native)) AS_NATIVE(native)->data = OBJ_VAL(cls);
+    vm_pop_root(vm);
+    return cls;
+}
+
+// ---- arity checks with CPython's wording --------------------------------------------------------
+// For args of a method, nargs counts self: pass nargs - 1.
+
+static inline bool arity_no_kw(Vm *vm, const char *fname, ObjTuple *kwnames) {
+    if (kwnames && kwnames->count) return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", fname);
+    return true;
+}
+
+// METH_O: exactly one argument.
+static inline bool arity_one(Vm *vm, const char *fname, int n, ObjTuple *kwnames) {
+    if (!arity_no_kw(vm, fname, kwnames)) return false;
+    if (n != 1) return vm_raise(vm, vm->TypeError, "%s() takes exactly one argument (%d given)", fname, n);
+    return true;
+}
+
+// METH_NOARGS.
+static inline bool arity_none(Vm *vm, const char *fname, int n, ObjTuple *kwnames) {
+    if (!arity_no_kw(vm, fname, kwnames)) return false;
+    if (n != 0) return vm_raise(vm, vm->TypeError, "%s() takes no arguments (%d given)", fname, n);
+    return true;
+}
+
+// Argument Clinic's positional-only forms: "insert expected 2 arguments, got 1" (the count message
+// names the function without its class, the keyword message with it: "list.insert() takes no
+// keyword arguments").
+static inline bool arity_range(Vm *vm, const char *fname, int n, ObjTuple *kwnames, int min, int max) {
+    if (!arity_no_kw(vm, fname, kwnames)) return false;
+    if (n < min || n > max) {
+        const char *dot = strrchr(fname, '.');
+        const char *how = min == max ? "" : n < min ? "at least " : "at most ";
+        int want = n < min ? min : max;
+        return vm_raise(vm, vm->TypeError, "%s expected %s%d argument%s, got %d", dot ? dot + 1 : fname,
+                        how, want, want == 1 ? "" : "s", n);
+    }
+    return true;
+}
+
+// Keyword arguments of a C function with named parameters: kwvalues[i] belongs to kwnames[i], and
+// lands in out[j] for names[j] (out entries not given stay as they were).  Unknown names raise
+// "'x' is an invalid keyword argument for f()".
+static inline bool arity_keywords(Vm *vm, const char *fname, ObjTuple *kwnames, const Value *kwvalues,
+                                  const char *const *names, Value *out) {
+    if (!kwnames) return true;
+    for (size_t i = 0; i < kwnames->count; i++) {
+        ObjStr *k = AS_STR(kwnames->items[i]);
+        int j = 0;
+        while (names[j] && strcmp(names[j], k->chars) != 0) j++;
+        if (!names[j])
+            return vm_raise(vm, vm->TypeError, "'%s' is an invalid keyword argument for %s()", k->chars, fname);
+        out[j] = kwvalues[i];
+    }
+    return true;
+}
+
+static inline int kw_count(ObjTuple *kwnames) { return kwnames ? (int)kwnames->count : 0; }
+
+#endif

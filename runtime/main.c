@@ -1,0 +1,188 @@
+/* The command line: run a file, a -c string or standard input; --dis, --ast, --version, -h.
+ *
+ * Exit statuses are CPython's: 0 on success, 1 for an uncaught exception (the traceback goes to
+ * stderr), the code of SystemExit, 130 for an uncaught KeyboardInterrupt, and 2 for a usage error.
+ */
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compile.h"
+#include "dis.h"
+#include "error.h"
+#include "interp.h"
+#include "runtime.h"
+#include "symtable.h"
+
+#define AIO_VERSION "0.1.0"
+
+static void usage(FILE *out) {
+    fputs("usage: aio [option] ... [-c cmd | file | -] [arg] ...\n"
+          "Options:\n"
+          "  -c cmd     program passed in as string\n"
+          "  --dis      print the bytecode of the program instead of running it\n"
+          "  --ast      print the syntax tree of the program instead of running it\n"
+          "  -h, --help print this help message and exit\n"
+          "  --version  print the version and exit\n"
+          "file         program read from script file ('-' reads standard input)\n"
+          "arg ...      arguments passed to the program in sys.argv[1:]\n",
+          out);
+}
+
+static char *read_all(FILE *f, size_t *length) {
+    StrBuf sb;
+    sb_init(&sb);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_append(&sb, buf, n);
+    if (!sb.data) sb_append(&sb, "", 0);
+    *length = sb.length;
+    return sb.data;
+}
+
+// The exit status for an uncaught exception, printing what CPython prints.
+static int report_exception(Vm *vm) {
+    Value exc = vm->exception;
+    vm_clear_exception(vm);
+    fflush(stdout);
+    if (vm_is_instance(vm, exc, vm->SystemExit)) {
+        Value code = AS_EXCEPTION(exc)->extra;
+        if (IS_NONE(code)) return 0;
+        if (IS_INTLIKE(code)) return (int)(AS_INTLIKE(code) & 0xff);
+        ObjStr *s = vm_str(vm, code);
+        if (s) fprintf(stderr, "%s\n", s->chars);
+        return 1;
+    }
+    vm_print_exception(vm, exc);
+    if (vm_is_instance(vm, exc, vm->KeyboardInterrupt)) return 130;
+    return 1;
+}
+
+static int dump_ast(const char *filename, const char *text, size_t length) {
+    Arena arena;
+    arena_init(&arena);
+    Source src = {filename, text, length, false};
+    ParseStatus status;
+    SyntaxErr err = {0};
+    Ast *module = parse_source(&arena, &src, &status, &err);
+    if (module) ast_dump(module, 0, stdout);
+    else fprintf(stderr, "%s:%d:%d: %s: %s\n", filename, err.line, err.col, err.type, err.message);
+    arena_free(&arena);
+    return module ? 0 : 1;
+}
+
+static void set_paths(Vm *vm, const char *argv0, const char *script) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(exe, sizeof exe, "%s", argv0);
+        n = (ssize_t)strlen(exe);
+    }
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = 0;
+    else snprintf(exe, sizeof exe, ".");
+    // The binary is at the repository root or in build/: look for stdlib/ beside it, then above.
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/stdlib", exe);
+    if (access(dir, F_OK) != 0) snprintf(dir, sizeof dir, "%s/../stdlib", exe);
+    vm->stdlib_dir = str_from_c(vm, dir);
+    if (script) {
+        const char *s = strrchr(script, '/');
+        vm->script_dir = s ? str_new(vm, script, (size_t)(s - script)) : str_from_c(vm, ".");
+    } else {
+        vm->script_dir = str_from_c(vm, ".");
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *file = NULL, *command = NULL;
+    bool dis = false, ast = false;
+    int argi = 1;
+    for (; argi < argc; argi++) {
+        const char *a = argv[argi];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+            printf("aio %s (Python 3.11 subset)\n", AIO_VERSION);
+            return 0;
+        }
+        if (strcmp(a, "--dis") == 0) dis = true;
+        else if (strcmp(a, "--ast") == 0) ast = true;
+        else if (strcmp(a, "-c") == 0) {
+            if (argi + 1 >= argc) {
+                fputs("Argument expected for the -c option\n", stderr);
+                usage(stderr);
+                return 2;
+            }
+            command = argv[++argi];
+            argi++;
+            break;
+        } else if (strcmp(a, "-") == 0 || a[0] != '-') {
+            file = a;
+            argi++;
+            break;
+        } else {
+            fprintf(stderr, "unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    char *text;
+    size_t length;
+    const char *filename;
+    if (command) {
+        text = strdup(command);
+        length = strlen(text);
+        filename = "<string>";
+    } else if (file && strcmp(file, "-") != 0) {
+        FILE *f = fopen(file, "rb");
+        if (!f) {
+            fprintf(stderr, "aio: can't open file '%s': [Errno 2] No such file or directory\n", file);
+            return 2;
+        }
+        text = read_all(f, &length);
+        fclose(f);
+        filename = file;
+    } else {
+        text = read_all(stdin, &length);
+        filename = "<stdin>";
+    }
+    if (ast) {
+        int rc = dump_ast(filename, text, length);
+        free(text);
+        return rc;
+    }
+
+    Vm *vm = vm_new();
+    if (!vm) return 1;
+    set_paths(vm, argv[0], file && strcmp(file, "-") != 0 ? file : NULL);
+    vm->argv = list_new(vm, 0);
+    list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, command ? "-c" : (file ? file : ""))));
+    for (int i = argi; i < argc; i++) list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, argv[i])));
+
+    ObjModule *main_module = define_module(vm, "__main__");
+    vm->main_module = main_module;
+    dict_set_cstr(vm, main_module->globals, "__builtins__", OBJ_VAL(vm->builtins));
+    if (file) dict_set_str(vm, main_module->globals, vm->s_file, OBJ_VAL(str_from_c(vm, filename)));
+
+    int status = 0;
+    ObjCode *code = vm_compile_source(vm, filename, text, length);
+    if (!code) {
+        status = report_exception(vm);
+    } else if (dis) {
+        dis_code(vm, code, stdout);
+    } else {
+        vm_push_root(vm, OBJ_VAL(code));
+        Value result;
+        if (!vm_run_code(vm, code, main_module->globals, &result)) status = report_exception(vm);
+        vm_pop_root(vm);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    free(text);
+    vm_free(vm);
+    return status;
+}

@@ -1,0 +1,665 @@
+/* Numbers: the arithmetic of int, bool and float that the operators, the dunders and the builtins
+ * share; exact int/float comparison; CPython's numeric hashes; rounding.
+ *
+ * Every operation on numbers lands in one of two kernels, num_int_op (both operands int or bool)
+ * and num_float_op (at least one float, the other converted), so `a + b`, `a.__add__(b)` and
+ * `sum()` cannot disagree.  Semantics follow CPython 3.11's longobject.c and floatobject.c: floor
+ * division and modulo round toward negative infinity, `/` is always true division, and float
+ * arithmetic never raises except for division by zero and pow().  Ints are int64: a result
+ * outside the range raises OverflowError("integer overflow") instead of growing.
+ *
+ * The classes themselves (their dunders and methods) live in int.c and float.c; the parsers of
+ * int('...') and float('...') in numparse.c.
+ */
+#include "number.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "ast.h"
+#include "numfmt.h"
+
+// 128-bit arithmetic for true division and modular multiplication.  GCC and Clang both provide
+// it; like common.h's overflow builtins it is the one extension this file relies on.
+__extension__ typedef unsigned __int128 u128;
+__extension__ typedef __int128 i128;
+
+#define TWO_POW_63 9223372036854775808.0
+
+#define OVERFLOW_MSG "integer overflow"
+
+// For the kernels that return -1 on error.
+static int overflow(Vm *vm) {
+    vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+    return -1;
+}
+
+static int zero_division(Vm *vm, const char *msg) {
+    vm_raise(vm, vm->ZeroDivisionError, "%s", msg);
+    return -1;
+}
+
+// |v| as an unsigned number: correct for INT64_MIN too.
+static uint64_t magnitude(int64_t v) { return v < 0 ? 0 - (uint64_t)v : (uint64_t)v; }
+
+static int bit_length(uint64_t m) {
+    int n = 0;
+    while (m) {
+        n++;
+        m >>= 1;
+    }
+    return n;
+}
+
+// ---- int kernels --------------------------------------------------------------------------------
+
+bool num_int_divmod(Vm *vm, int64_t a, int64_t b, int64_t *q, int64_t *r) {
+    if (b == 0) return vm_raise(vm, vm->ZeroDivisionError, "integer division or modulo by zero");
+    if (b == -1) {
+        // C's a / -1 and a % -1 are undefined for INT64_MIN; the quotient really does overflow.
+        if (a == INT64_MIN) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+        *q = -a;
+        *r = 0;
+        return true;
+    }
+    int64_t qq = a / b, rr = a % b;
+    // C truncates toward zero; Python floors, so the remainder takes the divisor's sign.
+    if (rr != 0 && ((rr < 0) != (b < 0))) {
+        qq--;
+        rr += b;
+    }
+    *q = qq;
+    *r = rr;
+    return true;
+}
+
+// a / b correctly rounded, as CPython's long_true_divide.  Operands within 2**53 convert to
+// double exactly and one IEEE division rounds once; larger ones are divided in 128-bit integers
+// with enough quotient bits (55 or 56) and a sticky bit, so the one rounding to double is exact.
+static double int_true_divide(int64_t a, int64_t b) {
+    uint64_t na = magnitude(a), nb = magnitude(b);
+    const uint64_t exact = (uint64_t)1 << 53;
+    if (na <= exact && nb <= exact) return (double)a / (double)b;
+    if (na == 0) return (a < 0) != (b < 0) ? -0.0 : 0.0;
+    int shift = 55 + bit_length(nb) - bit_length(na); // quotient of N/D is in [2**54, 2**56)
+    u128 n = na, d = nb;
+    if (shift >= 0) n <<= shift;
+    else d <<= -shift;
+    u128 q = n / d;
+    uint64_t bits = (uint64_t)q | (n % d != 0); // the sticky bit sits below the rounding bit
+    double r = ldexp((double)bits, -shift);
+    return (a < 0) != (b < 0) ? -r : r;
+}
+
+// base ** exp for exp >= 0 by repeated squaring.  Squaring the base only when more exponent bits
+// remain keeps a spurious overflow out: when base*base overflows with bits left, so does the result.
+static int int_pow(Vm *vm, int64_t base, int64_t exp, int64_t *out) {
+    int64_t result = 1;
+    while (exp > 0) {
+        if ((exp & 1) && MUL_OVERFLOWS(result, base, &result)) return overflow(vm);
+        exp >>= 1;
+        if (exp > 0 && MUL_OVERFLOWS(base, base, &base)) return overflow(vm);
+    }
+    *out = result;
+    return 1;
+}
+
+static int int_lshift(Vm *vm, int64_t a, int64_t n, int64_t *out) {
+    if (n < 0) {
+        vm_raise(vm, vm->ValueError, "negative shift count");
+        return -1;
+    }
+    if (a == 0) {
+        *out = 0;
+        return 1;
+    }
+    if (n > 63) return overflow(vm);
+    if (n == 63) {
+        if (a != -1) return overflow(vm);
+        *out = INT64_MIN;
+        return 1;
+    }
+    if (MUL_OVERFLOWS(a, (int64_t)1 << n, out)) return overflow(vm);
+    return 1;
+}
+
+static int int_rshift(Vm *vm, int64_t a, int64_t n, int64_t *out) {
+    if (n < 0) {
+        vm_raise(vm, vm->ValueError, "negative shift count");
+        return -1;
+    }
+    if (n > 63) n = 63;
+    // Shifting a negative number right is implementation-defined in C; ~(~a >> n) floors exactly.
+    *out = a >= 0 ? a >> n : ~(~a >> n);
+    return 1;
+}
+
+int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out) {
+    int64_t r, q;
+    switch (op) {
+    case AST_OP_ADD:
+        if (ADD_OVERFLOWS(a, b, &r)) return overflow(vm);
+        break;
+    case AST_OP_SUB:
+        if (SUB_OVERFLOWS(a, b, &r)) return overflow(vm);
+        break;
+    case AST_OP_MUL:
+        if (MUL_OVERFLOWS(a, b, &r)) return overflow(vm);
+        break;
+    case AST_OP_DIV:
+        if (b == 0) return zero_division(vm, "division by zero");
+        *out = FLOAT_VAL(int_true_divide(a, b));
+        return 1;
+    case AST_OP_FLOORDIV:
+        if (!num_int_divmod(vm, a, b, &r, &q)) return -1;
+        break;
+    case AST_OP_MOD:
+        if (b == 0) return zero_division(vm, "integer modulo by zero");
+        if (b == -1) r = 0; // INT64_MIN % -1 is 0 in Python but undefined in C
+        else if (!num_int_divmod(vm, a, b, &q, &r)) return -1;
+        break;
+    case AST_OP_POW:
+        // A negative exponent makes it a float operation, as in CPython.
+        if (b < 0) return num_float_op(vm, AST_OP_POW, (double)a, (double)b, out);
+        if (int_pow(vm, a, b, &r) < 0) return -1;
+        break;
+    case AST_OP_LSHIFT:
+        if (int_lshift(vm, a, b, &r) < 0) return -1;
+        break;
+    case AST_OP_RSHIFT:
+        if (int_rshift(vm, a, b, &r) < 0) return -1;
+        break;
+    case AST_OP_BITAND: r = a & b; break;
+    case AST_OP_BITOR: r = a | b; break;
+    case AST_OP_BITXOR: r = a ^ b; break;
+    default: return 0; // @ is not defined on numbers
+    }
+    *out = INT_VAL(r);
+    return 1;
+}
+
+bool num_int_powmod(Vm *vm, int64_t base, int64_t exp, int64_t mod, int64_t *out) {
+    if (mod == 0) return vm_raise(vm, vm->ValueError, "pow() 3rd argument cannot be 0");
+    // Work with m = |mod| and a base reduced into [0, m); the sign of mod is applied at the end,
+    // since Python's result lies between 0 and mod.
+    uint64_t m = magnitude(mod);
+    uint64_t b = magnitude(base) % m;
+    if (base < 0 && b != 0) b = m - b;
+    uint64_t e = magnitude(exp);
+    if (exp < 0) {
+        // b**-e is (b**-1)**e: find the inverse by the extended Euclidean algorithm on (m, b).
+        // The coefficients stay within m in magnitude, so 128-bit signed arithmetic holds them.
+        i128 t0 = 0, t1 = 1;
+        uint64_t r0 = m, r1 = b;
+        while (r1 != 0) {
+            uint64_t q = r0 / r1, r2 = r0 - q * r1;
+            i128 t2 = t0 - (i128)q * t1;
+            r0 = r1;
+            r1 = r2;
+            t0 = t1;
+            t1 = t2;
+        }
+        if (r0 != 1) return vm_raise(vm, vm->ValueError, "base is not invertible for the given modulus");
+        if (t0 < 0) t0 += m;
+        b = (uint64_t)t0;
+    }
+    uint64_t acc = 1 % m;
+    for (; e; e >>= 1) {
+        if (e & 1) acc = (uint64_t)((u128)acc * b % m);
+        b = (uint64_t)((u128)b * b % m);
+    }
+    *out = mod < 0 && acc != 0 ? -(int64_t)(m - acc) : (int64_t)acc;
+    return true;
+}
+
+// ---- float kernels ------------------------------------------------------------------------------
+
+bool num_float_divmod(Vm *vm, double a, double b, double *q, double *r) {
+    if (b == 0.0) return vm_raise(vm, vm->ZeroDivisionError, "float divmod()");
+    // CPython's _float_div_mod: fmod is exact, and the quotient is corrected to floor.
+    double mod = fmod(a, b);
+    double div = (a - mod) / b;
+    if (mod != 0.0) {
+        if ((b < 0) != (mod < 0)) {
+            mod += b;
+            div -= 1.0;
+        }
+    } else {
+        mod = copysign(0.0, b);
+    }
+    double floordiv;
+    if (div != 0.0) {
+        floordiv = floor(div);
+        if (div - floordiv > 0.5) floordiv += 1.0;
+    } else {
+        floordiv = copysign(0.0, a / b);
+    }
+    *q = floordiv;
+    *r = mod;
+    return true;
+}
+
+// CPython raises OverflowError(errno, strerror(errno)) when libm reports a range error.
+static void raise_errno(Vm *vm, int err) {
+    ObjClass *cls = err == ERANGE ? vm->OverflowError : vm->ValueError;
+    Value args[2] = {INT_VAL(err), OBJ_VAL(str_from_c(vm, strerror(err)))};
+    vm_push_root(vm, args[1]);
+    Value exc;
+    if (call_class(vm, cls, args, 2, NULL, &exc)) vm_raise_value(vm, exc);
+    vm_pop_root(vm);
+}
+
+static bool is_odd_integer(double d) { return fmod(fabs(d), 2.0) == 1.0; }
+
+// float ** float after CPython's float_pow, special cases first, then libm's pow with errno.
+static int float_pow(Vm *vm, double x, double y, Value *out) {
+    double r;
+    if (y == 0.0) r = 1.0; // x**0 is 1, even 0**0 and nan**0
+    else if (isnan(x)) r = x;
+    else if (isnan(y)) r = x == 1.0 ? 1.0 : y;
+    else if (isinf(y)) {
+        double ax = fabs(x);
+        r = ax == 1.0 ? 1.0 : ((y > 0.0) == (ax > 1.0)) ? fabs(y) : 0.0;
+    } else if (isinf(x)) {
+        bool odd = is_odd_integer(y);
+        r = y > 0.0 ? (odd ? x : fabs(x)) : (odd ? copysign(0.0, x) : 0.0);
+    } else if (x == 0.0) {
+        if (y < 0.0) return zero_division(vm, "0.0 cannot be raised to a negative power");
+        r = is_odd_integer(y) ? x : 0.0;
+    } else {
+        bool negate = false;
+        if (x < 0.0) {
+            // CPython answers with a complex number here; aio has no complex type.
+            if (y != floor(y)) {
+                vm_raise(vm, vm->ValueError, "negative number cannot be raised to a fractional power");
+                return -1;
+            }
+            x = -x;
+            negate = is_odd_integer(y);
+        }
+        if (x == 1.0) r = 1.0;
+        else {
+            errno = 0;
+            r = pow(x, y);
+            if (errno == 0 && isinf(r)) errno = ERANGE;
+            else if (errno == ERANGE && r == 0.0) errno = 0; // underflow to 0 is not an error
+            if (errno != 0) {
+                raise_errno(vm, errno);
+                return -1;
+            }
+        }
+        if (negate) r = -r;
+    }
+    *out = FLOAT_VAL(r);
+    return 1;
+}
+
+int num_float_op(Vm *vm, int op, double a, double b, Value *out) {
+    double q, r;
+    switch (op) {
+    case AST_OP_ADD: *out = FLOAT_VAL(a + b); return 1;
+    case AST_OP_SUB: *out = FLOAT_VAL(a - b); return 1;
+    case AST_OP_MUL: *out = FLOAT_VAL(a * b); return 1;
+    case AST_OP_DIV:
+        if (b == 0.0) return zero_division(vm, "float division by zero");
+        *out = FLOAT_VAL(a / b);
+        return 1;
+    case AST_OP_FLOORDIV:
+        if (b == 0.0) return zero_division(vm, "float floor division by zero");
+        num_float_divmod(vm, a, b, &q, &r);
+        *out = FLOAT_VAL(q);
+        return 1;
+    case AST_OP_MOD:
+        if (b == 0.0) return zero_division(vm, "float modulo");
+        r = fmod(a, b);
+        if (r != 0.0) {
+            if ((b < 0) != (r < 0)) r += b;
+        } else {
+            r = copysign(0.0, b);
+        }
+        *out = FLOAT_VAL(r);
+        return 1;
+    case AST_OP_POW: return float_pow(vm, a, b, out);
+    default: return 0; // bitwise operators and @ are not defined on floats
+    }
+}
+
+// ---- the operator entry points ------------------------------------------------------------------
+
+int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
+    if (!IS_NUMBER(a) || !IS_NUMBER(b)) return 0;
+    op &= 127; // the in-place forms behave as the plain ones: numbers are immutable
+    if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
+        // bool & bool stays a bool (True | False is True); every other int op yields an int.
+        if (IS_BOOL(a) && IS_BOOL(b)) {
+            bool x = AS_BOOL(a), y = AS_BOOL(b);
+            if (op == AST_OP_BITAND) return *out = BOOL_VAL(x && y), 1;
+            if (op == AST_OP_BITOR) return *out = BOOL_VAL(x || y), 1;
+            if (op == AST_OP_BITXOR) return *out = BOOL_VAL(x != y), 1;
+        }
+        return num_int_op(vm, op, AS_INTLIKE(a), AS_INTLIKE(b), out);
+    }
+    return num_float_op(vm, op, AS_NUMBER(a), AS_NUMBER(b), out);
+}
+
+int number_unary_op(Vm *vm, int op, Value a, Value *out) {
+    if (!IS_NUMBER(a)) return 0;
+    if (IS_FLOAT(a)) {
+        double d = AS_FLOAT(a);
+        if (op == AST_OP_NEG) *out = FLOAT_VAL(-d);
+        else if (op == AST_OP_POS) *out = a;
+        else return 0; // ~ is not defined on floats
+        return 1;
+    }
+    int64_t v = AS_INTLIKE(a);
+    switch (op) {
+    case AST_OP_NEG:
+        if (v == INT64_MIN) return overflow(vm);
+        *out = INT_VAL(-v);
+        return 1;
+    case AST_OP_POS: *out = INT_VAL(v); return 1;
+    case AST_OP_INVERT: *out = INT_VAL(~v); return 1;
+    default: return 0;
+    }
+}
+
+int num_compare_int_float(int64_t i, double d) {
+    if (isnan(d)) return 2;
+    if (d >= TWO_POW_63) return -1;
+    if (d < -TWO_POW_63) return 1;
+    // Now trunc(d) fits in an int64: compare the integer parts exactly, then the fraction.
+    double t = trunc(d);
+    int64_t ti = (int64_t)t;
+    if (i != ti) return i < ti ? -1 : 1;
+    double frac = d - t;
+    return frac > 0.0 ? -1 : frac < 0.0 ? 1 : 0;
+}
+
+// -1, 0, 1 for a <=> b; 2 when unordered (a NaN is involved).
+static int compare_numbers(Value a, Value b) {
+    if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
+        int64_t x = AS_INTLIKE(a), y = AS_INTLIKE(b);
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    if (IS_FLOAT(a) && IS_FLOAT(b)) {
+        double x = AS_FLOAT(a), y = AS_FLOAT(b);
+        return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
+    }
+    if (IS_INTLIKE(a)) return num_compare_int_float(AS_INTLIKE(a), AS_FLOAT(b));
+    int c = num_compare_int_float(AS_INTLIKE(b), AS_FLOAT(a));
+    return c == 2 ? 2 : -c;
+}
+
+int number_compare(Vm *vm, int op, Value a, Value b, Value *out) {
+    (void)vm;
+    if (!IS_NUMBER(a) || !IS_NUMBER(b)) return 0;
+    int c = compare_numbers(a, b);
+    bool r;
+    switch (op) {
+    case AST_OP_EQ: r = c == 0; break;
+    case AST_OP_NE: r = c != 0; break;
+    case AST_OP_LT: r = c == -1; break;
+    case AST_OP_LE: r = c == -1 || c == 0; break;
+    case AST_OP_GT: r = c == 1; break;
+    case AST_OP_GE: r = c == 1 || c == 0; break;
+    default: return 0;
+    }
+    *out = BOOL_VAL(r);
+    return 1;
+}
+
+// ---- hashing ------------------------------------------------------------------------------------
+
+// CPython hashes numbers modulo the Mersenne prime 2**61 - 1, so that equal numbers of different
+// types (1, 1.0, True) hash alike.  -1 is reserved as an error marker in C, and becomes -2.
+#define HASH_BITS 61
+#define HASH_MODULUS (((uint64_t)1 << HASH_BITS) - 1)
+#define HASH_INF 314159
+
+uint64_t hash_int(int64_t v) {
+    uint64_t h = magnitude(v) % HASH_MODULUS;
+    int64_t s = v < 0 ? -(int64_t)h : (int64_t)h;
+    if (s == -1) s = -2;
+    return (uint64_t)s;
+}
+
+// CPython's _Py_HashDouble: the value of the float modulo 2**61 - 1, built 28 bits at a time, so
+// an integral float hashes like the int.  A NaN hashes by identity in CPython 3.10+; aio's floats
+// are not objects, so every NaN hashes to 0 (a documented difference).
+uint64_t hash_float(double v) {
+    if (isinf(v)) return v > 0 ? HASH_INF : (uint64_t)-HASH_INF;
+    if (isnan(v)) return 0;
+    int e;
+    double m = frexp(v, &e);
+    int sign = 1;
+    if (m < 0) {
+        sign = -1;
+        m = -m;
+    }
+    uint64_t x = 0;
+    while (m != 0.0) {
+        x = ((x << 28) & HASH_MODULUS) | x >> (HASH_BITS - 28);
+        m *= 268435456.0; // 2**28
+        e -= 28;
+        uint64_t y = (uint64_t)m; // the integer part
+        m -= (double)y;
+        x += y;
+        if (x >= HASH_MODULUS) x -= HASH_MODULUS;
+    }
+    e = e >= 0 ? e % HASH_BITS : HASH_BITS - 1 - ((-1 - e) % HASH_BITS);
+    x = ((x << e) & HASH_MODULUS) | x >> (HASH_BITS - e);
+    x = x * (uint64_t)(int64_t)sign;
+    if (x == (uint64_t)-1) x = (uint64_t)-2;
+    return x;
+}
+
+// ---- conversions and rounding -------------------------------------------------------------------
+
+bool num_float_to_int(Vm *vm, double d, int64_t *out) {
+    if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert float NaN to integer");
+    if (isinf(d)) return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
+    double t = trunc(d);
+    if (t >= TWO_POW_63 || t < -TWO_POW_63) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+    *out = (int64_t)t;
+    return true;
+}
+
+bool num_round_float_to_int(Vm *vm, double x, int64_t *out) {
+    // CPython's float.__round__ without ndigits: round half away, then fix exact ties to even.
+    double r = round(x);
+    if (fabs(x - r) == 0.5) r = 2.0 * round(x / 2.0);
+    return num_float_to_int(vm, r, out);
+}
+
+// Adds one to a string of decimal digits in place; returns false when it needs a new leading '1'.
+static bool decimal_increment(char *digits, size_t n) {
+    for (size_t i = n; i-- > 0;) {
+        if (digits[i] != '9') {
+            digits[i]++;
+            return true;
+        }
+        digits[i] = '0';
+    }
+    return false;
+}
+
+// round(x, -k) for k >= 1: the exact decimal expansion of |x| (a double >= 1 has at most 52
+// fractional binary digits, so "%.60f" prints it without rounding) is rounded half-even by hand.
+static double round_to_tens(double x, int k) {
+    char buf[400];
+    snprintf(buf, sizeof buf, "%.60f", fabs(x));
+    size_t n = (size_t)(strchr(buf, '.') - buf); // integer digits
+    if (n < (size_t)k) return copysign(0.0, x);  // |x| < 10**(k-1): below half a unit
+    size_t head = n - (size_t)k;
+    char first = buf[head];
+    bool rest = false;
+    for (const char *p = buf + head + 1; *p; p++)
+        if (*p != '0' && *p != '.') rest = true;
+    bool head_odd = head > 0 && (buf[head - 1] - '0') % 2 == 1;
+    bool up = first > '5' || (first == '5' && (rest || head_odd));
+    char out[420];
+    size_t len = 0;
+    if (up && (head == 0 || !decimal_increment(buf, head))) out[len++] = '1';
+    memcpy(out + len, buf, head);
+    len += head;
+    if (len == 0) out[len++] = '0';
+    memset(out + len, '0', (size_t)k);
+    len += (size_t)k;
+    out[len] = '\0';
+    return copysign(strtod(out, NULL), x);
+}
+
+bool num_round_float(Vm *vm, double x, int64_t ndigits, double *out) {
+    // Beyond these the result is x itself, or a zero (CPython's NDIGITS_MAX and NDIGITS_MIN).
+    if (!isfinite(x) || x == 0.0 || ndigits > 323) {
+        *out = x;
+        return true;
+    }
+    if (ndigits < -308) {
+        *out = 0.0 * x;
+        return true;
+    }
+    double r;
+    if (ndigits >= 0) {
+        // glibc's printf rounds the exact binary value half-even, as CPython's dtoa does.
+        char buf[700];
+        snprintf(buf, sizeof buf, "%.*f", (int)ndigits, x);
+        r = strtod(buf, NULL);
+    } else {
+        r = round_to_tens(x, (int)-ndigits);
+    }
+    if (isinf(r)) return vm_raise(vm, vm->OverflowError, "rounded value too large to represent");
+    *out = r;
+    return true;
+}
+
+bool num_round_int(Vm *vm, int64_t n, int64_t ndigits, int64_t *out) {
+    if (ndigits >= 0) {
+        *out = n;
+        return true;
+    }
+    if (ndigits < -19) { // 10**20 > 2 * 2**63: every int64 is below half a unit
+        *out = 0;
+        return true;
+    }
+    uint64_t unit = 1;
+    for (int64_t i = 0; i < -ndigits; i++) unit *= 10;
+    uint64_t mag = magnitude(n), q = mag / unit, rem = mag % unit;
+    // Half-even: compare 2*rem with unit without overflowing (unit <= 10**19 < 2**64 / 1.8).
+    if (rem > unit - rem || (rem == unit - rem && (q & 1))) q++;
+    uint64_t r;
+    if (MUL_OVERFLOWS(q, unit, &r)) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+    if (n >= 0 ? r > (uint64_t)INT64_MAX : r > (uint64_t)INT64_MAX + 1) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+    *out = n >= 0 ? (int64_t)r : (int64_t)(0 - r);
+    return true;
+}
+
+// ---- protocol helpers ---------------------------------------------------------------------------
+
+bool num_index(Vm *vm, Value v, int64_t *out) {
+    if (IS_INTLIKE(v)) {
+        *out = AS_INTLIKE(v);
+        return true;
+    }
+    Value fn = IS_OBJ(v) ? class_lookup(vm_class_of(vm, v), vm->s_index) : EMPTY_VAL();
+    if (IS_EMPTY(fn) || IS_NONE(fn))
+        return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
+                        vm_type_name(vm, v));
+    Value r;
+    if (!vm_call1(vm, fn, v, &r)) return false;
+    if (!IS_INTLIKE(r))
+        return vm_raise(vm, vm->TypeError, "__index__ returned non-int (type %s)", vm_type_name(vm, r));
+    *out = AS_INTLIKE(r);
+    return true;
+}
+
+bool num_descriptor_error(Vm *vm, const char *name, const char *cls, Value self) {
+    return vm_raise(vm, vm->TypeError, "descriptor '%s' requires a '%s' object but received a '%s'",
+                    name, cls, vm_type_name(vm, self));
+}
+
+// Is v an instance of one of the number classes?  bool is an int, but no int is a bool.
+static bool is_self_of(Vm *vm, ObjClass *cls, Value v) {
+    if (cls == vm->float_class) return IS_FLOAT(v);
+    if (cls == vm->bool_class) return IS_BOOL(v);
+    return IS_INTLIKE(v);
+}
+
+bool num_check_dunder(Vm *vm, const char *name, ObjClass *cls, Value *args, int nargs,
+                      ObjTuple *kwnames, int min, int max) {
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "wrapper %s() takes no keyword arguments", name);
+    if (nargs == 0)
+        return vm_raise(vm, vm->TypeError, "descriptor '%s' of '%s' object needs an argument", name,
+                        cls->name->chars);
+    if (!is_self_of(vm, cls, args[0]))
+        return num_descriptor_error(vm, name, cls->name->chars, args[0]);
+    int n = nargs - 1;
+    if (min == max && n != min)
+        return vm_raise(vm, vm->TypeError, "expected %d argument%s, got %d", min, min == 1 ? "" : "s", n);
+    // Ternary wrappers (__pow__) print an empty name before these, as CPython does.
+    if (n < min)
+        return vm_raise(vm, vm->TypeError, " expected at least %d argument%s, got %d", min,
+                        min == 1 ? "" : "s", n);
+    if (n > max)
+        return vm_raise(vm, vm->TypeError, " expected at most %d argument%s, got %d", max,
+                        max == 1 ? "" : "s", n);
+    return true;
+}
+
+bool num_check_method(Vm *vm, const char *name, ObjClass *cls, Value *args, int nargs,
+                      ObjTuple *kwnames, int max) {
+    const char *cname = cls->name->chars;
+    if (nargs == 0)
+        return vm_raise(vm, vm->TypeError, "unbound method %s.%s() needs an argument", cname, name);
+    if (!is_self_of(vm, cls, args[0]))
+        return vm_raise(vm, vm->TypeError, "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
+                        name, cname, vm_type_name(vm, args[0]));
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "%s.%s() takes no keyword arguments", cname, name);
+    int n = nargs - 1;
+    if (max == 0 && n > 0)
+        return vm_raise(vm, vm->TypeError, "%s.%s() takes no arguments (%d given)", cname, name, n);
+    if (max == 1 && n != 1 && strcmp(name, "__format__") == 0)
+        return vm_raise(vm, vm->TypeError, "%s.%s() takes exactly one argument (%d given)", cname, name, n);
+    if (n > max)
+        return vm_raise(vm, vm->TypeError, "%s expected at most %d argument%s, got %d", name, max,
+                        max == 1 ? "" : "s", n);
+    return true;
+}
+
+ObjStr *num_repr(Vm *vm, Value v) {
+    if (IS_BOOL(v)) return str_from_c(vm, AS_BOOL(v) ? "True" : "False");
+    StrBuf sb;
+    sb_init(&sb);
+    if (IS_FLOAT(v)) float_repr_into(AS_FLOAT(v), &sb);
+    else sb_printf(&sb, "%" PRId64, AS_INTLIKE(v));
+    return str_from_buf(vm, &sb);
+}
+
+bool num_format(Vm *vm, Value self, Value spec, Value *result) {
+    if (!IS_STR(spec))
+        return vm_raise(vm, vm->TypeError, "__format__() argument must be str, not %s", vm_type_name(vm, spec));
+    ObjStr *s = AS_STR(spec);
+    if (s->length == 0) {
+        ObjStr *r = num_repr(vm, self); // str() of a number is its repr
+        *result = OBJ_VAL(r);
+        return true;
+    }
+    FormatSpec fs;
+    char err[256];
+    StrBuf sb;
+    sb_init(&sb);
+    bool ok = numfmt_parse_spec(s->chars, s->length, &fs, err, sizeof err);
+    if (ok && IS_FLOAT(self)) ok = numfmt_format_float(AS_FLOAT(self), &fs, &sb, err, sizeof err);
+    else if (ok && IS_BOOL(self)) ok = numfmt_format_int_as(AS_INTLIKE(self), "bool", &fs, &sb, err, sizeof err);
+    else if (ok) ok = numfmt_format_int(AS_INTLIKE(self), &fs, &sb, err, sizeof err);
+    if (!ok) {
+        sb_free(&sb);
+        return vm_raise(vm, numfmt_error_is_overflow(err) ? vm->OverflowError : vm->ValueError, "%s", err);
+    }
+    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    return true;
+}

@@ -1,0 +1,625 @@
+/* The object protocol: truth, equality, hashing, repr/str, operators, subscripts, iteration.
+ *
+ * Each operation has an inline path for the values that dominate real programs (numbers go to
+ * number.c, strings are compared and hashed here) and otherwise dispatches to the dunder methods
+ * of the value's class, exactly as CPython's abstract.c does: a.__add__(b), then
+ * b.__radd__(a); NotImplemented from a method means "try the other side".
+ */
+#include <string.h>
+
+#include "error.h"
+#include "interp.h"
+#include "runtime.h"
+
+ObjClass *vm_class_of(Vm *vm, Value v) {
+    switch (v.tag) {
+    case VAL_NONE: return vm->none_class;
+    case VAL_BOOL: return vm->bool_class;
+    case VAL_INT: return vm->int_class;
+    case VAL_FLOAT: return vm->float_class;
+    case VAL_OBJ: return AS_OBJ(v)->cls;
+    default: return vm->none_class;
+    }
+}
+
+const char *vm_type_name(Vm *vm, Value v) { return vm_class_of(vm, v)->name->chars; }
+
+bool vm_is_instance(Vm *vm, Value v, ObjClass *cls) { return class_is_subclass(vm_class_of(vm, v), cls); }
+
+// Calls a dunder found on the class of `self`.  0: the class has none; 1 called; -1 error.
+static int call_dunder(Vm *vm, Value self, ObjStr *name, Value *args, int nargs, Value *out) {
+    return vm_call_method(vm, self, name, args, nargs, out);
+}
+
+// ---- truth, equality, hashing -------------------------------------------------------------------
+
+bool vm_truthy(Vm *vm, Value v, bool *out) {
+    switch (v.tag) {
+    case VAL_NONE:
+    case VAL_EMPTY: *out = false; return true;
+    case VAL_BOOL: *out = AS_BOOL(v); return true;
+    case VAL_INT: *out = AS_INT(v) != 0; return true;
+    case VAL_FLOAT: *out = AS_FLOAT(v) != 0.0; return true;
+    case VAL_OBJ: break;
+    }
+    Obj *o = AS_OBJ(v);
+    switch (o->kind) {
+    case OBJ_STR: *out = ((ObjStr *)o)->length != 0; return true;
+    case OBJ_BYTES: *out = ((ObjBytes *)o)->length != 0; return true;
+    case OBJ_LIST: *out = ((ObjList *)o)->count != 0; return true;
+    case OBJ_TUPLE: *out = ((ObjTuple *)o)->count != 0; return true;
+    case OBJ_DICT: *out = ((ObjDict *)o)->used != 0; return true;
+    case OBJ_SET: *out = ((ObjSet *)o)->used != 0; return true;
+    default: break;
+    }
+    Value r;
+    int found = call_dunder(vm, v, vm->s_bool, NULL, 0, &r);
+    if (found < 0) return false;
+    if (found) {
+        if (!IS_BOOL(r))
+            return vm_raise(vm, vm->TypeError, "__bool__ should return bool, returned %s", vm_type_name(vm, r));
+        *out = AS_BOOL(r);
+        return true;
+    }
+    found = call_dunder(vm, v, vm->s_len, NULL, 0, &r);
+    if (found < 0) return false;
+    if (found) {
+        if (!IS_INTLIKE(r))
+            return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer", vm_type_name(vm, r));
+        if (AS_INTLIKE(r) < 0) return vm_raise(vm, vm->ValueError, "__len__() should return >= 0");
+        *out = AS_INTLIKE(r) != 0;
+        return true;
+    }
+    *out = true;
+    return true;
+}
+
+static bool str_equal(ObjStr *a, ObjStr *b) {
+    return a == b || (a->length == b->length && a->hash == b->hash && memcmp(a->chars, b->chars, a->length) == 0);
+}
+
+bool vm_equal(Vm *vm, Value a, Value b, bool *out) {
+    if (value_is(a, b) && !IS_FLOAT(a)) {
+        *out = true;
+        return true;
+    }
+    if (IS_STR(a) && IS_STR(b)) {
+        *out = str_equal(AS_STR(a), AS_STR(b));
+        return true;
+    }
+    Value r;
+    if (!vm_compare(vm, AST_OP_EQ, a, b, &r)) return false;
+    if (IS_BOOL(r)) {
+        *out = AS_BOOL(r);
+        return true;
+    }
+    return vm_truthy(vm, r, out);
+}
+
+static uint64_t pointer_hash(const void *p) {
+    uint64_t v = (uint64_t)(uintptr_t)p;
+    return (v >> 4) | (v << 60);
+}
+
+bool vm_hash(Vm *vm, Value v, uint64_t *out) {
+    switch (v.tag) {
+    case VAL_NONE: *out = 0xFCA86420u; return true;
+    case VAL_BOOL:
+    case VAL_INT: *out = hash_int(v.as.integer); return true;
+    case VAL_FLOAT: *out = hash_float(AS_FLOAT(v)); return true;
+    case VAL_EMPTY: *out = 0; return true;
+    case VAL_OBJ: break;
+    }
+    Obj *o = AS_OBJ(v);
+    switch (o->kind) {
+    case OBJ_STR: *out = ((ObjStr *)o)->hash; return true;
+    case OBJ_BYTES: *out = ((ObjBytes *)o)->hash; return true;
+    case OBJ_TUPLE: return tuple_hash(vm, (ObjTuple *)o, out);
+    case OBJ_SET:
+        if (((ObjSet *)o)->frozen) return frozenset_hash(vm, (ObjSet *)o, out);
+        /* fall through */
+    case OBJ_LIST:
+    case OBJ_DICT:
+        return vm_raise(vm, vm->TypeError, "unhashable type: '%s'", o->cls->name->chars);
+    case OBJ_CLASS:
+    case OBJ_FUNCTION:
+    case OBJ_NATIVE:
+    case OBJ_MODULE:
+    case OBJ_CODE:
+    case OBJ_GENERATOR:
+    case OBJ_CELL:
+        *out = pointer_hash(o);
+        return true;
+    default: break;
+    }
+    Value h = class_lookup(o->cls, vm->s_hash);
+    if (IS_NONE(h)) return vm_raise(vm, vm->TypeError, "unhashable type: '%s'", o->cls->name->chars);
+    if (IS_EMPTY(h) || (IS_NATIVE(h) && AS_NATIVE(h)->owner == vm->object_class)) {
+        *out = pointer_hash(o);
+        return true;
+    }
+    Value r;
+    if (!vm_call1(vm, h, v, &r)) return false;
+    if (!IS_INTLIKE(r)) return vm_raise(vm, vm->TypeError, "__hash__ method should return an integer");
+    *out = hash_int(AS_INTLIKE(r));
+    return true;
+}
+
+// ---- repr and str -------------------------------------------------------------------------------
+
+static ObjStr *checked_str(Vm *vm, Value r, const char *what) {
+    if (!IS_STR(r)) {
+        vm_raise(vm, vm->TypeError, "%s returned non-string (type %s)", what, vm_type_name(vm, r));
+        return NULL;
+    }
+    return AS_STR(r);
+}
+
+ObjStr *vm_repr(Vm *vm, Value v) {
+    StrBuf sb;
+    switch (v.tag) {
+    case VAL_NONE: return str_from_c(vm, "None");
+    case VAL_EMPTY: return str_from_c(vm, "<empty>");
+    case VAL_BOOL: return str_from_c(vm, AS_BOOL(v) ? "True" : "False");
+    case VAL_INT: return str_printf(vm, "%lld", (long long)AS_INT(v));
+    case VAL_FLOAT:
+        sb_init(&sb);
+        float_repr_into(AS_FLOAT(v), &sb);
+        return str_from_buf(vm, &sb);
+    case VAL_OBJ: break;
+    }
+    if (IS_STR(v)) {
+        sb_init(&sb);
+        str_repr_into(AS_STR(v), &sb);
+        return str_from_buf(vm, &sb);
+    }
+    if (vm->native_depth >= MAX_NATIVE_DEPTH) {
+        vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded while getting the repr of an object");
+        return NULL;
+    }
+    Value r;
+    int found = call_dunder(vm, v, vm->s_repr, NULL, 0, &r);
+    if (found < 0) return NULL;
+    if (found == 0) return str_from_c(vm, "<object>");
+    return checked_str(vm, r, "__repr__");
+}
+
+ObjStr *vm_str(Vm *vm, Value v) {
+    if (IS_STR(v)) return AS_STR(v);
+    if (!IS_OBJ(v)) return vm_repr(vm, v);
+    Value m = class_lookup(AS_OBJ(v)->cls, vm->s_str);
+    if (IS_EMPTY(m) || (IS_NATIVE(m) && AS_NATIVE(m)->owner == vm->object_class)) return vm_repr(vm, v);
+    Value r;
+    if (!vm_call1(vm, m, v, &r)) return NULL;
+    return checked_str(vm, r, "__str__");
+}
+
+// ---- operators ----------------------------------------------------------------------------------
+
+static const char *const binop_names[][3] = {
+    // AstOp order from AST_OP_ADD: forward, reflected, in-place
+    [AST_OP_ADD] = {"__add__", "__radd__", "__iadd__"},
+    [AST_OP_SUB] = {"__sub__", "__rsub__", "__isub__"},
+    [AST_OP_MUL] = {"__mul__", "__rmul__", "__imul__"},
+    [AST_OP_MATMUL] = {"__matmul__", "__rmatmul__", "__imatmul__"},
+    [AST_OP_DIV] = {"__truediv__", "__rtruediv__", "__itruediv__"},
+    [AST_OP_FLOORDIV] = {"__floordiv__", "__rfloordiv__", "__ifloordiv__"},
+    [AST_OP_MOD] = {"__mod__", "__rmod__", "__imod__"},
+    [AST_OP_POW] = {"__pow__", "__rpow__", "__ipow__"},
+    [AST_OP_LSHIFT] = {"__lshift__", "__rlshift__", "__ilshift__"},
+    [AST_OP_RSHIFT] = {"__rshift__", "__rrshift__", "__irshift__"},
+    [AST_OP_BITOR] = {"__or__", "__ror__", "__ior__"},
+    [AST_OP_BITXOR] = {"__xor__", "__rxor__", "__ixor__"},
+    [AST_OP_BITAND] = {"__and__", "__rand__", "__iand__"},
+};
+
+static const char *const binop_symbols[] = {
+    [AST_OP_ADD] = "+", [AST_OP_SUB] = "-", [AST_OP_MUL] = "*", [AST_OP_MATMUL] = "@",
+    [AST_OP_DIV] = "/", [AST_OP_FLOORDIV] = "//", [AST_OP_MOD] = "%", [AST_OP_POW] = "** or pow()",
+    [AST_OP_LSHIFT] = "<<", [AST_OP_RSHIFT] = ">>", [AST_OP_BITOR] = "|", [AST_OP_BITXOR] = "^",
+    [AST_OP_BITAND] = "&",
+};
+
+// Tries one dunder: 1 gave a result, 0 not there or NotImplemented, -1 error.
+static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *out) {
+    Value m = class_lookup(vm_class_of(vm, self), str_from_c(vm, name));
+    if (IS_EMPTY(m) || IS_NONE(m)) return 0;
+    Value args[2] = {self, other};
+    if (!vm_call(vm, m, args, 2, NULL, out)) return -1;
+    return value_is(*out, vm->not_implemented) ? 0 : 1;
+}
+
+bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
+    int r = number_binary_op(vm, op, a, b, out);
+    if (r) return r > 0;
+    bool inplace = op >= 128;
+    int base = op & 127;
+    if (base < AST_OP_ADD || base > AST_OP_BITAND) return vm_raise(vm, vm->TypeError, "bad operator");
+    if (inplace) {
+        r = try_binary(vm, a, binop_names[base][2], b, out);
+        if (r) return r > 0;
+    }
+    ObjClass *ca = vm_class_of(vm, a), *cb = vm_class_of(vm, b);
+    // A subclass's reflected method goes first when it overrides the parent's.
+    bool reflected_first = ca != cb && class_is_subclass(cb, ca);
+    if (reflected_first) {
+        r = try_binary(vm, b, binop_names[base][1], a, out);
+        if (r) return r > 0;
+    }
+    r = try_binary(vm, a, binop_names[base][0], b, out);
+    if (r) return r > 0;
+    if (ca != cb && !reflected_first) {
+        r = try_binary(vm, b, binop_names[base][1], a, out);
+        if (r) return r > 0;
+    }
+    const char *sym = binop_symbols[base];
+    char isym[16];
+    if (inplace) {
+        snprintf(isym, sizeof isym, "%s=", base == AST_OP_POW ? "**" : sym);
+        sym = isym;
+    }
+    if (base == AST_OP_ADD && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !inplace)
+        return vm_raise(vm, vm->TypeError, "can only concatenate %s (not \"%s\") to %s", ca->name->chars,
+                        cb->name->chars, ca->name->chars);
+    if (base == AST_OP_MUL && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !IS_INTLIKE(b))
+        return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'", cb->name->chars);
+    if (base == AST_OP_MUL && (IS_STR(b) || IS_LIST(b) || IS_TUPLE(b) || IS_BYTES(b)) && !IS_INTLIKE(a))
+        return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'", ca->name->chars);
+    return vm_raise(vm, vm->TypeError, "unsupported operand type(s) for %s: '%s' and '%s'", sym,
+                    ca->name->chars, cb->name->chars);
+}
+
+bool vm_unary_op(Vm *vm, int op, Value a, Value *out) {
+    int r = number_unary_op(vm, op, a, out);
+    if (r) return r > 0;
+    ObjStr *name = op == AST_OP_NEG ? vm->s_neg : op == AST_OP_POS ? vm->s_pos : vm->s_invert;
+    int found = call_dunder(vm, a, name, NULL, 0, out);
+    if (found) return found > 0;
+    const char *sym = op == AST_OP_NEG ? "-" : op == AST_OP_POS ? "+" : "~";
+    return vm_raise(vm, vm->TypeError, "bad operand type for unary %s: '%s'", sym, vm_type_name(vm, a));
+}
+
+static ObjStr *compare_name(Vm *vm, int op) {
+    switch (op) {
+    case AST_OP_EQ: return vm->s_eq;
+    case AST_OP_NE: return vm->s_ne;
+    case AST_OP_LT: return vm->s_lt;
+    case AST_OP_LE: return vm->s_le;
+    case AST_OP_GT: return vm->s_gt;
+    default: return vm->s_ge;
+    }
+}
+
+static int reflect(int op) {
+    switch (op) {
+    case AST_OP_LT: return AST_OP_GT;
+    case AST_OP_LE: return AST_OP_GE;
+    case AST_OP_GT: return AST_OP_LT;
+    case AST_OP_GE: return AST_OP_LE;
+    default: return op;
+    }
+}
+
+static const char *compare_symbol(int op) {
+    switch (op) {
+    case AST_OP_EQ: return "==";
+    case AST_OP_NE: return "!=";
+    case AST_OP_LT: return "<";
+    case AST_OP_LE: return "<=";
+    case AST_OP_GT: return ">";
+    default: return ">=";
+    }
+}
+
+static int try_compare(Vm *vm, Value self, int op, Value other, Value *out) {
+    Value m = class_lookup(vm_class_of(vm, self), compare_name(vm, op));
+    if (IS_EMPTY(m) || IS_NONE(m)) return 0;
+    Value args[2] = {self, other};
+    if (!vm_call(vm, m, args, 2, NULL, out)) return -1;
+    return value_is(*out, vm->not_implemented) ? 0 : 1;
+}
+
+bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out) {
+    int r = number_compare(vm, op, a, b, out);
+    if (r) return r > 0;
+    if (IS_STR(a) && IS_STR(b)) {
+        ObjStr *x = AS_STR(a), *y = AS_STR(b);
+        if (op == AST_OP_EQ || op == AST_OP_NE) {
+            bool eq = str_equal(x, y);
+            *out = BOOL_VAL(op == AST_OP_EQ ? eq : !eq);
+            return true;
+        }
+        size_t n = x->length < y->length ? x->length : y->length;
+        int c = memcmp(x->chars, y->chars, n); // UTF-8 byte order is code point order
+        if (c == 0) c = x->length < y->length ? -1 : x->length > y->length ? 1 : 0;
+        bool res = op == AST_OP_LT ? c < 0 : op == AST_OP_LE ? c <= 0 : op == AST_OP_GT ? c > 0 : c >= 0;
+        *out = BOOL_VAL(res);
+        return true;
+    }
+    if (vm->native_depth >= MAX_NATIVE_DEPTH)
+        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded in comparison");
+    ObjClass *ca = vm_class_of(vm, a), *cb = vm_class_of(vm, b);
+    bool reflected_first = ca != cb && class_is_subclass(cb, ca);
+    if (reflected_first) {
+        r = try_compare(vm, b, reflect(op), a, out);
+        if (r) return r > 0;
+    }
+    r = try_compare(vm, a, op, b, out);
+    if (r) return r > 0;
+    if (!reflected_first) {
+        r = try_compare(vm, b, reflect(op), a, out);
+        if (r) return r > 0;
+    }
+    if (op == AST_OP_EQ || op == AST_OP_NE) {
+        bool same = value_is(a, b);
+        *out = BOOL_VAL(op == AST_OP_EQ ? same : !same);
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "'%s' not supported between instances of '%s' and '%s'",
+                    compare_symbol(op), ca->name->chars, cb->name->chars);
+}
+
+// ---- containers ---------------------------------------------------------------------------------
+
+bool vm_contains(Vm *vm, Value container, Value item, bool *out) {
+    if (IS_DICT(container)) {
+        Value v;
+        int r = dict_get(vm, AS_DICT(container), item, &v);
+        if (r < 0) return false;
+        *out = r == 1;
+        return true;
+    }
+    Value r;
+    int found = call_dunder(vm, container, vm->s_contains, &item, 1, &r);
+    if (found < 0) return false;
+    if (found) return vm_truthy(vm, r, out);
+    // Fall back on iteration, as CPython does for objects with __iter__ only.
+    Value iter_m = class_lookup(vm_class_of(vm, container), vm->s_iter);
+    if (IS_EMPTY(iter_m) && !IS_ITER(container) && !IS_GENERATOR(container))
+        return vm_raise(vm, vm->TypeError, "argument of type '%s' is not iterable", vm_type_name(vm, container));
+    Value it;
+    if (!vm_iter(vm, container, &it)) return false;
+    vm_push_root(vm, it);
+    for (;;) {
+        Value x;
+        int n = vm_next(vm, it, &x);
+        if (n <= 0) {
+            vm_pop_root(vm);
+            *out = false;
+            return n == 0;
+        }
+        bool eq;
+        if (!vm_equal(vm, x, item, &eq)) {
+            vm_pop_root(vm);
+            return false;
+        }
+        if (eq) {
+            vm_pop_root(vm);
+            *out = true;
+            return true;
+        }
+    }
+}
+
+bool vm_getitem(Vm *vm, Value obj, Value key, Value *out) {
+    if (IS_DICT(obj)) {
+        int r = dict_get(vm, AS_DICT(obj), key, out);
+        if (r == 1) return true;
+        if (r < 0) return false;
+        // a dict subclass with __missing__ would go here
+        return vm_raise_obj(vm, vm->KeyError, key);
+    }
+    int found = call_dunder(vm, obj, vm->s_getitem, &key, 1, out);
+    if (found) return found > 0;
+    if (IS_CLASS(obj)) {
+        Value m = class_lookup(AS_CLASS(obj), vm->s_class_getitem);
+        if (!IS_EMPTY(m)) {
+            Value args[2] = {obj, key};
+            return vm_call(vm, IS_WRAPPER(m) ? AS_WRAPPER(m)->a : m, args, 2, NULL, out);
+        }
+        // list[int] and friends: generic aliases print as the class for our purposes
+        if (AS_CLASS(obj)->flags & CLASS_BUILTIN) {
+            *out = obj;
+            return true;
+        }
+        return vm_raise(vm, vm->TypeError, "type '%s' is not subscriptable", AS_CLASS(obj)->name->chars);
+    }
+    return vm_raise(vm, vm->TypeError, "'%s' object is not subscriptable", vm_type_name(vm, obj));
+}
+
+bool vm_setitem(Vm *vm, Value obj, Value key, Value value) {
+    if (IS_DICT(obj)) return dict_set(vm, AS_DICT(obj), key, value);
+    Value args[2] = {key, value};
+    Value ignored;
+    int found = call_dunder(vm, obj, vm->s_setitem, args, 2, &ignored);
+    if (found) return found > 0;
+    return vm_raise(vm, vm->TypeError, "'%s' object does not support item assignment", vm_type_name(vm, obj));
+}
+
+bool vm_delitem(Vm *vm, Value obj, Value key) {
+    if (IS_DICT(obj)) {
+        int r = dict_delete(vm, AS_DICT(obj), key, NULL);
+        if (r < 0) return false;
+        if (r == 0) return vm_raise_obj(vm, vm->KeyError, key);
+        return true;
+    }
+    Value ignored;
+    int found = call_dunder(vm, obj, vm->s_delitem, &key, 1, &ignored);
+    if (found) return found > 0;
+    return vm_raise(vm, vm->TypeError, "'%s' object doesn't support item deletion", vm_type_name(vm, obj));
+}
+
+bool vm_len(Vm *vm, Value obj, int64_t *out) {
+    if (IS_OBJ(obj)) {
+        Obj *o = AS_OBJ(obj);
+        switch (o->kind) {
+        case OBJ_STR: *out = (int64_t)((ObjStr *)o)->nchars; return true;
+        case OBJ_BYTES: *out = (int64_t)((ObjBytes *)o)->length; return true;
+        case OBJ_LIST: *out = (int64_t)((ObjList *)o)->count; return true;
+        case OBJ_TUPLE: *out = (int64_t)((ObjTuple *)o)->count; return true;
+        case OBJ_DICT: *out = (int64_t)((ObjDict *)o)->used; return true;
+        case OBJ_SET: *out = (int64_t)((ObjSet *)o)->used; return true;
+        default: break;
+        }
+    }
+    Value r;
+    int found = call_dunder(vm, obj, vm->s_len, NULL, 0, &r);
+    if (found < 0) return false;
+    if (!found) return vm_raise(vm, vm->TypeError, "object of type '%s' has no len()", vm_type_name(vm, obj));
+    if (!IS_INTLIKE(r))
+        return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer", vm_type_name(vm, r));
+    if (AS_INTLIKE(r) < 0) return vm_raise(vm, vm->ValueError, "__len__() should return >= 0");
+    *out = AS_INTLIKE(r);
+    return true;
+}
+
+bool vm_iter(Vm *vm, Value obj, Value *out) {
+    if (IS_ITER(obj) || IS_GENERATOR(obj)) {
+        if (IS_GENERATOR(obj) && AS_GENERATOR(obj)->flavor != FLAVOR_GENERATOR)
+            return vm_raise(vm, vm->TypeError, "'%s' object is not iterable", vm_type_name(vm, obj));
+        *out = obj;
+        return true;
+    }
+    int found = call_dunder(vm, obj, vm->s_iter, NULL, 0, out);
+    if (found < 0) return false;
+    if (found) {
+        if (IS_ITER(*out) || IS_GENERATOR(*out)) return true;
+        if (IS_EMPTY(class_lookup(vm_class_of(vm, *out), vm->s_next)))
+            return vm_raise(vm, vm->TypeError, "iter() returned non-iterator of type '%s'", vm_type_name(vm, *out));
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "'%s' object is not iterable", vm_type_name(vm, obj));
+}
+
+int vm_next(Vm *vm, Value it, Value *out) {
+    if (IS_ITER(it)) return AS_ITER(it)->next(vm, AS_OBJ(it), out);
+    if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR) {
+        RunResult r = gen_resume(vm, AS_GENERATOR(it), NONE_VAL(), EMPTY_VAL(), out);
+        return r == RUN_YIELDED ? 1 : r == RUN_RETURNED ? 0 : -1;
+    }
+    int found = call_dunder(vm, it, vm->s_next, NULL, 0, out);
+    if (found == 1) return 1;
+    if (found == 0) {
+        vm_raise(vm, vm->TypeError, "'%s' object is not an iterator", vm_type_name(vm, it));
+        return -1;
+    }
+    if (vm_exception_matches(vm, vm->StopIteration)) {
+        vm_clear_exception(vm);
+        return 0;
+    }
+    return -1;
+}
+
+ObjList *vm_list_from_iterable(Vm *vm, Value iterable) {
+    if (IS_LIST(iterable) || IS_TUPLE(iterable)) {
+        size_t n = IS_LIST(iterable) ? AS_LIST(iterable)->count : AS_TUPLE(iterable)->count;
+        ObjList *l = list_new(vm, n);
+        Value *src = IS_LIST(iterable) ? AS_LIST(iterable)->items : AS_TUPLE(iterable)->items;
+        memcpy(l->items, src, sizeof(Value) * n);
+        l->count = n;
+        return l;
+    }
+    Value it;
+    if (!vm_iter(vm, iterable, &it)) return NULL;
+    vm_push_root(vm, it);
+    ObjList *l = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(l));
+    for (;;) {
+        Value x;
+        int r = vm_next(vm, it, &x);
+        if (r < 0) {
+            vm_pop_roots(vm, 2);
+            return NULL;
+        }
+        if (r == 0) break;
+        list_append(vm, l, x);
+    }
+    vm_pop_roots(vm, 2);
+    return l;
+}
+
+bool vm_index_value(Vm *vm, Value v, int64_t *out) {
+    if (IS_INTLIKE(v)) {
+        *out = AS_INTLIKE(v);
+        return true;
+    }
+    Value r;
+    int found = call_dunder(vm, v, vm->s_index, NULL, 0, &r);
+    if (found < 0) return false;
+    if (found && IS_INTLIKE(r)) {
+        *out = AS_INTLIKE(r);
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer", vm_type_name(vm, v));
+}
+
+// ---- support for the interpreter's compound instructions ----------------------------------------
+
+bool build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out) {
+    ObjCode *code = AS_CODE(sp[-1]);
+    Value *p = sp - 1;
+    ObjTuple *closure = (flags & 8) ? AS_TUPLE(*--p) : NULL;
+    ObjDict *kwdefaults = (flags & 2) ? AS_DICT(*--p) : NULL;
+    ObjTuple *defaults = (flags & 1) ? AS_TUPLE(*--p) : NULL;
+    ObjFunction *fn = function_new(vm, code, frame->globals);
+    fn->closure = closure;
+    fn->kwdefaults = kwdefaults;
+    fn->defaults = defaults;
+    Value modname = dict_get_str(frame->globals, vm->s_module_name);
+    fn->module = IS_EMPTY(modname) ? NONE_VAL() : modname;
+    if (code->nconstants > 0 && IS_STR(code->constants[0]) && code->name != vm->s_lambda &&
+        !(code->flags & CODE_MODULE) && code->name->chars[0] != '<')
+        fn->doc = code->constants[0];
+    *out = OBJ_VAL(fn);
+    return true;
+}
+
+bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_result) {
+    ObjClass *cls = vm_class_of(vm, mgr);
+    Value enter = class_lookup(cls, is_async ? vm->s_aenter : vm->s_enter);
+    Value ex = class_lookup(cls, is_async ? vm->s_aexit : vm->s_exit);
+    if (IS_EMPTY(enter) || IS_EMPTY(ex))
+        return vm_raise(vm, vm->TypeError, "'%s' object does not support the %scontext manager protocol",
+                        cls->name->chars, is_async ? "asynchronous " : "");
+    vm_push_root(vm, mgr);
+    ObjBound *b = bound_new(vm, mgr, ex);
+    vm_push_root(vm, OBJ_VAL(b));
+    bool ok = vm_call1(vm, enter, mgr, enter_result);
+    vm_pop_roots(vm, 2);
+    *exit = OBJ_VAL(b);
+    return ok;
+}
+
+bool get_awaitable(Vm *vm, Value v, Value *out) {
+    if (IS_GENERATOR(v) && AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE) {
+        ObjGenerator *g = AS_GENERATOR(v);
+        if (g->state == GEN_RUNNING || (g->was_awaited && g->state == GEN_SUSPENDED && !IS_EMPTY(g->awaiting)))
+            return vm_raise(vm, vm->RuntimeError, "coroutine is being awaited already");
+        g->was_awaited = true;
+        *out = v;
+        return true;
+    }
+    Value r;
+    int found = vm_call_method(vm, v, vm->s_await, NULL, 0, &r);
+    if (found < 0) return false;
+    if (found) {
+        if (IS_GENERATOR(r) && AS_GENERATOR(r)->flavor == FLAVOR_COROUTINE)
+            return vm_raise(vm, vm->TypeError, "__await__() returned a coroutine");
+        if (!IS_ITER(r) && !IS_GENERATOR(r) && IS_EMPTY(class_lookup(vm_class_of(vm, r), vm->s_next)))
+            return vm_raise(vm, vm->TypeError, "__await__() returned non-iterator of type '%s'", vm_type_name(vm, r));
+        *out = r;
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "object %s can't be used in 'await' expression", vm_type_name(vm, v));
+}
+
+bool vm_print_expr(Vm *vm, Value v) {
+    if (IS_NONE(v)) return true;
+    dict_set_cstr(vm, vm->builtins, "_", v);
+    ObjStr *s = vm_repr(vm, v);
+    if (!s) return false;
+    vm_push_root(vm, OBJ_VAL(s));
+    bool ok = file_write_str(vm, vm->stdout_file, s) && file_write_str(vm, vm->stdout_file, str_from_c(vm, "\n"));
+    vm_pop_root(vm);
+    return ok;
+}

@@ -1,0 +1,110 @@
+/* What the runtime's modules share: defining classes and natives, parsing arguments, and the
+ * small container helpers every type file uses.
+ *
+ * Each built-in type lives in its own file (str.c, list.c, ...) and exports runtime_init_<type>(),
+ * called once by vm_new() in dependency order.  A native follows the NativeFn convention of
+ * vm/object.h: positional args, then keyword values named by kwnames; false means an exception is
+ * pending.
+ */
+#ifndef AIO_RUNTIME_H
+#define AIO_RUNTIME_H
+
+#include "dict.h"
+#include "gc.h"
+#include "strbuf.h"
+#include "vm.h"
+
+typedef struct {
+    const char *name;
+    NativeFn fn;
+} MethodDef;
+
+// Adds natives as methods of cls (bound to self when fetched through an instance).
+void define_methods(Vm *vm, ObjClass *cls, const MethodDef *defs);
+// Adds a plain function to a namespace (builtins, a module).
+void define_native(Vm *vm, ObjDict *ns, const char *name, NativeFn fn);
+// A class implemented in C whose instances have the given kind.
+ObjClass *define_class(Vm *vm, const char *name, ObjClass *base, ObjKind kind);
+// A module object registered in sys.modules.
+ObjModule *define_module(Vm *vm, const char *name);
+
+// ---- argument parsing ---------------------------------------------------------------------------
+// Maps positional and keyword arguments onto `names` (NULL-terminated): out[i] is the argument
+// for names[i] or EMPTY when not given.  The first `required` are mandatory.  Errors use CPython's
+// wording: "f() missing required argument 'x' (pos 1)", "f() takes at most 2 arguments (3 given)",
+// "f() got an unexpected keyword argument 'z'".
+bool parse_args(Vm *vm, const char *fname, Value *args, int nargs, ObjTuple *kwnames,
+                const char *const *names, int required, Value *out);
+// For natives that take no keywords: checks the count, raising CPython's messages.
+bool check_args(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max);
+bool arg_int(Vm *vm, Value v, int64_t *out);           // an int (or bool); TypeError otherwise
+bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeError otherwise
+
+// ---- containers ---------------------------------------------------------------------------------
+void list_append(Vm *vm, ObjList *list, Value v);
+bool list_extend(Vm *vm, ObjList *list, Value iterable);
+ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n);
+ObjTuple *tuple_from_list(Vm *vm, ObjList *list);
+bool set_add_value(Vm *vm, ObjSet *set, Value key);
+int set_contains_value(Vm *vm, ObjSet *set, Value key); // 1, 0, -1 on error
+int set_discard_value(Vm *vm, ObjSet *set, Value key);  // 1 removed, 0 absent, -1 error
+bool set_next(ObjSet *set, size_t *pos, Value *key);
+bool set_update(Vm *vm, ObjSet *set, Value iterable);
+
+// ---- strings ------------------------------------------------------------------------------------
+ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b);
+// Appends repr(str) with CPython's quoting and escapes.
+void str_repr_into(ObjStr *s, StrBuf *out);
+void bytes_repr_into(const unsigned char *data, size_t n, StrBuf *out);
+ObjStr *str_from_buf(Vm *vm, StrBuf *sb); // frees sb
+// Formats v with a format spec (format(v, spec)).
+ObjStr *format_value(Vm *vm, Value v, ObjStr *spec);
+ObjStr *str_percent_format(Vm *vm, ObjStr *fmt, Value args); // fmt % args
+bool str_getitem(Vm *vm, ObjStr *s, Value key, Value *out);
+// Slice bounds after Python's rules for a sequence of length n; returns the item count.
+bool slice_indices(Vm *vm, ObjSlice *s, int64_t n, int64_t *start, int64_t *stop, int64_t *step,
+                   int64_t *count);
+
+// ---- numbers ------------------------------------------------------------------------------------
+// Arithmetic on int, bool and float (runtime/number.c): 1 done (*out set), 0 when an operand is not
+// a number (the caller then tries __op__ / __rop__ methods), -1 error pending (ZeroDivisionError,
+// OverflowError, ...).  op is an AstOp, +128 for the in-place form.
+int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out);
+int number_compare(Vm *vm, int op, Value a, Value b, Value *out); // == != < <= > >=
+int number_unary_op(Vm *vm, int op, Value a, Value *out);         // AST_OP_NEG / POS / INVERT
+bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out);               // CPython 3.11's algorithm
+bool frozenset_hash(Vm *vm, ObjSet *s, uint64_t *out);
+uint64_t hash_int(int64_t v);
+uint64_t hash_float(double v);
+bool int_from_str(Vm *vm, const char *s, size_t len, int base, int64_t *out); // int('12', base)
+bool float_from_str(Vm *vm, ObjStr *s, double *out);
+void float_repr_into(double d, StrBuf *out);
+
+// ---- exceptions and classes ---------------------------------------------------------------------
+ObjClass *exception_class(Vm *vm, const char *name, ObjClass *base);
+// Returns obj.__dict__ for objects that have one, else NULL.
+ObjDict *object_dict(Vm *vm, Value obj);
+bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);
+
+// ---- files --------------------------------------------------------------------------------------
+bool file_write_str(Vm *vm, Value file, ObjStr *s); // file.write(s) on any object with write()
+
+// One init function per runtime file, called by vm_new in this order.
+void runtime_init_classes(Vm *vm);   // class.c: object, type, the core classes
+void runtime_init_class_builtins(Vm *vm); // class.c: __build_class__ and the classes as builtins
+void runtime_init_exceptions(Vm *vm);
+void runtime_init_str(Vm *vm);
+void runtime_init_bytes(Vm *vm);
+void runtime_init_number(Vm *vm);
+void runtime_init_list(Vm *vm);
+void runtime_init_tuple(Vm *vm);
+void runtime_init_set(Vm *vm);
+void runtime_init_range(Vm *vm);
+void runtime_init_iter(Vm *vm);
+void runtime_init_builtins(Vm *vm);
+void runtime_init_file(Vm *vm);
+void runtime_init_dict(Vm *vm);
+// Imports a module by dotted name, as `import name` does.
+bool import_module(Vm *vm, ObjStr *name, Value *out);
+
+#endif

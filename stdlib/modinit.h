@@ -1,0 +1,63 @@
+/* What the built-in C modules share: their init functions (listed in modules.c) and a few
+ * helpers for building a module's namespace.
+ *
+ * Internal to stdlib/: nothing outside this folder includes it.  Every helper that allocates
+ * may collect garbage, so an init keeps its module on the temp-root stack while it fills it.
+ *
+ * "Struct sequences" are CPython's named tuples written in C (time.struct_time,
+ * sys.version_info, functools' CacheInfo): a subclass of tuple whose instances are plain tuples
+ * of the class, with one read-only property per field and a `name(field=value, ...)` repr.  The
+ * field names live in the class's `_fields`, the repr prefix in its `__module__` and name.
+ */
+#ifndef AIO_MODINIT_H
+#define AIO_MODINIT_H
+
+#include "modules.h"
+#include "runtime.h"
+
+ObjModule *mod_sys_init(Vm *vm);
+ObjModule *mod_math_init(Vm *vm);
+ObjModule *mod_time_init(Vm *vm);
+ObjModule *mod_random_init(Vm *vm);
+ObjModule *mod_os_init(Vm *vm);
+ObjModule *mod_os_path_init(Vm *vm);
+ObjModule *mod_json_init(Vm *vm);
+ObjModule *mod_itertools_init(Vm *vm);
+ObjModule *mod_functools_init(Vm *vm);
+
+// A fresh module with __name__ set.  Not rooted: the caller pushes it before allocating more.
+ObjModule *mod_new(Vm *vm, const char *name);
+// m.name = value (value must be reachable or immediate: the key's allocation may collect).
+void mod_set(Vm *vm, ObjModule *m, const char *name, Value value);
+// A class implemented in C, stored in the module as m.name, with __module__ set to the module.
+ObjClass *mod_class(Vm *vm, ObjModule *m, const char *name, ObjClass *base, ObjKind kind);
+// A class stored by mod_class in the already-imported module `module`; NULL (with a RuntimeError
+// pending) when the program has removed it.
+ObjClass *mod_find_class(Vm *vm, const char *module, const char *name);
+// Adds a classmethod (bound to the class when fetched) to cls.
+void mod_classmethod(Vm *vm, ObjClass *cls, const char *name, NativeFn fn);
+// Adds a read-only property computed by getter(self).
+void mod_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter);
+
+// A struct-sequence class named `name` in module m (stored there unless store is false).
+// `fields` is NULL-terminated, at most STRUCTSEQ_MAX_FIELDS names.  qualified_repr: the repr
+// reads "module.name(...)" (time.struct_time) rather than "name(...)" (CacheInfo).
+#define STRUCTSEQ_MAX_FIELDS 16
+ObjClass *structseq_class(Vm *vm, ObjModule *m, const char *name, const char *const *fields,
+                          bool qualified_repr, bool store);
+// A new instance: a tuple of n Nones whose class is cls.  The caller fills items[].
+ObjTuple *structseq_new(Vm *vm, ObjClass *cls, size_t n);
+
+// A float argument, as PyFloat_AsDouble: int, bool, float, or an object with __float__ or
+// __index__.  TypeError "must be real number, not T" otherwise.
+bool mod_arg_double(Vm *vm, Value v, double *out);
+// An int argument (__index__ semantics) named in errors as CPython's "'T' object cannot be
+// interpreted as an integer".
+bool mod_arg_index(Vm *vm, Value v, int64_t *out);
+// The keyword value for `name` in a native's arguments, or EMPTY.
+Value mod_kwarg(Value *args, int nargs, ObjTuple *kwnames, const char *name);
+// Rejects any keyword not in `allowed` (NULL-terminated): "f() got an unexpected keyword
+// argument 'x'".
+bool mod_check_kwargs(Vm *vm, const char *fname, ObjTuple *kwnames, const char *const *allowed);
+
+#endif

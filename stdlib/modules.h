@@ -1,0 +1,21 @@
+/* The registry of built-in C modules: what `import NAME` finds before it looks for a file.
+ *
+ * import.c asks builtin_module_find(name) for a module that is not yet in sys.modules.  The
+ * answer is the module's init function (or NULL when no built-in module has that name).  An init
+ * builds the module object and fills its namespace; import.c calls it at most once and caches the
+ * result in sys.modules (vm->modules).  Nothing is built before the first import, so startup
+ * costs nothing for modules a program never uses.
+ *
+ * The modules: sys, math, time, random, os, os.path, json, itertools, functools.
+ */
+#ifndef AIO_MODULES_H
+#define AIO_MODULES_H
+
+#include "vm.h"
+
+typedef ObjModule *(*ModuleInit)(Vm *vm);
+
+// The init function of the built-in module `name`, or NULL when there is none.
+ModuleInit builtin_module_find(const char *name);
+
+#endif

@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Golden-test runner for aio.
+
+Every tests/**/*.aio file is a test (files whose name starts with "_" are
+helper modules imported by other tests, not tests themselves).  A test is a
+script that also runs unchanged under CPython; its expectations are written
+in whole-line comments:
+
+  # expect: TEXT          next line of stdout (in file order).  All of them
+                          together must equal stdout exactly, line by line.
+                          "# expect:" with nothing after it is an empty line.
+                          One space after the colon is dropped; anything
+                          further (leading spaces) is part of TEXT.
+  NAME.out                alternative: a file beside NAME.aio holding the
+                          whole expected stdout (then no "# expect:" lines).
+  # expect stderr: TEXT   TEXT must appear in stderr; several such lines must
+                          match successive stderr lines, in order (substring).
+  # expect exit: N        expected exit status (default 0).
+  # args: A B ...         extra command-line arguments (shell-like quoting).
+  # stdin: TEXT           a line of stdin; all such lines are joined with
+                          newlines (plus a final newline).  Default: empty.
+  # timeout: SECONDS      default 10.
+  # aio-flags: FLAGS      flags given to aio before the file name.
+  # aio-only: REASON      aio-specific behaviour; skipped with --oracle.
+
+Usage:
+  tests/run.py [-j N] [-v] [--aio PATH] [--oracle] [FILE_OR_DIR ...]
+
+The interpreter is --aio PATH (default ./aio in the repo root), prefixed by
+the words of $AIO_WRAPPER if set (e.g. AIO_WRAPPER="valgrind -q").  With
+--oracle, tests not marked aio-only are run with python3 instead.  Each test
+runs in its own process, with the test's folder as working directory.
+Prints one line per failure and a final "N passed, M failed" line; the exit
+status is 0 iff nothing failed.
+"""
+import argparse
+import concurrent.futures
+import difflib
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+TESTS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = TESTS_DIR.parent
+
+
+class Test:
+    def __init__(self, path):
+        self.path = path
+        self.expect = []          # expected stdout lines
+        self.stderr = []          # substrings expected in stderr, in order
+        self.exit = 0
+        self.args = []
+        self.stdin = None
+        self.timeout = 10.0
+        self.aio_flags = []
+        self.aio_only = None
+        self.parse()
+
+    def parse(self):
+        stdin_lines = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            s = line.lstrip()
+            if not s.startswith("#"):
+                continue
+            body = s[1:].lstrip()
+            key, sep, value = body.partition(":")
+            if not sep:
+                continue
+            if value.startswith(" "):
+                value = value[1:]
+            key = key.strip()
+            if key == "expect":
+                self.expect.append(value)
+            elif key == "expect stderr":
+                self.stderr.append(value.strip())
+            elif key == "expect exit":
+                self.exit = int(value)
+            elif key == "args":
+                self.args = shlex.split(value)
+            elif key == "stdin":
+                stdin_lines.append(value)
+            elif key == "timeout":
+                self.timeout = float(value)
+            elif key == "aio-flags":
+                self.aio_flags = shlex.split(value)
+            elif key == "aio-only":
+                self.aio_only = value.strip() or "aio-only"
+        if stdin_lines:
+            self.stdin = "\n".join(stdin_lines) + "\n"
+        out = self.path.with_suffix(".out")
+        if out.exists():
+            if self.expect:
+                raise ValueError("has both a .out file and '# expect:' lines")
+            self.expected_stdout = out.read_text(encoding="utf-8")
+        else:
+            self.expected_stdout = "".join(l + "\n" for l in self.expect)
+
+
+def rel(path):
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def first_difference(expected, got):
+    exp_lines, got_lines = expected.split("\n"), got.split("\n")
+    for i in range(max(len(exp_lines), len(got_lines))):
+        e = exp_lines[i] if i < len(exp_lines) else None
+        g = got_lines[i] if i < len(got_lines) else None
+        if e != g:
+            if e is None or (e == "" and i == len(exp_lines) - 1):
+                return f"stdout line {i + 1}: unexpected extra output {g!r}"
+            if g is None or (g == "" and i == len(got_lines) - 1):
+                return f"stdout line {i + 1}: expected {e!r}, got end of output"
+            return f"stdout line {i + 1}: expected {e!r}, got {g!r}"
+    return "stdout differs"
+
+
+def check(test, command, verbose):
+    """Run one test; return None if it passed, else (short reason, details)."""
+    env = dict(os.environ, PYTHONUTF8="1", PYTHONDONTWRITEBYTECODE="1")
+    try:
+        proc = subprocess.run(
+            command + [test.path.name] + test.args,
+            cwd=test.path.parent, env=env,
+            input=(test.stdin or "").encode(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            timeout=test.timeout)
+    except subprocess.TimeoutExpired:
+        return f"timeout after {test.timeout:g}s", ""
+    except OSError as e:
+        return f"cannot run {command[0]}: {e}", ""
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    reasons = []
+    if proc.returncode != test.exit:
+        last = err.strip().splitlines()[-1:] or [""]
+        reasons.append(f"exit status {proc.returncode} (expected {test.exit})"
+                       + (f": {last[0]}" if last[0] else ""))
+    if out != test.expected_stdout:
+        reasons.append(first_difference(test.expected_stdout, out))
+    err_lines, pos = err.splitlines(), 0
+    for want in test.stderr:
+        while pos < len(err_lines) and want not in err_lines[pos]:
+            pos += 1
+        if pos == len(err_lines):
+            reasons.append(f"stderr lacks {want!r}")
+            break
+        pos += 1
+    if not reasons:
+        return None
+    details = ""
+    if verbose:
+        diff = difflib.unified_diff(
+            test.expected_stdout.splitlines(keepends=True),
+            out.splitlines(keepends=True), "expected stdout", "actual stdout")
+        details = "".join(diff)
+        if details and not details.endswith("\n"):
+            details += "\n"
+        details += "--- stderr:\n" + err
+    return "; ".join(reasons), details
+
+
+def collect(targets):
+    files = []
+    for t in targets:
+        p = Path(t).resolve()
+        if p.is_dir():
+            files.extend(sorted(p.rglob("*.aio")))
+        elif p.exists():
+            files.append(p)
+        else:
+            sys.exit(f"run.py: no such test: {t}")
+    return [f for f in files if not f.name.startswith("_")]
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Run aio's golden tests.")
+    ap.add_argument("targets", nargs="*", help="test files or folders")
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 1,
+                    help="tests run in parallel (default: CPU count)")
+    ap.add_argument("-v", action="store_true", help="show full diffs")
+    ap.add_argument("--aio", help="interpreter (default: ./aio in the repo "
+                    "root; a relative PATH is taken from the current folder)")
+    ap.add_argument("--oracle", action="store_true",
+                    help="run the tests with python3 instead of aio")
+    opts = ap.parse_args()
+
+    tests, passed, failed, skipped = [], 0, 0, 0
+    for f in collect(opts.targets or [TESTS_DIR]):
+        try:
+            tests.append(Test(f))
+        except (ValueError, UnicodeDecodeError) as e:
+            print(f"FAIL {rel(f)}: bad test file: {e}")
+            failed += 1
+
+    if opts.oracle:
+        base = [os.environ.get("PYTHON", "python3")]
+    else:
+        aio = Path(opts.aio).resolve() if opts.aio else REPO_ROOT / "aio"
+        if not aio.exists():
+            sys.exit(f"run.py: interpreter not found: {aio} (build it or use --aio)")
+        base = shlex.split(os.environ.get("AIO_WRAPPER", "")) + [str(aio)]
+
+    def job(test):
+        if opts.oracle:
+            if test.aio_only:
+                return "skip"
+            return check(test, base, opts.v)
+        return check(test, base + test.aio_flags, opts.v)
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, opts.j)) as pool:
+        for test, result in zip(tests, pool.map(job, tests)):
+            if result == "skip":
+                skipped += 1
+            elif result is None:
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL {rel(test.path)}: {result[0]}", flush=True)
+                if opts.v and result[1]:
+                    print(result[1].rstrip("\n"), flush=True)
+
+    summary = f"{passed} passed, {failed} failed"
+    if skipped:
+        summary += f", {skipped} skipped"
+    print(summary)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+/* Build knobs and hard limits, all in one place (Wren's wren_common.h is the model).
+ *
+ * Every switch here is off in a release build.  The Makefile turns them on for its variants:
+ * `make test-gc` defines AIO_STRESS_GC, `make debug` defines AIO_DEBUG.  Nothing outside this
+ * header should invent a build switch of its own.
+ */
+#ifndef AIO_COMMON_H
+#define AIO_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+// AIO_DEBUG: assertions inside the VM.  Flip it on when a change to the VM misbehaves; it costs
+// roughly a third of the speed.
+#ifdef AIO_DEBUG
+#define ASSERT(cond, msg)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, msg);             \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+#else
+#define ASSERT(cond, msg) ((void)0)
+#endif
+
+// Marks code the VM can never reach; reaching it is a bug in aio, not in the user's program.
+#define UNREACHABLE()                                                                              \
+    do {                                                                                           \
+        fprintf(stderr, "%s:%d: unreachable code reached\n", __FILE__, __LINE__);                  \
+        abort();                                                                                   \
+    } while (0)
+
+// AIO_STRESS_GC: collect garbage before every allocation.  A missing root then shows up at once,
+// at the allocation that forgot it, instead of once in a blue moon.  CI runs the whole suite so.
+
+// AIO_LOG_GC: narrate every collection on stderr (bytes before and after, objects freed).
+
+// How many bytes may be allocated before the first collection; after each one the threshold
+// becomes twice what survived (clox's GC_HEAP_GROW_FACTOR).
+#define GC_FIRST_THRESHOLD (1024 * 1024)
+#define GC_GROW_FACTOR 2
+
+// CPython's default recursion limit: the 1001st nested Python call raises RecursionError.
+#define DEFAULT_RECURSION_LIMIT 1000
+
+// Deepest nesting of try/with blocks inside one function (CPython's CO_MAXBLOCKS).
+#define MAX_BLOCKS 20
+
+// Native calls that re-enter the interpreter (a key= function, __eq__ called by a dict lookup...)
+// use the C stack.  This bounds how deep such re-entry may go before it is a RecursionError.
+#define MAX_NATIVE_DEPTH 3000
+
+// The most arguments one call may pass (CPython has no such limit; ours keeps frames simple).
+#define MAX_ARGS 255
+
+// Overflow-checked int64 arithmetic.  These are compiler builtins in GCC and Clang; they are the
+// only extension the VM relies on.
+#define ADD_OVERFLOWS(a, b, res) __builtin_add_overflow(a, b, res)
+#define SUB_OVERFLOWS(a, b, res) __builtin_sub_overflow(a, b, res)
+#define MUL_OVERFLOWS(a, b, res) __builtin_mul_overflow(a, b, res)
+
+#if defined(__GNUC__)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define LIKELY(x) (x)
+#define UNLIKELY(x) (x)
+#endif
+
+#endif

@@ -1,0 +1,1552 @@
+/* The compiler: AST -> Code (see compile.h).
+ *
+ * Emission is a plain walk: every node kind has one compile_* function that appends instructions.
+ * Jumps are emitted with a placeholder and patched once the target is known; targets are absolute
+ * word offsets, and every word has room for a 24-bit argument, so patching never moves code.
+ * The value-stack size and the block depth a Code needs are computed at the end by a flow pass
+ * over the finished instructions (compute_sizes), the way CPython's stackdepth() does, rather
+ * than tracked by hand during emission.
+ */
+#include "compile.h"
+
+#include <string.h>
+
+#include "gc.h"
+#include "interp.h"
+#include "opcodes.h"
+#include "runtime.h"
+#include "symtable.h"
+
+// ---- the compiler state -------------------------------------------------------------------------
+
+typedef enum {
+    FB_WHILE,        // a while loop: continue jumps to `start`
+    FB_FOR,          // a for loop: its iterator is on the stack
+    FB_TRY,          // the body of try/except: a SETUP_FINALLY block is active
+    FB_FINALLY_TRY,  // the body of try/finally: leaving it runs the finally body
+    FB_FINALLY_END,  // inside a finally body entered by an exception: prev, exc on the stack
+    FB_HANDLER,      // inside an except body: prev, exc on the stack, a cleanup block active
+    FB_WITH,         // inside a with body: exit on the stack, a block active
+    FB_ASYNC_WITH,   // the same for async with
+} FBlockKind;
+
+typedef struct {
+    int *items;
+    int count, capacity;
+} PatchList;
+
+typedef struct {
+    FBlockKind kind;
+    int start;          // loops: where continue goes
+    PatchList breaks;   // loops: jumps to patch to the loop's end
+    AstList *finally;   // FB_FINALLY_TRY: the finally body to run on the way out
+    const char *name;   // FB_HANDLER: the `as` name to delete on the way out
+} FBlock;
+
+#define MAX_FBLOCKS 64
+
+typedef struct Compiler Compiler;
+struct Compiler {
+    Compiler *enclosing;
+    Vm *vm;
+    Scope *scope;
+    SyntaxErr *err;
+    bool failed;
+    int line;
+    int col;
+
+    uint32_t *words;
+    int *lines;
+    int nwords, wcap;
+    Value *consts;
+    int nconsts, ccap;
+    ObjStr **names;
+    int nnames, ncap;
+    const char **varnames;
+    int nlocals, vcap;
+    const char **cellnames;
+    int ncells, nfree;
+    int argcount, posonly, kwonly;
+    int flags;
+
+    FBlock fblocks[MAX_FBLOCKS];
+    int nfblocks;
+    bool in_async_comprehension;
+};
+
+// The compiler chain is a GC root while compiling (constants already made are live objects).
+void compile_mark_roots(Vm *vm) {
+    for (Compiler *c = vm->compiler_roots; c; c = c->enclosing) {
+        for (int i = 0; i < c->nconsts; i++) gc_mark_value(vm, c->consts[i]);
+        for (int i = 0; i < c->nnames; i++) gc_mark_object(vm, (Obj *)c->names[i]);
+    }
+}
+
+static void *grow(void *p, int *cap, int need, size_t item) {
+    if (need <= *cap) return p;
+    int n = *cap ? *cap * 2 : 16;
+    while (n < need) n *= 2;
+    void *q = realloc(p, (size_t)n * item);
+    if (!q) abort();
+    *cap = n;
+    return q;
+}
+
+static void error_at(Compiler *c, const Ast *node, const char *fmt, const char *arg) {
+    if (c->failed) return;
+    c->failed = true;
+    c->err->type = "SyntaxError";
+    snprintf(c->err->message, sizeof c->err->message, fmt, arg);
+    c->err->line = node ? node->line : c->line;
+    c->err->col = node ? node->col : c->col;
+    c->err->end_col = c->err->col + 1;
+}
+
+// ---- emission -----------------------------------------------------------------------------------
+
+static int emit(Compiler *c, OpCode op, int arg) {
+    c->words = grow(c->words, &c->wcap, c->nwords + 1, sizeof(uint32_t));
+    c->lines = realloc(c->lines, sizeof(int) * (size_t)c->wcap);
+    if (!c->lines) abort();
+    if (arg < 0 || arg >= (1 << 24)) {
+        error_at(c, NULL, "%s", "too many constants, names or instructions in one function");
+        arg = 0;
+    }
+    c->words[c->nwords] = (uint32_t)op | ((uint32_t)arg << 8);
+    c->lines[c->nwords] = c->line;
+    return c->nwords++;
+}
+
+static int here(Compiler *c) { return c->nwords; }
+
+static void patch_to(Compiler *c, int at, int target) {
+    c->words[at] = (c->words[at] & 0xFF) | ((uint32_t)target << 8);
+}
+
+static void patch(Compiler *c, int at) { patch_to(c, at, here(c)); }
+
+static int add_const(Compiler *c, Value v) {
+    for (int i = 0; i < c->nconsts; i++) {
+        Value k = c->consts[i];
+        if (k.tag != v.tag) continue;
+        if (IS_STR(k) && IS_STR(v) && AS_STR(k)->length == AS_STR(v)->length &&
+            memcmp(AS_STR(k)->chars, AS_STR(v)->chars, AS_STR(k)->length) == 0)
+            return i;
+        if ((IS_INT(k) || IS_BOOL(k) || IS_NONE(k)) && k.as.integer == v.as.integer) return i;
+        if (IS_FLOAT(k) && memcmp(&k.as.number, &v.as.number, sizeof(double)) == 0) return i;
+    }
+    c->consts = grow(c->consts, &c->ccap, c->nconsts + 1, sizeof(Value));
+    c->consts[c->nconsts] = v;
+    return c->nconsts++;
+}
+
+static void emit_const(Compiler *c, Value v) { emit(c, OP_LOAD_CONST, add_const(c, v)); }
+
+static int add_name(Compiler *c, const char *name) {
+    for (int i = 0; i < c->nnames; i++)
+        if (strcmp(c->names[i]->chars, name) == 0) return i;
+    ObjStr *s = str_intern(c->vm, name, strlen(name));
+    c->names = grow(c->names, &c->ncap, c->nnames + 1, sizeof(ObjStr *));
+    c->names[c->nnames] = s;
+    return c->nnames++;
+}
+
+static Value str_const(Compiler *c, const char *s, size_t len) {
+    return OBJ_VAL(str_intern(c->vm, s, len));
+}
+
+static int local_slot(Compiler *c, const char *name) {
+    for (int i = 0; i < c->nlocals; i++)
+        if (strcmp(c->varnames[i], name) == 0) return i;
+    c->varnames = grow(c->varnames, &c->vcap, c->nlocals + 1, sizeof(char *));
+    c->varnames[c->nlocals] = name;
+    return c->nlocals++;
+}
+
+static int cell_slot(Compiler *c, const char *name) {
+    for (int i = 0; i < c->ncells; i++)
+        if (strcmp(c->cellnames[i], name) == 0) return i;
+    error_at(c, NULL, "internal error: no cell for '%s'", name);
+    return 0;
+}
+
+static void set_pos(Compiler *c, const Ast *node) {
+    if (node && node->line > 0) {
+        c->line = node->line;
+        c->col = node->col;
+    }
+}
+
+// ---- names --------------------------------------------------------------------------------------
+
+typedef enum { CTX_LOAD, CTX_STORE, CTX_DEL } Ctx;
+
+static void compile_name_op(Compiler *c, const char *name, Ctx ctx) {
+    NameScope ns = scope_resolve(c->scope, name);
+    static const OpCode fast[] = {OP_LOAD_FAST, OP_STORE_FAST, OP_DELETE_FAST};
+    static const OpCode deref[] = {OP_LOAD_DEREF, OP_STORE_DEREF, OP_DELETE_DEREF};
+    static const OpCode global[] = {OP_LOAD_GLOBAL, OP_STORE_GLOBAL, OP_DELETE_GLOBAL};
+    static const OpCode named[] = {OP_LOAD_NAME, OP_STORE_NAME, OP_DELETE_NAME};
+    switch (ns) {
+    case NAME_LOCAL: emit(c, fast[ctx], local_slot(c, name)); break;
+    case NAME_CELL:
+    case NAME_FREE: emit(c, deref[ctx], cell_slot(c, name)); break;
+    case NAME_GLOBAL_EXPLICIT:
+    case NAME_GLOBAL_IMPLICIT: emit(c, global[ctx], add_name(c, name)); break;
+    case NAME_NAMESPACE:
+        if (c->scope->kind == SCOPE_MODULE) {
+            emit(c, global[ctx], add_name(c, name));
+        } else {
+            Symbol *s = scope_find(c->scope, name);
+            if (ctx == CTX_LOAD && s && (s->flags & SYM_FREE_CLASS))
+                emit(c, OP_LOAD_CLASSDEREF, cell_slot(c, name));
+            else
+                emit(c, named[ctx], add_name(c, name));
+        }
+        break;
+    }
+}
+
+// ---- expressions --------------------------------------------------------------------------------
+
+static void compile_expr(Compiler *c, Ast *e);
+static void compile_stmts(Compiler *c, AstList *body);
+static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *expr_body);
+static void compile_target(Compiler *c, Ast *t, Ctx ctx);
+
+static bool has_starred(AstList *list) {
+    for (int i = 0; i < list->count; i++)
+        if (list->items[i]->kind == AST_STARRED) return true;
+    return false;
+}
+
+// Builds a list, tuple or set display; starred items are spliced in.
+static void compile_display(Compiler *c, AstList *items, OpCode build, OpCode extend, bool tuple) {
+    if (!has_starred(items)) {
+        for (int i = 0; i < items->count; i++) compile_expr(c, items->items[i]);
+        emit(c, build, items->count);
+        return;
+    }
+    emit(c, build == OP_BUILD_SET ? OP_BUILD_SET : OP_BUILD_LIST, 0);
+    for (int i = 0; i < items->count; i++) {
+        Ast *item = items->items[i];
+        if (item->kind == AST_STARRED) {
+            compile_expr(c, item->a);
+            emit(c, extend, 1);
+        } else {
+            compile_expr(c, item);
+            emit(c, build == OP_BUILD_SET ? OP_SET_ADD : OP_LIST_APPEND, 1);
+        }
+    }
+    if (tuple) emit(c, OP_LIST_TO_TUPLE, 0);
+}
+
+static void compile_dict(Compiler *c, Ast *e) {
+    bool splat = false;
+    for (int i = 0; i < e->list.count; i++)
+        if (!e->list.items[i]) splat = true;
+    if (!splat) {
+        for (int i = 0; i < e->list.count; i++) {
+            compile_expr(c, e->list.items[i]);
+            compile_expr(c, e->list2.items[i]);
+        }
+        emit(c, OP_BUILD_MAP, e->list.count);
+        return;
+    }
+    emit(c, OP_BUILD_MAP, 0);
+    for (int i = 0; i < e->list.count; i++) {
+        if (!e->list.items[i]) {
+            compile_expr(c, e->list2.items[i]);
+            emit(c, OP_DICT_UPDATE, 1);
+        } else {
+            compile_expr(c, e->list.items[i]);
+            compile_expr(c, e->list2.items[i]);
+            emit(c, OP_MAP_ADD, 1);
+        }
+    }
+}
+
+static void compile_compare(Compiler *c, Ast *e) {
+    compile_expr(c, e->a);
+    int n = e->list.count;
+    PatchList cleanups = {0};
+    for (int i = 0; i < n; i++) {
+        Ast *cmp = e->list.items[i];
+        compile_expr(c, cmp->a);
+        bool last = i == n - 1;
+        if (!last) {
+            emit(c, OP_SWAP, 2);
+            emit(c, OP_COPY, 2);
+        }
+        switch (cmp->op) {
+        case AST_OP_IS: emit(c, OP_IS_OP, 0); break;
+        case AST_OP_IS_NOT: emit(c, OP_IS_OP, 1); break;
+        case AST_OP_IN: emit(c, OP_CONTAINS_OP, 0); break;
+        case AST_OP_NOT_IN: emit(c, OP_CONTAINS_OP, 1); break;
+        default: emit(c, OP_COMPARE_OP, cmp->op); break;
+        }
+        if (!last) {
+            cleanups.items = grow(cleanups.items, &cleanups.capacity, cleanups.count + 1, sizeof(int));
+            cleanups.items[cleanups.count++] = emit(c, OP_JUMP_IF_FALSE_OR_POP, 0);
+        }
+    }
+    if (cleanups.count) {
+        int end = emit(c, OP_JUMP, 0);
+        for (int i = 0; i < cleanups.count; i++) patch(c, cleanups.items[i]);
+        emit(c, OP_SWAP, 2);
+        emit(c, OP_POP_TOP, 0);
+        patch(c, end);
+    }
+    free(cleanups.items);
+}
+
+// Emits the arguments of a call whose callable (and self or EMPTY) are already pushed.
+static void compile_call_args(Compiler *c, Ast *e, int already) {
+    bool ex = has_starred(&e->list);
+    for (int i = 0; i < e->list2.count; i++)
+        if (!e->list2.items[i]->str) ex = true;
+    if (e->list.count + e->list2.count + already > MAX_ARGS) ex = true;
+    if (!ex) {
+        for (int i = 0; i < e->list.count; i++) compile_expr(c, e->list.items[i]);
+        if (e->list2.count) {
+            ObjTuple *names = tuple_new(c->vm, (size_t)e->list2.count);
+            int k = add_const(c, OBJ_VAL(names));
+            for (int i = 0; i < e->list2.count; i++) {
+                Ast *kw = e->list2.items[i];
+                names->items[i] = str_const(c, kw->str, strlen(kw->str));
+                compile_expr(c, kw->a);
+            }
+            emit(c, OP_KW_NAMES, k);
+        }
+        emit(c, OP_CALL, e->list.count + e->list2.count + already);
+        return;
+    }
+    // f(*a, **k): positional args as one tuple, keywords as one dict.
+    emit(c, OP_BUILD_LIST, 0);
+    if (already) {
+        // the self of a method call was pushed as an argument: move it into the list
+        error_at(c, e, "%s", "internal error: star call on a method");
+    }
+    for (int i = 0; i < e->list.count; i++) {
+        Ast *arg = e->list.items[i];
+        if (arg->kind == AST_STARRED) {
+            compile_expr(c, arg->a);
+            emit(c, OP_LIST_EXTEND, 1);
+        } else {
+            compile_expr(c, arg);
+            emit(c, OP_LIST_APPEND, 1);
+        }
+    }
+    emit(c, OP_LIST_TO_TUPLE, 0);
+    if (e->list2.count) {
+        emit(c, OP_BUILD_MAP, 0);
+        for (int i = 0; i < e->list2.count; i++) {
+            Ast *kw = e->list2.items[i];
+            if (kw->str) {
+                emit_const(c, str_const(c, kw->str, strlen(kw->str)));
+                compile_expr(c, kw->a);
+                emit(c, OP_MAP_ADD, 1);
+            } else {
+                compile_expr(c, kw->a);
+                emit(c, OP_DICT_MERGE, 1);
+            }
+        }
+    }
+    emit(c, OP_CALL_FUNCTION_EX, e->list2.count ? 1 : 0);
+}
+
+static bool is_simple_call(Ast *e) {
+    if (has_starred(&e->list)) return false;
+    for (int i = 0; i < e->list2.count; i++)
+        if (!e->list2.items[i]->str) return false;
+    return e->list.count + e->list2.count + 1 <= MAX_ARGS;
+}
+
+static void compile_call(Compiler *c, Ast *e) {
+    if (e->a->kind == AST_ATTRIBUTE && is_simple_call(e)) {
+        compile_expr(c, e->a->a);
+        set_pos(c, e->a);
+        emit(c, OP_LOAD_METHOD, add_name(c, e->a->str));
+        compile_call_args(c, e, 0);
+        return;
+    }
+    emit(c, OP_PUSH_NULL, 0);
+    compile_expr(c, e->a);
+    compile_call_args(c, e, 0);
+}
+
+// Pushes a new function object for a def or lambda (defaults, kw-defaults and closure included).
+static void compile_make_function(Compiler *c, Ast *node, Ast *args, AstList *body, Ast *expr_body) {
+    int flags = 0;
+    if (args) {
+        int ndef = 0;
+        for (int i = 0; i < args->list.count; i++)
+            if (args->list.items[i]->a) {
+                compile_expr(c, args->list.items[i]->a);
+                ndef++;
+            }
+        if (ndef) {
+            emit(c, OP_BUILD_TUPLE, ndef);
+            flags |= 1;
+        }
+        int nkw = 0;
+        for (int i = 0; i < args->list2.count; i++) {
+            Ast *arg = args->list2.items[i];
+            if (!arg->a) continue;
+            emit_const(c, str_const(c, arg->str, strlen(arg->str)));
+            compile_expr(c, arg->a);
+            nkw++;
+        }
+        if (nkw) {
+            emit(c, OP_BUILD_MAP, nkw);
+            flags |= 2;
+        }
+    }
+    ObjCode *code = compile_scope(c, node, body, expr_body);
+    if (!code) return;
+    int k = add_const(c, OBJ_VAL(code));
+    if (code->nfree) {
+        for (int i = code->ncells - code->nfree; i < code->ncells; i++) {
+            const char *name = code->cellnames[i]->chars;
+            emit(c, OP_LOAD_CLOSURE, cell_slot(c, name));
+        }
+        emit(c, OP_BUILD_TUPLE, code->nfree);
+        flags |= 8;
+    }
+    emit(c, OP_LOAD_CONST, k);
+    emit(c, OP_MAKE_FUNCTION, flags);
+}
+
+static void compile_comprehension_call(Compiler *c, Ast *e) {
+    compile_make_function(c, e, NULL, NULL, NULL);
+    compile_expr(c, e->list.items[0]->b);
+    emit(c, e->list.items[0]->flag ? OP_GET_AITER : OP_GET_ITER, 0);
+    emit(c, OP_CALL, 1);
+    if (e->kind != AST_GENEXP && c->scope->is_coroutine && ((Scope *)e->scope)->is_coroutine) {
+        emit(c, OP_GET_AWAITABLE, 0);
+        emit_const(c, NONE_VAL());
+        int send = emit(c, OP_SEND, 0);
+        emit(c, OP_YIELD_VALUE, 1);
+        emit(c, OP_JUMP, send);
+        patch(c, send);
+    }
+}
+
+static void compile_fstring(Compiler *c, Ast *e) {
+    int n = 0;
+    for (int i = 0; i < e->list.count; i++) {
+        Ast *part = e->list.items[i];
+        if (part->kind == AST_STR) {
+            if (part->len == 0) continue;
+            emit_const(c, OBJ_VAL(str_new(c->vm, part->str, part->len)));
+        } else {
+            if (part->str) { // f'{x=}': the source text comes first
+                emit_const(c, OBJ_VAL(str_new(c->vm, part->str, strlen(part->str))));
+                n++;
+            }
+            compile_expr(c, part->a);
+            int conv = part->ival == 's' ? 1 : part->ival == 'r' ? 2 : part->ival == 'a' ? 3 : 0;
+            if (part->b) {
+                compile_fstring(c, part->b);
+                conv |= 4;
+            }
+            emit(c, OP_FORMAT_VALUE, conv);
+        }
+        n++;
+    }
+    if (n == 0) emit_const(c, OBJ_VAL(str_new(c->vm, "", 0)));
+    else if (n > 1) emit(c, OP_BUILD_STRING, n);
+    else if (e->list.items[0]->kind == AST_STR) {
+        // a lone literal part is already a str
+    }
+}
+
+static void compile_await_value(Compiler *c) {
+    emit_const(c, NONE_VAL());
+    int send = emit(c, OP_SEND, 0);
+    emit(c, OP_YIELD_VALUE, 1);
+    emit(c, OP_JUMP, send);
+    patch(c, send);
+}
+
+static void compile_expr(Compiler *c, Ast *e) {
+    if (c->failed || !e) return;
+    set_pos(c, e);
+    switch (e->kind) {
+    case AST_NAME: compile_name_op(c, e->str, CTX_LOAD); break;
+    case AST_INT: emit_const(c, INT_VAL(e->ival)); break;
+    case AST_FLOAT: emit_const(c, FLOAT_VAL(e->fval)); break;
+    case AST_STR: emit_const(c, OBJ_VAL(str_new(c->vm, e->str, e->len))); break;
+    case AST_BYTES: emit_const(c, OBJ_VAL(bytes_new(c->vm, e->str, e->len))); break;
+    case AST_CONSTANT:
+        switch (e->op) {
+        case AST_CONST_NONE: emit_const(c, NONE_VAL()); break;
+        case AST_CONST_TRUE: emit_const(c, BOOL_VAL(true)); break;
+        case AST_CONST_FALSE: emit_const(c, BOOL_VAL(false)); break;
+        default: emit_const(c, c->vm->ellipsis); break;
+        }
+        break;
+    case AST_FSTRING: compile_fstring(c, e); break;
+    case AST_BINOP:
+        compile_expr(c, e->a);
+        compile_expr(c, e->b);
+        set_pos(c, e);
+        emit(c, OP_BINARY_OP, e->op);
+        break;
+    case AST_UNARYOP:
+        // -5 is a constant in CPython too: fold it so `-9223372036854775808` works
+        if (e->op == AST_OP_NEG && e->a->kind == AST_INT) {
+            emit_const(c, INT_VAL((int64_t)(0 - (uint64_t)e->a->ival)));
+            break;
+        }
+        if (e->op == AST_OP_NEG && e->a->kind == AST_FLOAT) {
+            emit_const(c, FLOAT_VAL(-e->a->fval));
+            break;
+        }
+        compile_expr(c, e->a);
+        emit(c, e->op == AST_OP_NEG      ? OP_UNARY_NEGATIVE
+                : e->op == AST_OP_POS    ? OP_UNARY_POSITIVE
+                : e->op == AST_OP_INVERT ? OP_UNARY_INVERT
+                                         : OP_UNARY_NOT,
+             0);
+        break;
+    case AST_BOOLOP: {
+        compile_expr(c, e->a);
+        int j = emit(c, e->op == AST_OP_AND ? OP_JUMP_IF_FALSE_OR_POP : OP_JUMP_IF_TRUE_OR_POP, 0);
+        compile_expr(c, e->b);
+        patch(c, j);
+        break;
+    }
+    case AST_COMPARE: compile_compare(c, e); break;
+    case AST_IFEXP: {
+        compile_expr(c, e->a);
+        int jf = emit(c, OP_POP_JUMP_IF_FALSE, 0);
+        compile_expr(c, e->b);
+        int end = emit(c, OP_JUMP, 0);
+        patch(c, jf);
+        compile_expr(c, e->c);
+        patch(c, end);
+        break;
+    }
+    case AST_LAMBDA: compile_make_function(c, e, e->a, NULL, e->b); break;
+    case AST_CALL: compile_call(c, e); break;
+    case AST_ATTRIBUTE:
+        compile_expr(c, e->a);
+        set_pos(c, e);
+        emit(c, OP_LOAD_ATTR, add_name(c, e->str));
+        break;
+    case AST_SUBSCRIPT:
+        compile_expr(c, e->a);
+        compile_expr(c, e->b);
+        set_pos(c, e);
+        emit(c, OP_BINARY_SUBSCR, 0);
+        break;
+    case AST_SLICE: {
+        if (e->a) compile_expr(c, e->a); else emit_const(c, NONE_VAL());
+        if (e->b) compile_expr(c, e->b); else emit_const(c, NONE_VAL());
+        if (e->c) compile_expr(c, e->c);
+        emit(c, OP_BUILD_SLICE, e->c ? 3 : 2);
+        break;
+    }
+    case AST_STARRED: error_at(c, e, "%s", "can't use starred expression here"); break;
+    case AST_TUPLE: compile_display(c, &e->list, OP_BUILD_TUPLE, OP_LIST_EXTEND, true); break;
+    case AST_LIST: compile_display(c, &e->list, OP_BUILD_LIST, OP_LIST_EXTEND, false); break;
+    case AST_SET: compile_display(c, &e->list, OP_BUILD_SET, OP_SET_UPDATE, false); break;
+    case AST_DICT: compile_dict(c, e); break;
+    case AST_LISTCOMP:
+    case AST_SETCOMP:
+    case AST_DICTCOMP:
+    case AST_GENEXP: compile_comprehension_call(c, e); break;
+    case AST_AWAIT:
+        if (!c->scope->is_coroutine) {
+            error_at(c, e, "%s", c->scope->kind == SCOPE_FUNCTION && !c->scope->is_comprehension
+                                     ? "'await' outside async function"
+                                     : "'await' outside function");
+            break;
+        }
+        compile_expr(c, e->a);
+        emit(c, OP_GET_AWAITABLE, 0);
+        compile_await_value(c);
+        break;
+    case AST_YIELD:
+        if (c->scope->kind != SCOPE_FUNCTION) {
+            error_at(c, e, "%s", "'yield' outside function");
+            break;
+        }
+        if (e->a) compile_expr(c, e->a); else emit_const(c, NONE_VAL());
+        emit(c, OP_YIELD_VALUE, 0);
+        break;
+    case AST_YIELDFROM:
+        if (c->scope->kind != SCOPE_FUNCTION) {
+            error_at(c, e, "%s", "'yield' outside function");
+            break;
+        }
+        if (c->scope->is_coroutine) {
+            error_at(c, e, "%s", "'yield from' inside async function");
+            break;
+        }
+        compile_expr(c, e->a);
+        emit(c, OP_GET_YIELD_FROM_ITER, 0);
+        compile_await_value(c);
+        break;
+    case AST_NAMEDEXPR:
+        compile_expr(c, e->b);
+        emit(c, OP_COPY, 1);
+        compile_name_op(c, e->a->str, CTX_STORE);
+        break;
+    default: error_at(c, e, "invalid expression (%s)", ast_kind_name(e->kind)); break;
+    }
+}
+
+// ---- assignment targets -------------------------------------------------------------------------
+
+static void compile_unpack(Compiler *c, Ast *t) {
+    int star = -1;
+    for (int i = 0; i < t->list.count; i++)
+        if (t->list.items[i]->kind == AST_STARRED) {
+            if (star >= 0) {
+                error_at(c, t->list.items[i], "%s", "multiple starred expressions in assignment");
+                return;
+            }
+            star = i;
+        }
+    if (star < 0) {
+        emit(c, OP_UNPACK_SEQUENCE, t->list.count);
+    } else {
+        int after = t->list.count - star - 1;
+        emit(c, OP_UNPACK_EX, star | (after << 8));
+    }
+    for (int i = 0; i < t->list.count; i++) {
+        Ast *item = t->list.items[i];
+        compile_target(c, item->kind == AST_STARRED ? item->a : item, CTX_STORE);
+    }
+}
+
+// Stores TOS into a target (or deletes the target).
+static void compile_target(Compiler *c, Ast *t, Ctx ctx) {
+    set_pos(c, t);
+    switch (t->kind) {
+    case AST_NAME: compile_name_op(c, t->str, ctx); break;
+    case AST_ATTRIBUTE:
+        compile_expr(c, t->a);
+        emit(c, ctx == CTX_STORE ? OP_STORE_ATTR : OP_DELETE_ATTR, add_name(c, t->str));
+        break;
+    case AST_SUBSCRIPT:
+        compile_expr(c, t->a);
+        compile_expr(c, t->b);
+        emit(c, ctx == CTX_STORE ? OP_STORE_SUBSCR : OP_DELETE_SUBSCR, 0);
+        break;
+    case AST_TUPLE:
+    case AST_LIST:
+        if (ctx == CTX_DEL) {
+            for (int i = 0; i < t->list.count; i++) compile_target(c, t->list.items[i], CTX_DEL);
+        } else {
+            compile_unpack(c, t);
+        }
+        break;
+    default: error_at(c, t, "%s", "cannot assign to expression"); break;
+    }
+}
+
+static void compile_augassign(Compiler *c, Ast *s) {
+    Ast *t = s->a;
+    int op = s->op + 128;
+    switch (t->kind) {
+    case AST_NAME:
+        compile_name_op(c, t->str, CTX_LOAD);
+        compile_expr(c, s->b);
+        set_pos(c, s);
+        emit(c, OP_BINARY_OP, op);
+        compile_name_op(c, t->str, CTX_STORE);
+        break;
+    case AST_ATTRIBUTE:
+        compile_expr(c, t->a);
+        emit(c, OP_COPY, 1);
+        emit(c, OP_LOAD_ATTR, add_name(c, t->str));
+        compile_expr(c, s->b);
+        set_pos(c, s);
+        emit(c, OP_BINARY_OP, op);
+        emit(c, OP_SWAP, 2);
+        emit(c, OP_STORE_ATTR, add_name(c, t->str));
+        break;
+    case AST_SUBSCRIPT:
+        compile_expr(c, t->a);
+        compile_expr(c, t->b);
+        emit(c, OP_COPY, 2);
+        emit(c, OP_COPY, 2);
+        emit(c, OP_BINARY_SUBSCR, 0);
+        compile_expr(c, s->b);
+        set_pos(c, s);
+        emit(c, OP_BINARY_OP, op);
+        emit(c, OP_SWAP, 3);
+        emit(c, OP_SWAP, 2);
+        emit(c, OP_STORE_SUBSCR, 0);
+        break;
+    default: error_at(c, t, "%s", "illegal expression for augmented assignment"); break;
+    }
+}
+
+// ---- blocks and unwinding -----------------------------------------------------------------------
+
+static FBlock *push_fblock(Compiler *c, FBlockKind kind, int start) {
+    if (c->nfblocks == MAX_FBLOCKS) {
+        error_at(c, NULL, "%s", "too many statically nested blocks");
+        return &c->fblocks[0];
+    }
+    FBlock *fb = &c->fblocks[c->nfblocks++];
+    memset(fb, 0, sizeof *fb);
+    fb->kind = kind;
+    fb->start = start;
+    return fb;
+}
+
+static void pop_fblock(Compiler *c) {
+    FBlock *fb = &c->fblocks[--c->nfblocks];
+    free(fb->breaks.items);
+    fb->breaks.items = NULL;
+}
+
+// Emits what leaving one block early needs.  With preserve_tos a return value sits on top.
+static void unwind_fblock(Compiler *c, FBlock *fb, bool preserve_tos) {
+    switch (fb->kind) {
+    case FB_WHILE: break;
+    case FB_FOR:
+        if (preserve_tos) emit(c, OP_SWAP, 2);
+        emit(c, OP_POP_TOP, 0);
+        break;
+    case FB_TRY: emit(c, OP_POP_BLOCK, 0); break;
+    case FB_FINALLY_TRY: {
+        emit(c, OP_POP_BLOCK, 0);
+        // The finally body runs outside this block: break/continue in it see the outer loops.
+        FBlock saved = *fb;
+        c->nfblocks--;
+        compile_stmts(c, saved.finally);
+        c->fblocks[c->nfblocks++] = saved;
+        break;
+    }
+    case FB_FINALLY_END:
+    case FB_HANDLER:
+        // stack: prev exc [value]; a cleanup block is active
+        emit(c, OP_POP_BLOCK, 0);
+        if (preserve_tos) {
+            emit(c, OP_SWAP, 2);  // prev value exc
+            emit(c, OP_POP_TOP, 0);
+            emit(c, OP_SWAP, 2);  // value prev
+        } else {
+            emit(c, OP_POP_TOP, 0);
+        }
+        emit(c, OP_POP_EXCEPT, 0);
+        if (fb->name) {
+            emit_const(c, NONE_VAL());
+            compile_name_op(c, fb->name, CTX_STORE);
+            compile_name_op(c, fb->name, CTX_DEL);
+        }
+        break;
+    case FB_WITH:
+    case FB_ASYNC_WITH:
+        emit(c, OP_POP_BLOCK, 0);
+        if (preserve_tos) emit(c, OP_SWAP, 2);
+        if (fb->kind == FB_ASYNC_WITH) {
+            // exit is an async method: call it and await the result
+            emit(c, OP_WITH_EXIT, 1);
+            emit(c, OP_GET_AWAITABLE, 0);
+            compile_await_value(c);
+            emit(c, OP_POP_TOP, 0);
+        } else {
+            emit(c, OP_WITH_EXIT, 0);
+        }
+        break;
+    }
+}
+
+// Unwinds every block down to (and, when include_loop, including) the innermost loop.
+static FBlock *unwind_to_loop(Compiler *c, Ast *at, const char *what) {
+    for (int i = c->nfblocks - 1; i >= 0; i--) {
+        FBlock *fb = &c->fblocks[i];
+        if (fb->kind == FB_WHILE || fb->kind == FB_FOR) return fb;
+        unwind_fblock(c, fb, false);
+    }
+    error_at(c, at, "%s", what);
+    return NULL;
+}
+
+// ---- statements ---------------------------------------------------------------------------------
+
+static void compile_stmt(Compiler *c, Ast *s);
+
+static void compile_stmts(Compiler *c, AstList *body) {
+    if (!body) return;
+    for (int i = 0; i < body->count && !c->failed; i++) compile_stmt(c, body->items[i]);
+}
+
+static void compile_if(Compiler *c, Ast *s) {
+    compile_expr(c, s->a);
+    int jf = emit(c, OP_POP_JUMP_IF_FALSE, 0);
+    compile_stmts(c, &s->list);
+    if (s->list2.count) {
+        int end = emit(c, OP_JUMP, 0);
+        patch(c, jf);
+        compile_stmts(c, &s->list2);
+        patch(c, end);
+    } else {
+        patch(c, jf);
+    }
+}
+
+static void patch_breaks(Compiler *c, FBlock *fb) {
+    for (int i = 0; i < fb->breaks.count; i++) patch(c, fb->breaks.items[i]);
+}
+
+static void compile_while(Compiler *c, Ast *s) {
+    int top = here(c);
+    compile_expr(c, s->a);
+    int exit = emit(c, OP_POP_JUMP_IF_FALSE, 0);
+    push_fblock(c, FB_WHILE, top);
+    compile_stmts(c, &s->list);
+    emit(c, OP_JUMP, top);
+    FBlock fb = c->fblocks[c->nfblocks - 1];
+    c->nfblocks--;
+    patch(c, exit);
+    compile_stmts(c, &s->list2);
+    patch_breaks(c, &fb);
+    free(fb.breaks.items);
+}
+
+static void compile_for(Compiler *c, Ast *s) {
+    if (s->flag) {
+        // async for: the iterator's __anext__ is awaited; StopAsyncIteration ends the loop
+        if (!c->scope->is_coroutine) {
+            error_at(c, s, "%s", "'async for' outside async function");
+            return;
+        }
+        compile_expr(c, s->b);
+        emit(c, OP_GET_AITER, 0);
+        int top = here(c);
+        int setup = emit(c, OP_SETUP_FINALLY, 0);
+        emit(c, OP_GET_ANEXT, 0);
+        compile_await_value(c);
+        emit(c, OP_POP_BLOCK, 0);
+        compile_target(c, s->a, CTX_STORE);
+        push_fblock(c, FB_FOR, top);
+        compile_stmts(c, &s->list);
+        emit(c, OP_JUMP, top);
+        FBlock fb = c->fblocks[c->nfblocks - 1];
+        c->nfblocks--;
+        patch(c, setup);
+        emit(c, OP_END_ASYNC_FOR, 0);
+        compile_stmts(c, &s->list2);
+        patch_breaks(c, &fb);
+        free(fb.breaks.items);
+        return;
+    }
+    compile_expr(c, s->b);
+    emit(c, OP_GET_ITER, 0);
+    int top = here(c);
+    int exit = emit(c, OP_FOR_ITER, 0);
+    compile_target(c, s->a, CTX_STORE);
+    push_fblock(c, FB_FOR, top);
+    compile_stmts(c, &s->list);
+    emit(c, OP_JUMP, top);
+    FBlock fb = c->fblocks[c->nfblocks - 1];
+    c->nfblocks--;
+    patch(c, exit);
+    compile_stmts(c, &s->list2);
+    patch_breaks(c, &fb);
+    free(fb.breaks.items);
+}
+
+// The shared tail of every exception handler: an exception raised inside it is re-raised after
+// the handled-exception state is restored.  Stack on entry: prev exc exc2.
+static void emit_cleanup_handler(Compiler *c) {
+    emit(c, OP_SWAP, 2);
+    emit(c, OP_POP_TOP, 0);
+    emit(c, OP_SWAP, 2);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_RERAISE, 0);
+}
+
+static void compile_try_except(Compiler *c, Ast *s) {
+    int setup = emit(c, OP_SETUP_FINALLY, 0);
+    push_fblock(c, FB_TRY, 0);
+    compile_stmts(c, &s->list);
+    pop_fblock(c);
+    emit(c, OP_POP_BLOCK, 0);
+    compile_stmts(c, &s->list3); // else
+    int to_end = emit(c, OP_JUMP, 0);
+    PatchList ends = {0};
+
+    patch(c, setup);
+    emit(c, OP_PUSH_EXC_INFO, 0); // prev exc
+    int cleanup = emit(c, OP_SETUP_FINALLY, 0);
+    for (int i = 0; i < s->list2.count && !c->failed; i++) {
+        Ast *h = s->list2.items[i];
+        set_pos(c, h);
+        if (!h->a && i != s->list2.count - 1) {
+            error_at(c, h, "%s", "default 'except:' must be last");
+            break;
+        }
+        int next = -1;
+        if (h->a) {
+            emit(c, OP_COPY, 1);
+            compile_expr(c, h->a);
+            emit(c, s->flag ? OP_CHECK_EG_MATCH : OP_CHECK_EXC_MATCH, 0);
+            next = emit(c, OP_POP_JUMP_IF_FALSE, 0);
+        }
+        if (h->str) {
+            emit(c, OP_COPY, 1);
+            compile_name_op(c, h->str, CTX_STORE);
+        }
+        FBlock *fb = push_fblock(c, FB_HANDLER, 0);
+        fb->name = h->str;
+        compile_stmts(c, &h->list);
+        pop_fblock(c);
+        emit(c, OP_POP_BLOCK, 0);
+        emit(c, OP_POP_TOP, 0);
+        emit(c, OP_POP_EXCEPT, 0);
+        if (h->str) {
+            emit_const(c, NONE_VAL());
+            compile_name_op(c, h->str, CTX_STORE);
+            compile_name_op(c, h->str, CTX_DEL);
+        }
+        ends.items = grow(ends.items, &ends.capacity, ends.count + 1, sizeof(int));
+        ends.items[ends.count++] = emit(c, OP_JUMP, 0);
+        if (next >= 0) patch(c, next);
+    }
+    // No handler matched: restore the previous exception and re-raise.
+    emit(c, OP_POP_BLOCK, 0);
+    emit(c, OP_SWAP, 2);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_RERAISE, 0);
+    patch(c, cleanup);
+    emit_cleanup_handler(c);
+    patch(c, to_end);
+    for (int i = 0; i < ends.count; i++) patch(c, ends.items[i]);
+    free(ends.items);
+}
+
+static void compile_try(Compiler *c, Ast *s) {
+    if (s->flag) {
+        error_at(c, s, "%s", "except* is not supported yet");
+        return;
+    }
+    if (!s->list4.count) {
+        compile_try_except(c, s);
+        return;
+    }
+    // try/finally around (try/except if there are handlers)
+    int setup = emit(c, OP_SETUP_FINALLY, 0);
+    FBlock *fb = push_fblock(c, FB_FINALLY_TRY, 0);
+    fb->finally = &s->list4;
+    if (s->list2.count) compile_try_except(c, s);
+    else compile_stmts(c, &s->list);
+    pop_fblock(c);
+    emit(c, OP_POP_BLOCK, 0);
+    compile_stmts(c, &s->list4);
+    int end = emit(c, OP_JUMP, 0);
+    patch(c, setup);
+    emit(c, OP_PUSH_EXC_INFO, 0);
+    int cleanup = emit(c, OP_SETUP_FINALLY, 0);
+    push_fblock(c, FB_FINALLY_END, 0);
+    compile_stmts(c, &s->list4);
+    pop_fblock(c);
+    emit(c, OP_POP_BLOCK, 0);
+    emit(c, OP_SWAP, 2);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_RERAISE, 0);
+    patch(c, cleanup);
+    emit_cleanup_handler(c);
+    patch(c, end);
+}
+
+static void compile_with_items(Compiler *c, Ast *s, int index) {
+    Ast *item = s->list.items[index];
+    bool is_async = s->flag;
+    set_pos(c, item);
+    compile_expr(c, item->a);
+    int setup;
+    if (is_async) {
+        // The result of __aenter__ is stored before the block is set up, so the block's depth
+        // covers just `exit`, as SETUP_WITH's does.
+        emit(c, OP_BEFORE_ASYNC_WITH, 0); // exit awaitable
+        emit(c, OP_GET_AWAITABLE, 0);
+        compile_await_value(c);           // exit enter_result
+        if (item->b) compile_target(c, item->b, CTX_STORE);
+        else emit(c, OP_POP_TOP, 0);
+        setup = emit(c, OP_SETUP_FINALLY, 0);
+    } else {
+        setup = emit(c, OP_SETUP_WITH, 0);
+        if (item->b) compile_target(c, item->b, CTX_STORE);
+        else emit(c, OP_POP_TOP, 0);
+    }
+    push_fblock(c, is_async ? FB_ASYNC_WITH : FB_WITH, 0);
+    if (index + 1 < s->list.count) compile_with_items(c, s, index + 1);
+    else compile_stmts(c, &s->list2);
+    pop_fblock(c);
+    emit(c, OP_POP_BLOCK, 0);
+    if (is_async) {
+        emit(c, OP_WITH_EXIT, 1);
+        emit(c, OP_GET_AWAITABLE, 0);
+        compile_await_value(c);
+        emit(c, OP_POP_TOP, 0);
+    } else {
+        emit(c, OP_WITH_EXIT, 0);
+    }
+    int end = emit(c, OP_JUMP, 0);
+    patch(c, setup);
+    // stack: exit exc
+    emit(c, OP_PUSH_EXC_INFO, 0); // exit prev exc
+    int cleanup = emit(c, OP_SETUP_FINALLY, 0);
+    emit(c, OP_WITH_EXCEPT_START, 0); // exit prev exc result
+    if (is_async) {
+        emit(c, OP_GET_AWAITABLE, 0);
+        compile_await_value(c);
+    }
+    int suppress = emit(c, OP_POP_JUMP_IF_TRUE, 0);
+    emit(c, OP_POP_BLOCK, 0);
+    emit(c, OP_SWAP, 2);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_RERAISE, 0);
+    patch(c, suppress);
+    emit(c, OP_POP_BLOCK, 0);
+    emit(c, OP_POP_TOP, 0);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_POP_TOP, 0);
+    int end2 = emit(c, OP_JUMP, 0);
+    patch(c, cleanup);
+    emit_cleanup_handler(c);
+    patch(c, end);
+    patch(c, end2);
+}
+
+static void compile_import(Compiler *c, Ast *s) {
+    for (int i = 0; i < s->list.count; i++) {
+        Ast *alias = s->list.items[i];
+        emit_const(c, NONE_VAL());
+        emit(c, OP_IMPORT_NAME, add_name(c, alias->str));
+        if (alias->str2) {
+            // import a.b.c as d: d is the innermost module
+            const char *p = strchr(alias->str, '.');
+            while (p) {
+                const char *q = strchr(p + 1, '.');
+                size_t n = q ? (size_t)(q - p - 1) : strlen(p + 1);
+                char *part = malloc(n + 1);
+                memcpy(part, p + 1, n);
+                part[n] = 0;
+                emit(c, OP_LOAD_ATTR, add_name(c, part));
+                free(part);
+                p = q;
+            }
+            compile_name_op(c, alias->str2, CTX_STORE);
+        } else {
+            const char *dot = strchr(alias->str, '.');
+            if (dot) {
+                char *top = malloc((size_t)(dot - alias->str) + 1);
+                memcpy(top, alias->str, (size_t)(dot - alias->str));
+                top[dot - alias->str] = 0;
+                // the name must outlive this call: intern it through the names table
+                int k = add_name(c, top);
+                free(top);
+                compile_name_op(c, c->names[k]->chars, CTX_STORE);
+            } else {
+                compile_name_op(c, alias->str, CTX_STORE);
+            }
+        }
+    }
+}
+
+static void compile_import_from(Compiler *c, Ast *s) {
+    ObjTuple *fromlist = tuple_new(c->vm, (size_t)s->list.count);
+    int k = add_const(c, OBJ_VAL(fromlist));
+    for (int i = 0; i < s->list.count; i++)
+        fromlist->items[i] = str_const(c, s->list.items[i]->str, strlen(s->list.items[i]->str));
+    emit(c, OP_LOAD_CONST, k);
+    emit(c, OP_IMPORT_NAME, add_name(c, s->str ? s->str : ""));
+    if (s->list.count == 1 && strcmp(s->list.items[0]->str, "*") == 0) {
+        if (c->scope->kind != SCOPE_MODULE) {
+            error_at(c, s, "%s", "import * only allowed at module level");
+            return;
+        }
+        emit(c, OP_IMPORT_STAR, 0);
+        return;
+    }
+    for (int i = 0; i < s->list.count; i++) {
+        Ast *alias = s->list.items[i];
+        emit(c, OP_IMPORT_FROM, add_name(c, alias->str));
+        compile_name_op(c, alias->str2 ? alias->str2 : alias->str, CTX_STORE);
+    }
+    emit(c, OP_POP_TOP, 0);
+}
+
+static void compile_decorated(Compiler *c, AstList *decorators) {
+    for (int i = 0; i < decorators->count; i++) {
+        emit(c, OP_PUSH_NULL, 0);
+        compile_expr(c, decorators->items[i]);
+    }
+}
+
+static void apply_decorators(Compiler *c, AstList *decorators) {
+    for (int i = 0; i < decorators->count; i++) emit(c, OP_CALL, 1);
+}
+
+static void compile_class(Compiler *c, Ast *s) {
+    compile_decorated(c, &s->list3);
+    emit(c, OP_PUSH_NULL, 0);
+    emit(c, OP_LOAD_BUILD_CLASS, 0);
+    compile_make_function(c, s, NULL, &s->list2, NULL);
+    emit_const(c, OBJ_VAL(str_new(c->vm, s->str, strlen(s->str))));
+    Ast call = {0};
+    call.kind = AST_CALL;
+    call.list = s->list;
+    call.list2 = s->list4;
+    // bases and keywords follow the function and the name
+    bool ex = has_starred(&s->list);
+    for (int i = 0; i < s->list4.count; i++)
+        if (!s->list4.items[i]->str) ex = true;
+    if (ex) {
+        error_at(c, s, "%s", "star arguments in a class statement are not supported");
+        return;
+    }
+    compile_call_args(c, &call, 2);
+    apply_decorators(c, &s->list3);
+    compile_name_op(c, s->str, CTX_STORE);
+}
+
+static void compile_return(Compiler *c, Ast *s) {
+    if (c->scope->kind != SCOPE_FUNCTION || c->scope->is_comprehension) {
+        error_at(c, s, "%s", "'return' outside function");
+        return;
+    }
+    if (s->a && c->scope->is_coroutine && c->scope->is_generator) {
+        error_at(c, s, "%s", "'return' with value in async generator");
+        return;
+    }
+    if (s->a) compile_expr(c, s->a); else emit_const(c, NONE_VAL());
+    for (int i = c->nfblocks - 1; i >= 0; i--) unwind_fblock(c, &c->fblocks[i], true);
+    emit(c, OP_RETURN_VALUE, 0);
+}
+
+static void compile_stmt(Compiler *c, Ast *s) {
+    if (c->failed) return;
+    set_pos(c, s);
+    switch (s->kind) {
+    case AST_EXPR:
+        compile_expr(c, s->a);
+        emit(c, OP_POP_TOP, 0);
+        break;
+    case AST_ASSIGN:
+        compile_expr(c, s->a);
+        for (int i = 0; i < s->list.count; i++) {
+            if (i < s->list.count - 1) emit(c, OP_COPY, 1);
+            compile_target(c, s->list.items[i], CTX_STORE);
+        }
+        break;
+    case AST_AUGASSIGN: compile_augassign(c, s); break;
+    case AST_ANNASSIGN:
+        if (s->c) {
+            compile_expr(c, s->c);
+            compile_target(c, s->a, CTX_STORE);
+        }
+        break;
+    case AST_DELETE:
+        for (int i = 0; i < s->list.count; i++) compile_target(c, s->list.items[i], CTX_DEL);
+        break;
+    case AST_PASS: break;
+    case AST_IF: compile_if(c, s); break;
+    case AST_WHILE: compile_while(c, s); break;
+    case AST_FOR: compile_for(c, s); break;
+    case AST_BREAK: {
+        FBlock *loop = unwind_to_loop(c, s, "'break' outside loop");
+        if (!loop) break;
+        if (loop->kind == FB_FOR) emit(c, OP_POP_TOP, 0);
+        loop->breaks.items = grow(loop->breaks.items, &loop->breaks.capacity, loop->breaks.count + 1,
+                                  sizeof(int));
+        loop->breaks.items[loop->breaks.count++] = emit(c, OP_JUMP, 0);
+        break;
+    }
+    case AST_CONTINUE: {
+        FBlock *loop = unwind_to_loop(c, s, "'continue' not properly in loop");
+        if (loop) emit(c, OP_JUMP, loop->start);
+        break;
+    }
+    case AST_RETURN: compile_return(c, s); break;
+    case AST_RAISE:
+        if (s->a) compile_expr(c, s->a);
+        if (s->b) compile_expr(c, s->b);
+        emit(c, OP_RAISE_VARARGS, s->a ? (s->b ? 2 : 1) : 0);
+        break;
+    case AST_TRY: compile_try(c, s); break;
+    case AST_WITH:
+        if (s->flag && !c->scope->is_coroutine) {
+            error_at(c, s, "%s", "'async with' outside async function");
+            break;
+        }
+        compile_with_items(c, s, 0);
+        break;
+    case AST_ASSERT: {
+        compile_expr(c, s->a);
+        int ok = emit(c, OP_POP_JUMP_IF_TRUE, 0);
+        if (s->b) {
+            emit(c, OP_PUSH_NULL, 0);
+            emit(c, OP_LOAD_ASSERTION_ERROR, 0);
+            compile_expr(c, s->b);
+            emit(c, OP_CALL, 1);
+        } else {
+            emit(c, OP_LOAD_ASSERTION_ERROR, 0);
+        }
+        emit(c, OP_RAISE_VARARGS, 1);
+        patch(c, ok);
+        break;
+    }
+    case AST_IMPORT: compile_import(c, s); break;
+    case AST_IMPORTFROM: compile_import_from(c, s); break;
+    case AST_GLOBAL:
+    case AST_NONLOCAL: break;
+    case AST_FUNCTIONDEF:
+        compile_decorated(c, &s->list2);
+        compile_make_function(c, s, s->a, &s->list, NULL);
+        apply_decorators(c, &s->list2);
+        compile_name_op(c, s->str, CTX_STORE);
+        break;
+    case AST_CLASSDEF: compile_class(c, s); break;
+    default: error_at(c, s, "unsupported statement (%s)", ast_kind_name(s->kind)); break;
+    }
+}
+
+// ---- the flow pass: stack size and block depth --------------------------------------------------
+
+static int stack_effect(uint32_t word, bool jump) {
+    OpCode op = (OpCode)(word & 0xFF);
+    int arg = (int)(word >> 8);
+    switch (op) {
+    case OP_CALL: return -(arg + 1);
+    case OP_CALL_FUNCTION_EX: return -(2 + (arg & 1));
+    case OP_BUILD_SLICE: return -(arg - 1);
+    case OP_BUILD_TUPLE:
+    case OP_BUILD_LIST:
+    case OP_BUILD_SET:
+    case OP_BUILD_STRING: return 1 - arg;
+    case OP_BUILD_MAP: return 1 - 2 * arg;
+    case OP_FORMAT_VALUE: return (arg & 4) ? -1 : 0;
+    case OP_UNPACK_SEQUENCE: return arg - 1;
+    case OP_UNPACK_EX: return (arg & 0xFF) + (arg >> 8);
+    case OP_MAKE_FUNCTION: return -((arg & 1) + ((arg >> 1) & 1) + ((arg >> 3) & 1));
+    case OP_RAISE_VARARGS: return -arg;
+    case OP_FOR_ITER: return jump ? -1 : 1;
+    case OP_SEND: return jump ? -1 : 0;
+    case OP_JUMP_IF_FALSE_OR_POP:
+    case OP_JUMP_IF_TRUE_OR_POP: return jump ? 0 : -1;
+    case OP_SETUP_FINALLY: return jump ? 1 : 0;
+    case OP_SETUP_WITH: return 1; // mgr -> exit result; the handler gets exit exc
+    case OP_WITH_EXIT: return arg ? 0 : -1; // async: the awaitable stays
+    default: break;
+    }
+#define OP_EFFECT(name, effect) case OP_##name: return effect;
+    switch (op) { OPCODES(OP_EFFECT) default: return 0; }
+#undef OP_EFFECT
+}
+
+static bool is_jump(OpCode op) {
+    switch (op) {
+    case OP_JUMP:
+    case OP_POP_JUMP_IF_FALSE:
+    case OP_POP_JUMP_IF_TRUE:
+    case OP_POP_JUMP_IF_NONE:
+    case OP_JUMP_IF_FALSE_OR_POP:
+    case OP_JUMP_IF_TRUE_OR_POP:
+    case OP_FOR_ITER:
+    case OP_SEND:
+    case OP_SETUP_FINALLY:
+    case OP_SETUP_WITH: return true;
+    default: return false;
+    }
+}
+
+static bool falls_through(OpCode op) {
+    return op != OP_JUMP && op != OP_RETURN_VALUE && op != OP_RERAISE && op != OP_RAISE_VARARGS;
+}
+
+typedef struct {
+    int depth;
+    int blocks;
+} FlowState;
+
+static void compute_sizes(Compiler *c, int *stacksize, int *maxblocks) {
+    int n = c->nwords;
+    FlowState *state = malloc(sizeof(FlowState) * (size_t)(n + 1));
+    int *work = malloc(sizeof(int) * (size_t)(n + 1) * 2);
+    for (int i = 0; i <= n; i++) state[i].depth = -1;
+    int nwork = 0, maxd = 0, maxb = 0;
+    state[0] = (FlowState){0, 0};
+    work[nwork++] = 0;
+    while (nwork) {
+        int i = work[--nwork];
+        FlowState st = state[i];
+        while (i < n) {
+            uint32_t w = c->words[i];
+            OpCode op = (OpCode)(w & 0xFF);
+            if (is_jump(op)) {
+                int target = (int)(w >> 8);
+                FlowState to = {st.depth + stack_effect(w, true), st.blocks};
+                if (op == OP_SETUP_WITH) to.depth = st.depth + 1;
+                if (to.depth > maxd) maxd = to.depth;
+                if (target <= n && state[target].depth < 0) {
+                    state[target] = to;
+                    work[nwork++] = target;
+                }
+            }
+            if (op == OP_SETUP_FINALLY || op == OP_SETUP_WITH) st.blocks++;
+            if (op == OP_POP_BLOCK) st.blocks--;
+            if (st.blocks > maxb) maxb = st.blocks;
+            st.depth += stack_effect(w, false);
+            if (st.depth > maxd) maxd = st.depth;
+            if (!falls_through(op)) break;
+            i++;
+            if (i < n && state[i].depth >= 0) break;
+            if (i < n) state[i] = st;
+        }
+    }
+    free(state);
+    free(work);
+    *stacksize = maxd + 2; // two spare slots: CALL's EMPTY and a pushed exception
+    *maxblocks = maxb;
+}
+
+// ---- code objects -------------------------------------------------------------------------------
+
+static void init_compiler(Compiler *c, Compiler *parent, Vm *vm, Scope *scope, SyntaxErr *err) {
+    memset(c, 0, sizeof *c);
+    c->enclosing = parent;
+    c->vm = vm;
+    c->scope = scope;
+    c->err = err;
+    c->line = scope->node->line > 0 ? scope->node->line : 1;
+    vm->compiler_roots = c;
+}
+
+static void free_compiler(Compiler *c) {
+    free(c->words);
+    free(c->lines);
+    free(c->consts);
+    free(c->names);
+    free(c->varnames);
+    free(c->cellnames);
+    for (int i = 0; i < c->nfblocks; i++) free(c->fblocks[i].breaks.items);
+    c->vm->compiler_roots = c->enclosing;
+}
+
+static void add_param(Compiler *c, Ast *arg) { local_slot(c, arg->str); }
+
+// Lays out parameters, then cells (captured locals first, then free variables).
+static void declare_layout(Compiler *c, Ast *args) {
+    if (args) {
+        for (int i = 0; i < args->list.count; i++) add_param(c, args->list.items[i]);
+        for (int i = 0; i < args->list2.count; i++) add_param(c, args->list2.items[i]);
+        if (args->b) add_param(c, args->b);
+        if (args->c) add_param(c, args->c);
+        c->argcount = args->list.count;
+        c->posonly = (int)args->ival;
+        c->kwonly = args->list2.count;
+        if (args->b) c->flags |= CODE_VARARGS;
+        if (args->c) c->flags |= CODE_VARKW;
+    }
+    Scope *s = c->scope;
+    int cap = s->nsymbols + 1;
+    c->cellnames = malloc(sizeof(char *) * (size_t)cap);
+    for (int i = 0; i < s->nsymbols; i++) {
+        Symbol *sym = &s->symbols[i];
+        bool cell = (sym->flags & SYM_CELL) && !(sym->flags & (SYM_FREE | SYM_NONLOCAL));
+        if (s->kind == SCOPE_CLASS) cell = false;
+        if (cell) c->cellnames[c->ncells++] = sym->name;
+    }
+    if (s->kind == SCOPE_CLASS && s->needs_class_cell) c->cellnames[c->ncells++] = "__class__";
+    for (int i = 0; i < s->nsymbols; i++) {
+        Symbol *sym = &s->symbols[i];
+        if (sym->flags & (SYM_FREE | SYM_FREE_CLASS)) {
+            if (s->kind == SCOPE_CLASS && strcmp(sym->name, "__class__") == 0) continue;
+            c->cellnames[c->ncells++] = sym->name;
+            c->nfree++;
+        }
+    }
+}
+
+static ObjCode *finish_code(Compiler *c, const char *name) {
+    Vm *vm = c->vm;
+    ObjCode *code = code_new(vm);
+    vm_push_root(vm, OBJ_VAL(code));
+    compute_sizes(c, &code->stacksize, &code->maxblocks);
+    code->words = c->words;
+    code->nwords = (size_t)c->nwords;
+    code->lines = c->lines;
+    c->words = NULL;
+    c->lines = NULL;
+    code->constants = malloc(sizeof(Value) * (size_t)(c->nconsts + 1));
+    memcpy(code->constants, c->consts, sizeof(Value) * (size_t)c->nconsts);
+    code->nconstants = (size_t)c->nconsts;
+    code->names = malloc(sizeof(ObjStr *) * (size_t)(c->nnames + 1));
+    memcpy(code->names, c->names, sizeof(ObjStr *) * (size_t)c->nnames);
+    code->nnames = (size_t)c->nnames;
+    // varnames and cellnames become interned strings
+    code->varnames = calloc((size_t)c->nlocals + 1, sizeof(ObjStr *));
+    code->cellnames = calloc((size_t)c->ncells + 1, sizeof(ObjStr *));
+    code->cell_args = malloc(sizeof(int) * (size_t)(c->ncells + 1));
+    code->nlocals = 0;
+    for (int i = 0; i < c->nlocals; i++) {
+        code->varnames[i] = str_intern(vm, c->varnames[i], strlen(c->varnames[i]));
+        code->nlocals = i + 1;
+    }
+    code->ncells = 0;
+    int nargs = c->argcount + c->kwonly + ((c->flags & CODE_VARARGS) ? 1 : 0) +
+                ((c->flags & CODE_VARKW) ? 1 : 0);
+    for (int i = 0; i < c->ncells; i++) {
+        code->cellnames[i] = str_intern(vm, c->cellnames[i], strlen(c->cellnames[i]));
+        code->ncells = i + 1;
+        code->cell_args[i] = -1;
+        if (i < c->ncells - c->nfree)
+            for (int a = 0; a < nargs; a++)
+                if (strcmp(c->varnames[a], c->cellnames[i]) == 0) code->cell_args[i] = a;
+    }
+    code->nfree = c->nfree;
+    code->argcount = c->argcount;
+    code->posonlycount = c->posonly;
+    code->kwonlycount = c->kwonly;
+    code->flags = c->flags;
+    code->firstline = c->scope->node->line > 0 ? c->scope->node->line : 1;
+    code->name = str_intern(vm, name, strlen(name));
+    code->qualname = str_intern(vm, c->scope->qualname, strlen(c->scope->qualname));
+    Compiler *top = c;
+    while (top->enclosing) top = top->enclosing;
+    code->filename = AS_STR(top->consts[0]);
+    vm_pop_root(vm);
+    return code;
+}
+
+// Compiles the body of a function, lambda, class or comprehension into a new Code.
+static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *expr_body) {
+    Scope *scope = node->scope;
+    Compiler c;
+    init_compiler(&c, parent, parent->vm, scope, parent->err);
+    const char *name = scope->name;
+    if (scope->is_generator) c.flags |= CODE_GENERATOR;
+    if (scope->is_coroutine) c.flags |= scope->is_generator ? CODE_ASYNC_GEN : CODE_COROUTINE;
+    if (scope->is_generator && scope->is_coroutine) c.flags &= ~CODE_GENERATOR;
+
+    switch (node->kind) {
+    case AST_FUNCTIONDEF:
+    case AST_LAMBDA:
+        declare_layout(&c, node->a);
+        if (node->kind == AST_LAMBDA) {
+            compile_expr(&c, expr_body);
+            if (scope->is_generator) {
+                emit(&c, OP_POP_TOP, 0);
+                emit_const(&c, NONE_VAL());
+            }
+            emit(&c, OP_RETURN_VALUE, 0);
+        } else {
+            // A docstring is the function's first constant, as in CPython.
+            if (body->count && body->items[0]->kind == AST_EXPR && body->items[0]->a->kind == AST_STR)
+                add_const(&c, OBJ_VAL(str_new(c.vm, body->items[0]->a->str, body->items[0]->a->len)));
+            else
+                add_const(&c, NONE_VAL());
+            compile_stmts(&c, body);
+            emit_const(&c, NONE_VAL());
+            emit(&c, OP_RETURN_VALUE, 0);
+        }
+        break;
+    case AST_CLASSDEF: {
+        c.flags |= CODE_MODULE;
+        declare_layout(&c, NULL);
+        compile_name_op(&c, "__name__", CTX_LOAD);
+        compile_name_op(&c, "__module__", CTX_STORE);
+        emit_const(&c, OBJ_VAL(str_new(c.vm, scope->qualname, strlen(scope->qualname))));
+        compile_name_op(&c, "__qualname__", CTX_STORE);
+        compile_stmts(&c, body);
+        if (scope->needs_class_cell) {
+            emit(&c, OP_LOAD_CLOSURE, cell_slot(&c, "__class__"));
+            emit(&c, OP_STORE_NAME, add_name(&c, "__classcell__"));
+        }
+        emit_const(&c, NONE_VAL());
+        emit(&c, OP_RETURN_VALUE, 0);
+        break;
+    }
+    default: { // comprehensions: one parameter, the iterator of the first for
+        c.argcount = 1;
+        local_slot(&c, ".0");
+        declare_layout(&c, NULL);
+        AstKind kind = node->kind;
+        if (kind != AST_GENEXP) emit(&c, kind == AST_LISTCOMP ? OP_BUILD_LIST : kind == AST_SETCOMP ? OP_BUILD_SET : OP_BUILD_MAP, 0);
+        int depth = node->list.count;
+        int *tops = malloc(sizeof(int) * (size_t)depth);
+        int *exits = malloc(sizeof(int) * (size_t)depth);
+        bool *async = malloc(sizeof(bool) * (size_t)depth);
+        for (int i = 0; i < depth; i++) {
+            Ast *gen = node->list.items[i];
+            async[i] = gen->flag;
+            if (i == 0) emit(&c, OP_LOAD_FAST, 0);
+            else {
+                compile_expr(&c, gen->b);
+                emit(&c, gen->flag ? OP_GET_AITER : OP_GET_ITER, 0);
+            }
+            tops[i] = here(&c);
+            if (gen->flag) {
+                exits[i] = emit(&c, OP_SETUP_FINALLY, 0);
+                emit(&c, OP_GET_ANEXT, 0);
+                compile_await_value(&c);
+                emit(&c, OP_POP_BLOCK, 0);
+            } else {
+                exits[i] = emit(&c, OP_FOR_ITER, 0);
+            }
+            compile_target(&c, gen->a, CTX_STORE);
+            for (int k = 0; k < gen->list.count; k++) {
+                compile_expr(&c, gen->list.items[k]);
+                emit(&c, OP_POP_JUMP_IF_FALSE, tops[i]);
+            }
+        }
+        int elt_depth = depth + 1; // the result container is below the iterators
+        switch (kind) {
+        case AST_LISTCOMP: compile_expr(&c, node->a); emit(&c, OP_LIST_APPEND, elt_depth); break;
+        case AST_SETCOMP: compile_expr(&c, node->a); emit(&c, OP_SET_ADD, elt_depth); break;
+        case AST_DICTCOMP:
+            compile_expr(&c, node->a);
+            compile_expr(&c, node->b);
+            emit(&c, OP_MAP_ADD, elt_depth);
+            break;
+        default:
+            compile_expr(&c, node->a);
+            emit(&c, OP_YIELD_VALUE, 0);
+            emit(&c, OP_POP_TOP, 0);
+            break;
+        }
+        for (int i = depth - 1; i >= 0; i--) {
+            emit(&c, OP_JUMP, tops[i]);
+            patch(&c, exits[i]);
+            if (async[i]) emit(&c, OP_END_ASYNC_FOR, 0);
+        }
+        free(tops);
+        free(exits);
+        free(async);
+        if (kind == AST_GENEXP) emit_const(&c, NONE_VAL());
+        emit(&c, OP_RETURN_VALUE, 0);
+        break;
+    }
+    }
+    ObjCode *code = c.failed ? NULL : finish_code(&c, name);
+    if (c.failed) parent->failed = true;
+    free_compiler(&c);
+    return code;
+}
+
+ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *err) {
+    Arena scratch; // the scope pass allocates in the AST's arena; this one is unused
+    (void)scratch;
+    Compiler c;
+    init_compiler(&c, NULL, vm, module->scope, err);
+    c.flags = CODE_MODULE;
+    add_const(&c, OBJ_VAL(str_intern(vm, filename, strlen(filename)))); // constant 0: the filename
+    declare_layout(&c, NULL);
+    compile_stmts(&c, &module->list);
+    emit_const(&c, NONE_VAL());
+    emit(&c, OP_RETURN_VALUE, 0);
+    ObjCode *code = c.failed ? NULL : finish_code(&c, "<module>");
+    free_compiler(&c);
+    return code;
+}

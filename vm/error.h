@@ -1,0 +1,15 @@
+/* Raising and printing exceptions: the parts of the error protocol beyond vm.h's vm_raise*. */
+#ifndef AIO_ERROR_H
+#define AIO_ERROR_H
+
+#include "parse.h"
+#include "vm.h"
+
+// Turns a front-end error record into a pending SyntaxError / IndentationError.
+bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err);
+// `raise exc from cause` (cause EMPTY when there is no `from`).
+bool raise_with_cause(Vm *vm, Value exc, Value cause);
+// The exception an except/finally block is handling, or None.
+Value vm_current_handled(Vm *vm);
+
+#endif

@@ -1,0 +1,227 @@
+/* Frames: the frame stack for ordinary calls, heap frames for generators, and argument binding.
+ *
+ * An ordinary call's frame is carved from the Vm's frame stack (chunks handed out last-in
+ * first-out), because a call must cost little more than a push.  A generator's frame is malloc'ed,
+ * since it outlives the call that made it.  Either way all slots start out EMPTY (zero bytes), so
+ * the GC can mark a frame's whole slot area without knowing its stack pointer.
+ */
+#include "frame.h"
+
+#include <string.h>
+
+#include "gc.h"
+#include "runtime.h"
+
+#define CHUNK_SIZE (256 * 1024)
+
+static size_t frame_size(ObjCode *code) {
+    size_t nslots = (size_t)(code->nlocals + code->ncells + code->stacksize);
+    return sizeof(Frame) + sizeof(Value) * nslots + sizeof(Block) * (size_t)code->maxblocks;
+}
+
+static void init_frame(Frame *f, ObjCode *code, ObjFunction *fn, size_t size, bool heap) {
+    memset(f, 0, size);
+    f->code = code;
+    f->func = fn;
+    f->ip = code->words;
+    f->stack = f->slots + code->nlocals + code->ncells;
+    f->sp = f->stack;
+    f->blocks = (Block *)(f->slots + code->nlocals + code->ncells + code->stacksize);
+    f->alloc_size = size;
+    f->heap = heap;
+    f->handled = EMPTY_VAL();
+    if (fn) f->globals = fn->globals;
+}
+
+Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn) {
+    size_t size = (frame_size(code) + 15) & ~(size_t)15;
+    FrameChunk *chunk = vm->chunk;
+    if (!chunk || (size_t)(chunk->end - chunk->top) < size) {
+        size_t bytes = size > CHUNK_SIZE ? size : CHUNK_SIZE;
+        FrameChunk *fresh = malloc(sizeof(FrameChunk) + bytes);
+        if (!fresh) {
+            vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+            return NULL;
+        }
+        fresh->prev = chunk;
+        fresh->top = fresh->data;
+        fresh->end = fresh->data + bytes;
+        vm->chunk = chunk = fresh;
+    }
+    Frame *f = (Frame *)chunk->top;
+    chunk->top += size;
+    init_frame(f, code, fn, size, false);
+    return f;
+}
+
+void frame_pop(Vm *vm, Frame *f) {
+    FrameChunk *chunk = vm->chunk;
+    chunk->top = (char *)f;
+    if (chunk->top == chunk->data && chunk->prev) {
+        vm->chunk = chunk->prev;
+        free(chunk);
+    }
+}
+
+Frame *frame_new_heap(Vm *vm, ObjCode *code, ObjFunction *fn) {
+    size_t size = frame_size(code);
+    Frame *f = malloc(size);
+    if (!f) {
+        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return NULL;
+    }
+    vm->bytes_allocated += size;
+    init_frame(f, code, fn, size, true);
+    return f;
+}
+
+void frame_release(Vm *vm, Frame *f) {
+    if (f->heap) gc_free_frame(vm, f);
+    else frame_pop(vm, f);
+}
+
+void frame_free_stack(Vm *vm) {
+    while (vm->chunk) {
+        FrameChunk *prev = vm->chunk->prev;
+        free(vm->chunk);
+        vm->chunk = prev;
+    }
+}
+
+// ---- argument binding ---------------------------------------------------------------------------
+
+static const char *fname(ObjFunction *fn) { return fn->qualname->chars; }
+
+// "'a'", "'a' and 'b'", "'a', 'b', and 'c'": CPython's list of missing names.
+static void missing_names(StrBuf *sb, ObjStr **names, int n) {
+    for (int i = 0; i < n; i++) {
+        if (i > 0) sb_puts(sb, n == 2 ? " and " : (i == n - 1 ? ", and " : ", "));
+        sb_printf(sb, "'%s'", names[i]->chars);
+    }
+}
+
+static bool raise_missing(Vm *vm, ObjFunction *fn, Frame *f, int from, int to, const char *kind) {
+    ObjCode *code = fn->code;
+    ObjStr *names[MAX_ARGS];
+    int n = 0;
+    for (int i = from; i < to; i++)
+        if (IS_EMPTY(f->slots[i])) names[n++] = code->varnames[i];
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "%s() missing %d required %s argument%s: ", fname(fn), n, kind, n == 1 ? "" : "s");
+    missing_names(&sb, names, n);
+    bool r = vm_raise(vm, vm->TypeError, "%s", sb.data);
+    sb_free(&sb);
+    return r;
+}
+
+static bool raise_too_many(Vm *vm, ObjFunction *fn, int given, int kwgiven) {
+    ObjCode *code = fn->code;
+    int ndefaults = fn->defaults ? (int)fn->defaults->count : 0;
+    int max = code->argcount, min = code->argcount - ndefaults;
+    StrBuf takes;
+    sb_init(&takes);
+    if (min < max) sb_printf(&takes, "from %d to %d positional arguments", min, max);
+    else sb_printf(&takes, "%d positional argument%s", max, max == 1 ? "" : "s");
+    char extra[96] = "";
+    if (kwgiven)
+        snprintf(extra, sizeof extra, " positional argument%s (and %d keyword-only argument%s)",
+                 given == 1 ? "" : "s", kwgiven, kwgiven == 1 ? "" : "s");
+    bool r = vm_raise(vm, vm->TypeError, "%s() takes %s but %d%s %s given", fname(fn), takes.data,
+                      given, extra, (given == 1 && !kwgiven) ? "was" : "were");
+    sb_free(&takes);
+    return r;
+}
+
+bool frame_bind_args(Vm *vm, ObjFunction *fn, Frame *f, Value *args, int nargs, ObjTuple *kwnames) {
+    ObjCode *code = fn->code;
+    Value *slots = f->slots;
+    int npos = code->argcount;
+    int nkw = kwnames ? (int)kwnames->count : 0;
+    int positional = nargs < npos ? nargs : npos;
+    for (int i = 0; i < positional; i++) slots[i] = args[i];
+
+    int next_slot = npos + code->kwonlycount;
+    if (code->flags & CODE_VARARGS) {
+        int extra = nargs > npos ? nargs - npos : 0;
+        ObjTuple *rest = tuple_new(vm, (size_t)extra);
+        for (int i = 0; i < extra; i++) rest->items[i] = args[npos + i];
+        slots[next_slot++] = OBJ_VAL(rest);
+    } else if (nargs > npos) {
+        int kwonly_given = 0;
+        for (int k = 0; k < nkw; k++)
+            for (int i = npos; i < npos + code->kwonlycount; i++)
+                if (code->varnames[i] == AS_STR(kwnames->items[k])) kwonly_given++;
+        return raise_too_many(vm, fn, nargs, kwonly_given);
+    }
+    ObjDict *kwdict = NULL;
+    if (code->flags & CODE_VARKW) {
+        kwdict = dict_new(vm);
+        slots[next_slot] = OBJ_VAL(kwdict);
+    }
+    for (int k = 0; k < nkw; k++) {
+        ObjStr *name = AS_STR(kwnames->items[k]);
+        Value value = args[nargs + k];
+        int found = -1;
+        for (int i = code->posonlycount; i < npos + code->kwonlycount; i++) {
+            ObjStr *v = code->varnames[i];
+            if (v == name || (v->length == name->length && memcmp(v->chars, name->chars, v->length) == 0)) {
+                found = i;
+                break;
+            }
+        }
+        if (found < 0) {
+            if (kwdict) {
+                if (!dict_set(vm, kwdict, OBJ_VAL(name), value)) return false;
+                continue;
+            }
+            for (int i = 0; i < code->posonlycount; i++)
+                if (code->varnames[i] == name)
+                    return vm_raise(vm, vm->TypeError,
+                                    "%s() got some positional-only arguments passed as keyword "
+                                    "arguments: '%s'", fname(fn), name->chars);
+            return vm_raise(vm, vm->TypeError, "%s() got an unexpected keyword argument '%s'",
+                            fname(fn), name->chars);
+        }
+        if (!IS_EMPTY(slots[found]))
+            return vm_raise(vm, vm->TypeError, "%s() got multiple values for argument '%s'", fname(fn),
+                            name->chars);
+        slots[found] = value;
+    }
+    if (nargs < npos) {
+        int ndefaults = fn->defaults ? (int)fn->defaults->count : 0;
+        int first_default = npos - ndefaults;
+        for (int i = nargs; i < npos; i++) {
+            if (!IS_EMPTY(slots[i])) continue;
+            if (i >= first_default) slots[i] = fn->defaults->items[i - first_default];
+        }
+        for (int i = 0; i < npos; i++)
+            if (IS_EMPTY(slots[i])) return raise_missing(vm, fn, f, 0, npos, "positional");
+    }
+    for (int i = npos; i < npos + code->kwonlycount; i++) {
+        if (!IS_EMPTY(slots[i])) continue;
+        if (fn->kwdefaults) {
+            Value d = dict_get_str(fn->kwdefaults, code->varnames[i]);
+            if (!IS_EMPTY(d)) {
+                slots[i] = d;
+                continue;
+            }
+        }
+        return raise_missing(vm, fn, f, npos, npos + code->kwonlycount, "keyword-only");
+    }
+    // Cells: captured locals get fresh cells (holding the argument when it is one); free
+    // variables come from the closure.
+    int own = code->ncells - code->nfree;
+    for (int i = 0; i < code->ncells; i++) {
+        Value v;
+        if (i < own) {
+            int a = code->cell_args[i];
+            ObjCell *cell = cell_new(vm, a >= 0 ? slots[a] : EMPTY_VAL());
+            v = OBJ_VAL(cell);
+        } else {
+            v = fn->closure->items[i - own];
+        }
+        slots[code->nlocals + i] = v;
+    }
+    return true;
+}

@@ -1,0 +1,380 @@
+/* The allocation funnel and the mark-and-sweep collector (see gc.h). */
+#include "gc.h"
+
+#include "interp.h"
+
+#include <string.h>
+
+#define TOMBSTONE ((ObjStr *)1)
+
+static void out_of_memory(void) {
+    fputs("aio: out of memory\n", stderr);
+    exit(1);
+}
+
+static void maybe_collect(Vm *vm, size_t growth) {
+#ifdef AIO_STRESS_GC
+    (void)growth;
+    if (vm->gc_enabled) gc_collect(vm);
+#else
+    if (vm->gc_enabled && vm->bytes_allocated + growth > vm->next_gc) gc_collect(vm);
+#endif
+}
+
+void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
+    if (new_size > old_size) maybe_collect(vm, new_size - old_size);
+    vm->bytes_allocated += new_size;
+    vm->bytes_allocated -= old_size;
+    if (new_size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    void *result = realloc(ptr, new_size);
+    if (!result) out_of_memory();
+    return result;
+}
+
+Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
+    maybe_collect(vm, size);
+    Obj *obj = calloc(1, size);
+    if (!obj) out_of_memory();
+    vm->bytes_allocated += size;
+    obj->kind = kind;
+    obj->cls = cls;
+    obj->marked = false;
+    obj->next = vm->objects;
+    vm->objects = obj;
+    return obj;
+}
+
+// ---- marking ------------------------------------------------------------------------------------
+
+void gc_mark_object(Vm *vm, Obj *obj) {
+    if (obj == NULL || obj->marked) return;
+    obj->marked = true;
+    if (vm->gray_count == vm->gray_capacity) {
+        vm->gray_capacity = vm->gray_capacity ? vm->gray_capacity * 2 : 256;
+        vm->gray = realloc(vm->gray, sizeof(Obj *) * vm->gray_capacity);
+        if (!vm->gray) out_of_memory();
+    }
+    vm->gray[vm->gray_count++] = obj;
+}
+
+void gc_mark_value(Vm *vm, Value v) {
+    if (IS_OBJ(v)) gc_mark_object(vm, AS_OBJ(v));
+}
+
+static void mark_values(Vm *vm, const Value *values, size_t n) {
+    for (size_t i = 0; i < n; i++) gc_mark_value(vm, values[i]);
+}
+
+// A frame's every slot is marked, the whole stack area included: slots are cleared when the frame
+// is made, so values above sp are stale but never dangling.
+static void mark_frame(Vm *vm, Frame *f) {
+    gc_mark_object(vm, (Obj *)f->func);
+    gc_mark_object(vm, (Obj *)f->code);
+    gc_mark_object(vm, (Obj *)f->globals);
+    gc_mark_object(vm, (Obj *)f->locals);
+    gc_mark_object(vm, (Obj *)f->gen);
+    gc_mark_object(vm, (Obj *)f->kwnames);
+    gc_mark_value(vm, f->handled);
+    ObjCode *code = f->code;
+    mark_values(vm, f->slots, (size_t)(code->nlocals + code->ncells + code->stacksize));
+}
+
+static void blacken(Vm *vm, Obj *obj) {
+    gc_mark_object(vm, (Obj *)obj->cls);
+    switch (obj->kind) {
+    case OBJ_STR:
+    case OBJ_BYTES:
+    case OBJ_RANGE:
+        break;
+    case OBJ_LIST: {
+        ObjList *list = (ObjList *)obj;
+        mark_values(vm, list->items, list->count);
+        break;
+    }
+    case OBJ_TUPLE: {
+        ObjTuple *t = (ObjTuple *)obj;
+        mark_values(vm, t->items, t->count);
+        break;
+    }
+    case OBJ_DICT: {
+        ObjDict *d = (ObjDict *)obj;
+        for (size_t i = 0; i < d->entry_count; i++) {
+            gc_mark_value(vm, d->entries[i].key);
+            gc_mark_value(vm, d->entries[i].value);
+        }
+        break;
+    }
+    case OBJ_SET: {
+        ObjSet *s = (ObjSet *)obj;
+        if (s->table)
+            for (size_t i = 0; i <= s->mask; i++) gc_mark_value(vm, s->table[i].key);
+        break;
+    }
+    case OBJ_SLICE: {
+        ObjSlice *s = (ObjSlice *)obj;
+        gc_mark_value(vm, s->start);
+        gc_mark_value(vm, s->stop);
+        gc_mark_value(vm, s->step);
+        break;
+    }
+    case OBJ_CODE: {
+        ObjCode *c = (ObjCode *)obj;
+        mark_values(vm, c->constants, c->nconstants);
+        for (size_t i = 0; i < c->nnames; i++) gc_mark_object(vm, (Obj *)c->names[i]);
+        for (int i = 0; i < c->nlocals; i++) gc_mark_object(vm, (Obj *)c->varnames[i]);
+        for (int i = 0; i < c->ncells; i++) gc_mark_object(vm, (Obj *)c->cellnames[i]);
+        gc_mark_object(vm, (Obj *)c->name);
+        gc_mark_object(vm, (Obj *)c->qualname);
+        gc_mark_object(vm, (Obj *)c->filename);
+        break;
+    }
+    case OBJ_FUNCTION: {
+        ObjFunction *f = (ObjFunction *)obj;
+        gc_mark_object(vm, (Obj *)f->code);
+        gc_mark_object(vm, (Obj *)f->globals);
+        gc_mark_object(vm, (Obj *)f->defaults);
+        gc_mark_object(vm, (Obj *)f->kwdefaults);
+        gc_mark_object(vm, (Obj *)f->closure);
+        gc_mark_object(vm, (Obj *)f->name);
+        gc_mark_object(vm, (Obj *)f->qualname);
+        gc_mark_object(vm, (Obj *)f->dict);
+        gc_mark_value(vm, f->module);
+        gc_mark_value(vm, f->doc);
+        break;
+    }
+    case OBJ_CELL:
+        gc_mark_value(vm, ((ObjCell *)obj)->value);
+        break;
+    case OBJ_NATIVE: {
+        ObjNative *n = (ObjNative *)obj;
+        gc_mark_object(vm, (Obj *)n->name);
+        gc_mark_object(vm, (Obj *)n->owner);
+        gc_mark_value(vm, n->data);
+        break;
+    }
+    case OBJ_BOUND:
+        gc_mark_value(vm, ((ObjBound *)obj)->self);
+        gc_mark_value(vm, ((ObjBound *)obj)->func);
+        break;
+    case OBJ_CLASS: {
+        ObjClass *c = (ObjClass *)obj;
+        gc_mark_object(vm, (Obj *)c->name);
+        gc_mark_object(vm, (Obj *)c->qualname);
+        gc_mark_object(vm, (Obj *)c->base);
+        gc_mark_object(vm, (Obj *)c->dict);
+        break;
+    }
+    case OBJ_INSTANCE:
+        gc_mark_object(vm, (Obj *)((ObjInstance *)obj)->dict);
+        break;
+    case OBJ_EXCEPTION: {
+        ObjException *e = (ObjException *)obj;
+        gc_mark_object(vm, (Obj *)e->dict);
+        gc_mark_object(vm, (Obj *)e->args);
+        gc_mark_value(vm, e->cause);
+        gc_mark_value(vm, e->context);
+        gc_mark_value(vm, e->extra);
+        for (int i = 0; i < e->ntrace; i++) gc_mark_object(vm, (Obj *)e->trace[i].code);
+        break;
+    }
+    case OBJ_MODULE:
+        gc_mark_object(vm, (Obj *)((ObjModule *)obj)->name);
+        gc_mark_object(vm, (Obj *)((ObjModule *)obj)->globals);
+        break;
+    case OBJ_GENERATOR: {
+        ObjGenerator *g = (ObjGenerator *)obj;
+        gc_mark_object(vm, (Obj *)g->name);
+        gc_mark_object(vm, (Obj *)g->qualname);
+        gc_mark_value(vm, g->awaiting);
+        if (g->frame) mark_frame(vm, g->frame);
+        break;
+    }
+    case OBJ_ITER:
+        gc_mark_value(vm, ((ObjIter *)obj)->source);
+        gc_mark_value(vm, ((ObjIter *)obj)->extra);
+        break;
+    case OBJ_WRAPPER:
+        gc_mark_value(vm, ((ObjWrapper *)obj)->a);
+        gc_mark_value(vm, ((ObjWrapper *)obj)->b);
+        gc_mark_value(vm, ((ObjWrapper *)obj)->c);
+        break;
+    case OBJ_FILE:
+        gc_mark_object(vm, (Obj *)((ObjFile *)obj)->name);
+        gc_mark_object(vm, (Obj *)((ObjFile *)obj)->mode);
+        break;
+    case OBJ_BOX:
+        break;
+    }
+}
+
+
+static void mark_roots(Vm *vm) {
+    for (Frame *f = vm->frame; f; f = f->caller) mark_frame(vm, f);
+    mark_values(vm, vm->roots, (size_t)vm->nroots);
+    gc_mark_value(vm, vm->exception);
+    gc_mark_object(vm, (Obj *)vm->builtins);
+    gc_mark_object(vm, (Obj *)vm->modules);
+    gc_mark_object(vm, (Obj *)vm->main_module);
+    gc_mark_object(vm, (Obj *)vm->argv);
+    gc_mark_object(vm, (Obj *)vm->script_dir);
+    gc_mark_object(vm, (Obj *)vm->stdlib_dir);
+    gc_mark_object(vm, (Obj *)vm->memory_error);
+    gc_mark_value(vm, vm->stdout_file);
+    gc_mark_value(vm, vm->stderr_file);
+    gc_mark_value(vm, vm->stdin_file);
+    gc_mark_value(vm, vm->ellipsis);
+    gc_mark_value(vm, vm->not_implemented);
+    // Every ObjClass* and ObjStr* field of the Vm, from object_class on, is a root: the classes
+    // block, the exception classes and the interned names are laid out as pointer runs.
+    ObjClass **classes = &vm->object_class;
+    for (ObjClass **c = classes; c <= &vm->iterator_class; c++) gc_mark_object(vm, (Obj *)*c);
+    for (ObjClass **c = &vm->BaseException; c <= &vm->BaseExceptionGroup; c++)
+        gc_mark_object(vm, (Obj *)*c);
+    for (ObjStr **s = &vm->s_init; s <= &vm->s_empty; s++) gc_mark_object(vm, (Obj *)*s);
+    compile_mark_roots(vm);
+}
+
+static void trace_references(Vm *vm) {
+    while (vm->gray_count > 0) blacken(vm, vm->gray[--vm->gray_count]);
+}
+
+static void remove_white_strings(Vm *vm) {
+    for (size_t i = 0; i < vm->intern_capacity; i++) {
+        ObjStr *s = vm->interned[i];
+        if (s && s != TOMBSTONE && !s->obj.marked) vm->interned[i] = TOMBSTONE;
+    }
+}
+
+// ---- freeing ------------------------------------------------------------------------------------
+
+void gc_free_frame(Vm *vm, Frame *frame) {
+    vm->bytes_allocated -= frame->alloc_size;
+    free(frame);
+}
+
+static void free_object(Vm *vm, Obj *obj) {
+    size_t size = 0;
+    switch (obj->kind) {
+    case OBJ_STR:
+        size = sizeof(ObjStr) + ((ObjStr *)obj)->length + 1;
+        break;
+    case OBJ_BYTES:
+        size = sizeof(ObjBytes) + ((ObjBytes *)obj)->length + 1;
+        break;
+    case OBJ_LIST: {
+        ObjList *l = (ObjList *)obj;
+        gc_realloc(vm, l->items, sizeof(Value) * l->capacity, 0);
+        size = sizeof(ObjList);
+        break;
+    }
+    case OBJ_TUPLE:
+        size = sizeof(ObjTuple) + sizeof(Value) * ((ObjTuple *)obj)->count;
+        break;
+    case OBJ_DICT: {
+        ObjDict *d = (ObjDict *)obj;
+        gc_realloc(vm, d->entries, sizeof(DictEntry) * d->entry_capacity, 0);
+        gc_realloc(vm, d->index, sizeof(int32_t) * d->index_size, 0);
+        size = sizeof(ObjDict);
+        break;
+    }
+    case OBJ_SET: {
+        ObjSet *s = (ObjSet *)obj;
+        if (s->table) gc_realloc(vm, s->table, sizeof(SetEntry) * (s->mask + 1), 0);
+        size = sizeof(ObjSet);
+        break;
+    }
+    case OBJ_RANGE: size = sizeof(ObjRange); break;
+    case OBJ_SLICE: size = sizeof(ObjSlice); break;
+    case OBJ_CODE: {
+        ObjCode *c = (ObjCode *)obj;
+        free(c->words);
+        free(c->lines);
+        free(c->constants);
+        free(c->names);
+        free(c->varnames);
+        free(c->cellnames);
+        free(c->cell_args);
+        size = sizeof(ObjCode);
+        break;
+    }
+    case OBJ_FUNCTION: size = sizeof(ObjFunction); break;
+    case OBJ_CELL: size = sizeof(ObjCell); break;
+    case OBJ_NATIVE: size = sizeof(ObjNative); break;
+    case OBJ_BOUND: size = sizeof(ObjBound); break;
+    case OBJ_CLASS: size = sizeof(ObjClass); break;
+    case OBJ_INSTANCE: size = sizeof(ObjInstance); break;
+    case OBJ_EXCEPTION: {
+        ObjException *e = (ObjException *)obj;
+        free(e->trace);
+        size = sizeof(ObjException);
+        break;
+    }
+    case OBJ_MODULE: size = sizeof(ObjModule); break;
+    case OBJ_GENERATOR: {
+        ObjGenerator *g = (ObjGenerator *)obj;
+        if (g->frame) gc_free_frame(vm, g->frame);
+        size = sizeof(ObjGenerator);
+        break;
+    }
+    case OBJ_ITER: size = sizeof(ObjIter); break;
+    case OBJ_WRAPPER: size = sizeof(ObjWrapper); break;
+    case OBJ_FILE: {
+        ObjFile *f = (ObjFile *)obj;
+        if (f->fp && !f->is_std) fclose(f->fp);
+        size = sizeof(ObjFile);
+        break;
+    }
+    case OBJ_BOX: {
+        ObjBox *b = (ObjBox *)obj;
+        if (b->finalize) b->finalize(b->data);
+        size = sizeof(ObjBox);
+        break;
+    }
+    }
+    vm->bytes_allocated -= size;
+    free(obj);
+}
+
+static void sweep(Vm *vm) {
+    Obj **link = &vm->objects;
+    while (*link) {
+        Obj *obj = *link;
+        if (obj->marked) {
+            obj->marked = false;
+            link = &obj->next;
+        } else {
+            *link = obj->next;
+            free_object(vm, obj);
+        }
+    }
+}
+
+void gc_collect(Vm *vm) {
+#ifdef AIO_LOG_GC
+    size_t before = vm->bytes_allocated;
+#endif
+    mark_roots(vm);
+    trace_references(vm);
+    remove_white_strings(vm);
+    sweep(vm);
+    vm->next_gc = vm->bytes_allocated * GC_GROW_FACTOR;
+    if (vm->next_gc < GC_FIRST_THRESHOLD) vm->next_gc = GC_FIRST_THRESHOLD;
+#ifdef AIO_LOG_GC
+    fprintf(stderr, "-- gc: %zu -> %zu bytes\n", before, vm->bytes_allocated);
+#endif
+}
+
+void gc_free_all(Vm *vm) {
+    Obj *obj = vm->objects;
+    while (obj) {
+        Obj *next = obj->next;
+        free_object(vm, obj);
+        obj = next;
+    }
+    vm->objects = NULL;
+    free(vm->gray);
+    vm->gray = NULL;
+}

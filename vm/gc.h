@@ -1,0 +1,27 @@
+/* The garbage collector: one allocation funnel and a precise mark-and-sweep (clox's design).
+ *
+ * Every heap object and every array an object owns is allocated through gc_alloc_object or
+ * gc_realloc, which count bytes and decide when to collect.  Roots are the frame chain, the temp
+ * roots, the VM's tables (builtins, modules, classes, names) and whatever the runtime registers.
+ * Marking is iterative (a gray stack), so deep structures cannot overflow the C stack.  The intern
+ * table is weak: it is cleaned of unmarked strings before the sweep frees them.
+ */
+#ifndef AIO_GC_H
+#define AIO_GC_H
+
+#include "vm.h"
+
+Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls);
+// Resizes a block owned by an object (new_size 0 frees).  Growing may collect first.
+void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size);
+void gc_collect(Vm *vm);
+void gc_mark_value(Vm *vm, Value v);
+void gc_mark_object(Vm *vm, Obj *obj);
+void gc_free_all(Vm *vm);
+// Frames owned by generators are freed with them; this releases one.
+void gc_free_frame(Vm *vm, Frame *frame);
+
+#define GC_ARRAY(vm, type, ptr, old, new) \
+    ((type *)gc_realloc(vm, ptr, sizeof(type) * (old), sizeof(type) * (new)))
+
+#endif

@@ -1,0 +1,297 @@
+/* Constructors of the core objects, the string intern table, and UTF-8 / hashing helpers. */
+#include "object.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "gc.h"
+#include "strbuf.h"
+
+#define TOMBSTONE ((ObjStr *)1)
+#define NEW(vm, type, kind, cls) ((type *)gc_alloc_object(vm, sizeof(type), kind, cls))
+
+uint64_t hash_bytes(const void *data, size_t length) {
+    // FNV-1a, folded to stay clear of -1 (which CPython reserves as an error marker; we keep the
+    // habit so hashes look like CPython's in spirit).
+    const unsigned char *p = data;
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < length; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    h &= 0x1fffffffffffffffull;
+    return h;
+}
+
+size_t utf8_count(const char *s, size_t length) {
+    size_t n = 0;
+    for (size_t i = 0; i < length; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
+    return n;
+}
+
+size_t utf8_offset(const char *s, size_t length, size_t index) {
+    size_t i = 0;
+    while (index > 0 && i < length) {
+        i++;
+        while (i < length && ((unsigned char)s[i] & 0xC0) == 0x80) i++;
+        index--;
+    }
+    return i;
+}
+
+static ObjStr *alloc_str(Vm *vm, const char *chars, size_t length, uint64_t hash) {
+    ObjStr *s = (ObjStr *)gc_alloc_object(vm, sizeof(ObjStr) + length + 1, OBJ_STR, vm->str_class);
+    s->length = length;
+    if (length) memcpy(s->chars, chars, length);
+    s->chars[length] = '\0';
+    s->nchars = utf8_count(chars, length);
+    s->hash = hash;
+    return s;
+}
+
+ObjStr *str_new(Vm *vm, const char *chars, size_t length) {
+    return alloc_str(vm, chars, length, hash_bytes(chars, length));
+}
+
+// ---- the intern table ---------------------------------------------------------------------------
+
+static ObjStr **intern_find(ObjStr **table, size_t capacity, const char *chars, size_t length,
+                            uint64_t hash) {
+    size_t i = hash & (capacity - 1);
+    ObjStr **tomb = NULL;
+    for (;;) {
+        ObjStr *s = table[i];
+        if (s == NULL) return tomb ? tomb : &table[i];
+        if (s == TOMBSTONE) {
+            if (!tomb) tomb = &table[i];
+        } else if (s->hash == hash && s->length == length && memcmp(s->chars, chars, length) == 0) {
+            return &table[i];
+        }
+        i = (i + 1) & (capacity - 1);
+    }
+}
+
+static void intern_grow(Vm *vm) {
+    size_t capacity = vm->intern_capacity ? vm->intern_capacity * 2 : 1024;
+    ObjStr **table = calloc(capacity, sizeof(ObjStr *));
+    if (!table) abort();
+    size_t count = 0;
+    for (size_t i = 0; i < vm->intern_capacity; i++) {
+        ObjStr *s = vm->interned[i];
+        if (!s || s == TOMBSTONE) continue;
+        *intern_find(table, capacity, s->chars, s->length, s->hash) = s;
+        count++;
+    }
+    free(vm->interned);
+    vm->interned = table;
+    vm->intern_capacity = capacity;
+    vm->intern_count = count;
+}
+
+ObjStr *str_intern(Vm *vm, const char *chars, size_t length) {
+    uint64_t hash = hash_bytes(chars, length);
+    if (vm->intern_capacity) {
+        ObjStr **slot = intern_find(vm->interned, vm->intern_capacity, chars, length, hash);
+        if (*slot && *slot != TOMBSTONE) return *slot;
+    }
+    ObjStr *s = alloc_str(vm, chars, length, hash); // may collect: look the slot up again after
+    s->interned = true;
+    if ((vm->intern_count + 1) * 4 > vm->intern_capacity * 3) intern_grow(vm);
+    ObjStr **slot = intern_find(vm->interned, vm->intern_capacity, chars, length, hash);
+    if (*slot == NULL) vm->intern_count++;
+    *slot = s;
+    return s;
+}
+
+ObjStr *str_from_c(Vm *vm, const char *cstr) { return str_intern(vm, cstr, strlen(cstr)); }
+
+ObjStr *str_printf(Vm *vm, const char *fmt, ...) {
+    StrBuf sb;
+    sb_init(&sb);
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    ObjStr *s = str_new(vm, sb.data ? sb.data : "", sb.length);
+    sb_free(&sb);
+    return s;
+}
+
+// ---- other constructors -------------------------------------------------------------------------
+
+ObjBytes *bytes_new(Vm *vm, const void *data, size_t length) {
+    ObjBytes *b =
+        (ObjBytes *)gc_alloc_object(vm, sizeof(ObjBytes) + length + 1, OBJ_BYTES, vm->bytes_class);
+    b->length = length;
+    if (length) memcpy(b->data, data, length);
+    b->data[length] = 0;
+    b->hash = hash_bytes(data, length);
+    return b;
+}
+
+ObjList *list_new(Vm *vm, size_t capacity) {
+    ObjList *list = NEW(vm, ObjList, OBJ_LIST, vm->list_class);
+    if (capacity) {
+        vm_push_root(vm, OBJ_VAL(list));
+        list->items = GC_ARRAY(vm, Value, NULL, 0, capacity);
+        list->capacity = capacity;
+        vm_pop_root(vm);
+    }
+    return list;
+}
+
+ObjTuple *tuple_new(Vm *vm, size_t count) {
+    ObjTuple *t = (ObjTuple *)gc_alloc_object(vm, sizeof(ObjTuple) + sizeof(Value) * count, OBJ_TUPLE,
+                                              vm->tuple_class);
+    t->count = count;
+    for (size_t i = 0; i < count; i++) t->items[i] = NONE_VAL();
+    return t;
+}
+
+ObjDict *dict_new(Vm *vm) { return NEW(vm, ObjDict, OBJ_DICT, vm->dict_class); }
+
+ObjSet *set_new(Vm *vm, bool frozen) {
+    ObjSet *s = NEW(vm, ObjSet, OBJ_SET, frozen ? vm->frozenset_class : vm->set_class);
+    s->frozen = frozen;
+    return s;
+}
+
+ObjCode *code_new(Vm *vm) { return NEW(vm, ObjCode, OBJ_CODE, vm->code_class); }
+
+ObjFunction *function_new(Vm *vm, ObjCode *code, ObjDict *globals) {
+    ObjFunction *f = NEW(vm, ObjFunction, OBJ_FUNCTION, vm->function_class);
+    f->code = code;
+    f->globals = globals;
+    f->name = code->name;
+    f->qualname = code->qualname;
+    f->module = NONE_VAL();
+    f->doc = NONE_VAL();
+    return f;
+}
+
+ObjCell *cell_new(Vm *vm, Value value) {
+    ObjCell *c = NEW(vm, ObjCell, OBJ_CELL, vm->cell_class);
+    c->value = value;
+    return c;
+}
+
+ObjNative *native_new(Vm *vm, const char *name, NativeFn fn, ObjClass *owner) {
+    ObjStr *s = str_from_c(vm, name);
+    vm_push_root(vm, OBJ_VAL(s));
+    ObjNative *n = NEW(vm, ObjNative, OBJ_NATIVE, vm->builtin_function_class);
+    vm_pop_root(vm);
+    n->fn = fn;
+    n->name = s;
+    n->owner = owner;
+    n->data = NONE_VAL();
+    n->is_method = owner != NULL;
+    return n;
+}
+
+ObjBound *bound_new(Vm *vm, Value self, Value func) {
+    ObjBound *b = NEW(vm, ObjBound, OBJ_BOUND, vm->method_class);
+    b->self = self;
+    b->func = func;
+    return b;
+}
+
+ObjClass *class_new(Vm *vm, ObjStr *name, ObjClass *base) {
+    vm_push_root(vm, OBJ_VAL(name));
+    ObjDict *dict = dict_new(vm);
+    vm_push_root(vm, OBJ_VAL(dict));
+    ObjClass *c = NEW(vm, ObjClass, OBJ_CLASS, vm->type_class);
+    vm_pop_roots(vm, 2);
+    c->name = name;
+    c->qualname = name;
+    c->base = base;
+    c->dict = dict;
+    c->instance_kind = base ? base->instance_kind : OBJ_INSTANCE;
+    c->flags = base ? (base->flags & CLASS_EXCEPTION) : 0;
+    c->depth = base ? base->depth + 1 : 0;
+    if (base) {
+        c->has_getattr = base->has_getattr;
+        c->has_setattr = base->has_setattr;
+    }
+    return c;
+}
+
+ObjInstance *instance_new(Vm *vm, ObjClass *cls) {
+    ObjInstance *inst = NEW(vm, ObjInstance, OBJ_INSTANCE, cls);
+    vm_push_root(vm, OBJ_VAL(inst));
+    inst->dict = dict_new(vm);
+    vm_pop_root(vm);
+    return inst;
+}
+
+ObjException *exception_new(Vm *vm, ObjClass *cls, ObjTuple *args) {
+    vm_push_root(vm, OBJ_VAL(args));
+    ObjException *e = NEW(vm, ObjException, OBJ_EXCEPTION, cls);
+    vm_pop_root(vm);
+    e->args = args;
+    e->cause = NONE_VAL();
+    e->context = NONE_VAL();
+    e->extra = NONE_VAL();
+    return e;
+}
+
+ObjModule *module_new(Vm *vm, ObjStr *name) {
+    vm_push_root(vm, OBJ_VAL(name));
+    ObjDict *globals = dict_new(vm);
+    vm_push_root(vm, OBJ_VAL(globals));
+    ObjModule *m = NEW(vm, ObjModule, OBJ_MODULE, vm->module_class);
+    vm_pop_roots(vm, 2);
+    m->name = name;
+    m->globals = globals;
+    return m;
+}
+
+ObjIter *iter_new(Vm *vm, ObjClass *cls, IterNextFn next, Value source) {
+    vm_push_root(vm, source);
+    ObjIter *it = NEW(vm, ObjIter, OBJ_ITER, cls);
+    vm_pop_root(vm);
+    it->next = next;
+    it->source = source;
+    it->extra = NONE_VAL();
+    return it;
+}
+
+ObjWrapper *wrapper_new(Vm *vm, ObjClass *cls, WrapperKind wrap, Value a, Value b, Value c) {
+    vm_push_root(vm, a);
+    vm_push_root(vm, b);
+    vm_push_root(vm, c);
+    ObjWrapper *w = NEW(vm, ObjWrapper, OBJ_WRAPPER, cls);
+    vm_pop_roots(vm, 3);
+    w->wrap = wrap;
+    w->a = a;
+    w->b = b;
+    w->c = c;
+    return w;
+}
+
+ObjRange *range_new(Vm *vm, int64_t start, int64_t stop, int64_t step) {
+    ObjRange *r = NEW(vm, ObjRange, OBJ_RANGE, vm->range_class);
+    r->start = start;
+    r->stop = stop;
+    r->step = step;
+    return r;
+}
+
+ObjSlice *slice_new(Vm *vm, Value start, Value stop, Value step) {
+    vm_push_root(vm, start);
+    vm_push_root(vm, stop);
+    vm_push_root(vm, step);
+    ObjSlice *s = NEW(vm, ObjSlice, OBJ_SLICE, vm->slice_class);
+    vm_pop_roots(vm, 3);
+    s->start = start;
+    s->stop = stop;
+    s->step = step;
+    return s;
+}
+
+ObjBox *box_new(Vm *vm, ObjClass *cls, void *data, void (*finalize)(void *)) {
+    ObjBox *b = NEW(vm, ObjBox, OBJ_BOX, cls);
+    b->data = data;
+    b->finalize = finalize;
+    return b;
+}

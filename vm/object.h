@@ -1,0 +1,421 @@
+/* Heap objects: the header every object starts with, and the structs of the core kinds.
+ *
+ * Every heap object begins with an Obj header: its C-level kind (for the GC's switches), a mark
+ * bit, its Python class (`type(x)`, and where method lookup starts), and the all-objects list link
+ * the sweep walks.  Objects are created only through gc_alloc_object (vm/gc.c), the one allocation
+ * funnel, so a collection can happen at any allocation: C code that holds a fresh object across
+ * another allocation must protect it (vm_push_root / vm_pop_root).
+ *
+ * Kinds with Python-visible behaviour keep that behaviour in runtime/<kind>.c; this header only
+ * fixes their layout so the VM, the GC and the runtime agree on it.
+ */
+#ifndef AIO_OBJECT_H
+#define AIO_OBJECT_H
+
+#include "value.h"
+
+typedef struct Vm Vm;
+typedef struct Frame Frame;
+typedef struct ObjClass ObjClass;
+typedef struct ObjStr ObjStr;
+typedef struct ObjTuple ObjTuple;
+typedef struct ObjDict ObjDict;
+
+typedef enum {
+    OBJ_STR,
+    OBJ_BYTES,
+    OBJ_LIST,
+    OBJ_TUPLE,
+    OBJ_DICT,
+    OBJ_SET,       // set and frozenset (see ObjSet.frozen)
+    OBJ_RANGE,
+    OBJ_SLICE,
+    OBJ_CODE,
+    OBJ_FUNCTION,
+    OBJ_CELL,
+    OBJ_NATIVE,    // a function written in C: builtins and methods of built-in types
+    OBJ_BOUND,     // a method bound to its self: obj.method
+    OBJ_CLASS,
+    OBJ_INSTANCE,  // an instance of a user class that derives from object
+    OBJ_EXCEPTION, // an instance of BaseException or a subclass
+    OBJ_MODULE,
+    OBJ_GENERATOR, // generators, coroutines and async generators (see ObjGenerator.flavor)
+    OBJ_ITER,      // the iterators of built-in types, map, zip, enumerate, ...
+    OBJ_WRAPPER,   // property, staticmethod, classmethod, dict views, super objects
+    OBJ_FILE,      // a text file from open()
+    OBJ_BOX,       // C data with a finalizer: used by runtime modules (random's state, ...)
+} ObjKind;
+
+struct Obj {
+    ObjKind kind;
+    bool marked;    // set during marking; clear between collections
+    ObjClass *cls;  // type(obj); never NULL once the object is visible to code
+    struct Obj *next; // the all-objects list, newest first
+};
+
+// ---- strings ------------------------------------------------------------------------------------
+
+// An immutable UTF-8 string.  `length` counts bytes, `nchars` code points: they are equal for ASCII
+// text, and then indexing is O(1).  Identifier strings are interned (one object per spelling) so
+// attribute and global lookups can compare pointers first.
+struct ObjStr {
+    Obj obj;
+    size_t length;
+    size_t nchars;
+    uint64_t hash;  // CPython-independent FNV-1a; computed at creation
+    bool interned;
+    char chars[];   // length bytes, then a NUL
+};
+
+typedef struct {
+    Obj obj;
+    size_t length;
+    uint64_t hash;
+    unsigned char data[]; // length bytes, then a NUL
+} ObjBytes;
+
+// ---- containers ---------------------------------------------------------------------------------
+
+typedef struct {
+    Obj obj;
+    Value *items;
+    size_t count;
+    size_t capacity;
+} ObjList;
+
+struct ObjTuple {
+    Obj obj;
+    size_t count;
+    Value items[];
+};
+
+// One slot of a dict's entry array, in insertion order.  A deleted entry has key EMPTY.
+typedef struct {
+    Value key;
+    Value value;
+    uint64_t hash;
+} DictEntry;
+
+// An insertion-ordered hash table, as CPython's compact dict: `entries` in insertion order, and
+// `index`, a power-of-two open-addressing table of positions into `entries` (-1 free, -2 deleted).
+// Also the storage of instance attributes, class namespaces and module globals.
+struct ObjDict {
+    Obj obj;
+    DictEntry *entries;
+    size_t used;        // live entries
+    size_t entry_count; // entries filled, live or deleted
+    size_t entry_capacity;
+    int32_t *index;
+    size_t index_size;  // a power of two, or 0 before the first insertion
+    uint64_t version;   // bumped on every insertion or deletion: iterators detect changes
+};
+
+// A set's open-addressing table laid out as CPython's setobject.c (linear probes, then
+// perturbation), so iteration order matches CPython's for values whose hash is fixed.
+typedef struct {
+    Value key;      // EMPTY for a free slot; `dummy` marks a deleted one
+    uint64_t hash;
+    bool dummy;
+} SetEntry;
+
+typedef struct {
+    Obj obj;
+    SetEntry *table;
+    size_t mask;    // table size - 1
+    size_t used;    // live keys
+    size_t fill;    // live + dummy
+    uint64_t version;
+    bool frozen;
+} ObjSet;
+
+typedef struct {
+    Obj obj;
+    int64_t start, stop, step;
+} ObjRange;
+
+typedef struct {
+    Obj obj;
+    Value start, stop, step; // None when omitted
+} ObjSlice;
+
+// ---- code and functions -------------------------------------------------------------------------
+
+enum {
+    CODE_GENERATOR = 1 << 0, // calling makes a generator
+    CODE_COROUTINE = 1 << 1, // async def: calling makes a coroutine
+    CODE_ASYNC_GEN = 1 << 2, // async def with yield
+    CODE_VARARGS = 1 << 3,   // has *args
+    CODE_VARKW = 1 << 4,     // has **kwargs
+    CODE_MODULE = 1 << 5,    // module or class body: names live in a dict, not in slots
+};
+
+// A compiled function body (clox's Chunk, CPython's code object).  Slots of a frame are laid out
+// as: arguments, other locals, cells (captured or free variables), then the value stack.
+typedef struct {
+    Obj obj;
+    uint32_t *words;      // instructions: opcode in the low 8 bits, argument in the high 24
+    size_t nwords;
+    int *lines;           // source line of every instruction word
+    Value *constants;
+    size_t nconstants;
+    ObjStr **names;       // attribute and global names
+    size_t nnames;
+    ObjStr **varnames;    // locals, arguments first
+    int nlocals;
+    ObjStr **cellnames;   // cells: locals captured by inner functions, then free variables
+    int ncells;
+    int nfree;            // the last nfree cells come from the closure
+    int *cell_args;       // for each cell that is also an argument: its local slot, else -1
+    int argcount;         // positional parameters (incl. positional-only)
+    int posonlycount;
+    int kwonlycount;
+    int stacksize;        // the deepest the value stack gets
+    int maxblocks;        // the deepest nesting of try/with blocks
+    int flags;            // CODE_*
+    int firstline;
+    ObjStr *name;
+    ObjStr *qualname;
+    ObjStr *filename;
+} ObjCode;
+
+typedef struct {
+    Obj obj;
+    ObjCode *code;
+    ObjDict *globals;
+    ObjTuple *defaults;   // NULL when none
+    ObjDict *kwdefaults;  // NULL when none
+    ObjTuple *closure;    // cells for the code's free variables, NULL when none
+    ObjStr *name;
+    ObjStr *qualname;
+    ObjDict *dict;        // function attributes, created on first use
+    Value module;         // __module__ name
+    Value doc;
+} ObjFunction;
+
+typedef struct {
+    Obj obj;
+    Value value; // EMPTY while the variable is unbound
+} ObjCell;
+
+// The calling convention of every C function (vectorcall style): args[0..nargs) are positional,
+// then one value per name in kwnames (NULL when there are no keywords).  For a method, args[0] is
+// self.  Returns false with an exception pending, or true with *result set.
+typedef bool (*NativeFn)(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);
+
+typedef struct {
+    Obj obj;
+    NativeFn fn;
+    ObjStr *name;
+    ObjClass *owner; // the class a method belongs to (for "descriptor 'x' for 'list'"), or NULL
+    Value data;      // closure data for natives made at run time (functools.partial, ...)
+    bool is_method;  // accessed through an instance, it binds self
+    bool is_classmethod; // binds the class instead (dict.fromkeys, ...)
+} ObjNative;
+
+typedef struct {
+    Obj obj;
+    Value self;
+    Value func;
+} ObjBound;
+
+// ---- classes and instances ----------------------------------------------------------------------
+
+enum {
+    CLASS_BUILTIN = 1 << 0,   // defined in C; instances are not OBJ_INSTANCE
+    CLASS_FINAL = 1 << 1,     // cannot be subclassed (bool, NoneType, ...)
+    CLASS_EXCEPTION = 1 << 2, // BaseException or a subclass: instances are OBJ_EXCEPTION
+};
+
+struct ObjClass {
+    Obj obj;
+    ObjStr *name;
+    ObjStr *qualname;
+    ObjClass *base;      // single inheritance: NULL only for object
+    ObjDict *dict;       // the namespace: methods, class attributes, descriptors
+    ObjKind instance_kind; // what calling the class allocates
+    int flags;           // CLASS_*
+    int depth;           // how many bases above it; for issubclass
+    // Fast paths the VM consults before a dict lookup; filled when the class is created and
+    // whenever one of these names is assigned on it.  NULL means "look it up the slow way".
+    bool has_getattr;    // defines __getattr__
+    bool has_setattr;    // defines __setattr__ (other than object's)
+};
+
+typedef struct {
+    Obj obj;
+    ObjDict *dict; // attributes
+} ObjInstance;
+
+// A traceback entry: one frame the exception passed through.
+typedef struct {
+    ObjCode *code;
+    int line;
+} TraceEntry;
+
+typedef struct {
+    Obj obj;
+    ObjDict *dict;         // attributes set by the program (NULL until used)
+    ObjTuple *args;
+    Value cause;           // __cause__, None when not set
+    Value context;         // __context__, None when not set
+    bool suppress_context; // __suppress_context__ (raise ... from ...)
+    TraceEntry *trace;     // innermost last, as printed
+    int ntrace;
+    int trace_capacity;
+    Value extra;           // StopIteration.value, SystemExit.code, OSError errno, ...
+} ObjException;
+
+typedef struct {
+    Obj obj;
+    ObjStr *name;
+    ObjDict *globals; // the module's namespace
+} ObjModule;
+
+// ---- suspendable computations -------------------------------------------------------------------
+
+typedef enum { GEN_CREATED, GEN_SUSPENDED, GEN_RUNNING, GEN_CLOSED } GenState;
+typedef enum { FLAVOR_GENERATOR, FLAVOR_COROUTINE, FLAVOR_ASYNC_GEN } GenFlavor;
+
+// A generator, coroutine or async generator: a function activation that can stop and resume.  It
+// owns its Frame for its whole life; while it runs, that frame is linked into the VM's frame chain.
+typedef struct {
+    Obj obj;
+    Frame *frame;     // NULL once closed and released
+    GenState state;
+    GenFlavor flavor;
+    ObjStr *name;
+    ObjStr *qualname;
+    Value awaiting;   // what it is delegating to (yield from / await), EMPTY when nothing
+    bool was_awaited; // for "coroutine 'f' was never awaited"
+} ObjGenerator;
+
+// A built-in iterator (list_iterator, map, zip, enumerate, ...).  `next` produces one item:
+// returns 1 with *out set, 0 when exhausted, -1 with an exception pending.
+typedef int (*IterNextFn)(Vm *vm, Obj *iter, Value *out);
+
+typedef struct {
+    Obj obj;
+    IterNextFn next;
+    Value source;      // what is iterated (list, str, dict, ...) or a tuple of iterators
+    Value extra;       // a function (map, filter), a fill value ...
+    int64_t index;     // position or counter
+    int64_t limit;     // end, step or length as the kind needs
+    uint64_t version;  // the container's version when iteration began
+} ObjIter;
+
+typedef enum {
+    WRAP_PROPERTY,
+    WRAP_STATICMETHOD,
+    WRAP_CLASSMETHOD,
+    WRAP_DICT_KEYS,
+    WRAP_DICT_VALUES,
+    WRAP_DICT_ITEMS,
+    WRAP_SUPER,
+} WrapperKind;
+
+// Small wrappers around one to three values.  property: a=fget b=fset c=fdel; staticmethod and
+// classmethod: a=function; dict views: a=dict; super: a=the class to start after, b=self.
+typedef struct {
+    Obj obj;
+    WrapperKind wrap;
+    Value a, b, c;
+} ObjWrapper;
+
+typedef struct {
+    Obj obj;
+    FILE *fp;      // NULL once closed
+    ObjStr *name;
+    ObjStr *mode;
+    bool readable;
+    bool writable;
+    bool is_std;   // sys.stdout / sys.stderr / sys.stdin: never fclose'd
+} ObjFile;
+
+// C data owned by an object: the finalizer runs when the object is swept (it must not allocate).
+typedef struct {
+    Obj obj;
+    void *data;
+    void (*finalize)(void *data);
+} ObjBox;
+
+// ---- kind checks and casts ----------------------------------------------------------------------
+
+static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->kind == k; }
+#define IS_STR(v) is_kind(v, OBJ_STR)
+#define IS_BYTES(v) is_kind(v, OBJ_BYTES)
+#define IS_LIST(v) is_kind(v, OBJ_LIST)
+#define IS_TUPLE(v) is_kind(v, OBJ_TUPLE)
+#define IS_DICT(v) is_kind(v, OBJ_DICT)
+#define IS_SET(v) is_kind(v, OBJ_SET)
+#define IS_RANGE(v) is_kind(v, OBJ_RANGE)
+#define IS_SLICE(v) is_kind(v, OBJ_SLICE)
+#define IS_CODE(v) is_kind(v, OBJ_CODE)
+#define IS_FUNCTION(v) is_kind(v, OBJ_FUNCTION)
+#define IS_CELL(v) is_kind(v, OBJ_CELL)
+#define IS_NATIVE(v) is_kind(v, OBJ_NATIVE)
+#define IS_BOUND(v) is_kind(v, OBJ_BOUND)
+#define IS_CLASS(v) is_kind(v, OBJ_CLASS)
+#define IS_INSTANCE(v) is_kind(v, OBJ_INSTANCE)
+#define IS_EXCEPTION(v) is_kind(v, OBJ_EXCEPTION)
+#define IS_MODULE(v) is_kind(v, OBJ_MODULE)
+#define IS_GENERATOR(v) is_kind(v, OBJ_GENERATOR)
+#define IS_ITER(v) is_kind(v, OBJ_ITER)
+#define IS_WRAPPER(v) is_kind(v, OBJ_WRAPPER)
+#define IS_FILE(v) is_kind(v, OBJ_FILE)
+#define IS_BOX(v) is_kind(v, OBJ_BOX)
+
+#define AS_STR(v) ((ObjStr *)AS_OBJ(v))
+#define AS_BYTES(v) ((ObjBytes *)AS_OBJ(v))
+#define AS_LIST(v) ((ObjList *)AS_OBJ(v))
+#define AS_TUPLE(v) ((ObjTuple *)AS_OBJ(v))
+#define AS_DICT(v) ((ObjDict *)AS_OBJ(v))
+#define AS_SET(v) ((ObjSet *)AS_OBJ(v))
+#define AS_RANGE(v) ((ObjRange *)AS_OBJ(v))
+#define AS_SLICE(v) ((ObjSlice *)AS_OBJ(v))
+#define AS_CODE(v) ((ObjCode *)AS_OBJ(v))
+#define AS_FUNCTION(v) ((ObjFunction *)AS_OBJ(v))
+#define AS_CELL(v) ((ObjCell *)AS_OBJ(v))
+#define AS_NATIVE(v) ((ObjNative *)AS_OBJ(v))
+#define AS_BOUND(v) ((ObjBound *)AS_OBJ(v))
+#define AS_CLASS(v) ((ObjClass *)AS_OBJ(v))
+#define AS_INSTANCE(v) ((ObjInstance *)AS_OBJ(v))
+#define AS_EXCEPTION(v) ((ObjException *)AS_OBJ(v))
+#define AS_MODULE(v) ((ObjModule *)AS_OBJ(v))
+#define AS_GENERATOR(v) ((ObjGenerator *)AS_OBJ(v))
+#define AS_ITER(v) ((ObjIter *)AS_OBJ(v))
+#define AS_WRAPPER(v) ((ObjWrapper *)AS_OBJ(v))
+#define AS_FILE(v) ((ObjFile *)AS_OBJ(v))
+#define AS_BOX(v) ((ObjBox *)AS_OBJ(v))
+
+// ---- constructors (vm/object.c); each may collect garbage --------------------------------------
+
+ObjStr *str_new(Vm *vm, const char *chars, size_t length);      // copies; not interned
+ObjStr *str_intern(Vm *vm, const char *chars, size_t length);   // the one interned copy
+ObjStr *str_from_c(Vm *vm, const char *cstr);                    // interned: for names in C code
+ObjStr *str_printf(Vm *vm, const char *fmt, ...);
+ObjBytes *bytes_new(Vm *vm, const void *data, size_t length);
+ObjList *list_new(Vm *vm, size_t capacity);
+ObjTuple *tuple_new(Vm *vm, size_t count);                      // items set to None
+ObjDict *dict_new(Vm *vm);
+ObjSet *set_new(Vm *vm, bool frozen);
+ObjCode *code_new(Vm *vm);
+ObjFunction *function_new(Vm *vm, ObjCode *code, ObjDict *globals);
+ObjCell *cell_new(Vm *vm, Value value);
+ObjNative *native_new(Vm *vm, const char *name, NativeFn fn, ObjClass *owner);
+ObjBound *bound_new(Vm *vm, Value self, Value func);
+ObjClass *class_new(Vm *vm, ObjStr *name, ObjClass *base);
+ObjInstance *instance_new(Vm *vm, ObjClass *cls);
+ObjException *exception_new(Vm *vm, ObjClass *cls, ObjTuple *args);
+ObjModule *module_new(Vm *vm, ObjStr *name);
+ObjIter *iter_new(Vm *vm, ObjClass *cls, IterNextFn next, Value source);
+ObjWrapper *wrapper_new(Vm *vm, ObjClass *cls, WrapperKind wrap, Value a, Value b, Value c);
+ObjRange *range_new(Vm *vm, int64_t start, int64_t stop, int64_t step);
+ObjSlice *slice_new(Vm *vm, Value start, Value stop, Value step);
+ObjBox *box_new(Vm *vm, ObjClass *cls, void *data, void (*finalize)(void *));
+
+// UTF-8 helpers shared by str and the front end's neighbours.
+size_t utf8_count(const char *s, size_t length);                    // code points
+size_t utf8_offset(const char *s, size_t length, size_t index);     // byte offset of code point index
+uint64_t hash_bytes(const void *data, size_t length);
+
+#endif

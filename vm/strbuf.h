@@ -1,0 +1,86 @@
+/* StrBuf: a growable byte buffer for building text (reprs, formatting, tracebacks, f-strings).
+ *
+ * It lives on the C heap, not the GC heap: build the bytes here, then make one string object from
+ * them.  The data is always NUL-terminated so it can be handed to C functions directly.  Running out
+ * of memory aborts, since a StrBuf grows only while formatting and the caller has nothing to undo.
+ */
+#ifndef AIO_STRBUF_H
+#define AIO_STRBUF_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *data;      // NUL-terminated; NULL until the first append
+    size_t length;   // bytes used, not counting the NUL
+    size_t capacity; // bytes allocated
+} StrBuf;
+
+static inline void sb_init(StrBuf *sb) {
+    sb->data = NULL;
+    sb->length = 0;
+    sb->capacity = 0;
+}
+
+static inline void sb_free(StrBuf *sb) {
+    free(sb->data);
+    sb_init(sb);
+}
+
+// Makes room for `extra` more bytes plus the NUL.
+static inline void sb_reserve(StrBuf *sb, size_t extra) {
+    size_t need = sb->length + extra + 1;
+    if (need <= sb->capacity) return;
+    size_t cap = sb->capacity ? sb->capacity : 32;
+    while (cap < need) cap *= 2;
+    char *data = realloc(sb->data, cap);
+    if (!data) {
+        fputs("aio: out of memory\n", stderr);
+        abort();
+    }
+    sb->data = data;
+    sb->capacity = cap;
+}
+
+static inline void sb_append(StrBuf *sb, const char *bytes, size_t n) {
+    sb_reserve(sb, n);
+    if (n) memcpy(sb->data + sb->length, bytes, n);
+    sb->length += n;
+    sb->data[sb->length] = '\0';
+}
+
+static inline void sb_puts(StrBuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
+
+static inline void sb_putc(StrBuf *sb, char c) { sb_append(sb, &c, 1); }
+
+static inline void sb_repeat(StrBuf *sb, char c, size_t n) {
+    sb_reserve(sb, n);
+    memset(sb->data + sb->length, c, n);
+    sb->length += n;
+    sb->data[sb->length] = '\0';
+}
+
+static inline void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap) {
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0) return;
+    sb_reserve(sb, (size_t)n);
+    vsnprintf(sb->data + sb->length, (size_t)n + 1, fmt, ap);
+    sb->length += (size_t)n;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static inline void sb_printf(StrBuf *sb, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(sb, fmt, ap);
+    va_end(ap);
+}
+
+#endif

@@ -1,0 +1,1589 @@
+/* The interpreter: the dispatch loop, calls, generators, and unwinding.
+ *
+ * run() executes the frame chain from vm->frame until a BOUNDARY frame returns, yields or raises.
+ * A call from bytecode to a bytecode function, a SEND into a bytecode generator, a return and a
+ * yield all just switch `frame` inside the loop (Lua's non-recursive calls), so Python-level
+ * recursion never grows the C stack.  C code calls back into Python with vm_call(), which pushes a
+ * boundary frame and runs a nested run(): that is the only C recursion, and it is bounded.
+ *
+ * Register discipline: `ip` and `sp` live in C locals while a frame runs; they are written back
+ * to the frame (SAVE) before anything that can look at the frame from outside: a call, an error,
+ * a switch of frames.  The GC does not need them, because it marks every slot of a frame.
+ */
+#include "vm.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "compile.h"
+#include "frame.h"
+#include "gc.h"
+#include "opcodes.h"
+#include "runtime.h"
+#include "symtable.h"
+#include "error.h"
+#include "interp.h"
+
+// ---- calls --------------------------------------------------------------------------------------
+
+static bool enter_depth(Vm *vm) {
+    if (vm->depth >= vm->recursion_limit) {
+        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
+    }
+    vm->depth++;
+    return true;
+}
+
+static RunResult run(Vm *vm, Value *result, bool throwing);
+
+// Makes the generator / coroutine object that calling a generator function returns.
+static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTuple *kwnames,
+                           Value *out) {
+    ObjCode *code = fn->code;
+    Frame *f = frame_new_heap(vm, code, fn);
+    if (!f) return false;
+    // Bind while the frame is on the chain, so the values bound are marked.
+    f->caller = vm->frame;
+    vm->frame = f;
+    bool ok = frame_bind_args(vm, fn, f, args, nargs, kwnames);
+    vm->frame = f->caller;
+    f->caller = NULL;
+    if (!ok) {
+        gc_free_frame(vm, f);
+        return false;
+    }
+    // The frame is not yet owned: keep it reachable by building the generator with no allocation
+    // between here and the assignment (gc_alloc_object may collect: mark the frame via a root).
+    ObjClass *cls = (code->flags & CODE_COROUTINE)   ? vm->coroutine_class
+                    : (code->flags & CODE_ASYNC_GEN) ? vm->async_generator_class
+                                                     : vm->generator_class;
+    Frame *saved = vm->frame;
+    f->caller = saved;
+    vm->frame = f; // rooted through the chain during the allocation
+    ObjGenerator *gen = (ObjGenerator *)gc_alloc_object(vm, sizeof(ObjGenerator), OBJ_GENERATOR, cls);
+    vm->frame = saved;
+    f->caller = NULL;
+    gen->frame = f;
+    gen->state = GEN_CREATED;
+    gen->flavor = (code->flags & CODE_COROUTINE)   ? FLAVOR_COROUTINE
+                  : (code->flags & CODE_ASYNC_GEN) ? FLAVOR_ASYNC_GEN
+                                                   : FLAVOR_GENERATOR;
+    gen->name = fn->name;
+    gen->qualname = fn->qualname;
+    gen->awaiting = EMPTY_VAL();
+    f->gen = gen;
+    *out = OBJ_VAL(gen);
+    return true;
+}
+
+// Calls a bytecode function from C: a boundary frame and a nested run().
+static bool call_function(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTuple *kwnames,
+                          Value *out) {
+    if (fn->code->flags & (CODE_GENERATOR | CODE_COROUTINE | CODE_ASYNC_GEN))
+        return make_generator(vm, fn, args, nargs, kwnames, out);
+    if (vm->native_depth >= MAX_NATIVE_DEPTH)
+        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
+    if (!enter_depth(vm)) return false;
+    Frame *f = frame_push(vm, fn->code, fn);
+    if (!f) {
+        vm->depth--;
+        return false;
+    }
+    f->caller = vm->frame;
+    f->boundary = true;
+    vm->frame = f;
+    if (!frame_bind_args(vm, fn, f, args, nargs, kwnames)) {
+        vm->frame = f->caller;
+        frame_pop(vm, f);
+        vm->depth--;
+        return false;
+    }
+    vm->native_depth++;
+    RunResult r = run(vm, out, false);
+    vm->native_depth--;
+    return r == RUN_RETURNED;
+}
+
+bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!IS_OBJ(callee)) goto not_callable;
+    switch (AS_OBJ(callee)->kind) {
+    case OBJ_FUNCTION: return call_function(vm, AS_FUNCTION(callee), args, nargs, kwnames, result);
+    case OBJ_NATIVE: return AS_NATIVE(callee)->fn(vm, args, nargs, kwnames, result);
+    case OBJ_BOUND: {
+        ObjBound *b = AS_BOUND(callee);
+        int total = nargs + (kwnames ? (int)kwnames->count : 0);
+        Value buf[MAX_ARGS + 2];
+        if (total + 1 > MAX_ARGS + 1) return vm_raise(vm, vm->TypeError, "too many arguments");
+        buf[0] = b->self;
+        memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+        return vm_call(vm, b->func, buf, nargs + 1, kwnames, result);
+    }
+    case OBJ_CLASS: return call_class(vm, AS_CLASS(callee), args, nargs, kwnames, result);
+    default: {
+        Value call = class_lookup(vm_class_of(vm, callee), vm->s_call);
+        if (IS_EMPTY(call)) goto not_callable;
+        int total = nargs + (kwnames ? (int)kwnames->count : 0);
+        Value buf[MAX_ARGS + 2];
+        if (total + 1 > MAX_ARGS + 1) return vm_raise(vm, vm->TypeError, "too many arguments");
+        buf[0] = callee;
+        memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+        return vm_call(vm, call, buf, nargs + 1, kwnames, result);
+    }
+    }
+not_callable:
+    return vm_raise(vm, vm->TypeError, "'%s' object is not callable", vm_type_name(vm, callee));
+}
+
+bool vm_call1(Vm *vm, Value f, Value a, Value *out) { return vm_call(vm, f, &a, 1, NULL, out); }
+
+bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out) {
+    Value args[2] = {a, b};
+    return vm_call(vm, f, args, 2, NULL, out);
+}
+
+int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result) {
+    Value method = class_lookup(vm_class_of(vm, obj), name);
+    if (IS_EMPTY(method)) return 0;
+    Value buf[MAX_ARGS + 2];
+    buf[0] = obj;
+    if (nargs) memcpy(buf + 1, args, sizeof(Value) * (size_t)nargs);
+    if (IS_WRAPPER(method) && AS_WRAPPER(method)->wrap == WRAP_STATICMETHOD)
+        return vm_call(vm, AS_WRAPPER(method)->a, args, nargs, NULL, result) ? 1 : -1;
+    return vm_call(vm, method, buf, nargs + 1, NULL, result) ? 1 : -1;
+}
+
+// ---- generators ---------------------------------------------------------------------------------
+
+// Where a suspended frame's pending SEND is, if it is suspended inside yield from / await: the
+// word after its YIELD_VALUE 1 is a JUMP back to the SEND.  Returns -1 when not delegating.
+static int delegating_send(Frame *f) {
+    uint32_t *ip = f->ip;
+    if (ip <= f->code->words) return -1;
+    uint32_t prev = ip[-1];
+    if ((prev & 0xFF) != OP_YIELD_VALUE || (prev >> 8) != 1) return -1;
+    return (int)(ip[0] >> 8);
+}
+
+static RunResult resume_frame(Vm *vm, ObjGenerator *gen, Value value, bool push, bool throwing,
+                              Value *out) {
+    Frame *f = gen->frame;
+    if (!enter_depth(vm)) return RUN_RAISED;
+    f->caller = vm->frame;
+    f->boundary = true;
+    if (push) *f->sp++ = value;
+    gen->state = GEN_RUNNING;
+    vm->frame = f;
+    vm->native_depth++;
+    RunResult r = run(vm, out, throwing);
+    vm->native_depth--;
+    return r;
+}
+
+static const char *gen_kind_name(ObjGenerator *g) {
+    return g->flavor == FLAVOR_COROUTINE ? "coroutine" : g->flavor == FLAVOR_ASYNC_GEN ? "async generator" : "generator";
+}
+
+RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out) {
+    if (gen->state == GEN_RUNNING) {
+        vm_raise(vm, vm->ValueError, "%s already executing", gen_kind_name(gen));
+        return RUN_RAISED;
+    }
+    if (gen->state == GEN_CLOSED) {
+        if (!IS_EMPTY(exc)) {
+            vm_raise_value(vm, exc);
+            return RUN_RAISED;
+        }
+        if (gen->flavor == FLAVOR_COROUTINE) {
+            vm_raise(vm, vm->RuntimeError, "cannot reuse already awaited coroutine");
+            return RUN_RAISED;
+        }
+        *out = NONE_VAL();
+        return RUN_RETURNED;
+    }
+    if (!IS_EMPTY(exc)) {
+        // throw(): delegate to what the generator is awaiting first, as CPython's gen_throw.
+        if (gen->state == GEN_SUSPENDED) {
+            int send_at = delegating_send(gen->frame);
+            if (send_at >= 0) {
+                Value inner = gen->frame->sp[-1];
+                if (IS_GENERATOR(inner)) {
+                    vm_push_root(vm, OBJ_VAL(gen));
+                    Value v;
+                    RunResult r = gen_resume(vm, AS_GENERATOR(inner), NONE_VAL(), exc, &v);
+                    vm_pop_root(vm);
+                    if (r == RUN_YIELDED) {
+                        *out = v;
+                        return RUN_YIELDED;
+                    }
+                    Frame *f = gen->frame;
+                    if (r == RUN_RETURNED) {
+                        // the delegate finished: continue after the SEND with its result
+                        f->sp[-1] = v;
+                        f->ip = f->code->words + (f->code->words[send_at] >> 8);
+                        return resume_frame(vm, gen, v, false, false, out);
+                    }
+                    f->ip = f->code->words + send_at + 1;
+                    return resume_frame(vm, gen, NONE_VAL(), false, true, out);
+                }
+                Value thrower;
+                int has = vm_getattr_opt(vm, inner, vm->s_throw, &thrower);
+                if (has < 0) return RUN_RAISED;
+                if (has) {
+                    Value v;
+                    vm_push_root(vm, OBJ_VAL(gen));
+                    bool ok = vm_call1(vm, thrower, exc, &v);
+                    vm_pop_root(vm);
+                    Frame *f = gen->frame;
+                    if (ok) {
+                        *out = v;
+                        return RUN_YIELDED;
+                    }
+                    if (vm_exception_matches(vm, vm->StopIteration)) {
+                        Value ret = AS_EXCEPTION(vm->exception)->extra;
+                        vm_clear_exception(vm);
+                        f->sp[-1] = ret;
+                        f->ip = f->code->words + (f->code->words[send_at] >> 8);
+                        return resume_frame(vm, gen, ret, false, false, out);
+                    }
+                    f->ip = f->code->words + send_at + 1;
+                    return resume_frame(vm, gen, NONE_VAL(), false, true, out);
+                }
+            }
+        }
+        vm_raise_value(vm, exc);
+        if (gen->state == GEN_CREATED) {
+            // thrown into a generator that never started: it closes without running
+            gen->state = GEN_CLOSED;
+            return RUN_RAISED;
+        }
+        return resume_frame(vm, gen, NONE_VAL(), false, true, out);
+    }
+    if (gen->state == GEN_CREATED) {
+        if (!IS_NONE(value)) {
+            vm_raise(vm, vm->TypeError, "can't send non-None value to a just-started %s",
+                     gen_kind_name(gen));
+            return RUN_RAISED;
+        }
+        return resume_frame(vm, gen, value, false, false, out);
+    }
+    return resume_frame(vm, gen, value, true, false, out);
+}
+
+// Sends into any iterator that is not a bytecode generator: 1 yielded, 0 returned, -1 error.
+static int send_generic(Vm *vm, Value receiver, Value value, Value *out) {
+    if (IS_ITER(receiver) && IS_NONE(value)) {
+        int r = AS_ITER(receiver)->next(vm, AS_OBJ(receiver), out);
+        if (r == 0) *out = NONE_VAL();
+        return r == 1 ? 1 : r == 0 ? 0 : -1;
+    }
+    bool ok;
+    if (IS_NONE(value)) {
+        int r = vm_next(vm, receiver, out);
+        if (r == 1) return 1;
+        if (r == 0) {
+            *out = NONE_VAL();
+            return 0;
+        }
+        ok = false;
+    } else {
+        Value send;
+        if (!vm_getattr(vm, receiver, vm->s_send, &send)) return -1;
+        ok = vm_call1(vm, send, value, out);
+        if (ok) return 1;
+    }
+    if (vm_exception_matches(vm, vm->StopIteration)) {
+        *out = AS_EXCEPTION(vm->exception)->extra;
+        vm_clear_exception(vm);
+        return 0;
+    }
+    return -1;
+}
+
+// ---- exceptions during run ----------------------------------------------------------------------
+
+static void add_trace(Vm *vm, Frame *f) {
+    if (!IS_EXCEPTION(vm->exception)) return;
+    ObjException *e = AS_EXCEPTION(vm->exception);
+    size_t at = (size_t)(f->ip - f->code->words);
+    int line = at > 0 ? f->code->lines[at - 1] : f->code->firstline;
+    if (e->ntrace == e->trace_capacity) {
+        e->trace_capacity = e->trace_capacity ? e->trace_capacity * 2 : 8;
+        e->trace = realloc(e->trace, sizeof(TraceEntry) * (size_t)e->trace_capacity);
+        if (!e->trace) abort();
+    }
+    e->trace[e->ntrace++] = (TraceEntry){f->code, line};
+}
+
+// A StopIteration escaping a generator becomes a RuntimeError (PEP 479); likewise a
+// StopAsyncIteration escaping an async generator.
+static void convert_stop_iteration(Vm *vm, ObjGenerator *gen) {
+    const char *what;
+    if (vm_exception_matches(vm, vm->StopIteration)) what = "StopIteration";
+    else if (gen->flavor == FLAVOR_ASYNC_GEN && vm_exception_matches(vm, vm->StopAsyncIteration))
+        what = "StopAsyncIteration";
+    else return;
+    Value cause = vm->exception;
+    vm_clear_exception(vm);
+    vm_push_root(vm, cause);
+    vm_raise(vm, vm->RuntimeError, "%s raised %s", gen_kind_name(gen), what);
+    AS_EXCEPTION(vm->exception)->cause = cause;
+    AS_EXCEPTION(vm->exception)->context = cause;
+    AS_EXCEPTION(vm->exception)->suppress_context = true;
+    vm_pop_root(vm);
+}
+
+// ---- the dispatch loop --------------------------------------------------------------------------
+
+#define READ_ARG() (word >> 8)
+#define PUSH(v) (*sp++ = (v))
+#define POP() (*--sp)
+#define PEEK(n) (sp[-(n)])
+#define SAVE() (frame->ip = ip, frame->sp = sp)
+#define LOAD()                                                                                     \
+    do {                                                                                           \
+        ip = frame->ip;                                                                            \
+        sp = frame->sp;                                                                            \
+        code = frame->code;                                                                        \
+        consts = code->constants;                                                                  \
+        slots = frame->slots;                                                                      \
+    } while (0)
+#define JUMP_TO(target) (ip = code->words + (target))
+#define THROW() goto error
+
+// Binary operations on two ints, inline in the loop: the common case of every benchmark.
+static inline bool int_fast_op(int op, int64_t a, int64_t b, Value *out) {
+    int64_t r;
+    switch (op & 127) {
+    case AST_OP_ADD:
+        if (ADD_OVERFLOWS(a, b, &r)) return false;
+        *out = INT_VAL(r);
+        return true;
+    case AST_OP_SUB:
+        if (SUB_OVERFLOWS(a, b, &r)) return false;
+        *out = INT_VAL(r);
+        return true;
+    case AST_OP_MUL:
+        if (MUL_OVERFLOWS(a, b, &r)) return false;
+        *out = INT_VAL(r);
+        return true;
+    case AST_OP_BITAND: *out = INT_VAL(a & b); return true;
+    case AST_OP_BITOR: *out = INT_VAL(a | b); return true;
+    case AST_OP_BITXOR: *out = INT_VAL(a ^ b); return true;
+    default: return false;
+    }
+}
+
+static inline bool int_fast_compare(int op, int64_t a, int64_t b) {
+    switch (op) {
+    case AST_OP_LT: return a < b;
+    case AST_OP_LE: return a <= b;
+    case AST_OP_GT: return a > b;
+    case AST_OP_GE: return a >= b;
+    case AST_OP_EQ: return a == b;
+    default: return a != b;
+    }
+}
+
+// Calls `callable` with the arguments on the stack; pushes a new frame for bytecode functions.
+// Returns the new running frame (bytecode), or frame itself when the result was pushed, or NULL on
+// error.  *sp_io is the stack pointer on entry (above the args) and on exit.
+static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
+    Value *sp = *sp_io;
+    Value *base = sp - argc - 2;
+    Value *args = base + 2;
+    Value callable = base[1];
+    if (!IS_EMPTY(base[0])) {
+        callable = base[0];
+        args = base + 1;
+        argc++;
+    } else if (IS_BOUND(callable)) {
+        // obj.method(...) fetched as an attribute: unpack it in place, no copying
+        ObjBound *b = AS_BOUND(callable);
+        base[0] = b->func;
+        base[1] = b->self;
+        callable = b->func;
+        args = base + 1;
+        argc++;
+    }
+    ObjTuple *kwnames = frame->kwnames;
+    frame->kwnames = NULL;
+    int npos = argc - (kwnames ? (int)kwnames->count : 0);
+    if (IS_FUNCTION(callable)) {
+        ObjFunction *fn = AS_FUNCTION(callable);
+        if (!(fn->code->flags & (CODE_GENERATOR | CODE_COROUTINE | CODE_ASYNC_GEN))) {
+            if (!enter_depth(vm)) return NULL;
+            Frame *f = frame_push(vm, fn->code, fn);
+            if (!f) {
+                vm->depth--;
+                return NULL;
+            }
+            frame->sp = base; // the callable and args are consumed; the result lands at base
+            f->caller = frame;
+            vm->frame = f;
+            vm_push_root(vm, OBJ_VAL(kwnames));
+            bool ok = frame_bind_args(vm, fn, f, args, npos, kwnames);
+            vm_pop_root(vm);
+            if (!ok) {
+                vm->frame = frame;
+                frame_pop(vm, f);
+                vm->depth--;
+                frame->sp = sp;
+                return NULL;
+            }
+            return f;
+        }
+    }
+    Value result;
+    vm_push_root(vm, OBJ_VAL(kwnames));
+    bool ok = vm_call(vm, callable, args, npos, kwnames, &result);
+    vm_pop_root(vm);
+    if (!ok) return NULL;
+    sp = base;
+    *sp++ = result;
+    *sp_io = sp;
+    return frame;
+}
+
+static bool unpack_sequence(Vm *vm, Value seq, int before, int after, bool star, Value *dest) {
+    Value *items;
+    size_t n;
+    ObjList *list = NULL;
+    if (IS_TUPLE(seq)) {
+        items = AS_TUPLE(seq)->items;
+        n = AS_TUPLE(seq)->count;
+    } else if (IS_LIST(seq)) {
+        items = AS_LIST(seq)->items;
+        n = AS_LIST(seq)->count;
+    } else {
+        list = vm_list_from_iterable(vm, seq);
+        if (!list) {
+            if (vm_exception_matches(vm, vm->TypeError) && !IS_OBJ(seq)) {
+                vm_clear_exception(vm);
+                return vm_raise(vm, vm->TypeError, "cannot unpack non-iterable %s object",
+                                vm_type_name(vm, seq));
+            }
+            return false;
+        }
+        items = list->items;
+        n = list->count;
+    }
+    if (!star) {
+        if (n != (size_t)before) {
+            if (n < (size_t)before)
+                return vm_raise(vm, vm->ValueError, "not enough values to unpack (expected %d, got %zu)",
+                                before, n);
+            return vm_raise(vm, vm->ValueError, "too many values to unpack (expected %d)", before);
+        }
+        // items go on the stack last-first, so the first target is stored first
+        for (int i = 0; i < before; i++) dest[before - 1 - i] = items[i];
+        return true;
+    }
+    if (n < (size_t)(before + after))
+        return vm_raise(vm, vm->ValueError,
+                        "not enough values to unpack (expected at least %d, got %zu)", before + after, n);
+    if (list) vm_push_root(vm, OBJ_VAL(list));
+    vm_push_root(vm, seq);
+    ObjList *middle = list_new(vm, n - (size_t)(before + after));
+    vm_pop_root(vm);
+    if (list) vm_pop_root(vm);
+    if (IS_LIST(seq)) items = AS_LIST(seq)->items;
+    else if (list) items = list->items;
+    for (size_t i = (size_t)before; i < n - (size_t)after; i++) middle->items[middle->count++] = items[i];
+    int total = before + after + 1;
+    int k = total - 1;
+    for (int i = 0; i < before; i++) dest[k--] = items[i];
+    dest[k--] = OBJ_VAL(middle);
+    for (size_t i = n - (size_t)after; i < n; i++) dest[k--] = items[i];
+    return true;
+}
+
+static bool exception_class_check(Vm *vm, Value type) {
+    if (IS_CLASS(type) && class_is_subclass(AS_CLASS(type), vm->BaseException)) return true;
+    if (IS_TUPLE(type)) {
+        for (size_t i = 0; i < AS_TUPLE(type)->count; i++)
+            if (!exception_class_check(vm, AS_TUPLE(type)->items[i])) return false;
+        return true;
+    }
+    return false;
+}
+
+static bool exception_matches_value(Vm *vm, Value exc, Value type) {
+    if (IS_TUPLE(type)) {
+        for (size_t i = 0; i < AS_TUPLE(type)->count; i++)
+            if (exception_matches_value(vm, exc, AS_TUPLE(type)->items[i])) return true;
+        return false;
+    }
+    return vm_is_instance(vm, exc, AS_CLASS(type));
+}
+
+Value vm_current_handled(Vm *vm) {
+    for (Frame *f = vm->frame; f; f = f->caller)
+        if (!IS_EMPTY(f->handled)) return f->handled;
+    return NONE_VAL();
+}
+
+static RunResult run(Vm *vm, Value *result, bool throwing) {
+    Frame *frame = vm->frame;
+    uint32_t *ip;
+    Value *sp;
+    ObjCode *code;
+    Value *consts;
+    Value *slots;
+    LOAD();
+    uint32_t word;
+    if (throwing) goto error;
+
+    for (;;) {
+        word = *ip++;
+        switch ((OpCode)(word & 0xFF)) {
+        case OP_NOP: break;
+        case OP_POP_TOP: sp--; break;
+        case OP_PUSH_NULL: PUSH(EMPTY_VAL()); break;
+        case OP_COPY: {
+            Value v = PEEK(READ_ARG());
+            PUSH(v);
+            break;
+        }
+        case OP_SWAP: {
+            int n = (int)READ_ARG();
+            Value t = sp[-1];
+            sp[-1] = sp[-n];
+            sp[-n] = t;
+            break;
+        }
+        case OP_LOAD_CONST: PUSH(consts[READ_ARG()]); break;
+        case OP_LOAD_FAST: {
+            Value v = slots[READ_ARG()];
+            if (UNLIKELY(IS_EMPTY(v))) {
+                SAVE();
+                vm_raise(vm, vm->UnboundLocalError,
+                         "cannot access local variable '%s' where it is not associated with a value",
+                         code->varnames[READ_ARG()]->chars);
+                THROW();
+            }
+            PUSH(v);
+            break;
+        }
+        case OP_STORE_FAST: slots[READ_ARG()] = POP(); break;
+        case OP_DELETE_FAST:
+            if (IS_EMPTY(slots[READ_ARG()])) {
+                SAVE();
+                vm_raise(vm, vm->UnboundLocalError,
+                         "cannot access local variable '%s' where it is not associated with a value",
+                         code->varnames[READ_ARG()]->chars);
+                THROW();
+            }
+            slots[READ_ARG()] = EMPTY_VAL();
+            break;
+        case OP_LOAD_DEREF:
+        case OP_LOAD_CLASSDEREF: {
+            int i = (int)READ_ARG();
+            if ((word & 0xFF) == OP_LOAD_CLASSDEREF) {
+                Value v = dict_get_str(frame->locals, code->cellnames[i]);
+                if (!IS_EMPTY(v)) {
+                    PUSH(v);
+                    break;
+                }
+            }
+            Value v = AS_CELL(slots[code->nlocals + i])->value;
+            if (UNLIKELY(IS_EMPTY(v))) {
+                SAVE();
+                if (i < code->ncells - code->nfree)
+                    vm_raise(vm, vm->UnboundLocalError,
+                             "cannot access local variable '%s' where it is not associated with a value",
+                             code->cellnames[i]->chars);
+                else
+                    vm_raise(vm, vm->NameError,
+                             "cannot access free variable '%s' where it is not associated with a value in enclosing scope",
+                             code->cellnames[i]->chars);
+                THROW();
+            }
+            PUSH(v);
+            break;
+        }
+        case OP_STORE_DEREF: AS_CELL(slots[code->nlocals + READ_ARG()])->value = POP(); break;
+        case OP_DELETE_DEREF: AS_CELL(slots[code->nlocals + READ_ARG()])->value = EMPTY_VAL(); break;
+        case OP_LOAD_CLOSURE: PUSH(slots[code->nlocals + READ_ARG()]); break;
+        case OP_LOAD_GLOBAL: {
+            ObjStr *name = code->names[READ_ARG()];
+            Value v = dict_get_str(frame->globals, name);
+            if (IS_EMPTY(v)) v = dict_get_str(vm->builtins, name);
+            if (UNLIKELY(IS_EMPTY(v))) {
+                SAVE();
+                vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
+                THROW();
+            }
+            PUSH(v);
+            break;
+        }
+        case OP_STORE_GLOBAL:
+            SAVE();
+            dict_set_str(vm, frame->globals, code->names[READ_ARG()], PEEK(1));
+            sp--;
+            break;
+        case OP_DELETE_GLOBAL: {
+            SAVE();
+            ObjStr *name = code->names[READ_ARG()];
+            int r = dict_delete(vm, frame->globals, OBJ_VAL(name), NULL);
+            if (r <= 0) {
+                if (r == 0) vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
+                THROW();
+            }
+            break;
+        }
+        case OP_LOAD_NAME: {
+            ObjStr *name = code->names[READ_ARG()];
+            Value v = frame->locals ? dict_get_str(frame->locals, name) : EMPTY_VAL();
+            if (IS_EMPTY(v)) v = dict_get_str(frame->globals, name);
+            if (IS_EMPTY(v)) v = dict_get_str(vm->builtins, name);
+            if (UNLIKELY(IS_EMPTY(v))) {
+                SAVE();
+                vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
+                THROW();
+            }
+            PUSH(v);
+            break;
+        }
+        case OP_STORE_NAME:
+            SAVE();
+            dict_set_str(vm, frame->locals ? frame->locals : frame->globals, code->names[READ_ARG()],
+                         PEEK(1));
+            sp--;
+            break;
+        case OP_DELETE_NAME: {
+            SAVE();
+            ObjStr *name = code->names[READ_ARG()];
+            int r = dict_delete(vm, frame->locals ? frame->locals : frame->globals, OBJ_VAL(name), NULL);
+            if (r <= 0) {
+                if (r == 0) vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
+                THROW();
+            }
+            break;
+        }
+        case OP_LOAD_ATTR: {
+            SAVE();
+            Value v;
+            if (!vm_getattr(vm, PEEK(1), code->names[READ_ARG()], &v)) THROW();
+            sp[-1] = v;
+            break;
+        }
+        case OP_STORE_ATTR: {
+            SAVE();
+            if (!vm_setattr(vm, PEEK(1), code->names[READ_ARG()], PEEK(2))) THROW();
+            sp -= 2;
+            break;
+        }
+        case OP_DELETE_ATTR:
+            SAVE();
+            if (!vm_delattr(vm, PEEK(1), code->names[READ_ARG()])) THROW();
+            sp--;
+            break;
+        case OP_LOAD_METHOD: {
+            // obj.name(...): when name is a plain method of obj's class, push the function and
+            // obj, so CALL passes obj as self without making a bound method.
+            Value obj = PEEK(1);
+            ObjStr *name = code->names[READ_ARG()];
+            SAVE();
+            if (IS_INSTANCE(obj)) {
+                ObjClass *cls = AS_OBJ(obj)->cls;
+                Value m = class_lookup(cls, name);
+                if ((IS_FUNCTION(m) || IS_NATIVE(m)) &&
+                    IS_EMPTY(dict_get_str(AS_INSTANCE(obj)->dict, name))) {
+                    sp[-1] = m;
+                    PUSH(obj);
+                    break;
+                }
+            } else if (IS_OBJ(obj) && !IS_CLASS(obj) && !IS_MODULE(obj)) {
+                Value m = class_lookup(AS_OBJ(obj)->cls, name);
+                if (IS_NATIVE(m) && AS_NATIVE(m)->is_method && !AS_NATIVE(m)->is_classmethod) {
+                    sp[-1] = m;
+                    PUSH(obj);
+                    break;
+                }
+            }
+            Value v;
+            if (!vm_getattr(vm, obj, name, &v)) THROW();
+            sp[-1] = EMPTY_VAL();
+            PUSH(v);
+            break;
+        }
+        case OP_KW_NAMES: frame->kwnames = AS_TUPLE(consts[READ_ARG()]); break;
+        case OP_CALL: {
+            SAVE();
+            Frame *next = do_call(vm, frame, &sp, (int)READ_ARG());
+            if (!next) THROW();
+            if (next != frame) {
+                frame = next;
+                LOAD();
+            }
+            break;
+        }
+        case OP_CALL_FUNCTION_EX: {
+            SAVE();
+            bool has_kw = READ_ARG() & 1;
+            Value kwargs = has_kw ? POP() : NONE_VAL();
+            Value argtuple = POP();
+            Value callable = POP();
+            sp--; // the EMPTY slot
+            ObjTuple *t = AS_TUPLE(argtuple);
+            int nkw = has_kw ? (int)AS_DICT(kwargs)->used : 0;
+            int total = (int)t->count + nkw;
+            if (total > MAX_ARGS) {
+                vm_raise(vm, vm->TypeError, "too many arguments");
+                THROW();
+            }
+            Value buf[MAX_ARGS + 1];
+            memcpy(buf, t->items, sizeof(Value) * t->count);
+            ObjTuple *kwnames = NULL;
+            // keep the pieces alive on the stack while the call runs
+            sp[0] = callable;
+            sp[1] = argtuple;
+            sp[2] = kwargs;
+            frame->sp = sp + 3;
+            if (nkw) {
+                kwnames = tuple_new(vm, (size_t)nkw);
+                size_t pos = 0;
+                Value k, v;
+                int i = 0;
+                while (dict_next(AS_DICT(kwargs), &pos, &k, &v)) {
+                    if (!IS_STR(k)) {
+                        vm_raise(vm, vm->TypeError, "keywords must be strings");
+                        THROW();
+                    }
+                    kwnames->items[i] = k;
+                    buf[t->count + (size_t)i] = v;
+                    i++;
+                }
+                sp[3] = OBJ_VAL(kwnames);
+                frame->sp = sp + 4;
+            }
+            Value r;
+            if (!vm_call(vm, callable, buf, (int)t->count, kwnames, &r)) THROW();
+            PUSH(r);
+            break;
+        }
+        case OP_BINARY_OP: {
+            Value b = PEEK(1), a = PEEK(2);
+            Value r;
+            int op = (int)READ_ARG();
+            if (IS_INT(a) && IS_INT(b) && int_fast_op(op, AS_INT(a), AS_INT(b), &r)) {
+                sp[-2] = r;
+                sp--;
+                break;
+            }
+            if (IS_FLOAT(a) && IS_FLOAT(b)) {
+                double x = AS_FLOAT(a), y = AS_FLOAT(b);
+                int o = op & 127;
+                if (o == AST_OP_ADD || o == AST_OP_SUB || o == AST_OP_MUL) {
+                    sp[-2] = FLOAT_VAL(o == AST_OP_ADD ? x + y : o == AST_OP_SUB ? x - y : x * y);
+                    sp--;
+                    break;
+                }
+            }
+            SAVE();
+            if (!vm_binary_op(vm, op, a, b, &r)) THROW();
+            sp[-2] = r;
+            sp--;
+            break;
+        }
+        case OP_UNARY_NEGATIVE:
+        case OP_UNARY_POSITIVE:
+        case OP_UNARY_INVERT: {
+            SAVE();
+            Value r;
+            int op = (word & 0xFF) == OP_UNARY_NEGATIVE ? AST_OP_NEG
+                     : (word & 0xFF) == OP_UNARY_POSITIVE ? AST_OP_POS
+                                                          : AST_OP_INVERT;
+            if (!vm_unary_op(vm, op, PEEK(1), &r)) THROW();
+            sp[-1] = r;
+            break;
+        }
+        case OP_UNARY_NOT: {
+            Value v = PEEK(1);
+            bool t;
+            if (IS_BOOL(v)) t = AS_BOOL(v);
+            else {
+                SAVE();
+                if (!vm_truthy(vm, v, &t)) THROW();
+            }
+            sp[-1] = BOOL_VAL(!t);
+            break;
+        }
+        case OP_COMPARE_OP: {
+            Value b = PEEK(1), a = PEEK(2);
+            int op = (int)READ_ARG();
+            if (IS_INT(a) && IS_INT(b)) {
+                sp[-2] = BOOL_VAL(int_fast_compare(op, AS_INT(a), AS_INT(b)));
+                sp--;
+                break;
+            }
+            SAVE();
+            Value r;
+            if (!vm_compare(vm, op, a, b, &r)) THROW();
+            sp[-2] = r;
+            sp--;
+            break;
+        }
+        case OP_IS_OP: {
+            bool same = value_is(PEEK(2), PEEK(1));
+            sp[-2] = BOOL_VAL(READ_ARG() ? !same : same);
+            sp--;
+            break;
+        }
+        case OP_CONTAINS_OP: {
+            SAVE();
+            bool in;
+            if (!vm_contains(vm, PEEK(1), PEEK(2), &in)) THROW();
+            sp[-2] = BOOL_VAL(READ_ARG() ? !in : in);
+            sp--;
+            break;
+        }
+        case OP_BINARY_SUBSCR: {
+            Value key = PEEK(1), obj = PEEK(2);
+            if (IS_LIST(obj) && IS_INT(key)) {
+                ObjList *l = AS_LIST(obj);
+                int64_t i = AS_INT(key);
+                if (i < 0) i += (int64_t)l->count;
+                if (i >= 0 && i < (int64_t)l->count) {
+                    sp[-2] = l->items[i];
+                    sp--;
+                    break;
+                }
+            }
+            SAVE();
+            Value r;
+            if (!vm_getitem(vm, obj, key, &r)) THROW();
+            sp[-2] = r;
+            sp--;
+            break;
+        }
+        case OP_STORE_SUBSCR: {
+            Value key = PEEK(1), obj = PEEK(2), value = PEEK(3);
+            if (IS_LIST(obj) && IS_INT(key)) {
+                ObjList *l = AS_LIST(obj);
+                int64_t i = AS_INT(key);
+                if (i < 0) i += (int64_t)l->count;
+                if (i >= 0 && i < (int64_t)l->count) {
+                    l->items[i] = value;
+                    sp -= 3;
+                    break;
+                }
+            }
+            SAVE();
+            if (!vm_setitem(vm, obj, key, value)) THROW();
+            sp -= 3;
+            break;
+        }
+        case OP_DELETE_SUBSCR:
+            SAVE();
+            if (!vm_delitem(vm, PEEK(2), PEEK(1))) THROW();
+            sp -= 2;
+            break;
+        case OP_BUILD_SLICE: {
+            SAVE();
+            int n = (int)READ_ARG();
+            Value step = n == 3 ? POP() : NONE_VAL();
+            Value stop = POP(), start = POP();
+            sp += 3; // keep them rooted while allocating
+            ObjSlice *s = slice_new(vm, start, stop, step);
+            sp -= 3;
+            PUSH(OBJ_VAL(s));
+            break;
+        }
+        case OP_BUILD_TUPLE: {
+            SAVE();
+            int n = (int)READ_ARG();
+            ObjTuple *t = tuple_new(vm, (size_t)n);
+            memcpy(t->items, sp - n, sizeof(Value) * (size_t)n);
+            sp -= n;
+            PUSH(OBJ_VAL(t));
+            break;
+        }
+        case OP_BUILD_LIST: {
+            SAVE();
+            int n = (int)READ_ARG();
+            ObjList *l = list_new(vm, (size_t)n);
+            memcpy(l->items, sp - n, sizeof(Value) * (size_t)n);
+            l->count = (size_t)n;
+            sp -= n;
+            PUSH(OBJ_VAL(l));
+            break;
+        }
+        case OP_BUILD_SET: {
+            SAVE();
+            int n = (int)READ_ARG();
+            ObjSet *s = set_new(vm, false);
+            vm_push_root(vm, OBJ_VAL(s));
+            for (int i = n; i > 0; i--)
+                if (!set_add_value(vm, s, PEEK(i))) {
+                    vm_pop_root(vm);
+                    THROW();
+                }
+            vm_pop_root(vm);
+            sp -= n;
+            PUSH(OBJ_VAL(s));
+            break;
+        }
+        case OP_BUILD_MAP: {
+            SAVE();
+            int n = (int)READ_ARG();
+            ObjDict *d = dict_new(vm);
+            vm_push_root(vm, OBJ_VAL(d));
+            for (int i = 2 * n; i > 0; i -= 2)
+                if (!dict_set(vm, d, PEEK(i), PEEK(i - 1))) {
+                    vm_pop_root(vm);
+                    THROW();
+                }
+            vm_pop_root(vm);
+            sp -= 2 * n;
+            PUSH(OBJ_VAL(d));
+            break;
+        }
+        case OP_BUILD_STRING: {
+            SAVE();
+            int n = (int)READ_ARG();
+            StrBuf sb;
+            sb_init(&sb);
+            for (int i = n; i > 0; i--) sb_append(&sb, AS_STR(PEEK(i))->chars, AS_STR(PEEK(i))->length);
+            ObjStr *s = str_from_buf(vm, &sb);
+            sp -= n;
+            PUSH(OBJ_VAL(s));
+            break;
+        }
+        case OP_LIST_APPEND: {
+            SAVE();
+            Value v = POP();
+            list_append(vm, AS_LIST(PEEK(READ_ARG())), v);
+            break;
+        }
+        case OP_SET_ADD: {
+            SAVE();
+            Value v = PEEK(1);
+            if (!set_add_value(vm, AS_SET(PEEK(READ_ARG() + 1)), v)) THROW();
+            sp--;
+            break;
+        }
+        case OP_MAP_ADD: {
+            SAVE();
+            Value v = PEEK(1), k = PEEK(2);
+            if (!dict_set(vm, AS_DICT(PEEK(READ_ARG() + 2)), k, v)) THROW();
+            sp -= 2;
+            break;
+        }
+        case OP_LIST_EXTEND: {
+            SAVE();
+            Value it = PEEK(1);
+            if (!list_extend(vm, AS_LIST(PEEK(READ_ARG() + 1)), it)) {
+                if (vm_exception_matches(vm, vm->TypeError) && !IS_OBJ(it)) {
+                    vm_clear_exception(vm);
+                    vm_raise(vm, vm->TypeError, "Value after * must be an iterable, not %s",
+                             vm_type_name(vm, it));
+                }
+                THROW();
+            }
+            sp--;
+            break;
+        }
+        case OP_SET_UPDATE:
+            SAVE();
+            if (!set_update(vm, AS_SET(PEEK(READ_ARG() + 1)), PEEK(1))) THROW();
+            sp--;
+            break;
+        case OP_DICT_UPDATE:
+        case OP_DICT_MERGE: {
+            SAVE();
+            Value src = PEEK(1);
+            ObjDict *d = AS_DICT(PEEK(READ_ARG() + 1));
+            if ((word & 0xFF) == OP_DICT_MERGE && IS_DICT(src)) {
+                size_t pos = 0;
+                Value k, v;
+                while (dict_next(AS_DICT(src), &pos, &k, &v)) {
+                    Value old;
+                    int r = dict_get(vm, d, k, &old);
+                    if (r < 0) THROW();
+                    if (r == 1) {
+                        ObjStr *ks = vm_str(vm, k);
+                        vm_raise(vm, vm->TypeError, "got multiple values for keyword argument '%s'",
+                                 ks ? ks->chars : "?");
+                        THROW();
+                    }
+                    if (!dict_set(vm, d, k, v)) THROW();
+                }
+            } else if (!IS_DICT(src) && (word & 0xFF) == OP_DICT_MERGE &&
+                       IS_EMPTY(class_lookup(vm_class_of(vm, src), vm->s_keys))) {
+                vm_raise(vm, vm->TypeError, "argument after ** must be a mapping, not %s",
+                         vm_type_name(vm, src));
+                THROW();
+            } else if (!dict_update(vm, d, src)) {
+                THROW();
+            }
+            sp--;
+            break;
+        }
+        case OP_LIST_TO_TUPLE: {
+            SAVE();
+            ObjTuple *t = tuple_from_list(vm, AS_LIST(PEEK(1)));
+            sp[-1] = OBJ_VAL(t);
+            break;
+        }
+        case OP_FORMAT_VALUE: {
+            SAVE();
+            int flags = (int)READ_ARG();
+            Value spec = (flags & 4) ? POP() : EMPTY_VAL();
+            Value v = PEEK(1);
+            sp++; // keep spec rooted
+            sp[-1] = spec;
+            Value r;
+            if (!format_for_fstring(vm, v, flags & 3, spec, &r)) THROW();
+            sp--;
+            sp[-1] = r;
+            break;
+        }
+        case OP_UNPACK_SEQUENCE: {
+            SAVE();
+            int n = (int)READ_ARG();
+            Value seq = PEEK(1);
+            Value tmp[256];
+            Value *dest = n <= 256 ? tmp : malloc(sizeof(Value) * (size_t)n);
+            if (!unpack_sequence(vm, seq, n, 0, false, dest)) {
+                if (dest != tmp) free(dest);
+                THROW();
+            }
+            sp--;
+            memcpy(sp, dest, sizeof(Value) * (size_t)n);
+            sp += n;
+            if (dest != tmp) free(dest);
+            break;
+        }
+        case OP_UNPACK_EX: {
+            SAVE();
+            int before = (int)(READ_ARG() & 0xFF), after = (int)(READ_ARG() >> 8);
+            int total = before + after + 1;
+            Value *dest = malloc(sizeof(Value) * (size_t)total);
+            if (!unpack_sequence(vm, PEEK(1), before, after, true, dest)) {
+                free(dest);
+                THROW();
+            }
+            sp--;
+            memcpy(sp, dest, sizeof(Value) * (size_t)total);
+            sp += total;
+            free(dest);
+            break;
+        }
+        case OP_GET_ITER: {
+            Value v = PEEK(1);
+            if (IS_ITER(v) || IS_GENERATOR(v)) break;
+            SAVE();
+            Value it;
+            if (!vm_iter(vm, v, &it)) THROW();
+            sp[-1] = it;
+            break;
+        }
+        case OP_FOR_ITER: {
+            Value it = PEEK(1);
+            Value v;
+            int r;
+            if (IS_ITER(it)) {
+                SAVE();
+                r = AS_ITER(it)->next(vm, AS_OBJ(it), &v);
+            } else if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR &&
+                       AS_GENERATOR(it)->state != GEN_RUNNING && AS_GENERATOR(it)->state != GEN_CLOSED) {
+                // Run the generator's frame inline: it yields straight back here.
+                ObjGenerator *g = AS_GENERATOR(it);
+                SAVE();
+                if (!enter_depth(vm)) THROW();
+                Frame *child = g->frame;
+                bool created = g->state == GEN_CREATED;
+                frame->send_exit = READ_ARG();
+                child->caller = frame;
+                child->boundary = false;
+                if (!created) *child->sp++ = NONE_VAL();
+                g->state = GEN_RUNNING;
+                frame->ip = ip - 1; // mark: resumed from FOR_ITER (see RETURN_VALUE)
+                frame = vm->frame = child;
+                LOAD();
+                break;
+            } else {
+                SAVE();
+                r = vm_next(vm, it, &v);
+            }
+            if (r == 1) {
+                PUSH(v);
+            } else if (r == 0) {
+                sp--;
+                JUMP_TO(READ_ARG());
+            } else {
+                THROW();
+            }
+            break;
+        }
+        case OP_JUMP: JUMP_TO(READ_ARG()); break;
+        case OP_POP_JUMP_IF_FALSE:
+        case OP_POP_JUMP_IF_TRUE: {
+            Value v = POP();
+            bool t;
+            if (IS_BOOL(v)) t = AS_BOOL(v);
+            else if (IS_INT(v)) t = AS_INT(v) != 0;
+            else if (IS_NONE(v)) t = false;
+            else {
+                SAVE();
+                if (!vm_truthy(vm, v, &t)) THROW();
+            }
+            if (t == ((word & 0xFF) == OP_POP_JUMP_IF_TRUE)) JUMP_TO(READ_ARG());
+            break;
+        }
+        case OP_POP_JUMP_IF_NONE:
+            if (IS_NONE(POP())) JUMP_TO(READ_ARG());
+            break;
+        case OP_JUMP_IF_FALSE_OR_POP:
+        case OP_JUMP_IF_TRUE_OR_POP: {
+            bool t;
+            SAVE();
+            if (!vm_truthy(vm, PEEK(1), &t)) THROW();
+            if (t == ((word & 0xFF) == OP_JUMP_IF_TRUE_OR_POP)) JUMP_TO(READ_ARG());
+            else sp--;
+            break;
+        }
+        case OP_RETURN_VALUE: {
+            Value v = POP();
+            Frame *caller = frame->caller;
+            bool boundary = frame->boundary;
+            ObjGenerator *g = frame->gen;
+            vm->depth--;
+            if (g) {
+                g->state = GEN_CLOSED;
+                g->frame = NULL;
+                gc_free_frame(vm, frame);
+            } else {
+                frame_pop(vm, frame);
+            }
+            vm->frame = caller;
+            if (boundary) {
+                *result = v;
+                return RUN_RETURNED;
+            }
+            frame = caller;
+            LOAD();
+            if (g) {
+                // The caller was delegating to the generator: from SEND it continues at the exit
+                // with the return value; from FOR_ITER the loop ends.
+                uint32_t w = *ip;
+                if ((w & 0xFF) == OP_FOR_ITER) {
+                    sp--;
+                    JUMP_TO(w >> 8);
+                } else {
+                    sp[-1] = v;
+                    JUMP_TO(frame->send_exit);
+                }
+                break;
+            }
+            PUSH(v);
+            break;
+        }
+        case OP_YIELD_VALUE: {
+            Value v = POP();
+            ObjGenerator *g = frame->gen;
+            g->state = GEN_SUSPENDED;
+            SAVE();
+            vm->depth--;
+            Frame *caller = frame->caller;
+            bool boundary = frame->boundary;
+            frame->caller = NULL;
+            vm->frame = caller;
+            if (boundary) {
+                *result = v;
+                return RUN_YIELDED;
+            }
+            frame = caller;
+            LOAD();
+            if ((*ip & 0xFF) == OP_FOR_ITER) ip++; // resumed from FOR_ITER: the value is the item
+            PUSH(v);
+            break;
+        }
+        case OP_SEND: {
+            Value v = PEEK(1);
+            Value receiver = PEEK(2);
+            SAVE();
+            if (IS_GENERATOR(receiver)) {
+                ObjGenerator *g = AS_GENERATOR(receiver);
+                if (g->state == GEN_SUSPENDED || (g->state == GEN_CREATED && IS_NONE(v))) {
+                    if (!enter_depth(vm)) THROW();
+                    sp--;
+                    frame->sp = sp;
+                    frame->send_exit = READ_ARG();
+                    Frame *child = g->frame;
+                    child->caller = frame;
+                    child->boundary = false;
+                    if (g->state == GEN_SUSPENDED) *child->sp++ = v;
+                    g->state = GEN_RUNNING;
+                    frame = vm->frame = child;
+                    LOAD();
+                    break;
+                }
+                Value out;
+                RunResult r = gen_resume(vm, g, v, EMPTY_VAL(), &out);
+                if (r == RUN_RAISED) THROW();
+                sp--;
+                if (r == RUN_YIELDED) {
+                    PUSH(out);
+                } else {
+                    sp[-1] = out;
+                    JUMP_TO(READ_ARG());
+                }
+                break;
+            }
+            Value out;
+            int r = send_generic(vm, receiver, v, &out);
+            if (r < 0) THROW();
+            sp--;
+            if (r == 1) {
+                PUSH(out);
+            } else {
+                sp[-1] = out;
+                JUMP_TO(READ_ARG());
+            }
+            break;
+        }
+        case OP_GET_YIELD_FROM_ITER: {
+            Value v = PEEK(1);
+            if (IS_GENERATOR(v)) {
+                if (AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE && frame->gen &&
+                    frame->gen->flavor == FLAVOR_GENERATOR && !(code->flags & CODE_COROUTINE)) {
+                    SAVE();
+                    vm_raise(vm, vm->TypeError,
+                             "cannot 'yield from' a coroutine object in a non-coroutine generator");
+                    THROW();
+                }
+                break;
+            }
+            SAVE();
+            Value it;
+            if (!vm_iter(vm, v, &it)) THROW();
+            sp[-1] = it;
+            break;
+        }
+        case OP_GET_AWAITABLE: {
+            SAVE();
+            Value it;
+            if (!get_awaitable(vm, PEEK(1), &it)) THROW();
+            sp[-1] = it;
+            break;
+        }
+        case OP_MAKE_FUNCTION: {
+            SAVE();
+            int flags = (int)READ_ARG();
+            int n = (flags & 1) + ((flags >> 1) & 1) + ((flags >> 3) & 1) + 1;
+            Value fn;
+            if (!build_function(vm, frame, flags, sp, &fn)) THROW();
+            sp -= n;
+            PUSH(fn);
+            break;
+        }
+        case OP_LOAD_BUILD_CLASS: {
+            SAVE();
+            Value v;
+            if (!load_build_class(vm, &v)) THROW();
+            PUSH(v);
+            break;
+        }
+        case OP_IMPORT_NAME: {
+            SAVE();
+            Value m;
+            if (!import_name(vm, code->names[READ_ARG()], PEEK(1), &m)) THROW();
+            sp[-1] = m;
+            break;
+        }
+        case OP_IMPORT_FROM: {
+            SAVE();
+            Value v;
+            if (!import_from(vm, PEEK(1), code->names[READ_ARG()], &v)) THROW();
+            PUSH(v);
+            break;
+        }
+        case OP_IMPORT_STAR:
+            SAVE();
+            if (!import_star(vm, PEEK(1), frame->locals ? frame->locals : frame->globals)) THROW();
+            sp--;
+            break;
+        case OP_SETUP_FINALLY:
+            frame->blocks[frame->nblocks++] = (Block){READ_ARG(), (uint32_t)(sp - frame->stack)};
+            break;
+        case OP_SETUP_WITH: {
+            SAVE();
+            Value exit, entered;
+            if (!with_enter(vm, PEEK(1), false, &exit, &entered)) THROW();
+            sp[-1] = exit;
+            frame->blocks[frame->nblocks++] = (Block){READ_ARG(), (uint32_t)(sp - frame->stack)};
+            PUSH(entered);
+            break;
+        }
+        case OP_BEFORE_ASYNC_WITH: {
+            SAVE();
+            Value exit, awaitable;
+            if (!with_enter(vm, PEEK(1), true, &exit, &awaitable)) THROW();
+            sp[-1] = exit;
+            PUSH(awaitable);
+            break;
+        }
+        case OP_POP_BLOCK: frame->nblocks--; break;
+        case OP_PUSH_EXC_INFO: {
+            Value exc = PEEK(1);
+            sp[-1] = frame->handled;
+            PUSH(exc);
+            frame->handled = exc;
+            break;
+        }
+        case OP_POP_EXCEPT: frame->handled = POP(); break;
+        case OP_CHECK_EXC_MATCH: {
+            Value type = PEEK(1);
+            SAVE();
+            if (!exception_class_check(vm, type)) {
+                vm_raise(vm, vm->TypeError,
+                         "catching classes that do not inherit from BaseException is not allowed");
+                THROW();
+            }
+            sp[-1] = BOOL_VAL(exception_matches_value(vm, PEEK(2), type));
+            break;
+        }
+        case OP_CHECK_EG_MATCH:
+            SAVE();
+            vm_raise(vm, vm->NotImplementedError, "except* is not supported yet");
+            THROW();
+        case OP_RERAISE: {
+            Value exc = POP();
+            SAVE();
+            vm->exception = exc;
+            goto reraise;
+        }
+        case OP_RAISE_VARARGS: {
+            SAVE();
+            int n = (int)READ_ARG();
+            if (n == 0) {
+                Value cur = vm_current_handled(vm);
+                if (IS_NONE(cur)) {
+                    vm_raise(vm, vm->RuntimeError, "No active exception to reraise");
+                    THROW();
+                }
+                vm->exception = cur;
+                goto reraise;
+            }
+            Value cause = n == 2 ? PEEK(1) : EMPTY_VAL();
+            Value exc = PEEK(n);
+            if (!raise_with_cause(vm, exc, cause)) THROW();
+            THROW();
+        }
+        case OP_WITH_EXIT: {
+            SAVE();
+            Value exit = PEEK(1);
+            Value args[3] = {NONE_VAL(), NONE_VAL(), NONE_VAL()};
+            Value r;
+            if (!vm_call(vm, exit, args, 3, NULL, &r)) THROW();
+            if (READ_ARG()) sp[-1] = r;
+            else sp--;
+            break;
+        }
+        case OP_WITH_EXCEPT_START: {
+            // stack: exit prev exc
+            SAVE();
+            Value exc = PEEK(1);
+            Value exit = PEEK(3);
+            Value args[3] = {OBJ_VAL(AS_OBJ(exc)->cls), exc, NONE_VAL()};
+            Value r;
+            if (!vm_call(vm, exit, args, 3, NULL, &r)) THROW();
+            PUSH(r);
+            break;
+        }
+        case OP_LOAD_ASSERTION_ERROR: PUSH(OBJ_VAL(vm->AssertionError)); break;
+        case OP_GET_AITER: {
+            SAVE();
+            Value v = PEEK(1), it;
+            int r = vm_call_method(vm, v, vm->s_aiter, NULL, 0, &it);
+            if (r < 0) THROW();
+            if (r == 0) {
+                vm_raise(vm, vm->TypeError, "'async for' requires an object with __aiter__ method, got %s",
+                         vm_type_name(vm, v));
+                THROW();
+            }
+            sp[-1] = it;
+            break;
+        }
+        case OP_GET_ANEXT: {
+            SAVE();
+            Value it = PEEK(1), aw;
+            int r = vm_call_method(vm, it, vm->s_anext, NULL, 0, &aw);
+            if (r < 0) THROW();
+            if (r == 0) {
+                vm_raise(vm, vm->TypeError,
+                         "'async for' received an invalid object from __anext__: %s", vm_type_name(vm, it));
+                THROW();
+            }
+            PUSH(aw);
+            if (!get_awaitable(vm, aw, &sp[-1])) THROW();
+            break;
+        }
+        case OP_END_ASYNC_FOR: {
+            Value exc = PEEK(1);
+            SAVE();
+            if (vm_is_instance(vm, exc, vm->StopAsyncIteration)) {
+                sp -= 2;
+                break;
+            }
+            sp--;
+            vm->exception = exc;
+            goto reraise;
+        }
+        case OP_PRINT_EXPR:
+            SAVE();
+            if (!vm_print_expr(vm, PEEK(1))) THROW();
+            sp--;
+            break;
+        default: UNREACHABLE();
+        }
+        continue;
+
+    error:
+        // A fresh exception: it gains this frame in its traceback.
+        add_trace(vm, frame);
+    reraise:
+        for (;;) {
+            if (frame->nblocks > 0) {
+                Block b = frame->blocks[--frame->nblocks];
+                sp = frame->stack + b.level;
+                Value exc = vm->exception;
+                vm->exception = EMPTY_VAL();
+                PUSH(exc);
+                JUMP_TO(b.handler);
+                break;
+            }
+            // No handler here: the frame is done; the exception moves to the caller.
+            Frame *caller = frame->caller;
+            bool boundary = frame->boundary;
+            ObjGenerator *g = frame->gen;
+            vm->depth--;
+            if (g) {
+                g->state = GEN_CLOSED;
+                g->frame = NULL;
+                convert_stop_iteration(vm, g);
+                gc_free_frame(vm, frame);
+            } else {
+                frame_pop(vm, frame);
+            }
+            vm->frame = caller;
+            if (boundary) return RUN_RAISED;
+            frame = caller;
+            LOAD();
+            if (g && (*ip & 0xFF) == OP_FOR_ITER) ip++; // raised from an inline FOR_ITER
+            add_trace(vm, frame);
+        }
+    }
+}
+
+// ---- running source -----------------------------------------------------------------------------
+
+bool vm_run_code(Vm *vm, ObjCode *code, ObjDict *globals, Value *result) {
+    if (!enter_depth(vm)) return false;
+    Frame *f = frame_push(vm, code, NULL);
+    if (!f) {
+        vm->depth--;
+        return false;
+    }
+    f->globals = globals;
+    f->locals = globals;
+    f->caller = vm->frame;
+    f->boundary = true;
+    vm->frame = f;
+    vm->native_depth++;
+    RunResult r = run(vm, result, false);
+    vm->native_depth--;
+    return r == RUN_RETURNED;
+}
+
+// Runs a class body (a function whose code has CODE_MODULE) with `ns` as its namespace.
+bool vm_run_class_body(Vm *vm, ObjFunction *fn, ObjDict *ns) {
+    if (!enter_depth(vm)) return false;
+    Frame *f = frame_push(vm, fn->code, fn);
+    if (!f) {
+        vm->depth--;
+        return false;
+    }
+    f->locals = ns;
+    f->caller = vm->frame;
+    f->boundary = true;
+    vm->frame = f;
+    if (!frame_bind_args(vm, fn, f, NULL, 0, NULL)) {
+        vm->frame = f->caller;
+        frame_pop(vm, f);
+        vm->depth--;
+        return false;
+    }
+    Value ignored;
+    vm->native_depth++;
+    RunResult r = run(vm, &ignored, false);
+    vm->native_depth--;
+    return r == RUN_RETURNED;
+}
+
+// Parses and compiles source, turning a syntax error into a pending SyntaxError.
+ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length) {
+    Arena arena;
+    arena_init(&arena);
+    Source src = {filename, text, length, false};
+    ParseStatus status;
+    SyntaxErr err;
+    memset(&err, 0, sizeof err);
+    Ast *module = parse_source(&arena, &src, &status, &err);
+    ObjCode *code = NULL;
+    if (module && symtable_build(&arena, module, &err)) code = compile_module(vm, module, filename, &err);
+    arena_free(&arena);
+    if (!code) raise_syntax_error(vm, filename, text, &err);
+    return code;
+}
+
+bool vm_run_source(Vm *vm, const char *filename, const char *text, size_t length, ObjDict *globals,
+                   Value *result) {
+    ObjCode *code = vm_compile_source(vm, filename, text, length);
+    if (!code) return false;
+    vm_push_root(vm, OBJ_VAL(code));
+    bool ok = vm_run_code(vm, code, globals, result);
+    vm_pop_root(vm);
+    return ok;
+}
+
+// ---- the interpreter's life ---------------------------------------------------------------------
+
+Vm *vm_new(void) {
+    Vm *vm = calloc(1, sizeof(Vm));
+    if (!vm) return NULL;
+    vm->exception = EMPTY_VAL();
+    vm->recursion_limit = DEFAULT_RECURSION_LIMIT;
+    vm->next_gc = GC_FIRST_THRESHOLD;
+    vm->stdout_file = vm->stderr_file = vm->stdin_file = NONE_VAL();
+    vm->ellipsis = vm->not_implemented = NONE_VAL();
+    // Nothing is collected while the object world is being built: it has no roots yet.
+    vm->gc_enabled = false;
+    runtime_init_classes(vm);
+    vm->builtins = dict_new(vm);
+    vm->modules = dict_new(vm);
+    runtime_init_exceptions(vm);
+    runtime_init_number(vm);
+    runtime_init_str(vm);
+    runtime_init_bytes(vm);
+    runtime_init_list(vm);
+    runtime_init_tuple(vm);
+    runtime_init_dict(vm);
+    runtime_init_set(vm);
+    runtime_init_range(vm);
+    runtime_init_iter(vm);
+    runtime_init_file(vm);
+    runtime_init_builtins(vm);
+    dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
+    vm->gc_enabled = true;
+    return vm;
+}
+
+void vm_free(Vm *vm) {
+    gc_free_all(vm);
+    frame_free_stack(vm);
+    free(vm->interned);
+    free(vm);
+}

@@ -1,0 +1,192 @@
+/* The virtual machine: frames, the interpreter state, and the operations every module calls.
+ *
+ * A Frame is one activation of a Code object.  Ordinary calls take their frames from the Vm's
+ * frame stack (a bump allocator in chunks: a call costs little more than a push); a generator or
+ * coroutine owns a frame of its own on the C heap, which it links into the chain while it runs.
+ * The chain from vm->frame through `caller` is every activation that is running or waiting for a
+ * callee: the GC marks it as a root, and tracebacks are read from it.
+ *
+ * Errors follow one rule: a C function that can fail returns false (or NULL) and leaves the
+ * exception in vm->exception; its caller checks and propagates.  There is no setjmp/longjmp.
+ */
+#ifndef AIO_VM_H
+#define AIO_VM_H
+
+#include "object.h"
+
+// A try/with block active in a frame: where to jump when an exception rises through it, and how
+// deep the value stack was when it was set up.
+typedef struct {
+    uint32_t handler;
+    uint32_t level;
+} Block;
+
+struct Frame {
+    Frame *caller;      // the frame to return or yield to
+    ObjFunction *func;  // NULL for module code
+    ObjCode *code;
+    uint32_t *ip;       // next instruction (saved while the frame is not the running one)
+    Value *sp;          // stack top (saved likewise)
+    Value *stack;       // the value stack's base: after locals and cells
+    ObjDict *globals;
+    ObjDict *locals;    // module and class bodies: their namespace; NULL for functions
+    ObjGenerator *gen;  // the owner, for a generator or coroutine frame
+    Value handled;      // the exception an except/finally block of this frame is handling, or EMPTY
+    ObjTuple *kwnames;  // set by KW_NAMES for the next CALL
+    uint32_t send_exit; // where SEND continues when the delegate returns
+    bool boundary;      // returning or yielding from this frame ends the run() that entered it
+    bool heap;          // allocated on the C heap (a generator's), not on the frame stack
+    int nblocks;
+    Block *blocks;      // code->maxblocks entries after the slots
+    size_t alloc_size;  // bytes this frame occupies
+    Value slots[];      // locals, cells, then the value stack
+};
+
+// The frame stack: chunks of memory handed out last-in first-out.
+typedef struct FrameChunk {
+    struct FrameChunk *prev;
+    char *top;  // first free byte
+    char *end;
+    char data[];
+} FrameChunk;
+
+// How run() ended.
+typedef enum { RUN_RETURNED, RUN_YIELDED, RUN_RAISED } RunResult;
+
+struct Vm {
+    // -- execution --
+    Frame *frame;           // the running frame; NULL between runs
+    FrameChunk *chunk;      // the frame stack
+    int depth;              // Python-level call depth, for RecursionError
+    int recursion_limit;
+    int native_depth;       // nesting of run() inside C calls
+    Value exception;        // the pending exception, EMPTY when none
+
+    // -- the object world --
+    ObjDict *builtins;      // the builtins module's namespace
+    ObjDict *modules;       // sys.modules: name -> module
+    ObjStr **interned;      // the intern table: open addressing, NULL free, TOMBSTONE deleted;
+    size_t intern_capacity; // weak: strings nobody else marks are removed before the sweep
+    size_t intern_count;    // live + tombstones
+    ObjModule *main_module;
+    ObjList *argv;
+    ObjStr *script_dir;     // where `import x` looks for x.aio first
+    ObjStr *stdlib_dir;
+    Value stdout_file, stderr_file, stdin_file;
+
+    // -- classes of the built-in types (type(x) for every kind of value) --
+    ObjClass *object_class, *type_class, *none_class, *bool_class, *int_class, *float_class,
+        *str_class, *bytes_class, *list_class, *tuple_class, *dict_class, *set_class,
+        *frozenset_class, *range_class, *slice_class, *function_class, *builtin_function_class,
+        *method_class, *cell_class, *code_class, *module_class, *generator_class, *coroutine_class,
+        *async_generator_class, *property_class, *staticmethod_class, *classmethod_class,
+        *super_class, *file_class, *ellipsis_class, *dict_keys_class, *dict_values_class,
+        *dict_items_class, *notimpl_class, *iterator_class;
+    Value ellipsis, not_implemented;
+
+    // -- the exception hierarchy --
+    ObjClass *BaseException, *Exception, *ArithmeticError, *ZeroDivisionError, *OverflowError,
+        *LookupError, *IndexError, *KeyError, *ValueError, *TypeError, *AttributeError,
+        *NameError, *UnboundLocalError, *RuntimeError, *RecursionError, *NotImplementedError,
+        *StopIteration, *StopAsyncIteration, *AssertionError, *KeyboardInterrupt, *SystemExit,
+        *OSError, *FileNotFoundError, *MemoryError, *ImportError, *ModuleNotFoundError,
+        *UnicodeError, *UnicodeDecodeError, *GeneratorExit, *SyntaxError, *IndentationError,
+        *EOFError, *FloatingPointError, *Warning, *RuntimeWarning, *DeprecationWarning,
+        *UserWarning, *BufferError, *PermissionError, *FileExistsError, *IsADirectoryError,
+        *TimeoutError, *UnicodeEncodeError, *ExceptionGroup, *BaseExceptionGroup;
+    ObjException *memory_error; // preallocated: raising it must not allocate
+
+    // -- frequently used names (interned) --
+    ObjStr *s_init, *s_new, *s_call, *s_repr, *s_str, *s_name, *s_qualname, *s_module, *s_doc,
+        *s_eq, *s_ne, *s_lt, *s_le, *s_gt, *s_ge, *s_hash, *s_len, *s_bool, *s_iter, *s_next,
+        *s_getitem, *s_setitem, *s_delitem, *s_contains, *s_enter, *s_exit, *s_getattr,
+        *s_setattr, *s_delattr, *s_dict, *s_class, *s_main, *s_builtins, *s_await, *s_aiter,
+        *s_anext, *s_aenter, *s_aexit, *s_format, *s_index, *s_neg, *s_pos, *s_invert, *s_abs,
+        *s_send, *s_throw, *s_close, *s_get, *s_set, *s_set_name, *s_args, *s_keys,
+        *s_int, *s_float, *s_round, *s_reversed, *s_file, *s_lambda, *s_genexpr, *s_listcomp,
+        *s_dictcomp, *s_setcomp, *s_module_name, *s_init_subclass, *s_class_getitem,
+        *s_empty;
+
+    // -- garbage collector (vm/gc.c) --
+    Obj *objects;           // every object, newest first
+    size_t bytes_allocated;
+    size_t next_gc;
+    Obj **gray;             // the gray stack of marking
+    size_t gray_count, gray_capacity;
+    Value roots[64];        // temp roots held by C code (vm_push_root)
+    int nroots;
+    bool gc_enabled;        // false while the VM is being set up
+    void *compiler_roots;   // the compiler in progress, whose constants are roots
+
+    // -- options --
+    bool dis_mode;
+};
+
+// ---- lifecycle ----------------------------------------------------------------------------------
+Vm *vm_new(void);
+void vm_free(Vm *vm);
+
+// ---- running code -------------------------------------------------------------------------------
+// Compiles and runs source as the module `name` with the given namespace.  Returns false with an
+// exception pending (a SyntaxError too).
+bool vm_run_source(Vm *vm, const char *filename, const char *text, size_t length, ObjDict *globals,
+                   Value *result);
+// Calls any callable with positional args (and keyword values after them, named by kwnames).
+bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Value *result);
+static inline bool vm_call0(Vm *vm, Value f, Value *out) { return vm_call(vm, f, NULL, 0, NULL, out); }
+bool vm_call1(Vm *vm, Value f, Value a, Value *out);
+bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out);
+// Looks up a special method on the type of obj and calls it.  Returns 0 when the type has no such
+// method, 1 on success, -1 with an exception pending.
+int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result);
+// Resumes a generator or coroutine: sends value (or throws exc when exc is not EMPTY).
+RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out);
+
+// ---- temp roots: protect fresh objects in C code across allocations -----------------------------
+static inline void vm_push_root(Vm *vm, Value v) { vm->roots[vm->nroots++] = v; }
+static inline void vm_pop_root(Vm *vm) { vm->nroots--; }
+static inline void vm_pop_roots(Vm *vm, int n) { vm->nroots -= n; }
+
+// ---- raising (vm/error.c) -----------------------------------------------------------------------
+// All return false, so `return vm_raise(...)` reads naturally in a native.
+bool vm_raise(Vm *vm, ObjClass *cls, const char *fmt, ...);
+bool vm_raise_value(Vm *vm, Value exc); // an exception instance or class
+bool vm_raise_obj(Vm *vm, ObjClass *cls, Value arg);  // cls(arg), e.g. KeyError(key)
+bool vm_exception_matches(Vm *vm, ObjClass *cls);     // is the pending exception a cls?
+void vm_clear_exception(Vm *vm);
+// Prints an exception with its traceback and chained causes, as CPython does, to stderr.
+void vm_print_exception(Vm *vm, Value exc);
+
+// ---- the object protocol (runtime/ops.c) --------------------------------------------------------
+ObjClass *vm_class_of(Vm *vm, Value v);
+const char *vm_type_name(Vm *vm, Value v);
+bool vm_truthy(Vm *vm, Value v, bool *out);
+bool vm_equal(Vm *vm, Value a, Value b, bool *out);
+bool vm_hash(Vm *vm, Value v, uint64_t *out);
+ObjStr *vm_repr(Vm *vm, Value v);   // NULL with an exception pending
+ObjStr *vm_str(Vm *vm, Value v);
+bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out); // AstOp, +128 for in-place
+bool vm_unary_op(Vm *vm, int op, Value a, Value *out);
+bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out);
+bool vm_contains(Vm *vm, Value container, Value item, bool *out);
+bool vm_getitem(Vm *vm, Value obj, Value key, Value *out);
+bool vm_setitem(Vm *vm, Value obj, Value key, Value value);
+bool vm_delitem(Vm *vm, Value obj, Value key);
+bool vm_getattr(Vm *vm, Value obj, ObjStr *name, Value *out);
+// 1 found, 0 missing (no exception), -1 error: getattr(obj, name, default) and hasattr use it.
+int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out);
+bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value);
+bool vm_delattr(Vm *vm, Value obj, ObjStr *name);
+bool vm_iter(Vm *vm, Value obj, Value *out);
+// 1 with *out set, 0 when exhausted, -1 on error.
+int vm_next(Vm *vm, Value iter, Value *out);
+bool vm_len(Vm *vm, Value obj, int64_t *out);
+bool vm_is_instance(Vm *vm, Value v, ObjClass *cls);
+bool class_is_subclass(ObjClass *sub, ObjClass *base);
+// Finds a name along the class's bases; EMPTY when absent.
+Value class_lookup(ObjClass *cls, ObjStr *name);
+// Collects an iterable into a fresh list.
+ObjList *vm_list_from_iterable(Vm *vm, Value iterable);
+bool vm_index_value(Vm *vm, Value v, int64_t *out); // __index__ semantics: ints and bools only
+
+#endif
