@@ -155,6 +155,7 @@ static Token end_of_input(Layout *lx, Token eof) {
     // A REPL keeps reading until a blank line ends the input, so without one nothing is closed.
     bool finished = !lx->interactive || ends_with_blank_line(&lx->scan);
     if (lx->block_kind && finished) return missing_block(lx, eof.line, eof.col);
+    lx->eof_closed_blocks = finished;
     if (finished) {
         lx->pending = -lx->levels;
         lx->levels = 0;

@@ -49,6 +49,8 @@ typedef struct {
     const char *block_kind; // non-NULL when the last logical line opened a block: "'if' statement"
     int block_line;         // ... and the line that block's header started on
     bool eof_flushed;       // the final NEWLINE/DEDENTs have been queued
+    bool eof_closed_blocks; // ... and they include DEDENTs for every open block (not so in a
+                            // REPL whose input does not end with a blank line yet)
 } Layout;
 
 void layout_init(Layout *lx, const char *text, size_t length, bool interactive, int line, int col);

@@ -124,7 +124,7 @@ static const char *decode_escape(ParseState *st, Token t, const char *p, const c
     if (width) {
         uint32_t v;
         int got = read_hex(p + 1, end, width, &v);
-        const char *what = c == 'x' ? "\\xXX" : c == 'u' ? "\\uXXXX" : "\\UXXXXXXXX";
+        const char *what = c == 'x' ? "\\xXX escape" : c == 'u' ? "\\uXXXX escape" : "\\UXXXXXXXX escape";
         if (got < width && bytes) {
             parse_error(st, t.line, t.col, 0, "(value error) invalid \\x escape at position %ld", pos);
             return NULL;

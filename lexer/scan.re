@@ -139,6 +139,13 @@ static Token number(Scanner *s, const char *start, const char *end, const char *
     return scan_error(s, kind[0] == 'd' ? start : end, 0, "invalid %s literal", kind);
 }
 
+// "0x", "0o" or "0b" with no digit after it that belongs to the base.
+static Token bare_prefix(Scanner *s, const char *end, const char *kind) {
+    if (*end >= '0' && *end <= '9')
+        return scan_error(s, end, 0, "invalid digit '%c' in %s literal", *end, kind);
+    return scan_error(s, end - 1, 0, "invalid %s literal", kind);
+}
+
 // Decodes the (valid) UTF-8 sequence at p; *len receives its byte length.
 static uint32_t decode_utf8(const unsigned char *p, int *len) {
     if (p[0] < 0xE0) { *len = 2; return ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F); }
@@ -230,7 +237,15 @@ Token scan_next(Scanner *s) {
         $                         { return token(s, TOKEN_EOF, start, start); }
         [ \t\f]+                  { s->cur = END; continue; }
         "#" [^\r\n]*              { s->cur = END; continue; }
-        "\\" newline              { count_lines(s, start, END); s->cur = END; continue; }
+        "\\" newline              {
+            if (END >= s->lim) { // CPython reads past the continued line and finds nothing
+                s->err_at_eof = true;
+                return scan_error(s, start, 0, "unexpected EOF while parsing");
+            }
+            count_lines(s, start, END);
+            s->cur = END;
+            continue;
+        }
         "\\"                      {
             if (END >= s->lim) {
                 s->err_at_eof = true;
@@ -289,9 +304,9 @@ Token scan_next(Scanner *s) {
         octinteger           { return number(s, start, END, "octal"); }
         bininteger           { return number(s, start, END, "binary"); }
         floatnum | imagnum   { return number(s, start, END, "decimal"); }
-        "0" [xX]             { return number(s, start, END, "hexadecimal"); }
-        "0" [oO]             { return number(s, start, END, "octal"); }
-        "0" [bB]             { return number(s, start, END, "binary"); }
+        "0" [xX]             { return bare_prefix(s, END, "hexadecimal"); }
+        "0" [oO]             { return bare_prefix(s, END, "octal"); }
+        "0" [bB]             { return bare_prefix(s, END, "binary"); }
 
         "("   { return token(s, TK_LPAR, start, END); }
         ")"   { return token(s, TK_RPAR, start, END); }

@@ -248,6 +248,15 @@ Ast *ast_annassign(ParseState *st, Ast *target, Ast *annotation, Ast *value) {
     return s;
 }
 
+// `x := 1` is not a statement; CPython still names what is wrong with the target.
+Ast *ast_walrus_stmt(ParseState *st, Ast *target, Token walrus, Ast *value) {
+    if (target->kind == AST_NAME)
+        parse_error(st, walrus.line, walrus.col, walrus.col + 2, "invalid syntax");
+    else
+        parse_error_node(st, target, "cannot use assignment expressions with %s", expr_name(target));
+    return ast_expr_stmt(st, value);
+}
+
 Ast *ast_simple_stmt(ParseState *st, AstKind kind, Token keyword, Ast *a, Ast *b) {
     if (kind == AST_RETURN) check_not_starred(st, a);
     Ast *s = node_at(st, kind, keyword);
@@ -390,6 +399,9 @@ Ast *ast_try(ParseState *st, Token keyword, AstList *body, AstList *handlers, As
         if (i == 0) s->flag = h->flag;
         if (h->flag != s->flag)
             parse_error_node(st, h, "cannot have both 'except' and 'except*' on the same 'try'");
+    }
+    for (int i = 0; i < s->list2.count; i++) {
+        Ast *h = s->list2.items[i];
         if (!h->a && i + 1 < s->list2.count) parse_error_node(st, h, "default 'except:' must be last");
         h->flag = false; // is_star lives on the TRY
     }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "ast.h"
+#include "layout.h"
 #include "parse.h"
 #include "token.h"
 
@@ -32,15 +33,24 @@ struct ParseState {
     SyntaxErr *err;      // the caller's error record; only the first error is kept
     bool failed;         // an error has been recorded
     bool incomplete;     // ... and it was only that the input ended too soon
+    bool input_open;     // REPL input whose blocks are still open at its end (see layout.h)
     bool in_fstring;     // parsing the expression inside an f-string: prefix "f-string: "
     int fstring_depth;   // how many f-string expressions enclose this parse
     Ast *module;         // the result, set by the grammar's start rule
 
-    // What the syntax-error heuristics in parse.c look at.
+    // What the syntax-error heuristics in parse.c look at, kept up to date by the driver.
     Token prev;          // the token pushed before the current one (kind 0 at the start)
     Token line_first;    // the first token of the current logical line
+    int prev_line_first; // kind of the first token of the logical line before it
     bool line_colon;     // a ':' at bracket depth 0 has been seen on this logical line
-    int depth;           // bracket depth before the current token
+    int depth;           // bracket depth including the current token
+    int blocks[LAYOUT_MAX_INDENT + 1]; // for each open indented block, its header's first kind
+    int block_count;
+    int closed_block;    // the header kind of the block the latest DEDENT closed
+    // Per bracket depth (index 0 is outside brackets), since that bracket opened:
+    char bracket[LAYOUT_MAX_BRACKETS + 1];   // which bracket it is: '(', '[' or '{'
+    bool saw_for[LAYOUT_MAX_BRACKETS + 1];   // a `for` was seen: this is a comprehension
+    int open_ifs[LAYOUT_MAX_BRACKETS + 1];   // inline `if`s still waiting for their `else`
 
     // An open-addressing hash table of ParenStarts, keyed by node; capacity is 0 or a power of 2.
     ParenStart *parens;
@@ -78,6 +88,7 @@ AstList ast_assign_target(ParseState *st, AstList *targets, Ast *target); // tar
 Ast *ast_assign(ParseState *st, AstList *targets, Ast *value);
 Ast *ast_augassign(ParseState *st, Ast *target, int op, Ast *value);
 Ast *ast_annassign(ParseState *st, Ast *target, Ast *annotation, Ast *value);
+Ast *ast_walrus_stmt(ParseState *st, Ast *target, Token walrus, Ast *value); // always an error
 Ast *ast_simple_stmt(ParseState *st, AstKind kind, Token keyword, Ast *a, Ast *b);
 Ast *ast_delete(ParseState *st, Token keyword, AstList *targets);
 Ast *ast_names_stmt(ParseState *st, AstKind kind, Token keyword, AstList *names);

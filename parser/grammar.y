@@ -98,6 +98,7 @@ simple_stmt(S) ::= yield_expr(E).                   { S = ast_expr_stmt(st, E); 
 simple_stmt(S) ::= targets(T) rhs(V).               { S = ast_assign(st, &T, V); }
 simple_stmt(S) ::= star_tests(T) augop(O) rhs(V).   { S = ast_augassign(st, T, O, V); }
 simple_stmt(S) ::= star_tests(T) COLON test(A).     { S = ast_annassign(st, T, A, NULL); }
+simple_stmt(S) ::= star_tests(T) COLONEQUAL(C) test(V). { S = ast_walrus_stmt(st, T, C, V); }
 simple_stmt(S) ::= star_tests(T) COLON test(A) EQUAL rhs(V). { S = ast_annassign(st, T, A, V); }
 simple_stmt(S) ::= PASS(K).                         { S = ast_simple_stmt(st, AST_PASS, K, NULL, NULL); }
 simple_stmt(S) ::= BREAK(K).                        { S = ast_simple_stmt(st, AST_BREAK, K, NULL, NULL); }

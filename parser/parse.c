@@ -101,29 +101,45 @@ static bool token_is(Token t, const char *text) {
     return t.length == (int)strlen(text) && memcmp(t.start, text, (size_t)t.length) == 0;
 }
 
+static bool after_try_block(const ParseState *st) {
+    return (st->prev.kind == TK_DEDENT && st->closed_block == TK_TRY) ||
+           (st->prev.kind == TK_NEWLINE && st->prev_line_first == TK_TRY);
+}
+
 // lemon's %syntax_error: `tok` (of `kind`) cannot come next.  The rules mirror the commonest of
 // CPython's "invalid_*" grammar rules; anything else is plain "invalid syntax".
 void parse_syntax_error(ParseState *st, int kind, Token tok) {
-    if (kind == TOKEN_EOF) {
-        if (st->src->interactive && !st->in_fstring) st->incomplete = true;
-        token_error(st, "SyntaxError", tok, st->incomplete ? "incomplete input" : "invalid syntax");
+    int d = st->depth;
+    if (kind == TOKEN_EOF && st->input_open) {
+        st->incomplete = true;
+        token_error(st, "SyntaxError", tok, "incomplete input");
+    } else if (after_try_block(st) && kind != TK_EXCEPT && kind != TK_FINALLY) {
+        token_error(st, "SyntaxError", tok, "expected 'except' or 'finally' block");
+    } else if (kind == TOKEN_EOF) {
+        token_error(st, "SyntaxError", tok, "invalid syntax");
     } else if (kind == TK_INDENT) {
         token_error(st, "IndentationError", tok, "unexpected indent");
     } else if (kind == TK_DEDENT) {
         token_error(st, "IndentationError", tok, "unexpected unindent");
     } else if (kind == TK_NEWLINE && is_block_keyword(st->line_first.kind) && !st->line_colon) {
         token_error(st, "SyntaxError", tok, "expected ':'");
-    } else if (kind == TK_EQUAL && st->depth == 0 &&
+    } else if (kind == TK_COLON && st->prev.kind == TK_STAR && st->line_first.kind == TK_EXCEPT) {
+        token_error(st, "SyntaxError", tok, "expected one or more exception types");
+    } else if (kind == TK_EQUAL && d == 0 &&
                (st->line_first.kind == TK_IF || st->line_first.kind == TK_ELIF ||
                 st->line_first.kind == TK_WHILE)) {
         token_error(st, "SyntaxError", tok, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
-    } else if (st->depth == 0 && st->prev.start == st->line_first.start && starts_operand(kind) &&
+    } else if (st->open_ifs[d] > 0 && kind != TK_ELSE) {
+        token_error(st, "SyntaxError", tok, "expected 'else' after 'if' expression");
+    } else if (kind == TK_COMMA && d > 0 && st->saw_for[d] && st->bracket[d] == '(') {
+        token_error(st, "SyntaxError", tok, "Generator expression must be parenthesized");
+    } else if (d == 0 && st->prev.start == st->line_first.start && starts_operand(kind) &&
                (token_is(st->line_first, "print") || token_is(st->line_first, "exec"))) {
         char msg[96];
         snprintf(msg, sizeof msg, "Missing parentheses in call to '%.*s'. Did you mean %.*s(...)?",
                  st->prev.length, st->prev.start, st->prev.length, st->prev.start);
         token_error(st, "SyntaxError", st->prev, msg);
-    } else if (st->depth > 0 && ends_operand(st->prev.kind) && starts_operand(kind) &&
+    } else if (d > 0 && ends_operand(st->prev.kind) && starts_operand(kind) &&
                !(st->prev.kind == TK_NAME && kind == TK_STRING)) {
         token_error(st, "SyntaxError", st->prev, "invalid syntax. Perhaps you forgot a comma?");
     } else {
@@ -131,11 +147,42 @@ void parse_syntax_error(ParseState *st, int kind, Token tok) {
     }
 }
 
+// Keeps the facts parse_syntax_error() looks at up to date; called before `tok` is pushed.
+static void note_token(ParseState *st, Token tok, const Layout *lx) {
+    int kind = tok.kind;
+    if (kind == TK_INDENT) {
+        st->blocks[st->block_count++] = st->line_first.kind;
+        return;
+    }
+    if (kind == TK_DEDENT) {
+        st->closed_block = st->block_count ? st->blocks[--st->block_count] : 0;
+        return;
+    }
+    int p = st->prev.kind;
+    if ((p == 0 || p == TK_NEWLINE || p == TK_INDENT || p == TK_DEDENT) && kind != TK_NEWLINE) {
+        st->prev_line_first = st->line_first.kind;
+        st->line_first = tok;
+        st->line_colon = false;
+        st->saw_for[0] = false;
+        st->open_ifs[0] = 0;
+    }
+    int d = st->depth = lx->depth;
+    if (kind == TK_LPAR || kind == TK_LSQB || kind == TK_LBRACE) {
+        st->bracket[d] = tok.start[0];
+        st->saw_for[d] = false;
+        st->open_ifs[d] = 0;
+    }
+    st->line_colon |= kind == TK_COLON && d == 0;
+    st->saw_for[d] |= kind == TK_FOR;
+    if (kind == TK_IF && tok.start != st->line_first.start && !st->saw_for[d]) st->open_ifs[d]++;
+    if (kind == TK_ELSE && st->open_ifs[d] > 0) st->open_ifs[d]--;
+}
+
 // Tokenizer errors and "never closed" brackets found after a parser error take precedence, as
 // in CPython's _PyPegen_tokenize_full_source_to_check_for_errors().  Indentation problems the
 // layer reports on CPython's parser's behalf do not.
-static void read_on_after_error(ParseState *st, Layout *lx) {
-    int error_line = st->err->line;
+// `error_line` is the line of the token the parser stopped at.
+static void read_on_after_error(ParseState *st, Layout *lx, int error_line) {
     for (;;) {
         Token t = layout_next(lx);
         if (t.kind == TOKEN_EOF) return;
@@ -173,15 +220,11 @@ static void run_parser(ParseState *st, const char *text, size_t length, int line
             }
             break;
         }
-        if (st->prev.kind == TK_NEWLINE || st->prev.kind == 0) {
-            st->line_first = tok;
-            st->line_colon = false;
-        }
-        st->depth = lx->depth;
-        st->line_colon |= tok.kind == TK_COLON && lx->depth == 0;
+        note_token(st, tok, lx);
+        st->input_open = tok.kind == TOKEN_EOF && lx->interactive && !lx->eof_closed_blocks;
         aioParser(engine, tok.kind, tok);
         if (st->failed) {
-            if (!st->incomplete && tok.kind != TOKEN_EOF && !st->in_fstring) read_on_after_error(st, lx);
+            if (!st->incomplete && tok.kind != TOKEN_EOF && !st->in_fstring) read_on_after_error(st, lx, tok.line);
             break;
         }
         if (tok.kind == TOKEN_EOF) break;

@@ -55,18 +55,31 @@ static inline bool seq_index_key(Vm *vm, Value key, const char *what, int64_t *o
     return vm_index_value(vm, key, out);
 }
 
-// Makes a built-in iterator class (list_iterator, ...) and keeps it alive: the GC reaches it
-// through the `data` of the native `method` of owner (its __iter__ or __reversed__), since no
-// Vm field holds it.  The caller keeps the returned pointer for creating iterators.
+// True when `other` is an instance of a user class that defines `name` (__radd__, __rmul__): a
+// sequence's + or * then returns NotImplemented so that method gets its turn, as CPython tries the
+// number slots of both operands before the sequence ones.  Otherwise the sequence raises its own
+// message ("can only concatenate list (not "int") to list").
+static inline bool seq_other_may_handle(Vm *vm, Value other, const char *name) {
+    ObjClass *cls = vm_class_of(vm, other);
+    if (cls->flags & CLASS_BUILTIN) return false;
+    return !IS_EMPTY(class_lookup(cls, str_from_c(vm, name)));
+}
+
+// Makes a built-in iterator class (list_iterator, ...) and hangs it on the `data` of the native
+// `method` of owner (its __iter__ or __reversed__): the class dict keeps it alive without it being
+// visible from Python, and container_iter_class_of finds it again (no Vm field holds it).
 static inline ObjClass *container_iter_class(Vm *vm, const char *name, ObjClass *owner,
                                              const char *method) {
     ObjClass *cls = define_class(vm, name, vm->iterator_class, OBJ_ITER);
     vm_push_root(vm, OBJ_VAL(cls));
-    ObjStr *key = str_from_c(vm, method);
-    Value native = dict_get_str(owner->dict, key);
-    if (IS_NATIVE(native)) AS_NATIVE(native)->data = OBJ_VAL(cls);
+    Value native = dict_get_str(owner->dict, str_from_c(vm, method));
+    AS_NATIVE(native)->data = OBJ_VAL(cls);
     vm_pop_root(vm);
     return cls;
+}
+
+static inline ObjClass *container_iter_class_of(Vm *vm, ObjClass *owner, ObjStr *method) {
+    return AS_CLASS(AS_NATIVE(dict_get_str(owner->dict, method))->data);
 }
 
 // ---- arity checks with CPython's wording --------------------------------------------------------

@@ -663,3 +663,166 @@ bool num_format(Vm *vm, Value self, Value spec, Value *result) {
     *result = OBJ_VAL(str_from_buf(vm, &sb));
     return true;
 }
+
+// ---- builtins: abs, round, divmod, pow, hex, oct, bin -------------------------------------------
+
+// Calls type(obj).<name>(obj, *args).  0 when the class has no such method (or it returned
+// NotImplemented), 1 with *out set, -1 on error.
+static int call_dunder(Vm *vm, Value obj, const char *name, Value *args, int nargs, Value *out) {
+    Value fn = class_lookup(vm_class_of(vm, obj), str_from_c(vm, name));
+    if (IS_EMPTY(fn) || IS_NONE(fn)) return 0;
+    Value buf[3] = {obj};
+    for (int i = 0; i < nargs; i++) buf[i + 1] = args[i];
+    if (!vm_call(vm, fn, buf, nargs + 1, NULL, out)) return -1;
+    return value_is(*out, vm->not_implemented) ? 0 : 1;
+}
+
+static bool builtin_abs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "abs", nargs, kwnames, 1, 1)) return false;
+    Value x = args[0];
+    if (IS_FLOAT(x)) {
+        *result = FLOAT_VAL(fabs(AS_FLOAT(x)));
+        return true;
+    }
+    if (IS_INTLIKE(x)) {
+        int64_t v = AS_INTLIKE(x);
+        if (v == INT64_MIN) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+        *result = INT_VAL(v < 0 ? -v : v);
+        return true;
+    }
+    int r = call_dunder(vm, x, "__abs__", NULL, 0, result);
+    if (r == 0) return vm_raise(vm, vm->TypeError, "bad operand type for abs(): '%s'", vm_type_name(vm, x));
+    return r > 0;
+}
+
+// round(number, ndigits=None)
+static bool builtin_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"number", "ndigits", NULL};
+    Value a[2];
+    if (!parse_args(vm, "round", args, nargs, kwnames, names, 1, a)) return false;
+    Value x = a[0];
+    bool has_ndigits = !IS_EMPTY(a[1]) && !IS_NONE(a[1]);
+    int64_t ndigits = 0, i;
+    if (IS_NUMBER(x) && has_ndigits && !num_index(vm, a[1], &ndigits)) return false;
+    if (IS_INTLIKE(x)) {
+        if (!num_round_int(vm, AS_INTLIKE(x), ndigits, &i)) return false;
+        *result = INT_VAL(i);
+        return true;
+    }
+    if (IS_FLOAT(x) && !has_ndigits) {
+        if (!num_round_float_to_int(vm, AS_FLOAT(x), &i)) return false;
+        *result = INT_VAL(i);
+        return true;
+    }
+    if (IS_FLOAT(x)) {
+        double d;
+        if (!num_round_float(vm, AS_FLOAT(x), ndigits, &d)) return false;
+        *result = FLOAT_VAL(d);
+        return true;
+    }
+    Value fn = class_lookup(vm_class_of(vm, x), vm->s_round);
+    if (IS_EMPTY(fn) || IS_NONE(fn))
+        return vm_raise(vm, vm->TypeError, "type %s doesn't define __round__ method", vm_type_name(vm, x));
+    if (has_ndigits) return vm_call2(vm, fn, x, a[1], result);
+    return vm_call1(vm, fn, x, result);
+}
+
+static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
+    ObjTuple *t = tuple_new(vm, 2);
+    t->items[0] = a;
+    t->items[1] = b;
+    *result = OBJ_VAL(t);
+    return true;
+}
+
+static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (kwnames && kwnames->count) return vm_raise(vm, vm->TypeError, "divmod() takes no keyword arguments");
+    if (nargs != 2) return vm_raise(vm, vm->TypeError, "divmod expected 2 arguments, got %d", nargs);
+    Value a = args[0], b = args[1];
+    if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
+        int64_t q, r;
+        if (!num_int_divmod(vm, AS_INTLIKE(a), AS_INTLIKE(b), &q, &r)) return false;
+        return make_pair(vm, INT_VAL(q), INT_VAL(r), result);
+    }
+    if (IS_NUMBER(a) && IS_NUMBER(b)) {
+        double q, r;
+        if (!num_float_divmod(vm, AS_NUMBER(a), AS_NUMBER(b), &q, &r)) return false;
+        return make_pair(vm, FLOAT_VAL(q), FLOAT_VAL(r), result);
+    }
+    // Other types: a.__divmod__(b), then b.__rdivmod__(a) when b is of another type.
+    int r = call_dunder(vm, a, "__divmod__", &b, 1, result);
+    if (r == 0 && vm_class_of(vm, a) != vm_class_of(vm, b)) r = call_dunder(vm, b, "__rdivmod__", &a, 1, result);
+    if (r == 0)
+        return vm_raise(vm, vm->TypeError, "unsupported operand type(s) for divmod(): '%s' and '%s'",
+                        vm_type_name(vm, a), vm_type_name(vm, b));
+    return r > 0;
+}
+
+// pow(base, exp, mod=None)
+static bool builtin_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"base", "exp", "mod", NULL};
+    Value a[3];
+    if (!parse_args(vm, "pow", args, nargs, kwnames, names, 2, a)) return false;
+    if (IS_EMPTY(a[2]) || IS_NONE(a[2])) return vm_binary_op(vm, AST_OP_POW, a[0], a[1], result);
+    if (IS_INTLIKE(a[0]) && IS_INTLIKE(a[1]) && IS_INTLIKE(a[2])) {
+        int64_t r;
+        if (!num_int_powmod(vm, AS_INTLIKE(a[0]), AS_INTLIKE(a[1]), AS_INTLIKE(a[2]), &r)) return false;
+        *result = INT_VAL(r);
+        return true;
+    }
+    if (IS_NUMBER(a[0]) && IS_NUMBER(a[1]) && IS_NUMBER(a[2]))
+        return vm_raise(vm, vm->TypeError, "pow() 3rd argument not allowed unless all arguments are integers");
+    // Three-argument pow of other types asks only the base's __pow__, as CPython does.
+    int r = IS_NUMBER(a[0]) ? 0 : call_dunder(vm, a[0], "__pow__", a + 1, 2, result);
+    if (r == 0)
+        return vm_raise(vm, vm->TypeError, "unsupported operand type(s) for ** or pow(): '%s', '%s', '%s'",
+                        vm_type_name(vm, a[0]), vm_type_name(vm, a[1]), vm_type_name(vm, a[2]));
+    return r > 0;
+}
+
+// hex(), oct() and bin(): the sign, the prefix, then the digits of |n| in base 2**bits.
+static bool int_to_base(Vm *vm, const char *fname, const char *prefix, int bits, Value *args,
+                        int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, fname, nargs, kwnames, 1, 1)) return false;
+    int64_t n;
+    if (!num_index(vm, args[0], &n)) return false;
+    char digits[70];
+    size_t len = 0;
+    uint64_t m = magnitude(n);
+    do {
+        digits[len++] = "0123456789abcdef"[m & ((1u << bits) - 1)];
+        m >>= bits;
+    } while (m);
+    StrBuf sb;
+    sb_init(&sb);
+    if (n < 0) sb_putc(&sb, '-');
+    sb_puts(&sb, prefix);
+    while (len) sb_putc(&sb, digits[--len]);
+    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    return true;
+}
+
+static bool builtin_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return int_to_base(vm, "hex", "0x", 4, args, nargs, kwnames, result);
+}
+
+static bool builtin_oct(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return int_to_base(vm, "oct", "0o", 3, args, nargs, kwnames, result);
+}
+
+static bool builtin_bin(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return int_to_base(vm, "bin", "0b", 1, args, nargs, kwnames, result);
+}
+
+void runtime_init_number(Vm *vm) {
+    int_init_class(vm);
+    float_init_class(vm);
+    ObjDict *b = vm->builtins;
+    define_native(vm, b, "abs", builtin_abs);
+    define_native(vm, b, "round", builtin_round);
+    define_native(vm, b, "divmod", builtin_divmod);
+    define_native(vm, b, "pow", builtin_pow);
+    define_native(vm, b, "hex", builtin_hex);
+    define_native(vm, b, "oct", builtin_oct);
+    define_native(vm, b, "bin", builtin_bin);
+}

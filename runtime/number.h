@@ -68,6 +68,14 @@ bool num_format(Vm *vm, Value self, Value spec, Value *result);
 int num_parse_int(const char *s, size_t len, int base, int64_t *out);
 bool num_parse_float(const char *s, size_t len, double *out);
 
+// Checks the class argument of a number class's __new__ (int.c): `own` itself is fine; bool
+// through int.__new__ is refused as CPython does; anything else is not a subtype.
+bool num_check_new_class(Vm *vm, ObjClass *own, Value *args, int nargs);
+// A read-only property whose getter is a native (int.real, float.imag, ...) (int.c).
+void num_define_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter);
+// A classmethod written in C: it receives the class as args[0] (int.from_bytes, float.fromhex).
+void num_define_classmethod(Vm *vm, ObjClass *cls, const char *name, NativeFn fn);
+
 // Registers the classes' methods (int.c and float.c); called by runtime_init_number.
 void int_init_class(Vm *vm);
 void float_init_class(Vm *vm);

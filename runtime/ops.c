@@ -515,7 +515,7 @@ ObjList *vm_list_from_iterable(Vm *vm, Value iterable) {
         size_t n = IS_LIST(iterable) ? AS_LIST(iterable)->count : AS_TUPLE(iterable)->count;
         ObjList *l = list_new(vm, n);
         Value *src = IS_LIST(iterable) ? AS_LIST(iterable)->items : AS_TUPLE(iterable)->items;
-        memcpy(l->items, src, sizeof(Value) * n);
+        if (n) memcpy(l->items, src, sizeof(Value) * n);
         l->count = n;
         return l;
     }

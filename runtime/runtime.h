@@ -104,6 +104,8 @@ void runtime_init_iter(Vm *vm);
 void runtime_init_builtins(Vm *vm);
 void runtime_init_file(Vm *vm);
 void runtime_init_dict(Vm *vm);
+void runtime_init_gen(Vm *vm);     // gen.c: generator and coroutine methods
+bool gen_close_value(Vm *vm, ObjGenerator *g);
 // Imports a module by dotted name, as `import name` does.
 bool import_module(Vm *vm, ObjStr *name, Value *out);
 

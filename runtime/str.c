@@ -229,8 +229,11 @@ static bool str_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 
 // ---- operators ----------------------------------------------------------------------------------
 
-static bool has_method(Vm *vm, Value v, const char *name) {
-    return !IS_EMPTY(class_lookup(vm_class_of(vm, v), str_from_c(vm, name)));
+// Whether `v op self` should be left to v's reflected method: only classes written in Python
+// get the chance (built-in types have no reflected method that accepts a str or bytes).
+static bool defers(Vm *vm, Value v, const char *name) {
+    ObjClass *cls = vm_class_of(vm, v);
+    return !(cls->flags & CLASS_BUILTIN) && !IS_EMPTY(class_lookup(cls, str_from_c(vm, name)));
 }
 
 static bool str_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -239,7 +242,7 @@ static bool str_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
         *result = OBJ_VAL(str_concat(vm, AS_STR(args[0]), AS_STR(args[1])));
         return true;
     }
-    if (has_method(vm, args[1], "__radd__")) {
+    if (defers(vm, args[1], "__radd__")) {
         *result = vm->not_implemented;
         return true;
     }
@@ -280,7 +283,7 @@ static bool repeat(Vm *vm, ObjStr *s, int64_t n, Value *result) {
 static bool str_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__mul__", nargs - 1, kwnames, 1, 1)) return false;
     if (IS_INTLIKE(args[1])) return repeat(vm, AS_STR(args[0]), AS_INTLIKE(args[1]), result);
-    if (has_method(vm, args[1], "__rmul__")) {
+    if (defers(vm, args[1], "__rmul__")) {
         *result = vm->not_implemented;
         return true;
     }

@@ -30,6 +30,16 @@ ObjStr *str_ascii_of(Vm *vm, Value v);
 
 // ---- shared methods (text.c) --------------------------------------------------------------------
 
+// CPython words a wrong argument count three ways, depending on how each method was written:
+//   ARGS_METHOD  "str.upper() takes no arguments (1 given)", "str.join() takes exactly one ..."
+//   ARGS_CLINIC  "center expected at least 1 argument, got 0" (keywords: "str.center() takes no
+//                keyword arguments")
+//   ARGS_LEGACY  "find() takes at least 1 argument (0 given)"
+typedef enum { ARGS_METHOD, ARGS_CLINIC, ARGS_LEGACY } ArgStyle;
+// Checks a positional-only method's arguments (nargs excludes self) and raises the right words.
+bool text_check_args(Vm *vm, Value self, const char *name, ArgStyle style, int nargs,
+                     ObjTuple *kwnames, int min, int max);
+
 // Adds the methods str and bytes share (find, split, strip, replace, join, center, ...) to cls;
 // each native looks at the kind of self to know which of the two it is serving.
 void text_define_methods(Vm *vm, ObjClass *cls);

@@ -60,4 +60,15 @@ Value mod_kwarg(Value *args, int nargs, ObjTuple *kwnames, const char *name);
 // argument 'x'".
 bool mod_check_kwargs(Vm *vm, const char *fname, ObjTuple *kwnames, const char *const *allowed);
 
+// ---- shared by os and os.path ----
+// Raises the OSError subclass for errno `err` ("[Errno 2] No such file or directory: 'x'");
+// filename may be EMPTY.
+bool os_raise_errno(Vm *vm, int err, Value filename);
+// A path argument (a str); TypeError "fname: path should be string, bytes or os.PathLike, not T".
+bool os_path_arg(Vm *vm, const char *fname, Value v, ObjStr **out);
+
+// ---- json (json_decode.c) ----
+bool json_loads(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);
+bool json_load(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);
+
 #endif

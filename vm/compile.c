@@ -418,6 +418,7 @@ static void compile_make_function(Compiler *c, Ast *node, Ast *args, AstList *bo
 }
 
 static void compile_comprehension_call(Compiler *c, Ast *e) {
+    emit(c, OP_PUSH_NULL, 0);
     compile_make_function(c, e, NULL, NULL, NULL);
     compile_expr(c, e->list.items[0]->b);
     emit(c, e->list.items[0]->flag ? OP_GET_AITER : OP_GET_ITER, 0);
@@ -887,7 +888,6 @@ static void compile_try_except(Compiler *c, Ast *s) {
         }
         int next = -1;
         if (h->a) {
-            emit(c, OP_COPY, 1);
             compile_expr(c, h->a);
             emit(c, s->flag ? OP_CHECK_EG_MATCH : OP_CHECK_EXC_MATCH, 0);
             next = emit(c, OP_POP_JUMP_IF_FALSE, 0);
@@ -1380,10 +1380,10 @@ static ObjCode *finish_code(Compiler *c, const char *name) {
     c->words = NULL;
     c->lines = NULL;
     code->constants = malloc(sizeof(Value) * (size_t)(c->nconsts + 1));
-    memcpy(code->constants, c->consts, sizeof(Value) * (size_t)c->nconsts);
+    if (c->nconsts) memcpy(code->constants, c->consts, sizeof(Value) * (size_t)c->nconsts);
     code->nconstants = (size_t)c->nconsts;
     code->names = malloc(sizeof(ObjStr *) * (size_t)(c->nnames + 1));
-    memcpy(code->names, c->names, sizeof(ObjStr *) * (size_t)c->nnames);
+    if (c->nnames) memcpy(code->names, c->names, sizeof(ObjStr *) * (size_t)c->nnames);
     code->nnames = (size_t)c->nnames;
     // varnames and cellnames become interned strings
     code->varnames = calloc((size_t)c->nlocals + 1, sizeof(ObjStr *));

@@ -198,17 +198,14 @@ bool frame_bind_args(Vm *vm, ObjFunction *fn, Frame *f, Value *args, int nargs, 
         for (int i = 0; i < npos; i++)
             if (IS_EMPTY(slots[i])) return raise_missing(vm, fn, f, 0, npos, "positional");
     }
+    bool kw_missing = false;
     for (int i = npos; i < npos + code->kwonlycount; i++) {
         if (!IS_EMPTY(slots[i])) continue;
-        if (fn->kwdefaults) {
-            Value d = dict_get_str(fn->kwdefaults, code->varnames[i]);
-            if (!IS_EMPTY(d)) {
-                slots[i] = d;
-                continue;
-            }
-        }
-        return raise_missing(vm, fn, f, npos, npos + code->kwonlycount, "keyword-only");
+        Value d = fn->kwdefaults ? dict_get_str(fn->kwdefaults, code->varnames[i]) : EMPTY_VAL();
+        if (IS_EMPTY(d)) kw_missing = true;
+        else slots[i] = d;
     }
+    if (kw_missing) return raise_missing(vm, fn, f, npos, npos + code->kwonlycount, "keyword-only");
     // Cells: captured locals get fresh cells (holding the argument when it is one); free
     // variables come from the closure.
     int own = code->ncells - code->nfree;

@@ -115,7 +115,7 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
         Value buf[MAX_ARGS + 2];
         if (total + 1 > MAX_ARGS + 1) return vm_raise(vm, vm->TypeError, "too many arguments");
         buf[0] = b->self;
-        memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+        if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
         return vm_call(vm, b->func, buf, nargs + 1, kwnames, result);
     }
     case OBJ_CLASS: return call_class(vm, AS_CLASS(callee), args, nargs, kwnames, result);
@@ -126,7 +126,7 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
         Value buf[MAX_ARGS + 2];
         if (total + 1 > MAX_ARGS + 1) return vm_raise(vm, vm->TypeError, "too many arguments");
         buf[0] = callee;
-        memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+        if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
         return vm_call(vm, call, buf, nargs + 1, kwnames, result);
     }
     }
@@ -337,7 +337,7 @@ static void convert_stop_iteration(Vm *vm, ObjGenerator *gen) {
 #define READ_ARG() (word >> 8)
 #define PUSH(v) (*sp++ = (v))
 #define POP() (*--sp)
-#define PEEK(n) (sp[-(n)])
+#define PEEK(n) (sp[-(ptrdiff_t)(n)])
 #define SAVE() (frame->ip = ip, frame->sp = sp)
 #define LOAD()                                                                                     \
     do {                                                                                           \
@@ -693,7 +693,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     PUSH(obj);
                     break;
                 }
-            } else if (IS_OBJ(obj) && !IS_CLASS(obj) && !IS_MODULE(obj)) {
+            } else if (IS_OBJ(obj) && !IS_CLASS(obj) && !IS_MODULE(obj) && !IS_WRAPPER(obj)) {
                 Value m = class_lookup(AS_OBJ(obj)->cls, name);
                 if (IS_NATIVE(m) && AS_NATIVE(m)->is_method && !AS_NATIVE(m)->is_classmethod) {
                     sp[-1] = m;
@@ -733,7 +733,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 THROW();
             }
             Value buf[MAX_ARGS + 1];
-            memcpy(buf, t->items, sizeof(Value) * t->count);
+            if (t->count) memcpy(buf, t->items, sizeof(Value) * t->count);
             ObjTuple *kwnames = NULL;
             // keep the pieces alive on the stack while the call runs
             sp[0] = callable;
@@ -894,7 +894,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             int n = (int)READ_ARG();
             ObjTuple *t = tuple_new(vm, (size_t)n);
-            memcpy(t->items, sp - n, sizeof(Value) * (size_t)n);
+            if (n) memcpy(t->items, sp - n, sizeof(Value) * (size_t)n);
             sp -= n;
             PUSH(OBJ_VAL(t));
             break;
@@ -903,7 +903,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             int n = (int)READ_ARG();
             ObjList *l = list_new(vm, (size_t)n);
-            memcpy(l->items, sp - n, sizeof(Value) * (size_t)n);
+            if (n) memcpy(l->items, sp - n, sizeof(Value) * (size_t)n);
             l->count = (size_t)n;
             sp -= n;
             PUSH(OBJ_VAL(l));
@@ -1050,7 +1050,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 THROW();
             }
             sp--;
-            memcpy(sp, dest, sizeof(Value) * (size_t)n);
+            if (n) memcpy(sp, dest, sizeof(Value) * (size_t)n);
             sp += n;
             if (dest != tmp) free(dest);
             break;
@@ -1574,6 +1574,7 @@ Vm *vm_new(void) {
     runtime_init_set(vm);
     runtime_init_range(vm);
     runtime_init_iter(vm);
+    runtime_init_gen(vm);
     runtime_init_file(vm);
     runtime_init_builtins(vm);
     dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));

@@ -1,0 +1,619 @@
+/* bytes: the immutable byte string type.
+ *
+ * Indexing a bytes gives an int, slicing gives bytes, and iteration yields ints.  The methods it
+ * shares with str (find, split, strip, ...) are in text.c; this file has the constructor, the
+ * operators, the ASCII-only case methods and predicates, decode, hex and fromhex.
+ */
+#include <string.h>
+
+#include "text.h"
+
+static ObjClass *iterator_class_of(Vm *vm, ObjClass *cls) {
+    Value it = dict_get_str(cls->dict, vm->s_iter);
+    return AS_CLASS(AS_NATIVE(it)->data);
+}
+
+// Makes a bytes of class cls (bytes itself, or a subclass of it) from n bytes at p.
+static ObjBytes *bytes_of_class(Vm *vm, ObjClass *cls, const void *p, size_t n) {
+    ObjBytes *b = bytes_new(vm, p, n);
+    b->obj.cls = cls;
+    return b;
+}
+
+// ---- repr ---------------------------------------------------------------------------------------
+
+void bytes_repr_into(const unsigned char *data, size_t n, StrBuf *out) {
+    static const char HEX[] = "0123456789abcdef";
+    bool squote = memchr(data, '\'', n) != NULL, dquote = memchr(data, '"', n) != NULL;
+    char quote = squote && !dquote ? '"' : '\'';
+    sb_reserve(out, n + 3);
+    sb_putc(out, 'b');
+    sb_putc(out, quote);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = data[i];
+        if (c == quote || c == '\\') {
+            sb_putc(out, '\\');
+            sb_putc(out, (char)c);
+        } else if (c == '\t') {
+            sb_puts(out, "\\t");
+        } else if (c == '\n') {
+            sb_puts(out, "\\n");
+        } else if (c == '\r') {
+            sb_puts(out, "\\r");
+        } else if (c < 0x20 || c >= 0x7F) {
+            char esc[4] = {'\\', 'x', HEX[c >> 4], HEX[c & 0xF]};
+            sb_append(out, esc, 4);
+        } else {
+            sb_putc(out, (char)c);
+        }
+    }
+    sb_putc(out, quote);
+}
+
+// ---- construction -------------------------------------------------------------------------------
+
+// bytes(iterable of ints): each item an int in range(0, 256).
+static bool from_iterable(Vm *vm, Value src, StrBuf *out) {
+    Value holder, *items;
+    size_t n;
+    if (!text_gather(vm, src, NULL, &holder, &items, &n)) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!IS_INTLIKE(items[i])) {
+            sb_free(out);
+            return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
+                            vm_type_name(vm, items[i]));
+        }
+        int64_t v = AS_INTLIKE(items[i]);
+        if (v < 0 || v > 255) {
+            sb_free(out);
+            return vm_raise(vm, vm->ValueError, "bytes must be in range(0, 256)");
+        }
+        sb_putc(out, (char)v);
+    }
+    return true;
+}
+
+// bytes() / bytes(int) / bytes(bytes) / bytes(iterable) / bytes(str, encoding[, errors]).
+static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"source", "encoding", "errors", NULL};
+    Value a[3];
+    if (!parse_args(vm, "bytes", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    ObjClass *cls = AS_CLASS(args[0]);
+    Value src = a[0];
+    for (int i = 1; i < 3; i++)
+        if (!IS_EMPTY(a[i]) && !IS_STR(a[i]))
+            return vm_raise(vm, vm->TypeError, "bytes() argument '%s' must be str, not %s",
+                            names[i], vm_type_name(vm, a[i]));
+    if (IS_STR(src)) {
+        if (IS_EMPTY(a[1])) return vm_raise(vm, vm->TypeError, "string argument without an encoding");
+        ObjBytes *b = codec_encode(vm, AS_STR(src), AS_STR(a[1]),
+                                   IS_EMPTY(a[2]) ? NULL : AS_STR(a[2]));
+        if (!b) return false;
+        if (cls != vm->bytes_class) b->obj.cls = cls;
+        *result = OBJ_VAL(b);
+        return true;
+    }
+    if (!IS_EMPTY(a[1]))
+        return vm_raise(vm, vm->TypeError, "encoding without a string argument");
+    if (!IS_EMPTY(a[2]))
+        return vm_raise(vm, vm->TypeError, "errors without a string argument");
+    if (IS_EMPTY(src)) {
+        *result = OBJ_VAL(bytes_of_class(vm, cls, "", 0));
+        return true;
+    }
+    if (IS_BYTES(src)) {
+        if (cls == vm->bytes_class && AS_OBJ(src)->cls == cls) *result = src;
+        else *result = OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(src)->data, AS_BYTES(src)->length));
+        return true;
+    }
+    if (IS_INTLIKE(src)) {
+        int64_t n = AS_INTLIKE(src);
+        if (n < 0) return vm_raise(vm, vm->ValueError, "negative count");
+        if (n > ((int64_t)1 << 40)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        ObjBytes *b = bytes_of_class(vm, cls, "", 0);
+        if (n > 0) {
+            void *zeros = calloc((size_t)n, 1);
+            if (!zeros) abort();
+            b = bytes_of_class(vm, cls, zeros, (size_t)n);
+            free(zeros);
+        }
+        *result = OBJ_VAL(b);
+        return true;
+    }
+    // An object with __bytes__, else any iterable of ints.
+    Value conv;
+    int r = vm_call_method(vm, src, str_from_c(vm, "__bytes__"), NULL, 0, &conv);
+    if (r < 0) return false;
+    if (r > 0) {
+        if (!IS_BYTES(conv))
+            return vm_raise(vm, vm->TypeError, "__bytes__ returned non-bytes (type %s)",
+                            vm_type_name(vm, conv));
+        *result = cls == vm->bytes_class ? conv
+                                         : OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(conv)->data,
+                                                                  AS_BYTES(conv)->length));
+        return true;
+    }
+    Value it;
+    if (!vm_iter(vm, src, &it)) {
+        if (!vm_exception_matches(vm, vm->TypeError)) return false;
+        vm_clear_exception(vm);
+        return vm_raise(vm, vm->TypeError, "cannot convert '%s' object to bytes",
+                        vm_type_name(vm, src));
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    if (!from_iterable(vm, src, &sb)) return false;
+    *result = OBJ_VAL(bytes_of_class(vm, cls, sb.data ? sb.data : "", sb.length));
+    sb_free(&sb);
+    return true;
+}
+
+// ---- operators ----------------------------------------------------------------------------------
+
+// Whether `v op self` should be left to v's reflected method: only classes written in Python
+// get the chance (built-in types have no reflected method that accepts a str or bytes).
+static bool defers(Vm *vm, Value v, const char *name) {
+    ObjClass *cls = vm_class_of(vm, v);
+    return !(cls->flags & CLASS_BUILTIN) && !IS_EMPTY(class_lookup(cls, str_from_c(vm, name)));
+}
+
+static bool bytes_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__add__", nargs - 1, kwnames, 1, 1)) return false;
+    if (!IS_BYTES(args[1])) {
+        if (defers(vm, args[1], "__radd__")) {
+            *result = vm->not_implemented;
+            return true;
+        }
+        return vm_raise(vm, vm->TypeError, "can't concat %s to bytes", vm_type_name(vm, args[1]));
+    }
+    ObjBytes *a = AS_BYTES(args[0]), *b = AS_BYTES(args[1]);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_append(&sb, (const char *)a->data, a->length);
+    sb_append(&sb, (const char *)b->data, b->length);
+    *result = OBJ_VAL(bytes_new(vm, sb.data, sb.length));
+    sb_free(&sb);
+    return true;
+}
+
+static bool repeat(Vm *vm, ObjBytes *b, int64_t n, Value *result) {
+    if (n <= 0 || b->length == 0) {
+        *result = OBJ_VAL(bytes_new(vm, "", 0));
+        return true;
+    }
+    if ((uint64_t)n > (uint64_t)INT64_MAX / b->length)
+        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    size_t total = b->length * (size_t)n;
+    if (total > ((size_t)1 << 40)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    StrBuf sb;
+    sb_init(&sb);
+    sb_reserve(&sb, total);
+    for (int64_t i = 0; i < n; i++) sb_append(&sb, (const char *)b->data, b->length);
+    *result = OBJ_VAL(bytes_new(vm, sb.data, sb.length));
+    sb_free(&sb);
+    return true;
+}
+
+static bool bytes_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__mul__", nargs - 1, kwnames, 1, 1)) return false;
+    if (IS_INTLIKE(args[1])) return repeat(vm, AS_BYTES(args[0]), AS_INTLIKE(args[1]), result);
+    if (defers(vm, args[1], "__rmul__")) {
+        *result = vm->not_implemented;
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'",
+                    vm_type_name(vm, args[1]));
+}
+
+static bool bytes_rmul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__rmul__", nargs - 1, kwnames, 1, 1)) return false;
+    if (IS_INTLIKE(args[1])) return repeat(vm, AS_BYTES(args[0]), AS_INTLIKE(args[1]), result);
+    *result = vm->not_implemented;
+    return true;
+}
+
+static bool bytes_mod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__mod__", nargs - 1, kwnames, 1, 1)) return false;
+    ObjBytes *b = bytes_percent_format(vm, AS_BYTES(args[0]), args[1]);
+    if (!b) return false;
+    *result = OBJ_VAL(b);
+    return true;
+}
+
+static bool bytes_contains(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__contains__", nargs - 1, kwnames, 1, 1)) return false;
+    ObjBytes *b = AS_BYTES(args[0]);
+    Value x = args[1];
+    if (IS_INTLIKE(x)) {
+        int64_t v = AS_INTLIKE(x);
+        if (v < 0 || v > 255) return vm_raise(vm, vm->ValueError, "byte must be in range(0, 256)");
+        *result = BOOL_VAL(b->length && memchr(b->data, (int)v, b->length) != NULL);
+        return true;
+    }
+    if (!IS_BYTES(x))
+        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
+                        vm_type_name(vm, x));
+    ObjBytes *n = AS_BYTES(x);
+    bool found = n->length == 0;
+    for (size_t i = 0; !found && i + n->length <= b->length; i++)
+        found = memcmp(b->data + i, n->data, n->length) == 0;
+    *result = BOOL_VAL(found);
+    return true;
+}
+
+static bool bytes_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__getitem__", nargs - 1, kwnames, 1, 1)) return false;
+    ObjBytes *b = AS_BYTES(args[0]);
+    Value key = args[1];
+    if (IS_INTLIKE(key)) {
+        int64_t i = AS_INTLIKE(key);
+        if (i < 0) i += (int64_t)b->length;
+        if (i < 0 || i >= (int64_t)b->length) return vm_raise(vm, vm->IndexError, "index out of range");
+        *result = INT_VAL(b->data[i]);
+        return true;
+    }
+    if (IS_SLICE(key)) {
+        int64_t start, stop, step, count;
+        if (!slice_indices(vm, AS_SLICE(key), (int64_t)b->length, &start, &stop, &step, &count))
+            return false;
+        if (count <= 0) {
+            *result = OBJ_VAL(bytes_new(vm, "", 0));
+        } else if (step == 1) {
+            *result = OBJ_VAL(bytes_new(vm, b->data + start, (size_t)count));
+        } else {
+            unsigned char *tmp = malloc((size_t)count);
+            if (!tmp) abort();
+            for (int64_t k = 0, i = start; k < count; k++, i += step) tmp[k] = b->data[i];
+            *result = OBJ_VAL(bytes_new(vm, tmp, (size_t)count));
+            free(tmp);
+        }
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "byte indices must be integers or slices, not %s",
+                    vm_type_name(vm, key));
+}
+
+static bool bytes_len(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__len__", nargs - 1, kwnames, 0, 0)) return false;
+    *result = INT_VAL((int64_t)AS_BYTES(args[0])->length);
+    return true;
+}
+
+static int bytes_iter_next(Vm *vm, Obj *obj, Value *out) {
+    ObjIter *it = (ObjIter *)obj;
+    ObjBytes *b = AS_BYTES(it->source);
+    if ((size_t)it->index >= b->length) return 0;
+    *out = INT_VAL(b->data[it->index++]);
+    return 1;
+}
+
+static bool bytes_iter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__iter__", nargs - 1, kwnames, 0, 0)) return false;
+    ObjIter *it = iter_new(vm, iterator_class_of(vm, vm->bytes_class), bytes_iter_next, args[0]);
+    it->index = 0;
+    *result = OBJ_VAL(it);
+    return true;
+}
+
+static int compare(ObjBytes *a, ObjBytes *b) {
+    size_t n = a->length < b->length ? a->length : b->length;
+    int c = n ? memcmp(a->data, b->data, n) : 0;
+    if (c != 0) return c;
+    return a->length < b->length ? -1 : a->length > b->length ? 1 : 0;
+}
+
+#define BYTES_COMPARE(fname, pyname, op)                                                         \
+    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {       \
+        if (!check_args(vm, pyname, nargs - 1, kwnames, 1, 1)) return false;                     \
+        if (!IS_BYTES(args[1])) {                                                                \
+            *result = vm->not_implemented;                                                       \
+            return true;                                                                         \
+        }                                                                                        \
+        *result = BOOL_VAL(compare(AS_BYTES(args[0]), AS_BYTES(args[1])) op 0);                  \
+        return true;                                                                             \
+    }
+
+BYTES_COMPARE(bytes_eq, "__eq__", ==)
+BYTES_COMPARE(bytes_ne, "__ne__", !=)
+BYTES_COMPARE(bytes_lt, "__lt__", <)
+BYTES_COMPARE(bytes_le, "__le__", <=)
+BYTES_COMPARE(bytes_gt, "__gt__", >)
+BYTES_COMPARE(bytes_ge, "__ge__", >=)
+
+static bool bytes_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__hash__", nargs - 1, kwnames, 0, 0)) return false;
+    *result = INT_VAL((int64_t)AS_BYTES(args[0])->hash);
+    return true;
+}
+
+static bool bytes_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "__repr__", nargs - 1, kwnames, 0, 0)) return false;
+    StrBuf sb;
+    sb_init(&sb);
+    bytes_repr_into(AS_BYTES(args[0])->data, AS_BYTES(args[0])->length, &sb);
+    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    return true;
+}
+
+// ---- methods ------------------------------------------------------------------------------------
+
+static bool bytes_decode(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"encoding", "errors", NULL};
+    Value a[2];
+    if (!parse_args(vm, "decode", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    ObjStr *enc[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        if (IS_EMPTY(a[i])) continue;
+        if (!IS_STR(a[i]))
+            return vm_raise(vm, vm->TypeError, "decode() argument '%s' must be str, not %s",
+                            names[i], vm_type_name(vm, a[i]));
+        enc[i] = AS_STR(a[i]);
+    }
+    ObjBytes *b = AS_BYTES(args[0]);
+    ObjStr *s = codec_decode(vm, b->data, b->length, enc[0], enc[1]);
+    if (!s) return false;
+    *result = OBJ_VAL(s);
+    return true;
+}
+
+// hex(sep=None, bytes_per_sep=1): groups of bytes_per_sep counted from the right (from the left
+// when negative), joined by sep.
+static bool bytes_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"sep", "bytes_per_sep", NULL};
+    static const char HEX[] = "0123456789abcdef";
+    Value a[2];
+    if (!parse_args(vm, "hex", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    char sep = 0;
+    int64_t group = 1;
+    if (!IS_EMPTY(a[0]) && !IS_NONE(a[0])) {
+        size_t n;
+        const char *p;
+        if (IS_STR(a[0])) n = AS_STR(a[0])->nchars, p = AS_STR(a[0])->chars;
+        else if (IS_BYTES(a[0])) n = AS_BYTES(a[0])->length, p = (const char *)AS_BYTES(a[0])->data;
+        else
+            return vm_raise(vm, vm->TypeError, "object of type '%s' has no len()",
+                            vm_type_name(vm, a[0]));
+        if (n != 1) return vm_raise(vm, vm->ValueError, "sep must be length 1.");
+        if ((unsigned char)p[0] >= 0x80) return vm_raise(vm, vm->ValueError, "sep must be ASCII.");
+        sep = p[0];
+    }
+    if (!IS_EMPTY(a[1])) {
+        if (!IS_INTLIKE(a[1]))
+            return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
+                            vm_type_name(vm, a[1]));
+        group = AS_INTLIKE(a[1]);
+    }
+    ObjBytes *b = AS_BYTES(args[0]);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_reserve(&sb, b->length * 3);
+    int64_t g = group < 0 ? -group : group;
+    for (size_t i = 0; i < b->length; i++) {
+        if (sep && g > 0 && i > 0) {
+            // Positions are counted from the end for a positive group, from the start otherwise.
+            size_t k = group > 0 ? b->length - i : i;
+            if (k % (size_t)g == 0) sb_putc(&sb, sep);
+        }
+        sb_putc(&sb, HEX[b->data[i] >> 4]);
+        sb_putc(&sb, HEX[b->data[i] & 0xF]);
+    }
+    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    return true;
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static bool ascii_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// bytes.fromhex(string), a class method: args[0] is the class.
+static bool bytes_fromhex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "fromhex", nargs - 1, kwnames, 1, 1)) return false;
+    if (!IS_STR(args[1]))
+        return vm_raise(vm, vm->TypeError, "fromhex() argument must be str, not %s",
+                        vm_type_name(vm, args[1]));
+    ObjStr *s = AS_STR(args[1]);
+    StrBuf sb;
+    sb_init(&sb);
+    size_t i = 0;
+    while (i < s->length) {
+        if (ascii_space(s->chars[i])) {
+            i++;
+            continue;
+        }
+        int hi = hex_value(s->chars[i]);
+        int lo = i + 1 < s->length ? hex_value(s->chars[i + 1]) : -1;
+        if (hi < 0 || lo < 0) {
+            size_t at = hi < 0 ? i : i + 1;
+            sb_free(&sb);
+            return vm_raise(vm, vm->ValueError,
+                            "non-hexadecimal number found in fromhex() arg at position %zu",
+                            utf8_count(s->chars, at));
+        }
+        sb_putc(&sb, (char)(hi * 16 + lo));
+        i += 2;
+    }
+    ObjBytes *b = bytes_new(vm, sb.data ? sb.data : "", sb.length);
+    sb_free(&sb);
+    if (AS_CLASS(args[0]) != vm->bytes_class) return vm_call1(vm, args[0], OBJ_VAL(b), result);
+    *result = OBJ_VAL(b);
+    return true;
+}
+
+// ---- ASCII case methods and predicates ----------------------------------------------------------
+
+static bool is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+static bool is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_alpha(unsigned char c) { return is_lower(c) || is_upper(c); }
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static bool is_alnum(unsigned char c) { return is_alpha(c) || is_digit(c); }
+static bool is_space(unsigned char c) { return ascii_space((char)c); }
+
+typedef enum { B_UPPER, B_LOWER, B_SWAP, B_TITLE, B_CAPITALIZE } ByteCase;
+
+static bool case_method(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                        ByteCase mode, Value *result) {
+    if (!check_args(vm, name, nargs - 1, kwnames, 0, 0)) return false;
+    ObjBytes *b = AS_BYTES(args[0]);
+    unsigned char *tmp = malloc(b->length + 1);
+    if (!tmp) abort();
+    bool prev_cased = false;
+    for (size_t i = 0; i < b->length; i++) {
+        unsigned char c = b->data[i];
+        bool up;
+        switch (mode) {
+        case B_UPPER: up = true; break;
+        case B_LOWER: up = false; break;
+        case B_SWAP: up = is_lower(c); break;
+        case B_TITLE: up = !prev_cased; break;
+        default: up = i == 0; break;
+        }
+        if (up && is_lower(c)) c = (unsigned char)(c - 32);
+        else if (!up && is_upper(c)) c = (unsigned char)(c + 32);
+        prev_cased = is_alpha(b->data[i]);
+        tmp[i] = c;
+    }
+    *result = OBJ_VAL(bytes_new(vm, tmp, b->length));
+    free(tmp);
+    return true;
+}
+
+static bool bytes_upper(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return case_method(vm, args, nargs, kwnames, "bytes.upper", B_UPPER, result);
+}
+static bool bytes_lower(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return case_method(vm, args, nargs, kwnames, "bytes.lower", B_LOWER, result);
+}
+static bool bytes_swapcase(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return case_method(vm, args, nargs, kwnames, "bytes.swapcase", B_SWAP, result);
+}
+static bool bytes_title(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return case_method(vm, args, nargs, kwnames, "bytes.title", B_TITLE, result);
+}
+static bool bytes_capitalize(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return case_method(vm, args, nargs, kwnames, "bytes.capitalize", B_CAPITALIZE, result);
+}
+
+static bool all_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                      bool (*pred)(unsigned char), Value *result) {
+    if (!check_args(vm, name, nargs - 1, kwnames, 0, 0)) return false;
+    ObjBytes *b = AS_BYTES(args[0]);
+    bool ok = b->length > 0;
+    for (size_t i = 0; ok && i < b->length; i++) ok = pred(b->data[i]);
+    *result = BOOL_VAL(ok);
+    return true;
+}
+
+#define PREDICATE(fname, pyname, pred)                                                           \
+    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {       \
+        return all_bytes(vm, args, nargs, kwnames, pyname, pred, result);                        \
+    }
+
+PREDICATE(bytes_isalpha, "bytes.isalpha", is_alpha)
+PREDICATE(bytes_isalnum, "bytes.isalnum", is_alnum)
+PREDICATE(bytes_isdigit, "bytes.isdigit", is_digit)
+PREDICATE(bytes_isspace, "bytes.isspace", is_space)
+
+static bool bytes_isascii(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "bytes.isascii", nargs - 1, kwnames, 0, 0)) return false;
+    ObjBytes *b = AS_BYTES(args[0]);
+    bool ok = true;
+    for (size_t i = 0; ok && i < b->length; i++) ok = b->data[i] < 0x80;
+    *result = BOOL_VAL(ok);
+    return true;
+}
+
+// isupper / islower: some cased byte, none of the other case.
+static bool case_predicate(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                           bool upper, Value *result) {
+    if (!check_args(vm, name, nargs - 1, kwnames, 0, 0)) return false;
+    ObjBytes *b = AS_BYTES(args[0]);
+    bool cased = false;
+    for (size_t i = 0; i < b->length; i++) {
+        unsigned char c = b->data[i];
+        if (upper ? is_lower(c) : is_upper(c)) {
+            *result = BOOL_VAL(false);
+            return true;
+        }
+        if (upper ? is_upper(c) : is_lower(c)) cased = true;
+    }
+    *result = BOOL_VAL(cased);
+    return true;
+}
+
+static bool bytes_isupper(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return case_predicate(vm, args, nargs, kwnames, "bytes.isupper", true, result);
+}
+static bool bytes_islower(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return case_predicate(vm, args, nargs, kwnames, "bytes.islower", false, result);
+}
+
+static bool bytes_istitle(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "bytes.istitle", nargs - 1, kwnames, 0, 0)) return false;
+    ObjBytes *b = AS_BYTES(args[0]);
+    bool cased = false, prev_cased = false, ok = true;
+    for (size_t i = 0; ok && i < b->length; i++) {
+        unsigned char c = b->data[i];
+        if (is_upper(c)) {
+            ok = !prev_cased;
+            prev_cased = cased = true;
+        } else if (is_lower(c)) {
+            ok = prev_cased;
+            prev_cased = cased = true;
+        } else {
+            prev_cased = false;
+        }
+    }
+    *result = BOOL_VAL(ok && cased);
+    return true;
+}
+
+void runtime_init_bytes(Vm *vm) {
+    ObjClass *cls = vm->bytes_class;
+    define_methods(vm, cls,
+                   (MethodDef[]){{"__new__", bytes_new_native},
+                                 {"__add__", bytes_add},
+                                 {"__mul__", bytes_mul},
+                                 {"__rmul__", bytes_rmul},
+                                 {"__mod__", bytes_mod},
+                                 {"__contains__", bytes_contains},
+                                 {"__getitem__", bytes_getitem},
+                                 {"__len__", bytes_len},
+                                 {"__iter__", bytes_iter},
+                                 {"__eq__", bytes_eq},
+                                 {"__ne__", bytes_ne},
+                                 {"__lt__", bytes_lt},
+                                 {"__le__", bytes_le},
+                                 {"__gt__", bytes_gt},
+                                 {"__ge__", bytes_ge},
+                                 {"__hash__", bytes_hash},
+                                 {"__repr__", bytes_repr},
+                                 {"__str__", bytes_repr},
+                                 {"decode", bytes_decode},
+                                 {"hex", bytes_hex},
+                                 {"fromhex", bytes_fromhex},
+                                 {"upper", bytes_upper},
+                                 {"lower", bytes_lower},
+                                 {"swapcase", bytes_swapcase},
+                                 {"title", bytes_title},
+                                 {"capitalize", bytes_capitalize},
+                                 {"isalpha", bytes_isalpha},
+                                 {"isalnum", bytes_isalnum},
+                                 {"isdigit", bytes_isdigit},
+                                 {"isspace", bytes_isspace},
+                                 {"isascii", bytes_isascii},
+                                 {"isupper", bytes_isupper},
+                                 {"islower", bytes_islower},
+                                 {"istitle", bytes_istitle},
+                                 {NULL, NULL}});
+    AS_NATIVE(dict_get_str(cls->dict, str_from_c(vm, "fromhex")))->is_classmethod = true;
+    ObjClass *iter_cls = define_class(vm, "bytes_iterator", vm->iterator_class, OBJ_ITER);
+    AS_NATIVE(dict_get_str(cls->dict, vm->s_iter))->data = OBJ_VAL(iter_cls);
+    text_define_methods(vm, cls);
+}

@@ -1,0 +1,940 @@
+/* text: the methods str and bytes share — searching, splitting, stripping, replacing, joining,
+ * partitioning and padding.
+ *
+ * Each native serves both types and looks at self to know which: a Text describes self as bytes
+ * plus, for a str, how to count characters.  All searching happens on bytes (text.h says why);
+ * positions cross the boundary in characters for str and in bytes for bytes, so every start/end
+ * argument is converted on the way in (char_to_byte) and every position on the way out
+ * (byte_to_char).  Error messages differ between the two types exactly where CPython's do.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+#include "unicode.h"
+
+// Self, seen as bytes.  For a str, `ascii` means byte offsets are character indices.
+typedef struct {
+    Value self;
+    bool is_str;
+    bool ascii;
+    const char *data;
+    size_t len;    // bytes
+    size_t nchars; // characters (== len for bytes)
+} Text;
+
+static Text text_of(Value self) {
+    Text t = {.self = self};
+    if (IS_STR(self)) {
+        ObjStr *s = AS_STR(self);
+        t.is_str = true;
+        t.data = s->chars;
+        t.len = s->length;
+        t.nchars = s->nchars;
+        t.ascii = s->length == s->nchars;
+    } else {
+        ObjBytes *b = AS_BYTES(self);
+        t.data = (const char *)b->data;
+        t.len = t.nchars = b->length;
+        t.ascii = true;
+    }
+    return t;
+}
+
+static size_t char_to_byte(const Text *t, size_t i) {
+    return t->ascii ? i : utf8_offset(t->data, t->len, i);
+}
+
+static size_t byte_to_char(const Text *t, size_t off) {
+    return t->ascii ? off : utf8_count(t->data, off);
+}
+
+// A new str or bytes holding n bytes at p.
+static Value make_piece(Vm *vm, bool is_str, const char *p, size_t n) {
+    if (is_str) return OBJ_VAL(str_new(vm, p, n));
+    return OBJ_VAL(bytes_new(vm, p, n));
+}
+
+// Self unchanged: the object itself unless it is an instance of a subclass.
+static Value self_exact(Vm *vm, const Text *t) {
+    if (t->is_str) return OBJ_VAL(str_exact(vm, AS_STR(t->self)));
+    if (AS_OBJ(t->self)->cls == vm->bytes_class) return t->self;
+    return make_piece(vm, false, t->data, t->len);
+}
+
+static Value empty_of(Vm *vm, bool is_str) {
+    return is_str ? OBJ_VAL(vm->s_empty) : make_piece(vm, false, "", 0);
+}
+
+// Appends a new piece to a rooted list, keeping the piece rooted while the list grows.
+static void push_piece(Vm *vm, ObjList *list, bool is_str, const char *p, size_t n) {
+    Value v = make_piece(vm, is_str, p, n);
+    vm_push_root(vm, v);
+    list_append(vm, list, v);
+    vm_pop_root(vm);
+}
+
+static bool byte_is_space(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// The character starting at *pos for a str, the byte for bytes; advances *pos.
+static uint32_t next_unit(const Text *t, size_t *pos) {
+    if (t->ascii) return (unsigned char)t->data[(*pos)++];
+    return uni_next(t->data, t->len, pos);
+}
+
+static uint32_t prev_unit(const Text *t, size_t *pos) {
+    if (t->ascii) return (unsigned char)t->data[--(*pos)];
+    return uni_prev(t->data, pos);
+}
+
+static bool unit_is_space(const Text *t, uint32_t c) {
+    return t->is_str ? uni_is_space(c) : byte_is_space((unsigned char)c);
+}
+
+// ---- arguments ----------------------------------------------------------------------------------
+
+typedef struct {
+    const char *p;
+    size_t n;      // bytes
+    size_t nchars; // characters (== n for bytes)
+    char byte;     // storage when a bytes method is given an int
+} Needle;
+
+static bool needle_from(Value v, bool is_str, Needle *out) {
+    if (is_str ? IS_STR(v) : IS_BYTES(v)) {
+        if (is_str) {
+            out->p = AS_STR(v)->chars;
+            out->n = AS_STR(v)->length;
+            out->nchars = AS_STR(v)->nchars;
+        } else {
+            out->p = (const char *)AS_BYTES(v)->data;
+            out->n = out->nchars = AS_BYTES(v)->length;
+        }
+        return true;
+    }
+    return false;
+}
+
+// A str method's argument must be a str ("must be str, not int"); a bytes method's, bytes.
+static bool needle_arg(Vm *vm, Value v, bool is_str, Needle *out) {
+    if (needle_from(v, is_str, out)) return true;
+    if (is_str) return vm_raise(vm, vm->TypeError, "must be str, not %s", vm_type_name(vm, v));
+    return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
+                    vm_type_name(vm, v));
+}
+
+// find/count/index: a bytes method also takes an int, meaning that one byte.
+static bool search_arg(Vm *vm, Value v, bool is_str, Needle *out) {
+    if (!is_str && IS_INTLIKE(v)) {
+        int64_t b = AS_INTLIKE(v);
+        if (b < 0 || b > 255) return vm_raise(vm, vm->ValueError, "byte must be in range(0, 256)");
+        out->byte = (char)b;
+        out->p = &out->byte;
+        out->n = out->nchars = 1;
+        return true;
+    }
+    if (needle_from(v, is_str, out)) return true;
+    if (is_str) return vm_raise(vm, vm->TypeError, "must be str, not %s", vm_type_name(vm, v));
+    return vm_raise(vm, vm->TypeError, "argument should be integer or bytes-like object, not '%s'",
+                    vm_type_name(vm, v));
+}
+
+static bool int_arg(Vm *vm, Value v, int64_t *out) {
+    if (IS_INTLIKE(v)) {
+        *out = AS_INTLIKE(v);
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
+                    vm_type_name(vm, v));
+}
+
+// One of the optional start/end arguments: absent or None keeps the default.
+static bool slice_arg(Vm *vm, Value *args, int nargs, int i, int64_t *out) {
+    if (i >= nargs || IS_NONE(args[i])) return true;
+    if (IS_INTLIKE(args[i])) {
+        *out = AS_INTLIKE(args[i]);
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError,
+                    "slice indices must be integers or None or have an __index__ method");
+}
+
+// start and end (in characters) after CPython's ADJUST_INDICES.
+static bool range_args(Vm *vm, const Text *t, Value *args, int nargs, int first, int64_t *start,
+                       int64_t *end) {
+    int64_t len = (int64_t)t->nchars;
+    *start = 0;
+    *end = INT64_MAX;
+    if (!slice_arg(vm, args, nargs, first, start) || !slice_arg(vm, args, nargs, first + 1, end))
+        return false;
+    if (*end > len) {
+        *end = len;
+    } else if (*end < 0) {
+        *end += len;
+        if (*end < 0) *end = 0;
+    }
+    if (*start < 0) {
+        *start += len;
+        if (*start < 0) *start = 0;
+    }
+    return true;
+}
+
+bool text_check_args(Vm *vm, Value self, const char *name, ArgStyle style, int nargs,
+                     ObjTuple *kwnames, int min, int max) {
+    const char *type = IS_STR(self) ? "str" : "bytes";
+    bool kw = kwnames && kwnames->count;
+    if (style == ARGS_METHOD) {
+        char qualified[64];
+        snprintf(qualified, sizeof qualified, "%s.%s", type, name);
+        return check_args(vm, qualified, nargs, kwnames, min, max);
+    }
+    if (style == ARGS_CLINIC) {
+        if (kw) return vm_raise(vm, vm->TypeError, "%s.%s() takes no keyword arguments", type, name);
+        return check_args(vm, name, nargs, NULL, min, max);
+    }
+    if (kw) return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", name);
+    if (nargs < min)
+        return vm_raise(vm, vm->TypeError, "%s() takes at least %d argument%s (%d given)", name, min,
+                        min == 1 ? "" : "s", nargs);
+    if (nargs > max)
+        return vm_raise(vm, vm->TypeError, "%s() takes at most %d argument%s (%d given)", name, max,
+                        max == 1 ? "" : "s", nargs);
+    return true;
+}
+
+// ---- searching ----------------------------------------------------------------------------------
+
+// First byte offset in [from, to) where the needle starts, or -1.
+static int64_t find_bytes(const char *hay, size_t from, size_t to, const char *p, size_t n) {
+    if (n == 0) return (int64_t)from;
+    if (to < from || to - from < n) return -1;
+    const char *s = hay + from, *last = hay + to - n;
+    while (s <= last) {
+        s = memchr(s, p[0], (size_t)(last - s) + 1);
+        if (!s) return -1;
+        if (memcmp(s, p, n) == 0) return s - hay;
+        s++;
+    }
+    return -1;
+}
+
+// Last byte offset in [from, to) where the needle starts, or -1.
+static int64_t rfind_bytes(const char *hay, size_t from, size_t to, const char *p, size_t n) {
+    if (to < from || to - from < n) return -1;
+    for (size_t i = to - n + 1; i-- > from;)
+        if (hay[i] == p[0] && memcmp(hay + i, p, n) == 0) return (int64_t)i;
+    return -1;
+}
+
+// find/rfind/index/rindex.  `reverse` searches from the right; `raise` makes a miss an error.
+static bool find_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                      bool reverse, bool raise, Value *result) {
+    if (!text_check_args(vm, args[0], name, ARGS_LEGACY, nargs - 1, kwnames, 1, 3)) return false;
+    Text t = text_of(args[0]);
+    Needle nd;
+    int64_t start, end;
+    if (!search_arg(vm, args[1], t.is_str, &nd) || !range_args(vm, &t, args, nargs, 2, &start, &end))
+        return false;
+    int64_t at = -1;
+    if (end - start >= (int64_t)nd.nchars) {
+        size_t from = char_to_byte(&t, (size_t)start), to = char_to_byte(&t, (size_t)end);
+        int64_t off = reverse ? rfind_bytes(t.data, from, to, nd.p, nd.n)
+                              : find_bytes(t.data, from, to, nd.p, nd.n);
+        if (off >= 0) at = (int64_t)byte_to_char(&t, (size_t)off);
+    }
+    if (at < 0 && raise)
+        return vm_raise(vm, vm->ValueError, t.is_str ? "substring not found" : "subsection not found");
+    *result = INT_VAL(at);
+    return true;
+}
+
+static bool text_find(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return find_impl(vm, args, nargs, kwnames, "find", false, false, result);
+}
+static bool text_rfind(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return find_impl(vm, args, nargs, kwnames, "rfind", true, false, result);
+}
+static bool text_index(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return find_impl(vm, args, nargs, kwnames, "index", false, true, result);
+}
+static bool text_rindex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return find_impl(vm, args, nargs, kwnames, "rindex", true, true, result);
+}
+
+static bool text_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!text_check_args(vm, args[0], "count", ARGS_LEGACY, nargs - 1, kwnames, 1, 3)) return false;
+    Text t = text_of(args[0]);
+    Needle nd;
+    int64_t start, end;
+    if (!search_arg(vm, args[1], t.is_str, &nd) || !range_args(vm, &t, args, nargs, 2, &start, &end))
+        return false;
+    int64_t count = 0;
+    if (end - start < (int64_t)nd.nchars) {
+        count = 0;
+    } else if (nd.n == 0) {
+        count = end - start + 1;
+    } else {
+        size_t from = char_to_byte(&t, (size_t)start), to = char_to_byte(&t, (size_t)end);
+        int64_t off;
+        while ((off = find_bytes(t.data, from, to, nd.p, nd.n)) >= 0) {
+            count++;
+            from = (size_t)off + nd.n;
+        }
+    }
+    *result = INT_VAL(count);
+    return true;
+}
+
+// Does the needle match at the start (or end) of t's characters [start, end)?
+static bool tail_match(const Text *t, const Needle *nd, int64_t start, int64_t end, bool at_end) {
+    if (end - start < (int64_t)nd->nchars) return false;
+    if (nd->n == 0) return true;
+    size_t from = char_to_byte(t, (size_t)start), to = char_to_byte(t, (size_t)end);
+    if (to - from < nd->n) return false;
+    size_t at = at_end ? to - nd->n : from;
+    return memcmp(t->data + at, nd->p, nd->n) == 0;
+}
+
+static bool starts_ends(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                        bool at_end, Value *result) {
+    if (!text_check_args(vm, args[0], name, ARGS_LEGACY, nargs - 1, kwnames, 1, 3)) return false;
+    Text t = text_of(args[0]);
+    int64_t start, end;
+    if (!range_args(vm, &t, args, nargs, 2, &start, &end)) return false;
+    Needle nd;
+    if (IS_TUPLE(args[1])) {
+        ObjTuple *tup = AS_TUPLE(args[1]);
+        for (size_t i = 0; i < tup->count; i++) {
+            if (!needle_from(tup->items[i], t.is_str, &nd)) {
+                if (t.is_str)
+                    return vm_raise(vm, vm->TypeError, "tuple for %s must only contain str, not %s",
+                                    name, vm_type_name(vm, tup->items[i]));
+                return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
+                                vm_type_name(vm, tup->items[i]));
+            }
+            if (tail_match(&t, &nd, start, end, at_end)) {
+                *result = BOOL_VAL(true);
+                return true;
+            }
+        }
+        *result = BOOL_VAL(false);
+        return true;
+    }
+    if (!needle_from(args[1], t.is_str, &nd)) {
+        const char *type = t.is_str ? "str" : "bytes";
+        return vm_raise(vm, vm->TypeError, "%s first arg must be %s or a tuple of %s, not %s", name,
+                        type, type, vm_type_name(vm, args[1]));
+    }
+    *result = BOOL_VAL(tail_match(&t, &nd, start, end, at_end));
+    return true;
+}
+
+static bool text_startswith(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return starts_ends(vm, args, nargs, kwnames, "startswith", false, result);
+}
+static bool text_endswith(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return starts_ends(vm, args, nargs, kwnames, "endswith", true, result);
+}
+
+// ---- splitting ----------------------------------------------------------------------------------
+
+// sep and maxsplit of split/rsplit; a NULL *sep (with true returned) means "split on whitespace".
+static bool split_args(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                       const Text *t, Needle *sep, bool *whitespace, int64_t *maxsplit) {
+    static const char *const names[] = {"sep", "maxsplit", NULL};
+    Value a[2];
+    if (!parse_args(vm, name, args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    *maxsplit = -1;
+    if (!IS_EMPTY(a[1]) && !int_arg(vm, a[1], maxsplit)) return false;
+    if (*maxsplit < 0) *maxsplit = INT64_MAX;
+    *whitespace = IS_EMPTY(a[0]) || IS_NONE(a[0]);
+    if (*whitespace) return true;
+    if (!needle_from(a[0], t->is_str, sep)) {
+        if (t->is_str)
+            return vm_raise(vm, vm->TypeError, "must be str or None, not %s", vm_type_name(vm, a[0]));
+        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
+                        vm_type_name(vm, a[0]));
+    }
+    if (sep->n == 0) return vm_raise(vm, vm->ValueError, "empty separator");
+    return true;
+}
+
+static void split_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
+    size_t i = 0, n = t->len;
+    while (maxsplit-- > 0) {
+        size_t j;
+        for (;;) { // skip spaces
+            if (i >= n) return;
+            j = i;
+            if (!unit_is_space(t, next_unit(t, &i))) break;
+        }
+        i = j;
+        size_t k = i;
+        while (k < n) {
+            size_t before = k;
+            if (unit_is_space(t, next_unit(t, &k))) {
+                k = before;
+                break;
+            }
+        }
+        push_piece(vm, out, t->is_str, t->data + j, k - j);
+        i = k;
+    }
+    // Out of splits: the rest, after its leading spaces, is the last piece.
+    while (i < n) {
+        size_t before = i;
+        if (!unit_is_space(t, next_unit(t, &i))) {
+            push_piece(vm, out, t->is_str, t->data + before, n - before);
+            return;
+        }
+    }
+}
+
+// The same from the right; the pieces come out last first and are reversed by the caller.
+static void rsplit_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
+    size_t i = t->len;
+    while (maxsplit-- > 0) {
+        size_t j;
+        for (;;) {
+            if (i == 0) return;
+            j = i;
+            if (!unit_is_space(t, prev_unit(t, &i))) break;
+        }
+        i = j; // one past the piece's last character
+        size_t k = i;
+        while (k > 0) {
+            size_t before = k;
+            if (unit_is_space(t, prev_unit(t, &k))) {
+                k = before;
+                break;
+            }
+        }
+        push_piece(vm, out, t->is_str, t->data + k, j - k);
+        i = k;
+    }
+    while (i > 0) {
+        size_t before = i;
+        if (!unit_is_space(t, prev_unit(t, &i))) {
+            push_piece(vm, out, t->is_str, t->data, before);
+            return;
+        }
+    }
+}
+
+static void reverse_list(ObjList *list) {
+    for (size_t a = 0, b = list->count; a + 1 < b; a++, b--) {
+        Value tmp = list->items[a];
+        list->items[a] = list->items[b - 1];
+        list->items[b - 1] = tmp;
+    }
+}
+
+static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool right,
+                       Value *result) {
+    Text t = text_of(args[0]);
+    Needle sep;
+    bool whitespace;
+    int64_t maxsplit;
+    if (!split_args(vm, args, nargs, kwnames, right ? "rsplit" : "split", &t, &sep, &whitespace,
+                    &maxsplit))
+        return false;
+    ObjList *list = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(list));
+    if (whitespace) {
+        if (right) rsplit_whitespace(vm, &t, maxsplit, list);
+        else split_whitespace(vm, &t, maxsplit, list);
+    } else if (!right) {
+        size_t i = 0;
+        int64_t off;
+        while (maxsplit-- > 0 && (off = find_bytes(t.data, i, t.len, sep.p, sep.n)) >= 0) {
+            push_piece(vm, list, t.is_str, t.data + i, (size_t)off - i);
+            i = (size_t)off + sep.n;
+        }
+        if (i == 0) {
+            Value whole = self_exact(vm, &t);
+            vm_push_root(vm, whole);
+            list_append(vm, list, whole);
+            vm_pop_root(vm);
+        } else {
+            push_piece(vm, list, t.is_str, t.data + i, t.len - i);
+        }
+    } else {
+        size_t j = t.len;
+        int64_t off;
+        while (maxsplit-- > 0 && (off = rfind_bytes(t.data, 0, j, sep.p, sep.n)) >= 0) {
+            push_piece(vm, list, t.is_str, t.data + off + sep.n, j - (size_t)off - sep.n);
+            j = (size_t)off;
+        }
+        push_piece(vm, list, t.is_str, t.data, j);
+    }
+    if (right) reverse_list(list);
+    vm_pop_root(vm);
+    *result = OBJ_VAL(list);
+    return true;
+}
+
+static bool text_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return split_impl(vm, args, nargs, kwnames, false, result);
+}
+static bool text_rsplit(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return split_impl(vm, args, nargs, kwnames, true, result);
+}
+
+// str breaks lines at \n \r \v \f \x1c-\x1e \x85 \u2028 \u2029 (and \r\n); bytes only at \n \r.
+static bool is_line_break(const Text *t, uint32_t c) {
+    if (c == '\n' || c == '\r') return true;
+    if (!t->is_str) return false;
+    return c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E || c == 0x85 ||
+           c == 0x2028 || c == 0x2029;
+}
+
+static bool text_splitlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"keepends", NULL};
+    Value a[1];
+    if (!parse_args(vm, "splitlines", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    int64_t keepends = 0;
+    if (!IS_EMPTY(a[0]) && !int_arg(vm, a[0], &keepends)) return false;
+    Text t = text_of(args[0]);
+    ObjList *list = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(list));
+    size_t i = 0;
+    while (i < t.len) {
+        size_t start = i, eol = i;
+        bool found = false;
+        while (i < t.len) {
+            eol = i;
+            uint32_t c = next_unit(&t, &i);
+            if (is_line_break(&t, c)) {
+                if (c == '\r' && i < t.len && t.data[i] == '\n') i++;
+                found = true;
+                break;
+            }
+        }
+        if (!found) eol = i;
+        push_piece(vm, list, t.is_str, t.data + start, (keepends ? i : eol) - start);
+    }
+    vm_pop_root(vm);
+    *result = OBJ_VAL(list);
+    return true;
+}
+
+static bool partition_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool right,
+                           Value *result) {
+    if (!text_check_args(vm, args[0], right ? "rpartition" : "partition", ARGS_METHOD, nargs - 1,
+                         kwnames, 1, 1))
+        return false;
+    Text t = text_of(args[0]);
+    Needle sep;
+    if (!needle_arg(vm, args[1], t.is_str, &sep)) return false;
+    if (sep.n == 0) return vm_raise(vm, vm->ValueError, "empty separator");
+    int64_t off = right ? rfind_bytes(t.data, 0, t.len, sep.p, sep.n)
+                        : find_bytes(t.data, 0, t.len, sep.p, sep.n);
+    ObjTuple *tup = tuple_new(vm, 3);
+    vm_push_root(vm, OBJ_VAL(tup));
+    if (off < 0) {
+        Value whole = self_exact(vm, &t);
+        tup->items[right ? 2 : 0] = whole;
+        tup->items[1] = empty_of(vm, t.is_str);
+        tup->items[right ? 0 : 2] = empty_of(vm, t.is_str);
+    } else {
+        size_t at = (size_t)off;
+        tup->items[0] = make_piece(vm, t.is_str, t.data, at);
+        tup->items[1] = IS_STR(args[1]) && t.is_str ? OBJ_VAL(str_exact(vm, AS_STR(args[1])))
+                                                    : make_piece(vm, t.is_str, sep.p, sep.n);
+        tup->items[2] = make_piece(vm, t.is_str, t.data + at + sep.n, t.len - at - sep.n);
+    }
+    vm_pop_root(vm);
+    *result = OBJ_VAL(tup);
+    return true;
+}
+
+static bool text_partition(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return partition_impl(vm, args, nargs, kwnames, false, result);
+}
+static bool text_rpartition(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return partition_impl(vm, args, nargs, kwnames, true, result);
+}
+
+// ---- stripping ----------------------------------------------------------------------------------
+
+// Is c among the characters of `chars` (NULL: whitespace)?
+static bool in_strip_set(const Text *t, const Needle *chars, uint32_t c) {
+    if (!chars) return unit_is_space(t, c);
+    if (!t->is_str || c < 0x80) {
+        for (size_t i = 0; i < chars->n; i++)
+            if ((unsigned char)chars->p[i] == c) return true;
+        return false;
+    }
+    size_t pos = 0;
+    while (pos < chars->n)
+        if (uni_next(chars->p, chars->n, &pos) == c) return true;
+    return false;
+}
+
+// which: 1 left, 2 right, 3 both.
+static bool strip_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                       int which, Value *result) {
+    if (!text_check_args(vm, args[0], name, ARGS_CLINIC, nargs - 1, kwnames, 0, 1)) return false;
+    Text t = text_of(args[0]);
+    Needle set, *chars = NULL;
+    if (nargs > 1 && !IS_NONE(args[1])) {
+        if (!needle_from(args[1], t.is_str, &set)) {
+            if (t.is_str) return vm_raise(vm, vm->TypeError, "%s arg must be None or str", name);
+            return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
+                            vm_type_name(vm, args[1]));
+        }
+        chars = &set;
+    }
+    size_t i = 0, j = t.len;
+    if (which & 1) {
+        while (i < j) {
+            size_t before = i;
+            if (!in_strip_set(&t, chars, next_unit(&t, &i))) {
+                i = before;
+                break;
+            }
+        }
+    }
+    if (which & 2) {
+        while (j > i) {
+            size_t before = j;
+            if (!in_strip_set(&t, chars, prev_unit(&t, &j))) {
+                j = before;
+                break;
+            }
+        }
+    }
+    *result = i == 0 && j == t.len ? self_exact(vm, &t) : make_piece(vm, t.is_str, t.data + i, j - i);
+    return true;
+}
+
+static bool text_strip(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return strip_impl(vm, args, nargs, kwnames, "strip", 3, result);
+}
+static bool text_lstrip(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return strip_impl(vm, args, nargs, kwnames, "lstrip", 1, result);
+}
+static bool text_rstrip(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return strip_impl(vm, args, nargs, kwnames, "rstrip", 2, result);
+}
+
+static bool affix_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                       bool suffix, Value *result) {
+    if (!text_check_args(vm, args[0], name, ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
+    Text t = text_of(args[0]);
+    Needle nd;
+    if (!needle_from(args[1], t.is_str, &nd)) {
+        if (t.is_str)
+            return vm_raise(vm, vm->TypeError, "%s() argument must be str, not %s", name,
+                            vm_type_name(vm, args[1]));
+        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
+                        vm_type_name(vm, args[1]));
+    }
+    if (nd.n > 0 && nd.n <= t.len &&
+        memcmp(t.data + (suffix ? t.len - nd.n : 0), nd.p, nd.n) == 0) {
+        *result = make_piece(vm, t.is_str, t.data + (suffix ? 0 : nd.n), t.len - nd.n);
+        return true;
+    }
+    *result = self_exact(vm, &t);
+    return true;
+}
+
+static bool text_removeprefix(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return affix_impl(vm, args, nargs, kwnames, "removeprefix", false, result);
+}
+static bool text_removesuffix(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return affix_impl(vm, args, nargs, kwnames, "removesuffix", true, result);
+}
+
+// ---- replace and join ---------------------------------------------------------------------------
+
+static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!text_check_args(vm, args[0], "replace", ARGS_CLINIC, nargs - 1, kwnames, 2, 3)) return false;
+    Text t = text_of(args[0]);
+    Needle old, new;
+    for (int i = 1; i <= 2; i++) {
+        if (needle_from(args[i], t.is_str, i == 1 ? &old : &new)) continue;
+        if (t.is_str)
+            return vm_raise(vm, vm->TypeError, "replace() argument %d must be str, not %s", i,
+                            vm_type_name(vm, args[i]));
+        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
+                        vm_type_name(vm, args[i]));
+    }
+    int64_t count = -1;
+    if (nargs > 3 && !int_arg(vm, args[3], &count)) return false;
+    if (count < 0) count = INT64_MAX;
+    StrBuf sb;
+    sb_init(&sb);
+    size_t i = 0;
+    int64_t done = 0;
+    if (old.n == 0) {
+        // An empty pattern matches before every character and at the end.
+        while (done < count) {
+            sb_append(&sb, new.p, new.n);
+            done++;
+            if (i >= t.len) break;
+            size_t start = i;
+            next_unit(&t, &i);
+            sb_append(&sb, t.data + start, i - start);
+        }
+    } else {
+        int64_t off;
+        while (done < count && (off = find_bytes(t.data, i, t.len, old.p, old.n)) >= 0) {
+            sb_append(&sb, t.data + i, (size_t)off - i);
+            sb_append(&sb, new.p, new.n);
+            i = (size_t)off + old.n;
+            done++;
+        }
+    }
+    if (done == 0) {
+        sb_free(&sb);
+        *result = self_exact(vm, &t);
+        return true;
+    }
+    sb_append(&sb, t.data + i, t.len - i);
+    *result = make_piece(vm, t.is_str, sb.data, sb.length);
+    sb_free(&sb);
+    return true;
+}
+
+bool text_gather(Vm *vm, Value iterable, const char *what, Value *holder, Value **items, size_t *n) {
+    if (IS_LIST(iterable)) {
+        *holder = iterable;
+        *items = AS_LIST(iterable)->items;
+        *n = AS_LIST(iterable)->count;
+        return true;
+    }
+    if (IS_TUPLE(iterable)) {
+        *holder = iterable;
+        *items = AS_TUPLE(iterable)->items;
+        *n = AS_TUPLE(iterable)->count;
+        return true;
+    }
+    Value it;
+    if (!vm_iter(vm, iterable, &it)) {
+        if (what && vm_exception_matches(vm, vm->TypeError)) {
+            vm_clear_exception(vm);
+            vm_raise(vm, vm->TypeError, "%s", what);
+        }
+        return false;
+    }
+    vm_push_root(vm, it);
+    ObjList *list = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(list));
+    for (;;) {
+        Value v;
+        int r = vm_next(vm, it, &v);
+        if (r < 0) {
+            vm_pop_roots(vm, 2);
+            return false;
+        }
+        if (r == 0) break;
+        vm_push_root(vm, v);
+        list_append(vm, list, v);
+        vm_pop_root(vm);
+    }
+    vm_pop_roots(vm, 2);
+    *holder = OBJ_VAL(list);
+    *items = list->items;
+    *n = list->count;
+    return true;
+}
+
+static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Text t = text_of(args[0]);
+    if (!text_check_args(vm, args[0], "join", ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
+    Value holder, *items;
+    size_t n;
+    if (!text_gather(vm, args[1], "can only join an iterable", &holder, &items, &n)) return false;
+    if (n == 1 && t.is_str && IS_STR(items[0]) && AS_OBJ(items[0])->cls == vm->str_class) {
+        *result = items[0];
+        return true;
+    }
+    vm_push_root(vm, holder);
+    StrBuf sb;
+    sb_init(&sb);
+    for (size_t i = 0; i < n; i++) {
+        Needle piece;
+        if (!needle_from(items[i], t.is_str, &piece)) {
+            sb_free(&sb);
+            vm_pop_root(vm);
+            if (t.is_str)
+                return vm_raise(vm, vm->TypeError, "sequence item %zu: expected str instance, %s found",
+                                i, vm_type_name(vm, items[i]));
+            return vm_raise(vm, vm->TypeError,
+                            "sequence item %zu: expected a bytes-like object, %s found", i,
+                            vm_type_name(vm, items[i]));
+        }
+        if (i > 0) sb_append(&sb, t.data, t.len);
+        sb_append(&sb, piece.p, piece.n);
+    }
+    *result = make_piece(vm, t.is_str, sb.data ? sb.data : "", sb.length);
+    sb_free(&sb);
+    vm_pop_root(vm);
+    return true;
+}
+
+// ---- padding ------------------------------------------------------------------------------------
+
+// The fill character of center/ljust/rjust, as UTF-8 in buf; returns its byte length or -1.
+static int fill_arg(Vm *vm, const Text *t, const char *name, Value *args, int nargs, char *buf) {
+    if (nargs < 3) {
+        buf[0] = ' ';
+        return 1;
+    }
+    Value f = args[2];
+    if (t->is_str) {
+        if (!IS_STR(f)) {
+            vm_raise(vm, vm->TypeError, "The fill character must be a unicode character, not %s",
+                     vm_type_name(vm, f));
+            return -1;
+        }
+        if (AS_STR(f)->nchars != 1) {
+            vm_raise(vm, vm->TypeError, "The fill character must be exactly one character long");
+            return -1;
+        }
+        memcpy(buf, AS_STR(f)->chars, AS_STR(f)->length);
+        return (int)AS_STR(f)->length;
+    }
+    if (!IS_BYTES(f) || AS_BYTES(f)->length != 1) {
+        vm_raise(vm, vm->TypeError, "%s() argument 2 must be a byte string of length 1, not %s",
+                 name, vm_type_name(vm, f));
+        return -1;
+    }
+    buf[0] = (char)AS_BYTES(f)->data[0];
+    return 1;
+}
+
+static void put_fill(StrBuf *sb, const char *fill, int fill_len, int64_t n) {
+    if (fill_len == 1) sb_repeat(sb, fill[0], (size_t)n);
+    else
+        for (int64_t i = 0; i < n; i++) sb_append(sb, fill, (size_t)fill_len);
+}
+
+// align: '<' ljust, '>' rjust, '^' center.
+static bool pad_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
+                     char align, Value *result) {
+    if (!text_check_args(vm, args[0], name, ARGS_CLINIC, nargs - 1, kwnames, 1, 2)) return false;
+    Text t = text_of(args[0]);
+    int64_t width = 0;
+    if (!int_arg(vm, args[1], &width)) return false;
+    char fill[4];
+    int fill_len = fill_arg(vm, &t, name, args, nargs, fill);
+    if (fill_len < 0) return false;
+    if (width <= (int64_t)t.nchars) {
+        *result = self_exact(vm, &t);
+        return true;
+    }
+    int64_t marg = width - (int64_t)t.nchars, left;
+    if (align == '<') left = 0;
+    else if (align == '>') left = marg;
+    else left = marg / 2 + (marg & width & 1);
+    StrBuf sb;
+    sb_init(&sb);
+    put_fill(&sb, fill, fill_len, left);
+    sb_append(&sb, t.data, t.len);
+    put_fill(&sb, fill, fill_len, marg - left);
+    *result = make_piece(vm, t.is_str, sb.data, sb.length);
+    sb_free(&sb);
+    return true;
+}
+
+static bool text_center(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return pad_impl(vm, args, nargs, kwnames, "center", '^', result);
+}
+static bool text_ljust(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return pad_impl(vm, args, nargs, kwnames, "ljust", '<', result);
+}
+static bool text_rjust(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return pad_impl(vm, args, nargs, kwnames, "rjust", '>', result);
+}
+
+static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Text t = text_of(args[0]);
+    if (!text_check_args(vm, args[0], "zfill", ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
+    int64_t width = 0;
+    if (!int_arg(vm, args[1], &width)) return false;
+    if (width <= (int64_t)t.nchars) {
+        *result = self_exact(vm, &t);
+        return true;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    size_t skip = 0;
+    if (t.len > 0 && (t.data[0] == '+' || t.data[0] == '-')) {
+        sb_putc(&sb, t.data[0]); // the sign stays in front of the zeros
+        skip = 1;
+    }
+    sb_repeat(&sb, '0', (size_t)(width - (int64_t)t.nchars));
+    sb_append(&sb, t.data + skip, t.len - skip);
+    *result = make_piece(vm, t.is_str, sb.data, sb.length);
+    sb_free(&sb);
+    return true;
+}
+
+static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"tabsize", NULL};
+    Value a[1];
+    if (!parse_args(vm, "expandtabs", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    int64_t tabsize = 8;
+    if (!IS_EMPTY(a[0]) && !int_arg(vm, a[0], &tabsize)) return false;
+    Text t = text_of(args[0]);
+    if (!memchr(t.data, '\t', t.len)) {
+        *result = self_exact(vm, &t);
+        return true;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    int64_t col = 0;
+    size_t i = 0;
+    while (i < t.len) {
+        size_t start = i;
+        uint32_t c = next_unit(&t, &i);
+        if (c == '\t') {
+            if (tabsize > 0) {
+                int64_t incr = tabsize - (col % tabsize);
+                col += incr;
+                sb_repeat(&sb, ' ', (size_t)incr);
+            }
+        } else {
+            col++;
+            sb_append(&sb, t.data + start, i - start);
+            if (c == '\n' || c == '\r') col = 0;
+        }
+    }
+    *result = make_piece(vm, t.is_str, sb.data ? sb.data : "", sb.length);
+    sb_free(&sb);
+    return true;
+}
+
+void text_define_methods(Vm *vm, ObjClass *cls) {
+    define_methods(vm, cls,
+                   (MethodDef[]){{"find", text_find},
+                                 {"rfind", text_rfind},
+                                 {"index", text_index},
+                                 {"rindex", text_rindex},
+                                 {"count", text_count},
+                                 {"startswith", text_startswith},
+                                 {"endswith", text_endswith},
+                                 {"split", text_split},
+                                 {"rsplit", text_rsplit},
+                                 {"splitlines", text_splitlines},
+                                 {"partition", text_partition},
+                                 {"rpartition", text_rpartition},
+                                 {"strip", text_strip},
+                                 {"lstrip", text_lstrip},
+                                 {"rstrip", text_rstrip},
+                                 {"removeprefix", text_removeprefix},
+                                 {"removesuffix", text_removesuffix},
+                                 {"replace", text_replace},
+                                 {"join", text_join},
+                                 {"center", text_center},
+                                 {"ljust", text_ljust},
+                                 {"rjust", text_rjust},
+                                 {"zfill", text_zfill},
+                                 {"expandtabs", text_expandtabs},
+                                 {NULL, NULL}});
+}
