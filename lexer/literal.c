@@ -418,7 +418,9 @@ Ast *literal_join(ParseState *st, AstList *nodes) {
         result = ast_new(st->arena, AST_FSTRING, first->line, first->col);
         for (int i = 0; i < nodes->count; i++)
             join_parts(st, &result->list, &text, nodes->items[i], first->line, first->col);
-        if (text.length) result->list = ast_list_append(st, result->list, text_node(st, AST_STR, first->line, first->col, &text));
+        if (text.length)
+            result->list = ast_list_append(st, result->list,
+                                           text_node(st, AST_STR, first->line, first->col, &text));
     }
     sb_free(&text);
     return result;

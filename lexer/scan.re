@@ -132,7 +132,8 @@ static Token number(Scanner *s, const char *start, const char *end, const char *
     bool digit = *end >= '0' && *end <= '9';
     if (digit && (kind[0] == 'o' || kind[0] == 'b'))
         return scan_error(s, end, 0, "invalid digit '%c' in %s literal", *end, kind);
-    if (digit && start[0] == '0' && kind[0] == 'd' && end - start >= 1 && strspn(start, "0_") == (size_t)(end - start))
+    bool all_zeros = strspn(start, "0_") == (size_t)(end - start);
+    if (digit && kind[0] == 'd' && start[0] == '0' && all_zeros)
         return scan_error(s, start, scan_column(s, end) + 1,
                           "leading zeros in decimal integer literals are not permitted; "
                           "use an 0o prefix for octal integers");

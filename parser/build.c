@@ -197,7 +197,10 @@ Ast *ast_expr_stmt(ParseState *st, Ast *value) {
 
 AstList ast_assign_target(ParseState *st, AstList *targets, Ast *target) {
     AstList list = copy_list(targets);
-    if (target->kind == AST_YIELD || target->kind == AST_YIELDFROM) {
+    bool is_yield = target->kind == AST_YIELD || target->kind == AST_YIELDFROM;
+    if (is_yield && list.count == 0 && find_paren(st, target)) { // `(yield) = 1`
+        parse_error_node(st, target, "cannot assign to yield expression here. Maybe you meant '==' instead of '='?");
+    } else if (is_yield) {
         parse_error_node(st, target, "assignment to yield expression not possible");
     } else {
         const Ast *bad = invalid_target(target, false);
@@ -318,8 +321,8 @@ Ast *ast_import_star(ParseState *st, Token star) {
     return t;
 }
 
-Ast *ast_import_names(ParseState *st, AstList *aliases, bool parenthesised) {
-    (void)parenthesised;
+// The names of `from m import a, b as c`, carried to ast_import_from() in a TUPLE.
+Ast *ast_import_names(ParseState *st, AstList *aliases) {
     Ast *t = node_like(st, AST_TUPLE, aliases->items[0]);
     t->list = *aliases;
     return t;

@@ -1,7 +1,8 @@
 /* Tree builders: the functions the grammar's actions call, and the state they share.
  *
- * Every action in parser/grammar.y is one call to a function declared here.  The builders live
- * in parser/build.c (ast_*) and lexer/literal.c (literal_*); besides allocating nodes they make
+ * Every action in parser/grammar.y is one call to a function declared here (or, for literals,
+ * in lexer/literal.h).  The builders live in parser/build.c (ast_*) and lexer/literal.c
+ * (literal_*); besides allocating nodes they make
  * the checks an LALR(1) grammar cannot express, with CPython 3.11's messages: what may be
  * assigned to or deleted, the order of arguments and parameters, and so on.  A builder that
  * finds an error records it with parse_error() and still returns a node, so actions never test
@@ -35,7 +36,6 @@ struct ParseState {
     bool incomplete;     // ... and it was only that the input ended too soon
     bool input_open;     // REPL input whose blocks are still open at its end (see layout.h)
     bool in_fstring;     // parsing the expression inside an f-string: prefix "f-string: "
-    int fstring_depth;   // how many f-string expressions enclose this parse
     Ast *module;         // the result, set by the grammar's start rule
 
     // What the syntax-error heuristics in parse.c look at, kept up to date by the driver.
@@ -51,6 +51,9 @@ struct ParseState {
     char bracket[LAYOUT_MAX_BRACKETS + 1];   // which bracket it is: '(', '[' or '{'
     bool saw_for[LAYOUT_MAX_BRACKETS + 1];   // a `for` was seen: this is a comprehension
     int open_ifs[LAYOUT_MAX_BRACKETS + 1];   // inline `if`s still waiting for their `else`
+    bool saw_colon[LAYOUT_MAX_BRACKETS + 1]; // a ':' was seen (in '{': this is a dict)
+    int item_star[LAYOUT_MAX_BRACKETS + 1];  // TK_STAR / TK_DOUBLESTAR if the current item
+                                             // started with one, else 0
 
     // An open-addressing hash table of ParenStarts, keyed by node; capacity is 0 or a power of 2.
     ParenStart *parens;
@@ -96,7 +99,7 @@ Ast *ast_dotted(ParseState *st, Ast *prefix, Token name);
 Ast *ast_alias(ParseState *st, Ast *name, const Token *asname);
 Ast *ast_import(ParseState *st, Token keyword, AstList *aliases);
 Ast *ast_import_star(ParseState *st, Token star);
-Ast *ast_import_names(ParseState *st, AstList *aliases, bool parenthesised);
+Ast *ast_import_names(ParseState *st, AstList *aliases);
 void ast_trailing_comma(ParseState *st, Token comma);
 Ast *ast_import_from(ParseState *st, Token keyword, Ast *module, int level, Ast *names);
 Ast *ast_if(ParseState *st, Token keyword, Ast *test, AstList *body);

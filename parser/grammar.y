@@ -161,10 +161,10 @@ dots(D) ::= dots(D1) ELLIPSIS.                      { D = D1 + 3; }
 
 // The value is a NAME node "*" standing for `import *`, or a TUPLE holding the ALIASes.
 import_targets(T) ::= STAR(S).                      { T = ast_import_star(st, S); }
-import_targets(T) ::= aliases(L).                   { T = ast_import_names(st, &L, false); }
-import_targets(T) ::= aliases(L) COMMA(C).          { T = ast_import_names(st, &L, false); ast_trailing_comma(st, C); }
-import_targets(T) ::= LPAR aliases(L) RPAR.         { T = ast_import_names(st, &L, true); }
-import_targets(T) ::= LPAR aliases(L) COMMA RPAR.   { T = ast_import_names(st, &L, true); }
+import_targets(T) ::= aliases(L).                   { T = ast_import_names(st, &L); }
+import_targets(T) ::= aliases(L) COMMA(C).          { T = ast_import_names(st, &L); ast_trailing_comma(st, C); }
+import_targets(T) ::= LPAR aliases(L) RPAR.         { T = ast_import_names(st, &L); }
+import_targets(T) ::= LPAR aliases(L) COMMA RPAR.   { T = ast_import_names(st, &L); }
 aliases(L) ::= alias(A).                            { L = ast_list_one(st, A); }
 aliases(L) ::= aliases(L1) COMMA alias(A).          { L = ast_list_append(st, L1, A); }
 alias(A) ::= NAME(N).                               { A = ast_alias(st, ast_name(st, N), NULL); }

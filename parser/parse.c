@@ -109,7 +109,7 @@ static bool after_try_block(const ParseState *st) {
 // lemon's %syntax_error: `tok` (of `kind`) cannot come next.  The rules mirror the commonest of
 // CPython's "invalid_*" grammar rules; anything else is plain "invalid syntax".
 void parse_syntax_error(ParseState *st, int kind, Token tok) {
-    int d = st->depth;
+    int d = st->depth, p = st->prev.kind;
     if (kind == TOKEN_EOF && st->input_open) {
         st->incomplete = true;
         token_error(st, "SyntaxError", tok, "incomplete input");
@@ -125,10 +125,19 @@ void parse_syntax_error(ParseState *st, int kind, Token tok) {
         token_error(st, "SyntaxError", tok, "expected ':'");
     } else if (kind == TK_COLON && st->prev.kind == TK_STAR && st->line_first.kind == TK_EXCEPT) {
         token_error(st, "SyntaxError", tok, "expected one or more exception types");
-    } else if (kind == TK_EQUAL && d == 0 &&
-               (st->line_first.kind == TK_IF || st->line_first.kind == TK_ELIF ||
+    } else if ((p == TK_ELSE || p == TK_TRY || p == TK_FINALLY) && st->prev.start == st->line_first.start) {
+        token_error(st, "SyntaxError", tok, "expected ':'");
+    } else if (kind == TK_EQUAL && p == TK_NAME &&
+               (d > 0 || st->line_first.kind == TK_IF || st->line_first.kind == TK_ELIF ||
                 st->line_first.kind == TK_WHILE)) {
         token_error(st, "SyntaxError", tok, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+    } else if (kind == TK_FOR && d > 0 && st->bracket[d] != '(' && st->item_star[d] == TK_STAR) {
+        token_error(st, "SyntaxError", tok, "iterable unpacking cannot be used in comprehension");
+    } else if (kind == TK_FOR && st->bracket[d] == '{' && st->item_star[d] == TK_DOUBLESTAR) {
+        token_error(st, "SyntaxError", tok, "dict unpacking cannot be used in dict comprehension");
+    } else if ((kind == TK_COMMA || kind == TK_RBRACE) && st->bracket[d] == '{' && st->saw_colon[d] &&
+               ends_operand(p)) {
+        token_error(st, "SyntaxError", st->prev, "':' expected after dictionary key");
     } else if (st->open_ifs[d] > 0 && kind != TK_ELSE) {
         token_error(st, "SyntaxError", tok, "expected 'else' after 'if' expression");
     } else if (kind == TK_COMMA && d > 0 && st->saw_for[d] && st->bracket[d] == '(') {
@@ -139,8 +148,9 @@ void parse_syntax_error(ParseState *st, int kind, Token tok) {
         snprintf(msg, sizeof msg, "Missing parentheses in call to '%.*s'. Did you mean %.*s(...)?",
                  st->prev.length, st->prev.start, st->prev.length, st->prev.start);
         token_error(st, "SyntaxError", st->prev, msg);
-    } else if (d > 0 && ends_operand(st->prev.kind) && starts_operand(kind) &&
-               !(st->prev.kind == TK_NAME && kind == TK_STRING)) {
+    } else if (d > 0 && ends_operand(p) && starts_operand(kind) && !(p == TK_NAME && kind == TK_STRING) &&
+               st->line_first.kind != TK_DEF && st->line_first.kind != TK_ASYNC &&
+               st->line_first.kind != TK_FROM) {
         token_error(st, "SyntaxError", st->prev, "invalid syntax. Perhaps you forgot a comma?");
     } else {
         token_error(st, "SyntaxError", tok, "invalid syntax");
@@ -166,15 +176,23 @@ static void note_token(ParseState *st, Token tok, const Layout *lx) {
         st->saw_for[0] = false;
         st->open_ifs[0] = 0;
     }
-    int d = st->depth = lx->depth;
+    bool closing = kind == TK_RPAR || kind == TK_RSQB || kind == TK_RBRACE;
+    int d = st->depth = lx->depth + closing; // a closing bracket still belongs inside
     if (kind == TK_LPAR || kind == TK_LSQB || kind == TK_LBRACE) {
         st->bracket[d] = tok.start[0];
         st->saw_for[d] = false;
         st->open_ifs[d] = 0;
+        st->saw_colon[d] = false;
+        st->item_star[d] = 0;
     }
+    bool item_start = p == TK_COMMA || p == TK_LPAR || p == TK_LSQB || p == TK_LBRACE;
+    if (kind == TK_COMMA) st->item_star[d] = 0;
+    if ((kind == TK_STAR || kind == TK_DOUBLESTAR) && item_start) st->item_star[d] = kind;
+    st->saw_colon[d] |= kind == TK_COLON;
     st->line_colon |= kind == TK_COLON && d == 0;
     st->saw_for[d] |= kind == TK_FOR;
-    if (kind == TK_IF && tok.start != st->line_first.start && !st->saw_for[d]) st->open_ifs[d]++;
+    if (kind == TK_IF && tok.start != st->line_first.start && !st->saw_for[d] && p != TK_ELSE)
+        st->open_ifs[d]++;
     if (kind == TK_ELSE && st->open_ifs[d] > 0) st->open_ifs[d]--;
 }
 
@@ -241,8 +259,7 @@ Ast *parse_fstring_expr(ParseState *st, const char *text, size_t len, int line, 
     memcpy(wrapped + 1, text, len);
     wrapped[len + 1] = ')';
     wrapped[len + 2] = '\0';
-    ParseState sub = {.arena = st->arena, .src = st->src, .err = st->err, .in_fstring = true,
-                      .fstring_depth = st->fstring_depth + 1};
+    ParseState sub = {.arena = st->arena, .src = st->src, .err = st->err, .in_fstring = true};
     run_parser(&sub, wrapped, len + 2, line, col - 1);
     free(wrapped);
     if (sub.failed) {

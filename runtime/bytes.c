@@ -110,14 +110,10 @@ static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
         int64_t n = AS_INTLIKE(src);
         if (n < 0) return vm_raise(vm, vm->ValueError, "negative count");
         if (n > ((int64_t)1 << 40)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
-        ObjBytes *b = bytes_of_class(vm, cls, "", 0);
-        if (n > 0) {
-            void *zeros = calloc((size_t)n, 1);
-            if (!zeros) abort();
-            b = bytes_of_class(vm, cls, zeros, (size_t)n);
-            free(zeros);
-        }
-        *result = OBJ_VAL(b);
+        void *zeros = calloc((size_t)n + 1, 1);
+        if (!zeros) abort();
+        *result = OBJ_VAL(bytes_of_class(vm, cls, zeros, (size_t)n));
+        free(zeros);
         return true;
     }
     // An object with __bytes__, else any iterable of ints.
@@ -128,21 +124,28 @@ static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
         if (!IS_BYTES(conv))
             return vm_raise(vm, vm->TypeError, "__bytes__ returned non-bytes (type %s)",
                             vm_type_name(vm, conv));
-        *result = cls == vm->bytes_class ? conv
-                                         : OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(conv)->data,
-                                                                  AS_BYTES(conv)->length));
+        if (cls == vm->bytes_class) {
+            *result = conv;
+        } else {
+            vm_push_root(vm, conv);
+            *result = OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(conv)->data, AS_BYTES(conv)->length));
+            vm_pop_root(vm);
+        }
         return true;
     }
-    Value it;
-    if (!vm_iter(vm, src, &it)) {
+    Value it = src;
+    if (!IS_LIST(src) && !IS_TUPLE(src) && !vm_iter(vm, src, &it)) {
         if (!vm_exception_matches(vm, vm->TypeError)) return false;
         vm_clear_exception(vm);
         return vm_raise(vm, vm->TypeError, "cannot convert '%s' object to bytes",
                         vm_type_name(vm, src));
     }
+    vm_push_root(vm, it);
     StrBuf sb;
     sb_init(&sb);
-    if (!from_iterable(vm, src, &sb)) return false;
+    bool ok = from_iterable(vm, it, &sb);
+    vm_pop_root(vm);
+    if (!ok) return false;
     *result = OBJ_VAL(bytes_of_class(vm, cls, sb.data ? sb.data : "", sb.length));
     sb_free(&sb);
     return true;
@@ -245,8 +248,11 @@ static bool bytes_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     if (!check_args(vm, "__getitem__", nargs - 1, kwnames, 1, 1)) return false;
     ObjBytes *b = AS_BYTES(args[0]);
     Value key = args[1];
-    if (IS_INTLIKE(key)) {
-        int64_t i = AS_INTLIKE(key);
+    bool has_index = IS_OBJ(key) && !IS_SLICE(key) &&
+                     !IS_EMPTY(class_lookup(vm_class_of(vm, key), vm->s_index));
+    if (IS_INTLIKE(key) || has_index) {
+        int64_t i;
+        if (!vm_index_value(vm, key, &i)) return false;
         if (i < 0) i += (int64_t)b->length;
         if (i < 0 || i >= (int64_t)b->length) return vm_raise(vm, vm->IndexError, "index out of range");
         *result = INT_VAL(b->data[i]);

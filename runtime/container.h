@@ -42,6 +42,11 @@ bool sort_list(Vm *vm, ObjList *list, Value key, bool reverse);
 
 // ---- shared small helpers ------------------------------------------------------------------------
 
+// Copies n Values (overlap allowed).  n may be 0 with NULL pointers: an empty list has no array.
+static inline void values_move(Value *dst, const Value *src, size_t n) {
+    if (n) memmove(dst, src, sizeof(Value) * n);
+}
+
 // An index in seq[key]: an int, a bool, or an object with __index__.  Anything else raises
 // "<what> indices must be integers or slices, not <type>".  Slices are the caller's business.
 static inline bool seq_index_key(Vm *vm, Value key, const char *what, int64_t *out) {

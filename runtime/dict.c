@@ -16,6 +16,10 @@
 #define FREE_SLOT (-1)
 #define DELETED_SLOT (-2)
 
+// Every insertion or deletion in any dict takes a fresh number from this counter, so a (dict,
+// version) pair never repeats: the interpreter's LOAD_GLOBAL caches rely on that.
+static uint64_t last_version;
+
 // Finds key: returns the index slot holding it (>= 0, entry position in *entry) or, when absent,
 // -1 with *insert_slot set to where it would go.  -2 means an error was raised while comparing.
 static int64_t lookup(Vm *vm, ObjDict *d, Value key, uint64_t hash, int64_t *insert_slot,
@@ -136,7 +140,7 @@ bool dict_set(Vm *vm, ObjDict *d, Value key, Value value) {
     d->entries[e] = (DictEntry){key, value, hash};
     d->index[slot] = (int32_t)e;
     d->used++;
-    d->version++;
+    d->version = ++last_version;
     return true;
 }
 
@@ -154,8 +158,22 @@ int dict_delete(Vm *vm, ObjDict *d, Value key, Value *old) {
     d->entries[entry].key = EMPTY_VAL();
     d->entries[entry].value = EMPTY_VAL();
     d->used--;
-    d->version++;
+    d->version = ++last_version;
     return 1;
+}
+
+int64_t dict_find_str(ObjDict *d, ObjStr *key) {
+    if (d->used == 0) return -1;
+    size_t mask = d->index_size - 1;
+    for (size_t i = key->hash & mask;; i = (i + 1) & mask) {
+        int32_t ix = d->index[i];
+        if (ix == FREE_SLOT) return -1;
+        if (ix < 0) continue;
+        Value k = d->entries[ix].key;
+        if (IS_STR(k) && (AS_STR(k) == key || (AS_STR(k)->hash == key->hash && AS_STR(k)->length == key->length &&
+                                               memcmp(AS_STR(k)->chars, key->chars, key->length) == 0)))
+            return ix;
+    }
 }
 
 Value dict_get_str(ObjDict *d, ObjStr *key) {
@@ -197,7 +215,7 @@ void dict_clear(Vm *vm, ObjDict *d) {
     d->entries = NULL;
     d->index = NULL;
     d->entry_capacity = d->entry_count = d->used = d->index_size = 0;
-    d->version++;
+    d->version = ++last_version;
 }
 
 bool dict_next(ObjDict *d, size_t *pos, Value *key, Value *value) {
@@ -925,7 +943,6 @@ void runtime_init_dict(Vm *vm) {
     AS_NATIVE(dict_get_str(cls->dict, str_from_c(vm, "fromkeys")))->is_classmethod = true;
     dict_set_cstr(vm, cls->dict, "__hash__", NONE_VAL());
     container_iter_class(vm, "dict_keyiterator", cls, "__iter__");
-    container_iter_class(vm, "dict_reversekeyiterator", vm->dict_keys_class, "__reversed__");
 
     static const MethodDef common[] = {{"__len__", view_len}, {"__iter__", view_iter},
                                        {"__reversed__", view_reversed}, {"__repr__", view_repr},
@@ -946,6 +963,7 @@ void runtime_init_dict(Vm *vm) {
     // The keys view iterates like the dict: its __iter__ shares dict_keyiterator.
     AS_NATIVE(dict_get_str(vm->dict_keys_class->dict, vm->s_iter))->data =
         AS_NATIVE(dict_get_str(cls->dict, vm->s_iter))->data;
+    container_iter_class(vm, "dict_reversekeyiterator", vm->dict_keys_class, "__reversed__");
     container_iter_class(vm, "dict_valueiterator", vm->dict_values_class, "__iter__");
     container_iter_class(vm, "dict_itemiterator", vm->dict_items_class, "__iter__");
     container_iter_class(vm, "dict_reversevalueiterator", vm->dict_values_class, "__reversed__");

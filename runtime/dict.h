@@ -16,6 +16,8 @@ int dict_delete(Vm *vm, ObjDict *d, Value key, Value *old);
 // String keys: EMPTY when missing.
 Value dict_get_str(ObjDict *d, ObjStr *key);
 void dict_set_str(Vm *vm, ObjDict *d, ObjStr *key, Value value);
+// The position of a string key in d->entries, or -1.  Stays valid while d->version is unchanged.
+int64_t dict_find_str(ObjDict *d, ObjStr *key);
 void dict_set_cstr(Vm *vm, ObjDict *d, const char *key, Value value);
 void dict_clear(Vm *vm, ObjDict *d);
 bool dict_update(Vm *vm, ObjDict *d, Value other); // from a dict, or an iterable of pairs

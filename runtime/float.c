@@ -50,15 +50,18 @@ static bool float_convert(Vm *vm, Value x, double *out) {
         *out = (double)i;
         return true;
     }
-    return vm_raise(vm, vm->TypeError, "float() argument must be a string or a real number, not '%s'",
+    return vm_raise(vm, vm->TypeError,
+                    "float() argument must be a string or a real number, not '%s'",
                     vm_type_name(vm, x));
 }
 
 // float(x=0.0, /)
 static bool float_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_new_class(vm, vm->float_class, args, nargs)) return false;
-    if (kwnames && kwnames->count) return vm_raise(vm, vm->TypeError, "float() takes no keyword arguments");
-    if (nargs > 2) return vm_raise(vm, vm->TypeError, "float expected at most 1 argument, got %d", nargs - 1);
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "float() takes no keyword arguments");
+    if (nargs > 2)
+        return vm_raise(vm, vm->TypeError, "float expected at most 1 argument, got %d", nargs - 1);
     double d = 0.0;
     if (nargs == 2 && !float_convert(vm, args[1], &d)) return false;
     *result = FLOAT_VAL(d);
@@ -81,7 +84,7 @@ static bool float_binary(Vm *vm, const char *name, int op, bool reflected, Value
 }
 
 #define FLOAT_BINARY(fn, name, op, reflected)                                                      \
-    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {            \
+    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return float_binary(vm, name, op, reflected, args, nargs, kwnames, result);                \
     }
 FLOAT_BINARY(float_add, "__add__", AST_OP_ADD, false)
@@ -105,7 +108,8 @@ static bool float_divmod_impl(Vm *vm, const char *name, bool reflected, Value *a
         return true;
     }
     double a = AS_FLOAT(args[0]), b = AS_NUMBER(args[1]), q, r;
-    if (reflected ? !num_float_divmod(vm, b, a, &q, &r) : !num_float_divmod(vm, a, b, &q, &r)) return false;
+    if (reflected ? !num_float_divmod(vm, b, a, &q, &r) : !num_float_divmod(vm, a, b, &q, &r))
+        return false;
     ObjTuple *t = tuple_new(vm, 2);
     t->items[0] = FLOAT_VAL(q);
     t->items[1] = FLOAT_VAL(r);
@@ -130,7 +134,8 @@ static bool float_pow_impl(Vm *vm, const char *name, bool reflected, Value *args
         return true;
     }
     if (nargs > 2 && !IS_NONE(args[2]))
-        return vm_raise(vm, vm->TypeError, "pow() 3rd argument not allowed unless all arguments are integers");
+        return vm_raise(vm, vm->TypeError,
+                        "pow() 3rd argument not allowed unless all arguments are integers");
     double a = AS_FLOAT(args[0]), b = AS_NUMBER(args[1]);
     if (reflected) return num_float_op(vm, AST_OP_POW, b, a, result) > 0;
     return num_float_op(vm, AST_OP_POW, a, b, result) > 0;
@@ -144,8 +149,8 @@ static bool float_rpow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     return float_pow_impl(vm, "__rpow__", true, args, nargs, kwnames, result);
 }
 
-static bool float_compare(Vm *vm, const char *name, int op, Value *args, int nargs, ObjTuple *kwnames,
-                          Value *result) {
+static bool float_compare(Vm *vm, const char *name, int op, Value *args, int nargs,
+                          ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->float_class, args, nargs, kwnames, 1, 1)) return false;
     if (!IS_NUMBER(args[1])) {
         *result = vm->not_implemented;
@@ -155,7 +160,7 @@ static bool float_compare(Vm *vm, const char *name, int op, Value *args, int nar
 }
 
 #define FLOAT_COMPARE(fn, name, op)                                                                \
-    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {            \
+    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return float_compare(vm, name, op, args, nargs, kwnames, result);                          \
     }
 FLOAT_COMPARE(float_eq, "__eq__", AST_OP_EQ)
@@ -192,7 +197,7 @@ static bool float_unary(Vm *vm, const char *name, FloatUnary which, Value *args,
 }
 
 #define FLOAT_UNARY(fn, name, which)                                                               \
-    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {            \
+    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return float_unary(vm, name, which, args, nargs, kwnames, result);                         \
     }
 FLOAT_UNARY(float_neg, "__neg__", F_NEG)
@@ -205,9 +210,9 @@ FLOAT_UNARY(float_repr, "__repr__", F_REPR)
 FLOAT_UNARY(float_int, "__int__", F_INT)
 
 // __trunc__, __floor__ and __ceil__: the int toward zero, below, or above.
-static bool float_to_int_method(Vm *vm, const char *name, double (*fn)(double), Value *args, int nargs,
-                                ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, name, vm->float_class, args, nargs, kwnames, 0)) return false;
+static bool float_to_int_method(Vm *vm, const char *name, double (*fn)(double), Value *args,
+                                int nargs, ObjTuple *kwnames, Value *result) {
+    if (!num_check_method(vm, name, vm->float_class, args, nargs, kwnames, 0, 0)) return false;
     int64_t i;
     if (!num_float_to_int(vm, fn(AS_FLOAT(args[0])), &i)) return false;
     *result = INT_VAL(i);
@@ -228,7 +233,8 @@ static bool float_ceil(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 
 // __round__(ndigits=None): an int without ndigits (or None), else a float.
 static bool float_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "__round__", vm->float_class, args, nargs, kwnames, 1)) return false;
+    if (!num_check_method(vm, "__round__", vm->float_class, args, nargs, kwnames, 0, 1))
+        return false;
     double d = AS_FLOAT(args[0]);
     if (nargs < 2 || IS_NONE(args[1])) {
         int64_t i;
@@ -244,12 +250,14 @@ static bool float_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 }
 
 static bool float_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "__format__", vm->float_class, args, nargs, kwnames, 1)) return false;
+    if (!num_check_method(vm, "__format__", vm->float_class, args, nargs, kwnames, 1, 1))
+        return false;
     return num_format(vm, args[0], args[1], result);
 }
 
 static bool float_getnewargs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "__getnewargs__", vm->float_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "__getnewargs__", vm->float_class, args, nargs, kwnames, 0, 0))
+        return false;
     ObjTuple *t = tuple_new(vm, 1);
     t->items[0] = args[0];
     *result = OBJ_VAL(t);
@@ -259,45 +267,42 @@ static bool float_getnewargs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 // ---- methods ------------------------------------------------------------------------------------
 
 static bool float_conjugate(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "conjugate", vm->float_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "conjugate", vm->float_class, args, nargs, kwnames, 0, 0))
+        return false;
     *result = args[0];
     return true;
 }
 
 static bool float_is_integer(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "is_integer", vm->float_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "is_integer", vm->float_class, args, nargs, kwnames, 0, 0))
+        return false;
     double d = AS_FLOAT(args[0]);
     *result = BOOL_VAL(isfinite(d) && d == floor(d));
     return true;
 }
 
-// The exact fraction: mantissa and a power of two, reduced (as CPython's float_as_integer_ratio).
-static bool float_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "as_integer_ratio", vm->float_class, args, nargs, kwnames, 0)) return false;
+// The exact fraction of a float, in lowest terms (CPython's float_as_integer_ratio).
+static bool float_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
+                                   Value *result) {
+    if (!num_check_method(vm, "as_integer_ratio", vm->float_class, args, nargs, kwnames, 0, 0))
+        return false;
     double d = AS_FLOAT(args[0]);
-    if (isinf(d)) return vm_raise(vm, vm->OverflowError, "cannot convert Infinity to integer ratio");
+    if (isinf(d))
+        return vm_raise(vm, vm->OverflowError, "cannot convert Infinity to integer ratio");
     if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert NaN to integer ratio");
-    int e;
-    double m = frexp(d, &e);
-    // Shift the mantissa left until it is whole: at most 300 steps for any finite double.
-    for (int i = 0; i < 300 && m != floor(m); i++) {
-        m *= 2.0;
-        e--;
-    }
     int64_t num, den = 1;
-    if (!num_float_to_int(vm, m, &num)) return false;
-    if (e > 0) {
-        // num * 2**e must fit in an int64.
-        if (e >= 63 || (num != 0 && (num > (INT64_MAX >> e) || num < (INT64_MIN >> e))))
-            return vm_raise(vm, vm->OverflowError, "integer overflow");
-        num *= (int64_t)1 << e;
+    if (d == floor(d)) {
+        // An integral float is its own numerator.
+        if (!num_float_to_int(vm, d, &num)) return false;
     } else {
-        // Reduce num / 2**-e by the factors of two num has.
-        int k = -e;
-        while (k > 0 && num % 2 == 0) {
-            num /= 2;
-            k--;
-        }
+        // Scale the mantissa by 2 until it is whole (at most 53 steps); the fraction is then
+        // num / 2**k, already reduced because num is odd.
+        int e;
+        double m = frexp(d, &e);
+        int k = 0;
+        for (; m != floor(m); k++) m *= 2.0;
+        k -= e;
+        if (!num_float_to_int(vm, m, &num)) return false;
         if (k >= 63) return vm_raise(vm, vm->OverflowError, "integer overflow");
         den = (int64_t)1 << k;
     }
@@ -311,7 +316,7 @@ static bool float_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwn
 // float.hex(): '0x1.8000000000000p+1', as CPython's float_hex (13 hex digits, subnormals kept
 // as 0x0.xxx with exponent -1022).
 static bool float_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "hex", vm->float_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "hex", vm->float_class, args, nargs, kwnames, 0, 0)) return false;
     double x = AS_FLOAT(args[0]);
     StrBuf sb;
     sb_init(&sb);
@@ -343,10 +348,13 @@ static bool float_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 // float.fromhex(string), a classmethod.
 static bool float_fromhex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (kwnames && kwnames->count) return vm_raise(vm, vm->TypeError, "float.fromhex() takes no keyword arguments");
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "float.fromhex() takes no keyword arguments");
     if (nargs != 2)
-        return vm_raise(vm, vm->TypeError, "float.fromhex() takes exactly one argument (%d given)", nargs - 1);
-    if (!IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "bad argument type for built-in operation");
+        return vm_raise(vm, vm->TypeError, "float.fromhex() takes exactly one argument (%d given)",
+                        nargs - 1);
+    if (!IS_STR(args[1]))
+        return vm_raise(vm, vm->TypeError, "bad argument type for built-in operation");
     double d;
     if (!float_from_hex(vm, AS_STR(args[1])->chars, AS_STR(args[1])->length, &d)) return false;
     *result = FLOAT_VAL(d);
@@ -365,24 +373,30 @@ static bool float_get_zero(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     return true;
 }
 
+// clang-format off
+// The natives of float's class dict: CPython's float.__dict__ less __getformat__ and
+// __getattribute__.
+static const MethodDef float_methods[] = {
+    {"__new__", float_new}, {"__repr__", float_repr}, {"__hash__", float_hash},
+    {"__bool__", float_bool}, {"__int__", float_int}, {"__float__", float_float},
+    {"__format__", float_format}, {"__getnewargs__", float_getnewargs},
+    {"__add__", float_add}, {"__radd__", float_radd}, {"__sub__", float_sub},
+    {"__rsub__", float_rsub}, {"__mul__", float_mul}, {"__rmul__", float_rmul},
+    {"__truediv__", float_truediv}, {"__rtruediv__", float_rtruediv},
+    {"__floordiv__", float_floordiv}, {"__rfloordiv__", float_rfloordiv},
+    {"__mod__", float_mod}, {"__rmod__", float_rmod}, {"__divmod__", float_divmod},
+    {"__rdivmod__", float_rdivmod}, {"__pow__", float_pow}, {"__rpow__", float_rpow},
+    {"__neg__", float_neg}, {"__pos__", float_pos}, {"__abs__", float_abs},
+    {"__eq__", float_eq}, {"__ne__", float_ne}, {"__lt__", float_lt}, {"__le__", float_le},
+    {"__gt__", float_gt}, {"__ge__", float_ge}, {"__trunc__", float_trunc},
+    {"__floor__", float_floor}, {"__ceil__", float_ceil}, {"__round__", float_round},
+    {"conjugate", float_conjugate}, {"is_integer", float_is_integer},
+    {"as_integer_ratio", float_as_integer_ratio}, {"hex", float_hex}, {NULL, NULL}};
+// clang-format on
+
 void float_init_class(Vm *vm) {
     ObjClass *cls = vm->float_class;
-    define_methods(vm, cls, (MethodDef[]){
-        {"__new__", float_new}, {"__repr__", float_repr}, {"__hash__", float_hash},
-        {"__bool__", float_bool}, {"__int__", float_int}, {"__float__", float_float},
-        {"__format__", float_format}, {"__getnewargs__", float_getnewargs},
-        {"__add__", float_add}, {"__radd__", float_radd}, {"__sub__", float_sub},
-        {"__rsub__", float_rsub}, {"__mul__", float_mul}, {"__rmul__", float_rmul},
-        {"__truediv__", float_truediv}, {"__rtruediv__", float_rtruediv},
-        {"__floordiv__", float_floordiv}, {"__rfloordiv__", float_rfloordiv},
-        {"__mod__", float_mod}, {"__rmod__", float_rmod}, {"__divmod__", float_divmod},
-        {"__rdivmod__", float_rdivmod}, {"__pow__", float_pow}, {"__rpow__", float_rpow},
-        {"__neg__", float_neg}, {"__pos__", float_pos}, {"__abs__", float_abs},
-        {"__eq__", float_eq}, {"__ne__", float_ne}, {"__lt__", float_lt}, {"__le__", float_le},
-        {"__gt__", float_gt}, {"__ge__", float_ge}, {"__trunc__", float_trunc},
-        {"__floor__", float_floor}, {"__ceil__", float_ceil}, {"__round__", float_round},
-        {"conjugate", float_conjugate}, {"is_integer", float_is_integer},
-        {"as_integer_ratio", float_as_integer_ratio}, {"hex", float_hex}, {NULL, NULL}});
+    define_methods(vm, cls, float_methods);
     num_define_classmethod(vm, cls, "fromhex", float_fromhex);
     num_define_property(vm, cls, "real", float_get_self);
     num_define_property(vm, cls, "imag", float_get_zero);

@@ -230,26 +230,26 @@ static bool output_markup(Vm *vm, FormatCtx *ctx, Sub name, char conversion, Sub
                           bool expand, int depth, StrBuf *out) {
     Value obj;
     if (!get_field_object(vm, ctx, name, &obj)) return false;
-    if (conversion) {
-        if (conversion != 'r' && conversion != 's' && conversion != 'a') {
-            if (conversion > 32 && conversion < 127)
-                return vm_raise(vm, vm->ValueError, "Unknown conversion specifier %c", conversion);
-            return vm_raise(vm, vm->ValueError, "Unknown conversion specifier \\x%x",
-                            (unsigned)(unsigned char)conversion);
-        }
-        ObjStr *s = convert(vm, obj, conversion);
-        if (!s) return false;
-        obj = OBJ_VAL(s);
+    if (conversion && conversion != 'r' && conversion != 's' && conversion != 'a') {
+        if (conversion > 32 && conversion < 127)
+            return vm_raise(vm, vm->ValueError, "Unknown conversion specifier %c", conversion);
+        return vm_raise(vm, vm->ValueError, "Unknown conversion specifier \\x%x",
+                        (unsigned)(unsigned char)conversion);
     }
-    vm_push_root(vm, obj);
-    bool ok;
-    if (expand) {
+    vm_push_root(vm, obj); // the object may be fresh (from __getitem__ or a property)
+    bool ok = true;
+    if (conversion) {
+        ObjStr *s = convert(vm, obj, conversion);
+        if (s) vm->roots[vm->nroots - 1] = obj = OBJ_VAL(s);
+        else ok = false;
+    }
+    if (ok && expand) {
         StrBuf expanded;
         sb_init(&expanded);
         ok = build_string(vm, ctx, spec, depth - 1, &expanded) &&
              format_into(vm, obj, expanded.data ? expanded.data : "", expanded.length, out);
         sb_free(&expanded);
-    } else {
+    } else if (ok) {
         ok = format_into(vm, obj, spec.p, spec.n, out);
     }
     vm_pop_root(vm);

@@ -57,23 +57,28 @@ static bool int_convert(Vm *vm, Value x, int64_t *out) {
     if (!call_special(vm, x, "__int__", &r)) return false;
     if (!IS_EMPTY(r)) {
         if (!IS_INTLIKE(r))
-            return vm_raise(vm, vm->TypeError, "__int__ returned non-int (type %s)", vm_type_name(vm, r));
+            return vm_raise(vm, vm->TypeError, "__int__ returned non-int (type %s)",
+                            vm_type_name(vm, r));
         *out = AS_INTLIKE(r);
         return true;
     }
-    if (IS_OBJ(x) && !IS_EMPTY(class_lookup(vm_class_of(vm, x), vm->s_index))) return num_index(vm, x, out);
+    if (IS_OBJ(x) && !IS_EMPTY(class_lookup(vm_class_of(vm, x), vm->s_index)))
+        return num_index(vm, x, out);
     if (!call_special(vm, x, "__trunc__", &r)) return false;
     if (!IS_EMPTY(r)) {
         if (IS_INTLIKE(r)) {
             *out = AS_INTLIKE(r);
             return true;
         }
-        if (IS_OBJ(r) && !IS_EMPTY(class_lookup(vm_class_of(vm, r), vm->s_index))) return num_index(vm, r, out);
-        return vm_raise(vm, vm->TypeError, "__trunc__ returned non-Integral (type %s)", vm_type_name(vm, r));
+        if (IS_OBJ(r) && !IS_EMPTY(class_lookup(vm_class_of(vm, r), vm->s_index)))
+            return num_index(vm, r, out);
+        return vm_raise(vm, vm->TypeError, "__trunc__ returned non-Integral (type %s)",
+                        vm_type_name(vm, r));
     }
-    return vm_raise(vm, vm->TypeError,
-                    "int() argument must be a string, a bytes-like object or a real number, not '%s'",
-                    vm_type_name(vm, x));
+    return vm_raise(
+        vm, vm->TypeError,
+        "int() argument must be a string, a bytes-like object or a real number, not '%s'",
+        vm_type_name(vm, x));
 }
 
 bool num_check_new_class(Vm *vm, ObjClass *own, Value *args, int nargs) {
@@ -96,7 +101,8 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
     if (!num_check_new_class(vm, vm->int_class, args, nargs)) return false;
     Value x = EMPTY_VAL(), base_arg = EMPTY_VAL();
     int given = nargs - 1 + (kwnames ? (int)kwnames->count : 0);
-    if (given > 2) return vm_raise(vm, vm->TypeError, "int() takes at most 2 arguments (%d given)", given);
+    if (given > 2)
+        return vm_raise(vm, vm->TypeError, "int() takes at most 2 arguments (%d given)", given);
     if (nargs > 1) x = args[1];
     if (nargs > 2) base_arg = args[2];
     for (size_t i = 0; kwnames && i < kwnames->count; i++) {
@@ -107,8 +113,10 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
     }
     int64_t v;
     if (IS_EMPTY(base_arg)) {
-        if (IS_EMPTY(x)) v = 0;
-        else if (!int_convert(vm, x, &v)) return false;
+        if (IS_EMPTY(x))
+            v = 0;
+        else if (!int_convert(vm, x, &v))
+            return false;
         *result = INT_VAL(v);
         return true;
     }
@@ -127,8 +135,10 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
 // bool(x=False, /): the truth value of x.
 static bool bool_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_new_class(vm, vm->bool_class, args, nargs)) return false;
-    if (kwnames && kwnames->count) return vm_raise(vm, vm->TypeError, "bool() takes no keyword arguments");
-    if (nargs > 2) return vm_raise(vm, vm->TypeError, "bool expected at most 1 argument, got %d", nargs - 1);
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "bool() takes no keyword arguments");
+    if (nargs > 2)
+        return vm_raise(vm, vm->TypeError, "bool expected at most 1 argument, got %d", nargs - 1);
     bool t = false;
     if (nargs == 2 && !vm_truthy(vm, args[1], &t)) return false;
     *result = BOOL_VAL(t);
@@ -153,7 +163,7 @@ static bool int_binary(Vm *vm, const char *name, int op, bool reflected, Value *
 
 // One line per dunder: the C name, the Python name, the operator and whether it is reflected.
 #define INT_BINARY(fn, name, op, reflected)                                                        \
-    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {            \
+    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return int_binary(vm, name, op, reflected, args, nargs, kwnames, result);                  \
     }
 INT_BINARY(int_add, "__add__", AST_OP_ADD, false)
@@ -195,7 +205,8 @@ static bool int_divmod_impl(Vm *vm, const char *name, bool reflected, Value *arg
         return true;
     }
     int64_t a = AS_INTLIKE(args[0]), b = AS_INTLIKE(args[1]), q, r;
-    if (reflected ? !num_int_divmod(vm, b, a, &q, &r) : !num_int_divmod(vm, a, b, &q, &r)) return false;
+    if (reflected ? !num_int_divmod(vm, b, a, &q, &r) : !num_int_divmod(vm, a, b, &q, &r))
+        return false;
     return make_pair(vm, INT_VAL(q), INT_VAL(r), result);
 }
 
@@ -250,7 +261,7 @@ static bool int_compare(Vm *vm, const char *name, int op, Value *args, int nargs
 }
 
 #define INT_COMPARE(fn, name, op)                                                                  \
-    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {            \
+    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return int_compare(vm, name, op, args, nargs, kwnames, result);                            \
     }
 INT_COMPARE(int_eq, "__eq__", AST_OP_EQ)
@@ -272,7 +283,7 @@ static bool bool_binary(Vm *vm, const char *name, int op, Value *args, int nargs
 }
 
 #define BOOL_BINARY(fn, name, op)                                                                  \
-    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {            \
+    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return bool_binary(vm, name, op, args, nargs, kwnames, result);                            \
     }
 BOOL_BINARY(bool_and, "__and__", AST_OP_BITAND)
@@ -296,7 +307,8 @@ static bool int_neg(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
 }
 
 static bool int_invert(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_dunder(vm, "__invert__", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
+    if (!num_check_dunder(vm, "__invert__", vm->int_class, args, nargs, kwnames, 0, 0))
+        return false;
     *result = INT_VAL(~AS_INTLIKE(args[0]));
     return true;
 }
@@ -345,13 +357,13 @@ static bool int_identity(Vm *vm, const char *name, Value *args, int nargs, ObjTu
 // __trunc__, __floor__ and __ceil__ are methods, not wrappers, in CPython: their messages differ.
 static bool int_identity_method(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *kwnames,
                                 Value *result) {
-    if (!num_check_method(vm, name, vm->int_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, name, vm->int_class, args, nargs, kwnames, 0, 0)) return false;
     *result = INT_VAL(AS_INTLIKE(args[0]));
     return true;
 }
 
 #define INT_IDENTITY(fn, name, check)                                                              \
-    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {            \
+    static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return check(vm, name, args, nargs, kwnames, result);                                      \
     }
 INT_IDENTITY(int_pos, "__pos__", int_identity)
@@ -363,7 +375,7 @@ INT_IDENTITY(int_ceil, "__ceil__", int_identity_method)
 INT_IDENTITY(int_conjugate, "conjugate", int_identity_method)
 
 static bool int_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "__round__", vm->int_class, args, nargs, kwnames, 1)) return false;
+    if (!num_check_method(vm, "__round__", vm->int_class, args, nargs, kwnames, 0, 1)) return false;
     int64_t v = AS_INTLIKE(args[0]), ndigits = 0;
     if (nargs > 1 && !num_index(vm, args[1], &ndigits)) return false;
     if (!num_round_int(vm, v, ndigits, &v)) return false;
@@ -372,12 +384,14 @@ static bool int_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 }
 
 static bool int_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "__format__", vm->int_class, args, nargs, kwnames, 1)) return false;
+    if (!num_check_method(vm, "__format__", vm->int_class, args, nargs, kwnames, 1, 1))
+        return false;
     return num_format(vm, args[0], args[1], result);
 }
 
 static bool int_getnewargs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "__getnewargs__", vm->int_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "__getnewargs__", vm->int_class, args, nargs, kwnames, 0, 0))
+        return false;
     ObjTuple *t = tuple_new(vm, 1);
     t->items[0] = INT_VAL(AS_INTLIKE(args[0]));
     *result = OBJ_VAL(t);
@@ -389,7 +403,8 @@ static bool int_getnewargs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 static uint64_t magnitude(int64_t v) { return v < 0 ? 0 - (uint64_t)v : (uint64_t)v; }
 
 static bool int_bit_length(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "bit_length", vm->int_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "bit_length", vm->int_class, args, nargs, kwnames, 0, 0))
+        return false;
     int64_t n = 0;
     for (uint64_t m = magnitude(AS_INTLIKE(args[0])); m; m >>= 1) n++;
     *result = INT_VAL(n);
@@ -397,7 +412,7 @@ static bool int_bit_length(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 }
 
 static bool int_bit_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "bit_count", vm->int_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "bit_count", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
     int64_t n = 0;
     for (uint64_t m = magnitude(AS_INTLIKE(args[0])); m; m &= m - 1) n++;
     *result = INT_VAL(n);
@@ -405,7 +420,8 @@ static bool int_bit_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 }
 
 static bool int_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!num_check_method(vm, "as_integer_ratio", vm->int_class, args, nargs, kwnames, 0)) return false;
+    if (!num_check_method(vm, "as_integer_ratio", vm->int_class, args, nargs, kwnames, 0, 0))
+        return false;
     return make_pair(vm, INT_VAL(AS_INTLIKE(args[0])), INT_VAL(1), result);
 }
 
@@ -430,8 +446,8 @@ static bool byteorder_arg(Vm *vm, const char *fname, Value v, bool *little) {
 static bool bytes_args(Vm *vm, const char *fname, const char *first, Value *args, int nargs,
                        ObjTuple *kwnames, Value out[3]) {
     if (nargs > 3)
-        return vm_raise(vm, vm->TypeError, "%s() takes at most 2 positional arguments (%d given)", fname,
-                        nargs - 1);
+        return vm_raise(vm, vm->TypeError, "%s() takes at most 2 positional arguments (%d given)",
+                        fname, nargs - 1);
     const char *const names[] = {first, "byteorder", "signed", NULL};
     return parse_args(vm, fname, args + 1, nargs - 1, kwnames, names, 0, out);
 }
@@ -439,7 +455,7 @@ static bool bytes_args(Vm *vm, const char *fname, const char *first, Value *args
 // int.to_bytes(length=1, byteorder='big', *, signed=False)
 static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs == 0 || !IS_INTLIKE(args[0])) // no self, or not an int: the check raises
-        return num_check_method(vm, "to_bytes", vm->int_class, args, nargs, NULL, 0);
+        return num_check_method(vm, "to_bytes", vm->int_class, args, nargs, NULL, 0, 0);
     Value a[3];
     if (!bytes_args(vm, "to_bytes", "length", args, nargs, kwnames, a)) return false;
     int64_t length = 1;
@@ -449,12 +465,14 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!IS_EMPTY(a[2]) && !vm_truthy(vm, a[2], &is_signed)) return false;
     if (length < 0) return vm_raise(vm, vm->ValueError, "length argument must be non-negative");
     int64_t v = AS_INTLIKE(args[0]);
-    if (v < 0 && !is_signed) return vm_raise(vm, vm->OverflowError, "can't convert negative int to unsigned");
+    if (v < 0 && !is_signed)
+        return vm_raise(vm, vm->OverflowError, "can't convert negative int to unsigned");
     // Does v fit in `length` bytes?  Unsigned needs its bits; signed one more for the sign.
     int bits = 0;
     for (uint64_t m = v < 0 ? ~(uint64_t)v : (uint64_t)v; m; m >>= 1) bits++;
     if (is_signed) bits++;
-    if ((uint64_t)bits > (uint64_t)length * 8) return vm_raise(vm, vm->OverflowError, "int too big to convert");
+    if ((uint64_t)bits > (uint64_t)length * 8)
+        return vm_raise(vm, vm->OverflowError, "int too big to convert");
     unsigned char *buf = malloc((size_t)length + 1);
     if (!buf) return vm_raise(vm, vm->MemoryError, "");
     // Two's complement, least significant byte first, sign-extended past the eighth byte.
@@ -501,7 +519,9 @@ static ObjBytes *bytes_of(Vm *vm, Value v) {
 static bool int_from_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     Value a[3];
     if (!bytes_args(vm, "from_bytes", "bytes", args, nargs, kwnames, a)) return false;
-    if (IS_EMPTY(a[0])) return vm_raise(vm, vm->TypeError, "from_bytes() missing required argument 'bytes' (pos 1)");
+    if (IS_EMPTY(a[0]))
+        return vm_raise(vm, vm->TypeError,
+                        "from_bytes() missing required argument 'bytes' (pos 1)");
     bool little, is_signed = false;
     if (!byteorder_arg(vm, "from_bytes", a[1], &little)) return false;
     if (!IS_EMPTY(a[2]) && !vm_truthy(vm, a[2], &is_signed)) return false;
@@ -545,7 +565,8 @@ static bool int_get_one(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 void num_define_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter) {
     ObjNative *fn = native_new(vm, name, getter, cls);
     vm_push_root(vm, OBJ_VAL(fn));
-    ObjWrapper *p = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(fn), NONE_VAL(), NONE_VAL());
+    ObjWrapper *p =
+        wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(fn), NONE_VAL(), NONE_VAL());
     vm_push_root(vm, OBJ_VAL(p));
     dict_set_cstr(vm, cls->dict, name, OBJ_VAL(p));
     vm_pop_roots(vm, 2);
@@ -559,27 +580,38 @@ void num_define_classmethod(Vm *vm, ObjClass *cls, const char *name, NativeFn fn
     vm_pop_root(vm);
 }
 
+// clang-format off
+// The natives of int's class dict: CPython's int.__dict__ less __sizeof__ and __getattribute__.
+static const MethodDef int_methods[] = {
+    {"__new__", int_new}, {"__repr__", int_repr}, {"__hash__", int_hash},
+    {"__bool__", int_bool}, {"__int__", int_int}, {"__float__", int_float},
+    {"__index__", int_index}, {"__format__", int_format}, {"__getnewargs__", int_getnewargs},
+    {"__add__", int_add}, {"__radd__", int_radd}, {"__sub__", int_sub}, {"__rsub__", int_rsub},
+    {"__mul__", int_mul}, {"__rmul__", int_rmul}, {"__truediv__", int_truediv},
+    {"__rtruediv__", int_rtruediv}, {"__floordiv__", int_floordiv},
+    {"__rfloordiv__", int_rfloordiv}, {"__mod__", int_mod}, {"__rmod__", int_rmod},
+    {"__divmod__", int_divmod}, {"__rdivmod__", int_rdivmod}, {"__pow__", int_pow},
+    {"__rpow__", int_rpow}, {"__lshift__", int_lshift}, {"__rlshift__", int_rlshift},
+    {"__rshift__", int_rshift}, {"__rrshift__", int_rrshift}, {"__and__", int_and},
+    {"__rand__", int_rand}, {"__or__", int_or}, {"__ror__", int_ror}, {"__xor__", int_xor},
+    {"__rxor__", int_rxor}, {"__neg__", int_neg}, {"__pos__", int_pos},
+    {"__invert__", int_invert}, {"__abs__", int_abs}, {"__eq__", int_eq}, {"__ne__", int_ne},
+    {"__lt__", int_lt}, {"__le__", int_le}, {"__gt__", int_gt}, {"__ge__", int_ge},
+    {"__trunc__", int_trunc}, {"__floor__", int_floor}, {"__ceil__", int_ceil},
+    {"__round__", int_round}, {"conjugate", int_conjugate}, {"bit_length", int_bit_length},
+    {"bit_count", int_bit_count}, {"as_integer_ratio", int_as_integer_ratio},
+    {"to_bytes", int_to_bytes}, {NULL, NULL}};
+
+// bool adds only its own repr and the &, |, ^ that keep two bools a bool.
+static const MethodDef bool_methods[] = {
+    {"__new__", bool_new}, {"__repr__", bool_repr}, {"__and__", bool_and},
+    {"__rand__", bool_rand}, {"__or__", bool_or}, {"__ror__", bool_ror},
+    {"__xor__", bool_xor}, {"__rxor__", bool_rxor}, {NULL, NULL}};
+// clang-format on
+
 void int_init_class(Vm *vm) {
     ObjClass *cls = vm->int_class;
-    define_methods(vm, cls, (MethodDef[]){
-        {"__new__", int_new}, {"__repr__", int_repr}, {"__hash__", int_hash},
-        {"__bool__", int_bool}, {"__int__", int_int}, {"__float__", int_float},
-        {"__index__", int_index}, {"__format__", int_format}, {"__getnewargs__", int_getnewargs},
-        {"__add__", int_add}, {"__radd__", int_radd}, {"__sub__", int_sub}, {"__rsub__", int_rsub},
-        {"__mul__", int_mul}, {"__rmul__", int_rmul}, {"__truediv__", int_truediv},
-        {"__rtruediv__", int_rtruediv}, {"__floordiv__", int_floordiv},
-        {"__rfloordiv__", int_rfloordiv}, {"__mod__", int_mod}, {"__rmod__", int_rmod},
-        {"__divmod__", int_divmod}, {"__rdivmod__", int_rdivmod}, {"__pow__", int_pow},
-        {"__rpow__", int_rpow}, {"__lshift__", int_lshift}, {"__rlshift__", int_rlshift},
-        {"__rshift__", int_rshift}, {"__rrshift__", int_rrshift}, {"__and__", int_and},
-        {"__rand__", int_rand}, {"__or__", int_or}, {"__ror__", int_ror}, {"__xor__", int_xor},
-        {"__rxor__", int_rxor}, {"__neg__", int_neg}, {"__pos__", int_pos},
-        {"__invert__", int_invert}, {"__abs__", int_abs}, {"__eq__", int_eq}, {"__ne__", int_ne},
-        {"__lt__", int_lt}, {"__le__", int_le}, {"__gt__", int_gt}, {"__ge__", int_ge},
-        {"__trunc__", int_trunc}, {"__floor__", int_floor}, {"__ceil__", int_ceil},
-        {"__round__", int_round}, {"conjugate", int_conjugate}, {"bit_length", int_bit_length},
-        {"bit_count", int_bit_count}, {"as_integer_ratio", int_as_integer_ratio},
-        {"to_bytes", int_to_bytes}, {NULL, NULL}});
+    define_methods(vm, cls, int_methods);
     num_define_classmethod(vm, cls, "from_bytes", int_from_bytes);
     num_define_property(vm, cls, "real", int_get_self);
     num_define_property(vm, cls, "imag", int_get_zero);
@@ -588,8 +620,5 @@ void int_init_class(Vm *vm) {
 
     ObjClass *b = vm->bool_class;
     b->flags |= CLASS_FINAL;
-    define_methods(vm, b, (MethodDef[]){
-        {"__new__", bool_new}, {"__repr__", bool_repr}, {"__and__", bool_and},
-        {"__rand__", bool_rand}, {"__or__", bool_or}, {"__ror__", bool_ror},
-        {"__xor__", bool_xor}, {"__rxor__", bool_rxor}, {NULL, NULL}});
+    define_methods(vm, b, bool_methods);
 }

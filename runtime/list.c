@@ -66,11 +66,12 @@ bool list_extend(Vm *vm, ObjList *list, Value iterable) {
     if (IS_LIST(iterable) || IS_TUPLE(iterable)) {
         // Snapshot the source length first: a.extend(a) doubles a once.
         size_t n = IS_LIST(iterable) ? AS_LIST(iterable)->count : AS_TUPLE(iterable)->count;
+        if (n == 0) return true;
         vm_push_root(vm, iterable);
         list_reserve(vm, list, list->count + n);
         vm_pop_root(vm);
         Value *src = IS_LIST(iterable) ? AS_LIST(iterable)->items : AS_TUPLE(iterable)->items;
-        memmove(&list->items[list->count], src, sizeof(Value) * n);
+        values_move(&list->items[list->count], src, n);
         list->count += n;
         return true;
     }
@@ -86,7 +87,7 @@ bool list_extend(Vm *vm, ObjList *list, Value iterable) {
 
 static ObjList *list_from_items(Vm *vm, const Value *items, size_t n) {
     ObjList *l = list_new(vm, n);
-    if (n) memcpy(l->items, items, sizeof(Value) * n);
+    values_move(l->items, items, n);
     l->count = n;
     return l;
 }
@@ -279,8 +280,8 @@ static void replace_range(Vm *vm, ObjList *list, int64_t lo, int64_t hi, ObjList
     size_t removed = (size_t)(hi - lo);
     size_t tail = (size_t)(count - hi);
     if (n > removed) list_reserve(vm, list, list->count + n - removed);
-    memmove(&list->items[lo + (int64_t)n], &list->items[hi], sizeof(Value) * tail);
-    if (n) memcpy(&list->items[lo], items->items, sizeof(Value) * n);
+    values_move(&list->items[lo + (int64_t)n], &list->items[hi], tail);
+    if (items) values_move(&list->items[lo], items->items, n);
     list->count = list->count + n - removed;
 }
 
@@ -354,7 +355,7 @@ static bool list_delitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     size_t pos = 0;
     if (!seq_index_key(vm, args[1], "list", &i)) return false;
     if (!list_position(vm, list, i, "list assignment index out of range", &pos)) return false;
-    memmove(&list->items[pos], &list->items[pos + 1], sizeof(Value) * (list->count - pos - 1));
+    values_move(&list->items[pos], &list->items[pos + 1], list->count - pos - 1);
     list->count--;
     return true;
 }
@@ -386,8 +387,8 @@ static bool list_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     }
     ObjList *a = AS_LIST(args[0]), *b = AS_LIST(args[1]);
     ObjList *out = list_new(vm, a->count + b->count);
-    memcpy(out->items, a->items, sizeof(Value) * a->count);
-    memcpy(out->items + a->count, b->items, sizeof(Value) * b->count);
+    values_move(out->items, a->items, a->count);
+    values_move(out->items + a->count, b->items, b->count);
     out->count = a->count + b->count;
     *result = OBJ_VAL(out);
     return true;
@@ -430,7 +431,7 @@ static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     if (!check_repeat_size(vm, a->count, n)) return false;
     size_t total = a->count * (size_t)n;
     ObjList *out = list_new(vm, total);
-    for (int64_t k = 0; k < n; k++) memcpy(out->items + (size_t)k * a->count, a->items, sizeof(Value) * a->count);
+    for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
     out->count = total;
     *result = OBJ_VAL(out);
     return true;
@@ -448,7 +449,7 @@ static bool list_imul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     if (!check_repeat_size(vm, a->count, n)) return false;
     size_t count = a->count;
     list_reserve(vm, a, count * (size_t)n);
-    for (int64_t k = 1; k < n; k++) memcpy(a->items + (size_t)k * count, a->items, sizeof(Value) * count);
+    for (int64_t k = 1; k < n; k++) values_move(a->items + (size_t)k * count, a->items, count);
     a->count = count * (size_t)n;
     *result = args[0];
     return true;
@@ -568,7 +569,7 @@ static bool list_insert(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         i = n;
     }
     list_reserve(vm, list, list->count + 1);
-    memmove(&list->items[i + 1], &list->items[i], sizeof(Value) * (size_t)(n - i));
+    values_move(&list->items[i + 1], &list->items[i], (size_t)(n - i));
     list->items[i] = args[2];
     list->count++;
     *result = NONE_VAL();
@@ -584,7 +585,7 @@ static bool list_pop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     size_t pos = 0;
     if (!list_position(vm, list, i, "pop index out of range", &pos)) return false;
     *result = list->items[pos];
-    memmove(&list->items[pos], &list->items[pos + 1], sizeof(Value) * (list->count - pos - 1));
+    values_move(&list->items[pos], &list->items[pos + 1], list->count - pos - 1);
     list->count--;
     return true;
 }
@@ -595,7 +596,7 @@ static bool list_remove(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     int64_t at = list_seq_find(vm, args[0], args[1], 0, INT64_MAX);
     if (at == -2) return false;
     if (at < 0) return vm_raise(vm, vm->ValueError, "list.remove(x): x not in list");
-    memmove(&list->items[at], &list->items[at + 1], sizeof(Value) * (list->count - (size_t)at - 1));
+    values_move(&list->items[at], &list->items[at + 1], list->count - (size_t)at - 1);
     list->count--;
     *result = NONE_VAL();
     return true;

@@ -85,16 +85,18 @@ static double int_true_divide(int64_t a, int64_t b) {
     if (na == 0) return (a < 0) != (b < 0) ? -0.0 : 0.0;
     int shift = 55 + bit_length(nb) - bit_length(na); // quotient of N/D is in [2**54, 2**56)
     u128 n = na, d = nb;
-    if (shift >= 0) n <<= shift;
-    else d <<= -shift;
+    if (shift >= 0)
+        n <<= shift;
+    else
+        d <<= -shift;
     u128 q = n / d;
     uint64_t bits = (uint64_t)q | (n % d != 0); // the sticky bit sits below the rounding bit
     double r = ldexp((double)bits, -shift);
     return (a < 0) != (b < 0) ? -r : r;
 }
 
-// base ** exp for exp >= 0 by repeated squaring.  Squaring the base only when more exponent bits
-// remain keeps a spurious overflow out: when base*base overflows with bits left, so does the result.
+// base ** exp for exp >= 0 by repeated squaring.  The base is squared only while exponent bits
+// remain, so no overflow is spurious: if base*base overflows with bits left, so does the result.
 static int int_pow(Vm *vm, int64_t base, int64_t exp, int64_t *out) {
     int64_t result = 1;
     while (exp > 0) {
@@ -157,8 +159,10 @@ int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out) {
         break;
     case AST_OP_MOD:
         if (b == 0) return zero_division(vm, "integer modulo by zero");
-        if (b == -1) r = 0; // INT64_MIN % -1 is 0 in Python but undefined in C
-        else if (!num_int_divmod(vm, a, b, &q, &r)) return -1;
+        if (b == -1)
+            r = 0; // INT64_MIN % -1 is 0 in Python but undefined in C
+        else if (!num_int_divmod(vm, a, b, &q, &r))
+            return -1;
         break;
     case AST_OP_POW:
         // A negative exponent makes it a float operation, as in CPython.
@@ -201,7 +205,8 @@ bool num_int_powmod(Vm *vm, int64_t base, int64_t exp, int64_t mod, int64_t *out
             t0 = t1;
             t1 = t2;
         }
-        if (r0 != 1) return vm_raise(vm, vm->ValueError, "base is not invertible for the given modulus");
+        if (r0 != 1)
+            return vm_raise(vm, vm->ValueError, "base is not invertible for the given modulus");
         if (t0 < 0) t0 += m;
         b = (uint64_t)t0;
     }
@@ -256,9 +261,12 @@ static bool is_odd_integer(double d) { return fmod(fabs(d), 2.0) == 1.0; }
 // float ** float after CPython's float_pow, special cases first, then libm's pow with errno.
 static int float_pow(Vm *vm, double x, double y, Value *out) {
     double r;
-    if (y == 0.0) r = 1.0; // x**0 is 1, even 0**0 and nan**0
-    else if (isnan(x)) r = x;
-    else if (isnan(y)) r = x == 1.0 ? 1.0 : y;
+    if (y == 0.0)
+        r = 1.0; // x**0 is 1, even 0**0 and nan**0
+    else if (isnan(x))
+        r = x;
+    else if (isnan(y))
+        r = x == 1.0 ? 1.0 : y;
     else if (isinf(y)) {
         double ax = fabs(x);
         r = ax == 1.0 ? 1.0 : ((y > 0.0) == (ax > 1.0)) ? fabs(y) : 0.0;
@@ -273,18 +281,22 @@ static int float_pow(Vm *vm, double x, double y, Value *out) {
         if (x < 0.0) {
             // CPython answers with a complex number here; aio has no complex type.
             if (y != floor(y)) {
-                vm_raise(vm, vm->ValueError, "negative number cannot be raised to a fractional power");
+                vm_raise(vm, vm->ValueError,
+                         "negative number cannot be raised to a fractional power");
                 return -1;
             }
             x = -x;
             negate = is_odd_integer(y);
         }
-        if (x == 1.0) r = 1.0;
+        if (x == 1.0)
+            r = 1.0;
         else {
             errno = 0;
             r = pow(x, y);
-            if (errno == 0 && isinf(r)) errno = ERANGE;
-            else if (errno == ERANGE && r == 0.0) errno = 0; // underflow to 0 is not an error
+            if (errno == 0 && isinf(r))
+                errno = ERANGE;
+            else if (errno == ERANGE && r == 0.0)
+                errno = 0; // underflow to 0 is not an error
             if (errno != 0) {
                 raise_errno(vm, errno);
                 return -1;
@@ -348,9 +360,12 @@ int number_unary_op(Vm *vm, int op, Value a, Value *out) {
     if (!IS_NUMBER(a)) return 0;
     if (IS_FLOAT(a)) {
         double d = AS_FLOAT(a);
-        if (op == AST_OP_NEG) *out = FLOAT_VAL(-d);
-        else if (op == AST_OP_POS) *out = a;
-        else return 0; // ~ is not defined on floats
+        if (op == AST_OP_NEG)
+            *out = FLOAT_VAL(-d);
+        else if (op == AST_OP_POS)
+            *out = a;
+        else
+            return 0; // ~ is not defined on floats
         return 1;
     }
     int64_t v = AS_INTLIKE(a);
@@ -459,7 +474,8 @@ uint64_t hash_float(double v) {
 
 bool num_float_to_int(Vm *vm, double d, int64_t *out) {
     if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert float NaN to integer");
-    if (isinf(d)) return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
+    if (isinf(d))
+        return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
     double t = trunc(d);
     if (t >= TWO_POW_63 || t < -TWO_POW_63) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
     *out = (int64_t)t;
@@ -551,7 +567,8 @@ bool num_round_int(Vm *vm, int64_t n, int64_t ndigits, int64_t *out) {
     if (rem > unit - rem || (rem == unit - rem && (q & 1))) q++;
     uint64_t r;
     if (MUL_OVERFLOWS(q, unit, &r)) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
-    if (n >= 0 ? r > (uint64_t)INT64_MAX : r > (uint64_t)INT64_MAX + 1) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+    if (n >= 0 ? r > (uint64_t)INT64_MAX : r > (uint64_t)INT64_MAX + 1)
+        return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
     *out = n >= 0 ? (int64_t)r : (int64_t)(0 - r);
     return true;
 }
@@ -570,7 +587,8 @@ bool num_index(Vm *vm, Value v, int64_t *out) {
     Value r;
     if (!vm_call1(vm, fn, v, &r)) return false;
     if (!IS_INTLIKE(r))
-        return vm_raise(vm, vm->TypeError, "__index__ returned non-int (type %s)", vm_type_name(vm, r));
+        return vm_raise(vm, vm->TypeError, "__index__ returned non-int (type %s)",
+                        vm_type_name(vm, r));
     *out = AS_INTLIKE(r);
     return true;
 }
@@ -598,7 +616,8 @@ bool num_check_dunder(Vm *vm, const char *name, ObjClass *cls, Value *args, int 
         return num_descriptor_error(vm, name, cls->name->chars, args[0]);
     int n = nargs - 1;
     if (min == max && n != min)
-        return vm_raise(vm, vm->TypeError, "expected %d argument%s, got %d", min, min == 1 ? "" : "s", n);
+        return vm_raise(vm, vm->TypeError, "expected %d argument%s, got %d", min,
+                        min == 1 ? "" : "s", n);
     // Ternary wrappers (__pow__) print an empty name before these, as CPython does.
     if (n < min)
         return vm_raise(vm, vm->TypeError, " expected at least %d argument%s, got %d", min,
@@ -610,20 +629,22 @@ bool num_check_dunder(Vm *vm, const char *name, ObjClass *cls, Value *args, int 
 }
 
 bool num_check_method(Vm *vm, const char *name, ObjClass *cls, Value *args, int nargs,
-                      ObjTuple *kwnames, int max) {
+                      ObjTuple *kwnames, int min, int max) {
     const char *cname = cls->name->chars;
     if (nargs == 0)
         return vm_raise(vm, vm->TypeError, "unbound method %s.%s() needs an argument", cname, name);
     if (!is_self_of(vm, cls, args[0]))
-        return vm_raise(vm, vm->TypeError, "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
-                        name, cname, vm_type_name(vm, args[0]));
+        return vm_raise(vm, vm->TypeError,
+                        "descriptor '%s' for '%s' objects doesn't apply to a '%s' object", name,
+                        cname, vm_type_name(vm, args[0]));
     if (kwnames && kwnames->count)
         return vm_raise(vm, vm->TypeError, "%s.%s() takes no keyword arguments", cname, name);
     int n = nargs - 1;
     if (max == 0 && n > 0)
         return vm_raise(vm, vm->TypeError, "%s.%s() takes no arguments (%d given)", cname, name, n);
-    if (max == 1 && n != 1 && strcmp(name, "__format__") == 0)
-        return vm_raise(vm, vm->TypeError, "%s.%s() takes exactly one argument (%d given)", cname, name, n);
+    if (min == 1 && max == 1 && n != 1)
+        return vm_raise(vm, vm->TypeError, "%s.%s() takes exactly one argument (%d given)", cname,
+                        name, n);
     if (n > max)
         return vm_raise(vm, vm->TypeError, "%s expected at most %d argument%s, got %d", name, max,
                         max == 1 ? "" : "s", n);
@@ -634,14 +655,17 @@ ObjStr *num_repr(Vm *vm, Value v) {
     if (IS_BOOL(v)) return str_from_c(vm, AS_BOOL(v) ? "True" : "False");
     StrBuf sb;
     sb_init(&sb);
-    if (IS_FLOAT(v)) float_repr_into(AS_FLOAT(v), &sb);
-    else sb_printf(&sb, "%" PRId64, AS_INTLIKE(v));
+    if (IS_FLOAT(v))
+        float_repr_into(AS_FLOAT(v), &sb);
+    else
+        sb_printf(&sb, "%" PRId64, AS_INTLIKE(v));
     return str_from_buf(vm, &sb);
 }
 
 bool num_format(Vm *vm, Value self, Value spec, Value *result) {
     if (!IS_STR(spec))
-        return vm_raise(vm, vm->TypeError, "__format__() argument must be str, not %s", vm_type_name(vm, spec));
+        return vm_raise(vm, vm->TypeError, "__format__() argument must be str, not %s",
+                        vm_type_name(vm, spec));
     ObjStr *s = AS_STR(spec);
     if (s->length == 0) {
         ObjStr *r = num_repr(vm, self); // str() of a number is its repr
@@ -653,12 +677,16 @@ bool num_format(Vm *vm, Value self, Value spec, Value *result) {
     StrBuf sb;
     sb_init(&sb);
     bool ok = numfmt_parse_spec(s->chars, s->length, &fs, err, sizeof err);
-    if (ok && IS_FLOAT(self)) ok = numfmt_format_float(AS_FLOAT(self), &fs, &sb, err, sizeof err);
-    else if (ok && IS_BOOL(self)) ok = numfmt_format_int_as(AS_INTLIKE(self), "bool", &fs, &sb, err, sizeof err);
-    else if (ok) ok = numfmt_format_int(AS_INTLIKE(self), &fs, &sb, err, sizeof err);
+    if (ok && IS_FLOAT(self))
+        ok = numfmt_format_float(AS_FLOAT(self), &fs, &sb, err, sizeof err);
+    else if (ok && IS_BOOL(self))
+        ok = numfmt_format_int_as(AS_INTLIKE(self), "bool", &fs, &sb, err, sizeof err);
+    else if (ok)
+        ok = numfmt_format_int(AS_INTLIKE(self), &fs, &sb, err, sizeof err);
     if (!ok) {
         sb_free(&sb);
-        return vm_raise(vm, numfmt_error_is_overflow(err) ? vm->OverflowError : vm->ValueError, "%s", err);
+        return vm_raise(vm, numfmt_error_is_overflow(err) ? vm->OverflowError : vm->ValueError,
+                        "%s", err);
     }
     *result = OBJ_VAL(str_from_buf(vm, &sb));
     return true;
@@ -691,7 +719,8 @@ static bool builtin_abs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         return true;
     }
     int r = call_dunder(vm, x, "__abs__", NULL, 0, result);
-    if (r == 0) return vm_raise(vm, vm->TypeError, "bad operand type for abs(): '%s'", vm_type_name(vm, x));
+    if (r == 0)
+        return vm_raise(vm, vm->TypeError, "bad operand type for abs(): '%s'", vm_type_name(vm, x));
     return r > 0;
 }
 
@@ -722,7 +751,8 @@ static bool builtin_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     }
     Value fn = class_lookup(vm_class_of(vm, x), vm->s_round);
     if (IS_EMPTY(fn) || IS_NONE(fn))
-        return vm_raise(vm, vm->TypeError, "type %s doesn't define __round__ method", vm_type_name(vm, x));
+        return vm_raise(vm, vm->TypeError, "type %s doesn't define __round__ method",
+                        vm_type_name(vm, x));
     if (has_ndigits) return vm_call2(vm, fn, x, a[1], result);
     return vm_call1(vm, fn, x, result);
 }
@@ -736,8 +766,10 @@ static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
 }
 
 static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (kwnames && kwnames->count) return vm_raise(vm, vm->TypeError, "divmod() takes no keyword arguments");
-    if (nargs != 2) return vm_raise(vm, vm->TypeError, "divmod expected 2 arguments, got %d", nargs);
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "divmod() takes no keyword arguments");
+    if (nargs != 2)
+        return vm_raise(vm, vm->TypeError, "divmod expected 2 arguments, got %d", nargs);
     Value a = args[0], b = args[1];
     if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         int64_t q, r;
@@ -751,9 +783,11 @@ static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     }
     // Other types: a.__divmod__(b), then b.__rdivmod__(a) when b is of another type.
     int r = call_dunder(vm, a, "__divmod__", &b, 1, result);
-    if (r == 0 && vm_class_of(vm, a) != vm_class_of(vm, b)) r = call_dunder(vm, b, "__rdivmod__", &a, 1, result);
+    if (r == 0 && vm_class_of(vm, a) != vm_class_of(vm, b))
+        r = call_dunder(vm, b, "__rdivmod__", &a, 1, result);
     if (r == 0)
-        return vm_raise(vm, vm->TypeError, "unsupported operand type(s) for divmod(): '%s' and '%s'",
+        return vm_raise(vm, vm->TypeError,
+                        "unsupported operand type(s) for divmod(): '%s' and '%s'",
                         vm_type_name(vm, a), vm_type_name(vm, b));
     return r > 0;
 }
@@ -766,16 +800,19 @@ static bool builtin_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     if (IS_EMPTY(a[2]) || IS_NONE(a[2])) return vm_binary_op(vm, AST_OP_POW, a[0], a[1], result);
     if (IS_INTLIKE(a[0]) && IS_INTLIKE(a[1]) && IS_INTLIKE(a[2])) {
         int64_t r;
-        if (!num_int_powmod(vm, AS_INTLIKE(a[0]), AS_INTLIKE(a[1]), AS_INTLIKE(a[2]), &r)) return false;
+        if (!num_int_powmod(vm, AS_INTLIKE(a[0]), AS_INTLIKE(a[1]), AS_INTLIKE(a[2]), &r))
+            return false;
         *result = INT_VAL(r);
         return true;
     }
     if (IS_NUMBER(a[0]) && IS_NUMBER(a[1]) && IS_NUMBER(a[2]))
-        return vm_raise(vm, vm->TypeError, "pow() 3rd argument not allowed unless all arguments are integers");
+        return vm_raise(vm, vm->TypeError,
+                        "pow() 3rd argument not allowed unless all arguments are integers");
     // Three-argument pow of other types asks only the base's __pow__, as CPython does.
     int r = IS_NUMBER(a[0]) ? 0 : call_dunder(vm, a[0], "__pow__", a + 1, 2, result);
     if (r == 0)
-        return vm_raise(vm, vm->TypeError, "unsupported operand type(s) for ** or pow(): '%s', '%s', '%s'",
+        return vm_raise(vm, vm->TypeError,
+                        "unsupported operand type(s) for ** or pow(): '%s', '%s', '%s'",
                         vm_type_name(vm, a[0]), vm_type_name(vm, a[1]), vm_type_name(vm, a[2]));
     return r > 0;
 }

@@ -52,11 +52,11 @@ bool num_index(Vm *vm, Value v, int64_t *out);
 bool num_descriptor_error(Vm *vm, const char *name, const char *cls, Value self);
 
 // Argument checks with CPython's messages.  A dunder (a "slot wrapper" in CPython) takes self of
-// class cls and between min and max more positional arguments; a method likewise, up to max.
+// class cls and between min and max more positional arguments; a method likewise.
 bool num_check_dunder(Vm *vm, const char *name, ObjClass *cls, Value *args, int nargs,
                       ObjTuple *kwnames, int min, int max);
 bool num_check_method(Vm *vm, const char *name, ObjClass *cls, Value *args, int nargs,
-                      ObjTuple *kwnames, int max);
+                      ObjTuple *kwnames, int min, int max);
 
 // repr() of an int, bool or float ("5", "True", "0.1").
 ObjStr *num_repr(Vm *vm, Value v);

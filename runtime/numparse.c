@@ -40,9 +40,12 @@ static char *to_ascii(const char *s, size_t len, size_t *out_len) {
             continue;
         }
         uint32_t c = uni_next(s, len, &pos);
-        if (uni_is_space(c)) buf[n++] = ' ';
-        else if (uni_is_decimal(c)) buf[n++] = (char)('0' + decimal_value(c));
-        else buf[n++] = '?';
+        if (uni_is_space(c))
+            buf[n++] = ' ';
+        else if (uni_is_decimal(c))
+            buf[n++] = (char)('0' + decimal_value(c));
+        else
+            buf[n++] = '?';
     }
     buf[n] = '\0';
     *out_len = n;
@@ -78,9 +81,12 @@ int num_parse_int(const char *s, size_t len, int base, int64_t *out) {
     // spelling, now invalid: only an all-zero number may start with it.
     bool zero_only = false;
     if (base == 0) {
-        if (has_prefix(s, i, end, 16)) base = 16;
-        else if (has_prefix(s, i, end, 8)) base = 8;
-        else if (has_prefix(s, i, end, 2)) base = 2;
+        if (has_prefix(s, i, end, 16))
+            base = 16;
+        else if (has_prefix(s, i, end, 8))
+            base = 8;
+        else if (has_prefix(s, i, end, 2))
+            base = 2;
         else {
             zero_only = i < end && s[i] == '0';
             base = 10;
@@ -103,8 +109,10 @@ int num_parse_int(const char *s, size_t len, int base, int64_t *out) {
         if (d >= base) return 0;
         after_digit = true;
         // Keep scanning after an overflow: a later bad character makes it a ValueError instead.
-        if (too_big || acc > (limit - (uint64_t)d) / (uint64_t)base) too_big = true;
-        else acc = acc * (uint64_t)base + (uint64_t)d;
+        if (too_big || acc > (limit - (uint64_t)d) / (uint64_t)base)
+            too_big = true;
+        else
+            acc = acc * (uint64_t)base + (uint64_t)d;
     }
     if (!after_digit) return 0; // no digits, or a trailing underscore
     if (zero_only && (acc != 0 || too_big)) return 0;
@@ -181,7 +189,8 @@ bool num_parse_float(const char *s, size_t len, double *out) {
 }
 
 // Raises ValueError(prefix + repr(s)), the repr cut to `max_chars` code points as "%.200R" does.
-static bool raise_with_repr(Vm *vm, const char *prefix, const char *s, size_t len, size_t max_chars) {
+static bool raise_with_repr(Vm *vm, const char *prefix, const char *s, size_t len,
+                            size_t max_chars) {
     ObjStr *str = str_new(vm, s, len);
     StrBuf sb;
     sb_init(&sb);
@@ -218,7 +227,8 @@ bool float_from_str(Vm *vm, ObjStr *s, double *out) {
     bool ok = num_parse_float(ascii, n, out);
     free(ascii);
     if (ok) return true;
-    return raise_with_repr(vm, "could not convert string to float: ", s->chars, s->length, SIZE_MAX);
+    return raise_with_repr(vm, "could not convert string to float: ", s->chars, s->length,
+                           SIZE_MAX);
 }
 
 void float_repr_into(double d, StrBuf *out) { numfmt_float_repr(d, out); }
@@ -260,7 +270,8 @@ bool float_from_hex(Vm *vm, const char *s, size_t len, double *out) {
     sb_free(&sb);
     if (!ok) return vm_raise(vm, vm->ValueError, "invalid hexadecimal floating-point string");
     if (isinf(v))
-        return vm_raise(vm, vm->OverflowError, "hexadecimal value too large to represent as a float");
+        return vm_raise(vm, vm->OverflowError,
+                        "hexadecimal value too large to represent as a float");
     *out = v;
     return true;
 }

@@ -3,7 +3,7 @@
  * The algorithm is CPython's, step for step, so that a program whose comparisons have side effects
  * (or are inconsistent, as with NaN or sets) sees the same calls in the same order: runs are found
  * with count_run, short runs are extended by binary insertion to `minrun`, and pending runs are
- * merged when the stack invariants of merge_collapse fail, galloping when one run keeps winning.
+ * merged in the order powersort chooses (3.11's strategy), galloping when one run keeps winning.
  * Only `<` is ever called.
  *
  * Memory and the GC: while user code runs inside a comparison, a collection may happen.  Every
@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     Slice base;
     int64_t len;
+    int power; // of the boundary between this run and the next (powersort)
 } Run;
 
 typedef struct {
@@ -34,6 +35,8 @@ typedef struct {
     ObjList *tmp_keys;   // merge buffer for keys (rooted)
     ObjList *tmp_values; // merge buffer for values, NULL without a key function (rooted)
     int64_t min_gallop;
+    Value *basekeys; // the start of the keys, for run positions
+    int64_t listlen;
     Run pending[MAX_MERGE_PENDING];
     int n; // runs on the pending stack
 } MergeState;
@@ -80,8 +83,8 @@ static void slice_copy_decr(Slice *dst, Slice *src) {
 }
 
 static void slice_move(Slice *dst, int64_t i, Slice *src, int64_t j, int64_t n) {
-    memmove(&dst->keys[i], &src->keys[j], sizeof(Value) * (size_t)n);
-    if (dst->values) memmove(&dst->values[i], &src->values[j], sizeof(Value) * (size_t)n);
+    values_move(&dst->keys[i], &src->keys[j], (size_t)n);
+    if (dst->values) values_move(&dst->values[i], &src->values[j], (size_t)n);
 }
 
 static void reverse_values(Value *lo, Value *hi) {
@@ -93,6 +96,7 @@ static void reverse_values(Value *lo, Value *hi) {
 }
 
 static void slice_reverse(Slice *s, int64_t n) {
+    if (n < 2) return;
     reverse_values(s->keys, s->keys + n);
     if (s->values) reverse_values(s->values, s->values + n);
 }
@@ -111,11 +115,11 @@ static bool binarysort(MergeState *ms, Slice lo, int64_t hi, int64_t start) {
             if (k) r = p;
             else l = p + 1;
         } while (l < r);
-        memmove(&lo.keys[l + 1], &lo.keys[l], sizeof(Value) * (size_t)(start - l));
+        values_move(&lo.keys[l + 1], &lo.keys[l], (size_t)(start - l));
         lo.keys[l] = pivot;
         if (lo.values) {
             Value pv = lo.values[start];
-            memmove(&lo.values[l + 1], &lo.values[l], sizeof(Value) * (size_t)(start - l));
+            values_move(&lo.values[l + 1], &lo.values[l], (size_t)(start - l));
             lo.values[l] = pv;
         }
     }
@@ -441,21 +445,39 @@ static bool merge_at(MergeState *ms, int i) {
     return na <= nb ? merge_lo(ms, ssa, na, ssb, nb) : merge_hi(ms, ssa, na, ssb, nb);
 }
 
-// Restores the stack invariants len[-3] > len[-2] + len[-1] and len[-2] > len[-1].
-static bool merge_collapse(MergeState *ms) {
-    Run *p = ms->pending;
-    while (ms->n > 1) {
-        int n = ms->n - 2;
-        if ((n > 0 && p[n - 1].len <= p[n].len + p[n + 1].len) ||
-            (n > 1 && p[n - 2].len <= p[n - 1].len + p[n].len)) {
-            if (p[n - 1].len < p[n + 1].len) --n;
-            if (!merge_at(ms, n)) return false;
-        } else if (p[n].len <= p[n + 1].len) {
-            if (!merge_at(ms, n)) return false;
-        } else {
+// The "power" of the run at s1 (length n1) followed by one of length n2, in a list of n items:
+// the depth of their boundary in a conceptual binary merge tree (Munro and Wild's powersort).
+static int powerloop(int64_t s1, int64_t n1, int64_t n2, int64_t n) {
+    int result = 0;
+    // Midpoints a and b of the two runs, doubled so they are integers; compare the binary
+    // expansions of a/n and b/n bit by bit until they differ.
+    int64_t a = 2 * s1 + n1;
+    int64_t b = a + n1 + n2;
+    for (;;) {
+        ++result;
+        if (a >= n) { // both quotient bits are 1
+            a -= n;
+            b -= n;
+        } else if (b >= n) { // a's bit is 0, b's is 1
             break;
         }
+        a <<= 1;
+        b <<= 1;
     }
+    return result;
+}
+
+// A new run of length n2 was found: merge the pending runs whose power exceeds the power of the
+// boundary between the topmost run and the new one.
+static bool found_new_run(MergeState *ms, int64_t n2) {
+    if (ms->n == 0) return true;
+    Run *p = ms->pending;
+    int64_t s1 = p[ms->n - 1].base.keys - ms->basekeys;
+    int64_t n1 = p[ms->n - 1].len;
+    int power = powerloop(s1, n1, n2, ms->listlen);
+    while (ms->n > 1 && p[ms->n - 2].power > power)
+        if (!merge_at(ms, ms->n - 2)) return false;
+    p[ms->n - 1].power = power;
     return true;
 }
 
@@ -482,6 +504,8 @@ static int64_t compute_minrun(int64_t n) {
 
 static bool timsort(MergeState *ms, Slice lo, int64_t nremaining) {
     if (nremaining < 2) return true;
+    ms->basekeys = lo.keys;
+    ms->listlen = nremaining;
     int64_t minrun = compute_minrun(nremaining);
     do {
         bool descending;
@@ -493,10 +517,10 @@ static bool timsort(MergeState *ms, Slice lo, int64_t nremaining) {
             if (!binarysort(ms, lo, force, n)) return false;
             n = force;
         }
+        if (!found_new_run(ms, n)) return false;
         ms->pending[ms->n].base = lo;
         ms->pending[ms->n].len = n;
         ++ms->n;
-        if (!merge_collapse(ms)) return false;
         slice_advance(&lo, n);
         nremaining -= n;
     } while (nremaining);

@@ -121,10 +121,43 @@ ObjStr *str_ascii_of(Vm *vm, Value v) {
 
 // ---- indexing -----------------------------------------------------------------------------------
 
+// Indexing a non-ASCII str walks its bytes, so a loop over s[0], s[1], ... would be quadratic.
+// The last position found is remembered and the next lookup in the same string walks from
+// there (or from whichever end is nearer).  The string is kept alive by the `data` of the
+// str.__getitem__ native, so its address cannot be reused while the cache names it; the cache
+// is trusted only while that native still holds the same string.
+static struct {
+    ObjStr *s;
+    size_t index, offset; // character `index` of s starts at byte `offset`
+} position_cache;
+
+static size_t cached_offset(Vm *vm, ObjStr *s, size_t i) {
+    ObjNative *getitem = AS_NATIVE(dict_get_str(vm->str_class->dict, vm->s_getitem));
+    if (position_cache.s != s || !value_is(getitem->data, OBJ_VAL(s))) {
+        getitem->data = OBJ_VAL(s);
+        position_cache.s = s;
+        position_cache.index = position_cache.offset = 0;
+    }
+    size_t ci = position_cache.index, off = position_cache.offset;
+    size_t from_cache = ci > i ? ci - i : i - ci;
+    if (i < from_cache) {
+        ci = off = 0;
+    } else if (s->nchars - i < from_cache) {
+        ci = s->nchars;
+        off = s->length;
+    }
+    for (; ci < i; ci++) uni_next(s->chars, s->length, &off);
+    for (; ci > i; ci--) uni_prev(s->chars, &off);
+    position_cache.index = ci;
+    position_cache.offset = off;
+    return off;
+}
+
 // The character at index i (0 <= i < nchars), as a new 1-character str.
 static ObjStr *char_at(Vm *vm, ObjStr *s, size_t i) {
     if (s->length == s->nchars) return str_intern(vm, s->chars + i, 1);
-    size_t off = utf8_offset(s->chars, s->length, i), end = off;
+    size_t off = s->length < 64 ? utf8_offset(s->chars, s->length, i) : cached_offset(vm, s, i);
+    size_t end = off;
     uni_next(s->chars, s->length, &end);
     return end - off == 1 ? str_intern(vm, s->chars + off, 1) : str_new(vm, s->chars + off, end - off);
 }
@@ -168,8 +201,11 @@ static bool get_slice(Vm *vm, ObjStr *s, ObjSlice *slice, Value *out) {
 }
 
 bool str_getitem(Vm *vm, ObjStr *s, Value key, Value *out) {
-    if (IS_INTLIKE(key)) {
-        int64_t i = AS_INTLIKE(key);
+    bool has_index = IS_OBJ(key) && !IS_SLICE(key) &&
+                     !IS_EMPTY(class_lookup(vm_class_of(vm, key), vm->s_index));
+    if (IS_INTLIKE(key) || has_index) {
+        int64_t i;
+        if (!vm_index_value(vm, key, &i)) return false;
         if (i < 0) i += (int64_t)s->nchars;
         if (i < 0 || i >= (int64_t)s->nchars)
             return vm_raise(vm, vm->IndexError, "string index out of range");

@@ -141,15 +141,6 @@ static bool search_arg(Vm *vm, Value v, bool is_str, Needle *out) {
                     vm_type_name(vm, v));
 }
 
-static bool int_arg(Vm *vm, Value v, int64_t *out) {
-    if (IS_INTLIKE(v)) {
-        *out = AS_INTLIKE(v);
-        return true;
-    }
-    return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
-                    vm_type_name(vm, v));
-}
-
 // One of the optional start/end arguments: absent or None keeps the default.
 static bool slice_arg(Vm *vm, Value *args, int nargs, int i, int64_t *out) {
     if (i >= nargs || IS_NONE(args[i])) return true;
@@ -157,6 +148,8 @@ static bool slice_arg(Vm *vm, Value *args, int nargs, int i, int64_t *out) {
         *out = AS_INTLIKE(args[i]);
         return true;
     }
+    if (IS_OBJ(args[i]) && !IS_EMPTY(class_lookup(vm_class_of(vm, args[i]), vm->s_index)))
+        return vm_index_value(vm, args[i], out);
     return vm_raise(vm, vm->TypeError,
                     "slice indices must be integers or None or have an __index__ method");
 }
@@ -348,7 +341,7 @@ static bool split_args(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
     Value a[2];
     if (!parse_args(vm, name, args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     *maxsplit = -1;
-    if (!IS_EMPTY(a[1]) && !int_arg(vm, a[1], maxsplit)) return false;
+    if (!IS_EMPTY(a[1]) && !arg_int(vm, a[1], maxsplit)) return false;
     if (*maxsplit < 0) *maxsplit = INT64_MAX;
     *whitespace = IS_EMPTY(a[0]) || IS_NONE(a[0]);
     if (*whitespace) return true;
@@ -496,7 +489,7 @@ static bool text_splitlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     Value a[1];
     if (!parse_args(vm, "splitlines", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     int64_t keepends = 0;
-    if (!IS_EMPTY(a[0]) && !int_arg(vm, a[0], &keepends)) return false;
+    if (!IS_EMPTY(a[0]) && !arg_int(vm, a[0], &keepends)) return false;
     Text t = text_of(args[0]);
     ObjList *list = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(list));
@@ -664,7 +657,7 @@ static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
                         vm_type_name(vm, args[i]));
     }
     int64_t count = -1;
-    if (nargs > 3 && !int_arg(vm, args[3], &count)) return false;
+    if (nargs > 3 && !arg_int(vm, args[3], &count)) return false;
     if (count < 0) count = INT64_MAX;
     StrBuf sb;
     sb_init(&sb);
@@ -820,7 +813,7 @@ static bool pad_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const ch
     if (!text_check_args(vm, args[0], name, ARGS_CLINIC, nargs - 1, kwnames, 1, 2)) return false;
     Text t = text_of(args[0]);
     int64_t width = 0;
-    if (!int_arg(vm, args[1], &width)) return false;
+    if (!arg_int(vm, args[1], &width)) return false;
     char fill[4];
     int fill_len = fill_arg(vm, &t, name, args, nargs, fill);
     if (fill_len < 0) return false;
@@ -856,7 +849,7 @@ static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     Text t = text_of(args[0]);
     if (!text_check_args(vm, args[0], "zfill", ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
     int64_t width = 0;
-    if (!int_arg(vm, args[1], &width)) return false;
+    if (!arg_int(vm, args[1], &width)) return false;
     if (width <= (int64_t)t.nchars) {
         *result = self_exact(vm, &t);
         return true;
@@ -880,7 +873,7 @@ static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     Value a[1];
     if (!parse_args(vm, "expandtabs", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     int64_t tabsize = 8;
-    if (!IS_EMPTY(a[0]) && !int_arg(vm, a[0], &tabsize)) return false;
+    if (!IS_EMPTY(a[0]) && !arg_int(vm, a[0], &tabsize)) return false;
     Text t = text_of(args[0]);
     if (!memchr(t.data, '\t', t.len)) {
         *result = self_exact(vm, &t);

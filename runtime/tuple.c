@@ -10,13 +10,13 @@
 
 ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n) {
     ObjTuple *t = tuple_new(vm, n);
-    if (n) memcpy(t->items, items, sizeof(Value) * n);
+    values_move(t->items, items, n);
     return t;
 }
 
 ObjTuple *tuple_from_list(Vm *vm, ObjList *list) {
     ObjTuple *t = tuple_new(vm, list->count);
-    if (list->count) memcpy(t->items, list->items, sizeof(Value) * list->count);
+    values_move(t->items, list->items, list->count);
     return t;
 }
 
@@ -128,8 +128,8 @@ static bool tuple_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     }
     ObjTuple *a = AS_TUPLE(args[0]), *b = AS_TUPLE(args[1]);
     ObjTuple *out = tuple_new(vm, a->count + b->count);
-    memcpy(out->items, a->items, sizeof(Value) * a->count);
-    memcpy(out->items + a->count, b->items, sizeof(Value) * b->count);
+    values_move(out->items, a->items, a->count);
+    values_move(out->items + a->count, b->items, b->count);
     *result = OBJ_VAL(out);
     return true;
 }
@@ -155,7 +155,7 @@ static bool tuple_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     }
     if (n > 0 && a->count > ((size_t)1 << 36) / (size_t)n) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
     ObjTuple *out = tuple_new(vm, a->count * (size_t)n);
-    for (int64_t k = 0; k < n; k++) memcpy(out->items + (size_t)k * a->count, a->items, sizeof(Value) * a->count);
+    for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
     *result = OBJ_VAL(out);
     return true;
 }

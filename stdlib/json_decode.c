@@ -175,7 +175,8 @@ static bool scan_string(Decoder *d, size_t begin, Value *out, size_t *end) {
             sb_free(&sb);
             return decode_error(d, "Invalid \\uXXXX escape", after - 5);
         }
-        if (cp >= 0xD800 && cp <= 0xDBFF && after + 6 < n && s[after] == '\\' && s[after + 1] == 'u') {
+        if (cp >= 0xD800 && cp <= 0xDBFF && after + 6 < n && s[after] == '\\' &&
+            s[after + 1] == 'u') {
             int32_t low = hex4(s, after + 2);
             if (low < 0) {
                 sb_free(&sb);
@@ -297,7 +298,8 @@ static bool scan_array(Decoder *d, size_t idx, Value *out, size_t *end) {
             pop(d);
             idx = skip_ws(d, idx);
             if (idx < d->n && d->s[idx] == ']') break;
-            if (idx >= d->n || d->s[idx] != ',') return decode_error(d, "Expecting ',' delimiter", idx);
+            if (idx >= d->n || d->s[idx] != ',')
+                return decode_error(d, "Expecting ',' delimiter", idx);
             idx = skip_ws(d, idx + 1);
         }
     }
@@ -324,7 +326,8 @@ static bool scan_object(Decoder *d, size_t idx, Value *out, size_t *end) {
             if (!scan_string(d, idx + 1, &key, &idx)) return false;
             push(d, key);
             idx = skip_ws(d, idx);
-            if (idx >= d->n || d->s[idx] != ':') return decode_error(d, "Expecting ':' delimiter", idx);
+            if (idx >= d->n || d->s[idx] != ':')
+                return decode_error(d, "Expecting ':' delimiter", idx);
             idx = skip_ws(d, idx + 1);
             if (!scan(d, idx, &value, &idx)) return false;
             push(d, value);
@@ -342,7 +345,8 @@ static bool scan_object(Decoder *d, size_t idx, Value *out, size_t *end) {
             pop(d);  // the key
             idx = skip_ws(d, idx);
             if (idx < d->n && d->s[idx] == '}') break;
-            if (idx >= d->n || d->s[idx] != ',') return decode_error(d, "Expecting ',' delimiter", idx);
+            if (idx >= d->n || d->s[idx] != ',')
+                return decode_error(d, "Expecting ',' delimiter", idx);
             idx = skip_ws(d, idx + 1);
         }
     }
@@ -420,7 +424,8 @@ static bool decode_text(Vm *vm, Value text, Value *args, int nargs, ObjTuple *kw
             for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
             if (!ok)
                 return vm_raise(vm, vm->TypeError,
-                                "JSONDecoder.__init__() got an unexpected keyword argument '%s'", k);
+                                "JSONDecoder.__init__() got an unexpected keyword argument '%s'",
+                                k);
         }
     Decoder d;
     memset(&d, 0, sizeof d);
@@ -451,7 +456,8 @@ static bool decode_text(Vm *vm, Value text, Value *args, int nargs, ObjTuple *kw
     } else if (IS_STR(text)) {
         d.doc = AS_STR(text);
     } else {
-        return vm_raise(vm, vm->TypeError, "the JSON object must be str, bytes or bytearray, not %s",
+        return vm_raise(vm, vm->TypeError,
+                        "the JSON object must be str, bytes or bytearray, not %s",
                         vm_type_name(vm, text));
     }
     vm_push_root(vm, OBJ_VAL(d.doc));
@@ -478,8 +484,11 @@ static bool decode_text(Vm *vm, Value text, Value *args, int nargs, ObjTuple *kw
 
 bool json_loads(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs != 1) {
-        if (nargs == 0) return vm_raise(vm, vm->TypeError, "loads() missing 1 required positional argument: 's'");
-        return vm_raise(vm, vm->TypeError, "loads() takes 1 positional argument but %d were given", nargs);
+        if (nargs == 0)
+            return vm_raise(vm, vm->TypeError,
+                            "loads() missing 1 required positional argument: 's'");
+        return vm_raise(vm, vm->TypeError, "loads() takes 1 positional argument but %d were given",
+                        nargs);
     }
     return decode_text(vm, args[0], args, nargs, kwnames, result);
 }
@@ -487,8 +496,11 @@ bool json_loads(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result
 // load(fp, **kw): loads(fp.read(), **kw).
 bool json_load(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs != 1) {
-        if (nargs == 0) return vm_raise(vm, vm->TypeError, "load() missing 1 required positional argument: 'fp'");
-        return vm_raise(vm, vm->TypeError, "load() takes 1 positional argument but %d were given", nargs);
+        if (nargs == 0)
+            return vm_raise(vm, vm->TypeError,
+                            "load() missing 1 required positional argument: 'fp'");
+        return vm_raise(vm, vm->TypeError, "load() takes 1 positional argument but %d were given",
+                        nargs);
     }
     Value read, text;
     if (!vm_getattr(vm, args[0], str_from_c(vm, "read"), &read)) return false;

@@ -6,7 +6,9 @@
  * with it) whose only visible difference is the allow_nan message; `has_indent` picks it.
  *
  * Containers being encoded sit on `stack`, a list kept as a GC root: that protects them while
- * default() runs user code, and it is the list searched for circular references.
+ * default() runs user code, and it is the list searched for circular references.  Values that
+ * nothing else references while they are encoded (a dict's items, what default() returned) sit
+ * on `keep`, another rooted list; lists, not temp roots, because these nest without bound.
  */
 #include <math.h>
 #include <string.h>
@@ -24,6 +26,7 @@ typedef struct {
     bool sort_keys, ensure_ascii, allow_nan, skipkeys, check_circular;
     Value default_fn;    // None, or called for objects json cannot encode
     ObjList *stack;      // the containers (and default() inputs) being encoded, outermost first
+    ObjList *keep;       // values only this encoder references (items lists, default() results)
     int level;           // indentation level
 } Encoder;
 
@@ -83,7 +86,8 @@ static bool encode_float(Encoder *e, double d, StrBuf *sb) {
     }
     if (!e->allow_nan) {
         if (!e->has_indent)
-            return vm_raise(e->vm, e->vm->ValueError, "Out of range float values are not JSON compliant");
+            return vm_raise(e->vm, e->vm->ValueError,
+                            "Out of range float values are not JSON compliant");
         return vm_raise(e->vm, e->vm->ValueError,
                         "Out of range float values are not JSON compliant: %s",
                         isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
@@ -116,7 +120,8 @@ static bool encode_key(Encoder *e, Value key, bool *skip) {
         *skip = true;
         return true;
     } else {
-        return vm_raise(e->vm, e->vm->TypeError, "keys must be str, int, float, bool or None, not %s",
+        return vm_raise(e->vm, e->vm->TypeError,
+                        "keys must be str, int, float, bool or None, not %s",
                         vm_type_name(e->vm, key));
     }
     sb_putc(&e->out, '"');
@@ -153,7 +158,8 @@ static void leave(Encoder *e) { e->stack->count--; }
 static void newline_indent(Encoder *e) {
     if (!e->has_indent) return;
     sb_putc(&e->out, '\n');
-    for (int i = 0; i < e->level; i++) sb_append(&e->out, e->indent.data ? e->indent.data : "", e->indent.length);
+    for (int i = 0; i < e->level; i++)
+        sb_append(&e->out, e->indent.data ? e->indent.data : "", e->indent.length);
 }
 
 static bool encode_sequence(Encoder *e, Value seq, const Value *items, size_t n) {
@@ -220,9 +226,7 @@ static bool encode_dict(Encoder *e, Value dict) {
     if (!enter(e, dict)) return false;
     ObjList *items = dict_items(e, AS_DICT(dict));
     if (!items) return false;
-    vm_push_root(e->vm, OBJ_VAL(items));
-    list_append(e->vm, e->stack, OBJ_VAL(items));  // rooted while its values are encoded
-    vm_pop_root(e->vm);
+    list_append(e->vm, e->keep, OBJ_VAL(items));  // rooted while its values are encoded
     sb_putc(&e->out, '{');
     e->level++;
     newline_indent(e);
@@ -248,8 +252,8 @@ static bool encode_dict(Encoder *e, Value dict) {
     e->level--;
     newline_indent(e);
     sb_putc(&e->out, '}');
-    leave(e);  // the items list
-    leave(e);  // the dict
+    e->keep->count--;
+    leave(e);
     return true;
 }
 
@@ -282,10 +286,9 @@ static bool encode(Encoder *e, Value v) {
         if (!enter(e, v)) return false;
         Value replacement;
         if (!vm_call1(vm, e->default_fn, v, &replacement)) return false;
-        vm_push_root(vm, replacement);
-        bool ok = encode(e, replacement);
-        vm_pop_root(vm);
-        if (!ok) return false;
+        list_append(vm, e->keep, replacement);
+        if (!encode(e, replacement)) return false;
+        e->keep->count--;
         leave(e);
     }
     return true;
@@ -315,7 +318,8 @@ static bool setup_encoder(Vm *vm, Encoder *e, Value *args, int nargs, ObjTuple *
             for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
             if (!ok)
                 return vm_raise(vm, vm->TypeError,
-                                "JSONEncoder.__init__() got an unexpected keyword argument '%s'", k);
+                                "JSONEncoder.__init__() got an unexpected keyword argument '%s'",
+                                k);
         }
 #define KW(name) mod_kwarg(args, nargs, kwnames, name)
     if (!truthy_kw(vm, KW("skipkeys"), false, &e->skipkeys) ||
@@ -375,8 +379,10 @@ static ObjStr *encode_to_str(Vm *vm, Value obj, Value *args, int nargs, ObjTuple
     }
     e.stack = list_new(vm, 8);
     vm_push_root(vm, OBJ_VAL(e.stack));
+    e.keep = list_new(vm, 8);
+    vm_push_root(vm, OBJ_VAL(e.keep));
     bool ok = encode(&e, obj);
-    vm_pop_root(vm);
+    vm_pop_roots(vm, 2);
     ObjStr *s = ok ? str_new(vm, e.out.data, e.out.length) : NULL;
     free_encoder(&e);
     return s;
@@ -384,8 +390,11 @@ static ObjStr *encode_to_str(Vm *vm, Value obj, Value *args, int nargs, ObjTuple
 
 static bool json_dumps(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs != 1) {
-        if (nargs == 0) return vm_raise(vm, vm->TypeError, "dumps() missing 1 required positional argument: 'obj'");
-        return vm_raise(vm, vm->TypeError, "dumps() takes 1 positional argument but %d were given", nargs);
+        if (nargs == 0)
+            return vm_raise(vm, vm->TypeError,
+                            "dumps() missing 1 required positional argument: 'obj'");
+        return vm_raise(vm, vm->TypeError, "dumps() takes 1 positional argument but %d were given",
+                        nargs);
     }
     ObjStr *s = encode_to_str(vm, args[0], args, nargs, kwnames);
     if (!s) return false;
@@ -397,9 +406,11 @@ static bool json_dumps(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 static bool json_dump(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs != 2) {
         if (nargs < 2)
-            return vm_raise(vm, vm->TypeError, "dump() missing %d required positional argument%s: %s",
-                            2 - nargs, nargs ? "" : "s", nargs ? "'fp'" : "'obj' and 'fp'");
-        return vm_raise(vm, vm->TypeError, "dump() takes 2 positional arguments but %d were given", nargs);
+            return vm_raise(vm, vm->TypeError,
+                            "dump() missing %d required positional argument%s: %s", 2 - nargs,
+                            nargs ? "" : "s", nargs ? "'fp'" : "'obj' and 'fp'");
+        return vm_raise(vm, vm->TypeError, "dump() takes 2 positional arguments but %d were given",
+                        nargs);
     }
     ObjStr *s = encode_to_str(vm, args[0], args, nargs, kwnames);
     if (!s) return false;

@@ -55,7 +55,8 @@ static bool float_result2(Vm *vm, double x, double y, double r, Value *result) {
 
 // A float that must become an int (floor, ceil, trunc): CPython's PyLong_FromDouble messages.
 static bool int_from_double(Vm *vm, double d, Value *result) {
-    if (isinf(d)) return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
+    if (isinf(d))
+        return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
     if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert float NaN to integer");
     if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
         return vm_raise(vm, vm->OverflowError, "integer overflow");
@@ -241,7 +242,8 @@ static double lgamma_fn(double x) {
     if (absx < 1e-20) return -log(absx);
     double r = log(lanczos_sum(absx)) - LANCZOS_G;
     r += (absx - 0.5) * (log(absx + LANCZOS_G - 0.5) - 1);
-    if (x < 0.0) r = 1.144729885849400174143427351353058711647 - log(fabs(sinpi(absx))) - log(absx) - r;
+    if (x < 0.0)
+        r = 1.144729885849400174143427351353058711647 - log(fabs(sinpi(absx))) - log(absx) - r;
     if (isinf(r)) errno = ERANGE;
     return r;
 }
@@ -812,7 +814,8 @@ static bool n_and_k(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *
                     int min, int64_t *n, int64_t *k, bool *has_k) {
     if (kwnames) return vm_raise(vm, vm->TypeError, "math.%s() takes no keyword arguments", name);
     if (nargs < min || nargs > 2) {
-        if (min == 2) return vm_raise(vm, vm->TypeError, "%s expected 2 arguments, got %d", name, nargs);
+        if (min == 2)
+            return vm_raise(vm, vm->TypeError, "%s expected 2 arguments, got %d", name, nargs);
         return vm_raise(vm, vm->TypeError, "%s expected at %s %d argument%s, got %d", name,
                         nargs < min ? "least" : "most", nargs < min ? 1 : 2,
                         nargs < min ? "" : "s", nargs);

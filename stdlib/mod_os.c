@@ -58,6 +58,8 @@ bool os_raise_errno(Vm *vm, int err, Value filename) {
 bool os_path_arg(Vm *vm, const char *fname, Value v, ObjStr **out) {
     if (IS_STR(v)) {
         *out = AS_STR(v);
+        if (memchr((*out)->chars, '\0', (*out)->length))
+            return vm_raise(vm, vm->ValueError, "embedded null byte");
         return true;
     }
     return vm_raise(vm, vm->TypeError, "%s: path should be string, bytes or os.PathLike, not %s",
@@ -98,7 +100,7 @@ static bool os_getcwd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 }
 
 static bool os_chdir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *path;
+    ObjStr *path = NULL;
     if (!one_path(vm, "chdir", args, nargs, kwnames, &path)) return false;
     if (chdir(path->chars) != 0) return os_raise_errno(vm, errno, OBJ_VAL(path));
     *result = NONE_VAL();
@@ -135,7 +137,7 @@ static bool os_urandom(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 static bool os_system(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"command", NULL};
     Value a[1];
-    ObjStr *cmd;
+    ObjStr *cmd = NULL;
     if (!parse_args(vm, "system", args, nargs, kwnames, names, 1, a) ||
         !arg_str(vm, "system", a[0], &cmd))
         return false;
@@ -157,6 +159,9 @@ static ObjDict *environ_dict(Vm *vm) {
 static bool os_getenv(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"key", "default", NULL};
     Value a[2];
+    if (nargs == 0 && !kwnames)  // getenv is a Python function in CPython: its message
+        return vm_raise(vm, vm->TypeError,
+                        "getenv() missing 1 required positional argument: 'key'");
     if (!parse_args(vm, "getenv", args, nargs, kwnames, names, 1, a)) return false;
     if (!IS_STR(a[0]))
         return vm_raise(vm, vm->TypeError, "str expected, not %s", vm_type_name(vm, a[0]));
@@ -213,7 +218,7 @@ static ObjList *list_directory(Vm *vm, ObjStr *path) {
 static bool os_listdir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"path", NULL};
     Value a[1];
-    ObjStr *path;
+    ObjStr *path = NULL;
     if (!parse_args(vm, "listdir", args, nargs, kwnames, names, 0, a)) return false;
     if (IS_EMPTY(a[0]) || IS_NONE(a[0])) path = str_from_c(vm, ".");
     else if (!os_path_arg(vm, "listdir", a[0], &path)) return false;
@@ -228,10 +233,11 @@ static bool os_listdir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 static bool os_mkdir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"path", "mode", NULL};
     Value a[2];
-    ObjStr *path;
+    ObjStr *path = NULL;
     int64_t mode = 0777;
     if (!parse_args(vm, "mkdir", args, nargs, kwnames, names, 1, a) ||
-        !os_path_arg(vm, "mkdir", a[0], &path) || (!IS_EMPTY(a[1]) && !mod_arg_index(vm, a[1], &mode)))
+        !os_path_arg(vm, "mkdir", a[0], &path) ||
+        (!IS_EMPTY(a[1]) && !mod_arg_index(vm, a[1], &mode)))
         return false;
     if (mkdir(path->chars, (mode_t)mode) != 0) return os_raise_errno(vm, errno, OBJ_VAL(path));
     *result = NONE_VAL();
@@ -242,10 +248,11 @@ static bool os_mkdir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 static bool os_makedirs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"name", "mode", "exist_ok", NULL};
     Value a[3];
-    ObjStr *path;
+    ObjStr *path = NULL;
     int64_t mode = 0777;
     if (!parse_args(vm, "makedirs", args, nargs, kwnames, names, 1, a) ||
-        !os_path_arg(vm, "makedirs", a[0], &path) || (!IS_EMPTY(a[1]) && !mod_arg_index(vm, a[1], &mode)))
+        !os_path_arg(vm, "makedirs", a[0], &path) ||
+        (!IS_EMPTY(a[1]) && !mod_arg_index(vm, a[1], &mode)))
         return false;
     bool exist_ok = false;
     if (!IS_EMPTY(a[2]) && !vm_truthy(vm, a[2], &exist_ok)) return false;
@@ -276,7 +283,7 @@ static bool os_makedirs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 // remove, unlink, rmdir: one path, one C call.
 #define PATH_CALL(name, cname, call)                                                               \
     static bool os_##name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {      \
-        ObjStr *path;                                                                              \
+        ObjStr *path = NULL;                                                                       \
         if (!one_path(vm, cname, args, nargs, kwnames, &path)) return false;                       \
         if (call(path->chars) != 0) return os_raise_errno(vm, errno, OBJ_VAL(path));               \
         *result = NONE_VAL();                                                                      \
@@ -290,7 +297,7 @@ static bool rename_impl(Vm *vm, const char *fname, Value *args, int nargs, ObjTu
                         Value *result) {
     static const char *const names[] = {"src", "dst", NULL};
     Value a[2];
-    ObjStr *src, *dst;
+    ObjStr *src = NULL, *dst = NULL;
     if (!parse_args(vm, fname, args, nargs, kwnames, names, 2, a) ||
         !os_path_arg(vm, fname, a[0], &src) || !os_path_arg(vm, fname, a[1], &dst))
         return false;
@@ -310,15 +317,16 @@ static bool os_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 // stat(path): an os.stat_result.  The times are floats in the tuple too (CPython keeps ints in
 // the tuple and floats in the attributes).
 static bool os_stat(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *path;
+    ObjStr *path = NULL;
     if (!one_path(vm, "stat", args, nargs, kwnames, &path)) return false;
     struct stat sb;
     if (stat(path->chars, &sb) != 0) return os_raise_errno(vm, errno, OBJ_VAL(path));
     ObjClass *cls = mod_find_class(vm, "os", "stat_result");
     if (!cls) return false;
     ObjTuple *t = structseq_new(vm, cls, 10);
-    const int64_t ints[7] = {sb.st_mode, (int64_t)sb.st_ino, (int64_t)sb.st_dev, (int64_t)sb.st_nlink,
-                             sb.st_uid, sb.st_gid, sb.st_size};
+    const int64_t ints[7] = {
+        sb.st_mode, (int64_t)sb.st_ino, (int64_t)sb.st_dev, (int64_t)sb.st_nlink,
+        sb.st_uid,  sb.st_gid,          sb.st_size};
     for (int i = 0; i < 7; i++) t->items[i] = INT_VAL(ints[i]);
     t->items[7] = FLOAT_VAL((double)sb.st_atim.tv_sec + sb.st_atim.tv_nsec * 1e-9);
     t->items[8] = FLOAT_VAL((double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec * 1e-9);
@@ -345,7 +353,8 @@ static int walk_next(Vm *vm, Obj *obj, Value *out) {
             Value name = subdirs->items[i];
             if (!IS_STR(name)) continue;
             bool slash = dir->length && dir->chars[dir->length - 1] == '/';
-            ObjStr *sub = str_printf(vm, "%s%s%s", dir->chars, slash ? "" : "/", AS_STR(name)->chars);
+            ObjStr *sub =
+                str_printf(vm, "%s%s%s", dir->chars, slash ? "" : "/", AS_STR(name)->chars);
             vm_push_root(vm, OBJ_VAL(sub));
             list_append(vm, stack, OBJ_VAL(sub));
             vm_pop_root(vm);
@@ -391,7 +400,7 @@ static int walk_next(Vm *vm, Obj *obj, Value *out) {
 static bool os_walk(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"top", "topdown", "onerror", "followlinks", NULL};
     Value a[4];
-    ObjStr *top;
+    ObjStr *top = NULL;
     if (!parse_args(vm, "walk", args, nargs, kwnames, names, 1, a) ||
         !os_path_arg(vm, "walk", a[0], &top))
         return false;

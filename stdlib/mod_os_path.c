@@ -50,7 +50,7 @@ static bool path_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     if (kwnames) return vm_raise(vm, vm->TypeError, "join() takes no keyword arguments");
     if (nargs < 1)
         return vm_raise(vm, vm->TypeError, "join() missing 1 required positional argument: 'a'");
-    ObjStr *first;
+    ObjStr *first = NULL;
     if (!fspath(vm, args[0], &first)) return false;
     StrBuf sb;
     sb_init(&sb);
@@ -75,7 +75,7 @@ static bool path_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 }
 
 static bool path_basename(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "basename", args, nargs, kwnames, &p)) return false;
     size_t i = last_slash_end(p->chars, p->length);
     *result = str_val(vm, p->chars + i, p->length - i);
@@ -83,7 +83,7 @@ static bool path_basename(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 }
 
 static bool path_dirname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "dirname", args, nargs, kwnames, &p)) return false;
     size_t i = last_slash_end(p->chars, p->length);
     *result = str_val(vm, p->chars, strip_head(p->chars, i));
@@ -102,7 +102,7 @@ static bool pair(Vm *vm, Value a, Value b, Value *result) {
 }
 
 static bool path_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "split", args, nargs, kwnames, &p)) return false;
     size_t i = last_slash_end(p->chars, p->length);
     Value head = str_val(vm, p->chars, strip_head(p->chars, i));
@@ -115,7 +115,7 @@ static bool path_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 // splitext: the extension is the last dot in the last component, unless that component is all
 // dots up to it (".bashrc" has no extension).
 static bool path_splitext(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "splitext", args, nargs, kwnames, &p)) return false;
     const char *s = p->chars;
     size_t n = p->length, name = last_slash_end(s, n), dot = n;
@@ -139,7 +139,7 @@ static bool path_splitext(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 }
 
 static bool path_isabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "isabs", args, nargs, kwnames, &p)) return false;
     *result = BOOL_VAL(p->length > 0 && p->chars[0] == '/');
     return true;
@@ -183,7 +183,7 @@ static void normalize(const char *s, size_t n, StrBuf *sb) {
 }
 
 static bool path_normpath(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "normpath", args, nargs, kwnames, &p)) return false;
     StrBuf sb;
     sb_init(&sb);
@@ -214,7 +214,7 @@ static bool absolute(Vm *vm, ObjStr *p, StrBuf *sb) {
 }
 
 static bool path_abspath(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "abspath", args, nargs, kwnames, &p)) return false;
     StrBuf sb;
     sb_init(&sb);
@@ -228,7 +228,7 @@ static bool path_abspath(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 
 // realpath: symbolic links resolved by the OS when the path exists, else its absolute form.
 static bool path_realpath(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "realpath", args, nargs, kwnames, &p)) return false;
     char *resolved = realpath(p->length ? p->chars : ".", NULL);
     if (resolved) {
@@ -258,7 +258,7 @@ static size_t components(const StrBuf *sb, size_t *starts, size_t *lens) {
 static bool path_relpath(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"path", "start", NULL};
     Value a[2];
-    ObjStr *path, *start;
+    ObjStr *path = NULL, *start = NULL;
     if (!parse_args(vm, "relpath", args, nargs, kwnames, names, 1, a) || !fspath(vm, a[0], &path))
         return false;
     if (path->length == 0) return vm_raise(vm, vm->ValueError, "no path specified");
@@ -273,8 +273,10 @@ static bool path_relpath(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         sb_free(&ss);
         return false;
     }
-    size_t *p0 = malloc(sizeof(size_t) * (ps.length + 1)), *pl = malloc(sizeof(size_t) * (ps.length + 1));
-    size_t *s0 = malloc(sizeof(size_t) * (ss.length + 1)), *sl = malloc(sizeof(size_t) * (ss.length + 1));
+    size_t *p0 = malloc(sizeof(size_t) * (ps.length + 1)),
+           *pl = malloc(sizeof(size_t) * (ps.length + 1));
+    size_t *s0 = malloc(sizeof(size_t) * (ss.length + 1)),
+           *sl = malloc(sizeof(size_t) * (ss.length + 1));
     size_t np = components(&ps, p0, pl), ns = components(&ss, s0, sl), common = 0;
     while (common < np && common < ns && pl[common] == sl[common] &&
            memcmp(ps.data + p0[common], ss.data + s0[common], pl[common]) == 0)
@@ -294,7 +296,7 @@ static bool path_relpath(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 
 // expanduser: "~" and "~/..." from $HOME, "~user/..." from the password database.
 static bool path_expanduser(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *p;
+    ObjStr *p = NULL;
     if (!one_str(vm, "expanduser", args, nargs, kwnames, &p)) return false;
     if (p->length == 0 || p->chars[0] != '~') {
         *result = OBJ_VAL(p);
@@ -339,26 +341,36 @@ static bool path_commonprefix(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
         *result = OBJ_VAL(str_from_c(vm, ""));
         return true;
     }
-    ObjStr *first;
+    ObjStr *first = NULL;
     if (!fspath(vm, list->items[0], &first)) return false;
+    vm_push_root(vm, OBJ_VAL(first));  // the list is not rooted; the result is cut from first
     size_t n = first->length;
     for (size_t i = 1; i < list->count; i++) {
-        ObjStr *s;
-        if (!fspath(vm, list->items[i], &s)) return false;
+        ObjStr *s = NULL;
+        if (!fspath(vm, list->items[i], &s)) {
+            vm_pop_root(vm);
+            return false;
+        }
         size_t k = 0;
         while (k < n && k < s->length && s->chars[k] == first->chars[k]) k++;
         n = k;
     }
     while (n > 0 && (first->chars[n] & 0xC0) == 0x80) n--;  // never split a character
     *result = str_val(vm, first->chars, n);
+    vm_pop_root(vm);
     return true;
 }
 
-// ---- queries that stat ---------------------------------------------------------------------------
+// ---- queries that stat
+// ---------------------------------------------------------------------------
 
 // stat or lstat of a path (str) or an open file descriptor (int): 1 ok, 0 the OS said no (errno
 // set), -1 a TypeError was raised.
 static int stat_arg(Vm *vm, const char *fname, Value v, struct stat *sb, bool follow) {
+    if (IS_STR(v) && memchr(AS_STR(v)->chars, '\0', AS_STR(v)->length)) {
+        errno = EINVAL;  // CPython's ValueError("embedded null byte"), seen by exists() as False
+        return 0;
+    }
     if (IS_STR(v)) return (follow ? stat(AS_STR(v)->chars, sb) : lstat(AS_STR(v)->chars, sb)) == 0;
     if (IS_INTLIKE(v)) return fstat((int)AS_INTLIKE(v), sb) == 0;
     vm_raise(vm, vm->TypeError, "%s: path should be string, bytes, os.PathLike or integer, not %s",
@@ -411,7 +423,8 @@ ObjModule *mod_os_path_init(Vm *vm) {
     } strs[] = {{"sep", "/"},      {"curdir", "."},  {"pardir", ".."},       {"extsep", "."},
                 {"pathsep", ":"}, {"defpath", "/bin:/usr/bin"}, {"devnull", "/dev/null"},
                 {NULL, NULL}};
-    for (int i = 0; strs[i].name; i++) mod_set(vm, m, strs[i].name, OBJ_VAL(str_from_c(vm, strs[i].value)));
+    for (int i = 0; strs[i].name; i++)
+        mod_set(vm, m, strs[i].name, OBJ_VAL(str_from_c(vm, strs[i].value)));
     mod_set(vm, m, "altsep", NONE_VAL());
     static const MethodDef fns[] = {
         {"join", path_join},         {"basename", path_basename},

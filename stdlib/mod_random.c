@@ -275,7 +275,9 @@ static bool randrange(Vm *vm, RandomState *st, Value start, Value stop, Value st
     }
     if (istep == 0) return vm_raise(vm, vm->ValueError, "zero step for randrange()");
     // n = ceil(width / step), computed with Python's floor division.
-    int64_t num = istep > 0 ? width + istep - 1 : width + istep + 1;
+    int64_t num;
+    if (ADD_OVERFLOWS(width, istep > 0 ? istep - 1 : istep + 1, &num))
+        return vm_raise(vm, vm->OverflowError, "integer overflow");
     int64_t n = num / istep - ((num % istep != 0) && ((num < 0) != (istep < 0)));
     if (n <= 0) return vm_raise(vm, vm->ValueError, "empty range for randrange()");
     *result = INT_VAL(istart + istep * (int64_t)mt_randbelow(&st->mt, (uint64_t)n));
@@ -499,7 +501,8 @@ static bool rnd_choices(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         }
     } else {
         if (!IS_EMPTY(weights) && !IS_NONE(weights))
-            return vm_raise(vm, vm->TypeError, "Cannot specify both weights and cumulative weights");
+            return vm_raise(vm, vm->TypeError,
+                            "Cannot specify both weights and cumulative weights");
         ObjList *list = vm_list_from_iterable(vm, cum_weights);
         if (!list) return false;
         ncum = list->count;
@@ -533,7 +536,8 @@ static bool rnd_choices(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     bool ok = true;
     for (int64_t i = 0; i < k && ok; i++) {
         int64_t index;
-        if (weighted) index = (int64_t)bisect_right_double(cum, 0, ncum - 1, mt_random(&st->mt) * total);
+        if (weighted)
+            index = (int64_t)bisect_right_double(cum, 0, ncum - 1, mt_random(&st->mt) * total);
         else index = (int64_t)floor(mt_random(&st->mt) * (double)n);
         Value item;
         ok = vm_getitem(vm, pop, INT_VAL(index), &item);
@@ -805,7 +809,8 @@ static bool rnd_setstate(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         else mt.index = (int)AS_INT(w);
     }
     Value g = t->items[2];
-    if (!IS_NONE(g) && !IS_NUMBER(g)) return vm_raise(vm, vm->TypeError, "must be real number, not %s", vm_type_name(vm, g));
+    if (!IS_NONE(g) && !IS_NUMBER(g))
+        return vm_raise(vm, vm->TypeError, "must be real number, not %s", vm_type_name(vm, g));
     st->mt = mt;
     st->has_gauss_next = !IS_NONE(g);
     st->gauss_next = IS_NONE(g) ? 0.0 : AS_NUMBER(g);
@@ -847,7 +852,8 @@ ObjModule *mod_random_init(Vm *vm) {
     vm_push_root(vm, OBJ_VAL(m));
     ObjClass *cls = mod_class(vm, m, "Random", vm->object_class, OBJ_BOX);
     define_methods(vm, cls, random_methods);
-    define_methods(vm, cls, (MethodDef[]){{"__new__", rnd_new}, {"__init__", rnd_init}, {NULL, NULL}});
+    define_methods(vm, cls,
+                   (MethodDef[]){{"__new__", rnd_new}, {"__init__", rnd_init}, {NULL, NULL}});
     RandomState *st = calloc(1, sizeof *st);
     seed_from_os(vm, &st->mt);
     ObjBox *inst = box_new(vm, cls, st, state_free);

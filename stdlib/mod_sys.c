@@ -46,11 +46,14 @@ static bool sys_getrecursionlimit(Vm *vm, Value *args, int nargs, ObjTuple *kwna
 static bool sys_setrecursionlimit(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
                                   Value *result) {
     if (!check_args(vm, "setrecursionlimit", nargs, kwnames, 1, 1)) return false;
-    if (IS_FLOAT(args[0])) return vm_raise(vm, vm->TypeError, "'float' object cannot be interpreted as an integer");
+    if (IS_FLOAT(args[0]))
+        return vm_raise(vm, vm->TypeError, "'float' object cannot be interpreted as an integer");
     int64_t limit;
     if (!mod_arg_index(vm, args[0], &limit)) return false;
-    if (limit < 1) return vm_raise(vm, vm->ValueError, "recursion limit must be greater or equal than 1");
-    if (limit > INT_MAX) return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
+    if (limit < 1)
+        return vm_raise(vm, vm->ValueError, "recursion limit must be greater or equal than 1");
+    if (limit > INT_MAX)
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
     if (limit <= vm->depth)
         return vm_raise(vm, vm->RecursionError,
                         "cannot set the recursion limit to %d at the recursion depth %d: the limit "

@@ -144,7 +144,8 @@ static bool tuple_to_tm(Vm *vm, const char *fname, Value v, struct tm *tm) {
     int64_t f[9];
     for (int i = 0; i < 9; i++) {
         if (IS_FLOAT(t->items[i]))
-            return vm_raise(vm, vm->TypeError, "'float' object cannot be interpreted as an integer");
+            return vm_raise(vm, vm->TypeError,
+                            "'float' object cannot be interpreted as an integer");
         if (!mod_arg_index(vm, t->items[i], &f[i])) return false;
         if (f[i] < -2147483648LL || f[i] > 2147483647LL)
             return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
@@ -165,13 +166,17 @@ static bool tuple_to_tm(Vm *vm, const char *fname, Value v, struct tm *tm) {
 // The range checks strftime and asctime make (CPython's checktm); 0 in a day field means 1.
 static bool check_tm(Vm *vm, struct tm *tm) {
     if (tm->tm_mon == -1) tm->tm_mon = 0;
-    else if (tm->tm_mon < 0 || tm->tm_mon > 11) return vm_raise(vm, vm->ValueError, "month out of range");
+    else if (tm->tm_mon < 0 || tm->tm_mon > 11)
+        return vm_raise(vm, vm->ValueError, "month out of range");
     if (tm->tm_mday == 0) tm->tm_mday = 1;
     else if (tm->tm_mday < 0 || tm->tm_mday > 31)
         return vm_raise(vm, vm->ValueError, "day of month out of range");
-    if (tm->tm_hour < 0 || tm->tm_hour > 23) return vm_raise(vm, vm->ValueError, "hour out of range");
-    if (tm->tm_min < 0 || tm->tm_min > 59) return vm_raise(vm, vm->ValueError, "minute out of range");
-    if (tm->tm_sec < 0 || tm->tm_sec > 61) return vm_raise(vm, vm->ValueError, "seconds out of range");
+    if (tm->tm_hour < 0 || tm->tm_hour > 23)
+        return vm_raise(vm, vm->ValueError, "hour out of range");
+    if (tm->tm_min < 0 || tm->tm_min > 59)
+        return vm_raise(vm, vm->ValueError, "minute out of range");
+    if (tm->tm_sec < 0 || tm->tm_sec > 61)
+        return vm_raise(vm, vm->ValueError, "seconds out of range");
     if (tm->tm_wday < 0) return vm_raise(vm, vm->ValueError, "day of week out of range");
     if (tm->tm_yday == -1) tm->tm_yday = 0;
     else if (tm->tm_yday < 0 || tm->tm_yday > 365)

@@ -71,4 +71,17 @@ bool os_path_arg(Vm *vm, const char *fname, Value v, ObjStr **out);
 bool json_loads(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);
 bool json_load(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);
 
+// ---- itertools (mod_itertools.c, itertools_comb.c) ----
+// A private state tuple of n EMPTY slots (updated in place by an iterator).
+ObjTuple *itertools_state_new(Vm *vm, size_t n);
+// A new iterator of class cls (a class value) with the given next function and slots.
+bool itertools_new_iter(Vm *vm, Value cls, IterNextFn next, Value source, Value extra,
+                        Value *result);
+// Exactly n positional arguments and no keywords: "name expected n arguments, got m".
+bool itertools_fixed_args(Vm *vm, const char *name, int nargs, ObjTuple *kwnames, int n);
+// The iterator class itertools.name, constructed by new_fn (NULL: not constructible).
+ObjClass *itertools_class(Vm *vm, ObjModule *m, const char *name, NativeFn new_fn);
+// Adds product, permutations, combinations, combinations_with_replacement, groupby and tee.
+void itertools_init_combinatorics(Vm *vm, ObjModule *m);
+
 #endif

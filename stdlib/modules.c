@@ -90,7 +90,7 @@ void mod_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter) {
 // One getter per field position: the property for field i returns item i of the tuple.
 #define FIELD_GETTER(i)                                                                            \
     static bool field_##i(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {      \
-        if (nargs != 1 || !IS_TUPLE(args[0]) || AS_TUPLE(args[0])->count <= (i))                    \
+        if (nargs != 1 || !IS_TUPLE(args[0]) || AS_TUPLE(args[0])->count <= (i))                   \
             return vm_raise(vm, vm->TypeError, "descriptor needs a struct sequence");              \
         *result = AS_TUPLE(args[0])->items[i];                                                     \
         return true;                                                                               \

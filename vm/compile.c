@@ -1410,6 +1410,10 @@ static ObjCode *finish_code(Compiler *c, const char *name) {
     code->posonlycount = c->posonly;
     code->kwonlycount = c->kwonly;
     code->flags = c->flags;
+    if (!(c->flags & (CODE_VARARGS | CODE_VARKW | CODE_GENERATOR | CODE_COROUTINE | CODE_ASYNC_GEN | CODE_MODULE)) &&
+        c->kwonly == 0 && c->ncells == 0)
+        code->flags |= CODE_SIMPLE;
+    code->gcache = calloc(code->nwords ? code->nwords : 1, sizeof(GlobalCache));
     code->firstline = c->scope->node->line > 0 ? c->scope->node->line : 1;
     code->name = str_intern(vm, name, strlen(name));
     code->qualname = str_intern(vm, c->scope->qualname, strlen(c->scope->qualname));

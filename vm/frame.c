@@ -19,18 +19,27 @@ static size_t frame_size(ObjCode *code) {
     return sizeof(Frame) + sizeof(Value) * nslots + sizeof(Block) * (size_t)code->maxblocks;
 }
 
+// Sets the header and clears the locals and cells (EMPTY means unbound).  The value stack is
+// left as it is: the GC reads it only below sp.
 static void init_frame(Frame *f, ObjCode *code, ObjFunction *fn, size_t size, bool heap) {
-    memset(f, 0, size);
-    f->code = code;
+    f->caller = NULL;
     f->func = fn;
+    f->code = code;
     f->ip = code->words;
     f->stack = f->slots + code->nlocals + code->ncells;
     f->sp = f->stack;
+    f->globals = fn ? fn->globals : NULL;
+    f->locals = NULL;
+    f->gen = NULL;
+    f->handled = EMPTY_VAL();
+    f->kwnames = NULL;
+    f->send_exit = 0;
+    f->boundary = false;
+    f->heap = heap;
+    f->nblocks = 0;
     f->blocks = (Block *)(f->slots + code->nlocals + code->ncells + code->stacksize);
     f->alloc_size = size;
-    f->heap = heap;
-    f->handled = EMPTY_VAL();
-    if (fn) f->globals = fn->globals;
+    memset(f->slots, 0, sizeof(Value) * (size_t)(code->nlocals + code->ncells));
 }
 
 Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn) {

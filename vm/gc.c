@@ -68,8 +68,9 @@ static void mark_values(Vm *vm, const Value *values, size_t n) {
     for (size_t i = 0; i < n; i++) gc_mark_value(vm, values[i]);
 }
 
-// A frame's every slot is marked, the whole stack area included: slots are cleared when the frame
-// is made, so values above sp are stale but never dangling.
+// A frame's locals and cells are always marked; of its value stack only the live part below sp.
+// The interpreter saves sp before anything that can allocate, so sp is exact whenever a
+// collection can start (a stale value above it may point at freed memory and must not be read).
 static void mark_frame(Vm *vm, Frame *f) {
     gc_mark_object(vm, (Obj *)f->func);
     gc_mark_object(vm, (Obj *)f->code);
@@ -79,7 +80,8 @@ static void mark_frame(Vm *vm, Frame *f) {
     gc_mark_object(vm, (Obj *)f->kwnames);
     gc_mark_value(vm, f->handled);
     ObjCode *code = f->code;
-    mark_values(vm, f->slots, (size_t)(code->nlocals + code->ncells + code->stacksize));
+    mark_values(vm, f->slots, (size_t)(code->nlocals + code->ncells));
+    if (f->sp > f->stack) mark_values(vm, f->stack, (size_t)(f->sp - f->stack));
 }
 
 static void blacken(Vm *vm, Obj *obj) {
@@ -292,6 +294,7 @@ static void free_object(Vm *vm, Obj *obj) {
         ObjCode *c = (ObjCode *)obj;
         free(c->words);
         free(c->lines);
+        free(c->gcache);
         free(c->constants);
         free(c->names);
         free(c->varnames);

@@ -147,7 +147,17 @@ enum {
     CODE_VARARGS = 1 << 3,   // has *args
     CODE_VARKW = 1 << 4,     // has **kwargs
     CODE_MODULE = 1 << 5,    // module or class body: names live in a dict, not in slots
+    CODE_SIMPLE = 1 << 6,    // positional parameters only, no cells: calls take the fast path
 };
+
+// What a LOAD_GLOBAL instruction found last time: valid while both dicts keep their versions.
+typedef struct {
+    ObjDict *globals;   // the dict it was looked up in (NULL: empty cache)
+    uint64_t gversion;  // globals->version then
+    uint64_t bversion;  // builtins->version then, when found in builtins
+    int32_t index;      // position in that dict's entries
+    bool in_builtins;
+} GlobalCache;
 
 // A compiled function body (clox's Chunk, CPython's code object).  Slots of a frame are laid out
 // as: arguments, other locals, cells (captured or free variables), then the value stack.
@@ -156,6 +166,7 @@ typedef struct {
     uint32_t *words;      // instructions: opcode in the low 8 bits, argument in the high 24
     size_t nwords;
     int *lines;           // source line of every instruction word
+    GlobalCache *gcache;  // one per instruction word, used by LOAD_GLOBAL
     Value *constants;
     size_t nconstants;
     ObjStr **names;       // attribute and global names
