@@ -462,6 +462,8 @@ static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
 bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     if (IS_INSTANCE(obj)) {
         ObjClass *cls = AS_OBJ(obj)->cls;
+        if (cls->flags & CLASS_BUILTIN) // object(), NotImplemented, ...: no __dict__
+            return raise_no_attr(vm, obj, name);
         if (cls->has_setattr) {
             Value setattr = class_lookup(cls, vm->s_setattr);
             Value args[3] = {obj, OBJ_VAL(name), value};
@@ -554,6 +556,9 @@ bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames
         *out = obj;
         return true;
     }
+    // A built-in type's own constructor (int, str, list, ...).
+    if (IS_NATIVE(new_fn) && AS_NATIVE(new_fn)->owner != vm->object_class && !(cls->flags & CLASS_EXCEPTION))
+        return AS_NATIVE(new_fn)->fn(vm, buf, nargs + 1, kwnames, out);
     if (cls->instance_kind == OBJ_INSTANCE) {
         ObjInstance *inst = instance_new(vm, cls);
         Value obj = OBJ_VAL(inst);

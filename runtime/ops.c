@@ -473,6 +473,21 @@ bool vm_len(Vm *vm, Value obj, int64_t *out) {
     return true;
 }
 
+static int sequence_next(Vm *vm, Obj *self, Value *out) {
+    ObjIter *it = (ObjIter *)self;
+    if (IS_NONE(it->source)) return 0;
+    if (!vm_getitem(vm, it->source, INT_VAL(it->index), out)) {
+        if (vm_exception_matches(vm, vm->IndexError) || vm_exception_matches(vm, vm->StopIteration)) {
+            vm_clear_exception(vm);
+            it->source = NONE_VAL();
+            return 0;
+        }
+        return -1;
+    }
+    it->index++;
+    return 1;
+}
+
 bool vm_iter(Vm *vm, Value obj, Value *out) {
     if (IS_ITER(obj) || IS_GENERATOR(obj)) {
         if (IS_GENERATOR(obj) && AS_GENERATOR(obj)->flavor != FLAVOR_GENERATOR)
@@ -482,6 +497,11 @@ bool vm_iter(Vm *vm, Value obj, Value *out) {
     }
     int found = call_dunder(vm, obj, vm->s_iter, NULL, 0, out);
     if (found < 0) return false;
+    if (!found && IS_OBJ(obj) && !IS_CLASS(obj) && !IS_EMPTY(class_lookup(AS_OBJ(obj)->cls, vm->s_getitem))) {
+        // The old sequence protocol: obj[0], obj[1], ... until IndexError.
+        *out = OBJ_VAL(iter_new(vm, vm->iterator_class, sequence_next, obj));
+        return true;
+    }
     if (found) {
         if (IS_ITER(*out) || IS_GENERATOR(*out)) return true;
         if (IS_EMPTY(class_lookup(vm_class_of(vm, *out), vm->s_next)))
