@@ -27,7 +27,14 @@ static bool builtin_print(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         return vm_raise(vm, vm->TypeError, "sep must be None or a string, not %s", vm_type_name(vm, sep));
     if (!IS_NONE(end) && !IS_STR(end))
         return vm_raise(vm, vm->TypeError, "end must be None or a string, not %s", vm_type_name(vm, end));
-    if (IS_NONE(file)) file = vm->stdout_file;
+    if (IS_NONE(file)) {
+        file = vm->stdout_file;
+        Value sys = dict_get_str(vm->modules, str_from_c(vm, "sys"));
+        if (IS_MODULE(sys)) {
+            Value out = dict_get_str(AS_MODULE(sys)->globals, str_from_c(vm, "stdout"));
+            if (!IS_EMPTY(out) && !IS_NONE(out)) file = out;
+        }
+    }
     StrBuf sb;
     sb_init(&sb);
     for (int i = 0; i < nargs; i++) {

@@ -514,19 +514,21 @@ static bool init_instance(Vm *vm, ObjClass *cls, Value obj, Value *args, int nar
         return true;
     }
     int total = nargs + (kwnames ? (int)kwnames->count : 0);
-    if (total + 1 > MAX_ARGS) return vm_raise(vm, vm->TypeError, "too many arguments");
-    Value buf[MAX_ARGS + 1];
-    buf[0] = obj;
-    if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+    ArgBuf buf;
+    Value *all = argbuf_prepend(&buf, obj, args, total);
     Value r;
     vm_push_root(vm, obj);
-    bool ok = vm_call(vm, init, buf, nargs + 1, kwnames, &r);
+    bool ok = vm_call(vm, init, all, nargs + 1, kwnames, &r);
     vm_pop_root(vm);
+    argbuf_free(&buf);
     if (!ok) return false;
     if (!IS_NONE(r))
         return vm_raise(vm, vm->TypeError, "__init__() should return None, not '%s'", vm_type_name(vm, r));
     return true;
 }
+
+static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Value *args, int nargs,
+                            ObjTuple *kwnames, Value *out);
 
 bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out) {
     if (cls == vm->type_class) {
@@ -538,10 +540,16 @@ bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames
     }
     Value new_fn = class_lookup(cls, vm->s_new);
     int total = nargs + (kwnames ? (int)kwnames->count : 0);
-    if (total + 1 > MAX_ARGS) return vm_raise(vm, vm->TypeError, "too many arguments");
-    Value buf[MAX_ARGS + 1];
-    buf[0] = OBJ_VAL(cls);
-    if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
+    ArgBuf argbuf;
+    Value *buf = argbuf_prepend(&argbuf, OBJ_VAL(cls), args, total);
+    bool ok = call_with_class(vm, cls, new_fn, buf, args, nargs, kwnames, out);
+    argbuf_free(&argbuf);
+    return ok;
+}
+
+// The body of call_class once the class has been put in front of the arguments in buf.
+static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Value *args, int nargs,
+                            ObjTuple *kwnames, Value *out) {
     // A user-defined __new__ (a function, or a staticmethod wrapping one) decides the object.
     if (IS_WRAPPER(new_fn) && AS_WRAPPER(new_fn)->wrap == WRAP_STATICMETHOD) new_fn = AS_WRAPPER(new_fn)->a;
     if (IS_FUNCTION(new_fn)) {

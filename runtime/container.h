@@ -20,9 +20,10 @@
 
 // ---- repr guard (list.c) ------------------------------------------------------------------------
 // Returns 1 when obj is already being repr'd further up (print the ellipsis form), 0 after pushing
-// it (call list_repr_leave when done, on every path).
-int list_repr_enter(Obj *obj);
-void list_repr_leave(Obj *obj);
+// it (call list_repr_leave when done, on every path), -1 with RecursionError pending when the
+// nesting is too deep.
+int list_repr_enter(Vm *vm, Obj *obj);
+void list_repr_leave(Vm *vm, Obj *obj);
 
 // ---- sequences (list.c) -------------------------------------------------------------------------
 // a OP b for two lists or two tuples (AstOp comparison op): the first unequal pair decides, else the
@@ -41,6 +42,22 @@ bool list_index_bounds(Vm *vm, Value start, Value stop, int64_t len, int64_t *lo
 bool sort_list(Vm *vm, ObjList *list, Value key, bool reverse);
 
 // ---- shared small helpers ------------------------------------------------------------------------
+
+// Guards the C recursion of repr, == and hash through nested containers.  As in CPython 3.11 the
+// depth counts against the same limit as Python calls (Py_EnterRecursiveCall), so a list nested
+// 100000 deep raises RecursionError instead of exhausting the C stack.  `where` completes the
+// message: " while getting the repr of an object", " in comparison".
+static inline bool container_enter(Vm *vm, const char *where) {
+    if (vm->depth >= vm->recursion_limit)
+        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded%s", where);
+    vm->depth++;
+    return true;
+}
+
+static inline void container_leave(Vm *vm) { vm->depth--; }
+
+#define REPR_WHERE " while getting the repr of an object"
+#define COMPARE_WHERE " in comparison"
 
 // Copies n Values (overlap allowed).  n may be 0 with NULL pointers: an empty list has no array.
 static inline void values_move(Value *dst, const Value *src, size_t n) {

@@ -492,7 +492,9 @@ static bool dict_cmp(Vm *vm, Value *args, int nargs, bool want_equal, Value *res
         *result = vm->not_implemented;
         return true;
     }
+    if (!container_enter(vm, COMPARE_WHERE)) return false;
     int r = dict_equal(vm, AS_DICT(args[0]), AS_DICT(args[1]));
+    container_leave(vm);
     if (r < 0) return false;
     *result = BOOL_VAL(want_equal ? r == 1 : r == 0);
     return true;
@@ -507,7 +509,9 @@ static bool dict_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         *result = OBJ_VAL(str_from_c(vm, "{}"));
         return true;
     }
-    if (list_repr_enter(&d->obj)) {
+    int entered = list_repr_enter(vm, &d->obj);
+    if (entered < 0) return false;
+    if (entered) {
         *result = OBJ_VAL(str_from_c(vm, "{...}"));
         return true;
     }
@@ -530,7 +534,7 @@ static bool dict_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         vm_pop_root(vm);
         ok = v != NULL;
     }
-    list_repr_leave(&d->obj);
+    list_repr_leave(vm, &d->obj);
     if (!ok) {
         sb_free(&sb);
         return false;
@@ -739,7 +743,9 @@ static bool view_contains(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 
 static bool view_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     Obj *self = AS_OBJ(args[0]);
-    if (list_repr_enter(self)) {
+    int entered = list_repr_enter(vm, self);
+    if (entered < 0) return false;
+    if (entered) {
         *result = OBJ_VAL(str_from_c(vm, "..."));
         return true;
     }
@@ -750,7 +756,7 @@ static bool view_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         inner = vm_repr(vm, OBJ_VAL(items));
         vm_pop_root(vm);
     }
-    list_repr_leave(self);
+    list_repr_leave(vm, self);
     if (!inner) return false;
     *result = OBJ_VAL(str_printf(vm, "%s(%s)", vm_type_name(vm, args[0]), inner->chars));
     return true;

@@ -91,16 +91,46 @@ static bool exc_add_note(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
-// OSError(errno, strerror[, filename]) prints "[Errno 2] No such file or directory: 'x'".
+// OSError(errno, strerror[, filename[, winerror[, filename2]]]): as CPython, args keeps only
+// (errno, strerror) and the file names become attributes.
+static bool oserror_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjException *e = AS_EXCEPTION(args[0]);
+    int n = nargs - 1;
+    ObjTuple *t = tuple_new(vm, (size_t)(n >= 3 && n <= 5 ? 2 : n));
+    for (size_t i = 0; i < t->count; i++) t->items[i] = args[1 + i];
+    e->args = t;
+    if (n >= 3 && n <= 5) {
+        ObjDict *d = object_dict(vm, args[0]);
+        dict_set_cstr(vm, d, "filename", args[3]);
+        if (n == 5) dict_set_cstr(vm, d, "filename2", args[5]);
+    }
+    *result = NONE_VAL();
+    return true;
+}
+
+static Value exc_attr(Vm *vm, ObjException *e, const char *name) {
+    if (!e->dict) return NONE_VAL();
+    Value v = dict_get_str(e->dict, str_from_c(vm, name));
+    return IS_EMPTY(v) ? NONE_VAL() : v;
+}
+
+// "[Errno 2] No such file or directory: 'x'" (and "-> 'y'" with a second file name).
 static bool oserror_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjException *e = AS_EXCEPTION(args[0]);
-    if (e->args && e->args->count >= 2 && IS_INT(e->args->items[0])) {
+    if (e->args && e->args->count == 2 && IS_INT(e->args->items[0])) {
         ObjStr *msg = vm_str(vm, e->args->items[1]);
         if (!msg) return false;
-        if (e->args->count >= 3) {
-            ObjStr *fn = vm_repr(vm, e->args->items[2]);
+        Value fname = exc_attr(vm, e, "filename");
+        if (!IS_NONE(fname)) {
+            ObjStr *fn = vm_repr(vm, fname);
             if (!fn) return false;
-            *result = OBJ_VAL(str_printf(vm, "[Errno %lld] %s: %s", (long long)AS_INT(e->args->items[0]), msg->chars, fn->chars));
+            Value fname2 = exc_attr(vm, e, "filename2");
+            ObjStr *fn2 = IS_NONE(fname2) ? NULL : vm_repr(vm, fname2);
+            if (fn2)
+                *result = OBJ_VAL(str_printf(vm, "[Errno %lld] %s: %s -> %s", (long long)AS_INT(e->args->items[0]),
+                                             msg->chars, fn->chars, fn2->chars));
+            else
+                *result = OBJ_VAL(str_printf(vm, "[Errno %lld] %s: %s", (long long)AS_INT(e->args->items[0]), msg->chars, fn->chars));
         } else {
             *result = OBJ_VAL(str_printf(vm, "[Errno %lld] %s", (long long)AS_INT(e->args->items[0]), msg->chars));
         }
@@ -121,11 +151,6 @@ static bool oserror_strerror(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     return true;
 }
 
-static bool oserror_filename(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjException *e = AS_EXCEPTION(args[0]);
-    *result = (e->args && e->args->count >= 3) ? e->args->items[2] : NONE_VAL();
-    return true;
-}
 
 static void add_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter) {
     ObjNative *n = native_new(vm, name, getter, cls);
@@ -177,6 +202,16 @@ void runtime_init_exceptions(Vm *vm) {
     EXC(PermissionError, "PermissionError", OSError);
     EXC(IsADirectoryError, "IsADirectoryError", OSError);
     EXC(TimeoutError, "TimeoutError", OSError);
+    ObjClass *conn = exception_class(vm, "ConnectionError", vm->OSError);
+    exception_class(vm, "BrokenPipeError", conn);
+    exception_class(vm, "ConnectionAbortedError", conn);
+    exception_class(vm, "ConnectionRefusedError", conn);
+    exception_class(vm, "ConnectionResetError", conn);
+    exception_class(vm, "NotADirectoryError", vm->OSError);
+    exception_class(vm, "InterruptedError", vm->OSError);
+    exception_class(vm, "ChildProcessError", vm->OSError);
+    exception_class(vm, "BlockingIOError", vm->OSError);
+    exception_class(vm, "ProcessLookupError", vm->OSError);
     EXC(MemoryError, "MemoryError", Exception);
     EXC(BufferError, "BufferError", Exception);
     EXC(EOFError, "EOFError", Exception);
@@ -188,13 +223,24 @@ void runtime_init_exceptions(Vm *vm) {
     EXC(RuntimeWarning, "RuntimeWarning", Warning);
     EXC(DeprecationWarning, "DeprecationWarning", Warning);
     EXC(UserWarning, "UserWarning", Warning);
+    exception_class(vm, "SyntaxWarning", vm->Warning);
+    exception_class(vm, "FutureWarning", vm->Warning);
+    exception_class(vm, "ResourceWarning", vm->Warning);
+    exception_class(vm, "PendingDeprecationWarning", vm->Warning);
+    exception_class(vm, "ImportWarning", vm->Warning);
+    exception_class(vm, "UnicodeWarning", vm->Warning);
+    exception_class(vm, "BytesWarning", vm->Warning);
+    exception_class(vm, "EncodingWarning", vm->Warning);
+    exception_class(vm, "TabError", vm->IndentationError);
+    exception_class(vm, "ReferenceError", vm->Exception);
+    exception_class(vm, "SystemError", vm->Exception);
+    exception_class(vm, "UnicodeTranslateError", vm->UnicodeError);
 #undef EXC
     dict_set_cstr(vm, vm->builtins, "IOError", OBJ_VAL(vm->OSError));
     dict_set_cstr(vm, vm->builtins, "EnvironmentError", OBJ_VAL(vm->OSError));
-    define_methods(vm, vm->OSError, (MethodDef[]){{"__str__", oserror_str}, {NULL, NULL}});
+    define_methods(vm, vm->OSError, (MethodDef[]){{"__init__", oserror_init}, {"__str__", oserror_str}, {NULL, NULL}});
     add_property(vm, vm->OSError, "errno", oserror_errno);
     add_property(vm, vm->OSError, "strerror", oserror_strerror);
-    add_property(vm, vm->OSError, "filename", oserror_filename);
     // MemoryError is raised when allocation fails: make it in advance.
     vm->memory_error = exception_new(vm, vm->MemoryError, tuple_new(vm, 0));
 }

@@ -32,14 +32,15 @@ static bool raise_os_error(Vm *vm, int err, const char *filename) {
                     : (err == EACCES || err == EPERM) ? vm->PermissionError
                     : err == EISDIR ? vm->IsADirectoryError
                                     : vm->OSError;
-    ObjTuple *args = tuple_new(vm, 3);
-    vm_push_root(vm, OBJ_VAL(args));
-    args->items[0] = INT_VAL(err);
-    args->items[1] = OBJ_VAL(str_from_c(vm, strerror(err)));
-    args->items[2] = OBJ_VAL(str_from_c(vm, filename));
-    ObjException *e = exception_new(vm, cls, args);
-    vm_pop_root(vm);
-    return vm_raise_value(vm, OBJ_VAL(e));
+    Value args[3] = {INT_VAL(err), OBJ_VAL(str_from_c(vm, strerror(err))), NONE_VAL()};
+    vm_push_root(vm, args[1]);
+    args[2] = OBJ_VAL(str_from_c(vm, filename));
+    vm_push_root(vm, args[2]);
+    Value exc;
+    bool ok = vm_call(vm, OBJ_VAL(cls), args, 3, NULL, &exc);
+    vm_pop_roots(vm, 2);
+    if (!ok) return false;
+    return vm_raise_value(vm, exc);
 }
 
 static bool builtin_open(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {

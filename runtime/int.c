@@ -111,12 +111,9 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
             return vm_raise(vm, vm->TypeError, "'%s' is an invalid keyword argument for int()", kw);
         base_arg = args[nargs + (int)i];
     }
-    int64_t v;
+    int64_t v = 0;
     if (IS_EMPTY(base_arg)) {
-        if (IS_EMPTY(x))
-            v = 0;
-        else if (!int_convert(vm, x, &v))
-            return false;
+        if (!IS_EMPTY(x) && !int_convert(vm, x, &v)) return false;
         *result = INT_VAL(v);
         return true;
     }
@@ -618,7 +615,5 @@ void int_init_class(Vm *vm) {
     num_define_property(vm, cls, "numerator", int_get_self);
     num_define_property(vm, cls, "denominator", int_get_one);
 
-    ObjClass *b = vm->bool_class;
-    b->flags |= CLASS_FINAL;
-    define_methods(vm, b, bool_methods);
+    define_methods(vm, vm->bool_class, bool_methods);
 }

@@ -19,9 +19,10 @@
 static Obj **repr_stack;
 static size_t repr_count, repr_capacity;
 
-int list_repr_enter(Obj *obj) {
+int list_repr_enter(Vm *vm, Obj *obj) {
     for (size_t i = 0; i < repr_count; i++)
         if (repr_stack[i] == obj) return 1;
+    if (!container_enter(vm, REPR_WHERE)) return -1;
     if (repr_count == repr_capacity) {
         repr_capacity = repr_capacity ? repr_capacity * 2 : 16;
         repr_stack = realloc(repr_stack, sizeof(Obj *) * repr_capacity);
@@ -31,7 +32,8 @@ int list_repr_enter(Obj *obj) {
     return 0;
 }
 
-void list_repr_leave(Obj *obj) {
+void list_repr_leave(Vm *vm, Obj *obj) {
+    container_leave(vm);
     // Leaves happen in reverse order of enters; search anyway so a mismatch cannot corrupt.
     for (size_t i = repr_count; i > 0; i--) {
         if (repr_stack[i - 1] == obj) {
@@ -115,7 +117,7 @@ static bool compare_sizes(int op, size_t a, size_t b) {
     }
 }
 
-bool list_seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
+static bool seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     Value *ia, *ib;
     size_t na, nb;
     seq_items(a, &ia, &na);
@@ -146,6 +148,13 @@ bool list_seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
         return true;
     }
     return vm_compare(vm, op, ia[i], ib[i], out);
+}
+
+bool list_seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
+    if (!container_enter(vm, COMPARE_WHERE)) return false;
+    bool ok = seq_compare(vm, op, a, b, out);
+    container_leave(vm);
+    return ok;
 }
 
 // 1 when x is (or equals) y, 0 if not, -1 on error: PyObject_RichCompareBool(x, y, Py_EQ).
@@ -477,7 +486,9 @@ static bool list_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         *result = OBJ_VAL(str_from_c(vm, "[]"));
         return true;
     }
-    if (list_repr_enter(&list->obj)) {
+    int entered = list_repr_enter(vm, &list->obj);
+    if (entered < 0) return false;
+    if (entered) {
         *result = OBJ_VAL(str_from_c(vm, "[...]"));
         return true;
     }
@@ -489,13 +500,13 @@ static bool list_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         ObjStr *s = vm_repr(vm, list->items[i]);
         if (!s) {
             sb_free(&sb);
-            list_repr_leave(&list->obj);
+            list_repr_leave(vm, &list->obj);
             return false;
         }
         sb_append(&sb, s->chars, s->length);
     }
     sb_putc(&sb, ']');
-    list_repr_leave(&list->obj);
+    list_repr_leave(vm, &list->obj);
     *result = OBJ_VAL(str_from_buf(vm, &sb));
     return true;
 }

@@ -16,6 +16,11 @@
 
 #define AIO_VERSION "0.1.0"
 
+static void on_sigint(int sig) {
+    (void)sig;
+    vm_interrupted = 1;
+}
+
 static void usage(FILE *out) {
     fputs("usage: aio [option] ... [-c cmd | file | -] [arg] ...\n"
           "Options:\n"
@@ -133,6 +138,7 @@ int main(int argc, char **argv) {
     char *text;
     size_t length;
     const char *filename;
+    static char abspath[PATH_MAX * 2];
     if (command) {
         text = strdup(command);
         length = strlen(text);
@@ -145,7 +151,17 @@ int main(int argc, char **argv) {
         }
         text = read_all(f, &length);
         fclose(f);
-        filename = file;
+        // CPython (3.9+) names the script by its absolute path in tracebacks and __file__.
+        if (file[0] == '/') {
+            snprintf(abspath, sizeof abspath, "%s", file);
+        } else {
+            char cwd[PATH_MAX];
+            if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
+            const char *rel = file;
+            while (rel[0] == '.' && rel[1] == '/') rel += 2;
+            snprintf(abspath, sizeof abspath, "%s/%s", cwd, rel);
+        }
+        filename = abspath;
     } else {
         text = read_all(stdin, &length);
         filename = "<stdin>";
@@ -158,7 +174,7 @@ int main(int argc, char **argv) {
 
     Vm *vm = vm_new();
     if (!vm) return 1;
-    set_paths(vm, argv[0], file && strcmp(file, "-") != 0 ? file : NULL);
+    set_paths(vm, argv[0], file && strcmp(file, "-") != 0 ? filename : NULL);
     vm->argv = list_new(vm, 0);
     list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, command ? "-c" : (file ? file : ""))));
     for (int i = argi; i < argc; i++) list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, argv[i])));
@@ -169,6 +185,7 @@ int main(int argc, char **argv) {
     if (file) dict_set_str(vm, main_module->globals, vm->s_file, OBJ_VAL(str_from_c(vm, filename)));
 
     int status = 0;
+    signal(SIGINT, on_sigint);
     ObjCode *code = vm_compile_source(vm, filename, text, length);
     if (!code) {
         status = report_exception(vm);

@@ -258,53 +258,59 @@ static void raise_errno(Vm *vm, int err) {
 
 static bool is_odd_integer(double d) { return fmod(fabs(d), 2.0) == 1.0; }
 
-// float ** float after CPython's float_pow, special cases first, then libm's pow with errno.
-static int float_pow(Vm *vm, double x, double y, Value *out) {
-    double r;
-    if (y == 0.0)
-        r = 1.0; // x**0 is 1, even 0**0 and nan**0
-    else if (isnan(x))
-        r = x;
-    else if (isnan(y))
-        r = x == 1.0 ? 1.0 : y;
-    else if (isinf(y)) {
+// The cases of float ** float that libm's pow is not asked about, in CPython's order (its
+// float_pow): infinities, NaNs and zero exponents.  True when *r holds the answer.
+static bool pow_special(double x, double y, double *r) {
+    if (y == 0.0) {
+        *r = 1.0; // x**0 is 1, even 0**0 and nan**0
+    } else if (isnan(x)) {
+        *r = x;
+    } else if (isnan(y)) {
+        *r = x == 1.0 ? 1.0 : y; // 1**nan is 1
+    } else if (isinf(y)) {
         double ax = fabs(x);
-        r = ax == 1.0 ? 1.0 : ((y > 0.0) == (ax > 1.0)) ? fabs(y) : 0.0;
+        *r = ax == 1.0 ? 1.0 : (y > 0.0) == (ax > 1.0) ? fabs(y) : 0.0;
     } else if (isinf(x)) {
         bool odd = is_odd_integer(y);
-        r = y > 0.0 ? (odd ? x : fabs(x)) : (odd ? copysign(0.0, x) : 0.0);
-    } else if (x == 0.0) {
-        if (y < 0.0) return zero_division(vm, "0.0 cannot be raised to a negative power");
-        r = is_odd_integer(y) ? x : 0.0;
+        *r = y > 0.0 ? (odd ? x : fabs(x)) : (odd ? copysign(0.0, x) : 0.0);
     } else {
-        bool negate = false;
-        if (x < 0.0) {
-            // CPython answers with a complex number here; aio has no complex type.
-            if (y != floor(y)) {
-                vm_raise(vm, vm->ValueError,
-                         "negative number cannot be raised to a fractional power");
-                return -1;
-            }
-            x = -x;
-            negate = is_odd_integer(y);
-        }
-        if (x == 1.0)
-            r = 1.0;
-        else {
-            errno = 0;
-            r = pow(x, y);
-            if (errno == 0 && isinf(r))
-                errno = ERANGE;
-            else if (errno == ERANGE && r == 0.0)
-                errno = 0; // underflow to 0 is not an error
-            if (errno != 0) {
-                raise_errno(vm, errno);
-                return -1;
-            }
-        }
-        if (negate) r = -r;
+        return false;
     }
-    *out = FLOAT_VAL(r);
+    return true;
+}
+
+// float ** float: the special cases, then zero and negative bases, then libm's pow with its
+// errno checked as CPython does (an infinite result is an OverflowError, a tiny one is 0).
+static int float_pow(Vm *vm, double x, double y, Value *out) {
+    double r;
+    if (pow_special(x, y, &r)) {
+        *out = FLOAT_VAL(r);
+        return 1;
+    }
+    if (x == 0.0) {
+        if (y < 0.0) return zero_division(vm, "0.0 cannot be raised to a negative power");
+        *out = FLOAT_VAL(is_odd_integer(y) ? x : 0.0);
+        return 1;
+    }
+    bool negate = false;
+    if (x < 0.0) {
+        // CPython answers with a complex number here; aio has no complex type.
+        if (y != floor(y)) {
+            vm_raise(vm, vm->ValueError, "negative number cannot be raised to a fractional power");
+            return -1;
+        }
+        x = -x;
+        negate = is_odd_integer(y);
+    }
+    errno = 0;
+    r = x == 1.0 ? 1.0 : pow(x, y);
+    if (errno == 0 && isinf(r)) errno = ERANGE;
+    if (errno == ERANGE && r == 0.0) errno = 0; // underflow to zero is not an error
+    if (errno != 0) {
+        raise_errno(vm, errno);
+        return -1;
+    }
+    *out = FLOAT_VAL(negate ? -r : r);
     return 1;
 }
 

@@ -1,9 +1,9 @@
-/* The number module's private interface: what number.c, int.c and float.c share.
+/* The number module's private interface: what number.c, numparse.c, int.c and float.c share.
  *
  * runtime.h holds the public face of numbers (number_binary_op and friends, the hashes, the
- * parsers).  This header adds the pieces the three files pass between themselves: the arithmetic
+ * parsers).  This header adds the pieces the four files pass between themselves: the arithmetic
  * kernels every operator, dunder and builtin goes through, so that `a + b`, `a.__add__(b)` and
- * `operator`-style calls can never disagree.
+ * `pow(a, b)` can never disagree.
  *
  * Representation: int and bool are immediate int64 Values (a bool reads as 0 or 1); float is an
  * immediate double.  Every int result is checked: leaving the int64 range raises
@@ -15,7 +15,8 @@
 #include "runtime.h"
 
 // The kernels return 1 with *out set, or -1 with an exception pending.  `op` is a plain AstOp
-// (no in-place bit).  num_int_op may decline an op that ints do not have (@): then it returns 0.
+// (no in-place bit).  An operator the type lacks (@ for both, the bitwise ones for floats) is
+// declined with 0, so the caller can go on to the other operand's methods.
 int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out);
 int num_float_op(Vm *vm, int op, double a, double b, Value *out);
 
@@ -80,7 +81,7 @@ void num_define_classmethod(Vm *vm, ObjClass *cls, const char *name, NativeFn fn
 void int_init_class(Vm *vm);
 void float_init_class(Vm *vm);
 
-// Parses a float.hex() string, as float.fromhex does (float.c).
+// Parses a float.hex() string, as float.fromhex does (numparse.c).
 bool float_from_hex(Vm *vm, const char *s, size_t len, double *out);
 
 #endif

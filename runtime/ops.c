@@ -375,7 +375,8 @@ bool vm_contains(Vm *vm, Value container, Value item, bool *out) {
     if (found) return vm_truthy(vm, r, out);
     // Fall back on iteration, as CPython does for objects with __iter__ only.
     Value iter_m = class_lookup(vm_class_of(vm, container), vm->s_iter);
-    if (IS_EMPTY(iter_m) && !IS_ITER(container) && !IS_GENERATOR(container))
+    if (IS_EMPTY(iter_m) && !IS_ITER(container) && !IS_GENERATOR(container) &&
+        IS_EMPTY(class_lookup(vm_class_of(vm, container), vm->s_getitem)))
         return vm_raise(vm, vm->TypeError, "argument of type '%s' is not iterable", vm_type_name(vm, container));
     Value it;
     if (!vm_iter(vm, container, &it)) return false;

@@ -693,7 +693,9 @@ static bool set_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
         *result = OBJ_VAL(str_printf(vm, "%s()", name));
         return true;
     }
-    if (list_repr_enter(&so->obj)) {
+    int entered = list_repr_enter(vm, &so->obj);
+    if (entered < 0) return false;
+    if (entered) {
         *result = OBJ_VAL(str_printf(vm, "%s(...)", name));
         return true;
     }
@@ -717,7 +719,7 @@ static bool set_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     }
     sb_putc(&sb, '}');
     if (!plain) sb_putc(&sb, ')');
-    list_repr_leave(&so->obj);
+    list_repr_leave(vm, &so->obj);
     vm_pop_root(vm);
     if (!ok) {
         sb_free(&sb);

@@ -46,11 +46,12 @@ ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b) {
     return str_from_buf(vm, &sb);
 }
 
-// The class of the iterators a type's __iter__ makes.  It hangs off that native's `data`, so the
-// class dict keeps it alive without it being visible from Python.
-static ObjClass *iterator_class_of(Vm *vm, ObjClass *cls) {
-    Value it = dict_get_str(cls->dict, vm->s_iter);
-    return AS_CLASS(AS_NATIVE(it)->data);
+// The classes of str's iterators, as CPython 3.11 names them: str_ascii_iterator for ASCII
+// text, str_iterator otherwise.  They hang off the `data` of str.__iter__ (a pair), so the class
+// dict keeps them alive without them being visible from Python.
+static ObjClass *iterator_class_for(Vm *vm, ObjStr *s) {
+    ObjTuple *pair = AS_TUPLE(AS_NATIVE(dict_get_str(vm->str_class->dict, vm->s_iter))->data);
+    return AS_CLASS(pair->items[s->length == s->nchars ? 0 : 1]);
 }
 
 // ---- repr ---------------------------------------------------------------------------------------
@@ -392,7 +393,7 @@ static int str_iter_next(Vm *vm, Obj *obj, Value *out) {
 
 static bool str_iter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__iter__", nargs - 1, kwnames, 0, 0)) return false;
-    ObjIter *it = iter_new(vm, iterator_class_of(vm, vm->str_class), str_iter_next, args[0]);
+    ObjIter *it = iter_new(vm, iterator_class_for(vm, AS_STR(args[0])), str_iter_next, args[0]);
     it->index = 0;
     *result = OBJ_VAL(it);
     return true;
@@ -540,8 +541,12 @@ void runtime_init_str(Vm *vm) {
                                  {"__str__", str_str},
                                  {"encode", str_encode},
                                  {NULL, NULL}});
-    ObjClass *iter_cls = define_class(vm, "str_iterator", vm->iterator_class, OBJ_ITER);
-    AS_NATIVE(dict_get_str(cls->dict, vm->s_iter))->data = OBJ_VAL(iter_cls);
+    ObjTuple *iter_classes = tuple_new(vm, 2);
+    vm_push_root(vm, OBJ_VAL(iter_classes));
+    iter_classes->items[0] = OBJ_VAL(define_class(vm, "str_ascii_iterator", vm->iterator_class, OBJ_ITER));
+    iter_classes->items[1] = OBJ_VAL(define_class(vm, "str_iterator", vm->iterator_class, OBJ_ITER));
+    AS_NATIVE(dict_get_str(cls->dict, vm->s_iter))->data = OBJ_VAL(iter_classes);
+    vm_pop_root(vm);
 
     text_define_methods(vm, cls);
     str_define_case_methods(vm, cls);

@@ -74,10 +74,6 @@ static void push_piece(Vm *vm, ObjList *list, bool is_str, const char *p, size_t
     vm_pop_root(vm);
 }
 
-static bool byte_is_space(unsigned char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 // The character starting at *pos for a str, the byte for bytes; advances *pos.
 static uint32_t next_unit(const Text *t, size_t *pos) {
     if (t->ascii) return (unsigned char)t->data[(*pos)++];
@@ -89,8 +85,10 @@ static uint32_t prev_unit(const Text *t, size_t *pos) {
     return uni_prev(t->data, pos);
 }
 
+// str's whitespace is Unicode's (ASCII's plus \x1c-\x1f and more); bytes' is ASCII's only.
 static bool unit_is_space(const Text *t, uint32_t c) {
-    return t->is_str ? uni_is_space(c) : byte_is_space((unsigned char)c);
+    if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r') || (t->is_str && c >= 0x1C && c <= 0x1F);
+    return t->is_str && uni_is_space(c);
 }
 
 // ---- arguments ----------------------------------------------------------------------------------

@@ -30,7 +30,14 @@ bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out) {
     uint64_t acc = XXPRIME_5;
     for (size_t i = 0; i < t->count; i++) {
         uint64_t lane;
-        if (!vm_hash(vm, t->items[i], &lane)) return false;
+        if (IS_TUPLE(t->items[i])) { // nested tuples recurse in C: bound the depth
+            if (!container_enter(vm, "")) return false;
+            bool ok = tuple_hash(vm, AS_TUPLE(t->items[i]), &lane);
+            container_leave(vm);
+            if (!ok) return false;
+        } else if (!vm_hash(vm, t->items[i], &lane)) {
+            return false;
+        }
         acc += lane * XXPRIME_2;
         acc = XXROTATE(acc);
         acc *= XXPRIME_1;
@@ -181,7 +188,9 @@ static bool tuple_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
         *result = OBJ_VAL(str_from_c(vm, "()"));
         return true;
     }
-    if (list_repr_enter(&t->obj)) {
+    int entered = list_repr_enter(vm, &t->obj);
+    if (entered < 0) return false;
+    if (entered) {
         *result = OBJ_VAL(str_from_c(vm, "(...)"));
         return true;
     }
@@ -193,14 +202,14 @@ static bool tuple_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
         ObjStr *s = vm_repr(vm, t->items[i]);
         if (!s) {
             sb_free(&sb);
-            list_repr_leave(&t->obj);
+            list_repr_leave(vm, &t->obj);
             return false;
         }
         sb_append(&sb, s->chars, s->length);
     }
     if (t->count == 1) sb_putc(&sb, ',');
     sb_putc(&sb, ')');
-    list_repr_leave(&t->obj);
+    list_repr_leave(vm, &t->obj);
     *result = OBJ_VAL(str_from_buf(vm, &sb));
     return true;
 }

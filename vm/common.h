@@ -54,6 +54,10 @@
 // use the C stack.  This bounds how deep such re-entry may go before it is a RecursionError.
 #define MAX_NATIVE_DEPTH 3000
 
+// How much C stack nested run() calls (Python code called from C: __init__, __eq__, key= ...)
+// may use before that is a RecursionError, well inside the usual 8 MiB main-thread stack.
+#define MAX_C_STACK (5 * 1024 * 1024)
+
 // The most arguments one call may pass (CPython has no such limit; ours keeps frames simple).
 #define MAX_ARGS 255
 

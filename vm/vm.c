@@ -24,6 +24,19 @@
 #include "error.h"
 #include "interp.h"
 
+volatile sig_atomic_t vm_interrupted;
+
+void vm_grow_roots(Vm *vm) {
+    int cap = vm->roots_capacity ? vm->roots_capacity * 2 : 64;
+    Value *roots = realloc(vm->roots, sizeof(Value) * (size_t)cap);
+    if (!roots) {
+        fputs("aio: out of memory\n", stderr);
+        exit(1);
+    }
+    vm->roots = roots;
+    vm->roots_capacity = cap;
+}
+
 // ---- calls --------------------------------------------------------------------------------------
 
 static bool enter_depth(Vm *vm) {
@@ -35,6 +48,15 @@ static bool enter_depth(Vm *vm) {
 }
 
 static RunResult run(Vm *vm, Value *result, bool throwing);
+
+// Python code called from C nests a run() on the C stack; this keeps that nesting within bounds.
+static bool check_c_stack(Vm *vm) {
+    char here;
+    if (vm->native_depth >= MAX_NATIVE_DEPTH ||
+        (vm->stack_base && vm->stack_base - &here > MAX_C_STACK))
+        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
+    return true;
+}
 
 // Makes the generator / coroutine object that calling a generator function returns.
 static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTuple *kwnames,
@@ -81,8 +103,7 @@ static bool call_function(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTu
                           Value *out) {
     if (fn->code->flags & (CODE_GENERATOR | CODE_COROUTINE | CODE_ASYNC_GEN))
         return make_generator(vm, fn, args, nargs, kwnames, out);
-    if (vm->native_depth >= MAX_NATIVE_DEPTH)
-        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
+    if (!check_c_stack(vm)) return false;
     if (!enter_depth(vm)) return false;
     Frame *f = frame_push(vm, fn->code, fn);
     if (!f) {
@@ -111,23 +132,21 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
     case OBJ_NATIVE: return AS_NATIVE(callee)->fn(vm, args, nargs, kwnames, result);
     case OBJ_BOUND: {
         ObjBound *b = AS_BOUND(callee);
-        int total = nargs + (kwnames ? (int)kwnames->count : 0);
-        Value buf[MAX_ARGS + 2];
-        if (total + 1 > MAX_ARGS + 1) return vm_raise(vm, vm->TypeError, "too many arguments");
-        buf[0] = b->self;
-        if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
-        return vm_call(vm, b->func, buf, nargs + 1, kwnames, result);
+        ArgBuf buf;
+        Value *all = argbuf_prepend(&buf, b->self, args, nargs + (kwnames ? (int)kwnames->count : 0));
+        bool ok = vm_call(vm, b->func, all, nargs + 1, kwnames, result);
+        argbuf_free(&buf);
+        return ok;
     }
     case OBJ_CLASS: return call_class(vm, AS_CLASS(callee), args, nargs, kwnames, result);
     default: {
         Value call = class_lookup(vm_class_of(vm, callee), vm->s_call);
         if (IS_EMPTY(call)) goto not_callable;
-        int total = nargs + (kwnames ? (int)kwnames->count : 0);
-        Value buf[MAX_ARGS + 2];
-        if (total + 1 > MAX_ARGS + 1) return vm_raise(vm, vm->TypeError, "too many arguments");
-        buf[0] = callee;
-        if (total) memcpy(buf + 1, args, sizeof(Value) * (size_t)total);
-        return vm_call(vm, call, buf, nargs + 1, kwnames, result);
+        ArgBuf buf;
+        Value *all = argbuf_prepend(&buf, callee, args, nargs + (kwnames ? (int)kwnames->count : 0));
+        bool ok = vm_call(vm, call, all, nargs + 1, kwnames, result);
+        argbuf_free(&buf);
+        return ok;
     }
     }
 not_callable:
@@ -144,12 +163,13 @@ bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out) {
 int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result) {
     Value method = class_lookup(vm_class_of(vm, obj), name);
     if (IS_EMPTY(method)) return 0;
-    Value buf[MAX_ARGS + 2];
-    buf[0] = obj;
-    if (nargs) memcpy(buf + 1, args, sizeof(Value) * (size_t)nargs);
     if (IS_WRAPPER(method) && AS_WRAPPER(method)->wrap == WRAP_STATICMETHOD)
         return vm_call(vm, AS_WRAPPER(method)->a, args, nargs, NULL, result) ? 1 : -1;
-    return vm_call(vm, method, buf, nargs + 1, NULL, result) ? 1 : -1;
+    ArgBuf buf;
+    Value *all = argbuf_prepend(&buf, obj, args, nargs);
+    bool ok = vm_call(vm, method, all, nargs + 1, NULL, result);
+    argbuf_free(&buf);
+    return ok ? 1 : -1;
 }
 
 // ---- generators ---------------------------------------------------------------------------------
@@ -167,7 +187,7 @@ static int delegating_send(Frame *f) {
 static RunResult resume_frame(Vm *vm, ObjGenerator *gen, Value value, bool push, bool throwing,
                               Value *out) {
     Frame *f = gen->frame;
-    if (!enter_depth(vm)) return RUN_RAISED;
+    if (!check_c_stack(vm) || !enter_depth(vm)) return RUN_RAISED;
     f->caller = vm->frame;
     f->boundary = true;
     if (push) *f->sp++ = value;
@@ -452,9 +472,7 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
             }
             f->caller = frame;
             vm->frame = f;
-            vm_push_root(vm, OBJ_VAL(kwnames));
             bool ok = frame_bind_args(vm, fn, f, args, npos, kwnames);
-            vm_pop_root(vm);
             if (!ok) {
                 vm->frame = frame;
                 frame_pop(vm, f);
@@ -465,11 +483,9 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
             return f;
         }
     }
+    // kwnames is a constant of the calling code, so it needs no root of its own.
     Value result;
-    vm_push_root(vm, OBJ_VAL(kwnames));
-    bool ok = vm_call(vm, callable, args, npos, kwnames, &result);
-    vm_pop_root(vm);
-    if (!ok) return NULL;
+    if (!vm_call(vm, callable, args, npos, kwnames, &result)) return NULL;
     sp = base;
     *sp++ = result;
     *sp_io = sp;
@@ -776,6 +792,11 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(KW_NAMES): frame->kwnames = AS_TUPLE(consts[READ_ARG()]); DISPATCH();
         CASE(CALL): {
             SAVE();
+            if (UNLIKELY(vm_interrupted)) {
+                vm_interrupted = 0;
+                vm_raise(vm, vm->KeyboardInterrupt, "%s", "");
+                THROW();
+            }
             Frame *next = do_call(vm, frame, &sp, (int)READ_ARG());
             if (!next) THROW();
             if (next != frame) {
@@ -798,7 +819,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 vm_raise(vm, vm->TypeError, "too many arguments");
                 THROW();
             }
-            Value buf[MAX_ARGS + 1];
+            Value *buf = malloc(sizeof(Value) * (size_t)(total + 1));
             if (t->count) memcpy(buf, t->items, sizeof(Value) * t->count);
             ObjTuple *kwnames = NULL;
             // keep the pieces alive on the stack while the call runs
@@ -813,6 +834,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 int i = 0;
                 while (dict_next(AS_DICT(kwargs), &pos, &k, &v)) {
                     if (!IS_STR(k)) {
+                        free(buf);
                         vm_raise(vm, vm->TypeError, "keywords must be strings");
                         THROW();
                     }
@@ -824,7 +846,9 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 frame->sp = sp + 4;
             }
             Value r;
-            if (!vm_call(vm, callable, buf, (int)t->count, kwnames, &r)) THROW();
+            bool ok = vm_call(vm, callable, buf, (int)t->count, kwnames, &r);
+            free(buf);
+            if (!ok) THROW();
             PUSH(r);
             break;
         }
@@ -1121,16 +1145,9 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             int n = (int)READ_ARG();
             Value seq = PEEK(1);
-            Value tmp[256];
-            Value *dest = n <= 256 ? tmp : malloc(sizeof(Value) * (size_t)n);
-            if (!unpack_sequence(vm, seq, n, 0, false, dest)) {
-                if (dest != tmp) free(dest);
-                THROW();
-            }
-            sp--;
-            if (n) memcpy(sp, dest, sizeof(Value) * (size_t)n);
-            sp += n;
-            if (dest != tmp) free(dest);
+            // The items land straight in the stack slots the targets will pop.
+            if (!unpack_sequence(vm, seq, n, 0, false, sp - 1)) THROW();
+            sp += n - 1;
             break;
         }
         CASE(UNPACK_EX): {
@@ -1195,7 +1212,18 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             }
             DISPATCH();
         }
-        CASE(JUMP): JUMP_TO(READ_ARG()); DISPATCH();
+        CASE(JUMP) : {
+            uint32_t target = READ_ARG();
+            // A backward jump closes a loop: the place to notice Ctrl-C.
+            if (UNLIKELY(vm_interrupted) && code->words + target < ip) {
+                vm_interrupted = 0;
+                SAVE();
+                vm_raise(vm, vm->KeyboardInterrupt, "%s", "");
+                THROW();
+            }
+            JUMP_TO(target);
+            DISPATCH();
+        }
         CASE(POP_JUMP_IF_FALSE):
         CASE(POP_JUMP_IF_TRUE): {
             Value v = POP();
@@ -1632,6 +1660,8 @@ bool vm_run_source(Vm *vm, const char *filename, const char *text, size_t length
 Vm *vm_new(void) {
     Vm *vm = calloc(1, sizeof(Vm));
     if (!vm) return NULL;
+    char here;
+    vm->stack_base = &here; // vm_new is called near the top of main's stack
     vm->exception = EMPTY_VAL();
     vm->recursion_limit = DEFAULT_RECURSION_LIMIT;
     vm->next_gc = GC_FIRST_THRESHOLD;
@@ -1664,5 +1694,6 @@ void vm_free(Vm *vm) {
     gc_free_all(vm);
     frame_free_stack(vm);
     free(vm->interned);
+    free(vm->roots);
     free(vm);
 }

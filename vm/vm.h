@@ -12,6 +12,8 @@
 #ifndef AIO_VM_H
 #define AIO_VM_H
 
+#include <signal.h>
+
 #include "object.h"
 
 // A try/with block active in a frame: where to jump when an exception rises through it, and how
@@ -60,6 +62,7 @@ struct Vm {
     int depth;              // Python-level call depth, for RecursionError
     int recursion_limit;
     int native_depth;       // nesting of run() inside C calls
+    char *stack_base;       // the C stack's top when the VM started: bounds how deep C may recurse
     Value exception;        // the pending exception, EMPTY when none
 
     // -- the object world --
@@ -113,14 +116,18 @@ struct Vm {
     size_t next_gc;
     Obj **gray;             // the gray stack of marking
     size_t gray_count, gray_capacity;
-    Value roots[64];        // temp roots held by C code (vm_push_root)
-    int nroots;
+    Value *roots;           // temp roots held by C code (vm_push_root); grows as needed, since
+    int nroots;             // C code may hold a root across a call that recurses
+    int roots_capacity;
     bool gc_enabled;        // false while the VM is being set up
     void *compiler_roots;   // the compiler in progress, whose constants are roots
 
     // -- options --
     bool dis_mode;
 };
+
+// Set by the SIGINT handler; the interpreter raises KeyboardInterrupt at the next loop or call.
+extern volatile sig_atomic_t vm_interrupted;
 
 // ---- lifecycle ----------------------------------------------------------------------------------
 Vm *vm_new(void);
@@ -142,8 +149,34 @@ int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Valu
 // Resumes a generator or coroutine: sends value (or throws exc when exc is not EMPTY).
 RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out);
 
+// ---- argument buffers ---------------------------------------------------------------------------
+// A call's arguments with one more value in front (self, the class).  Small calls use the inline
+// buffer, so C code that forwards a call costs little C stack; the values are copies of values
+// rooted elsewhere.
+typedef struct {
+    Value inline_items[8];
+    Value *items;
+} ArgBuf;
+static inline Value *argbuf_prepend(ArgBuf *b, Value first, const Value *args, int total) {
+    b->items = total + 1 <= 8 ? b->inline_items : malloc(sizeof(Value) * (size_t)(total + 1));
+    if (!b->items) {
+        fputs("aio: out of memory\n", stderr);
+        exit(1);
+    }
+    b->items[0] = first;
+    for (int i = 0; i < total; i++) b->items[i + 1] = args[i];
+    return b->items;
+}
+static inline void argbuf_free(ArgBuf *b) {
+    if (b->items != b->inline_items) free(b->items);
+}
+
 // ---- temp roots: protect fresh objects in C code across allocations -----------------------------
-static inline void vm_push_root(Vm *vm, Value v) { vm->roots[vm->nroots++] = v; }
+void vm_grow_roots(Vm *vm);
+static inline void vm_push_root(Vm *vm, Value v) {
+    if (UNLIKELY(vm->nroots == vm->roots_capacity)) vm_grow_roots(vm);
+    vm->roots[vm->nroots++] = v;
+}
 static inline void vm_pop_root(Vm *vm) { vm->nroots--; }
 static inline void vm_pop_roots(Vm *vm, int n) { vm->nroots -= n; }
 
