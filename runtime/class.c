@@ -238,6 +238,10 @@ static bool class_getattr(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
             v = bind(vm, OBJ_VAL(cls), AS_WRAPPER(v)->a);
         else if (IS_WRAPPER(v) && AS_WRAPPER(v)->wrap == WRAP_STATICMETHOD)
             v = AS_WRAPPER(v)->a;
+        else if (IS_INSTANCE(v) && IS_FUNCTION(class_lookup(AS_OBJ(v)->cls, vm->s_get))) {
+            Value a[3] = {v, NONE_VAL(), OBJ_VAL(cls)};
+            return vm_call(vm, class_lookup(AS_OBJ(v)->cls, vm->s_get), a, 3, NULL, out);
+        }
         *out = v;
         return true;
     }
@@ -315,6 +319,12 @@ int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
         }
         return 1;
     }
+    if (IS_INSTANCE(descr) && IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_set)) &&
+        IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_get))) {
+        // A data descriptor written in Python wins over the instance dict, as a property does.
+        Value a[3] = {descr, obj, OBJ_VAL(cls)};
+        return vm_call(vm, class_lookup(AS_OBJ(descr)->cls, vm->s_get), a, 3, NULL, out) ? 1 : -1;
+    }
     if (IS_INSTANCE(obj)) {
         Value v = dict_get_str(AS_INSTANCE(obj)->dict, name);
         if (!IS_EMPTY(v)) {
@@ -347,6 +357,12 @@ int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
             *out = AS_WRAPPER(descr)->a;
         } else if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_CLASSMETHOD) {
             *out = bind(vm, OBJ_VAL(cls), AS_WRAPPER(descr)->a);
+        } else if (IS_OBJ(descr) && (IS_INSTANCE(descr) || IS_OBJ(descr)) &&
+                   IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_get))) {
+            // A descriptor written in Python: descr.__get__(obj, type(obj)).
+            Value get = class_lookup(AS_OBJ(descr)->cls, vm->s_get);
+            Value a[3] = {descr, obj, OBJ_VAL(cls)};
+            return vm_call(vm, get, a, 3, NULL, out) ? 1 : -1;
         } else {
             *out = descr;
         }
@@ -471,6 +487,14 @@ bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
             return vm_call(vm, setattr, args, 3, NULL, &ignored);
         }
         Value descr = class_lookup(cls, name);
+        if (IS_INSTANCE(descr)) {
+            Value set = class_lookup(AS_OBJ(descr)->cls, vm->s_set);
+            if (IS_FUNCTION(set)) {
+                Value a[3] = {descr, obj, value};
+                Value ignored;
+                return vm_call(vm, set, a, 3, NULL, &ignored);
+            }
+        }
         if (IS_EMPTY(descr) || !IS_WRAPPER(descr)) return dict_set(vm, AS_INSTANCE(obj)->dict, OBJ_VAL(name), value);
     }
     return generic_setattr(vm, obj, name, value);
@@ -1037,7 +1061,10 @@ void runtime_init_classes(Vm *vm) {
     define_methods(vm, vm->super_class, (MethodDef[]){{"__new__", super_new}, {NULL, NULL}});
 }
 
+void runtime_init_reprs(Vm *vm);
+
 void runtime_init_class_builtins(Vm *vm) {
+    runtime_init_reprs(vm);
     define_native(vm, vm->builtins, "__build_class__", build_class);
     ObjClass *classes[] = {vm->object_class, vm->type_class, vm->str_class, vm->dict_class, vm->int_class,
                            vm->bool_class, vm->float_class, vm->bytes_class, vm->list_class,
@@ -1048,4 +1075,88 @@ void runtime_init_class_builtins(Vm *vm) {
         dict_set_str(vm, vm->builtins, classes[i]->name, OBJ_VAL(classes[i]));
     dict_set_cstr(vm, vm->builtins, "Ellipsis", vm->ellipsis);
     dict_set_cstr(vm, vm->builtins, "NotImplemented", vm->not_implemented);
+}
+
+// ---- reprs of the interpreter's own objects -----------------------------------------------------
+
+static bool function_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjFunction *f = AS_FUNCTION(args[0]);
+    *result = OBJ_VAL(str_printf(vm, "<function %s at %p>", f->qualname->chars, (void *)f));
+    return true;
+}
+
+static bool native_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjNative *n = AS_NATIVE(args[0]);
+    if (n->owner)
+        *result = OBJ_VAL(str_printf(vm, "<method '%s' of '%s' objects>", n->name->chars, n->owner->name->chars));
+    else
+        *result = OBJ_VAL(str_printf(vm, "<built-in function %s>", n->name->chars));
+    return true;
+}
+
+static bool bound_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjBound *b = AS_BOUND(args[0]);
+    ObjStr *self = vm_repr(vm, b->self);
+    if (!self) return false;
+    if (IS_NATIVE(b->func))
+        *result = OBJ_VAL(str_printf(vm, "<built-in method %s of %s object at %p>", AS_NATIVE(b->func)->name->chars,
+                                     vm_type_name(vm, b->self), IS_OBJ(b->self) ? (void *)AS_OBJ(b->self) : NULL));
+    else {
+        ObjStr *q = IS_FUNCTION(b->func) ? AS_FUNCTION(b->func)->qualname : vm->s_empty;
+        *result = OBJ_VAL(str_printf(vm, "<bound method %s of %s>", q->chars, self->chars));
+    }
+    return true;
+}
+
+static bool module_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjModule *m = AS_MODULE(args[0]);
+    Value file = dict_get_str(m->globals, vm->s_file);
+    if (IS_STR(file))
+        *result = OBJ_VAL(str_printf(vm, "<module '%s' from '%s'>", m->name->chars, AS_STR(file)->chars));
+    else
+        *result = OBJ_VAL(str_printf(vm, "<module '%s' (built-in)>", m->name->chars));
+    return true;
+}
+
+static bool constant_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = OBJ_VAL(str_from_c(vm, value_is(args[0], vm->ellipsis) ? "Ellipsis" : "NotImplemented"));
+    return true;
+}
+
+static bool cell_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = OBJ_VAL(str_printf(vm, "<cell at %p>", (void *)AS_OBJ(args[0])));
+    return true;
+}
+
+static bool code_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjCode *c = AS_CODE(args[0]);
+    *result = OBJ_VAL(str_printf(vm, "<code object %s at %p, file \"%s\", line %d>", c->name->chars, (void *)c,
+                                 c->filename->chars, c->firstline));
+    return true;
+}
+
+static bool wrapper_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjWrapper *w = AS_WRAPPER(args[0]);
+    const char *kind = w->wrap == WRAP_PROPERTY ? "property" : w->wrap == WRAP_STATICMETHOD ? "staticmethod"
+                       : w->wrap == WRAP_CLASSMETHOD ? "classmethod" : "super";
+    if (w->wrap == WRAP_SUPER) {
+        *result = OBJ_VAL(str_printf(vm, "<super: <class '%s'>, <%s object>>", AS_CLASS(w->a)->name->chars,
+                                     vm_type_name(vm, w->b)));
+        return true;
+    }
+    *result = OBJ_VAL(str_printf(vm, "<%s object at %p>", kind, (void *)w));
+    return true;
+}
+
+void runtime_init_reprs(Vm *vm) {
+    define_methods(vm, vm->function_class, (MethodDef[]){{"__repr__", function_repr}, {NULL, NULL}});
+    define_methods(vm, vm->builtin_function_class, (MethodDef[]){{"__repr__", native_repr}, {NULL, NULL}});
+    define_methods(vm, vm->method_class, (MethodDef[]){{"__repr__", bound_repr}, {NULL, NULL}});
+    define_methods(vm, vm->module_class, (MethodDef[]){{"__repr__", module_repr}, {NULL, NULL}});
+    define_methods(vm, vm->ellipsis_class, (MethodDef[]){{"__repr__", constant_repr}, {NULL, NULL}});
+    define_methods(vm, vm->notimpl_class, (MethodDef[]){{"__repr__", constant_repr}, {NULL, NULL}});
+    define_methods(vm, vm->cell_class, (MethodDef[]){{"__repr__", cell_repr}, {NULL, NULL}});
+    define_methods(vm, vm->code_class, (MethodDef[]){{"__repr__", code_repr}, {NULL, NULL}});
+    ObjClass *wrappers[] = {vm->property_class, vm->staticmethod_class, vm->classmethod_class, vm->super_class};
+    for (int i = 0; i < 4; i++) define_methods(vm, wrappers[i], (MethodDef[]){{"__repr__", wrapper_repr}, {NULL, NULL}});
 }
