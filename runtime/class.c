@@ -496,6 +496,14 @@ bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
             }
         }
         if (IS_EMPTY(descr) || !IS_WRAPPER(descr)) return dict_set(vm, AS_INSTANCE(obj)->dict, OBJ_VAL(name), value);
+    } else if (IS_OBJ(obj) && !IS_CLASS(obj)) {
+        // C types that keep attributes their own way (Future, the loop) define __setattr__.
+        Value setattr = class_lookup(AS_OBJ(obj)->cls, vm->s_setattr);
+        if (IS_NATIVE(setattr) && AS_NATIVE(setattr)->owner != vm->object_class) {
+            Value args[3] = {obj, OBJ_VAL(name), value};
+            Value ignored;
+            return vm_call(vm, setattr, args, 3, NULL, &ignored);
+        }
     }
     return generic_setattr(vm, obj, name, value);
 }

@@ -162,12 +162,14 @@ ObjBytes *codec_encode(Vm *vm, ObjStr *s, ObjStr *encoding, ObjStr *errors) {
             unknown_handler(vm, errors);
             return NULL;
         }
+        // The handler converts the run from its start; where it cannot (strict, or a character
+        // surrogateescape does not know), the rest of the run is reported, as CPython does.
         size_t q = at;
-        while (q < after) {
+        for (size_t k = index; q < after; k++) {
             uint32_t d = uni_next(s->chars, s->length, &q);
             if (!encode_replacement(vm, mode, d, &out)) {
                 sb_free(&out);
-                encode_error(vm, codec, c, index, run_end);
+                encode_error(vm, codec, d, k, run_end);
                 return NULL;
             }
         }

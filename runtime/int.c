@@ -422,7 +422,7 @@ static bool int_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwnam
     return make_pair(vm, INT_VAL(AS_INTLIKE(args[0])), INT_VAL(1), result);
 }
 
-// The byteorder and signed arguments of to_bytes and from_bytes: true for little-endian.
+// The byteorder argument of to_bytes and from_bytes ('big' when omitted): true for little-endian.
 static bool byteorder_arg(Vm *vm, const char *fname, Value v, bool *little) {
     if (IS_EMPTY(v)) {
         *little = false;

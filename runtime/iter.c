@@ -75,13 +75,28 @@ static bool builtin_next(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!arity_range(vm, "next", nargs, kwnames, 1, 2)) return false;
     if (!is_iterator(vm, args[0]))
         return vm_raise(vm, vm->TypeError, "'%s' object is not an iterator", vm_type_name(vm, args[0]));
-    int r = vm_next(vm, args[0], result);
-    if (r != 0) return r > 0;
+    Value it = args[0];
+    Value stop_value = NONE_VAL(); // what the StopIteration carries: a generator's return value
+    if (IS_GENERATOR(it)) {
+        RunResult r = gen_resume(vm, AS_GENERATOR(it), NONE_VAL(), EMPTY_VAL(), result);
+        if (r != RUN_RETURNED) return r == RUN_YIELDED;
+        stop_value = *result;
+    } else if (IS_ITER(it)) {
+        int r = AS_ITER(it)->next(vm, AS_OBJ(it), result);
+        if (r != 0) return r > 0;
+    } else {
+        // A user iterator's own StopIteration propagates as raised, unless there is a default.
+        int r = vm_call_method(vm, it, vm->s_next, NULL, 0, result);
+        if (r > 0) return true;
+        if (nargs == 1 || !vm_exception_matches(vm, vm->StopIteration)) return false;
+        vm_clear_exception(vm);
+    }
     if (nargs == 2) {
         *result = args[1];
         return true;
     }
-    return vm_raise_value(vm, OBJ_VAL(vm->StopIteration));
+    if (IS_NONE(stop_value)) return vm_raise_value(vm, OBJ_VAL(vm->StopIteration));
+    return vm_raise_obj(vm, vm->StopIteration, stop_value);
 }
 
 // ---- enumerate ----------------------------------------------------------------------------------

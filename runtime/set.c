@@ -135,8 +135,8 @@ restart:;
     }
 }
 
-// Adds key with a known hash.  key must be rooted.
-static bool set_add_entry(Vm *vm, ObjSet *so, Value key, uint64_t hash) {
+// Adds key with a known hash; key must be rooted (set_add_entry does that).
+static bool add_entry_rooted(Vm *vm, ObjSet *so, Value key, uint64_t hash) {
     ensure_table(vm, so);
 restart:;
     size_t mask = so->mask;
@@ -180,13 +180,19 @@ found_unused_or_dummy:
     return true;
 }
 
+// Adds key with a known hash.  The key is rooted meanwhile: __eq__ may run, and may even remove
+// the key from the set it was taken from.
+static bool set_add_entry(Vm *vm, ObjSet *so, Value key, uint64_t hash) {
+    vm_push_root(vm, key);
+    bool ok = add_entry_rooted(vm, so, key, hash);
+    vm_pop_root(vm);
+    return ok;
+}
+
 static bool set_add_key(Vm *vm, ObjSet *so, Value key) {
     uint64_t hash;
     if (!vm_hash(vm, key, &hash)) return false;
-    vm_push_root(vm, key);
-    bool ok = set_add_entry(vm, so, key, hash);
-    vm_pop_root(vm);
-    return ok;
+    return set_add_entry(vm, so, key, hash);
 }
 
 // 1 removed, 0 absent, -1 error.

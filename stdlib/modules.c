@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+ObjModule *mod_asyncio_core_init(Vm *vm);
+
 typedef struct {
     const char *name;
     ModuleInit init;
@@ -20,6 +22,7 @@ static const BuiltinModule builtin_modules[] = {
     {"json", mod_json_init},
     {"itertools", mod_itertools_init},
     {"functools", mod_functools_init},
+    {"_asyncio", mod_asyncio_core_init}, // runtime/loop.c: the event loop, Future, Task
     {NULL, NULL},
 };
 

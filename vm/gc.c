@@ -3,6 +3,8 @@
 
 #include "interp.h"
 
+#include "asyncio.h"
+
 #include <string.h>
 
 #define TOMBSTONE ((ObjStr *)1)
@@ -191,6 +193,8 @@ static void blacken(Vm *vm, Obj *obj) {
         gc_mark_object(vm, (Obj *)g->name);
         gc_mark_object(vm, (Obj *)g->qualname);
         gc_mark_value(vm, g->awaiting);
+        gc_mark_object(vm, (Obj *)g->origin_code);
+        gc_mark_object(vm, (Obj *)g->code);
         if (g->frame) mark_frame(vm, g->frame);
         break;
     }
@@ -208,6 +212,31 @@ static void blacken(Vm *vm, Obj *obj) {
         gc_mark_object(vm, (Obj *)((ObjFile *)obj)->mode);
         break;
     case OBJ_BOX:
+        break;
+    case OBJ_FUTURE: {
+        ObjFuture *f = (ObjFuture *)obj;
+        gc_mark_object(vm, (Obj *)f->dict);
+        gc_mark_value(vm, f->loop);
+        gc_mark_value(vm, f->result);
+        gc_mark_value(vm, f->exception);
+        gc_mark_object(vm, (Obj *)f->callbacks);
+        gc_mark_value(vm, f->cancel_message);
+        gc_mark_value(vm, f->cancelled_exc);
+        gc_mark_value(vm, f->coro);
+        gc_mark_value(vm, f->fut_waiter);
+        gc_mark_value(vm, f->name);
+        break;
+    }
+    case OBJ_HANDLE: {
+        ObjHandle *h = (ObjHandle *)obj;
+        gc_mark_value(vm, h->callback);
+        gc_mark_value(vm, h->args);
+        gc_mark_value(vm, h->loop);
+        break;
+    }
+    case OBJ_LOOP:
+        gc_mark_object(vm, (Obj *)((ObjLoop *)obj)->dict);
+        loop_mark(vm, (ObjLoop *)obj);
         break;
     }
 }
@@ -229,6 +258,16 @@ static void mark_roots(Vm *vm) {
     gc_mark_value(vm, vm->stdin_file);
     gc_mark_value(vm, vm->ellipsis);
     gc_mark_value(vm, vm->not_implemented);
+    gc_mark_value(vm, vm->event_loop);
+    gc_mark_value(vm, vm->running_loop);
+    ObjClass *asyncio_classes[] = {vm->future_class, vm->task_class, vm->handle_class, vm->timer_handle_class,
+                                   vm->loop_class, vm->future_iter_class, vm->sleep_class,
+                                   vm->CancelledError, vm->InvalidStateError};
+    for (size_t i = 0; i < sizeof asyncio_classes / sizeof asyncio_classes[0]; i++)
+        gc_mark_object(vm, (Obj *)asyncio_classes[i]);
+    gc_mark_object(vm, (Obj *)vm->wakeup_native);
+    gc_mark_object(vm, (Obj *)vm->until_complete_native);
+    for (size_t i = 0; i < vm->nfinalize; i++) gc_mark_object(vm, vm->finalize_queue[i]);
     // Every ObjClass* and ObjStr* field of the Vm, from object_class on, is a root: the classes
     // block, the exception classes and the interned names are laid out as pointer runs.
     ObjClass **classes = &vm->object_class;
@@ -241,6 +280,36 @@ static void mark_roots(Vm *vm) {
 
 static void trace_references(Vm *vm) {
     while (vm->gray_count > 0) blacken(vm, vm->gray[--vm->gray_count]);
+}
+
+// Does an unreachable object have something to say before it goes?  A coroutine never awaited,
+// a future whose exception nobody retrieved, a task destroyed while pending.
+static bool wants_finalizer(Obj *o) {
+    if (o->kind == OBJ_GENERATOR) {
+        ObjGenerator *g = (ObjGenerator *)o;
+        return g->flavor == FLAVOR_COROUTINE && g->state == GEN_CREATED && !g->was_awaited;
+    }
+    if (o->kind == OBJ_FUTURE) {
+        ObjFuture *f = (ObjFuture *)o;
+        return (f->log_traceback && f->state == FUT_FINISHED) ||
+               (f->is_task && f->state == FUT_PENDING && f->log_destroy_pending);
+    }
+    return false;
+}
+
+// Keeps such objects (and what they reference) alive on the finalize queue.
+static void queue_finalizers(Vm *vm) {
+    for (Obj *o = vm->objects; o; o = o->next) {
+        if (o->marked || !wants_finalizer(o)) continue;
+        if (vm->nfinalize == vm->finalize_capacity) {
+            vm->finalize_capacity = vm->finalize_capacity ? vm->finalize_capacity * 2 : 16;
+            vm->finalize_queue = realloc(vm->finalize_queue, sizeof(Obj *) * vm->finalize_capacity);
+            if (!vm->finalize_queue) out_of_memory();
+        }
+        vm->finalize_queue[vm->nfinalize++] = o;
+    }
+    for (size_t i = 0; i < vm->nfinalize; i++) gc_mark_object(vm, vm->finalize_queue[i]);
+    trace_references(vm);
 }
 
 static void remove_white_strings(Vm *vm) {
@@ -336,6 +405,12 @@ static void free_object(Vm *vm, Obj *obj) {
         size = sizeof(ObjBox);
         break;
     }
+    case OBJ_FUTURE: size = sizeof(ObjFuture); break;
+    case OBJ_HANDLE: size = sizeof(ObjHandle); break;
+    case OBJ_LOOP:
+        loop_free_state((ObjLoop *)obj);
+        size = sizeof(ObjLoop);
+        break;
     }
     vm->bytes_allocated -= size;
     free(obj);
@@ -361,6 +436,7 @@ void gc_collect(Vm *vm) {
 #endif
     mark_roots(vm);
     trace_references(vm);
+    queue_finalizers(vm);
     remove_white_strings(vm);
     sweep(vm);
     vm->next_gc = vm->bytes_allocated * GC_GROW_FACTOR;
@@ -380,4 +456,6 @@ void gc_free_all(Vm *vm) {
     vm->objects = NULL;
     free(vm->gray);
     vm->gray = NULL;
+    free(vm->finalize_queue);
+    vm->finalize_queue = NULL;
 }

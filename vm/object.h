@@ -44,6 +44,9 @@ typedef enum {
     OBJ_WRAPPER,   // property, staticmethod, classmethod, dict views, super objects
     OBJ_FILE,      // a text file from open()
     OBJ_BOX,       // C data with a finalizer: used by runtime modules (random's state, ...)
+    OBJ_FUTURE,    // asyncio.Future and asyncio.Task (see ObjFuture.is_task)
+    OBJ_HANDLE,    // asyncio.Handle and asyncio.TimerHandle: a callback the loop will run
+    OBJ_LOOP,      // an event loop
 } ObjKind;
 
 struct Obj {
@@ -298,6 +301,9 @@ typedef struct {
     ObjStr *qualname;
     Value awaiting;   // what it is delegating to (yield from / await), EMPTY when nothing
     bool was_awaited; // for "coroutine 'f' was never awaited"
+    ObjCode *code;        // its function's code (the frame goes when it finishes; reprs still need it)
+    ObjCode *origin_code; // where it was created (that message names the place), or NULL
+    int origin_line;
 } ObjGenerator;
 
 // A built-in iterator (list_iterator, map, zip, enumerate, ...).  `next` produces one item:
@@ -349,6 +355,59 @@ typedef struct {
     void (*finalize)(void *data);
 } ObjBox;
 
+// ---- asyncio's core objects (runtime/future.c, runtime/loop.c) ----------------------------------
+
+typedef enum { FUT_PENDING, FUT_CANCELLED, FUT_FINISHED } FutureState;
+
+// A Future, and a Task (a Future that drives a coroutine): the fields follow CPython's
+// _asyncio.c FutureObj and TaskObj one for one.
+typedef struct {
+    Obj obj;
+    ObjDict *dict;          // attributes set by programs and subclasses (created on first use)
+    Value loop;
+    FutureState state;
+    Value result;
+    Value exception;        // None when there is none
+    ObjList *callbacks;     // done callbacks, in order; NULL when there are none
+    Value cancel_message;   // cancel(msg), or None
+    Value cancelled_exc;    // the CancelledError that cancelled it, once made
+    bool blocking;          // _asyncio_future_blocking: a Task must wait for it
+    bool log_traceback;     // an exception nobody retrieved: reported when collected
+    // Task only:
+    bool is_task;
+    bool must_cancel;       // cancel() arrived while the task was not waiting on a future
+    bool log_destroy_pending;
+    int num_cancels_requested;
+    Value coro;             // the coroutine (or generator) the task drives
+    Value fut_waiter;       // the future the task is blocked on, or None
+    Value name;             // Task-1, Task-2, ... (a str, or an int made into one lazily)
+} ObjFuture;
+
+typedef enum { HANDLE_CALL, HANDLE_TASK_STEP, HANDLE_TASK_WAKEUP } HandleKind;
+
+// A callback the loop will run: call_soon's Handle, call_later's TimerHandle.  Task steps are
+// handles too; their kind saves making a bound method for every step.
+typedef struct {
+    Obj obj;
+    HandleKind kind;
+    Value callback;     // HANDLE_CALL: the callable; otherwise the task
+    Value args;         // HANDLE_CALL: a tuple; TASK_STEP: the exception to throw or None; WAKEUP: the future
+    Value loop;
+    bool cancelled;
+    bool is_timer;
+    bool scheduled;     // a TimerHandle still in the heap
+    double when;        // TimerHandle: loop time when it is due
+    uint64_t seq;       // TimerHandle: ties in `when` run in scheduling order
+} ObjHandle;
+
+struct LoopState; // libuv handles and the C arrays of one loop (runtime/loop.c)
+
+typedef struct {
+    Obj obj;
+    ObjDict *dict;
+    struct LoopState *state;
+} ObjLoop;
+
 // ---- kind checks and casts ----------------------------------------------------------------------
 
 static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->kind == k; }
@@ -374,6 +433,9 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define IS_WRAPPER(v) is_kind(v, OBJ_WRAPPER)
 #define IS_FILE(v) is_kind(v, OBJ_FILE)
 #define IS_BOX(v) is_kind(v, OBJ_BOX)
+#define IS_FUTURE(v) is_kind(v, OBJ_FUTURE)
+#define IS_HANDLE(v) is_kind(v, OBJ_HANDLE)
+#define IS_LOOP(v) is_kind(v, OBJ_LOOP)
 
 #define AS_STR(v) ((ObjStr *)AS_OBJ(v))
 #define AS_BYTES(v) ((ObjBytes *)AS_OBJ(v))
@@ -397,6 +459,9 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define AS_WRAPPER(v) ((ObjWrapper *)AS_OBJ(v))
 #define AS_FILE(v) ((ObjFile *)AS_OBJ(v))
 #define AS_BOX(v) ((ObjBox *)AS_OBJ(v))
+#define AS_FUTURE(v) ((ObjFuture *)AS_OBJ(v))
+#define AS_HANDLE(v) ((ObjHandle *)AS_OBJ(v))
+#define AS_LOOP(v) ((ObjLoop *)AS_OBJ(v))
 
 // ---- constructors (vm/object.c); each may collect garbage --------------------------------------
 

@@ -92,7 +92,13 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
                                                    : FLAVOR_GENERATOR;
     gen->name = fn->name;
     gen->qualname = fn->qualname;
+    gen->code = code;
     gen->awaiting = EMPTY_VAL();
+    if (saved && saved->code) {
+        size_t at = (size_t)(saved->ip - saved->code->words);
+        gen->origin_code = saved->code;
+        gen->origin_line = at > 0 ? saved->code->lines[at - 1] : saved->code->firstline;
+    }
     f->gen = gen;
     *out = OBJ_VAL(gen);
     return true;
@@ -292,8 +298,9 @@ RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *o
 // Sends into any iterator that is not a bytecode generator: 1 yielded, 0 returned, -1 error.
 static int send_generic(Vm *vm, Value receiver, Value value, Value *out) {
     if (IS_ITER(receiver) && IS_NONE(value)) {
+        // An iterator that finishes may leave a return value in *out (a Future's result).
+        *out = NONE_VAL();
         int r = AS_ITER(receiver)->next(vm, AS_OBJ(receiver), out);
-        if (r == 0) *out = NONE_VAL();
         return r == 1 ? 1 : r == 0 ? 0 : -1;
     }
     bool ok;
@@ -1667,6 +1674,7 @@ Vm *vm_new(void) {
     vm->next_gc = GC_FIRST_THRESHOLD;
     vm->stdout_file = vm->stderr_file = vm->stdin_file = NONE_VAL();
     vm->ellipsis = vm->not_implemented = NONE_VAL();
+    vm->event_loop = vm->running_loop = NONE_VAL();
     // Nothing is collected while the object world is being built: it has no roots yet.
     vm->gc_enabled = false;
     runtime_init_classes(vm);

@@ -121,6 +121,18 @@ struct Vm {
     int roots_capacity;
     bool gc_enabled;        // false while the VM is being set up
     void *compiler_roots;   // the compiler in progress, whose constants are roots
+    Obj **finalize_queue;   // unreachable objects with a message to print ("coroutine ... was never
+    size_t nfinalize;       // awaited", "Task exception was never retrieved"): kept alive until
+    size_t finalize_capacity; // vm_report_finalizers() prints them at a safe point
+
+    // -- asyncio --
+    Value event_loop;       // the current loop (get_event_loop / set_event_loop), None when unset
+    Value running_loop;     // the loop inside run_forever, None when none runs
+    // asyncio's C classes, made on the first import of _asyncio (NULL before)
+    ObjClass *future_class, *task_class, *handle_class, *timer_handle_class, *loop_class,
+        *future_iter_class, *sleep_class, *CancelledError, *InvalidStateError;
+    ObjNative *wakeup_native;   // Task.__wakeup, recognised by the loop to skip a bound method
+    ObjNative *until_complete_native;
 
     // -- options --
     bool dis_mode;
@@ -189,6 +201,10 @@ bool vm_exception_matches(Vm *vm, ObjClass *cls);     // is the pending exceptio
 void vm_clear_exception(Vm *vm);
 // Prints an exception with its traceback and chained causes, as CPython does, to stderr.
 void vm_print_exception(Vm *vm, Value exc);
+
+// Prints the messages of objects the GC found unreachable (runtime/future.c).  Called where no
+// C code holds unrooted objects: between loop callbacks and at exit.
+void vm_report_finalizers(Vm *vm);
 
 // ---- the object protocol (runtime/ops.c) --------------------------------------------------------
 ObjClass *vm_class_of(Vm *vm, Value v);

@@ -1,0 +1,54 @@
+/* asyncio's core in C: futures and tasks (future.c), the event loop, its handles and the
+ * _asyncio module (loop.c).  The rest of asyncio (gather, locks, queues, ...) is written in aio
+ * under stdlib/asyncio/, on top of what this header offers.
+ *
+ * The one rule of the loop: user code runs only from the ready queue, in loop_run_once(), in the
+ * order CPython's BaseEventLoop._run_once would run it.  libuv's callbacks (the wake-up timer,
+ * Ctrl-C, call_soon_threadsafe) only mark that something happened.
+ */
+#ifndef AIO_ASYNCIO_H
+#define AIO_ASYNCIO_H
+
+#include "strbuf.h"
+#include "vm.h"
+
+// The classes, made when _asyncio is first imported (vm->asyncio_* fields).
+ObjClass *asyncio_invalid_state(Vm *vm);
+ObjClass *asyncio_cancelled_error(Vm *vm);
+ObjClass *asyncio_future_iter_class(Vm *vm);
+// The running loop, else the current one, else a new current one (get_event_loop()).
+bool asyncio_get_event_loop(Vm *vm, Value *out);
+
+// ---- futures and tasks (future.c) ---------------------------------------------------------------
+ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop);
+bool future_set_result(Vm *vm, ObjFuture *f, Value result);
+bool future_set_exception(Vm *vm, ObjFuture *f, Value exc);
+bool future_cancel(Vm *vm, ObjFuture *f, Value msg);
+bool future_result(Vm *vm, ObjFuture *f, Value *out);
+bool future_add_done_callback(Vm *vm, ObjFuture *f, Value fn);
+bool future_repr_info(Vm *vm, ObjFuture *f, StrBuf *sb);
+// A task for coro on loop, its first step scheduled; NULL with an exception pending.
+ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name);
+bool task_step(Vm *vm, ObjFuture *task, Value exc);
+bool task_wakeup(Vm *vm, ObjFuture *task, Value fut);
+bool task_handle_yield(Vm *vm, ObjFuture *task, Value result);
+bool task_cancel(Vm *vm, ObjFuture *task, Value msg, Value *result);
+bool task_repr(Vm *vm, ObjFuture *t, Value *result);
+void runtime_init_future_class(Vm *vm, ObjClass *future, ObjClass *task);
+
+// ---- the loop (loop.c) --------------------------------------------------------------------------
+// For the GC: a loop's C arrays hold handles, and its state is freed with it.
+void loop_mark(Vm *vm, ObjLoop *loop);
+void loop_free_state(ObjLoop *loop);
+// call_soon(fn, arg): a Handle that will call fn(arg).
+bool loop_call_soon(Vm *vm, Value loop, Value fn, Value arg);
+// Schedules task's next step (throwing exc into it unless exc is None).
+bool loop_call_step(Vm *vm, Value loop, ObjFuture *task, Value exc);
+// The done callback that wakes task up (CPython's bound Task.__wakeup).
+Value loop_wakeup_callback(Vm *vm, ObjFuture *task);
+bool loop_register_task(Vm *vm, Value loop, ObjFuture *task);
+void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task);
+void loop_enter_task(Vm *vm, Value loop, ObjFuture *task);
+void loop_leave_task(Vm *vm, Value loop, ObjFuture *task);
+
+#endif

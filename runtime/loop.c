@@ -1,0 +1,1044 @@
+/* The event loop: a ready queue, a timer heap, libuv to wait, and the _asyncio module.
+ *
+ * One iteration (loop_run_once) has the shape of CPython's BaseEventLoop._run_once:
+ *   1. drop cancelled timers from the top of the heap;
+ *   2. wait in libuv: not at all when callbacks are ready or the loop is stopping, else until the
+ *      earliest timer (forever when there is none);
+ *   3. move every timer due by now into the ready queue, in (deadline, sequence) order;
+ *   4. run exactly the callbacks that were ready at that moment; callbacks they schedule wait
+ *      for the next iteration.
+ * That snapshot in step 4 is what makes `await asyncio.sleep(0)` round robins interleave as they
+ * do in CPython.  libuv callbacks never run Python code: they only end the wait.
+ */
+#include <string.h>
+#include <uv.h>
+
+#include "asyncio.h"
+#include "clock.h"
+#include "error.h"
+#include "runtime.h"
+
+// CPython's BaseEventLoop constants.
+#define MIN_SCHEDULED_TIMER_HANDLES 100
+#define MIN_CANCELLED_TIMER_HANDLES_FRACTION 0.5
+#define MAXIMUM_SELECT_TIMEOUT (24 * 3600.0)
+
+typedef struct LoopState {
+    uv_loop_t uv;
+    uv_timer_t wakeup;      // armed for the earliest deadline while waiting
+    uv_signal_t sigint;     // Ctrl-C ends the wait
+    bool uv_ready;          // the libuv handles above are initialised
+    Value *ready;           // ring buffer of handles (ObjHandle values)
+    size_t ready_head, ready_count, ready_capacity;
+    ObjHandle **heap;       // binary min-heap on (when, seq)
+    size_t heap_count, heap_capacity, cancelled_in_heap;
+    uint64_t next_seq;
+    ObjDict *tasks;         // pending tasks: strongly held until they finish
+    Value current_task;
+    Value exception_handler;
+    bool running, stopping, closed, debug;
+} LoopState;
+
+static LoopState *state_of(Value loop) { return AS_LOOP(loop)->state; }
+
+void loop_mark(Vm *vm, ObjLoop *loop) {
+    LoopState *st = loop->state;
+    if (!st) return;
+    for (size_t i = 0; i < st->ready_count; i++) gc_mark_value(vm, st->ready[(st->ready_head + i) % st->ready_capacity]);
+    for (size_t i = 0; i < st->heap_count; i++) gc_mark_object(vm, (Obj *)st->heap[i]);
+    gc_mark_object(vm, (Obj *)st->tasks);
+    gc_mark_value(vm, st->current_task);
+    gc_mark_value(vm, st->exception_handler);
+}
+
+static void close_uv(LoopState *st) {
+    if (!st->uv_ready) return;
+    uv_close((uv_handle_t *)&st->wakeup, NULL);
+    uv_close((uv_handle_t *)&st->sigint, NULL);
+    uv_run(&st->uv, UV_RUN_NOWAIT); // lets libuv finish the closes; no Python code runs here
+    uv_loop_close(&st->uv);
+    st->uv_ready = false;
+}
+
+// Called by the GC when a loop object is freed: C memory only, no Python objects touched.
+void loop_free_state(ObjLoop *loop) {
+    LoopState *st = loop->state;
+    if (!st) return;
+    close_uv(st);
+    free(st->ready);
+    free(st->heap);
+    free(st);
+    loop->state = NULL;
+}
+
+static bool check_loop(Vm *vm, Value v) {
+    if (!IS_LOOP(v) || !AS_LOOP(v)->state) return vm_raise(vm, vm->TypeError, "an event loop is required");
+    return true;
+}
+
+static bool check_closed(Vm *vm, LoopState *st) {
+    if (st->closed) return vm_raise(vm, vm->RuntimeError, "Event loop is closed");
+    return true;
+}
+
+// ---- the ready queue ----------------------------------------------------------------------------
+
+static void ready_push(LoopState *st, Value handle) {
+    if (st->ready_count == st->ready_capacity) {
+        size_t cap = st->ready_capacity ? st->ready_capacity * 2 : 64;
+        Value *ring = malloc(sizeof(Value) * cap);
+        if (!ring) abort();
+        for (size_t i = 0; i < st->ready_count; i++) ring[i] = st->ready[(st->ready_head + i) % st->ready_capacity];
+        free(st->ready);
+        st->ready = ring;
+        st->ready_head = 0;
+        st->ready_capacity = cap;
+    }
+    st->ready[(st->ready_head + st->ready_count) % st->ready_capacity] = handle;
+    st->ready_count++;
+}
+
+static Value ready_pop(LoopState *st) {
+    Value h = st->ready[st->ready_head];
+    st->ready_head = (st->ready_head + 1) % st->ready_capacity;
+    st->ready_count--;
+    return h;
+}
+
+// ---- the timer heap: ordered by (when, seq), cancelled handles dropped lazily ---------------------
+
+static bool timer_before(ObjHandle *a, ObjHandle *b) {
+    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void sift_up(LoopState *st, size_t i) {
+    ObjHandle *h = st->heap[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!timer_before(h, st->heap[parent])) break;
+        st->heap[i] = st->heap[parent];
+        i = parent;
+    }
+    st->heap[i] = h;
+}
+
+static void sift_down(LoopState *st, size_t i) {
+    ObjHandle *h = st->heap[i];
+    size_t n = st->heap_count;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n) break;
+        if (child + 1 < n && timer_before(st->heap[child + 1], st->heap[child])) child++;
+        if (!timer_before(st->heap[child], h)) break;
+        st->heap[i] = st->heap[child];
+        i = child;
+    }
+    st->heap[i] = h;
+}
+
+static void heap_push(LoopState *st, ObjHandle *h) {
+    if (st->heap_count == st->heap_capacity) {
+        st->heap_capacity = st->heap_capacity ? st->heap_capacity * 2 : 64;
+        st->heap = realloc(st->heap, sizeof(ObjHandle *) * st->heap_capacity);
+        if (!st->heap) abort();
+    }
+    st->heap[st->heap_count++] = h;
+    sift_up(st, st->heap_count - 1);
+}
+
+static ObjHandle *heap_pop(LoopState *st) {
+    ObjHandle *top = st->heap[0];
+    st->heap[0] = st->heap[--st->heap_count];
+    if (st->heap_count) sift_down(st, 0);
+    return top;
+}
+
+// Removes every cancelled handle and rebuilds the heap (CPython does this when more than half of
+// a big heap is cancelled).
+static void heap_compact(LoopState *st) {
+    size_t keep = 0;
+    for (size_t i = 0; i < st->heap_count; i++) {
+        if (st->heap[i]->cancelled) st->heap[i]->scheduled = false;
+        else st->heap[keep++] = st->heap[i];
+    }
+    st->heap_count = keep;
+    for (size_t i = keep / 2 + 1; i-- > 0;)
+        if (i < keep) sift_down(st, i);
+    st->cancelled_in_heap = 0;
+}
+
+// ---- handles ------------------------------------------------------------------------------------
+
+static ObjHandle *handle_new(Vm *vm, Value loop, HandleKind kind, Value callback, Value args, bool timer) {
+    vm_push_root(vm, callback);
+    vm_push_root(vm, args);
+    ObjHandle *h = (ObjHandle *)gc_alloc_object(vm, sizeof(ObjHandle), OBJ_HANDLE,
+                                                timer ? vm->timer_handle_class : vm->handle_class);
+    vm_pop_roots(vm, 2);
+    h->kind = kind;
+    h->callback = callback;
+    h->args = args;
+    h->loop = loop;
+    h->is_timer = timer;
+    return h;
+}
+
+static bool schedule_ready(Vm *vm, Value loop, HandleKind kind, Value cb, Value args, Value *out) {
+    LoopState *st = state_of(loop);
+    if (!check_closed(vm, st)) return false;
+    ObjHandle *h = handle_new(vm, loop, kind, cb, args, false);
+    ready_push(st, OBJ_VAL(h));
+    if (out) *out = OBJ_VAL(h);
+    return true;
+}
+
+bool loop_call_soon(Vm *vm, Value loop, Value fn, Value arg) {
+    // A task's wakeup gets its own handle kind: no tuple, no bound method to call through.
+    if (IS_BOUND(fn) && IS_NATIVE(AS_BOUND(fn)->func) && AS_NATIVE(AS_BOUND(fn)->func) == vm->wakeup_native)
+        return schedule_ready(vm, loop, HANDLE_TASK_WAKEUP, AS_BOUND(fn)->self, arg, NULL);
+    vm_push_root(vm, fn);
+    ObjTuple *args = tuple_new(vm, 1);
+    args->items[0] = arg;
+    vm_push_root(vm, OBJ_VAL(args));
+    bool ok = schedule_ready(vm, loop, HANDLE_CALL, fn, OBJ_VAL(args), NULL);
+    vm_pop_roots(vm, 2);
+    return ok;
+}
+
+bool loop_call_step(Vm *vm, Value loop, ObjFuture *task, Value exc) {
+    return schedule_ready(vm, loop, HANDLE_TASK_STEP, OBJ_VAL(task), exc, NULL);
+}
+
+static bool task_wakeup_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    return task_wakeup(vm, AS_FUTURE(args[0]), nargs > 1 ? args[1] : NONE_VAL());
+}
+
+Value loop_wakeup_callback(Vm *vm, ObjFuture *task) {
+    return OBJ_VAL(bound_new(vm, OBJ_VAL(task), OBJ_VAL(vm->wakeup_native)));
+}
+
+bool loop_register_task(Vm *vm, Value loop, ObjFuture *task) {
+    return dict_set(vm, state_of(loop)->tasks, OBJ_VAL(task), BOOL_VAL(true));
+}
+
+void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task) {
+    if (IS_LOOP(loop) && state_of(loop)) dict_delete(vm, state_of(loop)->tasks, OBJ_VAL(task), NULL);
+}
+
+void loop_enter_task(Vm *vm, Value loop, ObjFuture *task) { state_of(loop)->current_task = OBJ_VAL(task); }
+void loop_leave_task(Vm *vm, Value loop, ObjFuture *task) { state_of(loop)->current_task = NONE_VAL(); }
+
+// "print(1)" / "f() at x.py:3": how a handle's callback appears in reprs and error messages.
+static void describe_callback(Vm *vm, Value cb, Value args, StrBuf *sb) {
+    if (IS_FUNCTION(cb)) sb_puts(sb, AS_FUNCTION(cb)->qualname->chars);
+    else if (IS_NATIVE(cb)) sb_puts(sb, AS_NATIVE(cb)->name->chars);
+    else if (IS_BOUND(cb) && IS_FUNCTION(AS_BOUND(cb)->func)) sb_puts(sb, AS_FUNCTION(AS_BOUND(cb)->func)->qualname->chars);
+    else if (IS_BOUND(cb) && IS_NATIVE(AS_BOUND(cb)->func)) {
+        sb_printf(sb, "%s.%s", vm_type_name(vm, AS_BOUND(cb)->self), AS_NATIVE(AS_BOUND(cb)->func)->name->chars);
+    } else {
+        ObjStr *r = vm_repr(vm, cb);
+        if (r) sb_puts(sb, r->chars);
+        else vm_clear_exception(vm);
+    }
+    sb_putc(sb, '(');
+    if (IS_TUPLE(args))
+        for (size_t i = 0; i < AS_TUPLE(args)->count; i++) {
+            ObjStr *r = vm_repr(vm, AS_TUPLE(args)->items[i]);
+            if (!r) {
+                vm_clear_exception(vm);
+                continue;
+            }
+            if (i) sb_puts(sb, ", ");
+            sb_puts(sb, r->chars);
+        }
+    sb_putc(sb, ')');
+    if (IS_FUNCTION(cb))
+        sb_printf(sb, " at %s:%d", AS_FUNCTION(cb)->code->filename->chars, AS_FUNCTION(cb)->code->firstline);
+}
+
+static bool handle_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjHandle *h = AS_HANDLE(args[0]);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "<%s", h->is_timer ? "TimerHandle" : "Handle");
+    if (h->cancelled) sb_puts(&sb, " cancelled");
+    if (h->is_timer) {
+        StrBuf when;
+        sb_init(&when);
+        float_repr_into(h->when, &when);
+        sb_printf(&sb, " when=%s", when.data);
+        sb_free(&when);
+    }
+    sb_putc(&sb, ' ');
+    if (h->kind == HANDLE_CALL) describe_callback(vm, h->callback, h->args, &sb);
+    else if (h->kind == HANDLE_TASK_STEP) sb_puts(&sb, "Task.task_step()");
+    else sb_puts(&sb, "Task.task_wakeup()");
+    sb_putc(&sb, '>');
+    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    return true;
+}
+
+static void handle_cancel(Vm *vm, ObjHandle *h) {
+    if (h->cancelled) return;
+    h->cancelled = true;
+    if (h->is_timer && h->scheduled && IS_LOOP(h->loop) && state_of(h->loop)) state_of(h->loop)->cancelled_in_heap++;
+    // release what the callback holds, as CPython does
+    if (h->kind == HANDLE_CALL) {
+        h->callback = NONE_VAL();
+        h->args = NONE_VAL();
+    }
+}
+
+static bool handle_cancel_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    handle_cancel(vm, AS_HANDLE(args[0]));
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool handle_cancelled(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = BOOL_VAL(AS_HANDLE(args[0])->cancelled);
+    return true;
+}
+
+static bool handle_when(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = FLOAT_VAL(AS_HANDLE(args[0])->when);
+    return true;
+}
+
+static bool call_exception_handler(Vm *vm, Value loop, ObjDict *context);
+
+// Runs one handle.  Errors in ordinary callbacks go to the exception handler, as CPython's
+// Handle._run does; only SystemExit and KeyboardInterrupt escape (returning false).
+static bool handle_run(Vm *vm, ObjHandle *h) {
+    bool ok;
+    switch (h->kind) {
+    case HANDLE_TASK_STEP: ok = task_step(vm, AS_FUTURE(h->callback), h->args); break;
+    case HANDLE_TASK_WAKEUP: ok = task_wakeup(vm, AS_FUTURE(h->callback), h->args); break;
+    default: {
+        Value ignored;
+        ObjTuple *t = AS_TUPLE(h->args);
+        ok = vm_call(vm, h->callback, t->items, (int)t->count, NULL, &ignored);
+        break;
+    }
+    }
+    if (ok) return true;
+    Value exc = vm->exception;
+    if (vm_is_instance(vm, exc, vm->SystemExit) || vm_is_instance(vm, exc, vm->KeyboardInterrupt)) return false;
+    vm_clear_exception(vm);
+    vm_push_root(vm, exc);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_puts(&sb, "Exception in callback ");
+    if (h->kind == HANDLE_CALL) describe_callback(vm, h->callback, h->args, &sb);
+    else sb_puts(&sb, h->kind == HANDLE_TASK_STEP ? "Task.task_step()" : "Task.task_wakeup()");
+    ObjDict *ctx = dict_new(vm);
+    vm_push_root(vm, OBJ_VAL(ctx));
+    dict_set_cstr(vm, ctx, "message", OBJ_VAL(str_from_buf(vm, &sb)));
+    dict_set_cstr(vm, ctx, "exception", exc);
+    dict_set_cstr(vm, ctx, "handle", OBJ_VAL(h));
+    ok = call_exception_handler(vm, h->loop, ctx);
+    vm_pop_roots(vm, 2);
+    return ok;
+}
+
+// ---- one iteration ------------------------------------------------------------------------------
+
+static void on_wakeup(uv_timer_t *t) { (void)t; }
+
+static void on_sigint(uv_signal_t *s, int signum) {
+    (void)signum;
+    vm_interrupted = 1;
+    uv_stop(s->loop);
+}
+
+static bool loop_run_once(Vm *vm, Value loop) {
+    LoopState *st = state_of(loop);
+    size_t scheduled = st->heap_count;
+    if (scheduled > MIN_SCHEDULED_TIMER_HANDLES &&
+        (double)st->cancelled_in_heap / (double)scheduled > MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
+        heap_compact(st);
+    } else {
+        while (st->heap_count && st->heap[0]->cancelled) {
+            st->cancelled_in_heap--;
+            heap_pop(st)->scheduled = false;
+        }
+    }
+    double timeout = -1; // forever
+    if (st->ready_count || st->stopping) timeout = 0;
+    else if (st->heap_count) {
+        timeout = st->heap[0]->when - clock_monotonic(vm);
+        if (timeout < 0) timeout = 0;
+        if (timeout > MAXIMUM_SELECT_TIMEOUT) timeout = MAXIMUM_SELECT_TIMEOUT;
+    }
+    // Wait.  The wake-up timer's callback does nothing: ending the wait was the point.
+    if (timeout != 0) {
+        if (timeout > 0) uv_timer_start(&st->wakeup, on_wakeup, (uint64_t)(timeout * 1000.0 + 0.999), 0);
+        uv_ref((uv_handle_t *)&st->sigint);
+        if (timeout < 0 && !uv_loop_alive(&st->uv)) {
+            // Nothing can ever wake this loop but Ctrl-C: CPython blocks here too.
+        }
+        uv_run(&st->uv, UV_RUN_ONCE);
+        uv_unref((uv_handle_t *)&st->sigint);
+        uv_timer_stop(&st->wakeup);
+    } else {
+        uv_run(&st->uv, UV_RUN_NOWAIT);
+    }
+    if (vm_interrupted) {
+        vm_interrupted = 0;
+        return vm_raise(vm, vm->KeyboardInterrupt, "%s", "");
+    }
+    // Due timers join the ready queue, earliest first.
+    double end_time = clock_monotonic(vm) + 1e-9;
+    while (st->heap_count) {
+        ObjHandle *h = st->heap[0];
+        if (h->cancelled) {
+            st->cancelled_in_heap--;
+            heap_pop(st)->scheduled = false;
+            continue;
+        }
+        if (h->when >= end_time) break;
+        heap_pop(st);
+        h->scheduled = false;
+        ready_push(st, OBJ_VAL(h));
+    }
+    // Run exactly what is ready now.
+    size_t ntodo = st->ready_count;
+    for (size_t i = 0; i < ntodo; i++) {
+        Value hv = ready_pop(st);
+        ObjHandle *h = AS_HANDLE(hv);
+        if (h->cancelled) continue;
+        vm_push_root(vm, hv);
+        bool ok = handle_run(vm, h);
+        vm_pop_root(vm);
+        if (!ok) return false;
+        if (vm->nfinalize) vm_report_finalizers(vm);
+    }
+    return true;
+}
+
+// ---- the loop object ----------------------------------------------------------------------------
+
+static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
+    LoopState *st = calloc(1, sizeof(LoopState));
+    if (!st) abort();
+    st->current_task = NONE_VAL();
+    st->exception_handler = NONE_VAL();
+    ObjLoop *loop = (ObjLoop *)gc_alloc_object(vm, sizeof(ObjLoop), OBJ_LOOP, cls);
+    loop->state = st;
+    vm_push_root(vm, OBJ_VAL(loop));
+    st->tasks = dict_new(vm);
+    vm_pop_root(vm);
+    uv_loop_init(&st->uv);
+    uv_timer_init(&st->uv, &st->wakeup);
+    uv_signal_init(&st->uv, &st->sigint);
+    uv_signal_start(&st->sigint, on_sigint, SIGINT);
+    uv_unref((uv_handle_t *)&st->sigint); // it must not keep uv_run waiting by itself
+    st->uv_ready = true;
+    return loop;
+}
+
+static bool loop_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = OBJ_VAL(loop_new(vm, IS_CLASS(args[0]) ? AS_CLASS(args[0]) : vm->loop_class));
+    return true;
+}
+
+#define LOOP_METHOD(name) static bool name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result)
+#define SELF_STATE()                                                                               \
+    if (!check_loop(vm, args[0])) return false;                                                    \
+    LoopState *st = state_of(args[0]);                                                             \
+    (void)st
+
+LOOP_METHOD(loop_time) {
+    SELF_STATE();
+    *result = FLOAT_VAL(clock_monotonic(vm));
+    return true;
+}
+
+static bool check_running(Vm *vm, Value loop) {
+    if (state_of(loop)->running) return vm_raise(vm, vm->RuntimeError, "This event loop is already running");
+    if (!IS_NONE(vm->running_loop))
+        return vm_raise(vm, vm->RuntimeError, "Cannot run the event loop while another loop is running");
+    return true;
+}
+
+bool loop_run_forever(Vm *vm, Value loop);
+bool loop_run_forever(Vm *vm, Value loop) {
+    LoopState *st = state_of(loop);
+    if (!check_closed(vm, st) || !check_running(vm, loop)) return false;
+    st->running = true;
+    Value saved = vm->running_loop;
+    vm->running_loop = loop;
+    bool ok = true;
+    for (;;) {
+        if (!loop_run_once(vm, loop)) {
+            ok = false;
+            break;
+        }
+        if (st->stopping) break;
+    }
+    st->stopping = false;
+    st->running = false;
+    vm->running_loop = saved;
+    return ok;
+}
+
+LOOP_METHOD(loop_run_forever_native) {
+    SELF_STATE();
+    *result = NONE_VAL();
+    return loop_run_forever(vm, args[0]);
+}
+
+LOOP_METHOD(loop_stop) {
+    SELF_STATE();
+    st->stopping = true;
+    *result = NONE_VAL();
+    return true;
+}
+
+LOOP_METHOD(loop_close) {
+    SELF_STATE();
+    if (st->running) return vm_raise(vm, vm->RuntimeError, "Cannot close a running event loop");
+    *result = NONE_VAL();
+    if (st->closed) return true;
+    st->closed = true;
+    st->ready_count = 0;
+    for (size_t i = 0; i < st->heap_count; i++) st->heap[i]->scheduled = false;
+    st->heap_count = 0;
+    // Pending tasks are no longer held: collected, they report "Task was destroyed but it is pending!".
+    st->tasks = dict_new(vm);
+    close_uv(st);
+    return true;
+}
+
+LOOP_METHOD(loop_is_running) {
+    SELF_STATE();
+    *result = BOOL_VAL(st->running);
+    return true;
+}
+
+LOOP_METHOD(loop_is_closed) {
+    SELF_STATE();
+    *result = BOOL_VAL(st->closed);
+    return true;
+}
+
+LOOP_METHOD(loop_get_debug) {
+    SELF_STATE();
+    *result = BOOL_VAL(st->debug);
+    return true;
+}
+
+LOOP_METHOD(loop_set_debug) {
+    SELF_STATE();
+    bool on = false;
+    if (nargs > 1 && !vm_truthy(vm, args[1], &on)) return false;
+    st->debug = on;
+    *result = NONE_VAL();
+    return true;
+}
+
+// call_soon(callback, *args, context=None)
+LOOP_METHOD(loop_call_soon_native) {
+    SELF_STATE();
+    if (nargs < 2) return vm_raise(vm, vm->TypeError, "call_soon() missing 1 required positional argument: 'callback'");
+    if (!check_closed(vm, st)) return false;
+    ObjTuple *t = tuple_from_values(vm, args + 2, (size_t)(nargs - 2));
+    vm_push_root(vm, OBJ_VAL(t));
+    bool ok = schedule_ready(vm, args[0], HANDLE_CALL, args[1], OBJ_VAL(t), result);
+    vm_pop_root(vm);
+    return ok;
+}
+
+static bool schedule_timer(Vm *vm, Value loop, double when, Value cb, Value *args, int nargs, Value *result) {
+    LoopState *st = state_of(loop);
+    if (!check_closed(vm, st)) return false;
+    ObjTuple *t = tuple_from_values(vm, args, (size_t)nargs);
+    vm_push_root(vm, OBJ_VAL(t));
+    ObjHandle *h = handle_new(vm, loop, HANDLE_CALL, cb, OBJ_VAL(t), true);
+    vm_pop_root(vm);
+    h->when = when;
+    h->seq = st->next_seq++;
+    h->scheduled = true;
+    heap_push(st, h);
+    *result = OBJ_VAL(h);
+    return true;
+}
+
+static bool number_arg(Vm *vm, Value v, double *out) {
+    if (!IS_NUMBER(v)) return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as a number", vm_type_name(vm, v));
+    *out = AS_NUMBER(v);
+    return true;
+}
+
+LOOP_METHOD(loop_call_later) {
+    SELF_STATE();
+    if (nargs < 3) return vm_raise(vm, vm->TypeError, "call_later() missing required arguments: 'delay' and 'callback'");
+    double delay = 0;
+    if (!number_arg(vm, args[1], &delay)) return false;
+    return schedule_timer(vm, args[0], clock_monotonic(vm) + delay, args[2], args + 3, nargs - 3, result);
+}
+
+LOOP_METHOD(loop_call_at) {
+    SELF_STATE();
+    if (nargs < 3) return vm_raise(vm, vm->TypeError, "call_at() missing required arguments: 'when' and 'callback'");
+    double when = 0;
+    if (!number_arg(vm, args[1], &when)) return false;
+    return schedule_timer(vm, args[0], when, args[2], args + 3, nargs - 3, result);
+}
+
+LOOP_METHOD(loop_create_future) {
+    SELF_STATE();
+    *result = OBJ_VAL(future_new(vm, vm->future_class, args[0]));
+    return true;
+}
+
+LOOP_METHOD(loop_create_task) {
+    SELF_STATE();
+    static const char *const names[] = {"coro", "name", "context", NULL};
+    Value a[3];
+    if (!parse_args(vm, "create_task", args + 1, nargs - 1, kwnames, names, 1, a)) return false;
+    if (!check_closed(vm, st)) return false;
+    Value coro = a[0];
+    if (!IS_GENERATOR(coro) || AS_GENERATOR(coro)->flavor == FLAVOR_ASYNC_GEN) {
+        ObjStr *r = vm_repr(vm, coro);
+        if (!r) return false;
+        return vm_raise(vm, vm->TypeError, "a coroutine was expected, got %s", r->chars);
+    }
+    ObjFuture *t = task_new(vm, vm->task_class, coro, args[0], IS_EMPTY(a[1]) ? NONE_VAL() : a[1]);
+    if (!t) return false;
+    *result = OBJ_VAL(t);
+    return true;
+}
+
+static bool until_complete_cb(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    ObjFuture *f = AS_FUTURE(args[0]);
+    if (f->state == FUT_FINISHED && !IS_NONE(f->exception) &&
+        (vm_is_instance(vm, f->exception, vm->SystemExit) || vm_is_instance(vm, f->exception, vm->KeyboardInterrupt)))
+        return true;
+    if (IS_LOOP(f->loop) && state_of(f->loop)) state_of(f->loop)->stopping = true;
+    return true;
+}
+
+LOOP_METHOD(loop_run_until_complete) {
+    SELF_STATE();
+    if (!check_args(vm, "run_until_complete", nargs, kwnames, 2, 2)) return false;
+    if (!check_closed(vm, st) || !check_running(vm, args[0])) return false;
+    Value fut = args[1];
+    bool new_task = !IS_FUTURE(fut);
+    if (new_task) {
+        if (!IS_GENERATOR(fut) || AS_GENERATOR(fut)->flavor == FLAVOR_ASYNC_GEN) {
+            // ensure_future for other awaitables lives in asyncio.tasks (aio)
+            Value tasks_mod, ensure;
+            if (!import_module(vm, str_from_c(vm, "asyncio.tasks"), &tasks_mod) ||
+                !vm_getattr(vm, tasks_mod, str_from_c(vm, "ensure_future"), &ensure))
+                return false;
+            Value kw[2] = {fut, args[0]};
+            ObjTuple *names_t = tuple_new(vm, 1);
+            names_t->items[0] = OBJ_VAL(str_from_c(vm, "loop"));
+            vm_push_root(vm, OBJ_VAL(names_t));
+            bool ok = vm_call(vm, ensure, kw, 1, names_t, &fut);
+            vm_pop_root(vm);
+            if (!ok) return false;
+        } else {
+            ObjFuture *t = task_new(vm, vm->task_class, fut, args[0], NONE_VAL());
+            if (!t) return false;
+            fut = OBJ_VAL(t);
+        }
+        if (IS_FUTURE(fut)) AS_FUTURE(fut)->log_destroy_pending = false;
+    }
+    vm_push_root(vm, fut);
+    Value cb = OBJ_VAL(vm->until_complete_native);
+    ObjFuture *f = AS_FUTURE(fut);
+    bool ok = future_add_done_callback(vm, f, cb) && loop_run_forever(vm, args[0]);
+    if (!ok && new_task && f->state == FUT_FINISHED) f->log_traceback = false;
+    // remove the callback again
+    if (f->callbacks) {
+        size_t keep = 0;
+        for (size_t i = 0; i < f->callbacks->count; i++)
+            if (!value_is(f->callbacks->items[i], cb)) f->callbacks->items[keep++] = f->callbacks->items[i];
+        f->callbacks->count = keep;
+    }
+    vm_pop_root(vm);
+    if (!ok) return false;
+    if (f->state == FUT_PENDING) return vm_raise(vm, vm->RuntimeError, "Event loop stopped before Future completed.");
+    return future_result(vm, f, result);
+}
+
+LOOP_METHOD(loop_run_once_native) {
+    SELF_STATE();
+    *result = NONE_VAL();
+    return loop_run_once(vm, args[0]);
+}
+
+LOOP_METHOD(loop_repr) {
+    SELF_STATE();
+    *result = OBJ_VAL(str_printf(vm, "<_UnixSelectorEventLoop running=%s closed=%s debug=%s>", st->running ? "True" : "False",
+                                 st->closed ? "True" : "False", st->debug ? "True" : "False"));
+    return true;
+}
+
+// ---- errors nobody handled ----------------------------------------------------------------------
+
+// CPython's default_exception_handler, printing as logging's last-resort handler would.
+static bool default_exception_handler(Vm *vm, ObjDict *ctx) {
+    Value message = dict_get_str(ctx, str_from_c(vm, "message"));
+    Value exc = dict_get_str(ctx, str_from_c(vm, "exception"));
+    StrBuf sb;
+    sb_init(&sb);
+    if (IS_STR(message)) sb_puts(&sb, AS_STR(message)->chars);
+    else sb_puts(&sb, "Unhandled exception in event loop");
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(ctx, &pos, &k, &v)) {
+        if (!IS_STR(k)) continue;
+        const char *key = AS_STR(k)->chars;
+        if (strcmp(key, "message") == 0 || strcmp(key, "exception") == 0) continue;
+        ObjStr *r = vm_repr(vm, v);
+        if (!r) {
+            vm_clear_exception(vm);
+            continue;
+        }
+        sb_printf(&sb, "\n%s: %s", key, r->chars);
+    }
+    fflush(stdout);
+    fprintf(stderr, "%s\n", sb.data);
+    sb_free(&sb);
+    if (IS_EXCEPTION(exc)) vm_print_exception(vm, exc);
+    return true;
+}
+
+static bool call_exception_handler(Vm *vm, Value loop, ObjDict *ctx) {
+    LoopState *st = IS_LOOP(loop) ? state_of(loop) : NULL;
+    if (st && !IS_NONE(st->exception_handler)) {
+        Value ignored;
+        if (vm_call2(vm, st->exception_handler, loop, OBJ_VAL(ctx), &ignored)) return true;
+        if (vm_exception_matches(vm, vm->SystemExit) || vm_exception_matches(vm, vm->KeyboardInterrupt)) return false;
+        vm_clear_exception(vm);
+        return true;
+    }
+    return default_exception_handler(vm, ctx);
+}
+
+LOOP_METHOD(loop_call_exception_handler) {
+    SELF_STATE();
+    if (nargs != 2 || !IS_DICT(args[1])) return vm_raise(vm, vm->TypeError, "call_exception_handler() takes a dict");
+    *result = NONE_VAL();
+    return call_exception_handler(vm, args[0], AS_DICT(args[1]));
+}
+
+LOOP_METHOD(loop_default_exception_handler) {
+    SELF_STATE();
+    if (nargs != 2 || !IS_DICT(args[1])) return vm_raise(vm, vm->TypeError, "default_exception_handler() takes a dict");
+    *result = NONE_VAL();
+    return default_exception_handler(vm, AS_DICT(args[1]));
+}
+
+LOOP_METHOD(loop_set_exception_handler) {
+    SELF_STATE();
+    st->exception_handler = nargs > 1 ? args[1] : NONE_VAL();
+    *result = NONE_VAL();
+    return true;
+}
+
+LOOP_METHOD(loop_get_exception_handler) {
+    SELF_STATE();
+    *result = st->exception_handler;
+    return true;
+}
+
+// Attributes set by subclasses written in aio live in the loop's dict.
+LOOP_METHOD(loop_getattr) {
+    ObjLoop *l = AS_LOOP(args[0]);
+    if (l->dict && IS_STR(args[1])) {
+        Value v = dict_get_str(l->dict, AS_STR(args[1]));
+        if (!IS_EMPTY(v)) {
+            *result = v;
+            return true;
+        }
+    }
+    return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'", vm_type_name(vm, args[0]),
+                    IS_STR(args[1]) ? AS_STR(args[1])->chars : "?");
+}
+
+LOOP_METHOD(loop_setattr) {
+    ObjLoop *l = AS_LOOP(args[0]);
+    if (!l->dict) l->dict = dict_new(vm);
+    *result = NONE_VAL();
+    return dict_set(vm, l->dict, args[1], args[2]);
+}
+
+// ---- the _asyncio module's functions ------------------------------------------------------------
+
+ObjClass *asyncio_invalid_state(Vm *vm) { return vm->InvalidStateError; }
+ObjClass *asyncio_cancelled_error(Vm *vm) { return vm->CancelledError; }
+ObjClass *asyncio_future_iter_class(Vm *vm) { return vm->future_iter_class; }
+
+bool asyncio_get_event_loop(Vm *vm, Value *out) {
+    if (!IS_NONE(vm->running_loop)) {
+        *out = vm->running_loop;
+        return true;
+    }
+    if (IS_NONE(vm->event_loop)) vm->event_loop = OBJ_VAL(loop_new(vm, vm->loop_class));
+    *out = vm->event_loop;
+    return true;
+}
+
+static bool fn_get_event_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return asyncio_get_event_loop(vm, result);
+}
+
+static bool fn_new_event_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = OBJ_VAL(loop_new(vm, vm->loop_class));
+    return true;
+}
+
+static bool fn_set_event_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "set_event_loop", nargs, kwnames, 1, 1)) return false;
+    if (!IS_NONE(args[0]) && !IS_LOOP(args[0]))
+        return vm_raise(vm, vm->TypeError, "loop must be an instance of AbstractEventLoop or None, not '%s'",
+                        vm_type_name(vm, args[0]));
+    vm->event_loop = args[0];
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool fn_get_running_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (IS_NONE(vm->running_loop)) return vm_raise(vm, vm->RuntimeError, "no running event loop");
+    *result = vm->running_loop;
+    return true;
+}
+
+static bool fn_get_running_loop_opt(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = vm->running_loop;
+    return true;
+}
+
+static bool fn_set_running_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    vm->running_loop = nargs ? args[0] : NONE_VAL();
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool loop_arg(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *loop) {
+    static const char *const names[] = {"loop", NULL};
+    Value a[1];
+    if (!parse_args(vm, "current_task", args, nargs, kwnames, names, 0, a)) return false;
+    if (!IS_EMPTY(a[0]) && !IS_NONE(a[0])) *loop = a[0];
+    else if (IS_NONE(vm->running_loop)) return vm_raise(vm, vm->RuntimeError, "no running event loop");
+    else *loop = vm->running_loop;
+    if (!check_loop(vm, *loop)) return false;
+    return true;
+}
+
+static bool fn_current_task(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value loop = NONE_VAL();
+    if (!loop_arg(vm, args, nargs, kwnames, &loop)) return false;
+    *result = state_of(loop)->current_task;
+    return true;
+}
+
+static bool fn_all_tasks(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value loop = NONE_VAL();
+    if (!loop_arg(vm, args, nargs, kwnames, &loop)) return false;
+    ObjSet *s = set_new(vm, false);
+    vm_push_root(vm, OBJ_VAL(s));
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(state_of(loop)->tasks, &pos, &k, &v))
+        if (AS_FUTURE(k)->state == FUT_PENDING && !set_add_value(vm, s, k)) {
+            vm_pop_root(vm);
+            return false;
+        }
+    vm_pop_root(vm);
+    *result = OBJ_VAL(s);
+    return true;
+}
+
+static bool fn_register_task(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    if (nargs != 1 || !IS_FUTURE(args[0])) return vm_raise(vm, vm->TypeError, "_register_task() takes a Task");
+    return loop_register_task(vm, AS_FUTURE(args[0])->loop, AS_FUTURE(args[0]));
+}
+
+static bool fn_enter_task(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 2 || !check_loop(vm, args[0])) return false;
+    LoopState *st = state_of(args[0]);
+    if (!IS_NONE(st->current_task)) {
+        ObjStr *a = vm_repr(vm, args[1]), *b = a ? vm_repr(vm, st->current_task) : NULL;
+        if (!b) return false;
+        return vm_raise(vm, vm->RuntimeError, "Cannot enter into task %s while another task %s is being executed.",
+                        a->chars, b->chars);
+    }
+    st->current_task = args[1];
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool fn_leave_task(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (nargs != 2 || !check_loop(vm, args[0])) return false;
+    state_of(args[0])->current_task = NONE_VAL();
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool fn_is_coroutine_function(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value f = nargs ? args[0] : NONE_VAL();
+    if (IS_BOUND(f)) f = AS_BOUND(f)->func;
+    *result = BOOL_VAL(IS_FUNCTION(f) && (AS_FUNCTION(f)->code->flags & CODE_COROUTINE));
+    return true;
+}
+
+// sleep(delay, result=None): an awaitable that yields once (delay <= 0, CPython's __sleep0) or
+// waits on a Future that call_later completes.  `limit` holds the state: 0 fresh, 1 waiting.
+static int sleep_next(Vm *vm, Obj *self, Value *out) {
+    ObjIter *it = (ObjIter *)self;
+    ObjTuple *state = AS_TUPLE(it->source); // (delay, result, future or None)
+    if (it->index == 0) {
+        it->index = 1;
+        double delay = AS_NUMBER(state->items[0]);
+        if (delay <= 0) {
+            *out = NONE_VAL();
+            return 1;
+        }
+        if (IS_NONE(vm->running_loop)) {
+            vm_raise(vm, vm->RuntimeError, "no running event loop");
+            return -1;
+        }
+        ObjFuture *f = future_new(vm, vm->future_class, vm->running_loop);
+        state->items[2] = OBJ_VAL(f);
+        Value handle;
+        Value set_args[2] = {OBJ_VAL(f), state->items[1]};
+        ObjNative *setter = AS_NATIVE(it->extra);
+        if (!schedule_timer(vm, vm->running_loop, clock_monotonic(vm) + delay, OBJ_VAL(setter), set_args, 2, &handle))
+            return -1;
+        f->blocking = true;
+        *out = OBJ_VAL(f);
+        return 1;
+    }
+    if (IS_FUTURE(state->items[2])) {
+        ObjFuture *f = AS_FUTURE(state->items[2]);
+        if (f->state == FUT_PENDING) {
+            vm_raise(vm, vm->RuntimeError, "await wasn't used with future");
+            return -1;
+        }
+        if (!future_result(vm, f, out)) return -1;
+        return 0;
+    }
+    *out = state->items[1];
+    return 0;
+}
+
+static bool set_result_unless_cancelled(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    if (nargs != 2 || !IS_FUTURE(args[0])) return vm_raise(vm, vm->TypeError, "_set_result_unless_cancelled(fut, result)");
+    if (AS_FUTURE(args[0])->state == FUT_CANCELLED) return true;
+    return future_set_result(vm, AS_FUTURE(args[0]), args[1]);
+}
+
+static bool fn_sleep(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"delay", "result", NULL};
+    Value a[2];
+    if (!parse_args(vm, "sleep", args, nargs, kwnames, names, 1, a)) return false;
+    if (!IS_NUMBER(a[0]))
+        return vm_raise(vm, vm->TypeError, "'<=' not supported between instances of '%s' and 'int'", vm_type_name(vm, a[0]));
+    ObjTuple *state = tuple_new(vm, 3);
+    state->items[0] = a[0];
+    state->items[1] = IS_EMPTY(a[1]) ? NONE_VAL() : a[1];
+    vm_push_root(vm, OBJ_VAL(state));
+    ObjIter *it = iter_new(vm, vm->sleep_class, sleep_next, OBJ_VAL(state));
+    vm_pop_root(vm);
+    it->extra = dict_get_str(AS_MODULE(dict_get_str(vm->modules, str_from_c(vm, "_asyncio")))->globals,
+                             str_from_c(vm, "_set_result_unless_cancelled"));
+    *result = OBJ_VAL(it);
+    return true;
+}
+
+static bool sleep_await(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = args[0];
+    return true;
+}
+
+// ---- module init --------------------------------------------------------------------------------
+
+ObjModule *mod_asyncio_core_init(Vm *vm);
+ObjModule *mod_asyncio_core_init(Vm *vm) {
+    ObjModule *m = module_new(vm, str_from_c(vm, "_asyncio"));
+    vm_push_root(vm, OBJ_VAL(m));
+    ObjDict *g = m->globals;
+    dict_set_cstr(vm, g, "__name__", OBJ_VAL(m->name));
+    // Future and Task: C classes, subclassable from aio
+    vm->future_class = define_class(vm, "Future", vm->object_class, OBJ_FUTURE);
+    vm->task_class = define_class(vm, "Task", vm->future_class, OBJ_FUTURE);
+    vm->handle_class = define_class(vm, "Handle", vm->object_class, OBJ_HANDLE);
+    vm->timer_handle_class = define_class(vm, "TimerHandle", vm->handle_class, OBJ_HANDLE);
+    vm->loop_class = define_class(vm, "_UnixSelectorEventLoop", vm->object_class, OBJ_LOOP);
+    vm->future_iter_class = define_class(vm, "FutureIter", vm->iterator_class, OBJ_ITER);
+    vm->sleep_class = define_class(vm, "coroutine", vm->object_class, OBJ_ITER);
+    ObjClass *mine[] = {vm->future_class, vm->task_class, vm->handle_class, vm->timer_handle_class, vm->loop_class};
+    for (int i = 0; i < 5; i++) {
+        mine[i]->flags &= ~CLASS_BUILTIN; // subclassable from aio
+        dict_set_cstr(vm, mine[i]->dict, "__module__", OBJ_VAL(str_from_c(vm, "_asyncio")));
+        dict_set_str(vm, g, mine[i]->name, OBJ_VAL(mine[i]));
+    }
+    dict_set_cstr(vm, g, "EventLoop", OBJ_VAL(vm->loop_class));
+    // exceptions (CancelledError is a BaseException since 3.8)
+    vm->CancelledError = class_new(vm, str_from_c(vm, "CancelledError"), vm->BaseException);
+    vm->InvalidStateError = class_new(vm, str_from_c(vm, "InvalidStateError"), vm->Exception);
+    ObjClass *errs[] = {vm->CancelledError, vm->InvalidStateError};
+    for (int i = 0; i < 2; i++) {
+        dict_set_cstr(vm, errs[i]->dict, "__module__", OBJ_VAL(str_from_c(vm, "asyncio.exceptions")));
+        dict_set_str(vm, g, errs[i]->name, OBJ_VAL(errs[i]));
+    }
+    runtime_init_future_class(vm, vm->future_class, vm->task_class);
+    vm->wakeup_native = native_new(vm, "task_wakeup", task_wakeup_native, vm->task_class);
+    vm->until_complete_native = native_new(vm, "_run_until_complete_cb", until_complete_cb, NULL);
+    define_methods(vm, vm->handle_class, (MethodDef[]){{"cancel", handle_cancel_native},
+                                                       {"cancelled", handle_cancelled},
+                                                       {"__repr__", handle_repr},
+                                                       {NULL, NULL}});
+    define_methods(vm, vm->timer_handle_class, (MethodDef[]){{"when", handle_when}, {NULL, NULL}});
+    define_methods(vm, vm->sleep_class, (MethodDef[]){{"__await__", sleep_await}, {NULL, NULL}});
+    define_methods(vm, vm->loop_class, (MethodDef[]){{"__new__", loop_new_native},
+                                                     {"time", loop_time},
+                                                     {"run_forever", loop_run_forever_native},
+                                                     {"run_until_complete", loop_run_until_complete},
+                                                     {"stop", loop_stop},
+                                                     {"close", loop_close},
+                                                     {"is_running", loop_is_running},
+                                                     {"is_closed", loop_is_closed},
+                                                     {"get_debug", loop_get_debug},
+                                                     {"set_debug", loop_set_debug},
+                                                     {"call_soon", loop_call_soon_native},
+                                                     {"call_soon_threadsafe", loop_call_soon_native},
+                                                     {"call_later", loop_call_later},
+                                                     {"call_at", loop_call_at},
+                                                     {"create_future", loop_create_future},
+                                                     {"create_task", loop_create_task},
+                                                     {"call_exception_handler", loop_call_exception_handler},
+                                                     {"default_exception_handler", loop_default_exception_handler},
+                                                     {"set_exception_handler", loop_set_exception_handler},
+                                                     {"get_exception_handler", loop_get_exception_handler},
+                                                     {"_run_once", loop_run_once_native},
+                                                     {"__repr__", loop_repr},
+                                                     {"__getattr__", loop_getattr},
+                                                     {"__setattr__", loop_setattr},
+                                                     {NULL, NULL}});
+    vm->loop_class->has_getattr = true;
+    static const struct {
+        const char *name;
+        NativeFn fn;
+    } fns[] = {
+        {"get_event_loop", fn_get_event_loop},   {"new_event_loop", fn_new_event_loop},
+        {"set_event_loop", fn_set_event_loop},   {"get_running_loop", fn_get_running_loop},
+        {"_get_running_loop", fn_get_running_loop_opt}, {"_set_running_loop", fn_set_running_loop},
+        {"current_task", fn_current_task},       {"all_tasks", fn_all_tasks},
+        {"_register_task", fn_register_task},    {"_enter_task", fn_enter_task},
+        {"_leave_task", fn_leave_task},          {"_is_coroutine_function", fn_is_coroutine_function},
+        {"sleep", fn_sleep},                     {"_set_result_unless_cancelled", set_result_unless_cancelled},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) define_native(vm, g, fns[i].name, fns[i].fn);
+    vm_pop_root(vm);
+    return m;
+}
