@@ -596,9 +596,23 @@ static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Val
         *out = obj;
         return true;
     }
-    // A built-in type's own constructor (int, str, list, ...).
-    if (IS_NATIVE(new_fn) && AS_NATIVE(new_fn)->owner != vm->object_class && !(cls->flags & CLASS_EXCEPTION))
-        return AS_NATIVE(new_fn)->fn(vm, buf, nargs + 1, kwnames, out);
+    // A built-in type's own constructor (int, str, list, ...), then __init__ when the class (a
+    // subclass written in aio, or a C class with one) has its own.
+    if (IS_NATIVE(new_fn) && AS_NATIVE(new_fn)->owner != vm->object_class && !(cls->flags & CLASS_EXCEPTION)) {
+        if (!AS_NATIVE(new_fn)->fn(vm, buf, nargs + 1, kwnames, out)) return false;
+        Value init = class_lookup(cls, vm->s_init);
+        bool own_init = IS_FUNCTION(init) || (IS_NATIVE(init) && AS_NATIVE(init)->owner != vm->object_class &&
+                                              !(cls->flags & CLASS_BUILTIN));
+        if (own_init && vm_is_instance(vm, *out, cls)) {
+            Value obj = *out;
+            vm_push_root(vm, obj);
+            bool ok = init_instance(vm, cls, obj, args, nargs, kwnames);
+            vm_pop_root(vm);
+            if (!ok) return false;
+            *out = obj;
+        }
+        return true;
+    }
     if (cls->instance_kind == OBJ_INSTANCE) {
         ObjInstance *inst = instance_new(vm, cls);
         Value obj = OBJ_VAL(inst);

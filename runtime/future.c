@@ -111,7 +111,7 @@ bool future_result(Vm *vm, ObjFuture *f, Value *out) {
         if (IS_EMPTY(exc)) return false;
         return vm_raise_value(vm, exc);
     }
-    if (f->state != FUT_FINISHED) return vm_raise(vm, asyncio_invalid_state(vm), "Result is not ready.");
+    if (f->state != FUT_FINISHED) return vm_raise(vm, asyncio_invalid_state(vm), "Result is not set.");
     f->log_traceback = false;
     if (!IS_NONE(f->exception)) {
         vm->exception = f->exception; // re-raised as is: its traceback grows from here
@@ -134,15 +134,26 @@ bool future_add_done_callback(Vm *vm, ObjFuture *f, Value fn) {
 
 // ---- Future's methods ---------------------------------------------------------------------------
 
+// Future.__new__ only allocates; __init__(*, loop=None) binds the loop, so subclasses written in
+// aio can have __init__s of their own that call super().__init__(loop=loop).
 static bool fut_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = OBJ_VAL(future_new(vm, AS_CLASS(args[0]), NONE_VAL()));
+    return true;
+}
+
+static bool fut_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"loop", NULL};
     Value a[1];
+    if (!check_future(vm, args[0], "__init__")) return false;
+    if (nargs > 1)
+        return vm_raise(vm, vm->TypeError, "Future.__init__() takes 0 positional arguments but %d were given", nargs - 1);
     if (!parse_args(vm, "Future", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     Value loop = a[0];
     if (IS_EMPTY(loop) || IS_NONE(loop)) {
         if (!asyncio_get_event_loop(vm, &loop)) return false;
     }
-    *result = OBJ_VAL(future_new(vm, AS_CLASS(args[0]), loop));
+    AS_FUTURE(args[0])->loop = loop;
+    *result = NONE_VAL();
     return true;
 }
 
@@ -332,11 +343,53 @@ static bool fut_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     return true;
 }
 
-// _asyncio_future_blocking, _state, _log_traceback, _loop: attributes CPython exposes and
-// asyncio's Python code reads.
+// _asyncio_future_blocking, _state, _loop ...: the fields CPython exposes and asyncio's Python
+// code reads, as properties; anything else a subclass sets goes to the future's dict.
+#define FIELD_GETTER(fname, expr)                                                                  \
+    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {          \
+        ObjFuture *f = AS_FUTURE(args[0]);                                                         \
+        *result = (expr);                                                                          \
+        return true;                                                                               \
+    }
+FIELD_GETTER(get_blocking, BOOL_VAL(f->blocking))
+FIELD_GETTER(get_state, OBJ_VAL(str_from_c(vm, state_names[f->state])))
+FIELD_GETTER(get_log_traceback, BOOL_VAL(f->log_traceback))
+FIELD_GETTER(get_loop_field, f->loop)
+FIELD_GETTER(get_exception_field, f->exception)
+FIELD_GETTER(get_result_field, f->result)
+FIELD_GETTER(get_callbacks, f->callbacks ? OBJ_VAL(f->callbacks) : OBJ_VAL(list_new(vm, 0)))
+FIELD_GETTER(get_cancel_message, f->cancel_message)
+FIELD_GETTER(get_coro_field, f->coro)
+FIELD_GETTER(get_fut_waiter, f->fut_waiter)
+FIELD_GETTER(get_must_cancel, BOOL_VAL(f->must_cancel))
+FIELD_GETTER(get_log_destroy_pending, BOOL_VAL(f->log_destroy_pending))
+
+#define FLAG_SETTER(fname, field)                                                                  \
+    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {          \
+        bool truth;                                                                                \
+        if (!vm_truthy(vm, args[1], &truth)) return false;                                         \
+        AS_FUTURE(args[0])->field = truth;                                                         \
+        *result = NONE_VAL();                                                                      \
+        return true;                                                                               \
+    }
+FLAG_SETTER(set_blocking, blocking)
+FLAG_SETTER(set_log_traceback, log_traceback)
+FLAG_SETTER(set_must_cancel, must_cancel)
+FLAG_SETTER(set_log_destroy_pending, log_destroy_pending)
+
+static void add_field(Vm *vm, ObjClass *cls, const char *name, NativeFn get, NativeFn set) {
+    ObjNative *g = native_new(vm, name, get, cls);
+    vm_push_root(vm, OBJ_VAL(g));
+    ObjNative *s = set ? native_new(vm, name, set, cls) : NULL;
+    vm_push_root(vm, s ? OBJ_VAL(s) : NONE_VAL());
+    ObjWrapper *w = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(g), s ? OBJ_VAL(s) : NONE_VAL(), NONE_VAL());
+    vm_push_root(vm, OBJ_VAL(w));
+    dict_set_cstr(vm, cls->dict, name, OBJ_VAL(w));
+    vm_pop_roots(vm, 3);
+}
+
 static bool fut_getattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFuture *f = AS_FUTURE(args[0]);
-    const char *name = IS_STR(args[1]) ? AS_STR(args[1])->chars : "";
     if (f->dict && IS_STR(args[1])) {
         Value v = dict_get_str(f->dict, AS_STR(args[1]));
         if (!IS_EMPTY(v)) {
@@ -344,35 +397,21 @@ static bool fut_getattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
             return true;
         }
     }
-    if (strcmp(name, "_asyncio_future_blocking") == 0) *result = BOOL_VAL(f->blocking);
-    else if (strcmp(name, "_state") == 0) *result = OBJ_VAL(str_from_c(vm, state_names[f->state]));
-    else if (strcmp(name, "_log_traceback") == 0) *result = BOOL_VAL(f->log_traceback);
-    else if (strcmp(name, "_loop") == 0) *result = f->loop;
-    else if (strcmp(name, "_exception") == 0) *result = f->exception;
-    else if (strcmp(name, "_result") == 0) *result = f->result;
-    else if (strcmp(name, "_callbacks") == 0) *result = f->callbacks ? OBJ_VAL(f->callbacks) : OBJ_VAL(list_new(vm, 0));
-    else if (strcmp(name, "_cancel_message") == 0) *result = f->cancel_message;
-    else if (f->is_task && strcmp(name, "_coro") == 0) *result = f->coro;
-    else if (f->is_task && strcmp(name, "_fut_waiter") == 0) *result = f->fut_waiter;
-    else if (f->is_task && strcmp(name, "_must_cancel") == 0) *result = BOOL_VAL(f->must_cancel);
-    else if (f->is_task && strcmp(name, "_log_destroy_pending") == 0) *result = BOOL_VAL(f->log_destroy_pending);
-    else return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'", vm_type_name(vm, args[0]), name);
-    return true;
+    return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'", vm_type_name(vm, args[0]),
+                    IS_STR(args[1]) ? AS_STR(args[1])->chars : "?");
 }
 
 static bool fut_setattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFuture *f = AS_FUTURE(args[0]);
-    const char *name = IS_STR(args[1]) ? AS_STR(args[1])->chars : "";
     *result = NONE_VAL();
-    bool truth = false;
-    if (strcmp(name, "_asyncio_future_blocking") == 0 || strcmp(name, "_log_traceback") == 0 ||
-        strcmp(name, "_log_destroy_pending") == 0 || strcmp(name, "_must_cancel") == 0) {
-        if (!vm_truthy(vm, args[2], &truth)) return false;
-        if (name[1] == 'a') f->blocking = truth;
-        else if (name[5] == 't') f->log_traceback = truth;
-        else if (name[1] == 'l') f->log_destroy_pending = truth;
-        else f->must_cancel = truth;
-        return true;
+    if (IS_STR(args[1])) {
+        Value descr = class_lookup(AS_OBJ(args[0])->cls, AS_STR(args[1]));
+        if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_PROPERTY) {
+            if (IS_NONE(AS_WRAPPER(descr)->b))
+                return vm_raise(vm, vm->AttributeError, "readonly attribute");
+            Value ignored;
+            return vm_call2(vm, AS_WRAPPER(descr)->b, args[0], args[2], &ignored);
+        }
     }
     if (!f->dict) f->dict = dict_new(vm);
     return dict_set(vm, f->dict, args[1], args[2]);
@@ -585,6 +624,20 @@ static bool task_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     return true;
 }
 
+// Task(coro, ...) does its work in __new__; __init__ accepts the same arguments and does nothing.
+static bool task_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool task_refuse_set_result(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return vm_raise(vm, vm->RuntimeError, "Task does not support set_result operation");
+}
+
+static bool task_refuse_set_exception(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return vm_raise(vm, vm->RuntimeError, "Task does not support set_exception operation");
+}
+
 static bool task_get_name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_task(vm, args[0], "get_name")) return false;
     *result = AS_FUTURE(args[0])->name;
@@ -715,6 +768,7 @@ void vm_report_finalizers(Vm *vm) {
 
 void runtime_init_future_class(Vm *vm, ObjClass *future, ObjClass *task) {
     define_methods(vm, future, (MethodDef[]){{"__new__", fut_new},
+                                             {"__init__", fut_init},
                                              {"result", fut_result},
                                              {"exception", fut_exception},
                                              {"done", fut_done},
@@ -733,7 +787,22 @@ void runtime_init_future_class(Vm *vm, ObjClass *future, ObjClass *task) {
                                              {"__setattr__", fut_setattr},
                                              {NULL, NULL}});
     future->has_getattr = true;
+    add_field(vm, future, "_asyncio_future_blocking", get_blocking, set_blocking);
+    add_field(vm, future, "_log_traceback", get_log_traceback, set_log_traceback);
+    add_field(vm, future, "_state", get_state, NULL);
+    add_field(vm, future, "_loop", get_loop_field, NULL);
+    add_field(vm, future, "_exception", get_exception_field, NULL);
+    add_field(vm, future, "_result", get_result_field, NULL);
+    add_field(vm, future, "_callbacks", get_callbacks, NULL);
+    add_field(vm, future, "_cancel_message", get_cancel_message, NULL);
+    add_field(vm, task, "_coro", get_coro_field, NULL);
+    add_field(vm, task, "_fut_waiter", get_fut_waiter, NULL);
+    add_field(vm, task, "_must_cancel", get_must_cancel, set_must_cancel);
+    add_field(vm, task, "_log_destroy_pending", get_log_destroy_pending, set_log_destroy_pending);
     define_methods(vm, task, (MethodDef[]){{"__new__", task_new_native},
+                                           {"__init__", task_init},
+                                           {"set_result", task_refuse_set_result},
+                                           {"set_exception", task_refuse_set_exception},
                                            {"get_name", task_get_name},
                                            {"set_name", task_set_name},
                                            {"get_coro", task_get_coro},

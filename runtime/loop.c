@@ -780,7 +780,11 @@ bool asyncio_get_event_loop(Vm *vm, Value *out) {
         *out = vm->running_loop;
         return true;
     }
-    if (IS_NONE(vm->event_loop)) vm->event_loop = OBJ_VAL(loop_new(vm, vm->loop_class));
+    if (IS_NONE(vm->event_loop)) {
+        if (vm->event_loop_set)
+            return vm_raise(vm, vm->RuntimeError, "There is no current event loop in thread 'MainThread'.");
+        vm->event_loop = OBJ_VAL(loop_new(vm, vm->loop_class));
+    }
     *out = vm->event_loop;
     return true;
 }
@@ -800,6 +804,7 @@ static bool fn_set_event_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
         return vm_raise(vm, vm->TypeError, "loop must be an instance of AbstractEventLoop or None, not '%s'",
                         vm_type_name(vm, args[0]));
     vm->event_loop = args[0];
+    vm->event_loop_set = true;
     *result = NONE_VAL();
     return true;
 }
@@ -890,44 +895,20 @@ static bool fn_is_coroutine_function(Vm *vm, Value *args, int nargs, ObjTuple *k
     return true;
 }
 
-// sleep(delay, result=None): an awaitable that yields once (delay <= 0, CPython's __sleep0) or
-// waits on a Future that call_later completes.  `limit` holds the state: 0 fresh, 1 waiting.
-static int sleep_next(Vm *vm, Obj *self, Value *out) {
+// _sleep0(): an awaitable that yields None once, as CPython's __sleep0 (a bare `yield` gives
+// the loop one iteration).  sleep() itself is an `async def`, below, as in CPython.
+static int sleep0_next(Vm *vm, Obj *self, Value *out) {
     ObjIter *it = (ObjIter *)self;
-    ObjTuple *state = AS_TUPLE(it->source); // (delay, result, future or None)
-    if (it->index == 0) {
-        it->index = 1;
-        double delay = AS_NUMBER(state->items[0]);
-        if (delay <= 0) {
-            *out = NONE_VAL();
-            return 1;
-        }
-        if (IS_NONE(vm->running_loop)) {
-            vm_raise(vm, vm->RuntimeError, "no running event loop");
-            return -1;
-        }
-        ObjFuture *f = future_new(vm, vm->future_class, vm->running_loop);
-        state->items[2] = OBJ_VAL(f);
-        Value handle;
-        Value set_args[2] = {OBJ_VAL(f), state->items[1]};
-        ObjNative *setter = AS_NATIVE(it->extra);
-        if (!schedule_timer(vm, vm->running_loop, clock_monotonic(vm) + delay, OBJ_VAL(setter), set_args, 2, &handle))
-            return -1;
-        f->blocking = true;
-        *out = OBJ_VAL(f);
+    if (it->index++ == 0) {
+        *out = NONE_VAL();
         return 1;
     }
-    if (IS_FUTURE(state->items[2])) {
-        ObjFuture *f = AS_FUTURE(state->items[2]);
-        if (f->state == FUT_PENDING) {
-            vm_raise(vm, vm->RuntimeError, "await wasn't used with future");
-            return -1;
-        }
-        if (!future_result(vm, f, out)) return -1;
-        return 0;
-    }
-    *out = state->items[1];
     return 0;
+}
+
+static bool fn_sleep0(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = OBJ_VAL(iter_new(vm, vm->sleep_class, sleep0_next, NONE_VAL()));
+    return true;
 }
 
 static bool set_result_unless_cancelled(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -937,23 +918,19 @@ static bool set_result_unless_cancelled(Vm *vm, Value *args, int nargs, ObjTuple
     return future_set_result(vm, AS_FUTURE(args[0]), args[1]);
 }
 
-static bool fn_sleep(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    static const char *const names[] = {"delay", "result", NULL};
-    Value a[2];
-    if (!parse_args(vm, "sleep", args, nargs, kwnames, names, 1, a)) return false;
-    if (!IS_NUMBER(a[0]))
-        return vm_raise(vm, vm->TypeError, "'<=' not supported between instances of '%s' and 'int'", vm_type_name(vm, a[0]));
-    ObjTuple *state = tuple_new(vm, 3);
-    state->items[0] = a[0];
-    state->items[1] = IS_EMPTY(a[1]) ? NONE_VAL() : a[1];
-    vm_push_root(vm, OBJ_VAL(state));
-    ObjIter *it = iter_new(vm, vm->sleep_class, sleep_next, OBJ_VAL(state));
-    vm_pop_root(vm);
-    it->extra = dict_get_str(AS_MODULE(dict_get_str(vm->modules, str_from_c(vm, "_asyncio")))->globals,
-                             str_from_c(vm, "_set_result_unless_cancelled"));
-    *result = OBJ_VAL(it);
-    return true;
-}
+// CPython's asyncio.sleep, line for line.
+static const char sleep_source[] =
+    "async def sleep(delay, result=None):\n"
+    "    if delay <= 0:\n"
+    "        await _sleep0()\n"
+    "        return result\n"
+    "    loop = get_running_loop()\n"
+    "    future = loop.create_future()\n"
+    "    h = loop.call_later(delay, _set_result_unless_cancelled, future, result)\n"
+    "    try:\n"
+    "        return await future\n"
+    "    finally:\n"
+    "        h.cancel()\n";
 
 static bool sleep_await(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     *result = args[0];
@@ -975,7 +952,7 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
     vm->timer_handle_class = define_class(vm, "TimerHandle", vm->handle_class, OBJ_HANDLE);
     vm->loop_class = define_class(vm, "_UnixSelectorEventLoop", vm->object_class, OBJ_LOOP);
     vm->future_iter_class = define_class(vm, "FutureIter", vm->iterator_class, OBJ_ITER);
-    vm->sleep_class = define_class(vm, "coroutine", vm->object_class, OBJ_ITER);
+    vm->sleep_class = define_class(vm, "_sleep0", vm->object_class, OBJ_ITER);
     ObjClass *mine[] = {vm->future_class, vm->task_class, vm->handle_class, vm->timer_handle_class, vm->loop_class};
     for (int i = 0; i < 5; i++) {
         mine[i]->flags &= ~CLASS_BUILTIN; // subclassable from aio
@@ -1036,9 +1013,14 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
         {"current_task", fn_current_task},       {"all_tasks", fn_all_tasks},
         {"_register_task", fn_register_task},    {"_enter_task", fn_enter_task},
         {"_leave_task", fn_leave_task},          {"_is_coroutine_function", fn_is_coroutine_function},
-        {"sleep", fn_sleep},                     {"_set_result_unless_cancelled", set_result_unless_cancelled},
+        {"_sleep0", fn_sleep0},                  {"_set_result_unless_cancelled", set_result_unless_cancelled},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) define_native(vm, g, fns[i].name, fns[i].fn);
+    Value ignored;
+    if (!vm_run_source(vm, "<asyncio.tasks>", sleep_source, sizeof sleep_source - 1, g, &ignored)) {
+        vm_pop_root(vm);
+        return NULL;
+    }
     vm_pop_root(vm);
     return m;
 }

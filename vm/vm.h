@@ -128,6 +128,7 @@ struct Vm {
     // -- asyncio --
     Value event_loop;       // the current loop (get_event_loop / set_event_loop), None when unset
     Value running_loop;     // the loop inside run_forever, None when none runs
+    bool event_loop_set;    // set_event_loop() was called (then no loop is made implicitly)
     // asyncio's C classes, made on the first import of _asyncio (NULL before)
     ObjClass *future_class, *task_class, *handle_class, *timer_handle_class, *loop_class,
         *future_iter_class, *sleep_class, *CancelledError, *InvalidStateError;
