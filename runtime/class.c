@@ -62,6 +62,8 @@ Value class_lookup(ObjClass *cls, ObjStr *name) {
 bool class_is_subclass(ObjClass *sub, ObjClass *base) {
     for (ObjClass *c = sub; c; c = c->base)
         if (c == base) return true;
+    // ExceptionGroup's second base (see runtime/exceptions.c)
+    if ((base->flags & CLASS_BASE_EXC_GROUP) && (sub->flags & CLASS_EXC_GROUP)) return true;
     return false;
 }
 
@@ -618,6 +620,20 @@ static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Val
         Value obj = OBJ_VAL(inst);
         if (!init_instance(vm, cls, obj, args, nargs, kwnames)) return false;
         *out = obj;
+        return true;
+    }
+    if (IS_NATIVE(new_fn) && AS_NATIVE(new_fn)->owner == vm->BaseExceptionGroup) {
+        // exception groups check their arguments in __new__
+        if (!AS_NATIVE(new_fn)->fn(vm, buf, nargs + 1, kwnames, out)) return false;
+        Value init = class_lookup(cls, vm->s_init);
+        if (IS_FUNCTION(init)) {
+            Value obj = *out;
+            vm_push_root(vm, obj);
+            bool ok = init_instance(vm, cls, obj, args, nargs, kwnames);
+            vm_pop_root(vm);
+            if (!ok) return false;
+            *out = obj;
+        }
         return true;
     }
     if (cls->flags & CLASS_EXCEPTION) {

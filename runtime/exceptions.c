@@ -8,6 +8,8 @@
 
 #include "runtime.h"
 
+void runtime_init_exception_groups(Vm *vm);
+
 ObjClass *exception_class(Vm *vm, const char *name, ObjClass *base) {
     ObjClass *cls = define_class(vm, name, base, OBJ_EXCEPTION);
     cls->flags |= CLASS_EXCEPTION;
@@ -241,6 +243,256 @@ void runtime_init_exceptions(Vm *vm) {
     define_methods(vm, vm->OSError, (MethodDef[]){{"__init__", oserror_init}, {"__str__", oserror_str}, {NULL, NULL}});
     add_property(vm, vm->OSError, "errno", oserror_errno);
     add_property(vm, vm->OSError, "strerror", oserror_strerror);
+    runtime_init_exception_groups(vm);
     // MemoryError is raised when allocation fails: make it in advance.
     vm->memory_error = exception_new(vm, vm->MemoryError, tuple_new(vm, 0));
+}
+
+// ---- exception groups ---------------------------------------------------------------------------
+// BaseExceptionGroup(message, exceptions) and ExceptionGroup, as PEP 654 has them.  CPython makes
+// ExceptionGroup inherit from both BaseExceptionGroup and Exception; with single inheritance,
+// ExceptionGroup derives from Exception and carries CLASS_EXC_GROUP, which class_is_subclass
+// reads as "also a BaseExceptionGroup".
+
+static bool is_group(Vm *vm, Value v) { return IS_EXCEPTION(v) && vm_is_instance(vm, v, vm->BaseExceptionGroup); }
+
+static ObjTuple *group_items(Value eg) {
+    ObjTuple *args = AS_EXCEPTION(eg)->args;
+    Value ex = args && args->count > 1 ? args->items[1] : NONE_VAL();
+    return IS_TUPLE(ex) ? AS_TUPLE(ex) : NULL;
+}
+
+// The exceptions as a tuple, whatever sequence the program gave (args keeps the original).
+static ObjTuple *group_exceptions(Vm *vm, Value eg) {
+    ObjException *e = AS_EXCEPTION(eg);
+    Value t = e->dict ? dict_get_str(e->dict, str_from_c(vm, "__excs__")) : EMPTY_VAL();
+    return IS_TUPLE(t) ? AS_TUPLE(t) : group_items(eg);
+}
+
+static bool eg_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjClass *cls = AS_CLASS(args[0]);
+    if (nargs != 3 || kwnames)
+        return vm_raise(vm, vm->TypeError, "BaseExceptionGroup.__new__() takes exactly 2 arguments (%d given)", nargs - 1);
+    if (!IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "argument 1 must be str, not %s", vm_type_name(vm, args[1]));
+    Value seq = args[2];
+    if (!IS_LIST(seq) && !IS_TUPLE(seq)) return vm_raise(vm, vm->TypeError, "second argument (exceptions) must be a sequence");
+    ObjList *items = vm_list_from_iterable(vm, seq);
+    if (!items) return false;
+    if (items->count == 0) return vm_raise(vm, vm->ValueError, "second argument (exceptions) must be a non-empty sequence");
+    vm_push_root(vm, OBJ_VAL(items));
+    bool all_exceptions = true;
+    for (size_t i = 0; i < items->count; i++) {
+        Value x = items->items[i];
+        if (!IS_EXCEPTION(x)) {
+            vm_pop_root(vm);
+            return vm_raise(vm, vm->ValueError, "Item %zu of second argument (exceptions) is not an exception", i);
+        }
+        if (!vm_is_instance(vm, x, vm->Exception)) all_exceptions = false;
+    }
+    // BaseExceptionGroup of Exceptions only is an ExceptionGroup; an ExceptionGroup may not hold others.
+    if (cls == vm->BaseExceptionGroup && all_exceptions) cls = vm->ExceptionGroup;
+    else if (class_is_subclass(cls, vm->Exception) && !all_exceptions) {
+        vm_pop_root(vm);
+        return vm_raise(vm, vm->TypeError, "Cannot nest BaseExceptions in an %s", cls->name->chars);
+    }
+    ObjTuple *t = tuple_new(vm, 2);
+    t->items[0] = args[1];
+    t->items[1] = seq;
+    vm_push_root(vm, OBJ_VAL(t));
+    ObjException *e = exception_new(vm, cls, t);
+    vm_push_root(vm, OBJ_VAL(e));
+    ObjTuple *excs = tuple_from_list(vm, items);
+    e->dict = dict_new(vm);
+    dict_set_cstr(vm, e->dict, "__excs__", OBJ_VAL(excs));
+    vm_pop_roots(vm, 3);
+    *result = OBJ_VAL(e);
+    return true;
+}
+
+static bool eg_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool eg_message(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjTuple *a = AS_EXCEPTION(args[0])->args;
+    *result = a && a->count ? a->items[0] : OBJ_VAL(vm->s_empty);
+    return true;
+}
+
+static bool eg_exceptions(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjTuple *t = group_exceptions(vm, args[0]);
+    *result = t ? OBJ_VAL(t) : OBJ_VAL(tuple_new(vm, 0));
+    return true;
+}
+
+static bool eg_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjTuple *a = AS_EXCEPTION(args[0])->args;
+    ObjTuple *t = group_exceptions(vm, args[0]);
+    size_t n = t ? t->count : 0;
+    const char *msg = a && a->count && IS_STR(a->items[0]) ? AS_STR(a->items[0])->chars : "";
+    *result = OBJ_VAL(str_printf(vm, "%s (%zu sub-exception%s)", msg, n, n == 1 ? "" : "s"));
+    return true;
+}
+
+// Does a leaf exception match the condition: a class, a tuple of classes, or a predicate?
+static int condition_matches(Vm *vm, Value cond, Value exc) {
+    if (IS_CLASS(cond)) return vm_is_instance(vm, exc, AS_CLASS(cond));
+    if (IS_TUPLE(cond)) {
+        for (size_t i = 0; i < AS_TUPLE(cond)->count; i++) {
+            int r = condition_matches(vm, AS_TUPLE(cond)->items[i], exc);
+            if (r) return r;
+        }
+        return 0;
+    }
+    Value r;
+    if (!vm_call1(vm, cond, exc, &r)) return -1;
+    bool t;
+    if (!vm_truthy(vm, r, &t)) return -1;
+    return t;
+}
+
+// A new group like eg (same message, cause, context) holding excs; derive() in CPython's words.
+static bool derive(Vm *vm, Value eg, ObjList *excs, Value *out) {
+    ObjTuple *a = AS_EXCEPTION(eg)->args;
+    Value args[2] = {a && a->count ? a->items[0] : OBJ_VAL(vm->s_empty), OBJ_VAL(excs)};
+    Value derive_m;
+    if (!vm_getattr(vm, eg, str_from_c(vm, "derive"), &derive_m)) return false;
+    if (!vm_call1(vm, derive_m, args[1], out)) return false;
+    ObjException *src = AS_EXCEPTION(eg), *dst = AS_EXCEPTION(*out);
+    dst->cause = src->cause;
+    dst->context = src->context;
+    dst->suppress_context = src->suppress_context;
+    return true;
+}
+
+// Splits eg by the condition: *match and *rest are groups of the same shape, or None.
+static bool split_group(Vm *vm, Value eg, Value cond, Value *match, Value *rest) {
+    int whole = condition_matches(vm, cond, eg);
+    if (whole < 0) return false;
+    if (whole) {
+        *match = eg;
+        *rest = NONE_VAL();
+        return true;
+    }
+    ObjTuple *excs = group_exceptions(vm, eg);
+    ObjList *m = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(m));
+    ObjList *r = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(r));
+    for (size_t i = 0; excs && i < excs->count; i++) {
+        Value x = excs->items[i];
+        if (is_group(vm, x)) {
+            Value xm, xr;
+            if (!split_group(vm, x, cond, &xm, &xr)) goto fail;
+            if (!IS_NONE(xm)) list_append(vm, m, xm);
+            if (!IS_NONE(xr)) list_append(vm, r, xr);
+        } else {
+            int k = condition_matches(vm, cond, x);
+            if (k < 0) goto fail;
+            list_append(vm, k ? m : r, x);
+        }
+    }
+    *match = *rest = NONE_VAL();
+    if (m->count && !derive(vm, eg, m, match)) goto fail;
+    vm_push_root(vm, *match);
+    if (r->count && !derive(vm, eg, r, rest)) {
+        vm_pop_root(vm);
+        goto fail;
+    }
+    vm_pop_roots(vm, 3);
+    return true;
+fail:
+    vm_pop_roots(vm, 2);
+    return false;
+}
+
+static bool eg_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "split", nargs, kwnames, 2, 2)) return false;
+    Value m, r;
+    if (!split_group(vm, args[0], args[1], &m, &r)) return false;
+    ObjTuple *t = tuple_new(vm, 2);
+    t->items[0] = m;
+    t->items[1] = r;
+    *result = OBJ_VAL(t);
+    return true;
+}
+
+static bool eg_subgroup(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "subgroup", nargs, kwnames, 2, 2)) return false;
+    Value r;
+    return split_group(vm, args[0], args[1], result, &r);
+}
+
+static bool eg_derive(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "derive", nargs, kwnames, 2, 2)) return false;
+    ObjTuple *a = AS_EXCEPTION(args[0])->args;
+    Value ctor[3] = {OBJ_VAL(vm->BaseExceptionGroup), a && a->count ? a->items[0] : OBJ_VAL(vm->s_empty), args[1]};
+    return eg_new(vm, ctor, 3, NULL, result);
+}
+
+// except* support (the EG_MATCH instruction): splits exc by the handler's type.
+bool exception_group_match(Vm *vm, Value exc, Value type, Value *match, Value *rest) {
+    if (IS_NONE(exc)) {
+        *match = *rest = NONE_VAL();
+        return true;
+    }
+    if (is_group(vm, exc)) return split_group(vm, exc, type, match, rest);
+    int k = condition_matches(vm, type, exc);
+    if (k < 0) return false;
+    if (!k) {
+        *match = NONE_VAL();
+        *rest = exc;
+        return true;
+    }
+    // A naked exception caught by except* arrives wrapped: ExceptionGroup('', (exc,)).
+    ObjTuple *one = tuple_new(vm, 1);
+    one->items[0] = exc;
+    vm_push_root(vm, OBJ_VAL(one));
+    Value ctor[3] = {OBJ_VAL(vm->BaseExceptionGroup), OBJ_VAL(vm->s_empty), OBJ_VAL(one)};
+    bool ok = eg_new(vm, ctor, 3, NULL, match);
+    vm_pop_root(vm);
+    *rest = NONE_VAL();
+    return ok;
+}
+
+// What an except* statement re-raises: the unhandled rest, plus whatever its handlers raised.
+bool exception_group_reraise(Vm *vm, Value orig, Value rest, ObjList *raised, Value *out) {
+    if (raised->count == 0) {
+        *out = rest;
+        return true;
+    }
+    ObjList *all = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(all));
+    for (size_t i = 0; i < raised->count; i++) list_append(vm, all, raised->items[i]);
+    if (!IS_NONE(rest)) list_append(vm, all, rest);
+    bool ok = true;
+    if (all->count == 1) *out = all->items[0];
+    else {
+        Value ctor[3] = {OBJ_VAL(vm->BaseExceptionGroup), OBJ_VAL(vm->s_empty), OBJ_VAL(all)};
+        ok = eg_new(vm, ctor, 3, NULL, out);
+    }
+    vm_pop_root(vm);
+    return ok;
+}
+
+void runtime_init_exception_groups(Vm *vm) {
+    vm->BaseExceptionGroup = exception_class(vm, "BaseExceptionGroup", vm->BaseException);
+    vm->ExceptionGroup = exception_class(vm, "ExceptionGroup", vm->Exception);
+    vm->BaseExceptionGroup->flags |= CLASS_BASE_EXC_GROUP;
+    vm->ExceptionGroup->flags |= CLASS_EXC_GROUP;
+    define_methods(vm, vm->BaseExceptionGroup, (MethodDef[]){{"__new__", eg_new},
+                                                             {"__init__", eg_init},
+                                                             {"__str__", eg_str},
+                                                             {"split", eg_split},
+                                                             {"subgroup", eg_subgroup},
+                                                             {"derive", eg_derive},
+                                                             {NULL, NULL}});
+    add_property(vm, vm->BaseExceptionGroup, "message", eg_message);
+    add_property(vm, vm->BaseExceptionGroup, "exceptions", eg_exceptions);
+    // ExceptionGroup reaches BaseExceptionGroup's methods through this copy of its namespace.
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(vm->BaseExceptionGroup->dict, &pos, &k, &v))
+        if (IS_EMPTY(dict_get_str(vm->ExceptionGroup->dict, AS_STR(k)))) dict_set(vm, vm->ExceptionGroup->dict, k, v);
 }

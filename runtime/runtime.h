@@ -82,6 +82,10 @@ void float_repr_into(double d, StrBuf *out);
 
 // ---- exceptions and classes ---------------------------------------------------------------------
 ObjClass *exception_class(Vm *vm, const char *name, ObjClass *base);
+// except*: splits exc by a handler's type (a naked exception is wrapped in a group first).
+bool exception_group_match(Vm *vm, Value exc, Value type, Value *match, Value *rest);
+// What an except* statement raises at its end: the unhandled rest plus what handlers raised.
+bool exception_group_reraise(Vm *vm, Value orig, Value rest, ObjList *raised, Value *out);
 // Returns obj.__dict__ for objects that have one, else NULL.
 ObjDict *object_dict(Vm *vm, Value obj);
 bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);

@@ -924,9 +924,72 @@ static void compile_try_except(Compiler *c, Ast *s) {
     free(ends.items);
 }
 
+// try/except*: each clause takes the part of the exception group its type matches; what no
+// clause took, and whatever the handlers raised, is raised again at the end.
+// Stack in the handler: prev orig raised_list rest.
+static void compile_try_star(Compiler *c, Ast *s) {
+    int setup = emit(c, OP_SETUP_FINALLY, 0);
+    push_fblock(c, FB_TRY, 0);
+    compile_stmts(c, &s->list);
+    pop_fblock(c);
+    emit(c, OP_POP_BLOCK, 0);
+    compile_stmts(c, &s->list3); // else
+    int to_end = emit(c, OP_JUMP, 0);
+
+    patch(c, setup);
+    emit(c, OP_PUSH_EXC_INFO, 0);         // prev orig
+    int cleanup = emit(c, OP_SETUP_FINALLY, 0);
+    emit(c, OP_BUILD_LIST, 0);            // prev orig raised
+    emit(c, OP_COPY, 2);                  // prev orig raised rest
+    for (int i = 0; i < s->list2.count && !c->failed; i++) {
+        Ast *h = s->list2.items[i];
+        set_pos(c, h);
+        compile_expr(c, h->a);
+        emit(c, OP_CHECK_EG_MATCH, 0);    // ... rest match
+        emit(c, OP_COPY, 1);
+        int no_match = emit(c, OP_POP_JUMP_IF_NONE, 0);
+        if (h->str) compile_name_op(c, h->str, CTX_STORE);
+        else emit(c, OP_POP_TOP, 0);      // ... rest
+        int body = emit(c, OP_SETUP_FINALLY, 0);
+        FBlock *fb = push_fblock(c, FB_TRY, 0);
+        fb->name = NULL;
+        compile_stmts(c, &h->list);
+        pop_fblock(c);
+        emit(c, OP_POP_BLOCK, 0);
+        int next = emit(c, OP_JUMP, 0);
+        patch(c, body);                   // ... rest exc2: keep it for the end
+        emit(c, OP_LIST_APPEND, 2);
+        int next2 = emit(c, OP_JUMP, 0);
+        patch(c, no_match);               // ... rest None
+        emit(c, OP_POP_TOP, 0);
+        patch(c, next);
+        patch(c, next2);
+        if (h->str) {
+            emit_const(c, NONE_VAL());
+            compile_name_op(c, h->str, CTX_STORE);
+            compile_name_op(c, h->str, CTX_DEL);
+        }
+    }
+    emit(c, OP_PREP_RERAISE_STAR, 0);     // prev orig_slot result
+    emit(c, OP_POP_BLOCK, 0);
+    emit(c, OP_COPY, 1);
+    int handled = emit(c, OP_POP_JUMP_IF_NONE, 0);
+    emit(c, OP_SWAP, 2);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_RERAISE, 0);
+    patch(c, handled);
+    emit(c, OP_POP_TOP, 0);
+    emit(c, OP_POP_EXCEPT, 0);
+    int done = emit(c, OP_JUMP, 0);
+    patch(c, cleanup);
+    emit_cleanup_handler(c);
+    patch(c, to_end);
+    patch(c, done);
+}
+
 static void compile_try(Compiler *c, Ast *s) {
-    if (s->flag) {
-        error_at(c, s, "%s", "except* is not supported yet");
+    if (s->flag && !s->list4.count) {
+        compile_try_star(c, s);
         return;
     }
     if (!s->list4.count) {
@@ -937,7 +1000,8 @@ static void compile_try(Compiler *c, Ast *s) {
     int setup = emit(c, OP_SETUP_FINALLY, 0);
     FBlock *fb = push_fblock(c, FB_FINALLY_TRY, 0);
     fb->finally = &s->list4;
-    if (s->list2.count) compile_try_except(c, s);
+    if (s->list2.count && s->flag) compile_try_star(c, s);
+    else if (s->list2.count) compile_try_except(c, s);
     else compile_stmts(c, &s->list);
     pop_fblock(c);
     emit(c, OP_POP_BLOCK, 0);

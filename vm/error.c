@@ -253,6 +253,72 @@ static void print_exception_line(Vm *vm, Value exc, StrBuf *out) {
     sb_putc(out, '\n');
 }
 
+static void format_chain(Vm *vm, Value exc, StrBuf *out, int depth);
+
+// Appends text with every line prefixed (exception groups nest their parts in boxes).
+static void append_prefixed(StrBuf *out, const char *text, size_t len, const char *prefix) {
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && text[j] != '\n') j++;
+        sb_puts(out, prefix);
+        sb_append(out, text + i, j - i);
+        sb_putc(out, '\n');
+        i = j + 1;
+    }
+}
+
+// An exception group prints as CPython's traceback module draws it: the group's own traceback
+// in a box, then each sub-exception in a numbered box one level deeper.  Only the innermost last
+// box draws the closing rule (*need_close, as traceback.py's _ctx.need_close).
+static void format_group(Vm *vm, Value exc, StrBuf *out, int depth, const char *pad, bool *need_close) {
+    ObjException *e = AS_EXCEPTION(exc);
+    StrBuf own;
+    sb_init(&own);
+    print_traceback(e, &own);
+    bool titled = own.data != NULL || depth == 0;
+    if (own.data && strncmp(own.data, "Traceback", 9) == 0) {
+        size_t nl = strcspn(own.data, "\n");
+        memmove(own.data, own.data + nl + 1, own.length - nl);
+        own.length -= nl + 1;
+    }
+    print_exception_line(vm, exc, &own);
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s| ", pad);
+    if (titled) sb_printf(out, "%s+ Exception Group Traceback (most recent call last):\n", pad);
+    if (own.data) append_prefixed(out, own.data, own.length, prefix);
+    sb_free(&own);
+    Value excs;
+    if (!vm_getattr(vm, exc, str_from_c(vm, "exceptions"), &excs) || !IS_TUPLE(excs)) {
+        vm_clear_exception(vm);
+        return;
+    }
+    ObjTuple *t = AS_TUPLE(excs);
+    char inner_pad[128];
+    snprintf(inner_pad, sizeof inner_pad, "%s  ", pad);
+    for (size_t i = 0; i < t->count; i++) {
+        bool last = i + 1 == t->count;
+        if (last) *need_close = true;
+        sb_printf(out, "%s%s---------------- %zu ----------------\n", pad, i == 0 ? "+-+" : "  +", i + 1);
+        Value sub = t->items[i];
+        if (IS_EXCEPTION(sub) && vm_is_instance(vm, sub, vm->BaseExceptionGroup) && depth < 16) {
+            format_group(vm, sub, out, depth + 1, inner_pad, need_close);
+        } else if (IS_EXCEPTION(sub)) {
+            StrBuf inner;
+            sb_init(&inner);
+            format_chain(vm, sub, &inner, depth + 1);
+            char subpad[160];
+            snprintf(subpad, sizeof subpad, "%s| ", inner_pad);
+            if (inner.data) append_prefixed(out, inner.data, inner.length, subpad);
+            sb_free(&inner);
+        }
+        if (last && *need_close) {
+            sb_printf(out, "%s+------------------------------------\n", inner_pad);
+            *need_close = false;
+        }
+    }
+}
+
 static void format_chain(Vm *vm, Value exc, StrBuf *out, int depth) {
     ObjException *e = AS_EXCEPTION(exc);
     if (depth < 32) {
@@ -263,6 +329,11 @@ static void format_chain(Vm *vm, Value exc, StrBuf *out, int depth) {
             format_chain(vm, e->context, out, depth + 1);
             sb_puts(out, "\nDuring handling of the above exception, another exception occurred:\n\n");
         }
+    }
+    if (vm->BaseExceptionGroup && vm_is_instance(vm, exc, vm->BaseExceptionGroup)) {
+        bool need_close = false;
+        format_group(vm, exc, out, depth, "  ", &need_close);
+        return;
     }
     print_traceback(e, out);
     print_exception_line(vm, exc, out);

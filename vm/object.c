@@ -207,7 +207,7 @@ ObjClass *class_new(Vm *vm, ObjStr *name, ObjClass *base) {
     c->base = base;
     c->dict = dict;
     c->instance_kind = base ? base->instance_kind : OBJ_INSTANCE;
-    c->flags = base ? (base->flags & CLASS_EXCEPTION) : 0;
+    c->flags = base ? (base->flags & (CLASS_EXCEPTION | CLASS_EXC_GROUP)) : 0;
     c->depth = base ? base->depth + 1 : 0;
     if (base) {
         c->has_getattr = base->has_getattr;

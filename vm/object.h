@@ -238,6 +238,8 @@ enum {
     CLASS_BUILTIN = 1 << 0,   // defined in C; instances are not OBJ_INSTANCE
     CLASS_FINAL = 1 << 1,     // cannot be subclassed (bool, NoneType, ...)
     CLASS_EXCEPTION = 1 << 2, // BaseException or a subclass: instances are OBJ_EXCEPTION
+    CLASS_EXC_GROUP = 1 << 3, // ExceptionGroup or a subclass: also counts as a BaseExceptionGroup
+    CLASS_BASE_EXC_GROUP = 1 << 4, // BaseExceptionGroup itself
 };
 
 struct ObjClass {

@@ -90,7 +90,8 @@
     OP(PUSH_EXC_INFO, 1)        /* exc -> previous_handled exc; exc becomes the handled one */      \
     OP(POP_EXCEPT, -1)          /* previous_handled -> ; restores it */                             \
     OP(CHECK_EXC_MATCH, 0)      /* exc type -> exc bool */                                          \
-    OP(CHECK_EG_MATCH, 0)       /* except*: exc type -> rest match (EMPTY when no match) */         \
+    OP(CHECK_EG_MATCH, 0)       /* except*: rest type -> rest' match (None when no match) */        \
+    OP(PREP_RERAISE_STAR, -2)   /* except*: orig raised_list rest -> what to re-raise, or None */   \
     OP(RERAISE, -1)             /* exc -> ; raises it again, keeping its traceback */               \
     OP(RAISE_VARARGS, VAR)      /* arg 0: re-raise; 1: exc; 2: exc cause */                         \
     OP(WITH_EXIT, -1)           /* exit -> ; calls exit(None, None, None) */                        \

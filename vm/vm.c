@@ -1458,10 +1458,28 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             sp[-1] = BOOL_VAL(exception_matches_value(vm, PEEK(2), type));
             break;
         }
-        CASE(CHECK_EG_MATCH):
+        CASE(CHECK_EG_MATCH): {
             SAVE();
-            vm_raise(vm, vm->NotImplementedError, "except* is not supported yet");
-            THROW();
+            Value type = PEEK(1);
+            if (!exception_class_check(vm, type)) {
+                vm_raise(vm, vm->TypeError,
+                         "catching classes that do not inherit from BaseException is not allowed");
+                THROW();
+            }
+            Value match, rest;
+            if (!exception_group_match(vm, PEEK(2), type, &match, &rest)) THROW();
+            sp[-2] = rest;
+            sp[-1] = match;
+            break;
+        }
+        CASE(PREP_RERAISE_STAR): {
+            SAVE();
+            Value rest = PEEK(1), raised = PEEK(2), orig = PEEK(3), out;
+            if (!exception_group_reraise(vm, orig, rest, AS_LIST(raised), &out)) THROW();
+            sp -= 2;
+            sp[-1] = out;
+            break;
+        }
         CASE(RERAISE): {
             Value exc = POP();
             SAVE();
