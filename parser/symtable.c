@@ -131,6 +131,8 @@ static void visit_comprehension(Pass *p, Scope *scope, Ast *node, const char *na
     add_symbol(p, comp, ".0", SYM_PARAM);
     for (int i = 0; i < node->list.count; i++) {
         Ast *gen = node->list.items[i];
+        if (gen->flag)
+            for (Scope *s = comp; s && s->is_comprehension; s = s->parent) s->is_coroutine = true;
         if (i > 0) visit(p, comp, gen->b);
         visit_target(p, comp, gen->a);
         visit_list(p, comp, &gen->list);
@@ -251,6 +253,11 @@ static void visit(Pass *p, Scope *scope, Ast *node) {
             }
             add_symbol(p, scope, n->str, node->kind == AST_GLOBAL ? SYM_GLOBAL : SYM_NONLOCAL);
         }
+        break;
+    case AST_AWAIT:
+        // An await inside a comprehension makes it (and the comprehensions around it) asynchronous.
+        for (Scope *s = scope; s && s->is_comprehension; s = s->parent) s->is_coroutine = true;
+        visit(p, scope, node->a);
         break;
     case AST_YIELD:
     case AST_YIELDFROM:

@@ -50,5 +50,7 @@ bool loop_register_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_enter_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_leave_task(Vm *vm, Value loop, ObjFuture *task);
+// The running loop finalises this async generator in shutdown_asyncgens().
+void loop_track_asyncgen(Vm *vm, ObjGenerator *agen);
 
 #endif

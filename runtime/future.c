@@ -733,10 +733,13 @@ static void report_one(Vm *vm, Obj *o) {
         ObjGenerator *g = (ObjGenerator *)o;
         g->was_awaited = true;
         fflush(stdout);
-        if (g->origin_code)
+        if (g->origin_code) {
             fprintf(stderr, "%s:%d: RuntimeWarning: coroutine '%s' was never awaited\n", g->origin_code->filename->chars,
                     g->origin_line, g->qualname->chars);
-        else
+            char *src = source_line(g->origin_code->filename->chars, g->origin_line);
+            if (src) fprintf(stderr, "  %s\n", src);
+            free(src);
+        } else
             fprintf(stderr, "RuntimeWarning: coroutine '%s' was never awaited\n", g->qualname->chars);
         fputs("RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n", stderr);
         return;

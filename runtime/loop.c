@@ -34,6 +34,7 @@ typedef struct LoopState {
     size_t heap_count, heap_capacity, cancelled_in_heap;
     uint64_t next_seq;
     ObjDict *tasks;         // pending tasks: strongly held until they finish
+    ObjList *asyncgens;     // async generators first iterated on this loop (shutdown_asyncgens)
     Value current_task;
     Value exception_handler;
     bool running, stopping, closed, debug;
@@ -47,6 +48,7 @@ void loop_mark(Vm *vm, ObjLoop *loop) {
     for (size_t i = 0; i < st->ready_count; i++) gc_mark_value(vm, st->ready[(st->ready_head + i) % st->ready_capacity]);
     for (size_t i = 0; i < st->heap_count; i++) gc_mark_object(vm, (Obj *)st->heap[i]);
     gc_mark_object(vm, (Obj *)st->tasks);
+    gc_mark_object(vm, (Obj *)st->asyncgens);
     gc_mark_value(vm, st->current_task);
     gc_mark_value(vm, st->exception_handler);
 }
@@ -428,6 +430,7 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     loop->state = st;
     vm_push_root(vm, OBJ_VAL(loop));
     st->tasks = dict_new(vm);
+    st->asyncgens = list_new(vm, 0);
     vm_pop_root(vm);
     uv_loop_init(&st->uv);
     uv_timer_init(&st->uv, &st->wakeup);
@@ -538,9 +541,32 @@ LOOP_METHOD(loop_set_debug) {
     return true;
 }
 
+// call_soon and friends take only `context` by keyword (and ignore it: aio has no contextvars).
+static bool only_context_keyword(Vm *vm, const char *method, ObjTuple *kwnames) {
+    for (size_t i = 0; kwnames && i < kwnames->count; i++)
+        if (strcmp(AS_STR(kwnames->items[i])->chars, "context") != 0)
+            return vm_raise(vm, vm->TypeError, "BaseEventLoop.%s() got an unexpected keyword argument '%s'", method,
+                            AS_STR(kwnames->items[i])->chars);
+    return true;
+}
+
+void loop_track_asyncgen(Vm *vm, ObjGenerator *agen) {
+    if (!IS_LOOP(vm->running_loop) || !state_of(vm->running_loop)) return;
+    list_append(vm, state_of(vm->running_loop)->asyncgens, OBJ_VAL(agen));
+}
+
+LOOP_METHOD(loop_take_asyncgens) {
+    SELF_STATE();
+    ObjList *l = st->asyncgens;
+    *result = OBJ_VAL(l);
+    st->asyncgens = list_new(vm, 0);
+    return true;
+}
+
 // call_soon(callback, *args, context=None)
 LOOP_METHOD(loop_call_soon_native) {
     SELF_STATE();
+    if (!only_context_keyword(vm, "call_soon", kwnames)) return false;
     if (nargs < 2) return vm_raise(vm, vm->TypeError, "call_soon() missing 1 required positional argument: 'callback'");
     if (!check_closed(vm, st)) return false;
     ObjTuple *t = tuple_from_values(vm, args + 2, (size_t)(nargs - 2));
@@ -573,6 +599,7 @@ static bool number_arg(Vm *vm, Value v, double *out) {
 
 LOOP_METHOD(loop_call_later) {
     SELF_STATE();
+    if (!only_context_keyword(vm, "call_later", kwnames)) return false;
     if (nargs < 3) return vm_raise(vm, vm->TypeError, "call_later() missing required arguments: 'delay' and 'callback'");
     double delay = 0;
     if (!number_arg(vm, args[1], &delay)) return false;
@@ -581,6 +608,7 @@ LOOP_METHOD(loop_call_later) {
 
 LOOP_METHOD(loop_call_at) {
     SELF_STATE();
+    if (!only_context_keyword(vm, "call_at", kwnames)) return false;
     if (nargs < 3) return vm_raise(vm, vm->TypeError, "call_at() missing required arguments: 'when' and 'callback'");
     double when = 0;
     if (!number_arg(vm, args[1], &when)) return false;
@@ -930,7 +958,20 @@ static const char sleep_source[] =
     "    try:\n"
     "        return await future\n"
     "    finally:\n"
-    "        h.cancel()\n";
+    "        h.cancel()\n"
+    "\n"
+    "async def shutdown_asyncgens(self):\n"
+    "    closing_agens = self._take_asyncgens()\n"
+    "    if not closing_agens:\n"
+    "        return\n"
+    "    from asyncio.tasks import gather\n"
+    "    results = await gather(*[ag.aclose() for ag in closing_agens], return_exceptions=True)\n"
+    "    for result, agen in zip(results, closing_agens):\n"
+    "        if isinstance(result, Exception):\n"
+    "            self.call_exception_handler({\n"
+    "                'message': f'an error occurred during closing of asynchronous generator {agen!r}',\n"
+    "                'exception': result,\n"
+    "                'asyncgen': agen})\n";
 
 static bool sleep_await(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     *result = args[0];
@@ -998,6 +1039,7 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
                                                      {"set_exception_handler", loop_set_exception_handler},
                                                      {"get_exception_handler", loop_get_exception_handler},
                                                      {"_run_once", loop_run_once_native},
+                                                     {"_take_asyncgens", loop_take_asyncgens},
                                                      {"__repr__", loop_repr},
                                                      {"__getattr__", loop_getattr},
                                                      {"__setattr__", loop_setattr},
@@ -1021,6 +1063,10 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
         vm_pop_root(vm);
         return NULL;
     }
+    // shutdown_asyncgens is a coroutine method of the loop, written in aio above
+    ObjStr *sa = str_from_c(vm, "shutdown_asyncgens");
+    dict_set_str(vm, vm->loop_class->dict, sa, dict_get_str(g, sa));
+    dict_delete(vm, g, OBJ_VAL(sa), NULL);
     vm_pop_root(vm);
     return m;
 }

@@ -63,6 +63,23 @@ static int report_exception(Vm *vm) {
     return 1;
 }
 
+// Interpreter shutdown, as CPython's: module namespaces are emptied, so what only they kept
+// alive is collected, and objects with something to say (a coroutine never awaited, a task
+// whose exception nobody retrieved) say it now.
+static void shutdown(Vm *vm) {
+    vm_report_finalizers(vm);
+    if (vm->main_module) dict_clear(vm, vm->main_module->globals);
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(vm->modules, &pos, &k, &v))
+        if (IS_MODULE(v) && AS_MODULE(v) != vm->main_module) dict_clear(vm, AS_MODULE(v)->globals);
+    vm->event_loop = NONE_VAL();
+    vm->running_loop = NONE_VAL();
+    vm->exception = EMPTY_VAL();
+    gc_collect(vm);
+    vm_report_finalizers(vm);
+}
+
 static int dump_ast(const char *filename, const char *text, size_t length) {
     Arena arena;
     arena_init(&arena);
@@ -197,6 +214,7 @@ int main(int argc, char **argv) {
         if (!vm_run_code(vm, code, main_module->globals, &result)) status = report_exception(vm);
         vm_pop_root(vm);
     }
+    shutdown(vm);
     fflush(stdout);
     fflush(stderr);
     free(text);

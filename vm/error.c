@@ -137,7 +137,7 @@ bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const Sy
 // ---- printing -----------------------------------------------------------------------------------
 
 // The source line `line` of `filename`, stripped of leading and trailing blanks, or NULL.
-static char *source_line(const char *filename, int line) {
+char *source_line(const char *filename, int line) {
     if (filename[0] == '<') return NULL;
     FILE *f = fopen(filename, "r");
     if (!f) return NULL;

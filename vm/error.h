@@ -9,6 +9,8 @@
 bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err);
 // `raise exc from cause` (cause EMPTY when there is no `from`).
 bool raise_with_cause(Vm *vm, Value exc, Value cause);
+// The source text of a line, stripped (malloc'ed; NULL when unavailable).
+char *source_line(const char *filename, int line);
 // The exception an except/finally block is handling, or None.
 Value vm_current_handled(Vm *vm);
 

@@ -303,6 +303,7 @@ typedef struct {
     ObjStr *qualname;
     Value awaiting;   // what it is delegating to (yield from / await), EMPTY when nothing
     bool was_awaited; // for "coroutine 'f' was never awaited"
+    bool plain_yield; // async generator: its last yield was a `yield v` (not an await passing up)
     ObjCode *code;        // its function's code (the frame goes when it finishes; reprs still need it)
     ObjCode *origin_code; // where it was created (that message names the place), or NULL
     int origin_line;

@@ -1297,6 +1297,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             Value v = POP();
             ObjGenerator *g = frame->gen;
             g->state = GEN_SUSPENDED;
+            g->plain_yield = READ_ARG() == 0;
             SAVE();
             vm->depth--;
             Frame *caller = frame->caller;
@@ -1545,7 +1546,8 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             if (r < 0) THROW();
             if (r == 0) {
                 vm_raise(vm, vm->TypeError,
-                         "'async for' received an invalid object from __anext__: %s", vm_type_name(vm, it));
+                         "'async for' received an object from __aiter__ that does not implement __anext__: %s",
+                         vm_type_name(vm, it));
                 THROW();
             }
             PUSH(aw);
