@@ -87,7 +87,7 @@ deps:
 
 demo: deps
 	@$(MAKE) --no-print-directory aio
-	./aio examples/demo.aio
+	./aio examples/19_seed003_concurrency.aio
 
 test: deps
 	@$(MAKE) --no-print-directory aio

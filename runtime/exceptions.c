@@ -302,9 +302,10 @@ static bool eg_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *res
     ObjException *e = exception_new(vm, cls, t);
     vm_push_root(vm, OBJ_VAL(e));
     ObjTuple *excs = tuple_from_list(vm, items);
+    vm_push_root(vm, OBJ_VAL(excs));
     e->dict = dict_new(vm);
     dict_set_cstr(vm, e->dict, "__excs__", OBJ_VAL(excs));
-    vm_pop_roots(vm, 3);
+    vm_pop_roots(vm, 4);
     *result = OBJ_VAL(e);
     return true;
 }

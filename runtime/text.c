@@ -225,7 +225,7 @@ static bool find_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const c
                       bool reverse, bool raise, Value *result) {
     if (!text_check_args(vm, args[0], name, ARGS_LEGACY, nargs - 1, kwnames, 1, 3)) return false;
     Text t = text_of(args[0]);
-    Needle nd;
+    Needle nd = {0};
     int64_t start, end;
     if (!search_arg(vm, args[1], t.is_str, &nd) || !range_args(vm, &t, args, nargs, 2, &start, &end))
         return false;
@@ -258,7 +258,7 @@ static bool text_rindex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 static bool text_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!text_check_args(vm, args[0], "count", ARGS_LEGACY, nargs - 1, kwnames, 1, 3)) return false;
     Text t = text_of(args[0]);
-    Needle nd;
+    Needle nd = {0};
     int64_t start, end;
     if (!search_arg(vm, args[1], t.is_str, &nd) || !range_args(vm, &t, args, nargs, 2, &start, &end))
         return false;
@@ -295,7 +295,7 @@ static bool starts_ends(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const
     Text t = text_of(args[0]);
     int64_t start, end;
     if (!range_args(vm, &t, args, nargs, 2, &start, &end)) return false;
-    Needle nd;
+    Needle nd = {0};
     if (IS_TUPLE(args[1])) {
         ObjTuple *tup = AS_TUPLE(args[1]);
         for (size_t i = 0; i < tup->count; i++) {
@@ -426,7 +426,7 @@ static void reverse_list(ObjList *list) {
 static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool right,
                        Value *result) {
     Text t = text_of(args[0]);
-    Needle sep;
+    Needle sep = {0};
     bool whitespace;
     int64_t maxsplit;
     if (!split_args(vm, args, nargs, kwnames, right ? "rsplit" : "split", &t, &sep, &whitespace,
@@ -518,7 +518,7 @@ static bool partition_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bo
                          kwnames, 1, 1))
         return false;
     Text t = text_of(args[0]);
-    Needle sep;
+    Needle sep = {0};
     if (!needle_arg(vm, args[1], t.is_str, &sep)) return false;
     if (sep.n == 0) return vm_raise(vm, vm->ValueError, "empty separator");
     int64_t off = right ? rfind_bytes(t.data, 0, t.len, sep.p, sep.n)
@@ -570,7 +570,7 @@ static bool strip_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
                        int which, Value *result) {
     if (!text_check_args(vm, args[0], name, ARGS_CLINIC, nargs - 1, kwnames, 0, 1)) return false;
     Text t = text_of(args[0]);
-    Needle set, *chars = NULL;
+    Needle set = {0}, *chars = NULL;
     if (nargs > 1 && !IS_NONE(args[1])) {
         if (!needle_from(args[1], t.is_str, &set)) {
             if (t.is_str) return vm_raise(vm, vm->TypeError, "%s arg must be None or str", name);
@@ -616,7 +616,7 @@ static bool affix_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
                        bool suffix, Value *result) {
     if (!text_check_args(vm, args[0], name, ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
     Text t = text_of(args[0]);
-    Needle nd;
+    Needle nd = {0};
     if (!needle_from(args[1], t.is_str, &nd)) {
         if (t.is_str)
             return vm_raise(vm, vm->TypeError, "%s() argument must be str, not %s", name,
@@ -645,7 +645,7 @@ static bool text_removesuffix(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
 static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!text_check_args(vm, args[0], "replace", ARGS_CLINIC, nargs - 1, kwnames, 2, 3)) return false;
     Text t = text_of(args[0]);
-    Needle old, new;
+    Needle old = {0}, new = {0};
     for (int i = 1; i <= 2; i++) {
         if (needle_from(args[i], t.is_str, i == 1 ? &old : &new)) continue;
         if (t.is_str)
@@ -748,7 +748,7 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     StrBuf sb;
     sb_init(&sb);
     for (size_t i = 0; i < n; i++) {
-        Needle piece;
+        Needle piece = {0};
         if (!needle_from(items[i], t.is_str, &piece)) {
             sb_free(&sb);
             vm_pop_root(vm);
@@ -848,7 +848,8 @@ static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     if (!text_check_args(vm, args[0], "zfill", ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
     int64_t width = 0;
     if (!arg_int(vm, args[1], &width)) return false;
-    if (width <= (int64_t)t.nchars) {
+    int64_t zeros = width - (int64_t)t.nchars;
+    if (zeros <= 0) {
         *result = self_exact(vm, &t);
         return true;
     }
@@ -859,7 +860,7 @@ static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
         sb_putc(&sb, t.data[0]); // the sign stays in front of the zeros
         skip = 1;
     }
-    sb_repeat(&sb, '0', (size_t)(width - (int64_t)t.nchars));
+    sb_repeat(&sb, '0', (size_t)zeros);
     sb_append(&sb, t.data + skip, t.len - skip);
     *result = make_piece(vm, t.is_str, sb.data, sb.length);
     sb_free(&sb);
