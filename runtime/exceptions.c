@@ -386,8 +386,11 @@ static bool split_group(Vm *vm, Value eg, Value cond, Value *match, Value *rest)
         if (is_group(vm, x)) {
             Value xm, xr;
             if (!split_group(vm, x, cond, &xm, &xr)) goto fail;
+            vm_push_root(vm, xm);
+            vm_push_root(vm, xr);
             if (!IS_NONE(xm)) list_append(vm, m, xm);
             if (!IS_NONE(xr)) list_append(vm, r, xr);
+            vm_pop_roots(vm, 2);
         } else {
             int k = condition_matches(vm, cond, x);
             if (k < 0) goto fail;

@@ -375,6 +375,7 @@ static bool loop_run_once(Vm *vm, Value loop) {
     }
     // Wait.  The wake-up timer's callback does nothing: ending the wait was the point.
     if (timeout != 0) {
+        uv_update_time(&st->uv); // the timer counts from libuv's cached clock: refresh it first
         if (timeout > 0) uv_timer_start(&st->wakeup, on_wakeup, (uint64_t)(timeout * 1000.0 + 0.999), 0);
         uv_ref((uv_handle_t *)&st->sigint);
         if (timeout < 0 && !uv_loop_alive(&st->uv)) {

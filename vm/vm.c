@@ -822,10 +822,6 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             ObjTuple *t = AS_TUPLE(argtuple);
             int nkw = has_kw ? (int)AS_DICT(kwargs)->used : 0;
             int total = (int)t->count + nkw;
-            if (total > MAX_ARGS) {
-                vm_raise(vm, vm->TypeError, "too many arguments");
-                THROW();
-            }
             Value *buf = malloc(sizeof(Value) * (size_t)(total + 1));
             if (t->count) memcpy(buf, t->items, sizeof(Value) * t->count);
             ObjTuple *kwnames = NULL;
