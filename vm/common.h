@@ -41,7 +41,7 @@
 
 // How many bytes may be allocated before the first collection; after each one the threshold
 // becomes twice what survived (clox's GC_HEAP_GROW_FACTOR).
-#define GC_FIRST_THRESHOLD (1024 * 1024)
+#define GC_FIRST_THRESHOLD (8 * 1024 * 1024)
 #define GC_GROW_FACTOR 2
 
 // CPython's default recursion limit: the 1001st nested Python call raises RecursionError.

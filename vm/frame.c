@@ -74,12 +74,11 @@ void frame_pop(Vm *vm, Frame *f) {
 
 Frame *frame_new_heap(Vm *vm, ObjCode *code, ObjFunction *fn) {
     size_t size = frame_size(code);
-    Frame *f = malloc(size);
+    Frame *f = gc_alloc_frame_block(vm, size);
     if (!f) {
         vm_raise_value(vm, OBJ_VAL(vm->memory_error));
         return NULL;
     }
-    vm->bytes_allocated += size;
     init_frame(f, code, fn, size, true);
     return f;
 }

@@ -14,6 +14,69 @@ static void out_of_memory(void) {
     exit(1);
 }
 
+static void maybe_collect(Vm *vm, size_t growth);
+
+// ---- the small-block pool -----------------------------------------------------------------------
+// Most objects are small and short-lived (a Handle per callback, a coroutine per await of an
+// async function), so freed blocks up to POOL_LIMIT bytes are kept on free lists by size class
+// and handed out again without a trip through malloc.  AddressSanitizer builds skip the pool, so
+// a use after free is still caught.
+#define POOL_LIMIT 512
+#define POOL_CLASSES (POOL_LIMIT / 16)
+#define POOL_KEEP 8192 // the most blocks one class keeps
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ENABLED 0
+#else
+#define POOL_ENABLED 1
+#endif
+
+static void *pool_lists[POOL_CLASSES + 1];
+static size_t pool_counts[POOL_CLASSES + 1];
+
+static void *pool_alloc(size_t size) {
+    size_t c = (size + 15) / 16;
+    if (POOL_ENABLED && c <= POOL_CLASSES) {
+        void *p = pool_lists[c];
+        if (p) {
+            pool_lists[c] = *(void **)p;
+            pool_counts[c]--;
+            memset(p, 0, size);
+            return p;
+        }
+        return calloc(1, c * 16);
+    }
+    return calloc(1, size);
+}
+
+static void pool_free(void *p, size_t size) {
+    size_t c = (size + 15) / 16;
+    if (POOL_ENABLED && c <= POOL_CLASSES && pool_counts[c] < POOL_KEEP) {
+        *(void **)p = pool_lists[c];
+        pool_lists[c] = p;
+        pool_counts[c]++;
+        return;
+    }
+    free(p);
+}
+
+void gc_pool_release(void) {
+    for (size_t c = 0; c <= POOL_CLASSES; c++) {
+        while (pool_lists[c]) {
+            void *p = pool_lists[c];
+            pool_lists[c] = *(void **)p;
+            free(p);
+        }
+        pool_counts[c] = 0;
+    }
+}
+
+void *gc_alloc_frame_block(Vm *vm, size_t size) {
+    maybe_collect(vm, size);
+    vm->bytes_allocated += size;
+    return pool_alloc(size);
+}
+
 static void maybe_collect(Vm *vm, size_t growth) {
 #ifdef AIO_STRESS_GC
     (void)growth;
@@ -38,7 +101,7 @@ void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
 
 Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
     maybe_collect(vm, size);
-    Obj *obj = calloc(1, size);
+    Obj *obj = pool_alloc(size);
     if (!obj) out_of_memory();
     vm->bytes_allocated += size;
     obj->kind = kind;
@@ -323,7 +386,7 @@ static void remove_white_strings(Vm *vm) {
 
 void gc_free_frame(Vm *vm, Frame *frame) {
     vm->bytes_allocated -= frame->alloc_size;
-    free(frame);
+    pool_free(frame, frame->alloc_size);
 }
 
 static void free_object(Vm *vm, Obj *obj) {
@@ -413,7 +476,7 @@ static void free_object(Vm *vm, Obj *obj) {
         break;
     }
     vm->bytes_allocated -= size;
-    free(obj);
+    pool_free(obj, size);
 }
 
 static void sweep(Vm *vm) {

@@ -1720,4 +1720,5 @@ void vm_free(Vm *vm) {
     free(vm->interned);
     free(vm->roots);
     free(vm);
+    gc_pool_release();
 }
