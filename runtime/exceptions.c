@@ -415,7 +415,10 @@ static bool eg_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     if (!check_args(vm, "split", nargs, kwnames, 2, 2)) return false;
     Value m, r;
     if (!split_group(vm, args[0], args[1], &m, &r)) return false;
+    vm_push_root(vm, m);
+    vm_push_root(vm, r);
     ObjTuple *t = tuple_new(vm, 2);
+    vm_pop_roots(vm, 2);
     t->items[0] = m;
     t->items[1] = r;
     *result = OBJ_VAL(t);
