@@ -466,6 +466,7 @@ static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
                                 c->name->chars);
             if (name == vm->s_getattr) c->has_getattr = true;
             if (name == vm->s_setattr) c->has_setattr = true;
+            if (IS_WRAPPER(value) || IS_INSTANCE(value)) c->has_data_descriptors = true;
             return dict_set(vm, c->dict, OBJ_VAL(name), value);
         }
         if (IS_EMPTY(descr))
@@ -708,6 +709,14 @@ static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     if (!IS_EMPTY(dict_get_str(ns, vm->s_eq)) && IS_EMPTY(dict_get_str(ns, vm->s_hash)))
         dict_set_str(vm, ns, vm->s_hash, NONE_VAL());
     if (!IS_EMPTY(class_lookup(cls, vm->s_getattr))) cls->has_getattr = true;
+    {
+        size_t at = 0;
+        Value key, val;
+        while (dict_next(ns, &at, &key, &val))
+            if ((IS_WRAPPER(val) && AS_WRAPPER(val)->wrap == WRAP_PROPERTY) ||
+                (IS_INSTANCE(val) && IS_FUNCTION(class_lookup(AS_OBJ(val)->cls, vm->s_set))))
+                cls->has_data_descriptors = true;
+    }
     Value setattr = class_lookup(cls, vm->s_setattr);
     if (IS_FUNCTION(setattr)) cls->has_setattr = true;
     // __set_name__ on the attributes that define it, then the base's __init_subclass__.

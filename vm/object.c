@@ -212,6 +212,7 @@ ObjClass *class_new(Vm *vm, ObjStr *name, ObjClass *base) {
     if (base) {
         c->has_getattr = base->has_getattr;
         c->has_setattr = base->has_setattr;
+        c->has_data_descriptors = base->has_data_descriptors;
     }
     return c;
 }

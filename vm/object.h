@@ -255,6 +255,8 @@ struct ObjClass {
     // whenever one of these names is assigned on it.  NULL means "look it up the slow way".
     bool has_getattr;    // defines __getattr__
     bool has_setattr;    // defines __setattr__ (other than object's)
+    bool has_data_descriptors; // a property or a __set__ descriptor in it or its bases: instance
+                               // attribute access must look at the class first
 };
 
 typedef struct {

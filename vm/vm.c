@@ -404,6 +404,14 @@ static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
     case AST_OP_BITAND: *out = a & b; return true;
     case AST_OP_BITOR: *out = a | b; return true;
     case AST_OP_BITXOR: *out = a ^ b; return true;
+    case AST_OP_RSHIFT:
+        if (b < 0) return false;
+        *out = b >= 64 ? (a < 0 ? -1 : 0) : a >> b;
+        return true;
+    case AST_OP_LSHIFT:
+        if (b < 0 || b >= 63 || (a != 0 && (a > (INT64_MAX >> b) || a < (INT64_MIN >> b)))) return false;
+        *out = (int64_t)((uint64_t)a << b);
+        return true;
     case AST_OP_MOD:
         // Python's % takes the sign of the divisor
         if (b <= 0) return false;
@@ -750,6 +758,15 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             break;
         }
         CASE(LOAD_ATTR): {
+            Value obj = PEEK(1);
+            if (IS_INSTANCE(obj) && !AS_OBJ(obj)->cls->has_data_descriptors) {
+                // self.x: the instance dict decides unless the class has a property or descriptor
+                Value v = dict_get_str(AS_INSTANCE(obj)->dict, code->names[READ_ARG()]);
+                if (!IS_EMPTY(v)) {
+                    sp[-1] = v;
+                    DISPATCH();
+                }
+            }
             SAVE();
             Value v;
             if (!vm_getattr(vm, PEEK(1), code->names[READ_ARG()], &v)) THROW();
@@ -757,6 +774,20 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             DISPATCH();
         }
         CASE(STORE_ATTR): {
+            Value obj = PEEK(1);
+            if (IS_INSTANCE(obj)) {
+                ObjClass *cls = AS_OBJ(obj)->cls;
+                ObjDict *d = AS_INSTANCE(obj)->dict;
+                ObjStr *name = code->names[READ_ARG()];
+                if (!cls->has_setattr && !cls->has_data_descriptors && !(cls->flags & CLASS_BUILTIN)) {
+                    int64_t at = dict_find_str(d, name);
+                    if (at >= 0) { // an existing attribute: overwrite in place, no hashing
+                        d->entries[at].value = PEEK(2);
+                        sp -= 2;
+                        DISPATCH();
+                    }
+                }
+            }
             SAVE();
             if (!vm_setattr(vm, PEEK(1), code->names[READ_ARG()], PEEK(2))) THROW();
             sp -= 2;
