@@ -26,6 +26,7 @@ ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop) {
     vm_pop_root(vm);
     f->loop = loop;
     f->state = FUT_PENDING;
+    vm->may_finalize = true;
     f->result = NONE_VAL();
     f->exception = NONE_VAL();
     f->cancel_message = NONE_VAL();

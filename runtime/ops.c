@@ -220,9 +220,20 @@ static const char *const binop_symbols[] = {
     [AST_OP_BITAND] = "&",
 };
 
+// The interned dunder name, from a small cache: operators are looked up often.
+static ObjStr *binop_name(Vm *vm, const char *name) {
+    for (int i = 0; i < vm->nbinop_names; i++)
+        if (vm->binop_names[i]->chars == name || strcmp(vm->binop_names[i]->chars, name) == 0)
+            return vm->binop_names[i];
+    ObjStr *s = str_from_c(vm, name);
+    if (vm->nbinop_names < (int)(sizeof vm->binop_names / sizeof vm->binop_names[0]))
+        vm->binop_names[vm->nbinop_names++] = s;
+    return s;
+}
+
 // Tries one dunder: 1 gave a result, 0 not there or NotImplemented, -1 error.
 static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *out) {
-    Value m = class_lookup(vm_class_of(vm, self), str_from_c(vm, name));
+    Value m = class_lookup(vm_class_of(vm, self), binop_name(vm, name));
     if (IS_EMPTY(m) || IS_NONE(m)) return 0;
     Value args[2] = {self, other};
     if (!vm_call(vm, m, args, 2, NULL, out)) return -1;
@@ -230,6 +241,10 @@ static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *
 }
 
 bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
+    if ((op & 127) == AST_OP_ADD && IS_STR(a) && IS_STR(b)) {
+        *out = OBJ_VAL(str_concat(vm, AS_STR(a), AS_STR(b)));
+        return true;
+    }
     int r = number_binary_op(vm, op, a, b, out);
     if (r) return r > 0;
     bool inplace = op >= 128;

@@ -338,6 +338,7 @@ static void mark_roots(Vm *vm) {
     for (ObjClass **c = &vm->BaseException; c <= &vm->BaseExceptionGroup; c++)
         gc_mark_object(vm, (Obj *)*c);
     for (ObjStr **s = &vm->s_init; s <= &vm->s_empty; s++) gc_mark_object(vm, (Obj *)*s);
+    for (int i = 0; i < vm->nbinop_names; i++) gc_mark_object(vm, (Obj *)vm->binop_names[i]);
     compile_mark_roots(vm);
 }
 
@@ -362,6 +363,7 @@ static bool wants_finalizer(Obj *o) {
 
 // Keeps such objects (and what they reference) alive on the finalize queue.
 static void queue_finalizers(Vm *vm) {
+    if (!vm->may_finalize) return;
     for (Obj *o = vm->objects; o; o = o->next) {
         if (o->marked || !wants_finalizer(o)) continue;
         if (vm->nfinalize == vm->finalize_capacity) {

@@ -94,6 +94,7 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
     gen->qualname = fn->qualname;
     gen->code = code;
     gen->awaiting = EMPTY_VAL();
+    if (gen->flavor == FLAVOR_COROUTINE) vm->may_finalize = true;
     if (saved && saved->code) {
         size_t at = (size_t)(saved->ip - saved->code->words);
         gen->origin_code = saved->code;

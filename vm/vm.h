@@ -120,6 +120,9 @@ struct Vm {
     int nroots;             // C code may hold a root across a call that recurses
     int roots_capacity;
     bool gc_enabled;        // false while the VM is being set up
+    bool may_finalize;      // a coroutine or future exists: collections look for finalizers
+    ObjStr *binop_names[48]; // interned operator dunder names, cached by runtime/ops.c
+    int nbinop_names;
     void *compiler_roots;   // the compiler in progress, whose constants are roots
     Obj **finalize_queue;   // unreachable objects with a message to print ("coroutine ... was never
     size_t nfinalize;       // awaited", "Task exception was never retrieved"): kept alive until
