@@ -1439,6 +1439,8 @@ static ObjCode *finish_code(Compiler *c, const char *name) {
     vm_push_root(vm, OBJ_VAL(code));
     compute_sizes(c, &code->stacksize, &code->maxblocks);
     code->words = c->words;
+    code->frame_bytes = (sizeof(Frame) + sizeof(Value) * (size_t)(c->nlocals + c->ncells + code->stacksize) +
+                         sizeof(Block) * (size_t)code->maxblocks + 15) & ~(size_t)15;
     code->nwords = (size_t)c->nwords;
     code->lines = c->lines;
     c->words = NULL;

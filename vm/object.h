@@ -185,6 +185,7 @@ typedef struct {
     int kwonlycount;
     int stacksize;        // the deepest the value stack gets
     int maxblocks;        // the deepest nesting of try/with blocks
+    size_t frame_bytes;   // what a frame for it occupies on the frame stack (16-byte aligned)
     int flags;            // CODE_*
     int firstline;
     ObjStr *name;

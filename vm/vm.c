@@ -830,6 +830,56 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(KW_NAMES): frame->kwnames = AS_TUPLE(consts[READ_ARG()]); DISPATCH();
         CASE(CALL): {
+            // The common call, inline: a Python function with plain positional parameters,
+            // called with exactly that many arguments, gets its frame straight off the frame
+            // stack.  Everything else goes through do_call.
+            {
+                int argc = (int)READ_ARG();
+                Value *base = sp - argc - 2;
+                Value callee = base[1];
+                Value *args = base + 2;
+                if (!IS_EMPTY(base[0])) {
+                    callee = base[0];
+                    args = base + 1;
+                    argc++;
+                }
+                if (IS_FUNCTION(callee) && !frame->kwnames && LIKELY(!vm_interrupted)) {
+                    ObjFunction *fn = AS_FUNCTION(callee);
+                    ObjCode *callee_code = fn->code;
+                    FrameChunk *chunk = vm->chunk;
+                    if ((callee_code->flags & CODE_SIMPLE) && argc == callee_code->argcount &&
+                        vm->depth < vm->recursion_limit && chunk &&
+                        (size_t)(chunk->end - chunk->top) >= callee_code->frame_bytes) {
+                        Frame *f = (Frame *)chunk->top;
+                        chunk->top += callee_code->frame_bytes;
+                        f->caller = frame;
+                        f->func = fn;
+                        f->code = callee_code;
+                        f->ip = callee_code->words;
+                        f->stack = f->slots + callee_code->nlocals;
+                        f->sp = f->stack;
+                        f->globals = fn->globals;
+                        f->locals = NULL;
+                        f->gen = NULL;
+                        f->handled = EMPTY_VAL();
+                        f->kwnames = NULL;
+                        f->boundary = false;
+                        f->heap = false;
+                        f->nblocks = 0;
+                        f->blocks = (Block *)(f->stack + callee_code->stacksize);
+                        f->alloc_size = callee_code->frame_bytes;
+                        for (int i = 0; i < argc; i++) f->slots[i] = args[i];
+                        for (int i = argc; i < callee_code->nlocals; i++) f->slots[i] = EMPTY_VAL();
+                        vm->depth++;
+                        frame->ip = ip;
+                        frame->sp = base;
+                        vm->frame = f;
+                        frame = f;
+                        LOAD();
+                        DISPATCH();
+                    }
+                }
+            }
             SAVE();
             if (UNLIKELY(vm_interrupted)) {
                 vm_interrupted = 0;
