@@ -346,7 +346,9 @@ static bool handle_run(Vm *vm, ObjHandle *h) {
 
 // ---- one iteration ------------------------------------------------------------------------------
 
-static void on_wakeup(uv_timer_t *t) { (void)t; }
+// The wake-up timer ends the wait.  uv_stop matters: a timer that is already due when uv_run
+// starts fires before the poll, and without it the poll would then block with no timer left.
+static void on_wakeup(uv_timer_t *t) { uv_stop(t->loop); }
 
 static void on_sigint(uv_signal_t *s, int signum) {
     (void)signum;
@@ -377,10 +379,8 @@ static bool loop_run_once(Vm *vm, Value loop) {
     if (timeout != 0) {
         uv_update_time(&st->uv); // the timer counts from libuv's cached clock: refresh it first
         if (timeout > 0) uv_timer_start(&st->wakeup, on_wakeup, (uint64_t)(timeout * 1000.0 + 0.999), 0);
+        // With no timer at all the wait lasts until Ctrl-C, as CPython's select(None) would.
         uv_ref((uv_handle_t *)&st->sigint);
-        if (timeout < 0 && !uv_loop_alive(&st->uv)) {
-            // Nothing can ever wake this loop but Ctrl-C: CPython blocks here too.
-        }
         uv_run(&st->uv, UV_RUN_ONCE);
         uv_unref((uv_handle_t *)&st->sigint);
         uv_timer_stop(&st->wakeup);
