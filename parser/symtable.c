@@ -80,9 +80,8 @@ static void visit_list(Pass *p, Scope *scope, AstList *list) {
 }
 
 static void bind(Pass *p, Scope *scope, Ast *at, const char *name) {
-    Symbol *s = add_symbol(p, scope, name, SYM_ASSIGNED);
     (void)at;
-    (void)s;
+    add_symbol(p, scope, name, SYM_ASSIGNED);
 }
 
 // Visits an assignment target: names in it are bound, everything else is evaluated.

@@ -223,7 +223,7 @@ static const char *const binop_symbols[] = {
 // The interned dunder name, from a small cache: operators are looked up often.
 static ObjStr *binop_name(Vm *vm, const char *name) {
     for (int i = 0; i < vm->nbinop_names; i++)
-        if (vm->binop_names[i]->chars == name || strcmp(vm->binop_names[i]->chars, name) == 0)
+        if (strcmp(vm->binop_names[i]->chars, name) == 0)
             return vm->binop_names[i];
     ObjStr *s = str_from_c(vm, name);
     if (vm->nbinop_names < (int)(sizeof vm->binop_names / sizeof vm->binop_names[0]))

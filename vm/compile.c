@@ -1606,8 +1606,6 @@ static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *e
 }
 
 ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *err) {
-    Arena scratch; // the scope pass allocates in the AST's arena; this one is unused
-    (void)scratch;
     Compiler c;
     init_compiler(&c, NULL, vm, module->scope, err);
     c.flags = CODE_MODULE;
