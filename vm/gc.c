@@ -16,14 +16,19 @@ static void out_of_memory(void) {
 
 static void maybe_collect(Vm *vm, size_t growth);
 
-// ---- the small-block pool -----------------------------------------------------------------------
-// Most objects are small and short-lived (a Handle per callback, a coroutine per await of an
-// async function), so freed blocks up to POOL_LIMIT bytes are kept on free lists by size class
-// and handed out again without a trip through malloc.  AddressSanitizer builds skip the pool, so
-// a use after free is still caught.
+// ---- the small-block allocator -----------------------------------------------------------------
+// Most objects are small and short-lived (a coroutine per call of an async function, a tuple per
+// call with *args), so blocks up to POOL_LIMIT bytes come from per-size-class free lists (16-byte
+// classes).  An empty list is refilled by carving a slab of SLAB_BYTES from malloc into blocks of
+// its class; freed blocks go back on their list and are reused, never given back to malloc.  That
+// saves malloc's per-block header (most objects here are 48 to 200 bytes) and its free-chunk
+// bookkeeping, which profiles showed as a third of the time of allocation-heavy programs.  The
+// price is that memory freed in one size class is not reused by another, as in Lua's and
+// CPython's small-object allocators.  AddressSanitizer builds use malloc for every block, so a
+// use after free is still caught.
 #define POOL_LIMIT 512
 #define POOL_CLASSES (POOL_LIMIT / 16)
-#define POOL_KEEP 8192 // the most blocks one class keeps
+#define SLAB_BYTES (64 * 1024)
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_ENABLED 0
@@ -31,44 +36,64 @@ static void maybe_collect(Vm *vm, size_t growth);
 #define POOL_ENABLED 1
 #endif
 
-static void *pool_lists[POOL_CLASSES + 1];
-static size_t pool_counts[POOL_CLASSES + 1];
+typedef struct Slab {
+    struct Slab *next;
+} Slab;
+
+static void *pool_lists[POOL_CLASSES + 1];        // freed blocks, by class
+static char *pool_bump[POOL_CLASSES + 1];         // the uncarved rest of each class's newest slab
+static char *pool_bump_end[POOL_CLASSES + 1];
+static Slab *slabs; // every slab, for gc_pool_release
+
+// A block of class c: a freed one if there is one, else the next one carved from the class's
+// slab (carving as we go touches only the memory used: startup stays cheap).
+static void *pool_take(size_t c) {
+    void *p = pool_lists[c];
+    if (p) {
+        pool_lists[c] = *(void **)p;
+        return p;
+    }
+    size_t block = c * 16;
+    if (pool_bump_end[c] - pool_bump[c] < (ptrdiff_t)block) {
+        Slab *slab = malloc(sizeof(Slab) + 15 + SLAB_BYTES);
+        if (!slab) return NULL;
+        slab->next = slabs;
+        slabs = slab;
+        pool_bump[c] = (char *)(((uintptr_t)(slab + 1) + 15) & ~(uintptr_t)15);
+        pool_bump_end[c] = pool_bump[c] + SLAB_BYTES;
+    }
+    p = pool_bump[c];
+    pool_bump[c] += block;
+    return p;
+}
 
 static void *pool_alloc(size_t size) {
     size_t c = (size + 15) / 16;
-    if (POOL_ENABLED && c <= POOL_CLASSES) {
-        void *p = pool_lists[c];
-        if (p) {
-            pool_lists[c] = *(void **)p;
-            pool_counts[c]--;
-            memset(p, 0, size);
-            return p;
-        }
-        return calloc(1, c * 16);
-    }
-    return calloc(1, size);
+    if (!POOL_ENABLED || c > POOL_CLASSES) return calloc(1, size);
+    void *p = pool_take(c);
+    if (p) memset(p, 0, c * 16);
+    return p;
 }
 
 static void pool_free(void *p, size_t size) {
     size_t c = (size + 15) / 16;
-    if (POOL_ENABLED && c <= POOL_CLASSES && pool_counts[c] < POOL_KEEP) {
-        *(void **)p = pool_lists[c];
-        pool_lists[c] = p;
-        pool_counts[c]++;
+    if (!POOL_ENABLED || c > POOL_CLASSES) {
+        free(p);
         return;
     }
-    free(p);
+    *(void **)p = pool_lists[c];
+    pool_lists[c] = p;
 }
 
 void gc_pool_release(void) {
-    for (size_t c = 0; c <= POOL_CLASSES; c++) {
-        while (pool_lists[c]) {
-            void *p = pool_lists[c];
-            pool_lists[c] = *(void **)p;
-            free(p);
-        }
-        pool_counts[c] = 0;
+    while (slabs) {
+        Slab *next = slabs->next;
+        free(slabs);
+        slabs = next;
     }
+    memset(pool_lists, 0, sizeof pool_lists);
+    memset(pool_bump, 0, sizeof pool_bump);
+    memset(pool_bump_end, 0, sizeof pool_bump_end);
 }
 
 void *gc_alloc_frame_block(Vm *vm, size_t size) {
