@@ -19,6 +19,11 @@ ObjClass *asyncio_future_iter_class(Vm *vm);
 // The running loop, else the current one, else a new current one (get_event_loop()).
 bool asyncio_get_event_loop(Vm *vm, Value *out);
 
+// What a Task accepts: a coroutine (or, as CPython 3.11 allows, a plain generator).
+static inline bool asyncio_is_coroutine(Value v) {
+    return IS_SLEEP(v) || (IS_GENERATOR(v) && AS_GENERATOR(v)->flavor != FLAVOR_ASYNC_GEN);
+}
+
 // ---- futures and tasks (future.c) ---------------------------------------------------------------
 ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop);
 bool future_set_result(Vm *vm, ObjFuture *f, Value result);
@@ -26,6 +31,8 @@ bool future_set_exception(Vm *vm, ObjFuture *f, Value exc);
 bool future_cancel(Vm *vm, ObjFuture *f, Value msg);
 bool future_result(Vm *vm, ObjFuture *f, Value *out);
 bool future_add_done_callback(Vm *vm, ObjFuture *f, Value fn);
+// Drops the done callbacks that are `cb` itself.
+void future_remove_callback(Vm *vm, ObjFuture *f, Value cb);
 bool future_repr_info(Vm *vm, ObjFuture *f, StrBuf *sb);
 // A task for coro on loop, its first step scheduled; NULL with an exception pending.
 ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name);
@@ -44,13 +51,22 @@ void loop_free_state(ObjLoop *loop);
 bool loop_call_soon(Vm *vm, Value loop, Value fn, Value arg);
 // Schedules task's next step (throwing exc into it unless exc is None).
 bool loop_call_step(Vm *vm, Value loop, ObjFuture *task, Value exc);
-// The done callback that wakes task up (CPython's bound Task.__wakeup).
-Value loop_wakeup_callback(Vm *vm, ObjFuture *task);
+// A sleep's timer, in the loop's heap beside the TimerHandles; cancelling leaves it there, inert.
+bool loop_start_sleep_timer(Vm *vm, Value loop, ObjSleep *sleep, double when);
+void loop_cancel_sleep_timer(ObjSleep *sleep);
 bool loop_register_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_enter_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_leave_task(Vm *vm, Value loop, ObjFuture *task);
 // The running loop finalises this async generator in shutdown_asyncgens().
 void loop_track_asyncgen(Vm *vm, ObjGenerator *agen);
+
+// ---- asyncio.sleep (sleep.c) --------------------------------------------------------------------
+bool asyncio_sleep_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);
+// Sends value into the sleep, or throws exc into it (unless EMPTY): as gen_resume does.
+RunResult sleep_resume(Vm *vm, ObjSleep *s, Value value, Value exc, Value *out);
+void sleep_close(ObjSleep *s);
+// Its timer is due: completes the future it waits on (run from the ready queue).
+bool sleep_timer_due(Vm *vm, ObjSleep *s);
 
 #endif

@@ -1031,7 +1031,7 @@ void runtime_init_classes(Vm *vm) {
     NAME(s_lambda, "<lambda>"); NAME(s_genexpr, "<genexpr>"); NAME(s_listcomp, "<listcomp>");
     NAME(s_dictcomp, "<dictcomp>"); NAME(s_setcomp, "<setcomp>"); NAME(s_module_name, "__name__");
     NAME(s_init_subclass, "__init_subclass__"); NAME(s_class_getitem, "__class_getitem__");
-    NAME(s_empty, "");
+    NAME(s_sleep, "sleep"); NAME(s_empty, "");
 
     ObjClass *object = vm->object_class;
     vm->none_class = define_class(vm, "NoneType", object, OBJ_INSTANCE);

@@ -44,20 +44,94 @@ static bool check_future(Vm *vm, Value v, const char *what) {
 
 // ---- completing ---------------------------------------------------------------------------------
 
+// Done callbacks live in callback0 and then the callbacks list, as CPython's fut_callback0 and
+// fut_callbacks.  A task waiting on the future is stored as the task itself, where CPython stores
+// the bound method Task.__wakeup: no bound method is made for each wait, and the loop schedules the
+// wakeup without a Handle (loop_call_soon knows a task).  Programs never see the difference:
+// `_callbacks` and reprs show the bound method.
+
+static bool is_task_value(Value v) { return IS_FUTURE(v) && AS_FUTURE(v)->is_task; }
+
 // Schedules every done callback with call_soon, then forgets them (CPython's future_schedule_callbacks).
 static bool schedule_callbacks(Vm *vm, ObjFuture *f) {
-    ObjList *cbs = f->callbacks;
-    if (!cbs) return true;
+    Value first = f->callback0;
+    ObjList *rest = f->callbacks;
+    f->callback0 = EMPTY_VAL();
     f->callbacks = NULL;
-    vm_push_root(vm, OBJ_VAL(cbs));
-    for (size_t i = 0; i < cbs->count; i++) {
-        if (!loop_call_soon(vm, f->loop, cbs->items[i], OBJ_VAL(f))) {
-            vm_pop_root(vm);
-            return false;
+    if (IS_EMPTY(first)) return true;
+    vm_push_root(vm, first);
+    vm_push_root(vm, rest ? OBJ_VAL(rest) : NONE_VAL());
+    bool ok = loop_call_soon(vm, f->loop, first, OBJ_VAL(f));
+    for (size_t i = 0; ok && rest && i < rest->count; i++) ok = loop_call_soon(vm, f->loop, rest->items[i], OBJ_VAL(f));
+    vm_pop_roots(vm, 2);
+    return ok;
+}
+
+// The done callbacks as a program sees them: a waiting task as its bound wakeup method.
+static Value visible_callback(Vm *vm, Value cb) {
+    return is_task_value(cb) ? OBJ_VAL(bound_new(vm, cb, OBJ_VAL(vm->wakeup_native))) : cb;
+}
+
+static ObjList *callbacks_list(Vm *vm, ObjFuture *f) {
+    ObjList *l = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(l));
+    if (!IS_EMPTY(f->callback0)) {
+        Value cb = visible_callback(vm, f->callback0);
+        list_append(vm, l, cb);
+        for (size_t i = 0; f->callbacks && i < f->callbacks->count; i++) {
+            cb = visible_callback(vm, f->callbacks->items[i]);
+            list_append(vm, l, cb);
         }
     }
     vm_pop_root(vm);
+    return l;
+}
+
+// Drops every callback `matches` accepts, keeping the others in order; returns how many went.
+static size_t remove_callbacks(Vm *vm, ObjFuture *f, bool (*matches)(Vm *, Value, Value, bool *), Value target,
+                               bool *ok) {
+    *ok = true;
+    if (IS_EMPTY(f->callback0)) return 0;
+    size_t removed = 0, n = 1 + (f->callbacks ? f->callbacks->count : 0), keep = 0;
+    for (size_t i = 0; i < n; i++) {
+        Value cb = i == 0 ? f->callback0 : f->callbacks->items[i - 1];
+        bool eq;
+        if (!matches(vm, cb, target, &eq)) {
+            *ok = false;
+            eq = false;
+        }
+        if (eq) {
+            removed++;
+            continue;
+        }
+        if (keep == 0) f->callback0 = cb;
+        else f->callbacks->items[keep - 1] = cb;
+        keep++;
+    }
+    if (keep == 0) f->callback0 = EMPTY_VAL();
+    if (f->callbacks) f->callbacks->count = keep > 0 ? keep - 1 : 0;
+    return removed;
+}
+
+static bool same_callback(Vm *vm, Value cb, Value target, bool *eq) {
+    *eq = value_is(cb, target);
     return true;
+}
+
+// remove_done_callback compares with ==, as CPython does (a bound method equals another bound
+// method of the same function and self).
+static bool equal_callback(Vm *vm, Value cb, Value target, bool *eq) {
+    if (is_task_value(cb)) {
+        *eq = IS_BOUND(target) && value_is(AS_BOUND(target)->self, cb) &&
+              value_is(AS_BOUND(target)->func, OBJ_VAL(vm->wakeup_native));
+        return true;
+    }
+    return vm_equal(vm, cb, target, eq);
+}
+
+void future_remove_callback(Vm *vm, ObjFuture *f, Value cb) {
+    bool ok;
+    remove_callbacks(vm, f, same_callback, cb, &ok);
 }
 
 bool future_set_result(Vm *vm, ObjFuture *f, Value result) {
@@ -124,6 +198,10 @@ bool future_result(Vm *vm, ObjFuture *f, Value *out) {
 
 bool future_add_done_callback(Vm *vm, ObjFuture *f, Value fn) {
     if (f->state != FUT_PENDING) return loop_call_soon(vm, f->loop, fn, OBJ_VAL(f));
+    if (IS_EMPTY(f->callback0)) {
+        f->callback0 = fn;
+        return true;
+    }
     if (!f->callbacks) {
         vm_push_root(vm, fn);
         f->callbacks = list_new(vm, 0);
@@ -222,6 +300,10 @@ static bool fut_cancel(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     return schedule_callbacks(vm, f);
 }
 
+static bool call_self(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return vm_call(vm, args[0], args + 1, nargs - 1, NULL, result);
+}
+
 static bool fut_add_done_callback(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"fn", "context", NULL};
     Value a[2];
@@ -229,25 +311,24 @@ static bool fut_add_done_callback(Vm *vm, Value *args, int nargs, ObjTuple *kwna
         !parse_args(vm, "add_done_callback", args + 1, nargs - 1, kwnames, names, 1, a))
         return false;
     *result = NONE_VAL();
-    return future_add_done_callback(vm, AS_FUTURE(args[0]), a[0]);
+    Value fn = a[0];
+    if (is_task_value(fn)) {
+        // A task passed as a callback is called (and fails) as in CPython, not taken for a wakeup.
+        ObjNative *call = native_new(vm, "__call__", call_self, NULL);
+        vm_push_root(vm, OBJ_VAL(call));
+        fn = OBJ_VAL(bound_new(vm, fn, OBJ_VAL(call)));
+        vm_pop_root(vm);
+    }
+    return future_add_done_callback(vm, AS_FUTURE(args[0]), fn);
 }
 
 static bool fut_remove_done_callback(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "remove_done_callback", nargs, kwnames, 2, 2) || !check_future(vm, args[0], "remove_done_callback"))
         return false;
-    ObjFuture *f = AS_FUTURE(args[0]);
-    int64_t removed = 0;
-    if (f->callbacks) {
-        size_t keep = 0;
-        for (size_t i = 0; i < f->callbacks->count; i++) {
-            bool eq;
-            if (!vm_equal(vm, f->callbacks->items[i], args[1], &eq)) return false;
-            if (eq) removed++;
-            else f->callbacks->items[keep++] = f->callbacks->items[i];
-        }
-        f->callbacks->count = keep;
-    }
-    *result = INT_VAL(removed);
+    bool ok;
+    size_t removed = remove_callbacks(vm, AS_FUTURE(args[0]), equal_callback, args[1], &ok);
+    if (!ok) return false;
+    *result = INT_VAL((int64_t)removed);
     return true;
 }
 
@@ -291,24 +372,34 @@ static bool fut_await(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     return true;
 }
 
+// A callback's name in reprs: its __qualname__, as CPython's format_helpers._format_callback.
+static void callback_name(Value cb, StrBuf *sb) {
+    if (is_task_value(cb)) sb_puts(sb, "Task.task_wakeup");
+    else if (IS_FUNCTION(cb)) sb_puts(sb, AS_FUNCTION(cb)->qualname->chars);
+    else if (IS_NATIVE(cb)) sb_puts(sb, AS_NATIVE(cb)->name->chars);
+    else if (IS_BOUND(cb) && IS_FUNCTION(AS_BOUND(cb)->func)) sb_puts(sb, AS_FUNCTION(AS_BOUND(cb)->func)->qualname->chars);
+    else if (IS_BOUND(cb) && IS_NATIVE(AS_BOUND(cb)->func)) {
+        ObjNative *n = AS_NATIVE(AS_BOUND(cb)->func);
+        if (n->owner) sb_printf(sb, "%s.", n->owner->name->chars);
+        sb_puts(sb, n->name->chars);
+    } else sb_puts(sb, "callback");
+}
+
 // "cb=[f(), g()]" as CPython's _format_callbacks: at most one before and one after an ellipsis.
 static void format_callbacks(Vm *vm, ObjFuture *f, StrBuf *sb) {
-    ObjList *cbs = f->callbacks;
-    if (!cbs || cbs->count == 0) return;
+    if (IS_EMPTY(f->callback0)) return;
+    size_t n = 1 + (f->callbacks ? f->callbacks->count : 0);
     sb_puts(sb, " cb=[");
-    size_t n = cbs->count;
     for (size_t i = 0; i < n; i++) {
         if (n > 2 && i == 1) {
             sb_printf(sb, "<%zu more>, ", n - 2);
             i = n - 1;
         }
-        Value cb = cbs->items[i];
-        const char *name = "callback";
-        if (IS_FUNCTION(cb)) name = AS_FUNCTION(cb)->qualname->chars;
-        else if (IS_NATIVE(cb)) name = AS_NATIVE(cb)->name->chars;
-        else if (IS_BOUND(cb) && IS_FUNCTION(AS_BOUND(cb)->func)) name = AS_FUNCTION(AS_BOUND(cb)->func)->qualname->chars;
-        else if (IS_BOUND(cb) && IS_NATIVE(AS_BOUND(cb)->func)) name = AS_NATIVE(AS_BOUND(cb)->func)->name->chars;
-        sb_printf(sb, "%s()", name);
+        Value cb = i == 0 ? f->callback0 : f->callbacks->items[i - 1];
+        callback_name(cb, sb);
+        sb_puts(sb, "()");
+        if (IS_FUNCTION(cb)) // and where it is defined, as format_helpers._format_callback_source
+            sb_printf(sb, " at %s:%d", AS_FUNCTION(cb)->code->filename->chars, AS_FUNCTION(cb)->code->firstline);
         if (i + 1 < n) sb_puts(sb, ", ");
     }
     sb_putc(sb, ']');
@@ -358,7 +449,7 @@ FIELD_GETTER(get_log_traceback, BOOL_VAL(f->log_traceback))
 FIELD_GETTER(get_loop_field, f->loop)
 FIELD_GETTER(get_exception_field, f->exception)
 FIELD_GETTER(get_result_field, f->result)
-FIELD_GETTER(get_callbacks, f->callbacks ? OBJ_VAL(f->callbacks) : OBJ_VAL(list_new(vm, 0)))
+FIELD_GETTER(get_callbacks, OBJ_VAL(callbacks_list(vm, f)))
 FIELD_GETTER(get_cancel_message, f->cancel_message)
 FIELD_GETTER(get_coro_field, f->coro)
 FIELD_GETTER(get_fut_waiter, f->fut_waiter)
@@ -438,6 +529,7 @@ ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name) {
     }
     t->name = name;
     if (IS_GENERATOR(coro)) AS_GENERATOR(coro)->was_awaited = true;
+    if (IS_SLEEP(coro)) AS_SLEEP(coro)->was_awaited = true;
     bool ok = loop_call_step(vm, loop, t, NONE_VAL()) && loop_register_task(vm, loop, t);
     vm_pop_root(vm);
     return ok ? t : NULL;
@@ -462,8 +554,8 @@ bool task_step(Vm *vm, ObjFuture *task, Value exc) {
     Value coro = task->coro;
     Value yielded = NONE_VAL();
     RunResult r;
-    if (IS_GENERATOR(coro)) {
-        r = gen_resume(vm, AS_GENERATOR(coro), NONE_VAL(), IS_NONE(exc) ? EMPTY_VAL() : exc, &yielded);
+    if (IS_GENERATOR(coro) || IS_SLEEP(coro)) {
+        r = coro_resume(vm, coro, NONE_VAL(), IS_NONE(exc) ? EMPTY_VAL() : exc, &yielded);
     } else {
         // any object with send/throw
         Value method;
@@ -527,7 +619,7 @@ bool task_handle_yield(Vm *vm, ObjFuture *task, Value result) {
             goto step_with_error;
         }
         fut->blocking = false;
-        if (!future_add_done_callback(vm, fut, loop_wakeup_callback(vm, task))) return false;
+        if (!future_add_done_callback(vm, fut, OBJ_VAL(task))) return false; // its __wakeup: see schedule_callbacks
         task->fut_waiter = result;
         if (task->must_cancel) {
             Value cancelled;
@@ -609,8 +701,7 @@ static bool task_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     Value a[4];
     if (!parse_args(vm, "Task", args + 1, nargs - 1, kwnames, names, 1, a)) return false;
     Value coro = a[0];
-    bool is_coro = IS_GENERATOR(coro) && AS_GENERATOR(coro)->flavor != FLAVOR_ASYNC_GEN;
-    if (!is_coro) {
+    if (!asyncio_is_coroutine(coro)) {
         ObjStr *r = vm_repr(vm, coro);
         if (!r) return false;
         return vm_raise(vm, vm->TypeError, "a coroutine was expected, got %s", r->chars);
@@ -676,6 +767,10 @@ static bool task_uncancel(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 
 // "<coroutine object main at 0x..>" becomes "main() running at file:line" / "main() done, defined at ..."
 static void describe_coro(Vm *vm, Value coro, StrBuf *sb) {
+    if (IS_SLEEP(coro)) {
+        sb_puts(sb, "sleep()"); // C code: no file and line to show, as CPython for such coroutines
+        return;
+    }
     if (!IS_GENERATOR(coro)) {
         ObjStr *r = vm_repr(vm, coro);
         if (r) sb_puts(sb, r->chars);
@@ -729,20 +824,30 @@ bool task_repr(Vm *vm, ObjFuture *t, Value *result) {
 
 // ---- messages for objects collected with something unsaid ---------------------------------------
 
+static void warn_never_awaited(ObjStr *qualname, ObjCode *origin_code, int origin_line) {
+    fflush(stdout);
+    if (origin_code) {
+        fprintf(stderr, "%s:%d: RuntimeWarning: coroutine '%s' was never awaited\n", origin_code->filename->chars,
+                origin_line, qualname->chars);
+        char *src = source_line(origin_code->filename->chars, origin_line);
+        if (src) fprintf(stderr, "  %s\n", src);
+        free(src);
+    } else
+        fprintf(stderr, "RuntimeWarning: coroutine '%s' was never awaited\n", qualname->chars);
+    fputs("RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n", stderr);
+}
+
 static void report_one(Vm *vm, Obj *o) {
     if (o->kind == OBJ_GENERATOR) {
         ObjGenerator *g = (ObjGenerator *)o;
         g->was_awaited = true;
-        fflush(stdout);
-        if (g->origin_code) {
-            fprintf(stderr, "%s:%d: RuntimeWarning: coroutine '%s' was never awaited\n", g->origin_code->filename->chars,
-                    g->origin_line, g->qualname->chars);
-            char *src = source_line(g->origin_code->filename->chars, g->origin_line);
-            if (src) fprintf(stderr, "  %s\n", src);
-            free(src);
-        } else
-            fprintf(stderr, "RuntimeWarning: coroutine '%s' was never awaited\n", g->qualname->chars);
-        fputs("RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n", stderr);
+        warn_never_awaited(g->qualname, g->origin_code, g->origin_line);
+        return;
+    }
+    if (o->kind == OBJ_SLEEP) {
+        ObjSleep *s = (ObjSleep *)o;
+        s->was_awaited = true;
+        warn_never_awaited(vm->s_sleep, s->origin_code, s->origin_line);
         return;
     }
     ObjFuture *f = (ObjFuture *)o;

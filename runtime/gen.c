@@ -10,20 +10,23 @@
 #include "asyncio.h"
 #include "runtime.h"
 
+// The methods of coroutines also serve asyncio.sleep()'s coroutine, written in C (runtime/sleep.c).
 static bool check_gen(Vm *vm, Value v, const char *method) {
-    if (!IS_GENERATOR(v)) return vm_raise(vm, vm->TypeError, "descriptor '%s' requires a generator", method);
+    if (!IS_GENERATOR(v) && !IS_SLEEP(v))
+        return vm_raise(vm, vm->TypeError, "descriptor '%s' requires a generator", method);
     return true;
 }
 
 // Converts a resume outcome into a native's result.
-static bool finish(Vm *vm, ObjGenerator *g, RunResult r, Value v, Value *result) {
+static bool finish(Vm *vm, Value gen, RunResult r, Value v, Value *result) {
     if (r == RUN_YIELDED) {
         *result = v;
         return true;
     }
     if (r == RUN_RAISED) return false;
     // Returned: StopIteration(value); an async generator finishes with StopAsyncIteration.
-    if (g->flavor == FLAVOR_ASYNC_GEN) return vm_raise_value(vm, OBJ_VAL(vm->StopAsyncIteration));
+    if (IS_GENERATOR(gen) && AS_GENERATOR(gen)->flavor == FLAVOR_ASYNC_GEN)
+        return vm_raise_value(vm, OBJ_VAL(vm->StopAsyncIteration));
     ObjTuple *args = tuple_new(vm, IS_NONE(v) ? 0 : 1);
     if (!IS_NONE(v)) args->items[0] = v;
     vm_push_root(vm, OBJ_VAL(args));
@@ -35,24 +38,21 @@ static bool finish(Vm *vm, ObjGenerator *g, RunResult r, Value v, Value *result)
 
 static bool gen_send(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "send", nargs, kwnames, 2, 2) || !check_gen(vm, args[0], "send")) return false;
-    ObjGenerator *g = AS_GENERATOR(args[0]);
     Value v;
-    RunResult r = gen_resume(vm, g, args[1], EMPTY_VAL(), &v);
-    return finish(vm, g, r, v, result);
+    RunResult r = coro_resume(vm, args[0], args[1], EMPTY_VAL(), &v);
+    return finish(vm, args[0], r, v, result);
 }
 
 static bool gen_next(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__next__", nargs, kwnames, 1, 1) || !check_gen(vm, args[0], "__next__")) return false;
-    ObjGenerator *g = AS_GENERATOR(args[0]);
     Value v;
-    RunResult r = gen_resume(vm, g, NONE_VAL(), EMPTY_VAL(), &v);
-    return finish(vm, g, r, v, result);
+    RunResult r = gen_resume(vm, AS_GENERATOR(args[0]), NONE_VAL(), EMPTY_VAL(), &v);
+    return finish(vm, args[0], r, v, result);
 }
 
 // throw(exc) / throw(type[, value]): raises the exception at the suspended yield.
 static bool gen_throw(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "throw", nargs, kwnames, 2, 4) || !check_gen(vm, args[0], "throw")) return false;
-    ObjGenerator *g = AS_GENERATOR(args[0]);
     Value exc = args[1];
     if (IS_CLASS(exc)) {
         if (!class_is_subclass(AS_CLASS(exc), vm->BaseException))
@@ -66,9 +66,9 @@ static bool gen_throw(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     }
     vm_push_root(vm, exc);
     Value v;
-    RunResult r = gen_resume(vm, g, NONE_VAL(), exc, &v);
+    RunResult r = coro_resume(vm, args[0], NONE_VAL(), exc, &v);
     vm_pop_root(vm);
-    return finish(vm, g, r, v, result);
+    return finish(vm, args[0], r, v, result);
 }
 
 bool gen_close_value(Vm *vm, ObjGenerator *g) {
@@ -100,6 +100,10 @@ bool gen_close_value(Vm *vm, ObjGenerator *g) {
 static bool gen_close(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "close", nargs, kwnames, 1, 1) || !check_gen(vm, args[0], "close")) return false;
     *result = NONE_VAL();
+    if (IS_SLEEP(args[0])) {
+        sleep_close(AS_SLEEP(args[0]));
+        return true;
+    }
     return gen_close_value(vm, AS_GENERATOR(args[0]));
 }
 
@@ -109,6 +113,10 @@ static bool gen_iter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 }
 
 static bool gen_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (IS_SLEEP(args[0])) {
+        *result = OBJ_VAL(str_printf(vm, "<coroutine object sleep at %p>", (void *)AS_OBJ(args[0])));
+        return true;
+    }
     ObjGenerator *g = AS_GENERATOR(args[0]);
     const char *kind = g->flavor == FLAVOR_COROUTINE ? "coroutine" : g->flavor == FLAVOR_ASYNC_GEN ? "async_generator" : "generator";
     *result = OBJ_VAL(str_printf(vm, "<%s object %s at %p>", kind, g->qualname->chars, (void *)g));

@@ -23,14 +23,32 @@
 #define MIN_CANCELLED_TIMER_HANDLES_FRACTION 0.5
 #define MAXIMUM_SELECT_TIMEOUT (24 * 3600.0)
 
+// What the ready queue holds.  Most entries are a Handle to run.  A task's steps and wakeups,
+// which CPython schedules as Handles that no program ever sees, are stored as the task and its
+// argument instead, so that a task switch allocates nothing; a sleep whose timer is due is stored
+// as itself (it does what CPython's TimerHandle for _set_result_unless_cancelled does).
+typedef enum { READY_HANDLE, READY_TASK_STEP, READY_TASK_WAKEUP, READY_SLEEP_DUE } ReadyKind;
+typedef struct {
+    ReadyKind kind;
+    Obj *target; // the Handle, the task or the sleep
+    Value arg;   // TASK_STEP: the exception to throw, or None; TASK_WAKEUP: the future
+} ReadyEntry;
+
+// A timer in the heap: a TimerHandle or a sleep, with a copy of its deadline for the comparisons.
+typedef struct {
+    double when;
+    uint64_t seq;
+    Obj *owner;
+} HeapEntry;
+
 typedef struct LoopState {
     uv_loop_t uv;
     uv_timer_t wakeup;      // armed for the earliest deadline while waiting
     uv_signal_t sigint;     // Ctrl-C ends the wait
     bool uv_ready;          // the libuv handles above are initialised
-    Value *ready;           // ring buffer of handles (ObjHandle values)
+    ReadyEntry *ready;      // ring buffer
     size_t ready_head, ready_count, ready_capacity;
-    ObjHandle **heap;       // binary min-heap on (when, seq)
+    HeapEntry *heap;        // binary min-heap on (when, seq)
     size_t heap_count, heap_capacity, cancelled_in_heap;
     uint64_t next_seq;
     ObjDict *tasks;         // pending tasks: strongly held until they finish
@@ -45,8 +63,12 @@ static LoopState *state_of(Value loop) { return AS_LOOP(loop)->state; }
 void loop_mark(Vm *vm, ObjLoop *loop) {
     LoopState *st = loop->state;
     if (!st) return;
-    for (size_t i = 0; i < st->ready_count; i++) gc_mark_value(vm, st->ready[(st->ready_head + i) % st->ready_capacity]);
-    for (size_t i = 0; i < st->heap_count; i++) gc_mark_object(vm, (Obj *)st->heap[i]);
+    for (size_t i = 0; i < st->ready_count; i++) {
+        ReadyEntry *e = &st->ready[(st->ready_head + i) % st->ready_capacity];
+        gc_mark_object(vm, e->target);
+        gc_mark_value(vm, e->arg);
+    }
+    for (size_t i = 0; i < st->heap_count; i++) gc_mark_object(vm, st->heap[i].owner);
     gc_mark_object(vm, (Obj *)st->tasks);
     gc_mark_object(vm, (Obj *)st->asyncgens);
     gc_mark_value(vm, st->current_task);
@@ -85,10 +107,10 @@ static bool check_closed(Vm *vm, LoopState *st) {
 
 // ---- the ready queue ----------------------------------------------------------------------------
 
-static void ready_push(LoopState *st, Value handle) {
+static void ready_push(LoopState *st, ReadyKind kind, Obj *target, Value arg) {
     if (st->ready_count == st->ready_capacity) {
         size_t cap = st->ready_capacity ? st->ready_capacity * 2 : 64;
-        Value *ring = malloc(sizeof(Value) * cap);
+        ReadyEntry *ring = malloc(sizeof(ReadyEntry) * cap);
         if (!ring) abort();
         for (size_t i = 0; i < st->ready_count; i++) ring[i] = st->ready[(st->ready_head + i) % st->ready_capacity];
         free(st->ready);
@@ -96,71 +118,80 @@ static void ready_push(LoopState *st, Value handle) {
         st->ready_head = 0;
         st->ready_capacity = cap;
     }
-    st->ready[(st->ready_head + st->ready_count) % st->ready_capacity] = handle;
+    st->ready[(st->ready_head + st->ready_count) % st->ready_capacity] = (ReadyEntry){kind, target, arg};
     st->ready_count++;
 }
 
-static Value ready_pop(LoopState *st) {
-    Value h = st->ready[st->ready_head];
+static ReadyEntry ready_pop(LoopState *st) {
+    ReadyEntry e = st->ready[st->ready_head];
     st->ready_head = (st->ready_head + 1) % st->ready_capacity;
     st->ready_count--;
-    return h;
+    return e;
 }
 
-// ---- the timer heap: ordered by (when, seq), cancelled handles dropped lazily ---------------------
+// ---- the timer heap: ordered by (when, seq), cancelled timers dropped lazily ---------------------
 
-static bool timer_before(ObjHandle *a, ObjHandle *b) {
+static TimerState *timer_of(Obj *owner) {
+    return owner->kind == OBJ_SLEEP ? &((ObjSleep *)owner)->timer : &((ObjHandle *)owner)->timer;
+}
+
+static bool timer_before(const HeapEntry *a, const HeapEntry *b) {
     return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
 static void sift_up(LoopState *st, size_t i) {
-    ObjHandle *h = st->heap[i];
+    HeapEntry e = st->heap[i];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!timer_before(h, st->heap[parent])) break;
+        if (!timer_before(&e, &st->heap[parent])) break;
         st->heap[i] = st->heap[parent];
         i = parent;
     }
-    st->heap[i] = h;
+    st->heap[i] = e;
 }
 
 static void sift_down(LoopState *st, size_t i) {
-    ObjHandle *h = st->heap[i];
+    HeapEntry e = st->heap[i];
     size_t n = st->heap_count;
     for (;;) {
         size_t child = 2 * i + 1;
         if (child >= n) break;
-        if (child + 1 < n && timer_before(st->heap[child + 1], st->heap[child])) child++;
-        if (!timer_before(st->heap[child], h)) break;
+        if (child + 1 < n && timer_before(&st->heap[child + 1], &st->heap[child])) child++;
+        if (!timer_before(&st->heap[child], &e)) break;
         st->heap[i] = st->heap[child];
         i = child;
     }
-    st->heap[i] = h;
+    st->heap[i] = e;
 }
 
-static void heap_push(LoopState *st, ObjHandle *h) {
+static void heap_push(LoopState *st, Obj *owner) {
     if (st->heap_count == st->heap_capacity) {
         st->heap_capacity = st->heap_capacity ? st->heap_capacity * 2 : 64;
-        st->heap = realloc(st->heap, sizeof(ObjHandle *) * st->heap_capacity);
+        st->heap = realloc(st->heap, sizeof(HeapEntry) * st->heap_capacity);
         if (!st->heap) abort();
     }
-    st->heap[st->heap_count++] = h;
+    TimerState *t = timer_of(owner);
+    st->heap[st->heap_count++] = (HeapEntry){t->when, t->seq, owner};
     sift_up(st, st->heap_count - 1);
 }
 
-static ObjHandle *heap_pop(LoopState *st) {
-    ObjHandle *top = st->heap[0];
+static Obj *heap_pop(LoopState *st) {
+    Obj *top = st->heap[0].owner;
     st->heap[0] = st->heap[--st->heap_count];
     if (st->heap_count) sift_down(st, 0);
+    timer_of(top)->scheduled = false;
     return top;
 }
 
-// Removes every cancelled handle and rebuilds the heap (CPython does this when more than half of
+static bool heap_top_cancelled(LoopState *st) { return timer_of(st->heap[0].owner)->cancelled; }
+
+// Removes every cancelled timer and rebuilds the heap (CPython does this when more than half of
 // a big heap is cancelled).
 static void heap_compact(LoopState *st) {
     size_t keep = 0;
     for (size_t i = 0; i < st->heap_count; i++) {
-        if (st->heap[i]->cancelled) st->heap[i]->scheduled = false;
+        TimerState *t = timer_of(st->heap[i].owner);
+        if (t->cancelled) t->scheduled = false;
         else st->heap[keep++] = st->heap[i];
     }
     st->heap_count = keep;
@@ -169,15 +200,39 @@ static void heap_compact(LoopState *st) {
     st->cancelled_in_heap = 0;
 }
 
+// Puts a timer in the heap, due at `when`.
+static bool start_timer(Vm *vm, Value loop, Obj *owner, double when) {
+    LoopState *st = state_of(loop);
+    if (!check_closed(vm, st)) return false;
+    TimerState *t = timer_of(owner);
+    t->when = when;
+    t->seq = st->next_seq++;
+    t->scheduled = true;
+    heap_push(st, owner);
+    return true;
+}
+
+bool loop_start_sleep_timer(Vm *vm, Value loop, ObjSleep *sleep, double when) {
+    return start_timer(vm, loop, (Obj *)sleep, when);
+}
+
+// Cancels a timer: it stays in the heap until it reaches the top or the heap is compacted.
+static void cancel_timer(Value loop, TimerState *t) {
+    if (t->cancelled) return;
+    t->cancelled = true;
+    if (t->scheduled && IS_LOOP(loop) && state_of(loop)) state_of(loop)->cancelled_in_heap++;
+}
+
+void loop_cancel_sleep_timer(ObjSleep *sleep) { cancel_timer(sleep->future ? sleep->future->loop : NONE_VAL(), &sleep->timer); }
+
 // ---- handles ------------------------------------------------------------------------------------
 
-static ObjHandle *handle_new(Vm *vm, Value loop, HandleKind kind, Value callback, Value args, bool timer) {
+static ObjHandle *handle_new(Vm *vm, Value loop, Value callback, Value args, bool timer) {
     vm_push_root(vm, callback);
     vm_push_root(vm, args);
     ObjHandle *h = (ObjHandle *)gc_alloc_object(vm, sizeof(ObjHandle), OBJ_HANDLE,
                                                 timer ? vm->timer_handle_class : vm->handle_class);
     vm_pop_roots(vm, 2);
-    h->kind = kind;
     h->callback = callback;
     h->args = args;
     h->loop = loop;
@@ -185,39 +240,47 @@ static ObjHandle *handle_new(Vm *vm, Value loop, HandleKind kind, Value callback
     return h;
 }
 
-static bool schedule_ready(Vm *vm, Value loop, HandleKind kind, Value cb, Value args, Value *out) {
+static bool schedule_handle(Vm *vm, Value loop, Value cb, Value args, Value *out) {
     LoopState *st = state_of(loop);
     if (!check_closed(vm, st)) return false;
-    ObjHandle *h = handle_new(vm, loop, kind, cb, args, false);
-    ready_push(st, OBJ_VAL(h));
+    ObjHandle *h = handle_new(vm, loop, cb, args, false);
+    ready_push(st, READY_HANDLE, (Obj *)h, NONE_VAL());
     if (out) *out = OBJ_VAL(h);
     return true;
 }
 
+static bool schedule_for_task(Vm *vm, Value loop, ReadyKind kind, ObjFuture *task, Value arg) {
+    LoopState *st = state_of(loop);
+    if (!check_closed(vm, st)) return false;
+    ready_push(st, kind, (Obj *)task, arg);
+    return true;
+}
+
+static bool is_wakeup_method(Vm *vm, Value fn) {
+    return IS_BOUND(fn) && IS_NATIVE(AS_BOUND(fn)->func) && AS_NATIVE(AS_BOUND(fn)->func) == vm->wakeup_native;
+}
+
 bool loop_call_soon(Vm *vm, Value loop, Value fn, Value arg) {
-    // A task's wakeup gets its own handle kind: no tuple, no bound method to call through.
-    if (IS_BOUND(fn) && IS_NATIVE(AS_BOUND(fn)->func) && AS_NATIVE(AS_BOUND(fn)->func) == vm->wakeup_native)
-        return schedule_ready(vm, loop, HANDLE_TASK_WAKEUP, AS_BOUND(fn)->self, arg, NULL);
+    // A task stands for its own __wakeup (see future.c), as does the bound method itself.
+    if (IS_FUTURE(fn) && AS_FUTURE(fn)->is_task) return schedule_for_task(vm, loop, READY_TASK_WAKEUP, AS_FUTURE(fn), arg);
+    if (is_wakeup_method(vm, fn))
+        return schedule_for_task(vm, loop, READY_TASK_WAKEUP, AS_FUTURE(AS_BOUND(fn)->self), arg);
     vm_push_root(vm, fn);
     ObjTuple *args = tuple_new(vm, 1);
     args->items[0] = arg;
     vm_push_root(vm, OBJ_VAL(args));
-    bool ok = schedule_ready(vm, loop, HANDLE_CALL, fn, OBJ_VAL(args), NULL);
+    bool ok = schedule_handle(vm, loop, fn, OBJ_VAL(args), NULL);
     vm_pop_roots(vm, 2);
     return ok;
 }
 
 bool loop_call_step(Vm *vm, Value loop, ObjFuture *task, Value exc) {
-    return schedule_ready(vm, loop, HANDLE_TASK_STEP, OBJ_VAL(task), exc, NULL);
+    return schedule_for_task(vm, loop, READY_TASK_STEP, task, exc);
 }
 
 static bool task_wakeup_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     *result = NONE_VAL();
     return task_wakeup(vm, AS_FUTURE(args[0]), nargs > 1 ? args[1] : NONE_VAL());
-}
-
-Value loop_wakeup_callback(Vm *vm, ObjFuture *task) {
-    return OBJ_VAL(bound_new(vm, OBJ_VAL(task), OBJ_VAL(vm->wakeup_native)));
 }
 
 bool loop_register_task(Vm *vm, Value loop, ObjFuture *task) {
@@ -264,32 +327,28 @@ static bool handle_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     StrBuf sb;
     sb_init(&sb);
     sb_printf(&sb, "<%s", h->is_timer ? "TimerHandle" : "Handle");
-    if (h->cancelled) sb_puts(&sb, " cancelled");
+    if (h->timer.cancelled) sb_puts(&sb, " cancelled");
     if (h->is_timer) {
         StrBuf when;
         sb_init(&when);
-        float_repr_into(h->when, &when);
+        float_repr_into(h->timer.when, &when);
         sb_printf(&sb, " when=%s", when.data);
         sb_free(&when);
     }
     sb_putc(&sb, ' ');
-    if (h->kind == HANDLE_CALL) describe_callback(vm, h->callback, h->args, &sb);
-    else if (h->kind == HANDLE_TASK_STEP) sb_puts(&sb, "Task.task_step()");
-    else sb_puts(&sb, "Task.task_wakeup()");
+    describe_callback(vm, h->callback, h->args, &sb);
     sb_putc(&sb, '>');
     *result = OBJ_VAL(str_from_buf(vm, &sb));
     return true;
 }
 
 static void handle_cancel(Vm *vm, ObjHandle *h) {
-    if (h->cancelled) return;
-    h->cancelled = true;
-    if (h->is_timer && h->scheduled && IS_LOOP(h->loop) && state_of(h->loop)) state_of(h->loop)->cancelled_in_heap++;
+    if (h->timer.cancelled) return;
+    if (h->is_timer) cancel_timer(h->loop, &h->timer);
+    h->timer.cancelled = true;
     // release what the callback holds, as CPython does
-    if (h->kind == HANDLE_CALL) {
-        h->callback = NONE_VAL();
-        h->args = NONE_VAL();
-    }
+    h->callback = NONE_VAL();
+    h->args = NONE_VAL();
 }
 
 static bool handle_cancel_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -299,25 +358,33 @@ static bool handle_cancel_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnam
 }
 
 static bool handle_cancelled(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = BOOL_VAL(AS_HANDLE(args[0])->cancelled);
+    *result = BOOL_VAL(AS_HANDLE(args[0])->timer.cancelled);
     return true;
 }
 
 static bool handle_when(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = FLOAT_VAL(AS_HANDLE(args[0])->when);
+    *result = FLOAT_VAL(AS_HANDLE(args[0])->timer.when);
     return true;
 }
 
 static bool call_exception_handler(Vm *vm, Value loop, ObjDict *context);
 
-// Runs one handle.  Errors in ordinary callbacks go to the exception handler, as CPython's
-// Handle._run does; only SystemExit and KeyboardInterrupt escape (returning false).
-static bool handle_run(Vm *vm, ObjHandle *h) {
+static bool ready_entry_cancelled(const ReadyEntry *e) {
+    if (e->kind == READY_HANDLE) return ((ObjHandle *)e->target)->timer.cancelled;
+    if (e->kind == READY_SLEEP_DUE) return ((ObjSleep *)e->target)->timer.cancelled;
+    return false;
+}
+
+// Runs one entry of the ready queue.  Errors in ordinary callbacks go to the exception handler,
+// as CPython's Handle._run does; only SystemExit and KeyboardInterrupt escape (returning false).
+static bool run_ready_entry(Vm *vm, Value loop, const ReadyEntry *e) {
     bool ok;
-    switch (h->kind) {
-    case HANDLE_TASK_STEP: ok = task_step(vm, AS_FUTURE(h->callback), h->args); break;
-    case HANDLE_TASK_WAKEUP: ok = task_wakeup(vm, AS_FUTURE(h->callback), h->args); break;
+    switch (e->kind) {
+    case READY_TASK_STEP: ok = task_step(vm, (ObjFuture *)e->target, e->arg); break;
+    case READY_TASK_WAKEUP: ok = task_wakeup(vm, (ObjFuture *)e->target, e->arg); break;
+    case READY_SLEEP_DUE: ok = sleep_timer_due(vm, (ObjSleep *)e->target); break;
     default: {
+        ObjHandle *h = (ObjHandle *)e->target;
         Value ignored;
         ObjTuple *t = AS_TUPLE(h->args);
         ok = vm_call(vm, h->callback, t->items, (int)t->count, NULL, &ignored);
@@ -332,14 +399,16 @@ static bool handle_run(Vm *vm, ObjHandle *h) {
     StrBuf sb;
     sb_init(&sb);
     sb_puts(&sb, "Exception in callback ");
-    if (h->kind == HANDLE_CALL) describe_callback(vm, h->callback, h->args, &sb);
-    else sb_puts(&sb, h->kind == HANDLE_TASK_STEP ? "Task.task_step()" : "Task.task_wakeup()");
+    if (e->kind == READY_HANDLE) describe_callback(vm, ((ObjHandle *)e->target)->callback, ((ObjHandle *)e->target)->args, &sb);
+    else if (e->kind == READY_TASK_STEP) sb_puts(&sb, "Task.task_step()");
+    else if (e->kind == READY_TASK_WAKEUP) sb_puts(&sb, "Task.task_wakeup()");
+    else sb_puts(&sb, "_set_result_unless_cancelled()");
     ObjDict *ctx = dict_new(vm);
     vm_push_root(vm, OBJ_VAL(ctx));
     dict_set_cstr(vm, ctx, "message", OBJ_VAL(str_from_buf(vm, &sb)));
     dict_set_cstr(vm, ctx, "exception", exc);
-    dict_set_cstr(vm, ctx, "handle", OBJ_VAL(h));
-    ok = call_exception_handler(vm, h->loop, ctx);
+    if (e->kind == READY_HANDLE) dict_set_cstr(vm, ctx, "handle", OBJ_VAL(e->target));
+    ok = call_exception_handler(vm, loop, ctx);
     vm_pop_roots(vm, 2);
     return ok;
 }
@@ -363,15 +432,15 @@ static bool loop_run_once(Vm *vm, Value loop) {
         (double)st->cancelled_in_heap / (double)scheduled > MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
         heap_compact(st);
     } else {
-        while (st->heap_count && st->heap[0]->cancelled) {
+        while (st->heap_count && heap_top_cancelled(st)) {
             st->cancelled_in_heap--;
-            heap_pop(st)->scheduled = false;
+            heap_pop(st);
         }
     }
     double timeout = -1; // forever
     if (st->ready_count || st->stopping) timeout = 0;
     else if (st->heap_count) {
-        timeout = st->heap[0]->when - clock_monotonic(vm);
+        timeout = st->heap[0].when - clock_monotonic(vm);
         if (timeout < 0) timeout = 0;
         if (timeout > MAXIMUM_SELECT_TIMEOUT) timeout = MAXIMUM_SELECT_TIMEOUT;
     }
@@ -394,26 +463,24 @@ static bool loop_run_once(Vm *vm, Value loop) {
     // Due timers join the ready queue, earliest first.
     double end_time = clock_monotonic(vm) + 1e-9;
     while (st->heap_count) {
-        ObjHandle *h = st->heap[0];
-        if (h->cancelled) {
+        if (heap_top_cancelled(st)) {
             st->cancelled_in_heap--;
-            heap_pop(st)->scheduled = false;
+            heap_pop(st);
             continue;
         }
-        if (h->when >= end_time) break;
-        heap_pop(st);
-        h->scheduled = false;
-        ready_push(st, OBJ_VAL(h));
+        if (st->heap[0].when >= end_time) break;
+        Obj *due = heap_pop(st);
+        ready_push(st, due->kind == OBJ_SLEEP ? READY_SLEEP_DUE : READY_HANDLE, due, NONE_VAL());
     }
     // Run exactly what is ready now.
     size_t ntodo = st->ready_count;
     for (size_t i = 0; i < ntodo; i++) {
-        Value hv = ready_pop(st);
-        ObjHandle *h = AS_HANDLE(hv);
-        if (h->cancelled) continue;
-        vm_push_root(vm, hv);
-        bool ok = handle_run(vm, h);
-        vm_pop_root(vm);
+        ReadyEntry e = ready_pop(st);
+        if (ready_entry_cancelled(&e)) continue;
+        vm_push_root(vm, OBJ_VAL(e.target));
+        vm_push_root(vm, e.arg);
+        bool ok = run_ready_entry(vm, loop, &e);
+        vm_pop_roots(vm, 2);
         if (!ok) return false;
         if (vm->nfinalize) vm_report_finalizers(vm);
     }
@@ -507,7 +574,7 @@ LOOP_METHOD(loop_close) {
     if (st->closed) return true;
     st->closed = true;
     st->ready_count = 0;
-    for (size_t i = 0; i < st->heap_count; i++) st->heap[i]->scheduled = false;
+    for (size_t i = 0; i < st->heap_count; i++) timer_of(st->heap[i].owner)->scheduled = false;
     st->heap_count = 0;
     // Pending tasks are no longer held: collected, they report "Task was destroyed but it is pending!".
     st->tasks = dict_new(vm);
@@ -572,7 +639,7 @@ LOOP_METHOD(loop_call_soon_native) {
     if (!check_closed(vm, st)) return false;
     ObjTuple *t = tuple_from_values(vm, args + 2, (size_t)(nargs - 2));
     vm_push_root(vm, OBJ_VAL(t));
-    bool ok = schedule_ready(vm, args[0], HANDLE_CALL, args[1], OBJ_VAL(t), result);
+    bool ok = schedule_handle(vm, args[0], args[1], OBJ_VAL(t), result);
     vm_pop_root(vm);
     return ok;
 }
@@ -582,14 +649,10 @@ static bool schedule_timer(Vm *vm, Value loop, double when, Value cb, Value *arg
     if (!check_closed(vm, st)) return false;
     ObjTuple *t = tuple_from_values(vm, args, (size_t)nargs);
     vm_push_root(vm, OBJ_VAL(t));
-    ObjHandle *h = handle_new(vm, loop, HANDLE_CALL, cb, OBJ_VAL(t), true);
+    ObjHandle *h = handle_new(vm, loop, cb, OBJ_VAL(t), true);
     vm_pop_root(vm);
-    h->when = when;
-    h->seq = st->next_seq++;
-    h->scheduled = true;
-    heap_push(st, h);
     *result = OBJ_VAL(h);
-    return true;
+    return start_timer(vm, loop, (Obj *)h, when);
 }
 
 static bool number_arg(Vm *vm, Value v, double *out) {
@@ -629,7 +692,7 @@ LOOP_METHOD(loop_create_task) {
     if (!parse_args(vm, "create_task", args + 1, nargs - 1, kwnames, names, 1, a)) return false;
     if (!check_closed(vm, st)) return false;
     Value coro = a[0];
-    if (!IS_GENERATOR(coro) || AS_GENERATOR(coro)->flavor == FLAVOR_ASYNC_GEN) {
+    if (!asyncio_is_coroutine(coro)) {
         ObjStr *r = vm_repr(vm, coro);
         if (!r) return false;
         return vm_raise(vm, vm->TypeError, "a coroutine was expected, got %s", r->chars);
@@ -657,7 +720,7 @@ LOOP_METHOD(loop_run_until_complete) {
     Value fut = args[1];
     bool new_task = !IS_FUTURE(fut);
     if (new_task) {
-        if (!IS_GENERATOR(fut) || AS_GENERATOR(fut)->flavor == FLAVOR_ASYNC_GEN) {
+        if (!asyncio_is_coroutine(fut)) {
             // ensure_future for other awaitables lives in asyncio.tasks (aio)
             Value tasks_mod, ensure;
             if (!import_module(vm, str_from_c(vm, "asyncio.tasks"), &tasks_mod) ||
@@ -682,13 +745,7 @@ LOOP_METHOD(loop_run_until_complete) {
     ObjFuture *f = AS_FUTURE(fut);
     bool ok = future_add_done_callback(vm, f, cb) && loop_run_forever(vm, args[0]);
     if (!ok && new_task && f->state == FUT_FINISHED) f->log_traceback = false;
-    // remove the callback again
-    if (f->callbacks) {
-        size_t keep = 0;
-        for (size_t i = 0; i < f->callbacks->count; i++)
-            if (!value_is(f->callbacks->items[i], cb)) f->callbacks->items[keep++] = f->callbacks->items[i];
-        f->callbacks->count = keep;
-    }
+    future_remove_callback(vm, f, cb);
     vm_pop_root(vm);
     if (!ok) return false;
     if (f->state == FUT_PENDING) return vm_raise(vm, vm->RuntimeError, "Event loop stopped before Future completed.");
@@ -924,22 +981,6 @@ static bool fn_is_coroutine_function(Vm *vm, Value *args, int nargs, ObjTuple *k
     return true;
 }
 
-// _sleep0(): an awaitable that yields None once, as CPython's __sleep0 (a bare `yield` gives
-// the loop one iteration).  sleep() itself is an `async def`, below, as in CPython.
-static int sleep0_next(Vm *vm, Obj *self, Value *out) {
-    ObjIter *it = (ObjIter *)self;
-    if (it->index++ == 0) {
-        *out = NONE_VAL();
-        return 1;
-    }
-    return 0;
-}
-
-static bool fn_sleep0(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = OBJ_VAL(iter_new(vm, vm->sleep_class, sleep0_next, NONE_VAL()));
-    return true;
-}
-
 static bool set_result_unless_cancelled(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     *result = NONE_VAL();
     if (nargs != 2 || !IS_FUTURE(args[0])) return vm_raise(vm, vm->TypeError, "_set_result_unless_cancelled(fut, result)");
@@ -947,20 +988,8 @@ static bool set_result_unless_cancelled(Vm *vm, Value *args, int nargs, ObjTuple
     return future_set_result(vm, AS_FUTURE(args[0]), args[1]);
 }
 
-// CPython's asyncio.sleep, line for line.
-static const char sleep_source[] =
-    "async def sleep(delay, result=None):\n"
-    "    if delay <= 0:\n"
-    "        await _sleep0()\n"
-    "        return result\n"
-    "    loop = get_running_loop()\n"
-    "    future = loop.create_future()\n"
-    "    h = loop.call_later(delay, _set_result_unless_cancelled, future, result)\n"
-    "    try:\n"
-    "        return await future\n"
-    "    finally:\n"
-    "        h.cancel()\n"
-    "\n"
+// The loop's shutdown_asyncgens coroutine method, as CPython's, in aio.
+static const char shutdown_asyncgens_source[] =
     "async def shutdown_asyncgens(self):\n"
     "    closing_agens = self._take_asyncgens()\n"
     "    if not closing_agens:\n"
@@ -973,11 +1002,6 @@ static const char sleep_source[] =
     "                'message': f'an error occurred during closing of asynchronous generator {agen!r}',\n"
     "                'exception': result,\n"
     "                'asyncgen': agen})\n";
-
-static bool sleep_await(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = args[0];
-    return true;
-}
 
 // ---- module init --------------------------------------------------------------------------------
 
@@ -994,7 +1018,6 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
     vm->timer_handle_class = define_class(vm, "TimerHandle", vm->handle_class, OBJ_HANDLE);
     vm->loop_class = define_class(vm, "_UnixSelectorEventLoop", vm->object_class, OBJ_LOOP);
     vm->future_iter_class = define_class(vm, "FutureIter", vm->iterator_class, OBJ_ITER);
-    vm->sleep_class = define_class(vm, "_sleep0", vm->object_class, OBJ_ITER);
     ObjClass *mine[] = {vm->future_class, vm->task_class, vm->handle_class, vm->timer_handle_class, vm->loop_class};
     for (int i = 0; i < 5; i++) {
         mine[i]->flags &= ~CLASS_BUILTIN; // subclassable from aio
@@ -1018,7 +1041,6 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
                                                        {"__repr__", handle_repr},
                                                        {NULL, NULL}});
     define_methods(vm, vm->timer_handle_class, (MethodDef[]){{"when", handle_when}, {NULL, NULL}});
-    define_methods(vm, vm->sleep_class, (MethodDef[]){{"__await__", sleep_await}, {NULL, NULL}});
     define_methods(vm, vm->loop_class, (MethodDef[]){{"__new__", loop_new_native},
                                                      {"time", loop_time},
                                                      {"run_forever", loop_run_forever_native},
@@ -1056,11 +1078,11 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
         {"current_task", fn_current_task},       {"all_tasks", fn_all_tasks},
         {"_register_task", fn_register_task},    {"_enter_task", fn_enter_task},
         {"_leave_task", fn_leave_task},          {"_is_coroutine_function", fn_is_coroutine_function},
-        {"_sleep0", fn_sleep0},                  {"_set_result_unless_cancelled", set_result_unless_cancelled},
+        {"sleep", asyncio_sleep_native},         {"_set_result_unless_cancelled", set_result_unless_cancelled},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) define_native(vm, g, fns[i].name, fns[i].fn);
     Value ignored;
-    if (!vm_run_source(vm, "<asyncio.tasks>", sleep_source, sizeof sleep_source - 1, g, &ignored)) {
+    if (!vm_run_source(vm, "<asyncio.base_events>", shutdown_asyncgens_source, sizeof shutdown_asyncgens_source - 1, g, &ignored)) {
         vm_pop_root(vm);
         return NULL;
     }

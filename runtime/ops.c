@@ -635,6 +635,11 @@ bool get_awaitable(Vm *vm, Value v, Value *out) {
         *out = v;
         return true;
     }
+    if (IS_SLEEP(v)) {
+        AS_SLEEP(v)->was_awaited = true;
+        *out = v;
+        return true;
+    }
     Value r;
     int found = vm_call_method(vm, v, vm->s_await, NULL, 0, &r);
     if (found < 0) return false;

@@ -307,6 +307,7 @@ static void blacken(Vm *vm, Obj *obj) {
         gc_mark_value(vm, f->loop);
         gc_mark_value(vm, f->result);
         gc_mark_value(vm, f->exception);
+        gc_mark_value(vm, f->callback0);
         gc_mark_object(vm, (Obj *)f->callbacks);
         gc_mark_value(vm, f->cancel_message);
         gc_mark_value(vm, f->cancelled_exc);
@@ -326,6 +327,14 @@ static void blacken(Vm *vm, Obj *obj) {
         gc_mark_object(vm, (Obj *)((ObjLoop *)obj)->dict);
         loop_mark(vm, (ObjLoop *)obj);
         break;
+    case OBJ_SLEEP: {
+        ObjSleep *s = (ObjSleep *)obj;
+        gc_mark_value(vm, s->delay);
+        gc_mark_value(vm, s->result);
+        gc_mark_object(vm, (Obj *)s->future);
+        gc_mark_object(vm, (Obj *)s->origin_code);
+        break;
+    }
     }
 }
 
@@ -349,7 +358,7 @@ static void mark_roots(Vm *vm) {
     gc_mark_value(vm, vm->event_loop);
     gc_mark_value(vm, vm->running_loop);
     ObjClass *asyncio_classes[] = {vm->future_class, vm->task_class, vm->handle_class, vm->timer_handle_class,
-                                   vm->loop_class, vm->future_iter_class, vm->sleep_class,
+                                   vm->loop_class, vm->future_iter_class,
                                    vm->CancelledError, vm->InvalidStateError};
     for (size_t i = 0; i < sizeof asyncio_classes / sizeof asyncio_classes[0]; i++)
         gc_mark_object(vm, (Obj *)asyncio_classes[i]);
@@ -378,6 +387,7 @@ static bool wants_finalizer(Obj *o) {
         ObjGenerator *g = (ObjGenerator *)o;
         return g->flavor == FLAVOR_COROUTINE && g->state == GEN_CREATED && !g->was_awaited;
     }
+    if (o->kind == OBJ_SLEEP) return ((ObjSleep *)o)->state == SLEEP_CREATED && !((ObjSleep *)o)->was_awaited;
     if (o->kind == OBJ_FUTURE) {
         ObjFuture *f = (ObjFuture *)o;
         return (f->log_traceback && f->state == FUT_FINISHED) ||
@@ -501,6 +511,7 @@ static void free_object(Vm *vm, Obj *obj) {
         loop_free_state((ObjLoop *)obj);
         size = sizeof(ObjLoop);
         break;
+    case OBJ_SLEEP: size = sizeof(ObjSleep); break;
     }
     vm->bytes_allocated -= size;
     pool_free(obj, size);

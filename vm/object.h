@@ -47,6 +47,7 @@ typedef enum {
     OBJ_FUTURE,    // asyncio.Future and asyncio.Task (see ObjFuture.is_task)
     OBJ_HANDLE,    // asyncio.Handle and asyncio.TimerHandle: a callback the loop will run
     OBJ_LOOP,      // an event loop
+    OBJ_SLEEP,     // the coroutine asyncio.sleep() returns, written in C (runtime/sleep.c)
 } ObjKind;
 
 struct Obj {
@@ -374,7 +375,9 @@ typedef struct {
     FutureState state;
     Value result;
     Value exception;        // None when there is none
-    ObjList *callbacks;     // done callbacks, in order; NULL when there are none
+    Value callback0;        // the first done callback, EMPTY when none (most futures only
+                            // ever have one: the task waiting on them)
+    ObjList *callbacks;     // the callbacks after the first, in order; NULL when none
     Value cancel_message;   // cancel(msg), or None
     Value cancelled_exc;    // the CancelledError that cancelled it, once made
     bool blocking;          // _asyncio_future_blocking: a Task must wait for it
@@ -389,22 +392,40 @@ typedef struct {
     Value name;             // Task-1, Task-2, ... (a str, or an int made into one lazily)
 } ObjFuture;
 
-typedef enum { HANDLE_CALL, HANDLE_TASK_STEP, HANDLE_TASK_WAKEUP } HandleKind;
+// What the loop's timer heap orders: the deadline of a TimerHandle or of a sleep.
+typedef struct {
+    double when;        // loop time when it is due
+    uint64_t seq;       // ties in `when` run in scheduling order
+    bool scheduled;     // still in the heap
+    bool cancelled;
+} TimerState;
 
-// A callback the loop will run: call_soon's Handle, call_later's TimerHandle.  Task steps are
-// handles too; their kind saves making a bound method for every step.
+// A callback the loop will run: call_soon's Handle, call_later's TimerHandle.  (A task's steps
+// and wakeups go into the ready queue without one: see runtime/loop.c.)
 typedef struct {
     Obj obj;
-    HandleKind kind;
-    Value callback;     // HANDLE_CALL: the callable; otherwise the task
-    Value args;         // HANDLE_CALL: a tuple; TASK_STEP: the exception to throw or None; WAKEUP: the future
+    Value callback;
+    Value args;         // a tuple
     Value loop;
-    bool cancelled;
     bool is_timer;
-    bool scheduled;     // a TimerHandle still in the heap
-    double when;        // TimerHandle: loop time when it is due
-    uint64_t seq;       // TimerHandle: ties in `when` run in scheduling order
+    TimerState timer;   // `cancelled` is used by plain Handles too
 } ObjHandle;
+
+typedef enum { SLEEP_CREATED, SLEEP_YIELDED, SLEEP_WAITING, SLEEP_DONE } SleepState;
+// asyncio.sleep(delay, result): a coroutine written in C that behaves as CPython's `async def
+// sleep`.  sleep(0) yields once, which gives the loop one iteration; a longer sleep yields a Future
+// and completes it from its own timer, so it needs neither a frame nor a TimerHandle.
+typedef struct {
+    Obj obj;
+    SleepState state;
+    bool was_awaited;     // for "coroutine 'sleep' was never awaited"
+    TimerState timer;     // its deadline while WAITING
+    Value delay;          // as given: checked when the sleep starts, as CPython's `delay <= 0`
+    Value result;
+    ObjFuture *future;    // what it waits on while WAITING
+    ObjCode *origin_code; // where it was created, for the never-awaited warning
+    int origin_line;
+} ObjSleep;
 
 struct LoopState; // libuv handles and the C arrays of one loop (runtime/loop.c)
 
@@ -442,6 +463,7 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define IS_FUTURE(v) is_kind(v, OBJ_FUTURE)
 #define IS_HANDLE(v) is_kind(v, OBJ_HANDLE)
 #define IS_LOOP(v) is_kind(v, OBJ_LOOP)
+#define IS_SLEEP(v) is_kind(v, OBJ_SLEEP)
 
 #define AS_STR(v) ((ObjStr *)AS_OBJ(v))
 #define AS_BYTES(v) ((ObjBytes *)AS_OBJ(v))
@@ -468,6 +490,7 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define AS_FUTURE(v) ((ObjFuture *)AS_OBJ(v))
 #define AS_HANDLE(v) ((ObjHandle *)AS_OBJ(v))
 #define AS_LOOP(v) ((ObjLoop *)AS_OBJ(v))
+#define AS_SLEEP(v) ((ObjSleep *)AS_OBJ(v))
 
 // ---- constructors (vm/object.c); each may collect garbage --------------------------------------
 

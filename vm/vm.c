@@ -23,6 +23,7 @@
 #include "symtable.h"
 #include "error.h"
 #include "interp.h"
+#include "asyncio.h"
 
 volatile sig_atomic_t vm_interrupted;
 
@@ -95,14 +96,20 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
     gen->code = code;
     gen->awaiting = EMPTY_VAL();
     if (gen->flavor == FLAVOR_COROUTINE) vm->may_finalize = true;
-    if (saved && saved->code) {
-        size_t at = (size_t)(saved->ip - saved->code->words);
-        gen->origin_code = saved->code;
-        gen->origin_line = at > 0 ? saved->code->lines[at - 1] : saved->code->firstline;
-    }
+    vm_caller_line(vm, &gen->origin_code, &gen->origin_line);
     f->gen = gen;
     *out = OBJ_VAL(gen);
     return true;
+}
+
+void vm_caller_line(Vm *vm, ObjCode **code, int *line) {
+    Frame *f = vm->frame;
+    *code = NULL;
+    *line = 0;
+    if (!f || !f->code) return;
+    size_t at = (size_t)(f->ip - f->code->words);
+    *code = f->code;
+    *line = at > 0 ? f->code->lines[at - 1] : f->code->firstline;
 }
 
 // Calls a bytecode function from C: a boundary frame and a nested run().
@@ -233,10 +240,10 @@ RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *o
             int send_at = delegating_send(gen->frame);
             if (send_at >= 0) {
                 Value inner = gen->frame->sp[-1];
-                if (IS_GENERATOR(inner)) {
+                if (IS_GENERATOR(inner) || IS_SLEEP(inner)) {
                     vm_push_root(vm, OBJ_VAL(gen));
                     Value v;
-                    RunResult r = gen_resume(vm, AS_GENERATOR(inner), NONE_VAL(), exc, &v);
+                    RunResult r = coro_resume(vm, inner, NONE_VAL(), exc, &v);
                     vm_pop_root(vm);
                     if (r == RUN_YIELDED) {
                         *out = v;
@@ -294,6 +301,11 @@ RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *o
         return resume_frame(vm, gen, value, false, false, out);
     }
     return resume_frame(vm, gen, value, true, false, out);
+}
+
+RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out) {
+    if (IS_SLEEP(coro)) return sleep_resume(vm, AS_SLEEP(coro), value, exc, out);
+    return gen_resume(vm, AS_GENERATOR(coro), value, exc, out);
 }
 
 // Sends into any iterator that is not a bytecode generator: 1 yielded, 0 returned, -1 error.
@@ -1396,9 +1408,12 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             Value v = PEEK(1);
             Value receiver = PEEK(2);
             SAVE();
+            RunResult r;
+            Value out;
             if (IS_GENERATOR(receiver)) {
                 ObjGenerator *g = AS_GENERATOR(receiver);
                 if (g->state == GEN_SUSPENDED || (g->state == GEN_CREATED && IS_NONE(v))) {
+                    // the common case: run the delegate's frame right here, linked under this one
                     if (!enter_depth(vm)) THROW();
                     sp--;
                     frame->sp = sp;
@@ -1412,23 +1427,16 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     LOAD();
                     break;
                 }
-                Value out;
-                RunResult r = gen_resume(vm, g, v, EMPTY_VAL(), &out);
-                if (r == RUN_RAISED) THROW();
-                sp--;
-                if (r == RUN_YIELDED) {
-                    PUSH(out);
-                } else {
-                    sp[-1] = out;
-                    JUMP_TO(READ_ARG());
-                }
-                break;
+                r = gen_resume(vm, g, v, EMPTY_VAL(), &out);
+            } else if (IS_SLEEP(receiver)) {
+                r = sleep_resume(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), &out);
+            } else {
+                int sent = send_generic(vm, receiver, v, &out);
+                r = sent < 0 ? RUN_RAISED : sent == 1 ? RUN_YIELDED : RUN_RETURNED;
             }
-            Value out;
-            int r = send_generic(vm, receiver, v, &out);
-            if (r < 0) THROW();
+            if (r == RUN_RAISED) THROW();
             sp--;
-            if (r == 1) {
+            if (r == RUN_YIELDED) {
                 PUSH(out);
             } else {
                 sp[-1] = out;
@@ -1438,9 +1446,10 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(GET_YIELD_FROM_ITER): {
             Value v = PEEK(1);
-            if (IS_GENERATOR(v)) {
-                if (AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE && frame->gen &&
-                    frame->gen->flavor == FLAVOR_GENERATOR && !(code->flags & CODE_COROUTINE)) {
+            if (IS_GENERATOR(v) || IS_SLEEP(v)) {
+                bool is_coroutine = IS_SLEEP(v) || AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE;
+                if (is_coroutine && frame->gen && frame->gen->flavor == FLAVOR_GENERATOR &&
+                    !(code->flags & CODE_COROUTINE)) {
                     SAVE();
                     vm_raise(vm, vm->TypeError,
                              "cannot 'yield from' a coroutine object in a non-coroutine generator");

@@ -108,7 +108,7 @@ struct Vm {
         *s_send, *s_throw, *s_close, *s_get, *s_set, *s_set_name, *s_args, *s_keys,
         *s_int, *s_float, *s_round, *s_reversed, *s_file, *s_lambda, *s_genexpr, *s_listcomp,
         *s_dictcomp, *s_setcomp, *s_module_name, *s_init_subclass, *s_class_getitem,
-        *s_empty;
+        *s_sleep, *s_empty;
 
     // -- garbage collector (vm/gc.c) --
     Obj *objects;           // every object, newest first
@@ -134,7 +134,7 @@ struct Vm {
     bool event_loop_set;    // set_event_loop() was called (then no loop is made implicitly)
     // asyncio's C classes, made on the first import of _asyncio (NULL before)
     ObjClass *future_class, *task_class, *handle_class, *timer_handle_class, *loop_class,
-        *future_iter_class, *sleep_class, *CancelledError, *InvalidStateError;
+        *future_iter_class, *CancelledError, *InvalidStateError;
     ObjNative *wakeup_native;   // Task.__wakeup, recognised by the loop to skip a bound method
     ObjNative *until_complete_native;
 
@@ -164,6 +164,11 @@ bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out);
 int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result);
 // Resumes a generator or coroutine: sends value (or throws exc when exc is not EMPTY).
 RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out);
+// The same for any coroutine: a bytecode one, or the sleep that asyncio.sleep() makes.
+RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out);
+// The code and line the innermost bytecode frame is at (where a native was called from); NULL
+// code when no bytecode is running.
+void vm_caller_line(Vm *vm, ObjCode **code, int *line);
 
 // ---- argument buffers ---------------------------------------------------------------------------
 // A call's arguments with one more value in front (self, the class).  Small calls use the inline
