@@ -66,7 +66,13 @@ bool asyncio_sleep_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 // Sends value into the sleep, or throws exc into it (unless EMPTY): as gen_resume does.
 RunResult sleep_resume(Vm *vm, ObjSleep *s, Value value, Value exc, Value *out);
 void sleep_close(ObjSleep *s);
-// Its timer is due: completes the future it waits on (run from the ready queue).
+// Its timer is due (run from the ready queue): wakes the waiting task.
 bool sleep_timer_due(Vm *vm, ObjSleep *s);
+// A task waits on the sleep as on a Future: these stand for that Future's add_done_callback
+// (false when the sleep is not waiting for its timer), cancel, result and repr.
+bool sleep_wait(Vm *vm, ObjSleep *s, ObjFuture *task);
+bool sleep_cancel(Vm *vm, ObjSleep *s, Value msg, bool *cancelled);
+bool sleep_future_result(Vm *vm, ObjSleep *s);
+bool sleep_future_repr(Vm *vm, ObjSleep *s, StrBuf *sb);
 
 #endif

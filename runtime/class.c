@@ -155,7 +155,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         else if (name_is(name, "gi_frame") || name_is(name, "cr_frame"))
             *out = g->frame ? BOOL_VAL(true) : NONE_VAL();
         else if (name_is(name, "gi_yieldfrom") || name_is(name, "cr_await"))
-            *out = IS_EMPTY(g->awaiting) ? NONE_VAL() : g->awaiting;
+            *out = IS_EMPTY(gen_awaiting(g)) ? NONE_VAL() : gen_awaiting(g);
         else return 0;
         return 1;
     }

@@ -513,6 +513,11 @@ static bool fut_setattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 
 static int64_t task_name_counter;
 
+static Value task_name(Vm *vm, ObjFuture *t) {
+    if (IS_INT(t->name)) t->name = OBJ_VAL(str_printf(vm, "Task-%lld", (long long)AS_INT(t->name)));
+    return t->name;
+}
+
 ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name) {
     vm_push_root(vm, coro);
     vm_push_root(vm, name);
@@ -522,7 +527,9 @@ ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name) {
     t->coro = coro;
     t->log_destroy_pending = true;
     vm_push_root(vm, OBJ_VAL(t));
-    if (IS_NONE(name) || IS_EMPTY(name)) name = OBJ_VAL(str_printf(vm, "Task-%lld", (long long)++task_name_counter));
+    // The default name is made when first asked for (CPython 3.12 does the same): until then the
+    // field holds the task's number, which saves a string per task.
+    if (IS_NONE(name) || IS_EMPTY(name)) name = INT_VAL(++task_name_counter);
     else if (!IS_STR(name)) {
         ObjStr *s = vm_str(vm, name);
         name = s ? OBJ_VAL(s) : NONE_VAL();
@@ -603,6 +610,16 @@ bool task_step(Vm *vm, ObjFuture *task, Value exc) {
 // What the coroutine yielded decides what happens next (the `else` branch of __step).
 bool task_handle_yield(Vm *vm, ObjFuture *task, Value result) {
     Value loop = task->loop;
+    if (IS_SLEEP(result) && sleep_wait(vm, AS_SLEEP(result), task)) {
+        // asyncio.sleep's coroutine stands for the Future CPython's sleep awaits (runtime/sleep.c)
+        task->fut_waiter = result;
+        if (task->must_cancel) {
+            bool cancelled;
+            if (!sleep_cancel(vm, AS_SLEEP(result), task->cancel_message, &cancelled)) return false;
+            if (cancelled) task->must_cancel = false;
+        }
+        return true;
+    }
     if (IS_FUTURE(result) && AS_FUTURE(result)->blocking) {
         ObjFuture *fut = AS_FUTURE(result);
         if (!value_is(fut->loop, loop)) {
@@ -653,7 +670,9 @@ step_with_error: {
 
 // __wakeup: the awaited future is done; step again, throwing its exception if it has one.
 bool task_wakeup(Vm *vm, ObjFuture *task, Value fut) {
-    if (IS_FUTURE(fut)) {
+    if (IS_SLEEP(fut)) {
+        if (sleep_future_result(vm, AS_SLEEP(fut))) return task_step(vm, task, NONE_VAL());
+    } else if (IS_FUTURE(fut)) {
         ObjFuture *f = AS_FUTURE(fut);
         if (f->state == FUT_FINISHED && IS_NONE(f->exception)) return task_step(vm, task, NONE_VAL());
         Value ignored;
@@ -675,7 +694,14 @@ bool task_cancel(Vm *vm, ObjFuture *task, Value msg, Value *result) {
         return true;
     }
     task->num_cancels_requested++;
-    if (!IS_NONE(task->fut_waiter)) {
+    if (IS_SLEEP(task->fut_waiter)) {
+        bool cancelled;
+        if (!sleep_cancel(vm, AS_SLEEP(task->fut_waiter), msg, &cancelled)) return false;
+        if (cancelled) {
+            *result = BOOL_VAL(true);
+            return true;
+        }
+    } else if (!IS_NONE(task->fut_waiter)) {
         Value cancel, r;
         if (!vm_getattr(vm, task->fut_waiter, str_from_c(vm, "cancel"), &cancel)) return false;
         if (!vm_call(vm, cancel, &msg, 1, NULL, &r)) return false;
@@ -732,7 +758,7 @@ static bool task_refuse_set_exception(Vm *vm, Value *args, int nargs, ObjTuple *
 
 static bool task_get_name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_task(vm, args[0], "get_name")) return false;
-    *result = AS_FUTURE(args[0])->name;
+    *result = task_name(vm, AS_FUTURE(args[0]));
     return true;
 }
 
@@ -805,13 +831,16 @@ bool task_repr(Vm *vm, ObjFuture *t, Value *result) {
     size_t state_len = space ? (size_t)(space - info.data) : info.length;
     sb_append(&sb, info.data ? info.data : "", state_len);
     if (t->state == FUT_CANCELLED) { /* CPython: "cancelled" */ }
-    ObjStr *name = vm_repr(vm, t->name);
+    ObjStr *name = vm_repr(vm, task_name(vm, t));
     if (name) sb_printf(&sb, " name=%s", name->chars);
     sb_puts(&sb, " coro=<");
     describe_coro(vm, t->coro, &sb);
     sb_putc(&sb, '>');
     if (space) sb_puts(&sb, space);
-    if (!IS_NONE(t->fut_waiter)) {
+    if (IS_SLEEP(t->fut_waiter)) {
+        sb_puts(&sb, " wait_for=");
+        if (!sleep_future_repr(vm, AS_SLEEP(t->fut_waiter), &sb)) vm_clear_exception(vm);
+    } else if (!IS_NONE(t->fut_waiter)) {
         ObjStr *w = vm_repr(vm, t->fut_waiter);
         if (w) sb_printf(&sb, " wait_for=%s", w->chars);
         else vm_clear_exception(vm);

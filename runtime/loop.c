@@ -51,7 +51,7 @@ typedef struct LoopState {
     HeapEntry *heap;        // binary min-heap on (when, seq)
     size_t heap_count, heap_capacity, cancelled_in_heap;
     uint64_t next_seq;
-    ObjDict *tasks;         // pending tasks: strongly held until they finish
+    ObjFuture *tasks;       // pending tasks, linked through the tasks: strongly held until they finish
     ObjList *asyncgens;     // async generators first iterated on this loop (shutdown_asyncgens)
     Value current_task;
     Value exception_handler;
@@ -69,7 +69,7 @@ void loop_mark(Vm *vm, ObjLoop *loop) {
         gc_mark_value(vm, e->arg);
     }
     for (size_t i = 0; i < st->heap_count; i++) gc_mark_object(vm, st->heap[i].owner);
-    gc_mark_object(vm, (Obj *)st->tasks);
+    for (ObjFuture *t = st->tasks; t; t = t->next_task) gc_mark_object(vm, (Obj *)t);
     gc_mark_object(vm, (Obj *)st->asyncgens);
     gc_mark_value(vm, st->current_task);
     gc_mark_value(vm, st->exception_handler);
@@ -223,7 +223,9 @@ static void cancel_timer(Value loop, TimerState *t) {
     if (t->scheduled && IS_LOOP(loop) && state_of(loop)) state_of(loop)->cancelled_in_heap++;
 }
 
-void loop_cancel_sleep_timer(ObjSleep *sleep) { cancel_timer(sleep->future ? sleep->future->loop : NONE_VAL(), &sleep->timer); }
+void loop_cancel_sleep_timer(ObjSleep *sleep) {
+    cancel_timer(sleep->loop ? OBJ_VAL(sleep->loop) : NONE_VAL(), &sleep->timer);
+}
 
 // ---- handles ------------------------------------------------------------------------------------
 
@@ -283,12 +285,36 @@ static bool task_wakeup_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
     return task_wakeup(vm, AS_FUTURE(args[0]), nargs > 1 ? args[1] : NONE_VAL());
 }
 
+// The pending tasks are a list threaded through the tasks themselves: no table entry per task.
 bool loop_register_task(Vm *vm, Value loop, ObjFuture *task) {
-    return dict_set(vm, state_of(loop)->tasks, OBJ_VAL(task), BOOL_VAL(true));
+    LoopState *st = state_of(loop);
+    if (task->registered) return true;
+    task->registered = true;
+    task->prev_task = NULL;
+    task->next_task = st->tasks;
+    if (st->tasks) st->tasks->prev_task = task;
+    st->tasks = task;
+    return true;
 }
 
 void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task) {
-    if (IS_LOOP(loop) && state_of(loop)) dict_delete(vm, state_of(loop)->tasks, OBJ_VAL(task), NULL);
+    if (!task->registered || !IS_LOOP(loop) || !state_of(loop)) return;
+    LoopState *st = state_of(loop);
+    if (task->prev_task) task->prev_task->next_task = task->next_task;
+    else st->tasks = task->next_task;
+    if (task->next_task) task->next_task->prev_task = task->prev_task;
+    task->prev_task = task->next_task = NULL;
+    task->registered = false;
+}
+
+// Lets go of every pending task (a closed loop no longer holds them).
+static void forget_tasks(LoopState *st) {
+    while (st->tasks) {
+        ObjFuture *t = st->tasks;
+        st->tasks = t->next_task;
+        t->prev_task = t->next_task = NULL;
+        t->registered = false;
+    }
 }
 
 void loop_enter_task(Vm *vm, Value loop, ObjFuture *task) { state_of(loop)->current_task = OBJ_VAL(task); }
@@ -497,7 +523,6 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     ObjLoop *loop = (ObjLoop *)gc_alloc_object(vm, sizeof(ObjLoop), OBJ_LOOP, cls);
     loop->state = st;
     vm_push_root(vm, OBJ_VAL(loop));
-    st->tasks = dict_new(vm);
     st->asyncgens = list_new(vm, 0);
     vm_pop_root(vm);
     uv_loop_init(&st->uv);
@@ -577,7 +602,7 @@ LOOP_METHOD(loop_close) {
     for (size_t i = 0; i < st->heap_count; i++) timer_of(st->heap[i].owner)->scheduled = false;
     st->heap_count = 0;
     // Pending tasks are no longer held: collected, they report "Task was destroyed but it is pending!".
-    st->tasks = dict_new(vm);
+    forget_tasks(st);
     close_uv(st);
     return true;
 }
@@ -935,10 +960,8 @@ static bool fn_all_tasks(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!loop_arg(vm, args, nargs, kwnames, &loop)) return false;
     ObjSet *s = set_new(vm, false);
     vm_push_root(vm, OBJ_VAL(s));
-    size_t pos = 0;
-    Value k, v;
-    while (dict_next(state_of(loop)->tasks, &pos, &k, &v))
-        if (AS_FUTURE(k)->state == FUT_PENDING && !set_add_value(vm, s, k)) {
+    for (ObjFuture *t = state_of(loop)->tasks; t; t = t->next_task)
+        if (t->state == FUT_PENDING && !set_add_value(vm, s, OBJ_VAL(t))) {
             vm_pop_root(vm);
             return false;
         }

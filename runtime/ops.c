@@ -629,7 +629,7 @@ bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_resu
 bool get_awaitable(Vm *vm, Value v, Value *out) {
     if (IS_GENERATOR(v) && AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE) {
         ObjGenerator *g = AS_GENERATOR(v);
-        if (g->state == GEN_RUNNING || (g->was_awaited && g->state == GEN_SUSPENDED && !IS_EMPTY(g->awaiting)))
+        if (g->state == GEN_RUNNING || (g->was_awaited && !IS_EMPTY(gen_awaiting(g))))
             return vm_raise(vm, vm->RuntimeError, "coroutine is being awaited already");
         g->was_awaited = true;
         *out = v;

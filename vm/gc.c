@@ -280,7 +280,6 @@ static void blacken(Vm *vm, Obj *obj) {
         ObjGenerator *g = (ObjGenerator *)obj;
         gc_mark_object(vm, (Obj *)g->name);
         gc_mark_object(vm, (Obj *)g->qualname);
-        gc_mark_value(vm, g->awaiting);
         gc_mark_object(vm, (Obj *)g->origin_code);
         gc_mark_object(vm, (Obj *)g->code);
         if (g->frame) mark_frame(vm, g->frame);
@@ -331,7 +330,8 @@ static void blacken(Vm *vm, Obj *obj) {
         ObjSleep *s = (ObjSleep *)obj;
         gc_mark_value(vm, s->delay);
         gc_mark_value(vm, s->result);
-        gc_mark_object(vm, (Obj *)s->future);
+        gc_mark_object(vm, (Obj *)s->waiter);
+        gc_mark_object(vm, (Obj *)s->loop);
         gc_mark_object(vm, (Obj *)s->origin_code);
         break;
     }

@@ -305,7 +305,6 @@ typedef struct {
     GenFlavor flavor;
     ObjStr *name;
     ObjStr *qualname;
-    Value awaiting;   // what it is delegating to (yield from / await), EMPTY when nothing
     bool was_awaited; // for "coroutine 'f' was never awaited"
     bool plain_yield; // async generator: its last yield was a `yield v` (not an await passing up)
     ObjCode *code;        // its function's code (the frame goes when it finishes; reprs still need it)
@@ -368,7 +367,7 @@ typedef enum { FUT_PENDING, FUT_CANCELLED, FUT_FINISHED } FutureState;
 
 // A Future, and a Task (a Future that drives a coroutine): the fields follow CPython's
 // _asyncio.c FutureObj and TaskObj one for one.
-typedef struct {
+typedef struct ObjFuture {
     Obj obj;
     ObjDict *dict;          // attributes set by programs and subclasses (created on first use)
     Value loop;
@@ -390,6 +389,8 @@ typedef struct {
     Value coro;             // the coroutine (or generator) the task drives
     Value fut_waiter;       // the future the task is blocked on, or None
     Value name;             // Task-1, Task-2, ... (a str, or an int made into one lazily)
+    bool registered;        // in its loop's list of pending tasks, linked by these two:
+    struct ObjFuture *prev_task, *next_task;
 } ObjFuture;
 
 // What the loop's timer heap orders: the deadline of a TimerHandle or of a sleep.
@@ -411,25 +412,28 @@ typedef struct {
     TimerState timer;   // `cancelled` is used by plain Handles too
 } ObjHandle;
 
-typedef enum { SLEEP_CREATED, SLEEP_YIELDED, SLEEP_WAITING, SLEEP_DONE } SleepState;
+// The states of a sleep, one per suspension point of CPython's `async def sleep`: created; yielded
+// once (a zero sleep); waiting for its timer; woken by it; cancelled while waiting; finished.
+typedef enum { SLEEP_CREATED, SLEEP_YIELDED, SLEEP_WAITING, SLEEP_WOKEN, SLEEP_CANCELLED, SLEEP_DONE } SleepState;
+struct ObjLoop;
 // asyncio.sleep(delay, result): a coroutine written in C that behaves as CPython's `async def
-// sleep`.  sleep(0) yields once, which gives the loop one iteration; a longer sleep yields a Future
-// and completes it from its own timer, so it needs neither a frame nor a TimerHandle.
+// sleep` (runtime/sleep.c).  A task waits on it directly: it is its own timer and its own future.
 typedef struct {
     Obj obj;
-    SleepState state;
+    uint8_t state;        // SleepState
     bool was_awaited;     // for "coroutine 'sleep' was never awaited"
+    int origin_line;      // where it was created, for that warning
+    ObjCode *origin_code;
     TimerState timer;     // its deadline while WAITING
-    Value delay;          // as given: checked when the sleep starts, as CPython's `delay <= 0`
+    Value delay;          // as given (checked when it starts); once cancelled, the cancel message
     Value result;
-    ObjFuture *future;    // what it waits on while WAITING
-    ObjCode *origin_code; // where it was created, for the never-awaited warning
-    int origin_line;
+    ObjFuture *waiter;    // the task waiting on it, or NULL
+    struct ObjLoop *loop; // the loop its timer is on, once started
 } ObjSleep;
 
 struct LoopState; // libuv handles and the C arrays of one loop (runtime/loop.c)
 
-typedef struct {
+typedef struct ObjLoop {
     Obj obj;
     ObjDict *dict;
     struct LoopState *state;

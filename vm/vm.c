@@ -94,7 +94,6 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
     gen->name = fn->name;
     gen->qualname = fn->qualname;
     gen->code = code;
-    gen->awaiting = EMPTY_VAL();
     if (gen->flavor == FLAVOR_COROUTINE) vm->may_finalize = true;
     vm_caller_line(vm, &gen->origin_code, &gen->origin_line);
     f->gen = gen;
@@ -211,6 +210,11 @@ static RunResult resume_frame(Vm *vm, ObjGenerator *gen, Value value, bool push,
     RunResult r = run(vm, out, throwing);
     vm->native_depth--;
     return r;
+}
+
+Value gen_awaiting(ObjGenerator *g) {
+    if (g->state != GEN_SUSPENDED || delegating_send(g->frame) < 0) return EMPTY_VAL();
+    return g->frame->sp[-1];
 }
 
 static const char *gen_kind_name(ObjGenerator *g) {

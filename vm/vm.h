@@ -164,6 +164,9 @@ bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out);
 int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result);
 // Resumes a generator or coroutine: sends value (or throws exc when exc is not EMPTY).
 RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out);
+// What a suspended generator delegates to (yield from / await: CPython's gi_yieldfrom and
+// cr_await), or EMPTY.
+Value gen_awaiting(ObjGenerator *g);
 // The same for any coroutine: a bytecode one, or the sleep that asyncio.sleep() makes.
 RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out);
 // The code and line the innermost bytecode frame is at (where a native was called from); NULL
