@@ -201,23 +201,25 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
     }
 }
 
-static bool class_getattr(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
+// An attribute of a class: 1 found, 0 missing (nothing raised: hasattr and getattr with a default
+// ask often), -1 error.
+static int class_getattr_opt(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
     if (name == vm->s_name) {
         *out = OBJ_VAL(cls->name);
-        return true;
+        return 1;
     }
     if (name == vm->s_qualname) {
         *out = OBJ_VAL(cls->qualname);
-        return true;
+        return 1;
     }
     if (name == vm->s_dict) {
         *out = OBJ_VAL(cls->dict);
-        return true;
+        return 1;
     }
     if (name_is(name, "__bases__") || name_is(name, "__base__") || name_is(name, "__mro__")) {
         if (name_is(name, "__base__")) {
             *out = cls->base ? OBJ_VAL(cls->base) : NONE_VAL();
-            return true;
+            return 1;
         }
         bool mro = name_is(name, "__mro__");
         size_t n = 0;
@@ -227,11 +229,11 @@ static bool class_getattr(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
         size_t i = 0;
         for (ObjClass *c = mro ? cls : cls->base; c && i < n; c = c->base) t->items[i++] = OBJ_VAL(c);
         *out = OBJ_VAL(t);
-        return true;
+        return 1;
     }
     if (name == vm->s_class) {
         *out = OBJ_VAL(vm->type_class);
-        return true;
+        return 1;
     }
     Value v = class_lookup(cls, name);
     if (!IS_EMPTY(v)) {
@@ -242,22 +244,27 @@ static bool class_getattr(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
             v = AS_WRAPPER(v)->a;
         else if (IS_INSTANCE(v) && IS_FUNCTION(class_lookup(AS_OBJ(v)->cls, vm->s_get))) {
             Value a[3] = {v, NONE_VAL(), OBJ_VAL(cls)};
-            return vm_call(vm, class_lookup(AS_OBJ(v)->cls, vm->s_get), a, 3, NULL, out);
+            return vm_call(vm, class_lookup(AS_OBJ(v)->cls, vm->s_get), a, 3, NULL, out) ? 1 : -1;
         }
         *out = v;
-        return true;
+        return 1;
     }
     if (name == vm->s_doc) {
         *out = NONE_VAL();
-        return true;
+        return 1;
     }
     // Attributes of the metaclass (type): mro(), __subclasses__ ...
     v = class_lookup(vm->type_class, name);
     if (!IS_EMPTY(v) && IS_NATIVE(v)) {
         *out = bind(vm, OBJ_VAL(cls), v);
-        return true;
+        return 1;
     }
-    return raise_no_attr(vm, OBJ_VAL(cls), name);
+    return 0;
+}
+
+static bool class_getattr(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
+    int found = class_getattr_opt(vm, cls, name, out);
+    return found > 0 || (found == 0 && raise_no_attr(vm, OBJ_VAL(cls), name));
 }
 
 static bool super_getattr(Vm *vm, ObjWrapper *sup, ObjStr *name, Value *out) {
@@ -285,8 +292,9 @@ static bool super_getattr(Vm *vm, ObjWrapper *sup, ObjStr *name, Value *out) {
 
 int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
     if (IS_CLASS(obj)) {
-        if (class_getattr(vm, AS_CLASS(obj), name, out)) return 1;
-        if (vm_exception_matches(vm, vm->AttributeError)) {
+        int found = class_getattr_opt(vm, AS_CLASS(obj), name, out);
+        if (found >= 0) return found;
+        if (vm_exception_matches(vm, vm->AttributeError)) { // from a descriptor's __get__
             vm_clear_exception(vm);
             return 0;
         }

@@ -20,22 +20,28 @@ static const char *const state_names[] = {"PENDING", "CANCELLED", "FINISHED"};
 
 // ---- construction -------------------------------------------------------------------------------
 
-ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop) {
+// A Future, or a Task (whose fields come after a Future's: a plain Future is allocated without them).
+static ObjFuture *alloc_future(Vm *vm, ObjClass *cls, Value loop, bool task) {
     vm_push_root(vm, loop);
-    ObjFuture *f = (ObjFuture *)gc_alloc_object(vm, sizeof(ObjFuture), OBJ_FUTURE, cls);
+    ObjFuture *f = (ObjFuture *)gc_alloc_object(vm, task ? TASK_SIZE : FUTURE_SIZE, OBJ_FUTURE, cls);
     vm_pop_root(vm);
     f->loop = loop;
     f->state = FUT_PENDING;
+    f->is_task = task;
     vm->may_finalize = true;
     f->result = NONE_VAL();
     f->exception = NONE_VAL();
     f->cancel_message = NONE_VAL();
     f->cancelled_exc = NONE_VAL();
-    f->coro = NONE_VAL();
-    f->fut_waiter = NONE_VAL();
-    f->name = NONE_VAL();
+    if (task) {
+        f->coro = NONE_VAL();
+        f->fut_waiter = NONE_VAL();
+        f->name = NONE_VAL();
+    }
     return f;
 }
+
+ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop) { return alloc_future(vm, cls, loop, false); }
 
 static bool check_future(Vm *vm, Value v, const char *what) {
     if (!IS_FUTURE(v)) return vm_raise(vm, vm->TypeError, "%s requires a Future, not %s", what, vm_type_name(vm, v));
@@ -521,9 +527,8 @@ static Value task_name(Vm *vm, ObjFuture *t) {
 ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name) {
     vm_push_root(vm, coro);
     vm_push_root(vm, name);
-    ObjFuture *t = future_new(vm, cls, loop);
+    ObjFuture *t = alloc_future(vm, cls, loop, true);
     vm_pop_roots(vm, 2);
-    t->is_task = true;
     t->coro = coro;
     t->log_destroy_pending = true;
     vm_push_root(vm, OBJ_VAL(t));

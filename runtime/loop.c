@@ -763,7 +763,7 @@ LOOP_METHOD(loop_run_until_complete) {
             if (!t) return false;
             fut = OBJ_VAL(t);
         }
-        if (IS_FUTURE(fut)) AS_FUTURE(fut)->log_destroy_pending = false;
+        if (IS_FUTURE(fut) && AS_FUTURE(fut)->is_task) AS_FUTURE(fut)->log_destroy_pending = false;
     }
     vm_push_root(vm, fut);
     Value cb = OBJ_VAL(vm->until_complete_native);

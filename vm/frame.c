@@ -1,8 +1,8 @@
-/* Frames: the frame stack for ordinary calls, heap frames for generators, and argument binding.
+/* Frames: the frame stack for ordinary calls, frames inside generators, and argument binding.
  *
  * An ordinary call's frame is carved from the Vm's frame stack (chunks handed out last-in
- * first-out), because a call must cost little more than a push.  A generator's frame is malloc'ed,
- * since it outlives the call that made it.  Either way all slots start out EMPTY (zero bytes), so
+ * first-out), because a call must cost little more than a push.  A generator's frame outlives the
+ * call that made it, so it is allocated with the generator object, in the same block.  Either way all slots start out EMPTY (zero bytes), so
  * the GC can mark a frame's whole slot area without knowing its stack pointer.
  */
 #include "frame.h"
@@ -21,7 +21,7 @@ static size_t frame_size(ObjCode *code) {
 
 // Sets the header and clears the locals and cells (EMPTY means unbound).  The value stack is
 // left as it is: the GC reads it only below sp.
-static void init_frame(Frame *f, ObjCode *code, ObjFunction *fn, size_t size, bool heap) {
+static void init_frame(Frame *f, ObjCode *code, ObjFunction *fn) {
     f->caller = NULL;
     f->func = fn;
     f->code = code;
@@ -35,10 +35,8 @@ static void init_frame(Frame *f, ObjCode *code, ObjFunction *fn, size_t size, bo
     f->kwnames = NULL;
     f->send_exit = 0;
     f->boundary = false;
-    f->heap = heap;
     f->nblocks = 0;
     f->blocks = (Block *)(f->slots + code->nlocals + code->ncells + code->stacksize);
-    f->alloc_size = size;
     memset(f->slots, 0, sizeof(Value) * (size_t)(code->nlocals + code->ncells));
 }
 
@@ -59,7 +57,7 @@ Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn) {
     }
     Frame *f = (Frame *)chunk->top;
     chunk->top += size;
-    init_frame(f, code, fn, size, false);
+    init_frame(f, code, fn);
     return f;
 }
 
@@ -72,20 +70,11 @@ void frame_pop(Vm *vm, Frame *f) {
     }
 }
 
-Frame *frame_new_heap(Vm *vm, ObjCode *code, ObjFunction *fn) {
-    size_t size = frame_size(code);
-    Frame *f = gc_alloc_frame_block(vm, size);
-    if (!f) {
-        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
-        return NULL;
-    }
-    init_frame(f, code, fn, size, true);
-    return f;
-}
+size_t generator_alloc_size(ObjCode *code) { return sizeof(ObjGenerator) + frame_size(code); }
 
-void frame_release(Vm *vm, Frame *f) {
-    if (f->heap) gc_free_frame(vm, f);
-    else frame_pop(vm, f);
+Frame *frame_init_owned(Frame *f, ObjCode *code, ObjFunction *fn) {
+    init_frame(f, code, fn);
+    return f;
 }
 
 void frame_free_stack(Vm *vm) {

@@ -8,10 +8,10 @@
 
 // A frame for an ordinary call, from the frame stack; NULL with MemoryError pending.
 Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn);
-// A frame that outlives its call (generators, coroutines), from the C heap.
-Frame *frame_new_heap(Vm *vm, ObjCode *code, ObjFunction *fn);
-// Gives a frame back: pops the frame stack, or frees a heap frame.
-void frame_release(Vm *vm, Frame *f);
+// A generator's frame lives right after its ObjGenerator, in one block of this size.
+size_t generator_alloc_size(ObjCode *code);
+// Sets up the frame in such a block (f points just past the ObjGenerator).
+Frame *frame_init_owned(Frame *f, ObjCode *code, ObjFunction *fn);
 void frame_pop(Vm *vm, Frame *f);
 void frame_free_stack(Vm *vm);
 // Fills the parameters (and cells) of f from a call's arguments, raising CPython's TypeErrors

@@ -1,6 +1,7 @@
 /* The allocation funnel and the mark-and-sweep collector (see gc.h). */
 #include "gc.h"
 
+#include "frame.h"
 #include "interp.h"
 
 #include "asyncio.h"
@@ -96,11 +97,6 @@ void gc_pool_release(void) {
     memset(pool_bump_end, 0, sizeof pool_bump_end);
 }
 
-void *gc_alloc_frame_block(Vm *vm, size_t size) {
-    maybe_collect(vm, size);
-    vm->bytes_allocated += size;
-    return pool_alloc(size);
-}
 
 static void maybe_collect(Vm *vm, size_t growth) {
 #ifdef AIO_STRESS_GC
@@ -310,9 +306,11 @@ static void blacken(Vm *vm, Obj *obj) {
         gc_mark_object(vm, (Obj *)f->callbacks);
         gc_mark_value(vm, f->cancel_message);
         gc_mark_value(vm, f->cancelled_exc);
-        gc_mark_value(vm, f->coro);
-        gc_mark_value(vm, f->fut_waiter);
-        gc_mark_value(vm, f->name);
+        if (f->is_task) {
+            gc_mark_value(vm, f->coro);
+            gc_mark_value(vm, f->fut_waiter);
+            gc_mark_value(vm, f->name);
+        }
         break;
     }
     case OBJ_HANDLE: {
@@ -421,10 +419,6 @@ static void remove_white_strings(Vm *vm) {
 
 // ---- freeing ------------------------------------------------------------------------------------
 
-void gc_free_frame(Vm *vm, Frame *frame) {
-    vm->bytes_allocated -= frame->alloc_size;
-    pool_free(frame, frame->alloc_size);
-}
 
 static void free_object(Vm *vm, Obj *obj) {
     size_t size = 0;
@@ -485,12 +479,7 @@ static void free_object(Vm *vm, Obj *obj) {
         break;
     }
     case OBJ_MODULE: size = sizeof(ObjModule); break;
-    case OBJ_GENERATOR: {
-        ObjGenerator *g = (ObjGenerator *)obj;
-        if (g->frame) gc_free_frame(vm, g->frame);
-        size = sizeof(ObjGenerator);
-        break;
-    }
+    case OBJ_GENERATOR: size = generator_alloc_size(((ObjGenerator *)obj)->code); break;
     case OBJ_ITER: size = sizeof(ObjIter); break;
     case OBJ_WRAPPER: size = sizeof(ObjWrapper); break;
     case OBJ_FILE: {
@@ -505,7 +494,7 @@ static void free_object(Vm *vm, Obj *obj) {
         size = sizeof(ObjBox);
         break;
     }
-    case OBJ_FUTURE: size = sizeof(ObjFuture); break;
+    case OBJ_FUTURE: size = ((ObjFuture *)obj)->is_task ? TASK_SIZE : FUTURE_SIZE; break;
     case OBJ_HANDLE: size = sizeof(ObjHandle); break;
     case OBJ_LOOP:
         loop_free_state((ObjLoop *)obj);

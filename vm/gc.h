@@ -18,10 +18,6 @@ void gc_collect(Vm *vm);
 void gc_mark_value(Vm *vm, Value v);
 void gc_mark_object(Vm *vm, Obj *obj);
 void gc_free_all(Vm *vm);
-// Frames owned by generators are freed with them; this releases one.
-void gc_free_frame(Vm *vm, Frame *frame);
-// A block for a generator's frame, from the same pool as small objects (may collect first).
-void *gc_alloc_frame_block(Vm *vm, size_t size);
 // Gives the pool's spare blocks back to the C library (at exit).
 void gc_pool_release(void);
 

@@ -12,6 +12,8 @@
 #ifndef AIO_OBJECT_H
 #define AIO_OBJECT_H
 
+#include <stddef.h>
+
 #include "value.h"
 
 typedef struct Vm Vm;
@@ -369,9 +371,12 @@ typedef enum { FUT_PENDING, FUT_CANCELLED, FUT_FINISHED } FutureState;
 // _asyncio.c FutureObj and TaskObj one for one.
 typedef struct ObjFuture {
     Obj obj;
+    FutureState state;
+    bool is_task;
+    bool blocking;          // _asyncio_future_blocking: a Task must wait for it
+    bool log_traceback;     // an exception nobody retrieved: reported when collected
     ObjDict *dict;          // attributes set by programs and subclasses (created on first use)
     Value loop;
-    FutureState state;
     Value result;
     Value exception;        // None when there is none
     Value callback0;        // the first done callback, EMPTY when none (most futures only
@@ -379,19 +384,18 @@ typedef struct ObjFuture {
     ObjList *callbacks;     // the callbacks after the first, in order; NULL when none
     Value cancel_message;   // cancel(msg), or None
     Value cancelled_exc;    // the CancelledError that cancelled it, once made
-    bool blocking;          // _asyncio_future_blocking: a Task must wait for it
-    bool log_traceback;     // an exception nobody retrieved: reported when collected
-    // Task only:
-    bool is_task;
+    // Task only: a plain Future's allocation ends here (FUTURE_SIZE).
     bool must_cancel;       // cancel() arrived while the task was not waiting on a future
     bool log_destroy_pending;
+    bool registered;        // in its loop's list of pending tasks, linked by prev_task/next_task
     int num_cancels_requested;
     Value coro;             // the coroutine (or generator) the task drives
     Value fut_waiter;       // the future the task is blocked on, or None
     Value name;             // Task-1, Task-2, ... (a str, or an int made into one lazily)
-    bool registered;        // in its loop's list of pending tasks, linked by these two:
     struct ObjFuture *prev_task, *next_task;
 } ObjFuture;
+#define FUTURE_SIZE offsetof(ObjFuture, must_cancel)
+#define TASK_SIZE sizeof(ObjFuture)
 
 // What the loop's timer heap orders: the deadline of a TimerHandle or of a sleep.
 typedef struct {

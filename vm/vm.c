@@ -59,34 +59,16 @@ static bool check_c_stack(Vm *vm) {
     return true;
 }
 
-// Makes the generator / coroutine object that calling a generator function returns.
+// Makes the generator / coroutine object that calling a generator function returns.  Its frame
+// lives in the same block, right after it: one allocation, and the frame goes with the object.
 static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTuple *kwnames,
                            Value *out) {
     ObjCode *code = fn->code;
-    Frame *f = frame_new_heap(vm, code, fn);
-    if (!f) return false;
-    // Bind while the frame is on the chain, so the values bound are marked.
-    f->caller = vm->frame;
-    vm->frame = f;
-    bool ok = frame_bind_args(vm, fn, f, args, nargs, kwnames);
-    vm->frame = f->caller;
-    f->caller = NULL;
-    if (!ok) {
-        gc_free_frame(vm, f);
-        return false;
-    }
-    // The frame is not yet owned: keep it reachable by building the generator with no allocation
-    // between here and the assignment (gc_alloc_object may collect: mark the frame via a root).
     ObjClass *cls = (code->flags & CODE_COROUTINE)   ? vm->coroutine_class
                     : (code->flags & CODE_ASYNC_GEN) ? vm->async_generator_class
                                                      : vm->generator_class;
-    Frame *saved = vm->frame;
-    f->caller = saved;
-    vm->frame = f; // rooted through the chain during the allocation
-    ObjGenerator *gen = (ObjGenerator *)gc_alloc_object(vm, sizeof(ObjGenerator), OBJ_GENERATOR, cls);
-    vm->frame = saved;
-    f->caller = NULL;
-    gen->frame = f;
+    ObjGenerator *gen =
+        (ObjGenerator *)gc_alloc_object(vm, generator_alloc_size(code), OBJ_GENERATOR, cls);
     gen->state = GEN_CREATED;
     gen->flavor = (code->flags & CODE_COROUTINE)   ? FLAVOR_COROUTINE
                   : (code->flags & CODE_ASYNC_GEN) ? FLAVOR_ASYNC_GEN
@@ -94,9 +76,24 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
     gen->name = fn->name;
     gen->qualname = fn->qualname;
     gen->code = code;
+    Frame *f = frame_init_owned((Frame *)(gen + 1), code, fn);
+    f->gen = gen;
+    gen->frame = f;
+    // Bind with the frame on the chain, as for any call (the generator is rooted meanwhile).
+    vm_push_root(vm, OBJ_VAL(gen));
+    f->caller = vm->frame;
+    vm->frame = f;
+    bool ok = frame_bind_args(vm, fn, f, args, nargs, kwnames);
+    vm->frame = f->caller;
+    f->caller = NULL;
+    vm_pop_root(vm);
+    if (!ok) {
+        gen->state = GEN_CLOSED; // never seen by the program: nothing to report when collected
+        gen->frame = NULL;
+        return false;
+    }
     if (gen->flavor == FLAVOR_COROUTINE) vm->may_finalize = true;
     vm_caller_line(vm, &gen->origin_code, &gen->origin_line);
-    f->gen = gen;
     *out = OBJ_VAL(gen);
     return true;
 }
@@ -880,10 +877,8 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                         f->handled = EMPTY_VAL();
                         f->kwnames = NULL;
                         f->boundary = false;
-                        f->heap = false;
                         f->nblocks = 0;
                         f->blocks = (Block *)(f->stack + callee_code->stacksize);
-                        f->alloc_size = callee_code->frame_bytes;
                         for (int i = 0; i < argc; i++) f->slots[i] = args[i];
                         for (int i = argc; i < callee_code->nlocals; i++) f->slots[i] = EMPTY_VAL();
                         vm->depth++;
@@ -1359,8 +1354,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             vm->depth--;
             if (g) {
                 g->state = GEN_CLOSED;
-                g->frame = NULL;
-                gc_free_frame(vm, frame);
+                g->frame = NULL; // its memory goes with the generator object
             } else {
                 frame_pop(vm, frame);
             }
@@ -1688,7 +1682,6 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 g->state = GEN_CLOSED;
                 g->frame = NULL;
                 convert_stop_iteration(vm, g);
-                gc_free_frame(vm, frame);
             } else {
                 frame_pop(vm, frame);
             }

@@ -36,11 +36,9 @@ struct Frame {
     Value handled;      // the exception an except/finally block of this frame is handling, or EMPTY
     ObjTuple *kwnames;  // set by KW_NAMES for the next CALL
     uint32_t send_exit; // where SEND continues when the delegate returns
+    uint16_t nblocks;   // try/with blocks entered (at most code->maxblocks)
     bool boundary;      // returning or yielding from this frame ends the run() that entered it
-    bool heap;          // allocated on the C heap (a generator's), not on the frame stack
-    int nblocks;
     Block *blocks;      // code->maxblocks entries after the slots
-    size_t alloc_size;  // bytes this frame occupies
     Value slots[];      // locals, cells, then the value stack
 };
 
