@@ -28,7 +28,7 @@ static ObjFuture *alloc_future(Vm *vm, ObjClass *cls, Value loop, bool task) {
     f->loop = loop;
     f->state = FUT_PENDING;
     f->is_task = task;
-    vm->may_finalize = true;
+    gc_track_finalizable(vm, (Obj *)f);
     f->result = NONE_VAL();
     f->exception = NONE_VAL();
     f->cancel_message = NONE_VAL();

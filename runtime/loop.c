@@ -604,6 +604,11 @@ LOOP_METHOD(loop_close) {
     // Pending tasks are no longer held: collected, they report "Task was destroyed but it is pending!".
     forget_tasks(st);
     close_uv(st);
+    // CPython reports coroutines that were never awaited as soon as they are dropped; aio's
+    // collector finds them later.  Collecting here brings those messages to the end of
+    // asyncio.run() instead of the end of the program.
+    gc_collect(vm);
+    vm_report_finalizers(vm);
     return true;
 }
 

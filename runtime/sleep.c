@@ -43,7 +43,7 @@ static bool sleep_new(Vm *vm, Value delay, Value result, Value *out) {
     s->delay = delay;
     s->result = result;
     vm_caller_line(vm, &s->origin_code, &s->origin_line);
-    vm->may_finalize = true;
+    gc_track_finalizable(vm, (Obj *)s);
     *out = OBJ_VAL(s);
     return true;
 }

@@ -394,17 +394,52 @@ static bool wants_finalizer(Obj *o) {
     return false;
 }
 
-// Keeps such objects (and what they reference) alive on the finalize queue.
+// Whether a reachable object might still come to want a finalizer: a coroutine not yet started,
+// a future not yet done or holding an exception nobody retrieved.
+static bool may_want_finalizer(Obj *o) {
+    if (o->kind == OBJ_GENERATOR) return ((ObjGenerator *)o)->state == GEN_CREATED && !((ObjGenerator *)o)->was_awaited;
+    if (o->kind == OBJ_SLEEP) return ((ObjSleep *)o)->state == SLEEP_CREATED && !((ObjSleep *)o)->was_awaited;
+    ObjFuture *f = (ObjFuture *)o;
+    return f->state == FUT_PENDING || f->log_traceback;
+}
+
+void gc_track_finalizable(Vm *vm, Obj *obj) {
+    if (vm->nfinalizable == vm->finalizable_capacity) {
+        vm->finalizable_capacity = vm->finalizable_capacity ? vm->finalizable_capacity * 2 : 256;
+        vm->finalizable = realloc(vm->finalizable, sizeof(Obj *) * vm->finalizable_capacity);
+        if (!vm->finalizable) out_of_memory();
+    }
+    vm->finalizable[vm->nfinalizable++] = obj;
+}
+
+static void queue_finalizer(Vm *vm, Obj *o) {
+    if (vm->nfinalize == vm->finalize_capacity) {
+        vm->finalize_capacity = vm->finalize_capacity ? vm->finalize_capacity * 2 : 16;
+        vm->finalize_queue = realloc(vm->finalize_queue, sizeof(Obj *) * vm->finalize_capacity);
+        if (!vm->finalize_queue) out_of_memory();
+    }
+    vm->finalize_queue[vm->nfinalize++] = o;
+}
+
+// Moves the tracked objects that die with something to say to the finalize queue, which keeps
+// them (and what they reference) alive until the message is printed; forgets the tracked objects
+// that die silently or can no longer want a message.
 static void queue_finalizers(Vm *vm) {
-    if (!vm->may_finalize) return;
-    for (Obj *o = vm->objects; o; o = o->next) {
-        if (o->marked || !wants_finalizer(o)) continue;
-        if (vm->nfinalize == vm->finalize_capacity) {
-            vm->finalize_capacity = vm->finalize_capacity ? vm->finalize_capacity * 2 : 16;
-            vm->finalize_queue = realloc(vm->finalize_queue, sizeof(Obj *) * vm->finalize_capacity);
-            if (!vm->finalize_queue) out_of_memory();
+    size_t keep = 0, first_new = vm->nfinalize;
+    for (size_t i = 0; i < vm->nfinalizable; i++) {
+        Obj *o = vm->finalizable[i];
+        if (!o->marked) {
+            if (wants_finalizer(o)) queue_finalizer(vm, o);
+        } else if (may_want_finalizer(o)) {
+            vm->finalizable[keep++] = o;
         }
-        vm->finalize_queue[vm->nfinalize++] = o;
+    }
+    vm->nfinalizable = keep;
+    // vm_report_finalizers takes from the end: reverse what was added, so the oldest speaks first.
+    for (size_t i = first_new, j = vm->nfinalize; i + 1 < j; i++, j--) {
+        Obj *t = vm->finalize_queue[i];
+        vm->finalize_queue[i] = vm->finalize_queue[j - 1];
+        vm->finalize_queue[j - 1] = t;
     }
     for (size_t i = 0; i < vm->nfinalize; i++) gc_mark_object(vm, vm->finalize_queue[i]);
     trace_references(vm);
@@ -548,4 +583,7 @@ void gc_free_all(Vm *vm) {
     vm->gray = NULL;
     free(vm->finalize_queue);
     vm->finalize_queue = NULL;
+    free(vm->finalizable);
+    vm->finalizable = NULL;
+    vm->nfinalizable = 0;
 }

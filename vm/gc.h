@@ -18,6 +18,9 @@ void gc_collect(Vm *vm);
 void gc_mark_value(Vm *vm, Value v);
 void gc_mark_object(Vm *vm, Obj *obj);
 void gc_free_all(Vm *vm);
+// Registers a coroutine or future: if it becomes unreachable while it still has something to say
+// ("never awaited", "never retrieved", "destroyed but pending"), it is queued for the message.
+void gc_track_finalizable(Vm *vm, Obj *obj);
 // Gives the pool's spare blocks back to the C library (at exit).
 void gc_pool_release(void);
 

@@ -92,7 +92,7 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
         gen->frame = NULL;
         return false;
     }
-    if (gen->flavor == FLAVOR_COROUTINE) vm->may_finalize = true;
+    if (gen->flavor == FLAVOR_COROUTINE) gc_track_finalizable(vm, (Obj *)gen);
     vm_caller_line(vm, &gen->origin_code, &gen->origin_line);
     *out = OBJ_VAL(gen);
     return true;

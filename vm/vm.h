@@ -118,7 +118,9 @@ struct Vm {
     int nroots;             // C code may hold a root across a call that recurses
     int roots_capacity;
     bool gc_enabled;        // false while the VM is being set up
-    bool may_finalize;      // a coroutine or future exists: collections look for finalizers
+    Obj **finalizable;      // coroutines and futures that may have something to say when they
+    size_t nfinalizable;    // are collected (gc_track_finalizable): each collection checks only
+    size_t finalizable_capacity; // these, not every object
     ObjStr *binop_names[48]; // interned operator dunder names, cached by runtime/ops.c
     int nbinop_names;
     void *compiler_roots;   // the compiler in progress, whose constants are roots
