@@ -27,6 +27,7 @@ typedef struct LoopState {
     uv_loop_t uv;
     uv_timer_t wakeup;      // armed for the earliest deadline while waiting
     uv_signal_t sigint;     // Ctrl-C ends the wait
+    uv_async_t async;       // call_soon_threadsafe ends the wait (from any thread)
     bool uv_ready;          // the libuv handles above are initialised
     Value *ready;           // ring buffer of handles (ObjHandle values)
     size_t ready_head, ready_count, ready_capacity;
@@ -57,6 +58,7 @@ static void close_uv(LoopState *st) {
     if (!st->uv_ready) return;
     uv_close((uv_handle_t *)&st->wakeup, NULL);
     uv_close((uv_handle_t *)&st->sigint, NULL);
+    uv_close((uv_handle_t *)&st->async, NULL);
     uv_run(&st->uv, UV_RUN_NOWAIT); // lets libuv finish the closes; no Python code runs here
     uv_loop_close(&st->uv);
     st->uv_ready = false;
@@ -350,6 +352,9 @@ static bool handle_run(Vm *vm, ObjHandle *h) {
 // starts fires before the poll, and without it the poll would then block with no timer left.
 static void on_wakeup(uv_timer_t *t) { uv_stop(t->loop); }
 
+// call_soon_threadsafe's wake-up: ending the wait is all it does.
+static void on_async(uv_async_t *a) { uv_stop(a->loop); }
+
 static void on_sigint(uv_signal_t *s, int signum) {
     (void)signum;
     vm_interrupted = 1;
@@ -438,6 +443,8 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     uv_signal_init(&st->uv, &st->sigint);
     uv_signal_start(&st->sigint, on_sigint, SIGINT);
     uv_unref((uv_handle_t *)&st->sigint); // it must not keep uv_run waiting by itself
+    uv_async_init(&st->uv, &st->async, on_async);
+    uv_unref((uv_handle_t *)&st->async); // nor this
     st->uv_ready = true;
     return loop;
 }
@@ -565,16 +572,28 @@ LOOP_METHOD(loop_take_asyncgens) {
 }
 
 // call_soon(callback, *args, context=None)
-LOOP_METHOD(loop_call_soon_native) {
-    SELF_STATE();
-    if (!only_context_keyword(vm, "call_soon", kwnames)) return false;
-    if (nargs < 2) return vm_raise(vm, vm->TypeError, "call_soon() missing 1 required positional argument: 'callback'");
+static bool call_soon(Vm *vm, const char *method, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_loop(vm, args[0])) return false;
+    LoopState *st = state_of(args[0]);
+    if (!only_context_keyword(vm, method, kwnames)) return false;
+    if (nargs < 2) return vm_raise(vm, vm->TypeError, "%s() missing 1 required positional argument: 'callback'", method);
     if (!check_closed(vm, st)) return false;
     ObjTuple *t = tuple_from_values(vm, args + 2, (size_t)(nargs - 2));
     vm_push_root(vm, OBJ_VAL(t));
     bool ok = schedule_ready(vm, args[0], HANDLE_CALL, args[1], OBJ_VAL(t), result);
     vm_pop_root(vm);
     return ok;
+}
+
+LOOP_METHOD(loop_call_soon_native) { return call_soon(vm, "call_soon", args, nargs, kwnames, result); }
+
+// call_soon_threadsafe(callback, *args, context=None): call_soon, then the async handle ends the
+// loop's wait (CPython's _write_to_self).  aio has no threads yet: the callers are this thread
+// and signal handlers, so the ready queue needs no lock.
+LOOP_METHOD(loop_call_soon_threadsafe) {
+    if (!call_soon(vm, "call_soon_threadsafe", args, nargs, kwnames, result)) return false;
+    uv_async_send(&state_of(args[0])->async);
+    return true;
 }
 
 static bool schedule_timer(Vm *vm, Value loop, double when, Value cb, Value *args, int nargs, Value *result) {
@@ -1030,7 +1049,7 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
                                                      {"get_debug", loop_get_debug},
                                                      {"set_debug", loop_set_debug},
                                                      {"call_soon", loop_call_soon_native},
-                                                     {"call_soon_threadsafe", loop_call_soon_native},
+                                                     {"call_soon_threadsafe", loop_call_soon_threadsafe},
                                                      {"call_later", loop_call_later},
                                                      {"call_at", loop_call_at},
                                                      {"create_future", loop_create_future},
