@@ -669,6 +669,10 @@ LOOP_METHOD(loop_create_task) {
 static bool until_complete_cb(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     *result = NONE_VAL();
     ObjFuture *f = AS_FUTURE(args[0]);
+    // CPython's callback calls fut.exception(), which marks the exception retrieved: a task that
+    // raised KeyboardInterrupt out of run_until_complete is not "never retrieved" once the loop
+    // runs again (as Runner.close() makes it do).
+    if (f->state == FUT_FINISHED) f->log_traceback = false;
     if (f->state == FUT_FINISHED && !IS_NONE(f->exception) &&
         (vm_is_instance(vm, f->exception, vm->SystemExit) || vm_is_instance(vm, f->exception, vm->KeyboardInterrupt)))
         return true;
