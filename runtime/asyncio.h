@@ -3,8 +3,9 @@
  * under stdlib/asyncio/, on top of what this header offers.
  *
  * The one rule of the loop: user code runs only from the ready queue, in loop_run_once(), in the
- * order CPython's BaseEventLoop._run_once would run it.  libuv's callbacks (the wake-up timer,
- * Ctrl-C, call_soon_threadsafe) only mark that something happened.
+ * order CPython's BaseEventLoop._run_once would run it (and Python-level signal handlers, right
+ * after the wait, as CPython's select() runs them).  libuv's callbacks (the wake-up timer, the
+ * async handle of call_soon_threadsafe and signals) only end the wait.
  */
 #ifndef AIO_ASYNCIO_H
 #define AIO_ASYNCIO_H
@@ -60,6 +61,8 @@ void loop_enter_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_leave_task(Vm *vm, Value loop, ObjFuture *task);
 // The running loop finalises this async generator in shutdown_asyncgens().
 void loop_track_asyncgen(Vm *vm, ObjGenerator *agen);
+// For the C signal handler (async-signal-safe): ends the wait of the loop that is waiting.
+void loop_signal_wakeup(void);
 
 // ---- asyncio.sleep (sleep.c) --------------------------------------------------------------------
 bool asyncio_sleep_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);

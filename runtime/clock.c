@@ -31,8 +31,8 @@ int64_t clock_wall_ns(Vm *vm) { return read_ns(CLOCK_REALTIME); }
 int64_t clock_perf_ns(Vm *vm) { return read_ns(CLOCK_MONOTONIC); }
 int64_t clock_process_ns(Vm *vm) { return read_ns(CLOCK_PROCESS_CPUTIME_ID); }
 
-void clock_sleep(Vm *vm, double seconds) {
-    if (!(seconds > 0)) return;
+bool clock_sleep(Vm *vm, double seconds) {
+    if (!(seconds > 0)) return true;
     if (seconds > 1e12) seconds = 1e12;  // keeps time_t arithmetic defined; ~31,000 years
     // Sleep until an absolute deadline, so a signal that interrupts the sleep costs no extra time.
     struct timespec deadline;
@@ -44,6 +44,7 @@ void clock_sleep(Vm *vm, double seconds) {
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
     }
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) == EINTR) {
-    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) == EINTR)
+        if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
+    return true;
 }

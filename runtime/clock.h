@@ -27,7 +27,9 @@ int64_t clock_wall_ns(Vm *vm);
 int64_t clock_perf_ns(Vm *vm);
 int64_t clock_process_ns(Vm *vm);
 
-// Blocks for `seconds` (>= 0), resuming after signals until the whole time has passed.
-void clock_sleep(Vm *vm, double seconds);
+// Blocks for `seconds` (>= 0).  A signal runs its Python-level handler at once (PEP 475): when
+// the handler raises (Ctrl-C's KeyboardInterrupt) the sleep ends, returning false with that
+// exception pending; otherwise the sleep resumes until the whole time has passed.
+bool clock_sleep(Vm *vm, double seconds);
 
 #endif

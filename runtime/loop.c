@@ -9,7 +9,13 @@
  *      for the next iteration.
  * That snapshot in step 4 is what makes `await asyncio.sleep(0)` round robins interleave as they
  * do in CPython.  libuv callbacks never run Python code: they only end the wait.
+ *
+ * Signals (Ctrl-C): the C handler in stdlib/mod_signal.c marks the signal and, through
+ * loop_signal_wakeup, sends the waiting loop's uv_async_t, the same wake-up call_soon_threadsafe
+ * uses (CPython's self-pipe).  After the wait the loop runs the Python-level signal handlers, as
+ * CPython's select() does on EINTR: asyncio.Runner's handler cancels the main task from there.
  */
+#include <stdatomic.h>
 #include <string.h>
 #include <uv.h>
 
@@ -44,7 +50,7 @@ typedef struct {
 typedef struct LoopState {
     uv_loop_t uv;
     uv_timer_t wakeup;      // armed for the earliest deadline while waiting
-    uv_signal_t sigint;     // Ctrl-C ends the wait
+    uv_async_t async;       // call_soon_threadsafe and signals end the wait (any thread)
     bool uv_ready;          // the libuv handles above are initialised
     ReadyEntry *ready;      // ring buffer
     size_t ready_head, ready_count, ready_capacity;
@@ -78,7 +84,7 @@ void loop_mark(Vm *vm, ObjLoop *loop) {
 static void close_uv(LoopState *st) {
     if (!st->uv_ready) return;
     uv_close((uv_handle_t *)&st->wakeup, NULL);
-    uv_close((uv_handle_t *)&st->sigint, NULL);
+    uv_close((uv_handle_t *)&st->async, NULL);
     uv_run(&st->uv, UV_RUN_NOWAIT); // lets libuv finish the closes; no Python code runs here
     uv_loop_close(&st->uv);
     st->uv_ready = false;
@@ -445,10 +451,16 @@ static bool run_ready_entry(Vm *vm, Value loop, const ReadyEntry *e) {
 // starts fires before the poll, and without it the poll would then block with no timer left.
 static void on_wakeup(uv_timer_t *t) { uv_stop(t->loop); }
 
-static void on_sigint(uv_signal_t *s, int signum) {
-    (void)signum;
-    vm_interrupted = 1;
-    uv_stop(s->loop);
+// call_soon_threadsafe's wake-up, and a signal's: ending the wait is all it does.
+static void on_async(uv_async_t *a) { uv_stop(a->loop); }
+
+// The async handle of the loop that is waiting, for the C signal handler.
+static _Atomic(uv_async_t *) signal_wakeup;
+
+// Async-signal-safe (an atomic load and uv_async_send): ends the wait of the loop waiting now.
+void loop_signal_wakeup(void) {
+    uv_async_t *a = atomic_load(&signal_wakeup);
+    if (a) uv_async_send(a);
 }
 
 static bool loop_run_once(Vm *vm, Value loop) {
@@ -474,18 +486,21 @@ static bool loop_run_once(Vm *vm, Value loop) {
     if (timeout != 0) {
         uv_update_time(&st->uv); // the timer counts from libuv's cached clock: refresh it first
         if (timeout > 0) uv_timer_start(&st->wakeup, on_wakeup, (uint64_t)(timeout * 1000.0 + 0.999), 0);
-        // With no timer at all the wait lasts until Ctrl-C, as CPython's select(None) would.
-        uv_ref((uv_handle_t *)&st->sigint);
-        uv_run(&st->uv, UV_RUN_ONCE);
-        uv_unref((uv_handle_t *)&st->sigint);
+        // With no timer at all the wait lasts until a signal or call_soon_threadsafe, as
+        // CPython's select(None) would.  A signal that came before signal_wakeup was set skips
+        // the wait; one that comes after sends the async handle.
+        uv_ref((uv_handle_t *)&st->async);
+        atomic_store(&signal_wakeup, &st->async);
+        if (!vm_interrupted) uv_run(&st->uv, UV_RUN_ONCE);
+        atomic_store(&signal_wakeup, NULL);
+        uv_unref((uv_handle_t *)&st->async);
         uv_timer_stop(&st->wakeup);
     } else {
         uv_run(&st->uv, UV_RUN_NOWAIT);
     }
-    if (vm_interrupted) {
-        vm_interrupted = 0;
-        return vm_raise(vm, vm->KeyboardInterrupt, "%s", "");
-    }
+    // Python-level signal handlers run here, as CPython's run when select() is interrupted; what
+    // they schedule (Runner's cancellation of the main task) runs in this iteration.
+    if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
     // Due timers join the ready queue, earliest first.
     double end_time = clock_monotonic(vm) + 1e-9;
     while (st->heap_count) {
@@ -527,9 +542,8 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     vm_pop_root(vm);
     uv_loop_init(&st->uv);
     uv_timer_init(&st->uv, &st->wakeup);
-    uv_signal_init(&st->uv, &st->sigint);
-    uv_signal_start(&st->sigint, on_sigint, SIGINT);
-    uv_unref((uv_handle_t *)&st->sigint); // it must not keep uv_run waiting by itself
+    uv_async_init(&st->uv, &st->async, on_async);
+    uv_unref((uv_handle_t *)&st->async); // it must not keep uv_run waiting by itself
     st->uv_ready = true;
     return loop;
 }
@@ -662,16 +676,28 @@ LOOP_METHOD(loop_take_asyncgens) {
 }
 
 // call_soon(callback, *args, context=None)
-LOOP_METHOD(loop_call_soon_native) {
-    SELF_STATE();
-    if (!only_context_keyword(vm, "call_soon", kwnames)) return false;
-    if (nargs < 2) return vm_raise(vm, vm->TypeError, "call_soon() missing 1 required positional argument: 'callback'");
+static bool call_soon(Vm *vm, const char *method, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_loop(vm, args[0])) return false;
+    LoopState *st = state_of(args[0]);
+    if (!only_context_keyword(vm, method, kwnames)) return false;
+    if (nargs < 2) return vm_raise(vm, vm->TypeError, "%s() missing 1 required positional argument: 'callback'", method);
     if (!check_closed(vm, st)) return false;
     ObjTuple *t = tuple_from_values(vm, args + 2, (size_t)(nargs - 2));
     vm_push_root(vm, OBJ_VAL(t));
     bool ok = schedule_handle(vm, args[0], args[1], OBJ_VAL(t), result);
     vm_pop_root(vm);
     return ok;
+}
+
+LOOP_METHOD(loop_call_soon_native) { return call_soon(vm, "call_soon", args, nargs, kwnames, result); }
+
+// call_soon_threadsafe(callback, *args, context=None): call_soon, then the async handle ends the
+// loop's wait (CPython's _write_to_self).  aio has no threads yet: the callers are this thread
+// and signal handlers, so the ready queue needs no lock.
+LOOP_METHOD(loop_call_soon_threadsafe) {
+    if (!call_soon(vm, "call_soon_threadsafe", args, nargs, kwnames, result)) return false;
+    uv_async_send(&state_of(args[0])->async);
+    return true;
 }
 
 static bool schedule_timer(Vm *vm, Value loop, double when, Value cb, Value *args, int nargs, Value *result) {
@@ -736,6 +762,10 @@ LOOP_METHOD(loop_create_task) {
 static bool until_complete_cb(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     *result = NONE_VAL();
     ObjFuture *f = AS_FUTURE(args[0]);
+    // CPython's callback calls fut.exception(), which marks the exception retrieved: a task that
+    // raised KeyboardInterrupt out of run_until_complete is not "never retrieved" once the loop
+    // runs again (as Runner.close() makes it do).
+    if (f->state == FUT_FINISHED) f->log_traceback = false;
     if (f->state == FUT_FINISHED && !IS_NONE(f->exception) &&
         (vm_is_instance(vm, f->exception, vm->SystemExit) || vm_is_instance(vm, f->exception, vm->KeyboardInterrupt)))
         return true;
@@ -1080,7 +1110,7 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
                                                      {"get_debug", loop_get_debug},
                                                      {"set_debug", loop_set_debug},
                                                      {"call_soon", loop_call_soon_native},
-                                                     {"call_soon_threadsafe", loop_call_soon_native},
+                                                     {"call_soon_threadsafe", loop_call_soon_threadsafe},
                                                      {"call_later", loop_call_later},
                                                      {"call_at", loop_call_at},
                                                      {"create_future", loop_create_future},

@@ -1,7 +1,9 @@
 /* The command line: run a file, a -c string or standard input; --dis, --ast, --version, -h.
  *
  * Exit statuses are CPython's: 0 on success, 1 for an uncaught exception (the traceback goes to
- * stderr), the code of SystemExit, 130 for an uncaught KeyboardInterrupt, and 2 for a usage error.
+ * stderr), the code of SystemExit, and 2 for a usage error.  An uncaught KeyboardInterrupt ends
+ * the process by SIGINT, as CPython's does (bpo-1054041), so a shell sees 130 and a parent
+ * process sees death by signal.
  */
 #include <limits.h>
 #include <string.h>
@@ -15,11 +17,7 @@
 #include "symtable.h"
 
 #define AIO_VERSION "0.1.0"
-
-static void on_sigint(int sig) {
-    (void)sig;
-    vm_interrupted = 1;
-}
+#define EXIT_SIGINT (-SIGINT) // report_exception's status for an uncaught KeyboardInterrupt
 
 static void usage(FILE *out) {
     fputs("usage: aio [option] ... [-c cmd | file | -] [arg] ...\n"
@@ -59,8 +57,16 @@ static int report_exception(Vm *vm) {
         return 1;
     }
     vm_print_exception(vm, exc);
-    if (vm_is_instance(vm, exc, vm->KeyboardInterrupt)) return 130;
+    if (vm_is_instance(vm, exc, vm->KeyboardInterrupt)) return EXIT_SIGINT;
     return 1;
+}
+
+// CPython's exit_sigint: after an uncaught KeyboardInterrupt, die by SIGINT itself.
+static int exit_sigint(void) {
+    fflush(stdout);
+    fflush(stderr);
+    if (signal(SIGINT, SIG_DFL) != SIG_ERR) kill(getpid(), SIGINT);
+    return 128 + SIGINT; // only when the signal did not end the process
 }
 
 // Interpreter shutdown, as CPython's: module namespaces are emptied, so what only they kept
@@ -202,7 +208,7 @@ int main(int argc, char **argv) {
     if (file) dict_set_str(vm, main_module->globals, vm->s_file, OBJ_VAL(str_from_c(vm, filename)));
 
     int status = 0;
-    signal(SIGINT, on_sigint);
+    signal_init_process();
     ObjCode *code = vm_compile_source(vm, filename, text, length);
     if (!code) {
         status = report_exception(vm);
@@ -219,5 +225,5 @@ int main(int argc, char **argv) {
     fflush(stderr);
     free(text);
     vm_free(vm);
-    return status;
+    return status == EXIT_SIGINT ? exit_sigint() : status;
 }

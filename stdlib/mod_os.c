@@ -89,6 +89,19 @@ static bool os_getppid(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     return true;
 }
 
+// kill(pid, signal).  A signal sent to this process has its handler run before kill returns,
+// where CPython's eval loop would run it: the traceback of a KeyboardInterrupt names this line.
+static bool os_kill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t pid, sig;
+    if (!check_args(vm, "kill", nargs, kwnames, 2, 2) || !mod_arg_index(vm, args[0], &pid) ||
+        !mod_arg_index(vm, args[1], &sig))
+        return false;
+    if (pid != (pid_t)pid || sig != (int)sig) return vm_raise(vm, vm->OverflowError, "signed integer is greater than maximum");
+    if (kill((pid_t)pid, (int)sig) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    *result = NONE_VAL();
+    return !vm_interrupted || vm_run_signal_handlers(vm);
+}
+
 static bool os_getcwd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (kwnames || nargs)
         return vm_raise(vm, vm->TypeError, "posix.getcwd() takes no arguments (%d given)", nargs);
@@ -440,7 +453,8 @@ ObjModule *mod_os_init(Vm *vm) {
     structseq_class(vm, m, "stat_result", stat_fields, true, true);
     mod_class(vm, m, "_walk_iterator", vm->iterator_class, OBJ_ITER);
     static const MethodDef fns[] = {
-        {"getpid", os_getpid},     {"getppid", os_getppid},   {"getcwd", os_getcwd},
+        {"getpid", os_getpid},     {"getppid", os_getppid},   {"kill", os_kill},
+        {"getcwd", os_getcwd},
         {"chdir", os_chdir},       {"cpu_count", os_cpu_count}, {"urandom", os_urandom},
         {"system", os_system},     {"getenv", os_getenv},     {"listdir", os_listdir},
         {"mkdir", os_mkdir},       {"makedirs", os_makedirs}, {"remove", os_remove},

@@ -65,9 +65,8 @@ static bool time_sleep(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     if (secs < 0) return vm_raise(vm, vm->ValueError, "sleep length must be non-negative");
     if (secs > 9223372036.0)
         return vm_raise(vm, vm->OverflowError, "timestamp out of range for platform time_t");
-    clock_sleep(vm, secs);
     *result = NONE_VAL();
-    return true;
+    return clock_sleep(vm, secs);
 }
 
 // ---- struct_time --------------------------------------------------------------------------------

@@ -355,6 +355,7 @@ static void mark_roots(Vm *vm) {
     gc_mark_value(vm, vm->not_implemented);
     gc_mark_value(vm, vm->event_loop);
     gc_mark_value(vm, vm->running_loop);
+    mark_values(vm, vm->signal_handlers, NSIG);
     ObjClass *asyncio_classes[] = {vm->future_class, vm->task_class, vm->handle_class, vm->timer_handle_class,
                                    vm->loop_class, vm->future_iter_class,
                                    vm->CancelledError, vm->InvalidStateError};

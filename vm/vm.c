@@ -892,11 +892,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 }
             }
             SAVE();
-            if (UNLIKELY(vm_interrupted)) {
-                vm_interrupted = 0;
-                vm_raise(vm, vm->KeyboardInterrupt, "%s", "");
-                THROW();
-            }
+            if (UNLIKELY(vm_interrupted) && !vm_run_signal_handlers(vm)) THROW();
             Frame *next = do_call(vm, frame, &sp, (int)READ_ARG());
             if (!next) THROW();
             if (next != frame) {
@@ -1310,12 +1306,10 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(JUMP) : {
             uint32_t target = READ_ARG();
-            // A backward jump closes a loop: the place to notice Ctrl-C.
+            // A backward jump closes a loop: the place to run signal handlers (Ctrl-C).
             if (UNLIKELY(vm_interrupted) && code->words + target < ip) {
-                vm_interrupted = 0;
                 SAVE();
-                vm_raise(vm, vm->KeyboardInterrupt, "%s", "");
-                THROW();
+                if (!vm_run_signal_handlers(vm)) THROW();
             }
             JUMP_TO(target);
             DISPATCH();

@@ -138,12 +138,23 @@ struct Vm {
     ObjNative *wakeup_native;   // Task.__wakeup, recognised by the loop to skip a bound method
     ObjNative *until_complete_native;
 
+    // -- signals (stdlib/mod_signal.c) --
+    Value signal_handlers[NSIG]; // Python-level handlers set by signal.signal(); EMPTY: untouched
+
     // -- options --
     bool dis_mode;
 };
 
-// Set by the SIGINT handler; the interpreter raises KeyboardInterrupt at the next loop or call.
+// Set by the C signal handler (stdlib/mod_signal.c) when a signal arrives whose Python-level
+// handler must run: the interpreter runs it at the next backward jump or call, the event loop
+// right after its wait.  For SIGINT that handler raises KeyboardInterrupt unless a program (or
+// asyncio.Runner) installed another.
 extern volatile sig_atomic_t vm_interrupted;
+// Runs the Python-level handlers of the signals that arrived (CPython's PyErr_CheckSignals) and
+// clears vm_interrupted.  False with the exception a handler raised pending.
+bool vm_run_signal_handlers(Vm *vm);
+// At startup: SIGINT gets the C handler when its disposition is SIG_DFL, as in CPython.
+void signal_init_process(void);
 
 // ---- lifecycle ----------------------------------------------------------------------------------
 Vm *vm_new(void);

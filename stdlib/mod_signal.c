@@ -1,0 +1,179 @@
+/* signal: Python-level signal handlers, and the C machinery under Ctrl-C.
+ *
+ * As in CPython's signalmodule.c, a signal never runs Python code from the C handler.  The handler
+ * (on_signal) only marks the signal as tripped, sets vm_interrupted, and wakes the running event
+ * loop (loop_signal_wakeup, a uv_async_send, which is async-signal-safe).  The interpreter then
+ * runs the Python-level handlers (vm_run_signal_handlers) at its next backward jump or call, and
+ * the event loop right after its wait, so a handler may raise, cancel tasks or schedule callbacks.
+ *
+ * At startup (signal_init_process, from main) SIGINT gets the C handler when its disposition is
+ * SIG_DFL, as CPython does; its Python-level handler is then default_int_handler, which raises
+ * KeyboardInterrupt.  asyncio.Runner replaces it for the duration of run() (runners.aio).
+ *
+ * The module: signal(), getsignal(), raise_signal(), default_int_handler, SIG_DFL, SIG_IGN, NSIG
+ * and the usual SIG* numbers.  CPython's Signals and Handlers enums print as their numbers
+ * (str(signal.SIGINT) == '2'); here they are plain ints, so only their reprs differ.  Handlers
+ * receive (signum, None): aio has no frame objects.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "asyncio.h"
+#include "modinit.h"
+
+// Which signals arrived since their handlers last ran (written by on_signal).
+static volatile sig_atomic_t tripped[NSIG];
+
+static void on_signal(int signum) {
+    int saved = errno;
+    tripped[signum] = 1;
+    vm_interrupted = 1;
+    loop_signal_wakeup(); // end the event loop's wait, if one is waiting
+    errno = saved;
+}
+
+// Installs on_signal (SIG_DFL, SIG_IGN when handler is 0, 1).  SA_RESTART: aio's blocking reads
+// are not prepared for EINTR (the event loop's wait and time.sleep are woken anyway).
+static int set_disposition(int signum, int handler) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler == 0 ? SIG_DFL : handler == 1 ? SIG_IGN : on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(signum, &sa, NULL);
+}
+
+static bool has_c_handler(int signum) {
+    struct sigaction sa;
+    return sigaction(signum, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == on_signal;
+}
+
+void signal_init_process(void) {
+    struct sigaction sa;
+    if (sigaction(SIGINT, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL)
+        set_disposition(SIGINT, 2);
+}
+
+// CPython's PyErr_CheckSignals: runs the handler of every tripped signal, lowest number first.
+// When a handler raises, the signals not yet handled stay tripped for the next check.
+bool vm_run_signal_handlers(Vm *vm) {
+    vm_interrupted = 0;
+    for (int s = 1; s < NSIG; s++) {
+        if (!tripped[s]) continue;
+        tripped[s] = 0;
+        Value h = vm->signal_handlers[s];
+        bool ok = true;
+        if (IS_EMPTY(h)) {
+            // untouched since startup: only SIGINT has the C handler then (default_int_handler)
+            if (s == SIGINT) ok = vm_raise_value(vm, OBJ_VAL(vm->KeyboardInterrupt));
+        } else if (!IS_INT(h) && !IS_NONE(h)) {
+            Value ignored;
+            ok = vm_call2(vm, h, INT_VAL(s), NONE_VAL(), &ignored);
+        }
+        if (!ok) {
+            for (int r = s + 1; r < NSIG; r++)
+                if (tripped[r]) vm_interrupted = 1;
+            return false;
+        }
+    }
+    return true;
+}
+
+// ---- the module ---------------------------------------------------------------------------------
+
+static bool default_int_handler(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return vm_raise_value(vm, OBJ_VAL(vm->KeyboardInterrupt));
+}
+
+static bool signal_number(Vm *vm, Value v, int *out) {
+    int64_t n;
+    if (!mod_arg_index(vm, v, &n)) return false;
+    if (n < 1 || n >= NSIG) return vm_raise(vm, vm->ValueError, "signal number out of range");
+    *out = (int)n;
+    return true;
+}
+
+// The Python-level handler of signum: what signal() stored, else what the OS has (SIG_DFL 0,
+// SIG_IGN 1, None for a handler not installed from Python).
+static Value current_handler(int signum, Value stored) {
+    if (!IS_EMPTY(stored)) return stored;
+    struct sigaction sa;
+    if (sigaction(signum, NULL, &sa) != 0 || (sa.sa_flags & SA_SIGINFO)) return NONE_VAL();
+    if (sa.sa_handler == SIG_DFL) return INT_VAL(0);
+    if (sa.sa_handler == SIG_IGN) return INT_VAL(1);
+    return NONE_VAL();
+}
+
+static bool signal_getsignal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int s = 0;
+    if (!check_args(vm, "getsignal", nargs, kwnames, 1, 1) || !signal_number(vm, args[0], &s)) return false;
+    *result = current_handler(s, vm->signal_handlers[s]);
+    return true;
+}
+
+static bool is_callable(Vm *vm, Value v) {
+    return IS_FUNCTION(v) || IS_NATIVE(v) || IS_BOUND(v) || IS_CLASS(v) ||
+           (IS_OBJ(v) && !IS_EMPTY(class_lookup(AS_OBJ(v)->cls, vm->s_call)));
+}
+
+// signal(signalnum, handler): installs handler (SIG_DFL, SIG_IGN or a callable taking
+// (signum, frame)) and returns the previous one.
+static bool signal_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int s = 0;
+    if (!check_args(vm, "signal", nargs, kwnames, 2, 2) || !signal_number(vm, args[0], &s)) return false;
+    Value handler = args[1];
+    int disposition;
+    if (IS_INT(handler) && (AS_INTLIKE(handler) == 0 || AS_INTLIKE(handler) == 1)) disposition = (int)AS_INTLIKE(handler);
+    else if (is_callable(vm, handler)) disposition = 2;
+    else return vm_raise(vm, vm->TypeError, "signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object");
+    // CPython runs the handlers already due before it changes one
+    if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
+    Value old = current_handler(s, vm->signal_handlers[s]);
+    if (set_disposition(s, disposition) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    vm->signal_handlers[s] = handler;
+    *result = old;
+    return true;
+}
+
+// raise_signal(signum): the handler runs before the call returns, as in CPython.
+static bool signal_raise_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int s = 0;
+    if (!check_args(vm, "raise_signal", nargs, kwnames, 1, 1) || !signal_number(vm, args[0], &s)) return false;
+    if (raise(s) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    *result = NONE_VAL();
+    return !vm_interrupted || vm_run_signal_handlers(vm);
+}
+
+ObjModule *mod_signal_init(Vm *vm) {
+    ObjModule *m = mod_new(vm, "signal");
+    vm_push_root(vm, OBJ_VAL(m));
+    static const struct {
+        const char *name;
+        int value;
+    } numbers[] = {
+        {"SIG_DFL", 0},          {"SIG_IGN", 1},          {"NSIG", NSIG},          {"SIGHUP", SIGHUP},
+        {"SIGINT", SIGINT},      {"SIGQUIT", SIGQUIT},    {"SIGILL", SIGILL},      {"SIGTRAP", SIGTRAP},
+        {"SIGABRT", SIGABRT},    {"SIGBUS", SIGBUS},      {"SIGFPE", SIGFPE},      {"SIGKILL", SIGKILL},
+        {"SIGUSR1", SIGUSR1},    {"SIGSEGV", SIGSEGV},    {"SIGUSR2", SIGUSR2},    {"SIGPIPE", SIGPIPE},
+        {"SIGALRM", SIGALRM},    {"SIGTERM", SIGTERM},    {"SIGCHLD", SIGCHLD},    {"SIGCONT", SIGCONT},
+        {"SIGSTOP", SIGSTOP},    {"SIGTSTP", SIGTSTP},    {"SIGTTIN", SIGTTIN},    {"SIGTTOU", SIGTTOU},
+        {"SIGWINCH", SIGWINCH},
+    };
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        mod_set(vm, m, numbers[i].name, INT_VAL(numbers[i].value));
+    static const MethodDef fns[] = {
+        {"signal", signal_signal},
+        {"getsignal", signal_getsignal},
+        {"raise_signal", signal_raise_signal},
+        {"default_int_handler", default_int_handler},
+        {NULL, NULL},
+    };
+    for (const MethodDef *f = fns; f->name; f++) define_native(vm, m->globals, f->name, f->fn);
+    // SIGINT's handler since startup is default_int_handler: the very object, so that
+    // `getsignal(SIGINT) is default_int_handler` holds (asyncio.Runner asks exactly that).
+    if (IS_EMPTY(vm->signal_handlers[SIGINT]) && has_c_handler(SIGINT))
+        vm->signal_handlers[SIGINT] = dict_get_str(m->globals, str_from_c(vm, "default_int_handler"));
+    vm_pop_root(vm);
+    return m;
+}
