@@ -55,6 +55,13 @@ static Value make_piece(Vm *vm, bool is_str, const char *p, size_t n) {
     return OBJ_VAL(bytes_new(vm, p, n));
 }
 
+// A new str or bytes holding the n bytes at p, a part of self: a part of ASCII text is ASCII, so
+// its characters need no counting.
+static Value piece_of(Vm *vm, const Text *t, const char *p, size_t n) {
+    if (t->is_str && t->ascii) return OBJ_VAL(str_new_counted(vm, p, n, n));
+    return make_piece(vm, t->is_str, p, n);
+}
+
 // Self unchanged: the object itself unless it is an instance of a subclass.
 static Value self_exact(Vm *vm, const Text *t) {
     if (t->is_str) return OBJ_VAL(str_exact(vm, AS_STR(t->self)));
@@ -66,9 +73,9 @@ static Value empty_of(Vm *vm, bool is_str) {
     return is_str ? OBJ_VAL(vm->s_empty) : make_piece(vm, false, "", 0);
 }
 
-// Appends a new piece to a rooted list, keeping the piece rooted while the list grows.
-static void push_piece(Vm *vm, ObjList *list, bool is_str, const char *p, size_t n) {
-    Value v = make_piece(vm, is_str, p, n);
+// Appends a new piece of self to a rooted list, keeping the piece rooted while the list grows.
+static void push_piece(Vm *vm, ObjList *list, const Text *t, const char *p, size_t n) {
+    Value v = piece_of(vm, t, p, n);
     vm_push_root(vm, v);
     list_append(vm, list, v);
     vm_pop_root(vm);
@@ -371,14 +378,14 @@ static void split_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *o
                 break;
             }
         }
-        push_piece(vm, out, t->is_str, t->data + j, k - j);
+        push_piece(vm, out, t, t->data + j, k - j);
         i = k;
     }
     // Out of splits: the rest, after its leading spaces, is the last piece.
     while (i < n) {
         size_t before = i;
         if (!unit_is_space(t, next_unit(t, &i))) {
-            push_piece(vm, out, t->is_str, t->data + before, n - before);
+            push_piece(vm, out, t, t->data + before, n - before);
             return;
         }
     }
@@ -403,13 +410,13 @@ static void rsplit_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *
                 break;
             }
         }
-        push_piece(vm, out, t->is_str, t->data + k, j - k);
+        push_piece(vm, out, t, t->data + k, j - k);
         i = k;
     }
     while (i > 0) {
         size_t before = i;
         if (!unit_is_space(t, prev_unit(t, &i))) {
-            push_piece(vm, out, t->is_str, t->data, before);
+            push_piece(vm, out, t, t->data, before);
             return;
         }
     }
@@ -441,7 +448,7 @@ static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool r
         size_t i = 0;
         int64_t off;
         while (maxsplit-- > 0 && (off = find_bytes(t.data, i, t.len, sep.p, sep.n)) >= 0) {
-            push_piece(vm, list, t.is_str, t.data + i, (size_t)off - i);
+            push_piece(vm, list, &t, t.data + i, (size_t)off - i);
             i = (size_t)off + sep.n;
         }
         if (i == 0) {
@@ -450,16 +457,16 @@ static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool r
             list_append(vm, list, whole);
             vm_pop_root(vm);
         } else {
-            push_piece(vm, list, t.is_str, t.data + i, t.len - i);
+            push_piece(vm, list, &t, t.data + i, t.len - i);
         }
     } else {
         size_t j = t.len;
         int64_t off;
         while (maxsplit-- > 0 && (off = rfind_bytes(t.data, 0, j, sep.p, sep.n)) >= 0) {
-            push_piece(vm, list, t.is_str, t.data + off + sep.n, j - (size_t)off - sep.n);
+            push_piece(vm, list, &t, t.data + off + sep.n, j - (size_t)off - sep.n);
             j = (size_t)off;
         }
-        push_piece(vm, list, t.is_str, t.data, j);
+        push_piece(vm, list, &t, t.data, j);
     }
     if (right) reverse_list(list);
     vm_pop_root(vm);
@@ -505,7 +512,7 @@ static bool text_splitlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
             }
         }
         if (!found) eol = i;
-        push_piece(vm, list, t.is_str, t.data + start, (keepends ? i : eol) - start);
+        push_piece(vm, list, &t, t.data + start, (keepends ? i : eol) - start);
     }
     vm_pop_root(vm);
     *result = OBJ_VAL(list);
@@ -532,10 +539,10 @@ static bool partition_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bo
         tup->items[right ? 0 : 2] = empty_of(vm, t.is_str);
     } else {
         size_t at = (size_t)off;
-        tup->items[0] = make_piece(vm, t.is_str, t.data, at);
+        tup->items[0] = piece_of(vm, &t, t.data, at);
         tup->items[1] = IS_STR(args[1]) && t.is_str ? OBJ_VAL(str_exact(vm, AS_STR(args[1])))
                                                     : make_piece(vm, t.is_str, sep.p, sep.n);
-        tup->items[2] = make_piece(vm, t.is_str, t.data + at + sep.n, t.len - at - sep.n);
+        tup->items[2] = piece_of(vm, &t, t.data + at + sep.n, t.len - at - sep.n);
     }
     vm_pop_root(vm);
     *result = OBJ_VAL(tup);
@@ -598,7 +605,7 @@ static bool strip_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
             }
         }
     }
-    *result = i == 0 && j == t.len ? self_exact(vm, &t) : make_piece(vm, t.is_str, t.data + i, j - i);
+    *result = i == 0 && j == t.len ? self_exact(vm, &t) : piece_of(vm, &t, t.data + i, j - i);
     return true;
 }
 
@@ -626,7 +633,7 @@ static bool affix_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
     }
     if (nd.n > 0 && nd.n <= t.len &&
         memcmp(t.data + (suffix ? t.len - nd.n : 0), nd.p, nd.n) == 0) {
-        *result = make_piece(vm, t.is_str, t.data + (suffix ? 0 : nd.n), t.len - nd.n);
+        *result = piece_of(vm, &t, t.data + (suffix ? 0 : nd.n), t.len - nd.n);
         return true;
     }
     *result = self_exact(vm, &t);
@@ -744,14 +751,12 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         *result = items[0];
         return true;
     }
-    vm_push_root(vm, holder);
-    StrBuf sb;
-    sb_init(&sb);
+    // One pass checks the items and sizes the result, so the bytes are copied once, and for a
+    // str its characters need no counting.
+    size_t length = 0, nchars = 0;
     for (size_t i = 0; i < n; i++) {
         Needle piece = {0};
         if (!needle_from(items[i], t.is_str, &piece)) {
-            sb_free(&sb);
-            vm_pop_root(vm);
             if (t.is_str)
                 return vm_raise(vm, vm->TypeError, "sequence item %zu: expected str instance, %s found",
                                 i, vm_type_name(vm, items[i]));
@@ -759,10 +764,32 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
                             "sequence item %zu: expected a bytes-like object, %s found", i,
                             vm_type_name(vm, items[i]));
         }
-        if (i > 0) sb_append(&sb, t.data, t.len);
-        sb_append(&sb, piece.p, piece.n);
+        length += piece.n + (i > 0 ? t.len : 0);
+        nchars += piece.nchars + (i > 0 ? t.nchars : 0);
     }
-    *result = make_piece(vm, t.is_str, sb.data ? sb.data : "", sb.length);
+    vm_push_root(vm, holder);
+    ObjStr *s = NULL;
+    StrBuf sb;
+    sb_init(&sb);
+    char *out;
+    if (t.is_str) {
+        s = str_alloc(vm, length, nchars);
+        out = s->chars;
+    } else {
+        sb_reserve(&sb, length);
+        out = sb.data;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Needle piece = {0};
+        needle_from(items[i], t.is_str, &piece);
+        if (i > 0) {
+            memcpy(out, t.data, t.len);
+            out += t.len;
+        }
+        memcpy(out, piece.p, piece.n);
+        out += piece.n;
+    }
+    *result = s ? OBJ_VAL(s) : make_piece(vm, false, sb.data ? sb.data : "", length);
     sb_free(&sb);
     vm_pop_root(vm);
     return true;

@@ -34,19 +34,20 @@ static void maybe_collect(Vm *vm, size_t growth);
 static void *pool_lists[POOL_CLASSES + 1];
 static size_t pool_counts[POOL_CLASSES + 1];
 
-static void *pool_alloc(size_t size) {
+// A block of at least size bytes, zeroed unless the caller overwrites all of it anyway.
+static void *pool_alloc(size_t size, bool zero) {
     size_t c = (size + 15) / 16;
     if (POOL_ENABLED && c <= POOL_CLASSES) {
         void *p = pool_lists[c];
         if (p) {
             pool_lists[c] = *(void **)p;
             pool_counts[c]--;
-            memset(p, 0, size);
+            if (zero) memset(p, 0, size);
             return p;
         }
-        return calloc(1, c * 16);
+        size = c * 16;
     }
-    return calloc(1, size);
+    return zero ? calloc(1, size) : malloc(size);
 }
 
 static void pool_free(void *p, size_t size) {
@@ -74,7 +75,7 @@ void gc_pool_release(void) {
 void *gc_alloc_frame_block(Vm *vm, size_t size) {
     maybe_collect(vm, size);
     vm->bytes_allocated += size;
-    return pool_alloc(size);
+    return pool_alloc(size, true);
 }
 
 static void maybe_collect(Vm *vm, size_t growth) {
@@ -99,9 +100,9 @@ void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
     return result;
 }
 
-Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
+static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero) {
     maybe_collect(vm, size);
-    Obj *obj = pool_alloc(size);
+    Obj *obj = pool_alloc(size, zero);
     if (!obj) out_of_memory();
     vm->bytes_allocated += size;
     obj->kind = kind;
@@ -110,6 +111,14 @@ Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
     obj->next = vm->objects;
     vm->objects = obj;
     return obj;
+}
+
+Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
+    return alloc_object(vm, size, kind, cls, true);
+}
+
+Obj *gc_alloc_object_uninit(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
+    return alloc_object(vm, size, kind, cls, false);
 }
 
 // ---- marking ------------------------------------------------------------------------------------

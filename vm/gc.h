@@ -11,7 +11,11 @@
 
 #include "vm.h"
 
+// A new object, zeroed past its header.
 Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls);
+// The same with the rest of the block left as garbage: for kinds whose constructor sets every
+// field itself (strings, whose bytes are copied in anyway).
+Obj *gc_alloc_object_uninit(Vm *vm, size_t size, ObjKind kind, ObjClass *cls);
 // Resizes a block owned by an object (new_size 0 frees).  Growing may collect first.
 void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size);
 void gc_collect(Vm *vm);

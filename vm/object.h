@@ -12,6 +12,8 @@
 #ifndef AIO_OBJECT_H
 #define AIO_OBJECT_H
 
+#include <string.h>
+
 #include "value.h"
 
 typedef struct Vm Vm;
@@ -65,7 +67,7 @@ struct ObjStr {
     Obj obj;
     size_t length;
     size_t nchars;
-    uint64_t hash;  // CPython-independent FNV-1a; computed at creation
+    uint64_t hash;  // CPython-independent FNV-1a, 0 until first needed: read it with str_hash
     bool interned;
     char chars[];   // length bytes, then a NUL
 };
@@ -472,6 +474,10 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 // ---- constructors (vm/object.c); each may collect garbage --------------------------------------
 
 ObjStr *str_new(Vm *vm, const char *chars, size_t length);      // copies; not interned
+// str_new when the caller knows the code point count (a piece of ASCII text has nchars == length).
+ObjStr *str_new_counted(Vm *vm, const char *chars, size_t length, size_t nchars);
+// A str whose length bytes the caller fills in before anything else sees it (NUL already placed).
+ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars);
 ObjStr *str_intern(Vm *vm, const char *chars, size_t length);   // the one interned copy
 ObjStr *str_from_c(Vm *vm, const char *cstr);                    // interned: for names in C code
 ObjStr *str_printf(Vm *vm, const char *fmt, ...);
@@ -498,6 +504,21 @@ ObjBox *box_new(Vm *vm, ObjClass *cls, void *data, void (*finalize)(void *));
 // UTF-8 helpers shared by str and the front end's neighbours.
 size_t utf8_count(const char *s, size_t length);                    // code points
 size_t utf8_offset(const char *s, size_t length, size_t index);     // byte offset of code point index
-uint64_t hash_bytes(const void *data, size_t length);
+uint64_t hash_bytes(const void *data, size_t length);                // never 0
+
+// A string's hash, computed on first use: most strings are never hashed.  Interned strings are
+// hashed at creation.
+static inline uint64_t str_hash(ObjStr *s) {
+    if (s->hash == 0) s->hash = hash_bytes(s->chars, s->length);
+    return s->hash;
+}
+
+// Equal contents; a hash known on both sides settles most inequalities without reading bytes.
+static inline bool str_equal(ObjStr *a, ObjStr *b) {
+    if (a == b) return true;
+    if (a->length != b->length) return false;
+    if (a->hash && b->hash && a->hash != b->hash) return false;
+    return memcmp(a->chars, b->chars, a->length) == 0;
+}
 
 #endif
