@@ -17,13 +17,16 @@ static void out_of_memory(void) {
 static void maybe_collect(Vm *vm, size_t growth);
 
 // ---- the small-block pool -----------------------------------------------------------------------
-// Most objects are small and short-lived (a Handle per callback, a coroutine per await of an
-// async function), so freed blocks up to POOL_LIMIT bytes are kept on free lists by size class
-// and handed out again without a trip through malloc.  AddressSanitizer builds skip the pool, so
-// a use after free is still caught.
+// Most objects are small and short-lived (a string per word, a tuple per pair, a Handle per
+// callback), so blocks up to POOL_LIMIT bytes come from big chunks instead of malloc: carved off
+// the newest chunk by size class (multiples of 16 bytes), and once freed kept on their class's
+// free list and handed out again.  Allocating and freeing are then a few instructions, and a
+// block carries no malloc header.  Chunks go back to the C library only at exit, as CPython's
+// small-object arenas mostly do not either.  AddressSanitizer builds skip the pool, so a use
+// after free is still caught.
 #define POOL_LIMIT 512
 #define POOL_CLASSES (POOL_LIMIT / 16)
-#define POOL_KEEP 8192 // the most blocks one class keeps
+#define POOL_CHUNK (256 * 1024)
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_ENABLED 0
@@ -31,45 +34,62 @@ static void maybe_collect(Vm *vm, size_t growth);
 #define POOL_ENABLED 1
 #endif
 
+typedef struct PoolChunk {
+    struct PoolChunk *next;
+    max_align_t align; // blocks start 16-aligned after the link
+} PoolChunk;
+
 static void *pool_lists[POOL_CLASSES + 1];
-static size_t pool_counts[POOL_CLASSES + 1];
+static PoolChunk *pool_chunks;
+static char *pool_top, *pool_end; // the part of the newest chunk not carved yet
+
+static void *pool_carve(size_t bytes) {
+    if ((size_t)(pool_end - pool_top) < bytes) {
+        PoolChunk *chunk = malloc(POOL_CHUNK);
+        if (!chunk) out_of_memory();
+        chunk->next = pool_chunks;
+        pool_chunks = chunk;
+        pool_top = (char *)&chunk->align;
+        pool_end = (char *)chunk + POOL_CHUNK;
+    }
+    void *p = pool_top;
+    pool_top += bytes;
+    return p;
+}
 
 // A block of at least size bytes, zeroed unless the caller overwrites all of it anyway.
 static void *pool_alloc(size_t size, bool zero) {
     size_t c = (size + 15) / 16;
     if (POOL_ENABLED && c <= POOL_CLASSES) {
         void *p = pool_lists[c];
-        if (p) {
-            pool_lists[c] = *(void **)p;
-            pool_counts[c]--;
-            if (zero) memset(p, 0, size);
-            return p;
-        }
-        size = c * 16;
+        if (p) pool_lists[c] = *(void **)p;
+        else p = pool_carve(c * 16);
+        if (zero) memset(p, 0, size);
+        return p;
     }
-    return zero ? calloc(1, size) : malloc(size);
+    void *p = zero ? calloc(1, size) : malloc(size);
+    if (!p) out_of_memory();
+    return p;
 }
 
 static void pool_free(void *p, size_t size) {
     size_t c = (size + 15) / 16;
-    if (POOL_ENABLED && c <= POOL_CLASSES && pool_counts[c] < POOL_KEEP) {
+    if (POOL_ENABLED && c <= POOL_CLASSES) {
         *(void **)p = pool_lists[c];
         pool_lists[c] = p;
-        pool_counts[c]++;
         return;
     }
     free(p);
 }
 
 void gc_pool_release(void) {
-    for (size_t c = 0; c <= POOL_CLASSES; c++) {
-        while (pool_lists[c]) {
-            void *p = pool_lists[c];
-            pool_lists[c] = *(void **)p;
-            free(p);
-        }
-        pool_counts[c] = 0;
+    while (pool_chunks) {
+        PoolChunk *next = pool_chunks->next;
+        free(pool_chunks);
+        pool_chunks = next;
     }
+    memset(pool_lists, 0, sizeof pool_lists);
+    pool_top = pool_end = NULL;
 }
 
 void *gc_alloc_frame_block(Vm *vm, size_t size) {
@@ -103,7 +123,6 @@ void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
 static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero) {
     maybe_collect(vm, size);
     Obj *obj = pool_alloc(size, zero);
-    if (!obj) out_of_memory();
     vm->bytes_allocated += size;
     obj->kind = kind;
     obj->cls = cls;
