@@ -82,19 +82,26 @@ static void push_piece(Vm *vm, ObjList *list, const Text *t, const char *p, size
 }
 
 // The character starting at *pos for a str, the byte for bytes; advances *pos.
-static uint32_t next_unit(const Text *t, size_t *pos) {
+static inline uint32_t next_unit(const Text *t, size_t *pos) {
     if (t->ascii) return (unsigned char)t->data[(*pos)++];
     return uni_next(t->data, t->len, pos);
 }
 
-static uint32_t prev_unit(const Text *t, size_t *pos) {
+static inline uint32_t prev_unit(const Text *t, size_t *pos) {
     if (t->ascii) return (unsigned char)t->data[--(*pos)];
     return uni_prev(t->data, pos);
 }
 
-// str's whitespace is Unicode's (ASCII's plus \x1c-\x1f and more); bytes' is ASCII's only.
-static bool unit_is_space(const Text *t, uint32_t c) {
-    if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r') || (t->is_str && c >= 0x1C && c <= 0x1F);
+// str's whitespace is Unicode's (ASCII's plus \x1c-\x1f and more); bytes' is ASCII's only.  The
+// answers for bytes and ASCII come from a table, so the splitting and stripping loops stay tight:
+// bit 0 whitespace for bytes, bit 1 for str.
+static const unsigned char BYTE_SPACE[256] = {
+    ['\t'] = 3, ['\n'] = 3, ['\v'] = 3, ['\f'] = 3, ['\r'] = 3, [' '] = 3,
+    [0x1C] = 2, [0x1D] = 2, [0x1E] = 2, [0x1F] = 2,
+};
+
+static inline bool unit_is_space(const Text *t, uint32_t c) {
+    if (c < 0x80) return BYTE_SPACE[c] & (t->is_str ? 2 : 1);
     return t->is_str && uni_is_space(c);
 }
 
@@ -360,66 +367,63 @@ static bool split_args(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
     return true;
 }
 
+// Where the run of spaces (spaces true) or of non-spaces that starts at byte i ends.  A byte is a
+// unit in ASCII text and in bytes: that case skips decoding and reads the table directly.
+static size_t run_end(const Text *t, size_t i, bool spaces) {
+    if (t->ascii) {
+        unsigned mask = t->is_str ? 2 : 1;
+        while (i < t->len && (BYTE_SPACE[(unsigned char)t->data[i]] & mask ? spaces : !spaces)) i++;
+        return i;
+    }
+    while (i < t->len) {
+        size_t next = i;
+        if (unit_is_space(t, next_unit(t, &next)) != spaces) break;
+        i = next;
+    }
+    return i;
+}
+
+// The same backwards: where the run that ends just before byte i starts.
+static size_t run_start(const Text *t, size_t i, bool spaces) {
+    if (t->ascii) {
+        unsigned mask = t->is_str ? 2 : 1;
+        while (i > 0 && (BYTE_SPACE[(unsigned char)t->data[i - 1]] & mask ? spaces : !spaces)) i--;
+        return i;
+    }
+    while (i > 0) {
+        size_t prev = i;
+        if (unit_is_space(t, prev_unit(t, &prev)) != spaces) break;
+        i = prev;
+    }
+    return i;
+}
+
 static void split_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
     size_t i = 0, n = t->len;
     while (maxsplit-- > 0) {
-        size_t j;
-        for (;;) { // skip spaces
-            if (i >= n) return;
-            j = i;
-            if (!unit_is_space(t, next_unit(t, &i))) break;
-        }
-        i = j;
-        size_t k = i;
-        while (k < n) {
-            size_t before = k;
-            if (unit_is_space(t, next_unit(t, &k))) {
-                k = before;
-                break;
-            }
-        }
-        push_piece(vm, out, t, t->data + j, k - j);
+        i = run_end(t, i, true);
+        if (i >= n) return;
+        size_t k = run_end(t, i, false);
+        push_piece(vm, out, t, t->data + i, k - i);
         i = k;
     }
     // Out of splits: the rest, after its leading spaces, is the last piece.
-    while (i < n) {
-        size_t before = i;
-        if (!unit_is_space(t, next_unit(t, &i))) {
-            push_piece(vm, out, t, t->data + before, n - before);
-            return;
-        }
-    }
+    i = run_end(t, i, true);
+    if (i < n) push_piece(vm, out, t, t->data + i, n - i);
 }
 
 // The same from the right; the pieces come out last first and are reversed by the caller.
 static void rsplit_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
     size_t i = t->len;
     while (maxsplit-- > 0) {
-        size_t j;
-        for (;;) {
-            if (i == 0) return;
-            j = i;
-            if (!unit_is_space(t, prev_unit(t, &i))) break;
-        }
-        i = j; // one past the piece's last character
-        size_t k = i;
-        while (k > 0) {
-            size_t before = k;
-            if (unit_is_space(t, prev_unit(t, &k))) {
-                k = before;
-                break;
-            }
-        }
-        push_piece(vm, out, t, t->data + k, j - k);
+        i = run_start(t, i, true); // one past the piece's last character
+        if (i == 0) return;
+        size_t k = run_start(t, i, false);
+        push_piece(vm, out, t, t->data + k, i - k);
         i = k;
     }
-    while (i > 0) {
-        size_t before = i;
-        if (!unit_is_space(t, prev_unit(t, &i))) {
-            push_piece(vm, out, t, t->data, before);
-            return;
-        }
-    }
+    i = run_start(t, i, true);
+    if (i > 0) push_piece(vm, out, t, t->data, i);
 }
 
 static void reverse_list(ObjList *list) {
@@ -751,12 +755,17 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         *result = items[0];
         return true;
     }
-    // One pass checks the items and sizes the result, so the bytes are copied once, and for a
-    // str its characters need no counting.
-    size_t length = 0, nchars = 0;
+    // One pass over the items (which may lie anywhere in memory): the buffer grows by doubling,
+    // and the characters are counted on the way, so the final str needs no counting pass.
+    vm_push_root(vm, holder);
+    StrBuf sb;
+    sb_init(&sb);
+    size_t nchars = 0;
     for (size_t i = 0; i < n; i++) {
         Needle piece = {0};
         if (!needle_from(items[i], t.is_str, &piece)) {
+            sb_free(&sb);
+            vm_pop_root(vm);
             if (t.is_str)
                 return vm_raise(vm, vm->TypeError, "sequence item %zu: expected str instance, %s found",
                                 i, vm_type_name(vm, items[i]));
@@ -764,32 +773,16 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
                             "sequence item %zu: expected a bytes-like object, %s found", i,
                             vm_type_name(vm, items[i]));
         }
-        length += piece.n + (i > 0 ? t.len : 0);
-        nchars += piece.nchars + (i > 0 ? t.nchars : 0);
-    }
-    vm_push_root(vm, holder);
-    ObjStr *s = NULL;
-    StrBuf sb;
-    sb_init(&sb);
-    char *out;
-    if (t.is_str) {
-        s = str_alloc(vm, length, nchars);
-        out = s->chars;
-    } else {
-        sb_reserve(&sb, length);
-        out = sb.data;
-    }
-    for (size_t i = 0; i < n; i++) {
-        Needle piece = {0};
-        needle_from(items[i], t.is_str, &piece);
         if (i > 0) {
-            memcpy(out, t.data, t.len);
-            out += t.len;
+            sb_append(&sb, t.data, t.len);
+            nchars += t.nchars;
         }
-        memcpy(out, piece.p, piece.n);
-        out += piece.n;
+        sb_append(&sb, piece.p, piece.n);
+        nchars += piece.nchars;
     }
-    *result = s ? OBJ_VAL(s) : make_piece(vm, false, sb.data ? sb.data : "", length);
+    const char *data = sb.data ? sb.data : "";
+    *result = t.is_str ? OBJ_VAL(str_new_counted(vm, data, sb.length, nchars))
+                       : make_piece(vm, false, data, sb.length);
     sb_free(&sb);
     vm_pop_root(vm);
     return true;
