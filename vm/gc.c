@@ -145,6 +145,12 @@ Obj *gc_alloc_object_uninit(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
 void gc_mark_object(Vm *vm, Obj *obj) {
     if (obj == NULL || obj->marked) return;
     obj->marked = true;
+    // A string, bytes or range references nothing but its class: finished here, while its header
+    // is in the cache, rather than visited again from the gray stack.
+    if (obj->kind == OBJ_STR || obj->kind == OBJ_BYTES || obj->kind == OBJ_RANGE) {
+        gc_mark_object(vm, (Obj *)obj->cls);
+        return;
+    }
     if (vm->gray_count == vm->gray_capacity) {
         vm->gray_capacity = vm->gray_capacity ? vm->gray_capacity * 2 : 256;
         vm->gray = realloc(vm->gray, sizeof(Obj *) * vm->gray_capacity);
@@ -183,7 +189,7 @@ static void blacken(Vm *vm, Obj *obj) {
     case OBJ_STR:
     case OBJ_BYTES:
     case OBJ_RANGE:
-        break;
+        break; // finished by gc_mark_object
     case OBJ_LIST: {
         ObjList *list = (ObjList *)obj;
         mark_values(vm, list->items, list->count);
