@@ -16,17 +16,24 @@ static void out_of_memory(void) {
 
 static void maybe_collect(Vm *vm, size_t growth);
 
-// ---- the small-block pool -----------------------------------------------------------------------
+// ---- the small-block pages ----------------------------------------------------------------------
 // Most objects are small and short-lived (a string per word, a tuple per pair, a Handle per
-// callback), so blocks up to POOL_LIMIT bytes come from big chunks instead of malloc: carved off
-// the newest chunk by size class (multiples of 16 bytes), and once freed kept on their class's
-// free list and handed out again.  Allocating and freeing are then a few instructions, and a
-// block carries no malloc header.  Chunks go back to the C library only at exit, as CPython's
-// small-object arenas mostly do not either.  AddressSanitizer builds skip the pool, so a use
-// after free is still caught.
+// callback), so blocks up to POOL_LIMIT bytes come from pages instead of malloc.  A page holds
+// blocks of one size class (multiples of 16 bytes); a class hands out its free blocks first, then
+// carves new ones off its newest page.  Allocating is a few instructions and a block carries no
+// malloc header.
+//
+// Pages of objects are swept in address order (sweep_pages), which streams through memory where
+// walking a list of objects would jump about; the sweep also rebuilds each class's free list in
+// address order and gives pages left empty back (a few are kept as spares for any class).  Frames
+// of generators (gc_alloc_frame_block) get pages of their own, never swept: they are freed one by
+// one.  Objects too big for a page are malloc'd and kept on vm->objects.  AddressSanitizer builds
+// skip the pages, so a use after free is still caught.
 #define POOL_LIMIT 512
 #define POOL_CLASSES (POOL_LIMIT / 16)
-#define POOL_CHUNK (256 * 1024)
+#define PAGE_BYTES (64 * 1024)
+#define PAGE_HEADER 64 // blocks start one cache line in
+#define SPARE_PAGES 16
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_ENABLED 0
@@ -34,68 +41,127 @@ static void maybe_collect(Vm *vm, size_t growth);
 #define POOL_ENABLED 1
 #endif
 
-typedef struct PoolChunk {
-    struct PoolChunk *next;
-    max_align_t align; // blocks start 16-aligned after the link
-} PoolChunk;
+typedef struct Page {
+    struct Page *next; // the class's pages, newest (the one being carved) first
+    size_t block;      // the block size
+    char *top;         // blocks below top have been handed out at least once
+} Page;
 
-static void *pool_lists[POOL_CLASSES + 1];
-static PoolChunk *pool_chunks;
-static char *pool_top, *pool_end; // the part of the newest chunk not carved yet
+// A free block: in a page of objects, kind FREE_KIND tells the sweep it holds no object, and the
+// link sits where an object's class pointer does.
+typedef struct FreeBlock {
+    ObjKind kind;
+    struct FreeBlock *next;
+} FreeBlock;
+#define FREE_KIND ((ObjKind)-1)
 
-static void *pool_carve(size_t bytes) {
-    if ((size_t)(pool_end - pool_top) < bytes) {
-        PoolChunk *chunk = malloc(POOL_CHUNK);
-        if (!chunk) out_of_memory();
-        chunk->next = pool_chunks;
-        pool_chunks = chunk;
-        pool_top = (char *)&chunk->align;
-        pool_end = (char *)chunk + POOL_CHUNK;
+typedef struct {
+    FreeBlock *free;
+    Page *pages;
+} SizeClass;
+
+static SizeClass object_classes[POOL_CLASSES + 1]; // index: size class, block size / 16
+static SizeClass frame_classes[POOL_CLASSES + 1];
+static Page *spare_pages;
+static int nspare;
+
+static bool in_pages(size_t size) { return POOL_ENABLED && size <= POOL_LIMIT; }
+static size_t size_class(size_t size) { return (size + 15) / 16; }
+
+static Page *page_new(size_t block) {
+    Page *page = spare_pages;
+    if (page) {
+        spare_pages = page->next;
+        nspare--;
+    } else {
+        page = aligned_alloc(PAGE_HEADER, PAGE_BYTES);
+        if (!page) out_of_memory();
     }
-    void *p = pool_top;
-    pool_top += bytes;
-    return p;
+    page->block = block;
+    page->top = (char *)page + PAGE_HEADER;
+    return page;
 }
 
-// A block of at least size bytes, zeroed unless the caller overwrites all of it anyway.
-static void *pool_alloc(size_t size, bool zero) {
-    size_t c = (size + 15) / 16;
-    if (POOL_ENABLED && c <= POOL_CLASSES) {
-        void *p = pool_lists[c];
-        if (p) pool_lists[c] = *(void **)p;
-        else p = pool_carve(c * 16);
-        if (zero) memset(p, 0, size);
-        return p;
+static void page_release(Page *page) {
+    if (nspare < SPARE_PAGES) {
+        page->next = spare_pages;
+        spare_pages = page;
+        nspare++;
+    } else {
+        free(page);
     }
-    void *p = zero ? calloc(1, size) : malloc(size);
-    if (!p) out_of_memory();
-    return p;
 }
 
-static void pool_free(void *p, size_t size) {
-    size_t c = (size + 15) / 16;
-    if (POOL_ENABLED && c <= POOL_CLASSES) {
-        *(void **)p = pool_lists[c];
-        pool_lists[c] = p;
-        return;
+// A block of at least size bytes from a class, zeroed unless the caller overwrites all of it.
+static void *block_alloc(SizeClass *classes, size_t size, bool zero) {
+    size_t c = size_class(size);
+    SizeClass *sc = &classes[c];
+    void *b = sc->free;
+    if (b) {
+        sc->free = sc->free->next;
+    } else {
+        Page *page = sc->pages;
+        if (!page || page->top + c * 16 > (char *)page + PAGE_BYTES) {
+            page = page_new(c * 16);
+            page->next = sc->pages;
+            sc->pages = page;
+        }
+        b = page->top;
+        page->top += c * 16;
     }
-    free(p);
+    if (zero) memset(b, 0, size);
+    return b;
+}
+
+static void block_free(SizeClass *classes, void *b, size_t size) {
+    SizeClass *sc = &classes[size_class(size)];
+    FreeBlock *fb = b;
+    fb->kind = FREE_KIND;
+    fb->next = sc->free;
+    sc->free = fb;
+}
+
+static void free_pages(SizeClass *classes) {
+    for (size_t c = 0; c <= POOL_CLASSES; c++) {
+        while (classes[c].pages) {
+            Page *next = classes[c].pages->next;
+            free(classes[c].pages);
+            classes[c].pages = next;
+        }
+        classes[c].free = NULL;
+    }
 }
 
 void gc_pool_release(void) {
-    while (pool_chunks) {
-        PoolChunk *next = pool_chunks->next;
-        free(pool_chunks);
-        pool_chunks = next;
+    free_pages(object_classes);
+    free_pages(frame_classes);
+    while (spare_pages) {
+        Page *next = spare_pages->next;
+        free(spare_pages);
+        spare_pages = next;
     }
-    memset(pool_lists, 0, sizeof pool_lists);
-    pool_top = pool_end = NULL;
+    nspare = 0;
+}
+
+// Calls fn on every object, reachable or not.
+static void each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj)) {
+    for (size_t c = 1; c <= POOL_CLASSES; c++)
+        for (Page *page = object_classes[c].pages; page; page = page->next)
+            for (char *b = (char *)page + PAGE_HEADER; b < page->top; b += page->block)
+                if (((Obj *)b)->kind != FREE_KIND) fn(vm, (Obj *)b);
+    for (Obj *o = vm->objects, *next; o; o = next) {
+        next = o->next; // fn may free o
+        fn(vm, o);
+    }
 }
 
 void *gc_alloc_frame_block(Vm *vm, size_t size) {
     maybe_collect(vm, size);
     vm->bytes_allocated += size;
-    return pool_alloc(size, true);
+    if (in_pages(size)) return block_alloc(frame_classes, size, true);
+    void *b = calloc(1, size);
+    if (!b) out_of_memory();
+    return b;
 }
 
 static void maybe_collect(Vm *vm, size_t growth) {
@@ -122,13 +188,19 @@ void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
 
 static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero) {
     maybe_collect(vm, size);
-    Obj *obj = pool_alloc(size, zero);
+    Obj *obj;
+    if (in_pages(size)) {
+        obj = block_alloc(object_classes, size, zero);
+    } else {
+        obj = zero ? calloc(1, size) : malloc(size);
+        if (!obj) out_of_memory();
+        obj->next = vm->objects;
+        vm->objects = obj;
+    }
     vm->bytes_allocated += size;
     obj->kind = kind;
     obj->cls = cls;
     obj->marked = false;
-    obj->next = vm->objects;
-    vm->objects = obj;
     return obj;
 }
 
@@ -395,18 +467,20 @@ static bool wants_finalizer(Obj *o) {
     return false;
 }
 
+static void queue_if_finalizable(Vm *vm, Obj *o) {
+    if (o->marked || !wants_finalizer(o)) return;
+    if (vm->nfinalize == vm->finalize_capacity) {
+        vm->finalize_capacity = vm->finalize_capacity ? vm->finalize_capacity * 2 : 16;
+        vm->finalize_queue = realloc(vm->finalize_queue, sizeof(Obj *) * vm->finalize_capacity);
+        if (!vm->finalize_queue) out_of_memory();
+    }
+    vm->finalize_queue[vm->nfinalize++] = o;
+}
+
 // Keeps such objects (and what they reference) alive on the finalize queue.
 static void queue_finalizers(Vm *vm) {
     if (!vm->may_finalize) return;
-    for (Obj *o = vm->objects; o; o = o->next) {
-        if (o->marked || !wants_finalizer(o)) continue;
-        if (vm->nfinalize == vm->finalize_capacity) {
-            vm->finalize_capacity = vm->finalize_capacity ? vm->finalize_capacity * 2 : 16;
-            vm->finalize_queue = realloc(vm->finalize_queue, sizeof(Obj *) * vm->finalize_capacity);
-            if (!vm->finalize_queue) out_of_memory();
-        }
-        vm->finalize_queue[vm->nfinalize++] = o;
-    }
+    each_object(vm, queue_if_finalizable);
     for (size_t i = 0; i < vm->nfinalize; i++) gc_mark_object(vm, vm->finalize_queue[i]);
     trace_references(vm);
 }
@@ -422,10 +496,12 @@ static void remove_white_strings(Vm *vm) {
 
 void gc_free_frame(Vm *vm, Frame *frame) {
     vm->bytes_allocated -= frame->alloc_size;
-    pool_free(frame, frame->alloc_size);
+    if (in_pages(frame->alloc_size)) block_free(frame_classes, frame, frame->alloc_size);
+    else free(frame);
 }
 
-static void free_object(Vm *vm, Obj *obj) {
+// Frees what an object owns (arrays, a file, C state), not the object itself; returns its size.
+static size_t release_object(Vm *vm, Obj *obj) {
     size_t size = 0;
     switch (obj->kind) {
     case OBJ_STR:
@@ -512,10 +588,56 @@ static void free_object(Vm *vm, Obj *obj) {
         break;
     }
     vm->bytes_allocated -= size;
-    pool_free(obj, size);
+    return size;
+}
+
+static void free_object(Vm *vm, Obj *obj) {
+    size_t size = release_object(vm, obj);
+    if (in_pages(size)) block_free(object_classes, obj, size);
+    else free(obj);
+}
+
+// Frees the unmarked objects of one class's pages and clears the marks of the others.  The free
+// list is rebuilt in address order, page by page; a page left empty goes back.
+static void sweep_class(Vm *vm, SizeClass *sc) {
+    sc->free = NULL;
+    FreeBlock **tail = &sc->free;
+    for (Page **link = &sc->pages; *link;) {
+        Page *page = *link;
+        FreeBlock *first = NULL, **page_tail = &first;
+        bool live = false;
+        for (char *b = (char *)page + PAGE_HEADER; b < page->top; b += page->block) {
+            FreeBlock *fb = (FreeBlock *)b;
+            if (fb->kind != FREE_KIND) {
+                Obj *o = (Obj *)b;
+                if (o->marked) {
+                    o->marked = false;
+                    live = true;
+                    continue;
+                }
+                release_object(vm, o);
+                fb->kind = FREE_KIND;
+            }
+            *page_tail = fb;
+            page_tail = &fb->next;
+        }
+        if (!live) {
+            *link = page->next;
+            page_release(page);
+            continue;
+        }
+        *page_tail = NULL;
+        if (first) {
+            *tail = first;
+            tail = page_tail;
+        }
+        link = &page->next;
+    }
+    *tail = NULL;
 }
 
 static void sweep(Vm *vm) {
+    for (size_t c = 1; c <= POOL_CLASSES; c++) sweep_class(vm, &object_classes[c]);
     Obj **link = &vm->objects;
     while (*link) {
         Obj *obj = *link;
@@ -546,12 +668,7 @@ void gc_collect(Vm *vm) {
 }
 
 void gc_free_all(Vm *vm) {
-    Obj *obj = vm->objects;
-    while (obj) {
-        Obj *next = obj->next;
-        free_object(vm, obj);
-        obj = next;
-    }
+    each_object(vm, free_object);
     vm->objects = NULL;
     free(vm->gray);
     vm->gray = NULL;
