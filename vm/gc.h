@@ -4,7 +4,8 @@
  * gc_realloc, which count bytes and decide when to collect.  Roots are the frame chain, the temp
  * roots, the VM's tables (builtins, modules, classes, names) and whatever the runtime registers.
  * Marking is iterative (a gray stack), so deep structures cannot overflow the C stack.  The intern
- * table is weak: it is cleaned of unmarked strings before the sweep frees them.
+ * table is weak: it is cleaned of unmarked strings before the sweep frees them.  Small objects
+ * live in pages by size class and are swept page by page; big ones are malloc'd and listed.
  */
 #ifndef AIO_GC_H
 #define AIO_GC_H

@@ -1,8 +1,8 @@
 /* Heap objects: the header every object starts with, and the structs of the core kinds.
  *
  * Every heap object begins with an Obj header: its C-level kind (for the GC's switches), a mark
- * bit, its Python class (`type(x)`, and where method lookup starts), and the all-objects list link
- * the sweep walks.  Objects are created only through gc_alloc_object (vm/gc.c), the one allocation
+ * bit, its Python class (`type(x)`, and where method lookup starts), and a list link the sweep
+ * walks for objects too big for the GC's pages.  Objects are created only through gc_alloc_object (vm/gc.c), the one allocation
  * funnel, so a collection can happen at any allocation: C code that holds a fresh object across
  * another allocation must protect it (vm_push_root / vm_pop_root).
  *
@@ -55,7 +55,7 @@ struct Obj {
     ObjKind kind;
     bool marked;    // set during marking; clear between collections
     ObjClass *cls;  // type(obj); never NULL once the object is visible to code
-    struct Obj *next; // the all-objects list, newest first
+    struct Obj *next; // big objects only: the list of them, newest first (see vm/gc.c)
 };
 
 // ---- strings ------------------------------------------------------------------------------------
