@@ -414,14 +414,18 @@ static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
         *out = (int64_t)((uint64_t)a << b);
         return true;
     case AST_OP_MOD:
-        // Python's % takes the sign of the divisor
+        // Python's % takes the sign of the divisor.  Dividing is slow: a power of two takes the
+        // low bits (in two's complement those are the floor modulo for a negative a too), and
+        // operands that fit in 32 bits divide in 32 bits.
         if (b <= 0) return false;
-        *out = a % b;
-        if (*out < 0) *out += b;
+        if ((b & (b - 1)) == 0) *out = a & (b - 1);
+        else if (a >= 0 && a <= UINT32_MAX && b <= UINT32_MAX) *out = (uint32_t)a % (uint32_t)b;
+        else if ((*out = a % b) < 0) *out += b;
         return true;
     case AST_OP_FLOORDIV:
         if (b <= 0) return false;
-        *out = a / b - ((a % b) < 0);
+        if (a >= 0 && a <= UINT32_MAX && b <= UINT32_MAX) *out = (uint32_t)a / (uint32_t)b;
+        else *out = a / b - ((a % b) < 0);
         return true;
     default: return false;
     }
