@@ -32,7 +32,8 @@ static void maybe_collect(Vm *vm, size_t growth);
 #define POOL_LIMIT 512
 #define POOL_CLASSES (POOL_LIMIT / 16)
 #define PAGE_BYTES (64 * 1024)
-#define PAGE_HEADER 64 // blocks start one cache line in
+#define PAGE_HEADER 64 // blocks start one cache line in, or more (PAGE_COLOURS)
+#define PAGE_COLOURS 32
 #define SPARE_PAGES 16
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -44,6 +45,7 @@ static void maybe_collect(Vm *vm, size_t growth);
 typedef struct Page {
     struct Page *next; // the class's pages, newest (the one being carved) first
     size_t block;      // the block size
+    char *start;       // the first block
     char *top;         // blocks below top have been handed out at least once
 } Page;
 
@@ -77,8 +79,11 @@ static Page *page_new(size_t block) {
         page = aligned_alloc(PAGE_HEADER, PAGE_BYTES);
         if (!page) out_of_memory();
     }
+    // Colouring: were the blocks of every page to start at the same offset, the first blocks of
+    // all pages (the oldest, often hottest objects) would compete for the same few cache sets.
+    static unsigned colour;
     page->block = block;
-    page->top = (char *)page + PAGE_HEADER;
+    page->start = page->top = (char *)page + PAGE_HEADER + 64 * (colour++ % PAGE_COLOURS);
     return page;
 }
 
@@ -147,7 +152,7 @@ void gc_pool_release(void) {
 static void each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj)) {
     for (size_t c = 1; c <= POOL_CLASSES; c++)
         for (Page *page = object_classes[c].pages; page; page = page->next)
-            for (char *b = (char *)page + PAGE_HEADER; b < page->top; b += page->block)
+            for (char *b = page->start; b < page->top; b += page->block)
                 if (((Obj *)b)->kind != FREE_KIND) fn(vm, (Obj *)b);
     for (Obj *o = vm->objects, *next; o; o = next) {
         next = o->next; // fn may free o
@@ -606,7 +611,7 @@ static void sweep_class(Vm *vm, SizeClass *sc) {
         Page *page = *link;
         FreeBlock *first = NULL, **page_tail = &first;
         bool live = false;
-        for (char *b = (char *)page + PAGE_HEADER; b < page->top; b += page->block) {
+        for (char *b = page->start; b < page->top; b += page->block) {
             FreeBlock *fb = (FreeBlock *)b;
             if (fb->kind != FREE_KIND) {
                 Obj *o = (Obj *)b;
