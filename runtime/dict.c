@@ -17,7 +17,7 @@
 #define DELETED_SLOT (-2)
 
 // Every insertion or deletion in any dict takes a fresh number from this counter, so a (dict,
-// version) pair never repeats: the interpreter's LOAD_GLOBAL caches rely on that.
+// version) pair never repeats: the interpreter's LOAD_GLOBAL and LOAD_METHOD caches rely on that.
 static uint64_t last_version;
 
 // Finds key: returns the index slot holding it (>= 0, entry position in *entry) or, when absent,
@@ -69,10 +69,12 @@ static int64_t lookup(Vm *vm, ObjDict *d, Value key, uint64_t hash, int64_t *ins
 }
 
 static void rebuild_index(Vm *vm, ObjDict *d, size_t index_size) {
-    // Compact the entries first: holes left by deletions go away.
+    // Compact the entries first: holes left by deletions go away.  Entries move, so the caches
+    // that remember positions must see a new version.
     size_t live = 0;
     for (size_t i = 0; i < d->entry_count; i++)
         if (!IS_EMPTY(d->entries[i].key)) d->entries[live++] = d->entries[i];
+    if (live != d->entry_count) d->version = ++last_version;
     d->entry_count = live;
     int32_t *index = GC_ARRAY(vm, int32_t, NULL, 0, index_size);
     gc_realloc(vm, d->index, sizeof(int32_t) * d->index_size, 0);

@@ -543,7 +543,7 @@ static size_t release_object(Vm *vm, Obj *obj) {
         ObjCode *c = (ObjCode *)obj;
         free(c->words);
         free(c->lines);
-        free(c->gcache);
+        free(c->caches);
         free(c->constants);
         free(c->names);
         free(c->varnames);

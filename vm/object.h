@@ -155,14 +155,16 @@ enum {
     CODE_SIMPLE = 1 << 6,    // positional parameters only, no cells: calls take the fast path
 };
 
-// What a LOAD_GLOBAL instruction found last time: valid while both dicts keep their versions.
+// What a LOAD_GLOBAL or LOAD_METHOD instruction found last time, by position in a dict's entries:
+// valid while the dicts keep their versions.  Versions never repeat (runtime/dict.c), so a dict
+// freed and another allocated at its address cannot pass for it.
 typedef struct {
-    ObjDict *globals;   // the dict it was looked up in (NULL: empty cache)
-    uint64_t gversion;  // globals->version then
-    uint64_t bversion;  // builtins->version then, when found in builtins
-    int32_t index;      // position in that dict's entries
+    ObjDict *dict;      // the globals, or the class dict the method was found in (NULL: empty)
+    uint64_t version;   // dict->version then
+    uint64_t bversion;  // LOAD_GLOBAL: builtins->version then, when found in builtins
+    int32_t index;      // position in that dict's (or the builtins') entries
     bool in_builtins;
-} GlobalCache;
+} LookupCache;
 
 // A compiled function body (clox's Chunk, CPython's code object).  Slots of a frame are laid out
 // as: arguments, other locals, cells (captured or free variables), then the value stack.
@@ -171,7 +173,7 @@ typedef struct {
     uint32_t *words;      // instructions: opcode in the low 8 bits, argument in the high 24
     size_t nwords;
     int *lines;           // source line of every instruction word
-    GlobalCache *gcache;  // one per instruction word, used by LOAD_GLOBAL
+    LookupCache *caches;  // one per instruction word, used by LOAD_GLOBAL and LOAD_METHOD
     Value *constants;
     size_t nconstants;
     ObjStr **names;       // attribute and global names
