@@ -17,7 +17,7 @@
 #define DELETED_SLOT (-2)
 
 // Every insertion or deletion in any dict takes a fresh number from this counter, so a (dict,
-// version) pair never repeats: the interpreter's LOAD_GLOBAL caches rely on that.
+// version) pair never repeats: the interpreter's LOAD_GLOBAL and LOAD_METHOD caches rely on that.
 static uint64_t last_version;
 
 // Finds key: returns the index slot holding it (>= 0, entry position in *entry) or, when absent,
@@ -69,10 +69,12 @@ static int64_t lookup(Vm *vm, ObjDict *d, Value key, uint64_t hash, int64_t *ins
 }
 
 static void rebuild_index(Vm *vm, ObjDict *d, size_t index_size) {
-    // Compact the entries first: holes left by deletions go away.
+    // Compact the entries first: holes left by deletions go away.  Entries move, so the caches
+    // that remember positions must see a new version.
     size_t live = 0;
     for (size_t i = 0; i < d->entry_count; i++)
         if (!IS_EMPTY(d->entries[i].key)) d->entries[live++] = d->entries[i];
+    if (live != d->entry_count) d->version = ++last_version;
     d->entry_count = live;
     int32_t *index = GC_ARRAY(vm, int32_t, NULL, 0, index_size);
     gc_realloc(vm, d->index, sizeof(int32_t) * d->index_size, 0);
@@ -165,13 +167,13 @@ int dict_delete(Vm *vm, ObjDict *d, Value key, Value *old) {
 int64_t dict_find_str(ObjDict *d, ObjStr *key) {
     if (d->used == 0) return -1;
     size_t mask = d->index_size - 1;
-    for (size_t i = key->hash & mask;; i = (i + 1) & mask) {
+    uint64_t hash = str_hash(key);
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
         int32_t ix = d->index[i];
         if (ix == FREE_SLOT) return -1;
         if (ix < 0) continue;
-        Value k = d->entries[ix].key;
-        if (IS_STR(k) && (AS_STR(k) == key || (AS_STR(k)->hash == key->hash && AS_STR(k)->length == key->length &&
-                                               memcmp(AS_STR(k)->chars, key->chars, key->length) == 0)))
+        const DictEntry *e = &d->entries[ix];
+        if (IS_STR(e->key) && (AS_STR(e->key) == key || (e->hash == hash && str_equal(AS_STR(e->key), key))))
             return ix;
     }
 }
@@ -179,18 +181,15 @@ int64_t dict_find_str(ObjDict *d, ObjStr *key) {
 Value dict_get_str(ObjDict *d, ObjStr *key) {
     if (d->used == 0) return EMPTY_VAL();
     size_t mask = d->index_size - 1;
-    size_t i = key->hash & mask;
+    uint64_t hash = str_hash(key);
+    size_t i = hash & mask;
     for (;;) {
         int32_t ix = d->index[i];
         if (ix == FREE_SLOT) return EMPTY_VAL();
         if (ix >= 0) {
             DictEntry *e = &d->entries[ix];
             if (IS_OBJ(e->key) && AS_OBJ(e->key) == (Obj *)key) return e->value;
-            if (e->hash == key->hash && IS_STR(e->key)) {
-                ObjStr *s = AS_STR(e->key);
-                if (s->length == key->length && memcmp(s->chars, key->chars, s->length) == 0)
-                    return e->value;
-            }
+            if (e->hash == hash && IS_STR(e->key) && str_equal(AS_STR(e->key), key)) return e->value;
         }
         i = (i + 1) & mask;
     }

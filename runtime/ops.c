@@ -74,10 +74,6 @@ bool vm_truthy(Vm *vm, Value v, bool *out) {
     return true;
 }
 
-static bool str_equal(ObjStr *a, ObjStr *b) {
-    return a == b || (a->length == b->length && a->hash == b->hash && memcmp(a->chars, b->chars, a->length) == 0);
-}
-
 bool vm_equal(Vm *vm, Value a, Value b, bool *out) {
     if (value_is(a, b) && !IS_FLOAT(a)) {
         *out = true;
@@ -112,7 +108,7 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     }
     Obj *o = AS_OBJ(v);
     switch (o->kind) {
-    case OBJ_STR: *out = ((ObjStr *)o)->hash; return true;
+    case OBJ_STR: *out = str_hash((ObjStr *)o); return true;
     case OBJ_BYTES: *out = ((ObjBytes *)o)->hash; return true;
     case OBJ_TUPLE: return tuple_hash(vm, (ObjTuple *)o, out);
     case OBJ_SET:

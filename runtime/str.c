@@ -38,12 +38,13 @@ ObjStr *str_from_buf(Vm *vm, StrBuf *sb) {
 ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b) {
     if (b->length == 0 && a->obj.cls == vm->str_class) return a;
     if (a->length == 0 && b->obj.cls == vm->str_class) return b;
-    StrBuf sb;
-    sb_init(&sb);
-    sb_reserve(&sb, a->length + b->length);
-    sb_append(&sb, a->chars, a->length);
-    sb_append(&sb, b->chars, b->length);
-    return str_from_buf(vm, &sb);
+    vm_push_root(vm, OBJ_VAL(a));
+    vm_push_root(vm, OBJ_VAL(b));
+    ObjStr *s = str_alloc(vm, a->length + b->length, a->nchars + b->nchars);
+    vm_pop_roots(vm, 2);
+    memcpy(s->chars, a->chars, a->length);
+    memcpy(s->chars + a->length, b->chars, b->length);
+    return s;
 }
 
 // The classes of str's iterators, as CPython 3.11 names them: str_ascii_iterator for ASCII
@@ -407,11 +408,6 @@ static int compare(ObjStr *a, ObjStr *b) {
     return a->length < b->length ? -1 : a->length > b->length ? 1 : 0;
 }
 
-static bool equal(ObjStr *a, ObjStr *b) {
-    return a == b || (a->length == b->length && a->hash == b->hash &&
-                      memcmp(a->chars, b->chars, a->length) == 0);
-}
-
 // The six comparisons share one shape: NotImplemented unless both are strs.
 #define STR_COMPARE(fname, pyname, expr)                                                         \
     static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {       \
@@ -425,16 +421,16 @@ static bool equal(ObjStr *a, ObjStr *b) {
         return true;                                                                             \
     }
 
-STR_COMPARE(str_eq, "__eq__", equal(a, b))
-STR_COMPARE(str_ne, "__ne__", !equal(a, b))
+STR_COMPARE(str_eq, "__eq__", str_equal(a, b))
+STR_COMPARE(str_ne, "__ne__", !str_equal(a, b))
 STR_COMPARE(str_lt, "__lt__", compare(a, b) < 0)
 STR_COMPARE(str_le, "__le__", compare(a, b) <= 0)
 STR_COMPARE(str_gt, "__gt__", compare(a, b) > 0)
 STR_COMPARE(str_ge, "__ge__", compare(a, b) >= 0)
 
-static bool str_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+static bool str_hash_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__hash__", nargs - 1, kwnames, 0, 0)) return false;
-    *result = INT_VAL((int64_t)AS_STR(args[0])->hash);
+    *result = INT_VAL((int64_t)str_hash(AS_STR(args[0])));
     return true;
 }
 
@@ -536,7 +532,7 @@ void runtime_init_str(Vm *vm) {
                                  {"__le__", str_le},
                                  {"__gt__", str_gt},
                                  {"__ge__", str_ge},
-                                 {"__hash__", str_hash},
+                                 {"__hash__", str_hash_native},
                                  {"__repr__", str_repr},
                                  {"__str__", str_str},
                                  {"encode", str_encode},

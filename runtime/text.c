@@ -55,6 +55,13 @@ static Value make_piece(Vm *vm, bool is_str, const char *p, size_t n) {
     return OBJ_VAL(bytes_new(vm, p, n));
 }
 
+// A new str or bytes holding the n bytes at p, a part of self: a part of ASCII text is ASCII, so
+// its characters need no counting.
+static Value piece_of(Vm *vm, const Text *t, const char *p, size_t n) {
+    if (t->is_str && t->ascii) return OBJ_VAL(str_new_counted(vm, p, n, n));
+    return make_piece(vm, t->is_str, p, n);
+}
+
 // Self unchanged: the object itself unless it is an instance of a subclass.
 static Value self_exact(Vm *vm, const Text *t) {
     if (t->is_str) return OBJ_VAL(str_exact(vm, AS_STR(t->self)));
@@ -66,28 +73,35 @@ static Value empty_of(Vm *vm, bool is_str) {
     return is_str ? OBJ_VAL(vm->s_empty) : make_piece(vm, false, "", 0);
 }
 
-// Appends a new piece to a rooted list, keeping the piece rooted while the list grows.
-static void push_piece(Vm *vm, ObjList *list, bool is_str, const char *p, size_t n) {
-    Value v = make_piece(vm, is_str, p, n);
+// Appends a new piece of self to a rooted list, keeping the piece rooted while the list grows.
+static void push_piece(Vm *vm, ObjList *list, const Text *t, const char *p, size_t n) {
+    Value v = piece_of(vm, t, p, n);
     vm_push_root(vm, v);
     list_append(vm, list, v);
     vm_pop_root(vm);
 }
 
 // The character starting at *pos for a str, the byte for bytes; advances *pos.
-static uint32_t next_unit(const Text *t, size_t *pos) {
+static inline uint32_t next_unit(const Text *t, size_t *pos) {
     if (t->ascii) return (unsigned char)t->data[(*pos)++];
     return uni_next(t->data, t->len, pos);
 }
 
-static uint32_t prev_unit(const Text *t, size_t *pos) {
+static inline uint32_t prev_unit(const Text *t, size_t *pos) {
     if (t->ascii) return (unsigned char)t->data[--(*pos)];
     return uni_prev(t->data, pos);
 }
 
-// str's whitespace is Unicode's (ASCII's plus \x1c-\x1f and more); bytes' is ASCII's only.
-static bool unit_is_space(const Text *t, uint32_t c) {
-    if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r') || (t->is_str && c >= 0x1C && c <= 0x1F);
+// str's whitespace is Unicode's (ASCII's plus \x1c-\x1f and more); bytes' is ASCII's only.  The
+// answers for bytes and ASCII come from a table, so the splitting and stripping loops stay tight:
+// bit 0 whitespace for bytes, bit 1 for str.
+static const unsigned char BYTE_SPACE[256] = {
+    ['\t'] = 3, ['\n'] = 3, ['\v'] = 3, ['\f'] = 3, ['\r'] = 3, [' '] = 3,
+    [0x1C] = 2, [0x1D] = 2, [0x1E] = 2, [0x1F] = 2,
+};
+
+static inline bool unit_is_space(const Text *t, uint32_t c) {
+    if (c < 0x80) return BYTE_SPACE[c] & (t->is_str ? 2 : 1);
     return t->is_str && uni_is_space(c);
 }
 
@@ -353,66 +367,63 @@ static bool split_args(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
     return true;
 }
 
+// Where the run of spaces (spaces true) or of non-spaces that starts at byte i ends.  A byte is a
+// unit in ASCII text and in bytes: that case skips decoding and reads the table directly.
+static size_t run_end(const Text *t, size_t i, bool spaces) {
+    if (t->ascii) {
+        unsigned mask = t->is_str ? 2 : 1;
+        while (i < t->len && (BYTE_SPACE[(unsigned char)t->data[i]] & mask ? spaces : !spaces)) i++;
+        return i;
+    }
+    while (i < t->len) {
+        size_t next = i;
+        if (unit_is_space(t, next_unit(t, &next)) != spaces) break;
+        i = next;
+    }
+    return i;
+}
+
+// The same backwards: where the run that ends just before byte i starts.
+static size_t run_start(const Text *t, size_t i, bool spaces) {
+    if (t->ascii) {
+        unsigned mask = t->is_str ? 2 : 1;
+        while (i > 0 && (BYTE_SPACE[(unsigned char)t->data[i - 1]] & mask ? spaces : !spaces)) i--;
+        return i;
+    }
+    while (i > 0) {
+        size_t prev = i;
+        if (unit_is_space(t, prev_unit(t, &prev)) != spaces) break;
+        i = prev;
+    }
+    return i;
+}
+
 static void split_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
     size_t i = 0, n = t->len;
     while (maxsplit-- > 0) {
-        size_t j;
-        for (;;) { // skip spaces
-            if (i >= n) return;
-            j = i;
-            if (!unit_is_space(t, next_unit(t, &i))) break;
-        }
-        i = j;
-        size_t k = i;
-        while (k < n) {
-            size_t before = k;
-            if (unit_is_space(t, next_unit(t, &k))) {
-                k = before;
-                break;
-            }
-        }
-        push_piece(vm, out, t->is_str, t->data + j, k - j);
+        i = run_end(t, i, true);
+        if (i >= n) return;
+        size_t k = run_end(t, i, false);
+        push_piece(vm, out, t, t->data + i, k - i);
         i = k;
     }
     // Out of splits: the rest, after its leading spaces, is the last piece.
-    while (i < n) {
-        size_t before = i;
-        if (!unit_is_space(t, next_unit(t, &i))) {
-            push_piece(vm, out, t->is_str, t->data + before, n - before);
-            return;
-        }
-    }
+    i = run_end(t, i, true);
+    if (i < n) push_piece(vm, out, t, t->data + i, n - i);
 }
 
 // The same from the right; the pieces come out last first and are reversed by the caller.
 static void rsplit_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
     size_t i = t->len;
     while (maxsplit-- > 0) {
-        size_t j;
-        for (;;) {
-            if (i == 0) return;
-            j = i;
-            if (!unit_is_space(t, prev_unit(t, &i))) break;
-        }
-        i = j; // one past the piece's last character
-        size_t k = i;
-        while (k > 0) {
-            size_t before = k;
-            if (unit_is_space(t, prev_unit(t, &k))) {
-                k = before;
-                break;
-            }
-        }
-        push_piece(vm, out, t->is_str, t->data + k, j - k);
+        i = run_start(t, i, true); // one past the piece's last character
+        if (i == 0) return;
+        size_t k = run_start(t, i, false);
+        push_piece(vm, out, t, t->data + k, i - k);
         i = k;
     }
-    while (i > 0) {
-        size_t before = i;
-        if (!unit_is_space(t, prev_unit(t, &i))) {
-            push_piece(vm, out, t->is_str, t->data, before);
-            return;
-        }
-    }
+    i = run_start(t, i, true);
+    if (i > 0) push_piece(vm, out, t, t->data, i);
 }
 
 static void reverse_list(ObjList *list) {
@@ -441,7 +452,7 @@ static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool r
         size_t i = 0;
         int64_t off;
         while (maxsplit-- > 0 && (off = find_bytes(t.data, i, t.len, sep.p, sep.n)) >= 0) {
-            push_piece(vm, list, t.is_str, t.data + i, (size_t)off - i);
+            push_piece(vm, list, &t, t.data + i, (size_t)off - i);
             i = (size_t)off + sep.n;
         }
         if (i == 0) {
@@ -450,16 +461,16 @@ static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool r
             list_append(vm, list, whole);
             vm_pop_root(vm);
         } else {
-            push_piece(vm, list, t.is_str, t.data + i, t.len - i);
+            push_piece(vm, list, &t, t.data + i, t.len - i);
         }
     } else {
         size_t j = t.len;
         int64_t off;
         while (maxsplit-- > 0 && (off = rfind_bytes(t.data, 0, j, sep.p, sep.n)) >= 0) {
-            push_piece(vm, list, t.is_str, t.data + off + sep.n, j - (size_t)off - sep.n);
+            push_piece(vm, list, &t, t.data + off + sep.n, j - (size_t)off - sep.n);
             j = (size_t)off;
         }
-        push_piece(vm, list, t.is_str, t.data, j);
+        push_piece(vm, list, &t, t.data, j);
     }
     if (right) reverse_list(list);
     vm_pop_root(vm);
@@ -505,7 +516,7 @@ static bool text_splitlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
             }
         }
         if (!found) eol = i;
-        push_piece(vm, list, t.is_str, t.data + start, (keepends ? i : eol) - start);
+        push_piece(vm, list, &t, t.data + start, (keepends ? i : eol) - start);
     }
     vm_pop_root(vm);
     *result = OBJ_VAL(list);
@@ -532,10 +543,10 @@ static bool partition_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bo
         tup->items[right ? 0 : 2] = empty_of(vm, t.is_str);
     } else {
         size_t at = (size_t)off;
-        tup->items[0] = make_piece(vm, t.is_str, t.data, at);
+        tup->items[0] = piece_of(vm, &t, t.data, at);
         tup->items[1] = IS_STR(args[1]) && t.is_str ? OBJ_VAL(str_exact(vm, AS_STR(args[1])))
                                                     : make_piece(vm, t.is_str, sep.p, sep.n);
-        tup->items[2] = make_piece(vm, t.is_str, t.data + at + sep.n, t.len - at - sep.n);
+        tup->items[2] = piece_of(vm, &t, t.data + at + sep.n, t.len - at - sep.n);
     }
     vm_pop_root(vm);
     *result = OBJ_VAL(tup);
@@ -598,7 +609,7 @@ static bool strip_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
             }
         }
     }
-    *result = i == 0 && j == t.len ? self_exact(vm, &t) : make_piece(vm, t.is_str, t.data + i, j - i);
+    *result = i == 0 && j == t.len ? self_exact(vm, &t) : piece_of(vm, &t, t.data + i, j - i);
     return true;
 }
 
@@ -626,7 +637,7 @@ static bool affix_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
     }
     if (nd.n > 0 && nd.n <= t.len &&
         memcmp(t.data + (suffix ? t.len - nd.n : 0), nd.p, nd.n) == 0) {
-        *result = make_piece(vm, t.is_str, t.data + (suffix ? 0 : nd.n), t.len - nd.n);
+        *result = piece_of(vm, &t, t.data + (suffix ? 0 : nd.n), t.len - nd.n);
         return true;
     }
     *result = self_exact(vm, &t);
@@ -744,9 +755,12 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         *result = items[0];
         return true;
     }
+    // One pass over the items (which may lie anywhere in memory): the buffer grows by doubling,
+    // and the characters are counted on the way, so the final str needs no counting pass.
     vm_push_root(vm, holder);
     StrBuf sb;
     sb_init(&sb);
+    size_t nchars = 0;
     for (size_t i = 0; i < n; i++) {
         Needle piece = {0};
         if (!needle_from(items[i], t.is_str, &piece)) {
@@ -759,10 +773,16 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
                             "sequence item %zu: expected a bytes-like object, %s found", i,
                             vm_type_name(vm, items[i]));
         }
-        if (i > 0) sb_append(&sb, t.data, t.len);
+        if (i > 0) {
+            sb_append(&sb, t.data, t.len);
+            nchars += t.nchars;
+        }
         sb_append(&sb, piece.p, piece.n);
+        nchars += piece.nchars;
     }
-    *result = make_piece(vm, t.is_str, sb.data ? sb.data : "", sb.length);
+    const char *data = sb.data ? sb.data : "";
+    *result = t.is_str ? OBJ_VAL(str_new_counted(vm, data, sb.length, nchars))
+                       : make_piece(vm, false, data, sb.length);
     sb_free(&sb);
     vm_pop_root(vm);
     return true;

@@ -1479,7 +1479,7 @@ static ObjCode *finish_code(Compiler *c, const char *name) {
     if (!(c->flags & (CODE_VARARGS | CODE_VARKW | CODE_GENERATOR | CODE_COROUTINE | CODE_ASYNC_GEN | CODE_MODULE)) &&
         c->kwonly == 0 && c->ncells == 0)
         code->flags |= CODE_SIMPLE;
-    code->gcache = calloc(code->nwords ? code->nwords : 1, sizeof(GlobalCache));
+    code->caches = calloc(code->nwords ? code->nwords : 1, sizeof(LookupCache));
     code->firstline = c->scope->node->line > 0 ? c->scope->node->line : 1;
     code->name = str_intern(vm, name, strlen(name));
     code->qualname = str_intern(vm, c->scope->qualname, strlen(c->scope->qualname));

@@ -4,14 +4,19 @@
  * gc_realloc, which count bytes and decide when to collect.  Roots are the frame chain, the temp
  * roots, the VM's tables (builtins, modules, classes, names) and whatever the runtime registers.
  * Marking is iterative (a gray stack), so deep structures cannot overflow the C stack.  The intern
- * table is weak: it is cleaned of unmarked strings before the sweep frees them.
+ * table is weak: it is cleaned of unmarked strings before the sweep frees them.  Small objects
+ * live in pages by size class and are swept page by page; big ones are malloc'd and listed.
  */
 #ifndef AIO_GC_H
 #define AIO_GC_H
 
 #include "vm.h"
 
+// A new object, zeroed past its header.
 Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls);
+// The same with the rest of the block left as garbage: for kinds whose constructor sets every
+// field itself (strings, whose bytes are copied in anyway).
+Obj *gc_alloc_object_uninit(Vm *vm, size_t size, ObjKind kind, ObjClass *cls);
 // Resizes a block owned by an object (new_size 0 frees).  Growing may collect first.
 void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size);
 void gc_collect(Vm *vm);

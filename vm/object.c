@@ -20,7 +20,7 @@ uint64_t hash_bytes(const void *data, size_t length) {
         h *= 1099511628211ull;
     }
     h &= 0x1fffffffffffffffull;
-    return h;
+    return h ? h : 1; // 0 is ObjStr's "not hashed yet"
 }
 
 size_t utf8_count(const char *s, size_t length) {
@@ -40,18 +40,26 @@ size_t utf8_offset(const char *s, size_t length, size_t index) {
     return i;
 }
 
-static ObjStr *alloc_str(Vm *vm, const char *chars, size_t length, uint64_t hash) {
-    ObjStr *s = (ObjStr *)gc_alloc_object(vm, sizeof(ObjStr) + length + 1, OBJ_STR, vm->str_class);
+ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars) {
+    // Every field is set here and the caller writes the bytes: no need to zero the block.
+    ObjStr *s = (ObjStr *)gc_alloc_object_uninit(vm, sizeof(ObjStr) + length + 1, OBJ_STR,
+                                                 vm->str_class);
     s->length = length;
-    if (length) memcpy(s->chars, chars, length);
+    s->nchars = nchars;
+    s->hash = 0;
+    s->interned = false;
     s->chars[length] = '\0';
-    s->nchars = utf8_count(chars, length);
-    s->hash = hash;
+    return s;
+}
+
+ObjStr *str_new_counted(Vm *vm, const char *chars, size_t length, size_t nchars) {
+    ObjStr *s = str_alloc(vm, length, nchars);
+    if (length) memcpy(s->chars, chars, length);
     return s;
 }
 
 ObjStr *str_new(Vm *vm, const char *chars, size_t length) {
-    return alloc_str(vm, chars, length, hash_bytes(chars, length));
+    return str_new_counted(vm, chars, length, utf8_count(chars, length));
 }
 
 // ---- the intern table ---------------------------------------------------------------------------
@@ -95,7 +103,8 @@ ObjStr *str_intern(Vm *vm, const char *chars, size_t length) {
         ObjStr **slot = intern_find(vm->interned, vm->intern_capacity, chars, length, hash);
         if (*slot && *slot != TOMBSTONE) return *slot;
     }
-    ObjStr *s = alloc_str(vm, chars, length, hash); // may collect: look the slot up again after
+    ObjStr *s = str_new(vm, chars, length); // may collect: look the slot up again after
+    s->hash = hash;
     s->interned = true;
     if ((vm->intern_count + 1) * 4 > vm->intern_capacity * 3) intern_grow(vm);
     ObjStr **slot = intern_find(vm->interned, vm->intern_capacity, chars, length, hash);
@@ -142,8 +151,8 @@ ObjList *list_new(Vm *vm, size_t capacity) {
 }
 
 ObjTuple *tuple_new(Vm *vm, size_t count) {
-    ObjTuple *t = (ObjTuple *)gc_alloc_object(vm, sizeof(ObjTuple) + sizeof(Value) * count, OBJ_TUPLE,
-                                              vm->tuple_class);
+    ObjTuple *t = (ObjTuple *)gc_alloc_object_uninit(vm, sizeof(ObjTuple) + sizeof(Value) * count,
+                                                     OBJ_TUPLE, vm->tuple_class);
     t->count = count;
     for (size_t i = 0; i < count; i++) t->items[i] = NONE_VAL();
     return t;

@@ -1,8 +1,8 @@
 /* Heap objects: the header every object starts with, and the structs of the core kinds.
  *
  * Every heap object begins with an Obj header: its C-level kind (for the GC's switches), a mark
- * bit, its Python class (`type(x)`, and where method lookup starts), and the all-objects list link
- * the sweep walks.  Objects are created only through gc_alloc_object (vm/gc.c), the one allocation
+ * bit, its Python class (`type(x)`, and where method lookup starts), and a list link the sweep
+ * walks for objects too big for the GC's pages.  Objects are created only through gc_alloc_object (vm/gc.c), the one allocation
  * funnel, so a collection can happen at any allocation: C code that holds a fresh object across
  * another allocation must protect it (vm_push_root / vm_pop_root).
  *
@@ -13,6 +13,7 @@
 #define AIO_OBJECT_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "value.h"
 
@@ -56,7 +57,7 @@ struct Obj {
     ObjKind kind;
     bool marked;    // set during marking; clear between collections
     ObjClass *cls;  // type(obj); never NULL once the object is visible to code
-    struct Obj *next; // the all-objects list, newest first
+    struct Obj *next; // big objects only: the list of them, newest first (see vm/gc.c)
 };
 
 // ---- strings ------------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ struct ObjStr {
     Obj obj;
     size_t length;
     size_t nchars;
-    uint64_t hash;  // CPython-independent FNV-1a; computed at creation
+    uint64_t hash;  // CPython-independent FNV-1a, 0 until first needed: read it with str_hash
     bool interned;
     char chars[];   // length bytes, then a NUL
 };
@@ -156,14 +157,16 @@ enum {
     CODE_SIMPLE = 1 << 6,    // positional parameters only, no cells: calls take the fast path
 };
 
-// What a LOAD_GLOBAL instruction found last time: valid while both dicts keep their versions.
+// What a LOAD_GLOBAL or LOAD_METHOD instruction found last time, by position in a dict's entries:
+// valid while the dicts keep their versions.  Versions never repeat (runtime/dict.c), so a dict
+// freed and another allocated at its address cannot pass for it.
 typedef struct {
-    ObjDict *globals;   // the dict it was looked up in (NULL: empty cache)
-    uint64_t gversion;  // globals->version then
-    uint64_t bversion;  // builtins->version then, when found in builtins
-    int32_t index;      // position in that dict's entries
+    ObjDict *dict;      // the globals, or the class dict the method was found in (NULL: empty)
+    uint64_t version;   // dict->version then
+    uint64_t bversion;  // LOAD_GLOBAL: builtins->version then, when found in builtins
+    int32_t index;      // position in that dict's (or the builtins') entries
     bool in_builtins;
-} GlobalCache;
+} LookupCache;
 
 // A compiled function body (clox's Chunk, CPython's code object).  Slots of a frame are laid out
 // as: arguments, other locals, cells (captured or free variables), then the value stack.
@@ -172,7 +175,7 @@ typedef struct {
     uint32_t *words;      // instructions: opcode in the low 8 bits, argument in the high 24
     size_t nwords;
     int *lines;           // source line of every instruction word
-    GlobalCache *gcache;  // one per instruction word, used by LOAD_GLOBAL
+    LookupCache *caches;  // one per instruction word, used by LOAD_GLOBAL and LOAD_METHOD
     Value *constants;
     size_t nconstants;
     ObjStr **names;       // attribute and global names
@@ -503,6 +506,10 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 // ---- constructors (vm/object.c); each may collect garbage --------------------------------------
 
 ObjStr *str_new(Vm *vm, const char *chars, size_t length);      // copies; not interned
+// str_new when the caller knows the code point count (a piece of ASCII text has nchars == length).
+ObjStr *str_new_counted(Vm *vm, const char *chars, size_t length, size_t nchars);
+// A str whose length bytes the caller fills in before anything else sees it (NUL already placed).
+ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars);
 ObjStr *str_intern(Vm *vm, const char *chars, size_t length);   // the one interned copy
 ObjStr *str_from_c(Vm *vm, const char *cstr);                    // interned: for names in C code
 ObjStr *str_printf(Vm *vm, const char *fmt, ...);
@@ -529,6 +536,21 @@ ObjBox *box_new(Vm *vm, ObjClass *cls, void *data, void (*finalize)(void *));
 // UTF-8 helpers shared by str and the front end's neighbours.
 size_t utf8_count(const char *s, size_t length);                    // code points
 size_t utf8_offset(const char *s, size_t length, size_t index);     // byte offset of code point index
-uint64_t hash_bytes(const void *data, size_t length);
+uint64_t hash_bytes(const void *data, size_t length);                // never 0
+
+// A string's hash, computed on first use: most strings are never hashed.  Interned strings are
+// hashed at creation.
+static inline uint64_t str_hash(ObjStr *s) {
+    if (s->hash == 0) s->hash = hash_bytes(s->chars, s->length);
+    return s->hash;
+}
+
+// Equal contents; a hash known on both sides settles most inequalities without reading bytes.
+static inline bool str_equal(ObjStr *a, ObjStr *b) {
+    if (a == b) return true;
+    if (a->length != b->length) return false;
+    if (a->hash && b->hash && a->hash != b->hash) return false;
+    return memcmp(a->chars, b->chars, a->length) == 0;
+}
 
 #endif

@@ -409,6 +409,17 @@ static void convert_stop_iteration(Vm *vm, ObjGenerator *gen) {
 #define DISPATCH() goto next_instruction
 #endif
 
+// class_lookup through an instruction's cache.  Only a name found in the class's own dict is
+// remembered: then the bases cannot matter, and the dict's version covers every change.
+static inline Value cached_class_lookup(LookupCache *cache, ObjClass *cls, ObjStr *name) {
+    ObjDict *d = cls->dict;
+    if (cache->dict == d && cache->version == d->version) return d->entries[cache->index].value;
+    int64_t at = dict_find_str(d, name);
+    if (at < 0) return class_lookup(cls, name);
+    *cache = (LookupCache){.dict = d, .version = d->version, .index = (int32_t)at};
+    return d->entries[at].value;
+}
+
 // Binary operations on two ints, inline in the loop: the common case of every benchmark.
 static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
     switch (op & 127) {
@@ -427,14 +438,18 @@ static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
         *out = (int64_t)((uint64_t)a << b);
         return true;
     case AST_OP_MOD:
-        // Python's % takes the sign of the divisor
+        // Python's % takes the sign of the divisor.  Dividing is slow: a power of two takes the
+        // low bits (in two's complement those are the floor modulo for a negative a too), and
+        // operands that fit in 32 bits divide in 32 bits.
         if (b <= 0) return false;
-        *out = a % b;
-        if (*out < 0) *out += b;
+        if ((b & (b - 1)) == 0) *out = a & (b - 1);
+        else if (a >= 0 && a <= UINT32_MAX && b <= UINT32_MAX) *out = (uint32_t)a % (uint32_t)b;
+        else if ((*out = a % b) < 0) *out += b;
         return true;
     case AST_OP_FLOORDIV:
         if (b <= 0) return false;
-        *out = a / b - ((a % b) < 0);
+        if (a >= 0 && a <= UINT32_MAX && b <= UINT32_MAX) *out = (uint32_t)a / (uint32_t)b;
+        else *out = a / b - ((a % b) < 0);
         return true;
     default: return false;
     }
@@ -698,9 +713,9 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(LOAD_GLOBAL) : {
             // The cache remembers where the name was found; it holds while neither the globals
             // nor (for a builtin) the builtins dict has gained or lost a key since.
-            GlobalCache *cache = &code->gcache[ip - 1 - code->words];
+            LookupCache *cache = &code->caches[ip - 1 - code->words];
             ObjDict *globals = frame->globals;
-            if (LIKELY(cache->globals == globals && cache->gversion == globals->version)) {
+            if (LIKELY(cache->dict == globals && cache->version == globals->version)) {
                 if (!cache->in_builtins) {
                     PUSH(globals->entries[cache->index].value);
                     DISPATCH();
@@ -713,7 +728,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             ObjStr *name = code->names[READ_ARG()];
             int64_t at = dict_find_str(globals, name);
             if (at >= 0) {
-                *cache = (GlobalCache){globals, globals->version, 0, (int32_t)at, false};
+                *cache = (LookupCache){globals, globals->version, 0, (int32_t)at, false};
                 PUSH(globals->entries[at].value);
                 DISPATCH();
             }
@@ -723,7 +738,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
                 THROW();
             }
-            *cache = (GlobalCache){globals, globals->version, vm->builtins->version, (int32_t)at, true};
+            *cache = (LookupCache){globals, globals->version, vm->builtins->version, (int32_t)at, true};
             PUSH(vm->builtins->entries[at].value);
             DISPATCH();
         }
@@ -817,10 +832,11 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             // obj, so CALL passes obj as self without making a bound method.
             Value obj = PEEK(1);
             ObjStr *name = code->names[READ_ARG()];
+            LookupCache *cache = &code->caches[ip - 1 - code->words];
             SAVE();
             if (IS_INSTANCE(obj)) {
                 ObjClass *cls = AS_OBJ(obj)->cls;
-                Value m = class_lookup(cls, name);
+                Value m = cached_class_lookup(cache, cls, name);
                 if ((IS_FUNCTION(m) || IS_NATIVE(m)) &&
                     IS_EMPTY(dict_get_str(AS_INSTANCE(obj)->dict, name))) {
                     sp[-1] = m;
@@ -828,7 +844,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     DISPATCH();
                 }
             } else if (IS_OBJ(obj) && !IS_CLASS(obj) && !IS_MODULE(obj) && !IS_WRAPPER(obj)) {
-                Value m = class_lookup(AS_OBJ(obj)->cls, name);
+                Value m = cached_class_lookup(cache, AS_OBJ(obj)->cls, name);
                 if (IS_NATIVE(m) && AS_NATIVE(m)->is_method && !AS_NATIVE(m)->is_classmethod) {
                     sp[-1] = m;
                     PUSH(obj);
