@@ -113,25 +113,30 @@ static bool check_closed(Vm *vm, LoopState *st) {
 
 // ---- the ready queue ----------------------------------------------------------------------------
 
+// Moves the ring's entries to a fresh buffer of cap entries, oldest first.
+static void ready_resize(LoopState *st, size_t cap) {
+    ReadyEntry *ring = malloc(sizeof(ReadyEntry) * cap);
+    if (!ring) abort();
+    for (size_t i = 0; i < st->ready_count; i++) ring[i] = st->ready[(st->ready_head + i) % st->ready_capacity];
+    free(st->ready);
+    st->ready = ring;
+    st->ready_head = 0;
+    st->ready_capacity = cap;
+}
+
 static void ready_push(LoopState *st, ReadyKind kind, Obj *target, Value arg) {
-    if (st->ready_count == st->ready_capacity) {
-        size_t cap = st->ready_capacity ? st->ready_capacity * 2 : 64;
-        ReadyEntry *ring = malloc(sizeof(ReadyEntry) * cap);
-        if (!ring) abort();
-        for (size_t i = 0; i < st->ready_count; i++) ring[i] = st->ready[(st->ready_head + i) % st->ready_capacity];
-        free(st->ready);
-        st->ready = ring;
-        st->ready_head = 0;
-        st->ready_capacity = cap;
-    }
+    if (st->ready_count == st->ready_capacity) ready_resize(st, st->ready_capacity ? st->ready_capacity * 2 : 64);
     st->ready[(st->ready_head + st->ready_count) % st->ready_capacity] = (ReadyEntry){kind, target, arg};
     st->ready_count++;
 }
 
+// Takes the oldest entry.  After a burst (100,000 tasks started at once) the ring shrinks again
+// as it drains, as CPython's deque gives its blocks back.
 static ReadyEntry ready_pop(LoopState *st) {
     ReadyEntry e = st->ready[st->ready_head];
     st->ready_head = (st->ready_head + 1) % st->ready_capacity;
     st->ready_count--;
+    if (st->ready_capacity > 1024 && st->ready_count < st->ready_capacity / 4) ready_resize(st, st->ready_capacity / 2);
     return e;
 }
 

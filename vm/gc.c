@@ -28,7 +28,7 @@ static void maybe_collect(Vm *vm, size_t growth);
 // Pages of objects are swept in address order (sweep_class), which streams through memory where
 // walking a list of objects would jump about; the sweep also rebuilds each class's free list in
 // address order and turns pages left empty into spares, which any class may take.  (A generator's
-// frame is part of the generator's block.)  Objects too big for a page are malloc'd and kept on vm->objects.  AddressSanitizer builds
+// frame is part of the generator's block.)  Objects too big for a page are malloc'd behind a BigHeader that links them on vm->objects.  AddressSanitizer builds
 // skip the pages, so a use after free is still caught.
 //
 // Pages are cut from arenas mapped from the system, aligned to their size.  Once the heap is big,
@@ -156,15 +156,25 @@ void gc_pool_release(void) {
     memset(object_classes, 0, sizeof object_classes);
 }
 
+// An object outside the pages (too big for them, or any object under AddressSanitizer) comes
+// after one of these: the list of such objects, which the sweep walks.  Objects in pages need no
+// link, so the object header is two words.
+typedef struct BigHeader {
+    struct BigHeader *next;
+    size_t pad; // keeps the object 16-byte aligned
+} BigHeader;
+#define BIG_OBJECT(h) ((Obj *)((h) + 1))
+#define BIG_HEADER(o) ((BigHeader *)(o) - 1)
+
 // Calls fn on every object, reachable or not.
 static void each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj)) {
     for (size_t c = 1; c <= POOL_CLASSES; c++)
         for (Page *page = object_classes[c].pages; page; page = page->next)
             for (char *b = page->start; b < page->top; b += page->block)
                 if (((Obj *)b)->kind != FREE_KIND) fn(vm, (Obj *)b);
-    for (Obj *o = vm->objects, *next; o; o = next) {
-        next = o->next; // fn may free o
-        fn(vm, o);
+    for (BigHeader *h = vm->objects, *next; h; h = next) {
+        next = h->next; // fn may free the object
+        fn(vm, BIG_OBJECT(h));
     }
 }
 
@@ -196,10 +206,11 @@ static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool 
     if (in_pages(size)) {
         obj = block_alloc(object_classes, size, zero);
     } else {
-        obj = zero ? calloc(1, size) : malloc(size);
-        if (!obj) out_of_memory();
-        obj->next = vm->objects;
-        vm->objects = obj;
+        BigHeader *h = zero ? calloc(1, sizeof(BigHeader) + size) : malloc(sizeof(BigHeader) + size);
+        if (!h) out_of_memory();
+        h->next = vm->objects;
+        vm->objects = h;
+        obj = BIG_OBJECT(h);
     }
     vm->bytes_allocated += size;
     obj->kind = kind;
@@ -444,6 +455,7 @@ static void mark_roots(Vm *vm) {
     gc_mark_value(vm, vm->not_implemented);
     gc_mark_value(vm, vm->event_loop);
     gc_mark_value(vm, vm->running_loop);
+    mark_values(vm, vm->signal_handlers, NSIG);
     ObjClass *asyncio_classes[] = {vm->future_class, vm->task_class, vm->handle_class, vm->timer_handle_class,
                                    vm->loop_class, vm->future_iter_class,
                                    vm->CancelledError, vm->InvalidStateError};
@@ -634,7 +646,7 @@ static size_t release_object(Vm *vm, Obj *obj) {
 static void free_object(Vm *vm, Obj *obj) {
     size_t size = release_object(vm, obj);
     if (in_pages(size)) block_free(object_classes, obj, size);
-    else free(obj);
+    else free(BIG_HEADER(obj));
 }
 
 // Frees the unmarked objects of one class's pages and clears the marks of the others.  The free
@@ -678,14 +690,15 @@ static void sweep_class(Vm *vm, SizeClass *sc) {
 
 static void sweep(Vm *vm) {
     for (size_t c = 1; c <= POOL_CLASSES; c++) sweep_class(vm, &object_classes[c]);
-    Obj **link = &vm->objects;
+    BigHeader **link = &vm->objects;
     while (*link) {
-        Obj *obj = *link;
+        BigHeader *h = *link;
+        Obj *obj = BIG_OBJECT(h);
         if (obj->marked) {
             obj->marked = false;
-            link = &obj->next;
+            link = &h->next;
         } else {
-            *link = obj->next;
+            *link = h->next;
             free_object(vm, obj);
         }
     }

@@ -57,7 +57,6 @@ struct Obj {
     ObjKind kind;
     bool marked;    // set during marking; clear between collections
     ObjClass *cls;  // type(obj); never NULL once the object is visible to code
-    struct Obj *next; // big objects only: the list of them, newest first (see vm/gc.c)
 };
 
 // ---- strings ------------------------------------------------------------------------------------
@@ -305,16 +304,16 @@ typedef enum { FLAVOR_GENERATOR, FLAVOR_COROUTINE, FLAVOR_ASYNC_GEN } GenFlavor;
 // owns its Frame for its whole life; while it runs, that frame is linked into the VM's frame chain.
 typedef struct {
     Obj obj;
-    Frame *frame;     // NULL once closed and released
-    GenState state;
-    GenFlavor flavor;
+    uint8_t state;        // GenState
+    uint8_t flavor;       // GenFlavor
+    bool was_awaited;     // for "coroutine 'f' was never awaited"
+    bool plain_yield;     // async generator: its last yield was a `yield v` (not an await passing up)
+    int origin_line;
+    ObjCode *origin_code; // where it was created (that message names the place), or NULL
+    Frame *frame;         // right after this struct, in the same block; NULL once finished
     ObjStr *name;
     ObjStr *qualname;
-    bool was_awaited; // for "coroutine 'f' was never awaited"
-    bool plain_yield; // async generator: its last yield was a `yield v` (not an await passing up)
     ObjCode *code;        // its function's code (the frame goes when it finishes; reprs still need it)
-    ObjCode *origin_code; // where it was created (that message names the place), or NULL
-    int origin_line;
 } ObjGenerator;
 
 // A built-in iterator (list_iterator, map, zip, enumerate, ...).  `next` produces one item:

@@ -109,7 +109,7 @@ struct Vm {
         *s_sleep, *s_empty;
 
     // -- garbage collector (vm/gc.c) --
-    Obj *objects;           // every object, newest first
+    struct BigHeader *objects; // the objects outside the GC's pages, newest first (vm/gc.c)
     size_t bytes_allocated;
     size_t next_gc;
     Obj **gray;             // the gray stack of marking
