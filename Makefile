@@ -57,8 +57,10 @@ $(TARGET): $(OBJS)
 build/scan.c: lexer/scan.re | build
 	re2c -W --no-generation-date -o $@ $<
 
-build/grammar.c build/grammar.h: parser/grammar.y $(LEMPAR) | build
+# lemon leaves grammar.h alone when it would not change: touch both, or make reruns it every time.
+build/grammar.c build/grammar.h &: parser/grammar.y $(LEMPAR) | build
 	lemon -q -dbuild -T$(LEMPAR) parser/grammar.y
+	@touch build/grammar.c build/grammar.h
 
 # Everything that includes the token kinds waits for the grammar.
 $(patsubst %.c,$(OBJDIR)/%.o,$(SRCS)) $(OBJDIR)/build/scan.o: build/grammar.h
