@@ -133,6 +133,10 @@ static bool raise_too_many(Vm *vm, ObjFunction *fn, int given, int kwgiven) {
 bool frame_bind_args(Vm *vm, ObjFunction *fn, Frame *f, Value *args, int nargs, ObjTuple *kwnames) {
     ObjCode *code = fn->code;
     Value *slots = f->slots;
+    if ((code->flags & CODE_SIMPLE) && nargs == code->argcount && !kwnames) {
+        memcpy(slots, args, sizeof(Value) * (size_t)nargs); // the common case: nothing to check
+        return true;
+    }
     int npos = code->argcount;
     int nkw = kwnames ? (int)kwnames->count : 0;
     int positional = nargs < npos ? nargs : npos;
