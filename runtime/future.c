@@ -58,6 +58,12 @@ static bool check_future(Vm *vm, Value v, const char *what) {
 
 static bool is_task_value(Value v) { return IS_FUTURE(v) && AS_FUTURE(v)->is_task; }
 
+static size_t callback_count(ObjFuture *f) {
+    return IS_EMPTY(f->callback0) ? 0 : 1 + (f->callbacks ? f->callbacks->count : 0);
+}
+
+static Value *callback_at(ObjFuture *f, size_t i) { return i == 0 ? &f->callback0 : &f->callbacks->items[i - 1]; }
+
 // Schedules every done callback with call_soon, then forgets them (CPython's future_schedule_callbacks).
 static bool schedule_callbacks(Vm *vm, ObjFuture *f) {
     Value first = f->callback0;
@@ -81,38 +87,27 @@ static Value visible_callback(Vm *vm, Value cb) {
 static ObjList *callbacks_list(Vm *vm, ObjFuture *f) {
     ObjList *l = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(l));
-    if (!IS_EMPTY(f->callback0)) {
-        Value cb = visible_callback(vm, f->callback0);
-        list_append(vm, l, cb);
-        for (size_t i = 0; f->callbacks && i < f->callbacks->count; i++) {
-            cb = visible_callback(vm, f->callbacks->items[i]);
-            list_append(vm, l, cb);
-        }
-    }
+    for (size_t i = 0; i < callback_count(f); i++) list_append(vm, l, visible_callback(vm, *callback_at(f, i)));
     vm_pop_root(vm);
     return l;
 }
 
 // Drops every callback `matches` accepts, keeping the others in order; returns how many went.
+// When a comparison raises, the callbacks from there on stay and *ok is false.
 static size_t remove_callbacks(Vm *vm, ObjFuture *f, bool (*matches)(Vm *, Value, Value, bool *), Value target,
                                bool *ok) {
     *ok = true;
-    if (IS_EMPTY(f->callback0)) return 0;
-    size_t removed = 0, n = 1 + (f->callbacks ? f->callbacks->count : 0), keep = 0;
+    size_t removed = 0, n = callback_count(f), keep = 0;
+    if (n == 0) return 0;
     for (size_t i = 0; i < n; i++) {
-        Value cb = i == 0 ? f->callback0 : f->callbacks->items[i - 1];
-        bool eq;
-        if (!matches(vm, cb, target, &eq)) {
-            *ok = false;
-            eq = false;
-        }
+        Value cb = *callback_at(f, i);
+        bool eq = false;
+        if (*ok && !matches(vm, cb, target, &eq)) *ok = false;
         if (eq) {
             removed++;
             continue;
         }
-        if (keep == 0) f->callback0 = cb;
-        else f->callbacks->items[keep - 1] = cb;
-        keep++;
+        *callback_at(f, keep++) = cb;
     }
     if (keep == 0) f->callback0 = EMPTY_VAL();
     if (f->callbacks) f->callbacks->count = keep > 0 ? keep - 1 : 0;
@@ -393,15 +388,15 @@ static void callback_name(Value cb, StrBuf *sb) {
 
 // "cb=[f(), g()]" as CPython's _format_callbacks: at most one before and one after an ellipsis.
 static void format_callbacks(Vm *vm, ObjFuture *f, StrBuf *sb) {
-    if (IS_EMPTY(f->callback0)) return;
-    size_t n = 1 + (f->callbacks ? f->callbacks->count : 0);
+    size_t n = callback_count(f);
+    if (n == 0) return;
     sb_puts(sb, " cb=[");
     for (size_t i = 0; i < n; i++) {
         if (n > 2 && i == 1) {
             sb_printf(sb, "<%zu more>, ", n - 2);
             i = n - 1;
         }
-        Value cb = i == 0 ? f->callback0 : f->callbacks->items[i - 1];
+        Value cb = *callback_at(f, i);
         callback_name(cb, sb);
         sb_puts(sb, "()");
         if (IS_FUNCTION(cb)) // and where it is defined, as format_helpers._format_callback_source
