@@ -153,7 +153,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         else if (name_is(name, "gi_running") || name_is(name, "cr_running"))
             *out = BOOL_VAL(g->state == GEN_RUNNING);
         else if (name_is(name, "gi_frame") || name_is(name, "cr_frame"))
-            *out = g->frame ? BOOL_VAL(true) : NONE_VAL();
+            *out = g->frame && g->state != GEN_CLOSED ? BOOL_VAL(true) : NONE_VAL();
         else if (name_is(name, "gi_yieldfrom") || name_is(name, "cr_await"))
             *out = IS_EMPTY(gen_awaiting(g)) ? NONE_VAL() : gen_awaiting(g);
         else return 0;

@@ -50,38 +50,161 @@ static bool gen_next(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     return finish(vm, args[0], r, v, result);
 }
 
-// throw(exc) / throw(type[, value]): raises the exception at the suspended yield.
+// The exception that throw(type[, value[, tb]]) raises.  `a` holds throw's n (1..3) arguments.
+// Returns false (with the exception pending) when the arguments are wrong.
+// A class is called with no argument for a missing or None value, with the items of a tuple
+// value, or with the value itself unless that already is an instance of the class.
+static bool throw_exception(Vm *vm, Value *a, int n, Value *exc) {
+    Value type = a[0], value = n > 1 ? a[1] : NONE_VAL();
+    if (n > 2 && !IS_NONE(a[2]))
+        return vm_raise(vm, vm->TypeError, "throw() third argument must be a traceback object");
+    if (IS_EXCEPTION(type)) {
+        if (!IS_NONE(value))
+            return vm_raise(vm, vm->TypeError, "instance exception may not have a separate value");
+        *exc = type;
+        return true;
+    }
+    if (!IS_CLASS(type) || !class_is_subclass(AS_CLASS(type), vm->BaseException))
+        return vm_raise(vm, vm->TypeError, "exceptions must be classes or instances deriving from BaseException, not %s",
+                        vm_type_name(vm, type));
+    if (IS_EXCEPTION(value) && vm_is_instance(vm, value, AS_CLASS(type))) {
+        *exc = value;
+        return true;
+    }
+    // From here on, as in CPython, a failure to build the instance is what the generator gets.
+    bool ok;
+    if (IS_NONE(value)) ok = vm_call(vm, type, NULL, 0, NULL, exc);
+    else if (IS_TUPLE(value)) ok = vm_call(vm, type, AS_TUPLE(value)->items, (int)AS_TUPLE(value)->count, NULL, exc);
+    else ok = vm_call(vm, type, &value, 1, NULL, exc);
+    if (ok && !IS_EXCEPTION(*exc)) {
+        vm_push_root(vm, *exc);
+        ObjStr *r = vm_repr(vm, type);
+        if (r) vm_raise(vm, vm->TypeError, "calling %s should have returned an instance of BaseException, not %s",
+                        r->chars, vm_type_name(vm, *exc));
+        vm_pop_root(vm);
+        ok = false;
+    }
+    if (!ok) {
+        *exc = vm->exception; // unrooted until the caller roots it: nothing allocates meanwhile
+        vm_clear_exception(vm);
+    }
+    return true;
+}
+
+// Closes what a generator delegates to: a generator or coroutine, or any object through its
+// close method if it has one.
+static bool close_delegate(Vm *vm, Value inner) {
+    if (IS_GENERATOR(inner)) return gen_close_value(vm, AS_GENERATOR(inner));
+    if (IS_SLEEP(inner)) {
+        sleep_close(AS_SLEEP(inner));
+        return true;
+    }
+    Value closer, ignored;
+    int has = vm_getattr_opt(vm, inner, vm->s_close, &closer);
+    if (has <= 0) return has == 0;
+    return vm_call(vm, closer, NULL, 0, NULL, &ignored);
+}
+
+static bool is_generator_exit(Vm *vm, Value type) {
+    if (IS_CLASS(type)) return class_is_subclass(AS_CLASS(type), vm->GeneratorExit);
+    return IS_EXCEPTION(type) && vm_is_instance(vm, type, vm->GeneratorExit);
+}
+
+// throw() as PEP 380 defines it.  A generator suspended in yield from / await first hands throw's
+// arguments, unchanged, to its delegate (a GeneratorExit closes the delegate instead); the
+// delegate's yield is the result, its return value resumes this generator, and whatever it
+// raises is raised here.  Only the generator that raises builds the exception instance.
+static RunResult throw_into(Vm *vm, Value target, Value *a, int n, Value *out) {
+    Value exc;
+    if (IS_SLEEP(target)) {
+        if (!throw_exception(vm, a, n, &exc)) return RUN_RAISED;
+        return coro_resume(vm, target, NONE_VAL(), exc, out);
+    }
+    ObjGenerator *g = AS_GENERATOR(target);
+    Value inner = gen_awaiting(g);
+    if (!IS_EMPTY(inner)) {
+        vm_push_root(vm, target);
+        g->state = GEN_RUNNING; // as CPython: gi_running while the delegate handles it
+        RunResult r = RUN_RAISED;
+        Value v = NONE_VAL();
+        if (is_generator_exit(vm, a[0])) {
+            bool closed = close_delegate(vm, inner);
+            g->state = GEN_SUSPENDED;
+            vm_pop_root(vm);
+            if (!closed) return gen_throw_here(vm, g, out);
+            goto throw_here;
+        }
+        if (IS_GENERATOR(inner) || IS_SLEEP(inner)) {
+            r = throw_into(vm, inner, a, n, &v);
+        } else {
+            Value thrower;
+            int has = vm_getattr_opt(vm, inner, vm->s_throw, &thrower);
+            if (has == 0) {
+                g->state = GEN_SUSPENDED;
+                vm_pop_root(vm);
+                goto throw_here;
+            }
+            if (has > 0 && vm_call(vm, thrower, a, n, NULL, &v)) r = RUN_YIELDED;
+            else if (vm_exception_matches(vm, vm->StopIteration)) {
+                v = AS_EXCEPTION(vm->exception)->extra;
+                vm_clear_exception(vm);
+                r = RUN_RETURNED;
+            }
+        }
+        g->state = GEN_SUSPENDED;
+        vm_pop_root(vm);
+        if (r == RUN_YIELDED) {
+            *out = v;
+            return RUN_YIELDED;
+        }
+        if (r == RUN_RETURNED) return gen_delegate_returned(vm, g, v, out);
+        return gen_throw_here(vm, g, out);
+    }
+throw_here:
+    if (!throw_exception(vm, a, n, &exc)) return RUN_RAISED;
+    vm_push_root(vm, exc);
+    RunResult r = gen_resume(vm, g, NONE_VAL(), exc, out);
+    vm_pop_root(vm);
+    return r;
+}
+
 static bool gen_throw(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "throw", nargs, kwnames, 2, 4) || !check_gen(vm, args[0], "throw")) return false;
-    Value exc = args[1];
-    if (IS_CLASS(exc)) {
-        if (!class_is_subclass(AS_CLASS(exc), vm->BaseException))
-            return vm_raise(vm, vm->TypeError, "exceptions must be classes or instances deriving from BaseException, not type");
-        Value inst;
-        if (!vm_call(vm, exc, args + 2, nargs > 2 && !IS_NONE(args[2]) ? 1 : 0, NULL, &inst)) return false;
-        exc = inst;
-    } else if (!IS_EXCEPTION(exc)) {
-        return vm_raise(vm, vm->TypeError, "exceptions must be classes or instances deriving from BaseException, not %s",
-                        vm_type_name(vm, exc));
-    }
-    vm_push_root(vm, exc);
     Value v;
-    RunResult r = coro_resume(vm, args[0], NONE_VAL(), exc, &v);
-    vm_pop_root(vm);
+    RunResult r = throw_into(vm, args[0], args + 1, nargs - 1, &v);
     return finish(vm, args[0], r, v, result);
 }
 
+// close(): a generator suspended in yield from / await closes its delegate first; then
+// GeneratorExit (or what closing the delegate raised) is raised where it is suspended.
 bool gen_close_value(Vm *vm, ObjGenerator *g) {
     if (g->state == GEN_CLOSED) return true;
     if (g->state == GEN_CREATED) {
         g->state = GEN_CLOSED;
         return true;
     }
-    Value exc;
-    if (!vm_call(vm, OBJ_VAL(vm->GeneratorExit), NULL, 0, NULL, &exc)) return false;
-    vm_push_root(vm, exc);
+    if (g->state == GEN_RUNNING) {
+        const char *what = g->flavor == FLAVOR_COROUTINE ? "coroutine" : g->flavor == FLAVOR_ASYNC_GEN ? "async generator" : "generator";
+        return vm_raise(vm, vm->ValueError, "%s already executing", what);
+    }
+    vm_push_root(vm, OBJ_VAL(g));
+    Value inner = gen_awaiting(g);
+    bool delegate_closed = true;
+    if (!IS_EMPTY(inner)) {
+        g->state = GEN_RUNNING;
+        delegate_closed = close_delegate(vm, inner);
+        g->state = GEN_SUSPENDED;
+    }
+    if (delegate_closed) {
+        Value exc;
+        if (!vm_call(vm, OBJ_VAL(vm->GeneratorExit), NULL, 0, NULL, &exc)) {
+            vm_pop_root(vm);
+            return false;
+        }
+        vm_raise_value(vm, exc);
+    }
     Value v;
-    RunResult r = gen_resume(vm, g, NONE_VAL(), exc, &v);
+    RunResult r = gen_throw_here(vm, g, &v);
     vm_pop_root(vm);
     if (r == RUN_YIELDED) {
         const char *what = g->flavor == FLAVOR_COROUTINE ? "coroutine" : g->flavor == FLAVOR_ASYNC_GEN ? "async generator" : "generator";

@@ -218,6 +218,28 @@ static const char *gen_kind_name(ObjGenerator *g) {
     return g->flavor == FLAVOR_COROUTINE ? "coroutine" : g->flavor == FLAVOR_ASYNC_GEN ? "async generator" : "generator";
 }
 
+// Raises the pending exception (vm->exception) inside gen where it is suspended, without
+// passing it to a delegate: a generator suspended in yield from / await gets it at that SEND,
+// and its delegate is dropped.  A generator that never started closes without running.
+RunResult gen_throw_here(Vm *vm, ObjGenerator *gen, Value *out) {
+    if (gen->state == GEN_CREATED || gen->state == GEN_CLOSED) {
+        gen->state = GEN_CLOSED;
+        return RUN_RAISED;
+    }
+    int send_at = delegating_send(gen->frame);
+    if (send_at >= 0) gen->frame->ip = gen->frame->code->words + send_at + 1;
+    return resume_frame(vm, gen, NONE_VAL(), false, true, out);
+}
+
+// The delegate of suspended gen finished with value: gen continues after its SEND with it.
+RunResult gen_delegate_returned(Vm *vm, ObjGenerator *gen, Value value, Value *out) {
+    Frame *f = gen->frame;
+    int send_at = delegating_send(f);
+    f->sp[-1] = value;
+    f->ip = f->code->words + (f->code->words[send_at] >> 8);
+    return resume_frame(vm, gen, value, false, false, out);
+}
+
 RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out) {
     if (gen->state == GEN_RUNNING) {
         vm_raise(vm, vm->ValueError, "%s already executing", gen_kind_name(gen));
@@ -237,61 +259,41 @@ RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *o
     }
     if (!IS_EMPTY(exc)) {
         // throw(): delegate to what the generator is awaiting first, as CPython's gen_throw.
-        if (gen->state == GEN_SUSPENDED) {
-            int send_at = delegating_send(gen->frame);
-            if (send_at >= 0) {
-                Value inner = gen->frame->sp[-1];
-                if (IS_GENERATOR(inner) || IS_SLEEP(inner)) {
-                    vm_push_root(vm, OBJ_VAL(gen));
-                    Value v;
-                    RunResult r = coro_resume(vm, inner, NONE_VAL(), exc, &v);
-                    vm_pop_root(vm);
-                    if (r == RUN_YIELDED) {
-                        *out = v;
-                        return RUN_YIELDED;
-                    }
-                    Frame *f = gen->frame;
-                    if (r == RUN_RETURNED) {
-                        // the delegate finished: continue after the SEND with its result
-                        f->sp[-1] = v;
-                        f->ip = f->code->words + (f->code->words[send_at] >> 8);
-                        return resume_frame(vm, gen, v, false, false, out);
-                    }
-                    f->ip = f->code->words + send_at + 1;
-                    return resume_frame(vm, gen, NONE_VAL(), false, true, out);
-                }
+        Value inner = gen_awaiting(gen);
+        if (!IS_EMPTY(inner)) {
+            Value v;
+            vm_push_root(vm, OBJ_VAL(gen));
+            gen->state = GEN_RUNNING; // as CPython: gi_running while the delegate handles it
+            RunResult r;
+            if (IS_GENERATOR(inner) || IS_SLEEP(inner)) {
+                r = coro_resume(vm, inner, NONE_VAL(), exc, &v);
+            } else {
                 Value thrower;
                 int has = vm_getattr_opt(vm, inner, vm->s_throw, &thrower);
-                if (has < 0) return RUN_RAISED;
-                if (has) {
-                    Value v;
-                    vm_push_root(vm, OBJ_VAL(gen));
-                    bool ok = vm_call1(vm, thrower, exc, &v);
+                if (has == 0) {
+                    gen->state = GEN_SUSPENDED;
                     vm_pop_root(vm);
-                    Frame *f = gen->frame;
-                    if (ok) {
-                        *out = v;
-                        return RUN_YIELDED;
-                    }
-                    if (vm_exception_matches(vm, vm->StopIteration)) {
-                        Value ret = AS_EXCEPTION(vm->exception)->extra;
-                        vm_clear_exception(vm);
-                        f->sp[-1] = ret;
-                        f->ip = f->code->words + (f->code->words[send_at] >> 8);
-                        return resume_frame(vm, gen, ret, false, false, out);
-                    }
-                    f->ip = f->code->words + send_at + 1;
-                    return resume_frame(vm, gen, NONE_VAL(), false, true, out);
+                    vm_raise_value(vm, exc);
+                    return gen_throw_here(vm, gen, out);
+                }
+                r = has < 0 ? RUN_RAISED : vm_call1(vm, thrower, exc, &v) ? RUN_YIELDED : RUN_RAISED;
+                if (r == RUN_RAISED && vm_exception_matches(vm, vm->StopIteration)) {
+                    v = AS_EXCEPTION(vm->exception)->extra;
+                    vm_clear_exception(vm);
+                    r = RUN_RETURNED;
                 }
             }
+            gen->state = GEN_SUSPENDED;
+            vm_pop_root(vm);
+            if (r == RUN_YIELDED) {
+                *out = v;
+                return RUN_YIELDED;
+            }
+            if (r == RUN_RETURNED) return gen_delegate_returned(vm, gen, v, out);
+            return gen_throw_here(vm, gen, out);
         }
         vm_raise_value(vm, exc);
-        if (gen->state == GEN_CREATED) {
-            // thrown into a generator that never started: it closes without running
-            gen->state = GEN_CLOSED;
-            return RUN_RAISED;
-        }
-        return resume_frame(vm, gen, NONE_VAL(), false, true, out);
+        return gen_throw_here(vm, gen, out);
     }
     if (gen->state == GEN_CREATED) {
         if (!IS_NONE(value)) {
@@ -319,7 +321,9 @@ static int send_generic(Vm *vm, Value receiver, Value value, Value *out) {
     }
     bool ok;
     if (IS_NONE(value)) {
-        int r = vm_next(vm, receiver, out);
+        // __next__ itself, so that the value of the StopIteration it raises is the result
+        int r = vm_call_method(vm, receiver, vm->s_next, NULL, 0, out);
+        if (r == 0) r = vm_next(vm, receiver, out);
         if (r == 1) return 1;
         if (r == 0) {
             *out = NONE_VAL();

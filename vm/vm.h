@@ -175,6 +175,11 @@ bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out);
 int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result);
 // Resumes a generator or coroutine: sends value (or throws exc when exc is not EMPTY).
 RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out);
+// throw() and close() of a generator suspended in yield from / await (runtime/gen.c): raise the
+// pending exception in gen itself, dropping its delegate; or continue gen after its delegate
+// returned value.
+RunResult gen_throw_here(Vm *vm, ObjGenerator *gen, Value *out);
+RunResult gen_delegate_returned(Vm *vm, ObjGenerator *gen, Value value, Value *out);
 // What a suspended generator delegates to (yield from / await: CPython's gi_yieldfrom and
 // cr_await), or EMPTY.
 Value gen_awaiting(ObjGenerator *g);
