@@ -134,7 +134,8 @@ bool frame_bind_args(Vm *vm, ObjFunction *fn, Frame *f, Value *args, int nargs, 
     ObjCode *code = fn->code;
     Value *slots = f->slots;
     if ((code->flags & CODE_SIMPLE) && nargs == code->argcount && !kwnames) {
-        memcpy(slots, args, sizeof(Value) * (size_t)nargs); // the common case: nothing to check
+        // The common case: nothing to check.  args may be NULL when nargs is 0 (calls made from C).
+        if (nargs) memcpy(slots, args, sizeof(Value) * (size_t)nargs);
         return true;
     }
     int npos = code->argcount;
