@@ -137,7 +137,10 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     Value r;
     if (!vm_call1(vm, h, v, &r)) return false;
     if (!IS_INTLIKE(r)) return vm_raise(vm, vm->TypeError, "__hash__ method should return an integer");
-    *out = hash_int(AS_INTLIKE(r));
+    // As in CPython, the int __hash__ returns IS the hash, not re-hashed: only -1 (CPython's error
+    // marker) becomes -2.  An int that does not fit in 64 bits is reduced as its own hash would be.
+    int64_t value = AS_INTLIKE(r);
+    *out = (uint64_t)(value == -1 ? -2 : value);
     return true;
 }
 

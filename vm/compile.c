@@ -241,6 +241,138 @@ static void compile_display(Compiler *c, AstList *items, OpCode build, OpCode ex
     if (tuple) emit(c, OP_LIST_TO_TUPLE, 0);
 }
 
+// ---- set displays of constants ------------------------------------------------------------------
+//
+// CPython folds constant expressions before compiling.  A set display of three or more constants
+// becomes a frozenset constant that an empty set is updated from, and a set display of constants
+// iterated by a for loop or comprehension becomes the frozenset itself.  The compiler also rebuilds
+// every frozenset constant from its own iteration order when it merges equal constants.  Each of
+// these steps reinserts keys, so the result can iterate in another order than a set built key by
+// key.  aio reproduces the order, not the constant: the steps are done at run time with ordinary
+// sets (their keys are constants, so nothing observable runs twice).
+
+#define FOLD_MAX_INT_BITS 128 // CPython does not fold int results wider than this
+
+static bool is_folded_constant(Ast *e);
+
+// The int value of a literal int, bool or negated int literal, as folding sees it.
+static bool literal_int(Ast *e, int64_t *out) {
+    if (e->kind == AST_INT) {
+        *out = e->ival;
+        return true;
+    }
+    if (e->kind == AST_CONSTANT && (e->op == AST_CONST_TRUE || e->op == AST_CONST_FALSE)) {
+        *out = e->op == AST_CONST_TRUE;
+        return true;
+    }
+    if (e->kind == AST_UNARYOP && e->op == AST_OP_NEG && e->a->kind == AST_INT) {
+        *out = (int64_t)(0 - (uint64_t)e->a->ival);
+        return true;
+    }
+    return false;
+}
+
+static bool is_numeric_literal(Ast *e) {
+    int64_t ignored;
+    if (literal_int(e, &ignored) || e->kind == AST_FLOAT) return true;
+    return e->kind == AST_UNARYOP && (e->op == AST_OP_NEG || e->op == AST_OP_POS) && e->a->kind == AST_FLOAT;
+}
+
+static int bit_length(int64_t v) {
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    int bits = 0;
+    while (m) {
+        bits++;
+        m >>= 1;
+    }
+    return bits;
+}
+
+// Whether CPython folds `a op b` of two constants: it refuses results that could be huge
+// (wide ints from ** and <<, repeated sequences, str % formatting); an operation that would
+// raise is not folded either, but then the display raises whichever way it is built.
+static bool binop_folds(Ast *e) {
+    Ast *a = e->a, *b = e->b;
+    if (!is_folded_constant(a) || !is_folded_constant(b)) return false;
+    int64_t x, y;
+    switch (e->op) {
+    case AST_OP_MATMUL: return false;
+    case AST_OP_MOD: return a->kind != AST_STR && a->kind != AST_BYTES;
+    case AST_OP_MUL: return is_numeric_literal(a) && is_numeric_literal(b);
+    case AST_OP_POW:
+        if (!is_numeric_literal(a) || !is_numeric_literal(b)) return false;
+        if (!literal_int(a, &x) || !literal_int(b, &y) || x == 0 || y <= 0) return true;
+        return bit_length(x) <= FOLD_MAX_INT_BITS / y;
+    case AST_OP_LSHIFT:
+        if (!literal_int(a, &x) || !literal_int(b, &y)) return false;
+        if (x == 0 || y <= 0) return true;
+        return y <= FOLD_MAX_INT_BITS && bit_length(x) <= FOLD_MAX_INT_BITS - y;
+    default: return true;
+    }
+}
+
+// Whether CPython's constant folding turns e into a single constant.
+static bool is_folded_constant(Ast *e) {
+    switch (e->kind) {
+    case AST_INT:
+    case AST_FLOAT:
+    case AST_STR:
+    case AST_BYTES:
+    case AST_CONSTANT: return true;
+    case AST_UNARYOP:
+        if (e->op == AST_OP_NOT) return is_folded_constant(e->a);
+        if (e->op == AST_OP_INVERT) {
+            int64_t ignored;
+            return literal_int(e->a, &ignored);
+        }
+        return is_numeric_literal(e->a) || (e->a->kind == AST_UNARYOP && is_numeric_literal(e->a->a));
+    case AST_BINOP: return binop_folds(e);
+    case AST_TUPLE:
+        for (int i = 0; i < e->list.count; i++)
+            if (!is_folded_constant(e->list.items[i])) return false;
+        return true;
+    default: return false;
+    }
+}
+
+static bool all_folded_constants(AstList *items) {
+    for (int i = 0; i < items->count; i++)
+        if (!is_folded_constant(items->items[i])) return false;
+    return true;
+}
+
+// Leaves on the stack a set laid out as CPython's frozenset constant for these keys: the keys
+// added one by one, then re-added one by one (through a list) in that set's iteration order.
+static void compile_frozenset_standin(Compiler *c, AstList *items) {
+    emit(c, OP_BUILD_SET, 0);
+    emit(c, OP_BUILD_LIST, 0);
+    compile_display(c, items, OP_BUILD_SET, OP_SET_UPDATE, false);
+    emit(c, OP_LIST_EXTEND, 1);
+    emit(c, OP_SET_UPDATE, 1);
+}
+
+static void compile_set_display(Compiler *c, Ast *e) {
+    if (e->list.count > 2 && all_folded_constants(&e->list)) {
+        emit(c, OP_BUILD_SET, 0);
+        compile_frozenset_standin(c, &e->list);
+        emit(c, OP_SET_UPDATE, 1);
+    } else {
+        compile_display(c, &e->list, OP_BUILD_SET, OP_SET_UPDATE, false);
+    }
+}
+
+// The iterable of a for loop or comprehension.
+static void compile_iterable(Compiler *c, Ast *e) {
+    if (e->kind == AST_SET && all_folded_constants(&e->list)) compile_frozenset_standin(c, &e->list);
+    else compile_expr(c, e);
+}
+
+// The right operand of `in` / `not in`: only membership is seen, so a plain display will do.
+static void compile_container(Compiler *c, Ast *e) {
+    if (e->kind == AST_SET) compile_display(c, &e->list, OP_BUILD_SET, OP_SET_UPDATE, false);
+    else compile_expr(c, e);
+}
+
 static void compile_dict(Compiler *c, Ast *e) {
     bool splat = false;
     for (int i = 0; i < e->list.count; i++)
@@ -272,7 +404,8 @@ static void compile_compare(Compiler *c, Ast *e) {
     PatchList cleanups = {0};
     for (int i = 0; i < n; i++) {
         Ast *cmp = e->list.items[i];
-        compile_expr(c, cmp->a);
+        if (cmp->op == AST_OP_IN || cmp->op == AST_OP_NOT_IN) compile_container(c, cmp->a);
+        else compile_expr(c, cmp->a);
         bool last = i == n - 1;
         if (!last) {
             emit(c, OP_SWAP, 2);
@@ -420,7 +553,7 @@ static void compile_make_function(Compiler *c, Ast *node, Ast *args, AstList *bo
 static void compile_comprehension_call(Compiler *c, Ast *e) {
     emit(c, OP_PUSH_NULL, 0);
     compile_make_function(c, e, NULL, NULL, NULL);
-    compile_expr(c, e->list.items[0]->b);
+    compile_iterable(c, e->list.items[0]->b);
     emit(c, e->list.items[0]->flag ? OP_GET_AITER : OP_GET_ITER, 0);
     emit(c, OP_CALL, 1);
     if (e->kind != AST_GENEXP && c->scope->is_coroutine && ((Scope *)e->scope)->is_coroutine) {
@@ -552,7 +685,7 @@ static void compile_expr(Compiler *c, Ast *e) {
     case AST_STARRED: error_at(c, e, "%s", "can't use starred expression here"); break;
     case AST_TUPLE: compile_display(c, &e->list, OP_BUILD_TUPLE, OP_LIST_EXTEND, true); break;
     case AST_LIST: compile_display(c, &e->list, OP_BUILD_LIST, OP_LIST_EXTEND, false); break;
-    case AST_SET: compile_display(c, &e->list, OP_BUILD_SET, OP_SET_UPDATE, false); break;
+    case AST_SET: compile_set_display(c, e); break;
     case AST_DICT: compile_dict(c, e); break;
     case AST_LISTCOMP:
     case AST_SETCOMP:
@@ -840,7 +973,7 @@ static void compile_for(Compiler *c, Ast *s) {
         free(fb.breaks.items);
         return;
     }
-    compile_expr(c, s->b);
+    compile_iterable(c, s->b);
     emit(c, OP_GET_ITER, 0);
     int top = here(c);
     int exit = emit(c, OP_FOR_ITER, 0);
@@ -1553,7 +1686,7 @@ static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *e
             async[i] = gen->flag;
             if (i == 0) emit(&c, OP_LOAD_FAST, 0);
             else {
-                compile_expr(&c, gen->b);
+                compile_iterable(&c, gen->b);
                 emit(&c, gen->flag ? OP_GET_AITER : OP_GET_ITER, 0);
             }
             tops[i] = here(&c);
