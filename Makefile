@@ -8,7 +8,9 @@
 #   make test-gc    the suite with the GC collecting at every allocation
 #   make oracle     check every expectation against python3 (CPython is the oracle)
 #   make bench      benchmarks against python3, as time ratios
-#   make unit       C unit tests of self-contained modules
+#   make test-debug the suite in the AIO_DEBUG build: every instruction checks the frame's stack
+#                   depth and blocks against what the compiler computed
+#   make unit       C unit tests of self-contained modules, and the opcode stack-effect test
 
 CC      ?= cc
 PKGS    := libuv libutf8proc
@@ -38,7 +40,7 @@ ifeq ($(VARIANT),gc)
   OPT := -O1 -g -DAIO_STRESS_GC
 endif
 ifeq ($(VARIANT),debug)
-  OPT := -O0 -g -DAIO_DEBUG
+  OPT := -O1 -g -DAIO_DEBUG
 endif
 
 ifeq ($(VARIANT),release)
@@ -47,7 +49,7 @@ else
   TARGET := build/aio-$(VARIANT)
 endif
 
-.PHONY: all deps demo test test-asan test-gc oracle bench unit clean
+.PHONY: all deps demo test test-asan test-gc test-debug oracle bench unit clean
 
 all: $(TARGET)
 
@@ -103,6 +105,10 @@ test-gc: deps
 	@$(MAKE) --no-print-directory VARIANT=gc
 	python3 tests/run.py --aio build/aio-gc
 
+test-debug: deps
+	@$(MAKE) --no-print-directory VARIANT=debug
+	python3 tests/run.py --aio build/aio-debug
+
 oracle: deps
 	python3 tests/run.py --oracle
 
@@ -114,6 +120,12 @@ unit:
 	  n=$$(basename $$t .c); \
 	  $(CC) $(CSTD) -O1 $(WARN) $(INC) $$t $$(echo $$t | sed 's|tests/unit/\(.*\)_test.c|runtime/\1.c|') -lm -o build/$$n && ./build/$$n || exit 1; \
 	done
+	@$(MAKE) --no-print-directory VARIANT=debug build/debug/opcode_effects_vm
+	./build/debug/opcode_effects_vm
+
+# The opcode stack-effect test runs programs in the debug build: it links all of its objects but main.
+$(OBJDIR)/opcode_effects_vm: tests/unit/opcode_effects_vm.c $(filter-out $(OBJDIR)/runtime/main.o,$(OBJS))
+	$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(PKG_CFLAGS) $^ $(PKG_LIBS) $(LDEXTRA) -lm -o $@
 
 clean:
 	rm -rf build aio

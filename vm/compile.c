@@ -1462,50 +1462,73 @@ static bool falls_through(OpCode op) {
     return op != OP_JUMP && op != OP_RETURN_VALUE && op != OP_RERAISE && op != OP_RAISE_VARARGS;
 }
 
-typedef struct {
-    int depth;
-    int blocks;
-} FlowState;
+// The flow pass walks every path through the code once, from the entry and from every jump and
+// handler target, carrying the stack depth and the number of active blocks.  Every word must be
+// reached with one state whatever the path (the compiler guarantees it); a word reached twice
+// with different states is a compiler bug, reported at once in AIO_DEBUG builds.  The states are
+// kept in `flow` (one per word, depth -1 where no path leads) for the debug VM's checks.
+static void flow_merge(Compiler *c, FlowCheck *flow, int at, FlowCheck st, int *work, int *nwork) {
+    if (flow[at].depth < 0) {
+        flow[at] = st;
+        work[(*nwork)++] = at;
+        return;
+    }
+#ifdef AIO_DEBUG
+    if (flow[at].depth != st.depth || flow[at].blocks != st.blocks) {
+        fprintf(stderr, "aio compiler: word %d reached with stack depth %d and %d blocks, and also %d and %d\n",
+                at, flow[at].depth, flow[at].blocks, st.depth, st.blocks);
+        abort();
+    }
+#else
+    (void)c;
+#endif
+}
 
-static void compute_sizes(Compiler *c, int *stacksize, int *maxblocks) {
+static void compute_sizes(Compiler *c, int *stacksize, int *maxblocks, FlowCheck **flow_out) {
     int n = c->nwords;
-    FlowState *state = malloc(sizeof(FlowState) * (size_t)(n + 1));
-    int *work = malloc(sizeof(int) * (size_t)(n + 1) * 2);
-    for (int i = 0; i <= n; i++) state[i].depth = -1;
+    FlowCheck *flow = malloc(sizeof(FlowCheck) * (size_t)(n + 1));
+    int *work = malloc(sizeof(int) * (size_t)(n + 1));
+    if (!flow || !work) abort();
+    for (int i = 0; i <= n; i++) flow[i] = (FlowCheck){-1, 0};
     int nwork = 0, maxd = 0, maxb = 0;
-    state[0] = (FlowState){0, 0};
-    work[nwork++] = 0;
+    flow_merge(c, flow, 0, (FlowCheck){0, 0}, work, &nwork);
     while (nwork) {
         int i = work[--nwork];
-        FlowState st = state[i];
-        while (i < n) {
+        if (i >= n) continue; // a jump to the very end
+        FlowCheck st = flow[i];
+        for (;;) {
             uint32_t w = c->words[i];
             OpCode op = (OpCode)(w & 0xFF);
             if (is_jump(op)) {
                 int target = (int)(w >> 8);
-                FlowState to = {st.depth + stack_effect(w, true), st.blocks};
+                FlowCheck to = {st.depth + stack_effect(w, true), st.blocks};
                 if (op == OP_SETUP_WITH) to.depth = st.depth + 1;
                 if (to.depth > maxd) maxd = to.depth;
-                if (target <= n && state[target].depth < 0) {
-                    state[target] = to;
-                    work[nwork++] = target;
-                }
+                if (target <= n) flow_merge(c, flow, target, to, work, &nwork);
             }
             if (op == OP_SETUP_FINALLY || op == OP_SETUP_WITH) st.blocks++;
             if (op == OP_POP_BLOCK) st.blocks--;
             if (st.blocks > maxb) maxb = st.blocks;
             st.depth += stack_effect(w, false);
             if (st.depth > maxd) maxd = st.depth;
-            if (!falls_through(op)) break;
+            if (!falls_through(op) || i + 1 >= n) break;
             i++;
-            if (i < n && state[i].depth >= 0) break;
-            if (i < n) state[i] = st;
+            if (flow[i].depth >= 0) {
+                flow_merge(c, flow, i, st, work, &nwork);
+                break;
+            }
+            flow[i] = st;
         }
     }
-    free(state);
     free(work);
     *stacksize = maxd + 2; // two spare slots: CALL's EMPTY and a pushed exception
     *maxblocks = maxb;
+#ifdef AIO_DEBUG
+    *flow_out = flow;
+#else
+    *flow_out = NULL;
+    free(flow);
+#endif
 }
 
 // ---- code objects -------------------------------------------------------------------------------
@@ -1570,7 +1593,7 @@ static ObjCode *finish_code(Compiler *c, const char *name) {
     Vm *vm = c->vm;
     ObjCode *code = code_new(vm);
     vm_push_root(vm, OBJ_VAL(code));
-    compute_sizes(c, &code->stacksize, &code->maxblocks);
+    compute_sizes(c, &code->stacksize, &code->maxblocks, &code->flow);
     code->words = c->words;
     code->frame_bytes = (sizeof(Frame) + sizeof(Value) * (size_t)(c->nlocals + c->ncells + code->stacksize) +
                          sizeof(Block) * (size_t)code->maxblocks + 15) & ~(size_t)15;

@@ -595,6 +595,7 @@ static size_t release_object(Vm *vm, Obj *obj) {
         free(c->words);
         free(c->lines);
         free(c->caches);
+        free(c->flow);
         free(c->constants);
         free(c->names);
         free(c->varnames);

@@ -167,6 +167,15 @@ typedef struct {
     bool in_builtins;
 } LookupCache;
 
+// What the compiler's flow pass found at one instruction word: the value-stack depth and the
+// number of active try/with blocks on entry (depth -1: the pass never reaches the word).  Kept
+// only in AIO_DEBUG builds, where the VM checks the real frame against it before every
+// instruction, so a wrong stack effect in vm/opcodes.h fails at the first instruction it skews.
+typedef struct {
+    int32_t depth;
+    int32_t blocks;
+} FlowCheck;
+
 // A compiled function body (clox's Chunk, CPython's code object).  Slots of a frame are laid out
 // as: arguments, other locals, cells (captured or free variables), then the value stack.
 typedef struct {
@@ -190,6 +199,7 @@ typedef struct {
     int kwonlycount;
     int stacksize;        // the deepest the value stack gets
     int maxblocks;        // the deepest nesting of try/with blocks
+    FlowCheck *flow;      // AIO_DEBUG only (else NULL): what the flow pass computed per word
     size_t frame_bytes;   // what a frame for it occupies on the frame stack (16-byte aligned)
     int flags;            // CODE_*
     int firstline;

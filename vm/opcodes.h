@@ -81,7 +81,7 @@
     OP(RETURN_VALUE, -1)                                                                            \
     OP(MAKE_FUNCTION, VAR)      /* arg flags 1 defaults 2 kwdefaults 8 closure: ... code -> fn */   \
     OP(LOAD_BUILD_CLASS, 1)     /* -> __build_class__ */                                            \
-    OP(IMPORT_NAME, -1)         /* arg: name; fromlist -> module */                                 \
+    OP(IMPORT_NAME, 0)          /* arg: name; fromlist -> module */                                 \
     OP(IMPORT_FROM, 1)          /* arg: name; module -> module module.name */                       \
     OP(IMPORT_STAR, -1)         /* module -> */                                                     \
     OP(SETUP_FINALLY, 0)        /* arg: handler; pushes a block at the current depth */             \

@@ -397,10 +397,11 @@ static void convert_stop_iteration(Vm *vm, ObjGenerator *gen) {
 
 // Dispatch.  With GCC or Clang every handler ends in its own indirect jump to the next one
 // (computed goto), which branch predictors follow far better than one shared switch; the
-// portable build (-DAIO_SWITCH_DISPATCH) uses the switch alone.  Handlers written with
-// DISPATCH() jump directly; those that `break` out of the switch reach the loop's top, which
+// portable build (-DAIO_SWITCH_DISPATCH) uses the switch alone, and so does the AIO_DEBUG build,
+// so that every instruction passes the loop's top, where it checks the frame.  Handlers written
+// with DISPATCH() jump directly; those that `break` out of the switch reach the loop's top, which
 // dispatches the same way.  The loop reads the same either way.
-#if defined(__GNUC__) && !defined(AIO_SWITCH_DISPATCH)
+#if defined(__GNUC__) && !defined(AIO_SWITCH_DISPATCH) && !defined(AIO_DEBUG)
 #define COMPUTED_GOTO 1
 #define CASE(name) case OP_##name: L_##name
 #define DISPATCH()                                                                                 \
@@ -618,6 +619,54 @@ Value vm_current_handled(Vm *vm) {
     return NONE_VAL();
 }
 
+#ifdef AIO_DEBUG
+uint64_t vm_debug_op_counts[256];
+
+static const char *const debug_op_names[] = {
+#define OP_NAME(name, effect) [OP_##name] = #name,
+    OPCODES(OP_NAME)
+#undef OP_NAME
+};
+
+static void debug_fail(Frame *frame, uint32_t *ip, int last_op, const char *what, long got, long want) {
+    ObjCode *code = frame->code;
+    long pc = (long)(ip - code->words);
+    fprintf(stderr, "aio debug check failed: %s is %ld, expected %ld\n", what, got, want);
+    fprintf(stderr, "  in %s (%s) at word %ld, line %d", code->name ? code->name->chars : "?",
+            code->filename ? code->filename->chars : "?", pc,
+            pc >= 0 && (size_t)pc < code->nwords ? code->lines[pc] : -1);
+    if (pc > 0 && (size_t)pc <= code->nwords)
+        fprintf(stderr, "; the word before is %s", debug_op_names[code->words[pc - 1] & 0xFF]);
+    if (last_op >= 0) fprintf(stderr, "; the last instruction run was %s", debug_op_names[last_op]);
+    fputc('\n', stderr);
+    abort();
+}
+
+// Before every instruction: the frame must be exactly as the compiler's flow pass computed it
+// (stack depth and active blocks), inside the frame's bounds, with no exception pending.
+static void debug_check_frame(Vm *vm, Frame *frame, uint32_t *ip, Value *sp, int last_op) {
+    ObjCode *code = frame->code;
+    long pc = (long)(ip - code->words);
+    long depth = (long)(sp - frame->stack);
+    if (pc < 0 || (size_t)pc >= code->nwords) debug_fail(frame, ip, last_op, "the instruction index", pc, 0);
+    if (depth < 0 || depth > code->stacksize - 2)
+        debug_fail(frame, ip, last_op, "the stack depth (outside [0, computed max])", depth, code->stacksize - 2);
+    if (frame->nblocks > code->maxblocks)
+        debug_fail(frame, ip, last_op, "the block count (above the computed max)", frame->nblocks, code->maxblocks);
+    for (int i = 0; i < frame->nblocks; i++)
+        if ((long)frame->blocks[i].level > depth)
+            debug_fail(frame, ip, last_op, "a block's stack level (above the depth)", frame->blocks[i].level, depth);
+    if (!IS_EMPTY(vm->exception))
+        debug_fail(frame, ip, last_op, "the pending exception (set while running)", 1, 0);
+    if (code->flow) {
+        FlowCheck want = code->flow[pc];
+        if (want.depth < 0) debug_fail(frame, ip, last_op, "reached an instruction the flow pass calls unreachable", 1, 0);
+        if (depth != want.depth) debug_fail(frame, ip, last_op, "the stack depth", depth, want.depth);
+        if (frame->nblocks != want.blocks) debug_fail(frame, ip, last_op, "the block count", frame->nblocks, want.blocks);
+    }
+}
+#endif
+
 static RunResult run(Vm *vm, Value *result, bool throwing) {
     Frame *frame = vm->frame;
     uint32_t *ip;
@@ -635,11 +684,19 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         [OP__COUNT... 255] = &&L_NOP, // never emitted
     };
 #endif
+#ifdef AIO_DEBUG
+    int last_op = -1;
+#endif
     if (throwing) goto error;
 
     for (;;) {
 #ifndef COMPUTED_GOTO
     next_instruction:
+#endif
+#ifdef AIO_DEBUG
+        debug_check_frame(vm, frame, ip, sp, last_op);
+        last_op = (int)(*ip & 0xFF);
+        vm_debug_op_counts[last_op]++;
 #endif
         word = *ip++;
 #ifdef COMPUTED_GOTO

@@ -150,6 +150,10 @@ struct Vm {
 // right after its wait.  For SIGINT that handler raises KeyboardInterrupt unless a program (or
 // asyncio.Runner) installed another.
 extern volatile sig_atomic_t vm_interrupted;
+#ifdef AIO_DEBUG
+// How often each opcode has run (AIO_DEBUG builds only; the opcode unit test reads it).
+extern uint64_t vm_debug_op_counts[256];
+#endif
 // Runs the Python-level handlers of the signals that arrived (CPython's PyErr_CheckSignals) and
 // clears vm_interrupted.  False with the exception a handler raised pending.
 bool vm_run_signal_handlers(Vm *vm);
