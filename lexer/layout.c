@@ -83,45 +83,51 @@ static bool start_line(Layout *lx, Token *err) {
     lx->indent_at = at;
     int top = lx->indent[lx->levels], alt_top = lx->alt_indent[lx->levels];
     bool opened = lx->block_kind != NULL; // the previous line ended in ':' after if/def/...
-    if (opened && col <= top) {
-        *err = missing_block(lx, at.line, at.col);
-        return false;
-    }
-    lx->block_kind = NULL;
+    // The indentation is measured twice: tabs to multiples of 8 (col) and tabs as one column
+    // (alt).  Both must order the line the same way against the stack, or the meaning depends
+    // on the tab size: TabError.  As in CPython, the indentation errors come before a missing
+    // block, and the TabError before "unexpected indent".  CPython reports them at offset 1
+    // (TabError), at the first character's 0-based column ("unexpected indent") and just past
+    // the line's end ("unindent does not match"); the first two print no caret.
     if (col > top) {
-        if (!opened) {
-            *err = fail_at(lx, "IndentationError", at.line, at.col, "unexpected indent");
+        if (alt <= alt_top) {
+            *err = fail_at(lx, "TabError", at.line, 1, "inconsistent use of tabs and spaces in indentation");
             return false;
         }
-        if (alt <= alt_top) {
-            *err = fail_at(lx, "TabError", at.line, at.col,
-                           "inconsistent use of tabs and spaces in indentation");
+        if (!opened) {
+            *err = fail_at(lx, "IndentationError", at.line, at.col - 1, "unexpected indent");
             return false;
         }
         if (lx->levels == LAYOUT_MAX_INDENT) {
             *err = fail_at(lx, "IndentationError", at.line, at.col, "too many levels of indentation");
             return false;
         }
+        lx->block_kind = NULL;
         lx->levels++;
         lx->indent[lx->levels] = col;
         lx->alt_indent[lx->levels] = alt;
         lx->pending = 1;
         return true;
     }
-    while (lx->levels > 0 && col < lx->indent[lx->levels]) {
-        lx->levels--;
-        lx->pending--;
-    }
-    if (col != lx->indent[lx->levels]) {
-        *err = fail_at(lx, "IndentationError", at.line, at.col,
+    int level = lx->levels;
+    while (level > 0 && col < lx->indent[level]) level--;
+    if (col != lx->indent[level]) {
+        const char *eol = p;
+        while (eol < lx->scan.lim && *eol != '\n' && *eol != '\r') eol++;
+        *err = fail_at(lx, "IndentationError", at.line, scan_column(&lx->scan, eol),
                        "unindent does not match any outer indentation level");
         return false;
     }
-    if (alt != lx->alt_indent[lx->levels]) {
-        *err = fail_at(lx, "TabError", at.line, at.col,
-                       "inconsistent use of tabs and spaces in indentation");
+    if (alt != lx->alt_indent[level]) {
+        *err = fail_at(lx, "TabError", at.line, 1, "inconsistent use of tabs and spaces in indentation");
         return false;
     }
+    if (opened) {
+        *err = missing_block(lx, at.line, at.col);
+        return false;
+    }
+    lx->pending -= lx->levels - level;
+    lx->levels = level;
     return true;
 }
 

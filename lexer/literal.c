@@ -204,9 +204,13 @@ typedef struct {
     SourcePos pos;
 } FString;
 
+// CPython 3.11 reports every error found while splitting an f-string at the end of the whole
+// string token (the caret goes just past its closing quote), whatever byte caused it.
 static void ferror_at(FString *fs, const char *at, const char *msg) {
-    advance(&fs->pos, at);
-    parse_error(fs->st, fs->pos.line, fs->pos.col, 0, "%s", msg);
+    (void)at;
+    SourcePos end = fs->pos;
+    advance(&end, fs->t.start + fs->t.length);
+    parse_error(fs->st, end.line, end.col, 0, "%s", msg);
 }
 
 static AstList fstring_parts(FString *fs, const char **p, int level);
@@ -223,8 +227,12 @@ static const char *expression_end(FString *fs, const char *q) {
         if (c == '\'' || c == '"') { // a string inside the expression: skip to its end
             bool triple = q + 2 < fs->end && q[1] == c && q[2] == c;
             const char *r = q + (triple ? 3 : 1);
-            while (r < fs->end && !(*r == c && (!triple || (r + 2 < fs->end && r[1] == c && r[2] == c))))
+            while (r < fs->end && !(*r == c && (!triple || (r + 2 < fs->end && r[1] == c && r[2] == c)))) {
+                // 3.11 forbids a backslash anywhere in the expression, inside its strings too
+                if (*r == '\\')
+                    return ferror_at(fs, r, "f-string expression part cannot include a backslash"), NULL;
                 r++;
+            }
             if (r >= fs->end) return ferror_at(fs, q, "f-string: unterminated string"), NULL;
             q = r + (triple ? 2 : 0);
             continue;

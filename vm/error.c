@@ -106,7 +106,10 @@ bool raise_with_cause(Vm *vm, Value exc, Value cause) {
 bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err) {
     ObjClass *cls = vm->SyntaxError;
     if (err->type && strcmp(err->type, "IndentationError") == 0) cls = vm->IndentationError;
-    else if (err->type && strcmp(err->type, "TabError") == 0) cls = vm->IndentationError;
+    else if (err->type && strcmp(err->type, "TabError") == 0) {
+        Value tab_error = dict_get_str(vm->builtins, str_intern(vm, "TabError", 8));
+        cls = IS_CLASS(tab_error) ? AS_CLASS(tab_error) : vm->IndentationError;
+    }
     // The offending line's text, for the caret display.
     const char *p = text;
     for (int line = 1; line < err->line && p && *p; line++) {
@@ -225,14 +228,16 @@ static void print_exception_line(Vm *vm, Value exc, StrBuf *out) {
             if (IS_INT(off)) {
                 long long col = AS_INT(off) - 1 - (long long)skipped;
                 long long width = IS_INT(endoff) ? AS_INT(endoff) - AS_INT(off) : 1;
-                if (col < 0) col = 0;
                 if (width < 1) width = 1;
+                // An offset left of the stripped text (TabError, "unexpected indent") gets no caret.
+                if (col < 0) goto no_caret;
                 // columns count characters: pad with spaces per code point before the caret
                 sb_puts(&head, "    ");
                 sb_repeat(&head, ' ', (size_t)col);
                 sb_repeat(&head, '^', (size_t)width);
                 sb_putc(&head, '\n');
             }
+        no_caret:;
         }
         // the head goes before "SyntaxError:", so splice: out currently ends with the class name
         size_t name_len = strlen(cls->name->chars);
