@@ -119,7 +119,9 @@ int dict_get(Vm *vm, ObjDict *d, Value key, Value *out) {
     return 1;
 }
 
-bool dict_set(Vm *vm, ObjDict *d, Value key, Value value) {
+// Key and value may be fresh objects held only by the caller: they stay rooted throughout, since
+// the key's __hash__ and __eq__ run user code that allocates.
+static bool dict_set_rooted(Vm *vm, ObjDict *d, Value key, Value value) {
     uint64_t hash;
     if (!vm_hash(vm, key, &hash)) return false;
     int64_t slot;
@@ -132,10 +134,7 @@ bool dict_set(Vm *vm, ObjDict *d, Value key, Value value) {
             return true;
         }
     }
-    vm_push_root(vm, key);
-    vm_push_root(vm, value);
     reserve_one(vm, d);
-    vm_pop_roots(vm, 2);
     int64_t r = lookup(vm, d, key, hash, &slot, &entry);
     if (r == -2) return false;
     size_t e = d->entry_count++;
@@ -144,6 +143,14 @@ bool dict_set(Vm *vm, ObjDict *d, Value key, Value value) {
     d->used++;
     d->version = ++last_version;
     return true;
+}
+
+bool dict_set(Vm *vm, ObjDict *d, Value key, Value value) {
+    vm_push_root(vm, key);
+    vm_push_root(vm, value);
+    bool ok = dict_set_rooted(vm, d, key, value);
+    vm_pop_roots(vm, 2);
+    return ok;
 }
 
 int dict_delete(Vm *vm, ObjDict *d, Value key, Value *old) {
@@ -253,9 +260,16 @@ bool dict_update(Vm *vm, ObjDict *d, Value other) {
     int found = vm_getattr_opt(vm, other, vm->s_keys, &keys);
     if (found < 0) return false;
     if (found) {
+        // keys, what it returns and the list made of that are all fresh: each stays rooted
+        // while the next is made.
         Value klist;
-        if (!vm_call0(vm, keys, &klist)) return false;
+        vm_push_root(vm, keys);
+        bool called = vm_call0(vm, keys, &klist);
+        vm_pop_root(vm);
+        if (!called) return false;
+        vm_push_root(vm, klist);
         ObjList *list = vm_list_from_iterable(vm, klist);
+        vm_pop_root(vm);
         if (!list) return false;
         vm_push_root(vm, OBJ_VAL(list));
         for (size_t i = 0; i < list->count; i++) {

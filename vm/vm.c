@@ -182,6 +182,31 @@ int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Valu
     return ok ? 1 : -1;
 }
 
+// How call errors name the callee, as CPython does: "__main__.f()", "__main__.C.m()", "print()",
+// "list.append()", "dict()"; any other callable is "<type> object".
+static void describe_callee(Vm *vm, Value callee, char *buf, size_t size) {
+    if (IS_BOUND(callee)) callee = AS_BOUND(callee)->func;
+    const char *module = NULL, *qualname = NULL, *owner = NULL;
+    if (IS_FUNCTION(callee)) {
+        ObjFunction *fn = AS_FUNCTION(callee);
+        qualname = fn->qualname->chars;
+        if (IS_STR(fn->module)) module = AS_STR(fn->module)->chars;
+    } else if (IS_NATIVE(callee)) {
+        ObjNative *n = AS_NATIVE(callee);
+        qualname = n->name->chars;
+        if (n->owner && n->is_method) owner = n->owner->name->chars;
+    } else if (IS_CLASS(callee)) {
+        ObjClass *cls = AS_CLASS(callee);
+        qualname = cls->qualname ? cls->qualname->chars : cls->name->chars;
+        Value m = dict_get_str(cls->dict, vm->s_module);
+        if (IS_STR(m)) module = AS_STR(m)->chars;
+    }
+    if (!qualname) snprintf(buf, size, "%s object", vm_type_name(vm, callee));
+    else if (owner) snprintf(buf, size, "%s.%s()", owner, qualname);
+    else if (module && strcmp(module, "builtins") != 0) snprintf(buf, size, "%s.%s()", module, qualname);
+    else snprintf(buf, size, "%s()", qualname);
+}
+
 // ---- generators ---------------------------------------------------------------------------------
 
 // Where a suspended frame's pending SEND is, if it is suspended inside yield from / await: the
@@ -1265,6 +1290,16 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             Value src = PEEK(1);
             ObjDict *d = AS_DICT(PEEK(READ_ARG() + 1));
+            if ((word & 0xFF) == OP_DICT_MERGE && !IS_DICT(src) &&
+                !IS_EMPTY(class_lookup(vm_class_of(vm, src), vm->s_keys))) {
+                // **mapping: read into a dict first, whose keys are then checked for repeats.
+                ObjDict *copy = dict_new(vm);
+                vm_push_root(vm, OBJ_VAL(copy));
+                bool ok = dict_update(vm, copy, src);
+                vm_pop_root(vm);
+                if (!ok) THROW();
+                src = sp[-1] = OBJ_VAL(copy);
+            }
             if ((word & 0xFF) == OP_DICT_MERGE && IS_DICT(src)) {
                 size_t pos = 0;
                 Value k, v;
@@ -1273,16 +1308,19 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     int r = dict_get(vm, d, k, &old);
                     if (r < 0) THROW();
                     if (r == 1) {
+                        char who[256];
+                        describe_callee(vm, PEEK(READ_ARG() + 3), who, sizeof who);
                         ObjStr *ks = vm_str(vm, k);
-                        vm_raise(vm, vm->TypeError, "got multiple values for keyword argument '%s'",
-                                 ks ? ks->chars : "?");
+                        if (ks) vm_raise(vm, vm->TypeError, "%s got multiple values for keyword argument '%s'",
+                                         who, ks->chars);
                         THROW();
                     }
                     if (!dict_set(vm, d, k, v)) THROW();
                 }
-            } else if (!IS_DICT(src) && (word & 0xFF) == OP_DICT_MERGE &&
-                       IS_EMPTY(class_lookup(vm_class_of(vm, src), vm->s_keys))) {
-                vm_raise(vm, vm->TypeError, "argument after ** must be a mapping, not %s",
+            } else if (!IS_DICT(src) && (word & 0xFF) == OP_DICT_MERGE) {
+                char who[256];
+                describe_callee(vm, PEEK(READ_ARG() + 3), who, sizeof who);
+                vm_raise(vm, vm->TypeError, "%s argument after ** must be a mapping, not %s", who,
                          vm_type_name(vm, src));
                 THROW();
             } else if (!dict_update(vm, d, src)) {
