@@ -566,29 +566,74 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
     return frame;
 }
 
-static bool unpack_sequence(Vm *vm, Value seq, int before, int after, bool star, Value *dest) {
-    Value *items;
-    size_t n;
-    ObjList *list = NULL;
-    if (IS_TUPLE(seq)) {
-        items = AS_TUPLE(seq)->items;
-        n = AS_TUPLE(seq)->count;
-    } else if (IS_LIST(seq)) {
-        items = AS_LIST(seq)->items;
-        n = AS_LIST(seq)->count;
-    } else {
-        list = vm_list_from_iterable(vm, seq);
-        if (!list) {
-            if (vm_exception_matches(vm, vm->TypeError) && !IS_OBJ(seq)) {
-                vm_clear_exception(vm);
-                return vm_raise(vm, vm->TypeError, "cannot unpack non-iterable %s object",
-                                vm_type_name(vm, seq));
-            }
-            return false;
+// Unpacking an iterator reads it as CPython does: item by item, and for plain unpacking one item
+// past the targets proves there are too many, so `a, b = itertools.count()` fails at the third.
+// The items read so far are held on the temp roots (dest is above the stack pointer, unmarked).
+static bool unpack_iterator(Vm *vm, Value seq, int before, int after, bool star, Value *dest) {
+    Value it;
+    if (!vm_iter(vm, seq, &it)) {
+        ObjClass *cls = vm_class_of(vm, seq);
+        if (vm_exception_matches(vm, vm->TypeError) && IS_EMPTY(class_lookup(cls, vm->s_iter)) &&
+            IS_EMPTY(class_lookup(cls, vm->s_getitem))) {
+            vm_clear_exception(vm);
+            return vm_raise(vm, vm->TypeError, "cannot unpack non-iterable %s object",
+                            vm_type_name(vm, seq));
         }
-        items = list->items;
-        n = list->count;
+        return false;
     }
+    vm_push_root(vm, it);
+    int got = 0;
+    bool ok = true;
+    for (; got < before; got++) {
+        Value item;
+        int r = vm_next(vm, it, &item);
+        if (r <= 0) {
+            ok = false;
+            if (r == 0 && star)
+                vm_raise(vm, vm->ValueError, "not enough values to unpack (expected at least %d, got %d)",
+                         before + after, got);
+            else if (r == 0)
+                vm_raise(vm, vm->ValueError, "not enough values to unpack (expected %d, got %d)", before, got);
+            break;
+        }
+        vm_push_root(vm, item);
+    }
+    ObjList *rest = NULL;
+    if (ok && !star) {
+        Value extra;
+        int r = vm_next(vm, it, &extra);
+        if (r != 0) ok = false;
+        if (r == 1) vm_raise(vm, vm->ValueError, "too many values to unpack (expected %d)", before);
+    } else if (ok) {
+        rest = vm_list_from_iterable(vm, it);
+        if (!rest) ok = false;
+        else if (rest->count < (size_t)after) {
+            ok = false;
+            vm_raise(vm, vm->ValueError, "not enough values to unpack (expected at least %d, got %zu)",
+                     before + after, (size_t)before + rest->count);
+        }
+    }
+    if (ok) {
+        // The stack order: the last target's value deepest, the first target's on top.
+        Value *firsts = vm->roots + vm->nroots - before;
+        int k = before + (star ? after + 1 : 0) - 1;
+        for (int i = 0; i < before; i++) dest[k--] = firsts[i];
+        if (star) {
+            size_t keep = rest->count - (size_t)after;
+            dest[k--] = OBJ_VAL(rest);
+            for (size_t i = keep; i < rest->count; i++) dest[k--] = rest->items[i];
+            rest->count = keep; // the middle: what is left once the last targets take theirs
+        }
+    }
+    vm_pop_roots(vm, got + 1);
+    return ok;
+}
+
+// Unpacks seq into dest, which the targets then pop: exactly `before` items, or with a star
+// `before` items, a list of the middle and `after` items.
+static bool unpack_sequence(Vm *vm, Value seq, int before, int after, bool star, Value *dest) {
+    if (!IS_TUPLE(seq) && !IS_LIST(seq)) return unpack_iterator(vm, seq, before, after, star, dest);
+    size_t n = IS_TUPLE(seq) ? AS_TUPLE(seq)->count : AS_LIST(seq)->count;
     if (!star) {
         if (n != (size_t)before) {
             if (n < (size_t)before)
@@ -596,6 +641,7 @@ static bool unpack_sequence(Vm *vm, Value seq, int before, int after, bool star,
                                 before, n);
             return vm_raise(vm, vm->ValueError, "too many values to unpack (expected %d)", before);
         }
+        Value *items = IS_TUPLE(seq) ? AS_TUPLE(seq)->items : AS_LIST(seq)->items;
         // items go on the stack last-first, so the first target is stored first
         for (int i = 0; i < before; i++) dest[before - 1 - i] = items[i];
         return true;
@@ -603,13 +649,10 @@ static bool unpack_sequence(Vm *vm, Value seq, int before, int after, bool star,
     if (n < (size_t)(before + after))
         return vm_raise(vm, vm->ValueError,
                         "not enough values to unpack (expected at least %d, got %zu)", before + after, n);
-    if (list) vm_push_root(vm, OBJ_VAL(list));
     vm_push_root(vm, seq);
     ObjList *middle = list_new(vm, n - (size_t)(before + after));
     vm_pop_root(vm);
-    if (list) vm_pop_root(vm);
-    if (IS_LIST(seq)) items = AS_LIST(seq)->items;
-    else if (list) items = list->items;
+    Value *items = IS_TUPLE(seq) ? AS_TUPLE(seq)->items : AS_LIST(seq)->items; // after the allocation
     for (size_t i = (size_t)before; i < n - (size_t)after; i++) middle->items[middle->count++] = items[i];
     int total = before + after + 1;
     int k = total - 1;
@@ -1360,16 +1403,10 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(UNPACK_EX): {
             SAVE();
             int before = (int)(READ_ARG() & 0xFF), after = (int)(READ_ARG() >> 8);
-            int total = before + after + 1;
-            Value *dest = malloc(sizeof(Value) * (size_t)total);
-            if (!unpack_sequence(vm, PEEK(1), before, after, true, dest)) {
-                free(dest);
-                THROW();
-            }
-            sp--;
-            memcpy(sp, dest, sizeof(Value) * (size_t)total);
-            sp += total;
-            free(dest);
+            // The items land straight in the stack slots the targets will pop (the sequence's
+            // slot is overwritten only once nothing more is read from it).
+            if (!unpack_sequence(vm, PEEK(1), before, after, true, sp - 1)) THROW();
+            sp += before + after;
             break;
         }
         CASE(GET_ITER): {
