@@ -4,7 +4,7 @@
  *   1. drop cancelled timers from the top of the heap;
  *   2. wait in libuv: not at all when callbacks are ready or the loop is stopping, else until the
  *      earliest timer (forever when there is none);
- *   3. move every timer due by now into the ready queue, in (deadline, sequence) order;
+ *   3. move every timer due by now into the ready queue, in the heap's order (see below);
  *   4. run exactly the callbacks that were ready at that moment; callbacks they schedule wait
  *      for the next iteration.
  * That snapshot in step 4 is what makes `await asyncio.sleep(0)` round robins interleave as they
@@ -43,7 +43,6 @@ typedef struct {
 // A timer in the heap: a TimerHandle or a sleep, with a copy of its deadline for the comparisons.
 typedef struct {
     double when;
-    uint64_t seq;
     Obj *owner;
 } HeapEntry;
 
@@ -54,9 +53,8 @@ typedef struct LoopState {
     bool uv_ready;          // the libuv handles above are initialised
     ReadyEntry *ready;      // ring buffer
     size_t ready_head, ready_count, ready_capacity;
-    HeapEntry *heap;        // binary min-heap on (when, seq)
+    HeapEntry *heap;        // binary min-heap on when, kept as heapq keeps it
     size_t heap_count, heap_capacity, cancelled_in_heap;
-    uint64_t next_seq;
     ObjFuture *tasks;       // pending tasks, linked through the tasks: strongly held until they finish
     ObjList *asyncgens;     // async generators first iterated on this loop (shutdown_asyncgens)
     Value current_task;
@@ -140,19 +138,25 @@ static ReadyEntry ready_pop(LoopState *st) {
     return e;
 }
 
-// ---- the timer heap: ordered by (when, seq), cancelled timers dropped lazily ---------------------
+// ---- the timer heap: CPython's heapq on TimerHandle deadlines, cancelled timers dropped lazily --
+//
+// The comparisons are deadlines only (TimerHandle.__lt__), and the moves are heapq's: a push
+// bubbles the entry up while it is strictly earlier than its parent; a pop (and heapify) carries
+// the hole at the root down to a leaf, each time along the left child unless the left one is not
+// earlier than the right, puts the displaced entry there and bubbles it up.  Timers due at the
+// same moment therefore come out in heapq's order, not first-come first-served, and a NaN
+// deadline, which is never earlier than anything, stays where it lands, as in CPython.
 
 static TimerState *timer_of(Obj *owner) {
     return owner->kind == OBJ_SLEEP ? &((ObjSleep *)owner)->timer : &((ObjHandle *)owner)->timer;
 }
 
-static bool timer_before(const HeapEntry *a, const HeapEntry *b) {
-    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
-}
+static bool timer_before(const HeapEntry *a, const HeapEntry *b) { return a->when < b->when; }
 
-static void sift_up(LoopState *st, size_t i) {
+// Moves the entry at i up towards `top` while it is earlier than its parent.
+static void sift_up(LoopState *st, size_t top, size_t i) {
     HeapEntry e = st->heap[i];
-    while (i > 0) {
+    while (i > top) {
         size_t parent = (i - 1) / 2;
         if (!timer_before(&e, &st->heap[parent])) break;
         st->heap[i] = st->heap[parent];
@@ -161,18 +165,17 @@ static void sift_up(LoopState *st, size_t i) {
     st->heap[i] = e;
 }
 
+// Re-places the entry at i (heapq's way, see above): down to a leaf, then up no higher than i.
 static void sift_down(LoopState *st, size_t i) {
     HeapEntry e = st->heap[i];
-    size_t n = st->heap_count;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= n) break;
-        if (child + 1 < n && timer_before(&st->heap[child + 1], &st->heap[child])) child++;
-        if (!timer_before(&st->heap[child], &e)) break;
+    size_t n = st->heap_count, start = i;
+    for (size_t child = 2 * i + 1; child < n; child = 2 * i + 1) {
+        if (child + 1 < n && !timer_before(&st->heap[child], &st->heap[child + 1])) child++;
         st->heap[i] = st->heap[child];
         i = child;
     }
     st->heap[i] = e;
+    sift_up(st, start, i);
 }
 
 static void heap_push(LoopState *st, Obj *owner) {
@@ -182,8 +185,8 @@ static void heap_push(LoopState *st, Obj *owner) {
         if (!st->heap) abort();
     }
     TimerState *t = timer_of(owner);
-    st->heap[st->heap_count++] = (HeapEntry){t->when, t->seq, owner};
-    sift_up(st, st->heap_count - 1);
+    st->heap[st->heap_count++] = (HeapEntry){t->when, owner};
+    sift_up(st, 0, st->heap_count - 1);
 }
 
 static Obj *heap_pop(LoopState *st) {
@@ -206,8 +209,7 @@ static void heap_compact(LoopState *st) {
         else st->heap[keep++] = st->heap[i];
     }
     st->heap_count = keep;
-    for (size_t i = keep / 2 + 1; i-- > 0;)
-        if (i < keep) sift_down(st, i);
+    for (size_t i = keep / 2; i-- > 0;) sift_down(st, i); // heapify
     st->cancelled_in_heap = 0;
 }
 
@@ -217,7 +219,6 @@ static bool start_timer(Vm *vm, Value loop, Obj *owner, double when) {
     if (!check_closed(vm, st)) return false;
     TimerState *t = timer_of(owner);
     t->when = when;
-    t->seq = st->next_seq++;
     t->scheduled = true;
     heap_push(st, owner);
     return true;
@@ -483,8 +484,9 @@ static bool loop_run_once(Vm *vm, Value loop) {
     double timeout = -1; // forever
     if (st->ready_count || st->stopping) timeout = 0;
     else if (st->heap_count) {
+        // min(max(0, when - now), MAXIMUM_SELECT_TIMEOUT): a NaN deadline gives 0, as max(0, nan)
         timeout = st->heap[0].when - clock_monotonic(vm);
-        if (timeout < 0) timeout = 0;
+        if (!(timeout > 0)) timeout = 0;
         if (timeout > MAXIMUM_SELECT_TIMEOUT) timeout = MAXIMUM_SELECT_TIMEOUT;
     }
     // Wait.  The wake-up timer's callback does nothing: ending the wait was the point.

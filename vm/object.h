@@ -412,7 +412,6 @@ typedef struct ObjFuture {
 // What the loop's timer heap orders: the deadline of a TimerHandle or of a sleep.
 typedef struct {
     double when;        // loop time when it is due
-    uint64_t seq;       // ties in `when` run in scheduling order
     bool scheduled;     // still in the heap
     bool cancelled;
 } TimerState;
