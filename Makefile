@@ -14,7 +14,7 @@
 
 CC      ?= cc
 PKGS    := libuv libutf8proc
-DEPS    := re2c lemon libuv1-dev libedit-dev libutf8proc-dev pkg-config python3
+DEPS    := re2c lemon libuv1-dev libedit-dev libutf8proc-dev libgmp-dev pkg-config python3
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 INC     := -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Ibuild
@@ -54,7 +54,7 @@ endif
 all: $(TARGET)
 
 $(TARGET): $(OBJS)
-	$(CC) $(OPT) -o $@ $(OBJS) $(PKG_LIBS) $(LDEXTRA) -lm
+	$(CC) $(OPT) -o $@ $(OBJS) $(PKG_LIBS) -lgmp $(LDEXTRA) -lm
 
 build/scan.c: lexer/scan.re | build
 	re2c -W --no-generation-date -o $@ $<

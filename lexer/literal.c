@@ -64,11 +64,14 @@ Ast *literal_number(ParseState *st, Token t) {
         f->fval = strtod(text, NULL); // the C locale: '.' is the decimal point
         return f;
     }
-    int64_t value = 0;
-    if (!parse_int(base == 10 ? text : text + 2, base, &value))
-        parse_error(st, t.line, t.col, t.col + t.length,
-                    "integer literal too large (aio integers are 64-bit)");
-    return int_node(st, t, value);
+    Ast *node = int_node(st, t, 0);
+    if (!parse_int(base == 10 ? text : text + 2, base, &node->ival)) {
+        // Beyond int64: the compiler makes a big int from the digits.
+        node->str = base == 10 ? text : text + 2;
+        node->len = strlen(node->str);
+        node->op = base;
+    }
+    return node;
 }
 
 // ---------------------------------------------------------------- escapes

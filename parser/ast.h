@@ -52,7 +52,7 @@
     AST(CONTINUE, "")                                                                               \
     /* ---- expressions ---- */                                                                     \
     AST(NAME, "str=identifier")                                                                     \
-    AST(INT, "ival=value (a literal beyond int64 is a SyntaxError in the front end)")               \
+    AST(INT, "ival=value; beyond int64: str=digits op=base, ival unused")                    \
     AST(FLOAT, "fval=value")                                                                        \
     AST(STR, "str,len=decoded text")                                                                \
     AST(BYTES, "str,len=decoded bytes")                                                             \

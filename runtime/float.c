@@ -21,6 +21,7 @@ static bool float_convert(Vm *vm, Value x, double *out) {
         *out = AS_NUMBER(x);
         return true;
     }
+    if (IS_BIGINT(x)) return big_to_double(vm, x, out);
     if (IS_STR(x)) return float_from_str(vm, AS_STR(x), out);
     if (IS_BYTES(x)) {
         ObjBytes *b = AS_BYTES(x);
@@ -45,10 +46,9 @@ static bool float_convert(Vm *vm, Value x, double *out) {
         return true;
     }
     if (IS_OBJ(x) && !IS_EMPTY(class_lookup(cls, vm->s_index))) {
-        int64_t i;
-        if (!num_index(vm, x, &i)) return false;
-        *out = (double)i;
-        return true;
+        Value i;
+        if (!num_index_value(vm, x, &i)) return false;
+        return big_to_double(vm, i, out);
     }
     return vm_raise(vm, vm->TypeError,
                     "float() argument must be a string or a real number, not '%s'",
@@ -70,15 +70,27 @@ static bool float_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 // ---- binary dunders -----------------------------------------------------------------------------
 
+// The other operand of a float dunder as a double: 1 done, 0 not a number (NotImplemented), -1
+// a big int too large for a float (OverflowError pending).
+static int other_as_double(Vm *vm, Value v, double *out) {
+    if (IS_NUMBER(v)) {
+        *out = AS_NUMBER(v);
+        return 1;
+    }
+    if (!IS_BIGINT(v)) return 0;
+    return big_to_double(vm, v, out) ? 1 : -1;
+}
+
 // self <op> other, or other <op> self when reflected; any number is accepted as other.
 static bool float_binary(Vm *vm, const char *name, int op, bool reflected, Value *args, int nargs,
                          ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->float_class, args, nargs, kwnames, 1, 1)) return false;
-    if (!IS_NUMBER(args[1])) {
+    double a = AS_FLOAT(args[0]), b;
+    int k = other_as_double(vm, args[1], &b);
+    if (k <= 0) {
         *result = vm->not_implemented;
-        return true;
+        return k == 0;
     }
-    double a = AS_FLOAT(args[0]), b = AS_NUMBER(args[1]);
     if (reflected) return num_float_op(vm, op, b, a, result) > 0;
     return num_float_op(vm, op, a, b, result) > 0;
 }
@@ -103,11 +115,12 @@ FLOAT_BINARY(float_rmod, "__rmod__", AST_OP_MOD, true)
 static bool float_divmod_impl(Vm *vm, const char *name, bool reflected, Value *args, int nargs,
                               ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->float_class, args, nargs, kwnames, 1, 1)) return false;
-    if (!IS_NUMBER(args[1])) {
+    double a = AS_FLOAT(args[0]), b, q, r;
+    int k = other_as_double(vm, args[1], &b);
+    if (k <= 0) {
         *result = vm->not_implemented;
-        return true;
+        return k == 0;
     }
-    double a = AS_FLOAT(args[0]), b = AS_NUMBER(args[1]), q, r;
     if (reflected ? !num_float_divmod(vm, b, a, &q, &r) : !num_float_divmod(vm, a, b, &q, &r))
         return false;
     ObjTuple *t = tuple_new(vm, 2);
@@ -129,14 +142,15 @@ static bool float_rdivmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 static bool float_pow_impl(Vm *vm, const char *name, bool reflected, Value *args, int nargs,
                            ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->float_class, args, nargs, kwnames, 1, 2)) return false;
-    if (!IS_NUMBER(args[1])) {
+    double a = AS_FLOAT(args[0]), b;
+    int k = other_as_double(vm, args[1], &b);
+    if (k <= 0) {
         *result = vm->not_implemented;
-        return true;
+        return k == 0;
     }
     if (nargs > 2 && !IS_NONE(args[2]))
         return vm_raise(vm, vm->TypeError,
                         "pow() 3rd argument not allowed unless all arguments are integers");
-    double a = AS_FLOAT(args[0]), b = AS_NUMBER(args[1]);
     if (reflected) return num_float_op(vm, AST_OP_POW, b, a, result) > 0;
     return num_float_op(vm, AST_OP_POW, a, b, result) > 0;
 }
@@ -152,7 +166,7 @@ static bool float_rpow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 static bool float_compare(Vm *vm, const char *name, int op, Value *args, int nargs,
                           ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->float_class, args, nargs, kwnames, 1, 1)) return false;
-    if (!IS_NUMBER(args[1])) {
+    if (!num_is_number(args[1])) {
         *result = vm->not_implemented;
         return true;
     }
@@ -179,7 +193,6 @@ static bool float_unary(Vm *vm, const char *name, FloatUnary which, Value *args,
                         ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->float_class, args, nargs, kwnames, 0, 0)) return false;
     double d = AS_FLOAT(args[0]);
-    int64_t i;
     switch (which) {
     case F_NEG: *result = FLOAT_VAL(-d); break;
     case F_POS:
@@ -189,8 +202,7 @@ static bool float_unary(Vm *vm, const char *name, FloatUnary which, Value *args,
     case F_HASH: *result = INT_VAL((int64_t)hash_float(d)); break;
     case F_REPR: *result = OBJ_VAL(num_repr(vm, args[0])); break;
     case F_INT:
-        if (!num_float_to_int(vm, d, &i)) return false;
-        *result = INT_VAL(i);
+        if (!num_float_to_int(vm, d, result)) return false;
         break;
     }
     return true;
@@ -213,10 +225,7 @@ FLOAT_UNARY(float_int, "__int__", F_INT)
 static bool float_to_int_method(Vm *vm, const char *name, double (*fn)(double), Value *args,
                                 int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_method(vm, name, vm->float_class, args, nargs, kwnames, 0, 0)) return false;
-    int64_t i;
-    if (!num_float_to_int(vm, fn(AS_FLOAT(args[0])), &i)) return false;
-    *result = INT_VAL(i);
-    return true;
+    return num_float_to_int(vm, fn(AS_FLOAT(args[0])), result);
 }
 
 static bool float_trunc(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -236,12 +245,7 @@ static bool float_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     if (!num_check_method(vm, "__round__", vm->float_class, args, nargs, kwnames, 0, 1))
         return false;
     double d = AS_FLOAT(args[0]);
-    if (nargs < 2 || IS_NONE(args[1])) {
-        int64_t i;
-        if (!num_round_float_to_int(vm, d, &i)) return false;
-        *result = INT_VAL(i);
-        return true;
-    }
+    if (nargs < 2 || IS_NONE(args[1])) return num_round_float_to_int(vm, d, result);
     int64_t ndigits;
     if (!num_index(vm, args[1], &ndigits)) return false;
     if (!num_round_float(vm, d, ndigits, &d)) return false;
@@ -290,7 +294,7 @@ static bool float_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwn
     if (isinf(d))
         return vm_raise(vm, vm->OverflowError, "cannot convert Infinity to integer ratio");
     if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert NaN to integer ratio");
-    int64_t num, den = 1;
+    Value num, den = INT_VAL(1);
     if (d == floor(d)) {
         // An integral float is its own numerator.
         if (!num_float_to_int(vm, d, &num)) return false;
@@ -303,12 +307,14 @@ static bool float_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwn
         for (; m != floor(m); k++) m *= 2.0;
         k -= e;
         if (!num_float_to_int(vm, m, &num)) return false;
-        if (k >= 63) return vm_raise(vm, vm->OverflowError, "integer overflow");
-        den = (int64_t)1 << k;
+        if (num_int_op(vm, AST_OP_LSHIFT, 1, k, &den) < 0) return false;
     }
+    vm_push_root(vm, num);
+    vm_push_root(vm, den);
     ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = INT_VAL(num);
-    t->items[1] = INT_VAL(den);
+    vm_pop_roots(vm, 2);
+    t->items[0] = num;
+    t->items[1] = den;
     *result = OBJ_VAL(t);
     return true;
 }

@@ -1,7 +1,8 @@
 /* The int and bool classes: construction (int(x), int(s, base), bool(x)), the dunders, and the
  * methods and properties of int.
  *
- * An int or bool is an immediate Value, never an object, so the classes only hold natives.  The
+ * An int or bool is an immediate Value, or a big int object past int64 (bigint.h); self and
+ * the other operand of every dunder may be either form.  The classes only hold natives.  The
  * operators reach the arithmetic through number_binary_op without looking at these dunders; they
  * exist for explicit calls ((5).__add__(3)), for the reflected path of mixed operations
  * (5 + obj tries int.__add__ first, which declines with NotImplemented), and for dir() and
@@ -27,11 +28,13 @@ static bool invalid_bytes_literal(Vm *vm, ObjBytes *b, int base) {
     return false;
 }
 
-static bool int_from_text(Vm *vm, Value x, int base, int64_t *out) {
+static bool int_from_text(Vm *vm, Value x, int base, Value *out) {
     if (IS_STR(x)) return int_from_str(vm, AS_STR(x)->chars, AS_STR(x)->length, base, out);
     ObjBytes *b = AS_BYTES(x);
-    int r = num_parse_int((const char *)b->data, b->length, base, out);
-    if (r < 0) return vm_raise(vm, vm->OverflowError, "integer overflow");
+    int64_t small;
+    int r = num_parse_int((const char *)b->data, b->length, base, &small);
+    if (r > 0) *out = INT_VAL(small);
+    if (r < 0) return num_parse_wide_int(vm, (const char *)b->data, b->length, base, out);
     return r > 0 || invalid_bytes_literal(vm, b, base);
 }
 
@@ -46,9 +49,13 @@ static bool call_special(Vm *vm, Value v, const char *name, Value *out) {
 }
 
 // int(x) for one argument, in CPython's order: __int__, __index__, __trunc__, then text.
-static bool int_convert(Vm *vm, Value x, int64_t *out) {
+static bool int_convert(Vm *vm, Value x, Value *out) {
     if (IS_INTLIKE(x)) {
-        *out = AS_INTLIKE(x);
+        *out = INT_VAL(AS_INTLIKE(x));
+        return true;
+    }
+    if (IS_BIGINT(x)) {
+        *out = x;
         return true;
     }
     if (IS_FLOAT(x)) return num_float_to_int(vm, AS_FLOAT(x), out);
@@ -56,22 +63,22 @@ static bool int_convert(Vm *vm, Value x, int64_t *out) {
     Value r;
     if (!call_special(vm, x, "__int__", &r)) return false;
     if (!IS_EMPTY(r)) {
-        if (!IS_INTLIKE(r))
+        if (!IS_INTEGER(r))
             return vm_raise(vm, vm->TypeError, "__int__ returned non-int (type %s)",
                             vm_type_name(vm, r));
-        *out = AS_INTLIKE(r);
+        *out = IS_BOOL(r) ? INT_VAL(AS_INTLIKE(r)) : r;
         return true;
     }
     if (IS_OBJ(x) && !IS_EMPTY(class_lookup(vm_class_of(vm, x), vm->s_index)))
-        return num_index(vm, x, out);
+        return num_index_value(vm, x, out);
     if (!call_special(vm, x, "__trunc__", &r)) return false;
     if (!IS_EMPTY(r)) {
-        if (IS_INTLIKE(r)) {
-            *out = AS_INTLIKE(r);
+        if (IS_INTEGER(r)) {
+            *out = IS_BOOL(r) ? INT_VAL(AS_INTLIKE(r)) : r;
             return true;
         }
         if (IS_OBJ(r) && !IS_EMPTY(class_lookup(vm_class_of(vm, r), vm->s_index)))
-            return num_index(vm, r, out);
+            return num_index_value(vm, r, out);
         return vm_raise(vm, vm->TypeError, "__trunc__ returned non-Integral (type %s)",
                         vm_type_name(vm, r));
     }
@@ -111,11 +118,9 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
             return vm_raise(vm, vm->TypeError, "'%s' is an invalid keyword argument for int()", kw);
         base_arg = args[nargs + (int)i];
     }
-    int64_t v = 0;
     if (IS_EMPTY(base_arg)) {
-        if (!IS_EMPTY(x) && !int_convert(vm, x, &v)) return false;
-        *result = INT_VAL(v);
-        return true;
+        *result = INT_VAL(0);
+        return IS_EMPTY(x) || int_convert(vm, x, result);
     }
     if (IS_EMPTY(x)) return vm_raise(vm, vm->TypeError, "int() missing string argument");
     int64_t base;
@@ -124,9 +129,7 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
         return vm_raise(vm, vm->ValueError, "int() base must be >= 2 and <= 36, or 0");
     if (!IS_STR(x) && !IS_BYTES(x))
         return vm_raise(vm, vm->TypeError, "int() can't convert non-string with explicit base");
-    if (!int_from_text(vm, x, (int)base, &v)) return false;
-    *result = INT_VAL(v);
-    return true;
+    return int_from_text(vm, x, (int)base, result);
 }
 
 // bool(x=False, /): the truth value of x.
@@ -149,13 +152,12 @@ static bool bool_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 static bool int_binary(Vm *vm, const char *name, int op, bool reflected, Value *args, int nargs,
                        ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->int_class, args, nargs, kwnames, 1, 1)) return false;
-    if (!IS_INTLIKE(args[1])) {
+    if (!IS_INTEGER(args[1])) {
         *result = vm->not_implemented;
         return true;
     }
-    int64_t a = AS_INTLIKE(args[0]), b = AS_INTLIKE(args[1]);
-    if (reflected) return num_int_op(vm, op, b, a, result) > 0;
-    return num_int_op(vm, op, a, b, result) > 0;
+    if (reflected) return num_int_values_op(vm, op, args[1], args[0], result) > 0;
+    return num_int_values_op(vm, op, args[0], args[1], result) > 0;
 }
 
 // One line per dunder: the C name, the Python name, the operator and whether it is reflected.
@@ -197,14 +199,17 @@ static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
 static bool int_divmod_impl(Vm *vm, const char *name, bool reflected, Value *args, int nargs,
                             ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->int_class, args, nargs, kwnames, 1, 1)) return false;
-    if (!IS_INTLIKE(args[1])) {
+    if (!IS_INTEGER(args[1])) {
         *result = vm->not_implemented;
         return true;
     }
-    int64_t a = AS_INTLIKE(args[0]), b = AS_INTLIKE(args[1]), q, r;
-    if (reflected ? !num_int_divmod(vm, b, a, &q, &r) : !num_int_divmod(vm, a, b, &q, &r))
-        return false;
-    return make_pair(vm, INT_VAL(q), INT_VAL(r), result);
+    Value q, r;
+    if (!big_divmod(vm, args[reflected ? 1 : 0], args[reflected ? 0 : 1], &q, &r)) return false;
+    vm_push_root(vm, q);
+    vm_push_root(vm, r);
+    make_pair(vm, q, r, result);
+    vm_pop_roots(vm, 2);
+    return true;
 }
 
 static bool int_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -220,21 +225,17 @@ static bool int_pow_impl(Vm *vm, const char *name, bool reflected, Value *args, 
                          ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->int_class, args, nargs, kwnames, 1, 2)) return false;
     Value mod = nargs > 2 ? args[2] : NONE_VAL();
-    if (!IS_INTLIKE(args[1]) || !(IS_NONE(mod) || IS_INTLIKE(mod))) {
+    if (!IS_INTEGER(args[1]) || !(IS_NONE(mod) || IS_INTEGER(mod))) {
         *result = vm->not_implemented;
         return true;
     }
-    int64_t a = AS_INTLIKE(args[0]), b = AS_INTLIKE(args[1]);
+    Value a = args[0], b = args[1];
     if (reflected) {
-        int64_t t = a;
-        a = b;
-        b = t;
+        a = args[1];
+        b = args[0];
     }
-    if (IS_NONE(mod)) return num_int_op(vm, AST_OP_POW, a, b, result) > 0;
-    int64_t r;
-    if (!num_int_powmod(vm, a, b, AS_INTLIKE(mod), &r)) return false;
-    *result = INT_VAL(r);
-    return true;
+    if (IS_NONE(mod)) return num_int_values_op(vm, AST_OP_POW, a, b, result) > 0;
+    return big_powmod(vm, a, b, mod, result);
 }
 
 static bool int_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -250,7 +251,7 @@ static bool int_rpow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 static bool int_compare(Vm *vm, const char *name, int op, Value *args, int nargs, ObjTuple *kwnames,
                         Value *result) {
     if (!num_check_dunder(vm, name, vm->int_class, args, nargs, kwnames, 1, 1)) return false;
-    if (!IS_INTLIKE(args[1])) {
+    if (!IS_INTEGER(args[1])) {
         *result = vm->not_implemented;
         return true;
     }
@@ -272,7 +273,7 @@ INT_COMPARE(int_ge, "__ge__", AST_OP_GE)
 static bool bool_binary(Vm *vm, const char *name, int op, Value *args, int nargs, ObjTuple *kwnames,
                         Value *result) {
     if (!num_check_dunder(vm, name, vm->bool_class, args, nargs, kwnames, 1, 1)) return false;
-    if (!IS_INTLIKE(args[1])) {
+    if (!IS_INTEGER(args[1])) {
         *result = vm->not_implemented;
         return true;
     }
@@ -306,48 +307,53 @@ static bool int_neg(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
 static bool int_invert(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__invert__", vm->int_class, args, nargs, kwnames, 0, 0))
         return false;
+    if (IS_BIGINT(args[0])) return big_unary_op(vm, AST_OP_INVERT, args[0], result) > 0;
     *result = INT_VAL(~AS_INTLIKE(args[0]));
     return true;
 }
 
 static bool int_abs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__abs__", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    int64_t v = AS_INTLIKE(args[0]);
-    if (v == INT64_MIN) return vm_raise(vm, vm->OverflowError, "integer overflow");
-    *result = INT_VAL(v < 0 ? -v : v);
-    return true;
+    return big_abs(vm, args[0], result);
 }
 
 static bool int_bool(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__bool__", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    *result = BOOL_VAL(AS_INTLIKE(args[0]) != 0);
+    *result = BOOL_VAL(IS_BIGINT(args[0]) || AS_INTLIKE(args[0]) != 0);
     return true;
 }
 
 static bool int_float(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__float__", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    *result = FLOAT_VAL((double)AS_INTLIKE(args[0]));
+    double d;
+    if (!big_to_double(vm, args[0], &d)) return false;
+    *result = FLOAT_VAL(d);
     return true;
 }
 
 static bool int_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__hash__", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    *result = INT_VAL((int64_t)hash_int(AS_INTLIKE(args[0])));
+    *result = INT_VAL((int64_t)big_hash(args[0]));
     return true;
 }
 
 static bool int_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__repr__", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    *result = OBJ_VAL(num_repr(vm, INT_VAL(AS_INTLIKE(args[0]))));
+    ObjStr *s = num_repr(vm, IS_BOOL(args[0]) ? INT_VAL(AS_INTLIKE(args[0])) : args[0]);
+    if (!s) return false;
+    *result = OBJ_VAL(s);
     return true;
 }
+
+// self as a plain int (a bool becomes 0 or 1).
+static Value plain_int(Value v) { return IS_BOOL(v) ? INT_VAL(AS_INTLIKE(v)) : v; }
 
 // The dunders that return the int itself (as an int, never a bool): __pos__, __int__,
 // __index__, __trunc__, __floor__, __ceil__.
 static bool int_identity(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *kwnames,
                          Value *result) {
     if (!num_check_dunder(vm, name, vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    *result = INT_VAL(AS_INTLIKE(args[0]));
+    *result = plain_int(args[0]);
     return true;
 }
 
@@ -355,7 +361,7 @@ static bool int_identity(Vm *vm, const char *name, Value *args, int nargs, ObjTu
 static bool int_identity_method(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *kwnames,
                                 Value *result) {
     if (!num_check_method(vm, name, vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    *result = INT_VAL(AS_INTLIKE(args[0]));
+    *result = plain_int(args[0]);
     return true;
 }
 
@@ -373,11 +379,9 @@ INT_IDENTITY(int_conjugate, "conjugate", int_identity_method)
 
 static bool int_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_method(vm, "__round__", vm->int_class, args, nargs, kwnames, 0, 1)) return false;
-    int64_t v = AS_INTLIKE(args[0]), ndigits = 0;
-    if (nargs > 1 && !num_index(vm, args[1], &ndigits)) return false;
-    if (!num_round_int(vm, v, ndigits, &v)) return false;
-    *result = INT_VAL(v);
-    return true;
+    Value ndigits = INT_VAL(0);
+    if (nargs > 1 && !num_index_value(vm, args[1], &ndigits)) return false;
+    return big_round(vm, plain_int(args[0]), ndigits, result);
 }
 
 static bool int_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -390,36 +394,30 @@ static bool int_getnewargs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     if (!num_check_method(vm, "__getnewargs__", vm->int_class, args, nargs, kwnames, 0, 0))
         return false;
     ObjTuple *t = tuple_new(vm, 1);
-    t->items[0] = INT_VAL(AS_INTLIKE(args[0]));
+    t->items[0] = plain_int(args[0]);
     *result = OBJ_VAL(t);
     return true;
 }
 
 // ---- methods ------------------------------------------------------------------------------------
 
-static uint64_t magnitude(int64_t v) { return v < 0 ? 0 - (uint64_t)v : (uint64_t)v; }
-
 static bool int_bit_length(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_method(vm, "bit_length", vm->int_class, args, nargs, kwnames, 0, 0))
         return false;
-    int64_t n = 0;
-    for (uint64_t m = magnitude(AS_INTLIKE(args[0])); m; m >>= 1) n++;
-    *result = INT_VAL(n);
+    *result = INT_VAL((int64_t)big_bit_length(args[0]));
     return true;
 }
 
 static bool int_bit_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_method(vm, "bit_count", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    int64_t n = 0;
-    for (uint64_t m = magnitude(AS_INTLIKE(args[0])); m; m &= m - 1) n++;
-    *result = INT_VAL(n);
+    *result = INT_VAL((int64_t)big_bit_count(args[0]));
     return true;
 }
 
 static bool int_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_method(vm, "as_integer_ratio", vm->int_class, args, nargs, kwnames, 0, 0))
         return false;
-    return make_pair(vm, INT_VAL(AS_INTLIKE(args[0])), INT_VAL(1), result);
+    return make_pair(vm, plain_int(args[0]), INT_VAL(1), result);
 }
 
 // The byteorder argument of to_bytes and from_bytes ('big' when omitted): true for little-endian.
@@ -451,7 +449,7 @@ static bool bytes_args(Vm *vm, const char *fname, const char *first, Value *args
 
 // int.to_bytes(length=1, byteorder='big', *, signed=False)
 static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (nargs == 0 || !IS_INTLIKE(args[0])) // no self, or not an int: the check raises
+    if (nargs == 0 || !IS_INTEGER(args[0])) // no self, or not an int: the check raises
         return num_check_method(vm, "to_bytes", vm->int_class, args, nargs, NULL, 0, 0);
     Value a[3];
     if (!bytes_args(vm, "to_bytes", "length", args, nargs, kwnames, a)) return false;
@@ -461,22 +459,42 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!byteorder_arg(vm, "to_bytes", a[1], &little)) return false;
     if (!IS_EMPTY(a[2]) && !vm_truthy(vm, a[2], &is_signed)) return false;
     if (length < 0) return vm_raise(vm, vm->ValueError, "length argument must be non-negative");
-    int64_t v = AS_INTLIKE(args[0]);
-    if (v < 0 && !is_signed)
+    BigScratch scratch;
+    mpz_srcptr v = big_view(args[0], &scratch);
+    if (mpz_sgn(v) < 0 && !is_signed)
         return vm_raise(vm, vm->OverflowError, "can't convert negative int to unsigned");
-    // Does v fit in `length` bytes?  Unsigned needs its bits; signed one more for the sign.
-    int bits = 0;
-    for (uint64_t m = v < 0 ? ~(uint64_t)v : (uint64_t)v; m; m >>= 1) bits++;
+    // Does v fit in `length` bytes?  Unsigned needs its bits; signed one more for the sign.  A
+    // negative v needs the bits of -v-1 (~v), as two's complement stores it.
+    mpz_t t;
+    mpz_init(t);
+    if (mpz_sgn(v) < 0) mpz_com(t, v);
+    else mpz_set(t, v);
+    uint64_t bits = mpz_sgn(t) == 0 ? 0 : mpz_sizeinbase(t, 2);
     if (is_signed) bits++;
-    if ((uint64_t)bits > (uint64_t)length * 8)
+    if (bits > (uint64_t)length * 8) {
+        mpz_clear(t);
         return vm_raise(vm, vm->OverflowError, "int too big to convert");
-    unsigned char *buf = malloc((size_t)length + 1);
-    if (!buf) return vm_raise(vm, vm->MemoryError, "");
-    // Two's complement, least significant byte first, sign-extended past the eighth byte.
-    for (int64_t i = 0; i < length; i++) {
-        unsigned char byte = i < 8 ? (unsigned char)((uint64_t)v >> (8 * i)) : (v < 0 ? 0xFF : 0);
-        buf[little ? i : length - 1 - i] = byte;
     }
+    unsigned char *buf = calloc((size_t)length + 1, 1);
+    if (!buf) {
+        mpz_clear(t);
+        return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
+    }
+    // Two's complement: a negative v is stored as 2**(8*length) + v, that is ~(-v-1) byte by byte.
+    size_t count = 0;
+    if (mpz_sgn(t) != 0) {
+        size_t need = (mpz_sizeinbase(t, 2) + 7) / 8;
+        mpz_export(buf + (size_t)length - need, &count, 1, 1, 1, 0, t); // most significant first
+    }
+    mpz_clear(t);
+    if (mpz_sgn(v) < 0)
+        for (int64_t i = 0; i < length; i++) buf[i] = (unsigned char)~buf[i];
+    if (little)
+        for (int64_t i = 0, j = length - 1; i < j; i++, j--) {
+            unsigned char c = buf[i];
+            buf[i] = buf[j];
+            buf[j] = c;
+        }
     ObjBytes *b = bytes_new(vm, buf, (size_t)length);
     free(buf);
     *result = OBJ_VAL(b);
@@ -528,24 +546,30 @@ static bool int_from_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     // Read most significant first.  A negative number is read inverted (so it has leading
     // zeros like a positive one) and turned back with -u - 1.
     bool negative = is_signed && n > 0 && (b->data[little ? n - 1 : 0] & 0x80);
-    uint64_t u = 0;
-    for (size_t k = 0; k < n; k++) {
-        unsigned char byte = b->data[little ? n - 1 - k : k];
-        if (negative) byte = (unsigned char)~byte;
-        if (u >> 55) return vm_raise(vm, vm->OverflowError, "integer overflow");
-        u = u << 8 | byte;
+    mpz_t z;
+    mpz_init(z);
+    if (n > 0) mpz_import(z, n, little ? -1 : 1, 1, 1, 0, b->data);
+    if (negative) { // the bytes held 2**(8n) + v
+        mpz_t unit;
+        mpz_init(unit);
+        mpz_setbit(unit, 8 * n);
+        mpz_sub(z, z, unit);
+        mpz_clear(unit);
     }
-    if (u > (uint64_t)INT64_MAX) return vm_raise(vm, vm->OverflowError, "integer overflow");
-    int64_t v = negative ? -(int64_t)u - 1 : (int64_t)u;
     bool as_bool = IS_CLASS(args[0]) && AS_CLASS(args[0]) == vm->bool_class;
-    *result = as_bool ? BOOL_VAL(v != 0) : INT_VAL(v);
+    if (as_bool) {
+        *result = BOOL_VAL(mpz_sgn(z) != 0);
+        mpz_clear(z);
+        return true;
+    }
+    *result = int_from_mpz(vm, z);
     return true;
 }
 
 // ---- properties ---------------------------------------------------------------------------------
 
 static bool int_get_self(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = INT_VAL(AS_INTLIKE(args[0]));
+    *result = plain_int(args[0]);
     return true;
 }
 

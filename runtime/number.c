@@ -5,8 +5,8 @@
  * and num_float_op (at least one float, the other converted), so `a + b`, `a.__add__(b)` and
  * `sum()` cannot disagree.  Semantics follow CPython 3.11's longobject.c and floatobject.c: floor
  * division and modulo round toward negative infinity, `/` is always true division, and float
- * arithmetic never raises except for division by zero and pow().  Ints are int64: a result
- * outside the range raises OverflowError("integer overflow") instead of growing.
+ * arithmetic never raises except for division by zero and pow().  Int arithmetic runs on int64
+ * first; an operand that is a big int, or a result that would overflow, goes to bigint.c.
  *
  * The classes themselves (their dunders and methods) live in int.c and float.c; the parsers of
  * int('...') and float('...') in numparse.c.
@@ -27,14 +27,6 @@ __extension__ typedef unsigned __int128 u128;
 __extension__ typedef __int128 i128;
 
 #define TWO_POW_63 9223372036854775808.0
-
-#define OVERFLOW_MSG "integer overflow"
-
-// For the kernels that return -1 on error.
-static int overflow(Vm *vm) {
-    vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
-    return -1;
-}
 
 static int zero_division(Vm *vm, const char *msg) {
     vm_raise(vm, vm->ZeroDivisionError, "%s", msg);
@@ -58,8 +50,8 @@ static int bit_length(uint64_t m) {
 bool num_int_divmod(Vm *vm, int64_t a, int64_t b, int64_t *q, int64_t *r) {
     if (b == 0) return vm_raise(vm, vm->ZeroDivisionError, "integer division or modulo by zero");
     if (b == -1) {
-        // C's a / -1 and a % -1 are undefined for INT64_MIN; the quotient really does overflow.
-        if (a == INT64_MIN) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
+        // C's a / -1 and a % -1 are undefined for INT64_MIN, whose quotient does not fit: the
+        // callers check for that pair first.
         *q = -a;
         *r = 0;
         return true;
@@ -95,36 +87,33 @@ static double int_true_divide(int64_t a, int64_t b) {
     return (a < 0) != (b < 0) ? -r : r;
 }
 
-// base ** exp for exp >= 0 by repeated squaring.  The base is squared only while exponent bits
-// remain, so no overflow is spurious: if base*base overflows with bits left, so does the result.
-static int int_pow(Vm *vm, int64_t base, int64_t exp, int64_t *out) {
+// base ** exp for exp >= 0 by repeated squaring; false when the result leaves int64.  The base is
+// squared only while exponent bits remain, so no overflow is spurious: if base*base overflows
+// with bits left, so does the result.
+static bool int_pow(int64_t base, int64_t exp, int64_t *out) {
     int64_t result = 1;
     while (exp > 0) {
-        if ((exp & 1) && MUL_OVERFLOWS(result, base, &result)) return overflow(vm);
+        if ((exp & 1) && MUL_OVERFLOWS(result, base, &result)) return false;
         exp >>= 1;
-        if (exp > 0 && MUL_OVERFLOWS(base, base, &base)) return overflow(vm);
+        if (exp > 0 && MUL_OVERFLOWS(base, base, &base)) return false;
     }
     *out = result;
-    return 1;
+    return true;
 }
 
-static int int_lshift(Vm *vm, int64_t a, int64_t n, int64_t *out) {
-    if (n < 0) {
-        vm_raise(vm, vm->ValueError, "negative shift count");
-        return -1;
-    }
+// a << n for n >= 0; false when the result leaves int64.
+static bool int_lshift(int64_t a, int64_t n, int64_t *out) {
     if (a == 0) {
         *out = 0;
-        return 1;
+        return true;
     }
-    if (n > 63) return overflow(vm);
+    if (n > 63) return false;
     if (n == 63) {
-        if (a != -1) return overflow(vm);
+        if (a != -1) return false;
         *out = INT64_MIN;
-        return 1;
+        return true;
     }
-    if (MUL_OVERFLOWS(a, (int64_t)1 << n, out)) return overflow(vm);
-    return 1;
+    return !MUL_OVERFLOWS(a, (int64_t)1 << n, out);
 }
 
 static int int_rshift(Vm *vm, int64_t a, int64_t n, int64_t *out) {
@@ -142,19 +131,20 @@ int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out) {
     int64_t r, q;
     switch (op) {
     case AST_OP_ADD:
-        if (ADD_OVERFLOWS(a, b, &r)) return overflow(vm);
+        if (ADD_OVERFLOWS(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
     case AST_OP_SUB:
-        if (SUB_OVERFLOWS(a, b, &r)) return overflow(vm);
+        if (SUB_OVERFLOWS(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
     case AST_OP_MUL:
-        if (MUL_OVERFLOWS(a, b, &r)) return overflow(vm);
+        if (MUL_OVERFLOWS(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
     case AST_OP_DIV:
         if (b == 0) return zero_division(vm, "division by zero");
         *out = FLOAT_VAL(int_true_divide(a, b));
         return 1;
     case AST_OP_FLOORDIV:
+        if (a == INT64_MIN && b == -1) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         if (!num_int_divmod(vm, a, b, &r, &q)) return -1;
         break;
     case AST_OP_MOD:
@@ -167,10 +157,11 @@ int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out) {
     case AST_OP_POW:
         // A negative exponent makes it a float operation, as in CPython.
         if (b < 0) return num_float_op(vm, AST_OP_POW, (double)a, (double)b, out);
-        if (int_pow(vm, a, b, &r) < 0) return -1;
+        if (!int_pow(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
     case AST_OP_LSHIFT:
-        if (int_lshift(vm, a, b, &r) < 0) return -1;
+        if (b < 0) return vm_raise(vm, vm->ValueError, "negative shift count"), -1;
+        if (!int_lshift(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
     case AST_OP_RSHIFT:
         if (int_rshift(vm, a, b, &r) < 0) return -1;
@@ -182,6 +173,11 @@ int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out) {
     }
     *out = INT_VAL(r);
     return 1;
+}
+
+int num_int_values_op(Vm *vm, int op, Value a, Value b, Value *out) {
+    if (IS_INTLIKE(a) && IS_INTLIKE(b)) return num_int_op(vm, op, AS_INTLIKE(a), AS_INTLIKE(b), out);
+    return big_binary_op(vm, op, a, b, out);
 }
 
 bool num_int_powmod(Vm *vm, int64_t base, int64_t exp, int64_t mod, int64_t *out) {
@@ -346,8 +342,23 @@ int num_float_op(Vm *vm, int op, double a, double b, Value *out) {
 
 // ---- the operator entry points ------------------------------------------------------------------
 
+// A big int meeting a float: the int is converted (OverflowError when it is too large), as
+// CPython does for arithmetic; comparisons are exact instead (compare_numbers).
+static int big_with_float(Vm *vm, int op, Value a, Value b, Value *out) {
+    double x, y;
+    if (!big_to_double(vm, a, &x) || !big_to_double(vm, b, &y)) return -1;
+    if (IS_FLOAT(a)) x = AS_FLOAT(a);
+    if (IS_FLOAT(b)) y = AS_FLOAT(b);
+    return num_float_op(vm, op, x, y, out);
+}
+
 int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
-    if (!IS_NUMBER(a) || !IS_NUMBER(b)) return 0;
+    if (!IS_NUMBER(a) || !IS_NUMBER(b)) {
+        if (!num_is_number(a) || !num_is_number(b)) return 0;
+        op &= 127;
+        if (IS_FLOAT(a) || IS_FLOAT(b)) return big_with_float(vm, op, a, b, out);
+        return big_binary_op(vm, op, a, b, out);
+    }
     op &= 127; // the in-place forms behave as the plain ones: numbers are immutable
     if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         // bool & bool stays a bool (True | False is True); every other int op yields an int.
@@ -363,6 +374,7 @@ int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
 }
 
 int number_unary_op(Vm *vm, int op, Value a, Value *out) {
+    if (IS_BIGINT(a)) return big_unary_op(vm, op, a, out);
     if (!IS_NUMBER(a)) return 0;
     if (IS_FLOAT(a)) {
         double d = AS_FLOAT(a);
@@ -377,7 +389,7 @@ int number_unary_op(Vm *vm, int op, Value a, Value *out) {
     int64_t v = AS_INTLIKE(a);
     switch (op) {
     case AST_OP_NEG:
-        if (v == INT64_MIN) return overflow(vm);
+        if (v == INT64_MIN) return big_unary_op(vm, op, a, out);
         *out = INT_VAL(-v);
         return 1;
     case AST_OP_POS: *out = INT_VAL(v); return 1;
@@ -400,6 +412,14 @@ int num_compare_int_float(int64_t i, double d) {
 
 // -1, 0, 1 for a <=> b; 2 when unordered (a NaN is involved).
 static int compare_numbers(Value a, Value b) {
+    if (IS_BIGINT(a) || IS_BIGINT(b)) {
+        if (IS_FLOAT(b)) return big_compare_float(a, AS_FLOAT(b));
+        if (IS_FLOAT(a)) {
+            int c = big_compare_float(b, AS_FLOAT(a));
+            return c == 2 ? 2 : -c;
+        }
+        return big_compare(a, b);
+    }
     if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         int64_t x = AS_INTLIKE(a), y = AS_INTLIKE(b);
         return x < y ? -1 : x > y ? 1 : 0;
@@ -415,7 +435,7 @@ static int compare_numbers(Value a, Value b) {
 
 int number_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     (void)vm;
-    if (!IS_NUMBER(a) || !IS_NUMBER(b)) return 0;
+    if (!num_is_number(a) || !num_is_number(b)) return 0;
     int c = compare_numbers(a, b);
     bool r;
     switch (op) {
@@ -478,17 +498,15 @@ uint64_t hash_float(double v) {
 
 // ---- conversions and rounding -------------------------------------------------------------------
 
-bool num_float_to_int(Vm *vm, double d, int64_t *out) {
+bool num_float_to_int(Vm *vm, double d, Value *out) {
     if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert float NaN to integer");
     if (isinf(d))
         return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
-    double t = trunc(d);
-    if (t >= TWO_POW_63 || t < -TWO_POW_63) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
-    *out = (int64_t)t;
+    *out = big_from_double(vm, trunc(d));
     return true;
 }
 
-bool num_round_float_to_int(Vm *vm, double x, int64_t *out) {
+bool num_round_float_to_int(Vm *vm, double x, Value *out) {
     // CPython's float.__round__ without ndigits: round half away, then fix exact ties to even.
     double r = round(x);
     if (fabs(x - r) == 0.5) r = 2.0 * round(x / 2.0);
@@ -557,45 +575,34 @@ bool num_round_float(Vm *vm, double x, int64_t ndigits, double *out) {
     return true;
 }
 
-bool num_round_int(Vm *vm, int64_t n, int64_t ndigits, int64_t *out) {
-    if (ndigits >= 0) {
-        *out = n;
-        return true;
-    }
-    if (ndigits < -19) { // 10**20 > 2 * 2**63: every int64 is below half a unit
-        *out = 0;
-        return true;
-    }
-    uint64_t unit = 1;
-    for (int64_t i = 0; i < -ndigits; i++) unit *= 10;
-    uint64_t mag = magnitude(n), q = mag / unit, rem = mag % unit;
-    // Half-even: compare 2*rem with unit without overflowing (unit <= 10**19 < 2**64 / 1.8).
-    if (rem > unit - rem || (rem == unit - rem && (q & 1))) q++;
-    uint64_t r;
-    if (MUL_OVERFLOWS(q, unit, &r)) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
-    if (n >= 0 ? r > (uint64_t)INT64_MAX : r > (uint64_t)INT64_MAX + 1)
-        return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
-    *out = n >= 0 ? (int64_t)r : (int64_t)(0 - r);
-    return true;
-}
 
 // ---- protocol helpers ---------------------------------------------------------------------------
 
-bool num_index(Vm *vm, Value v, int64_t *out) {
-    if (IS_INTLIKE(v)) {
-        *out = AS_INTLIKE(v);
+bool num_index_value(Vm *vm, Value v, Value *out) {
+    if (IS_INTEGER(v)) {
+        *out = v;
         return true;
     }
     Value fn = IS_OBJ(v) ? class_lookup(vm_class_of(vm, v), vm->s_index) : EMPTY_VAL();
     if (IS_EMPTY(fn) || IS_NONE(fn))
         return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
                         vm_type_name(vm, v));
-    Value r;
-    if (!vm_call1(vm, fn, v, &r)) return false;
-    if (!IS_INTLIKE(r))
+    if (!vm_call1(vm, fn, v, out)) return false;
+    if (!IS_INTEGER(*out))
         return vm_raise(vm, vm->TypeError, "__index__ returned non-int (type %s)",
-                        vm_type_name(vm, r));
-    *out = AS_INTLIKE(r);
+                        vm_type_name(vm, *out));
+    return true;
+}
+
+bool num_index(Vm *vm, Value v, int64_t *out) {
+    if (IS_INTLIKE(v)) {
+        *out = AS_INTLIKE(v);
+        return true;
+    }
+    Value r;
+    if (!num_index_value(vm, v, &r)) return false;
+    if (!big_fits_int64(r, out))
+        return vm_raise(vm, vm->OverflowError, "cannot fit 'int' into an index-sized integer");
     return true;
 }
 
@@ -608,7 +615,7 @@ bool num_descriptor_error(Vm *vm, const char *name, const char *cls, Value self)
 static bool is_self_of(Vm *vm, ObjClass *cls, Value v) {
     if (cls == vm->float_class) return IS_FLOAT(v);
     if (cls == vm->bool_class) return IS_BOOL(v);
-    return IS_INTLIKE(v);
+    return IS_INTEGER(v);
 }
 
 bool num_check_dunder(Vm *vm, const char *name, ObjClass *cls, Value *args, int nargs,
@@ -659,6 +666,7 @@ bool num_check_method(Vm *vm, const char *name, ObjClass *cls, Value *args, int 
 
 ObjStr *num_repr(Vm *vm, Value v) {
     if (IS_BOOL(v)) return str_from_c(vm, AS_BOOL(v) ? "True" : "False");
+    if (IS_BIGINT(v)) return big_repr(vm, v);
     StrBuf sb;
     sb_init(&sb);
     if (IS_FLOAT(v))
@@ -675,6 +683,7 @@ bool num_format(Vm *vm, Value self, Value spec, Value *result) {
     ObjStr *s = AS_STR(spec);
     if (s->length == 0) {
         ObjStr *r = num_repr(vm, self); // str() of a number is its repr
+        if (!r) return false;
         *result = OBJ_VAL(r);
         return true;
     }
@@ -683,6 +692,8 @@ bool num_format(Vm *vm, Value self, Value spec, Value *result) {
     StrBuf sb;
     sb_init(&sb);
     bool ok = numfmt_parse_spec(s->chars, s->length, &fs, err, sizeof err);
+    if (ok && IS_BIGINT(self))
+        return big_format(vm, self, &fs, result);
     if (ok && IS_FLOAT(self))
         ok = numfmt_format_float(AS_FLOAT(self), &fs, &sb, err, sizeof err);
     else if (ok && IS_BOOL(self))
@@ -718,12 +729,12 @@ static bool builtin_abs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         *result = FLOAT_VAL(fabs(AS_FLOAT(x)));
         return true;
     }
-    if (IS_INTLIKE(x)) {
+    if (IS_INTLIKE(x) && AS_INTLIKE(x) != INT64_MIN) {
         int64_t v = AS_INTLIKE(x);
-        if (v == INT64_MIN) return vm_raise(vm, vm->OverflowError, OVERFLOW_MSG);
         *result = INT_VAL(v < 0 ? -v : v);
         return true;
     }
+    if (IS_INTEGER(x)) return big_abs(vm, x, result);
     int r = call_dunder(vm, x, "__abs__", NULL, 0, result);
     if (r == 0)
         return vm_raise(vm, vm->TypeError, "bad operand type for abs(): '%s'", vm_type_name(vm, x));
@@ -737,18 +748,14 @@ static bool builtin_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     if (!parse_args(vm, "round", args, nargs, kwnames, names, 1, a)) return false;
     Value x = a[0];
     bool has_ndigits = !IS_EMPTY(a[1]) && !IS_NONE(a[1]);
-    int64_t ndigits = 0, i;
-    if (IS_NUMBER(x) && has_ndigits && !num_index(vm, a[1], &ndigits)) return false;
-    if (IS_INTLIKE(x)) {
-        if (!num_round_int(vm, AS_INTLIKE(x), ndigits, &i)) return false;
-        *result = INT_VAL(i);
-        return true;
+    int64_t ndigits = 0;
+    if (IS_INTEGER(x)) {
+        Value nd = INT_VAL(0);
+        if (has_ndigits && !num_index_value(vm, a[1], &nd)) return false;
+        return big_round(vm, IS_BOOL(x) ? INT_VAL(AS_INTLIKE(x)) : x, nd, result);
     }
-    if (IS_FLOAT(x) && !has_ndigits) {
-        if (!num_round_float_to_int(vm, AS_FLOAT(x), &i)) return false;
-        *result = INT_VAL(i);
-        return true;
-    }
+    if (IS_FLOAT(x) && has_ndigits && !num_index(vm, a[1], &ndigits)) return false;
+    if (IS_FLOAT(x) && !has_ndigits) return num_round_float_to_int(vm, AS_FLOAT(x), result);
     if (IS_FLOAT(x)) {
         double d;
         if (!num_round_float(vm, AS_FLOAT(x), ndigits, &d)) return false;
@@ -777,14 +784,27 @@ static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     if (nargs != 2)
         return vm_raise(vm, vm->TypeError, "divmod expected 2 arguments, got %d", nargs);
     Value a = args[0], b = args[1];
-    if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
+    if (IS_INTLIKE(a) && IS_INTLIKE(b) && !(AS_INTLIKE(a) == INT64_MIN && AS_INTLIKE(b) == -1)) {
         int64_t q, r;
         if (!num_int_divmod(vm, AS_INTLIKE(a), AS_INTLIKE(b), &q, &r)) return false;
         return make_pair(vm, INT_VAL(q), INT_VAL(r), result);
     }
-    if (IS_NUMBER(a) && IS_NUMBER(b)) {
-        double q, r;
-        if (!num_float_divmod(vm, AS_NUMBER(a), AS_NUMBER(b), &q, &r)) return false;
+    if (IS_INTEGER(a) && IS_INTEGER(b)) {
+        Value q, r;
+        if (!big_divmod(vm, a, b, &q, &r)) return false;
+        vm_push_root(vm, q);
+        vm_push_root(vm, r);
+        make_pair(vm, q, r, result);
+        vm_pop_roots(vm, 2);
+        return true;
+    }
+    if (num_is_number(a) && num_is_number(b)) {
+        double x, y, q, r;
+        if (!big_to_double(vm, IS_FLOAT(a) ? INT_VAL(0) : a, &x)) return false;
+        if (!big_to_double(vm, IS_FLOAT(b) ? INT_VAL(0) : b, &y)) return false;
+        if (IS_FLOAT(a)) x = AS_FLOAT(a);
+        if (IS_FLOAT(b)) y = AS_FLOAT(b);
+        if (!num_float_divmod(vm, x, y, &q, &r)) return false;
         return make_pair(vm, FLOAT_VAL(q), FLOAT_VAL(r), result);
     }
     // Other types: a.__divmod__(b), then b.__rdivmod__(a) when b is of another type.
@@ -811,11 +831,13 @@ static bool builtin_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         *result = INT_VAL(r);
         return true;
     }
-    if (IS_NUMBER(a[0]) && IS_NUMBER(a[1]) && IS_NUMBER(a[2]))
+    if (IS_INTEGER(a[0]) && IS_INTEGER(a[1]) && IS_INTEGER(a[2]))
+        return big_powmod(vm, a[0], a[1], a[2], result);
+    if (num_is_number(a[0]) && num_is_number(a[1]) && num_is_number(a[2]))
         return vm_raise(vm, vm->TypeError,
                         "pow() 3rd argument not allowed unless all arguments are integers");
     // Three-argument pow of other types asks only the base's __pow__, as CPython does.
-    int r = IS_NUMBER(a[0]) ? 0 : call_dunder(vm, a[0], "__pow__", a + 1, 2, result);
+    int r = num_is_number(a[0]) ? 0 : call_dunder(vm, a[0], "__pow__", a + 1, 2, result);
     if (r == 0)
         return vm_raise(vm, vm->TypeError,
                         "unsupported operand type(s) for ** or pow(): '%s', '%s', '%s'",
@@ -827,8 +849,18 @@ static bool builtin_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 static bool int_to_base(Vm *vm, const char *fname, const char *prefix, int bits, Value *args,
                         int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, fname, nargs, kwnames, 1, 1)) return false;
-    int64_t n;
-    if (!num_index(vm, args[0], &n)) return false;
+    Value big;
+    if (!num_index_value(vm, args[0], &big)) return false;
+    if (IS_BIGINT(big)) {
+        StrBuf sb;
+        sb_init(&sb);
+        if (mpz_sgn(AS_BIGINT(big)->value) < 0) sb_putc(&sb, '-');
+        sb_puts(&sb, prefix);
+        big_magnitude_digits(vm, big, 1 << bits, &sb); // powers of two have no digit limit
+        *result = OBJ_VAL(str_from_buf(vm, &sb));
+        return true;
+    }
+    int64_t n = AS_INTLIKE(big);
     char digits[70];
     size_t len = 0;
     uint64_t m = magnitude(n);
@@ -858,6 +890,7 @@ static bool builtin_bin(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 }
 
 void runtime_init_number(Vm *vm) {
+    bigint_init(vm);
     int_init_class(vm);
     float_init_class(vm);
     ObjDict *b = vm->builtins;

@@ -5,19 +5,26 @@
  * kernels every operator, dunder and builtin goes through, so that `a + b`, `a.__add__(b)` and
  * `pow(a, b)` can never disagree.
  *
- * Representation: int and bool are immediate int64 Values (a bool reads as 0 or 1); float is an
- * immediate double.  Every int result is checked: leaving the int64 range raises
- * OverflowError("integer overflow"), the one documented difference from CPython's bignums.
+ * Representation: int and bool are immediate int64 Values (a bool reads as 0 or 1) and float an
+ * immediate double; an int outside int64 is a big int object (bigint.h).  The int64 kernels here
+ * check every result and hand an overflowing operation to bigint.c, which computes it exactly.
  */
 #ifndef AIO_NUMBER_H
 #define AIO_NUMBER_H
 
+#include "bigint.h"
+#include "numfmt.h"
 #include "runtime.h"
+
+// Any int, bool, big int or float.
+static inline bool num_is_number(Value v) { return IS_NUMBER(v) || IS_BIGINT(v); }
 
 // The kernels return 1 with *out set, or -1 with an exception pending.  `op` is a plain AstOp
 // (no in-place bit).  An operator the type lacks (@ for both, the bitwise ones for floats) is
 // declined with 0, so the caller can go on to the other operand's methods.
 int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out);
+// The same for ints of any form (bools count as plain ints: True & True is 1 here).
+int num_int_values_op(Vm *vm, int op, Value a, Value b, Value *out);
 int num_float_op(Vm *vm, int op, double a, double b, Value *out);
 
 // Python's floor division and modulo together, as divmod() returns them.  The float version
@@ -29,24 +36,24 @@ bool num_float_divmod(Vm *vm, double a, double b, double *q, double *r);
 // inverse (Python 3.8+).
 bool num_int_powmod(Vm *vm, int64_t base, int64_t exp, int64_t mod, int64_t *out);
 
-// A float truncated toward zero into an int, with CPython's errors for inf and nan and
-// "integer overflow" past the int64 range.
-bool num_float_to_int(Vm *vm, double d, int64_t *out);
+// A float truncated toward zero into an int, with CPython's errors for inf and nan.
+bool num_float_to_int(Vm *vm, double d, Value *out);
 
 // round(x, ndigits) for floats, correctly rounded half-even on the exact binary value.
 bool num_round_float(Vm *vm, double x, int64_t ndigits, double *out);
 // round(x) for floats: the nearest int, ties to even.
-bool num_round_float_to_int(Vm *vm, double x, int64_t *out);
-// round(n, ndigits) for ints: ndigits >= 0 returns n; below, ties go to the even multiple.
-bool num_round_int(Vm *vm, int64_t n, int64_t ndigits, int64_t *out);
+bool num_round_float_to_int(Vm *vm, double x, Value *out);
 
 // Exact comparison of an int with a float (no rounding of the int): -1, 0 or 1, or 2 when d is
 // a NaN (unordered).
 int num_compare_int_float(int64_t i, double d);
 
 // The __index__ protocol: ints and bools, or any object whose class defines __index__.
-// Raises "'float' object cannot be interpreted as an integer" otherwise.
+// Raises "'float' object cannot be interpreted as an integer" otherwise.  num_index_value gives
+// the int in any form; num_index needs an int64 and raises OverflowError("cannot fit 'int' into
+// an index-sized integer") for a big one.
 bool num_index(Vm *vm, Value v, int64_t *out);
+bool num_index_value(Vm *vm, Value v, Value *out);
 
 // Raises the TypeError a dunder called on the wrong type raises:
 // "descriptor '__add__' requires a 'int' object but received a 'float'".
@@ -63,10 +70,15 @@ bool num_check_method(Vm *vm, const char *name, ObjClass *cls, Value *args, int 
 ObjStr *num_repr(Vm *vm, Value v);
 // format(number, spec) through numfmt; an empty spec gives str(number).
 bool num_format(Vm *vm, Value self, Value spec, Value *result);
+// The same for a big int, its spec parsed (bigint.c).
+bool big_format(Vm *vm, Value self, const FormatSpec *fs, Value *result);
 
 // The parsers without exceptions (numparse.c), for text already in ASCII form (bytes).
 // num_parse_int: 1 parsed, 0 invalid syntax, -1 valid but outside int64.
 int num_parse_int(const char *s, size_t len, int base, int64_t *out);
+// The int of text num_parse_int found valid but outside int64, as a big int (with the digit
+// limit's ValueError).
+bool num_parse_wide_int(Vm *vm, const char *s, size_t len, int base, Value *out);
 bool num_parse_float(const char *s, size_t len, double *out);
 
 // Checks the class argument of a number class's __new__ (int.c): `own` itself is fine; bool

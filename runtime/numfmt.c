@@ -650,35 +650,86 @@ static bool format_int_char(int64_t v, const FormatSpec *spec, StrBuf *out, char
     return true;
 }
 
-// format_long_internal for types b c d o x X n.
-static bool format_int_internal(int64_t v, const FormatSpec *spec, int group, StrBuf *out,
-                                char *err, size_t errsize) {
+static bool check_int_spec(const FormatSpec *spec, char *err, size_t errsize) {
     if (spec->precision != -1)
         return fail(err, errsize, "Precision not allowed in integer format specifier");
     if (spec->no_neg_0)
         return fail(err, errsize,
                     "Negative zero coercion (z) not allowed in integer format specifier");
-    uint32_t type = spec->type ? spec->type : 'd';
-    if (type == 'c') return format_int_char(v, spec, out, err, errsize);
+    return true;
+}
 
-    int base = type == 'b' ? 2 : type == 'o' ? 8 : type == 'x' || type == 'X' ? 16 : 10;
+// Lays out the digits of an int's magnitude (lowercase, in the type's base) for types
+// b d o x X n.  `digits` is modified (upper-cased for X).
+static void layout_int_digits(bool negative, StrBuf *digits, const FormatSpec *spec, int group,
+                              StrBuf *out) {
+    uint32_t type = spec->type ? spec->type : 'd';
     char prefix[3] = {0};
-    if (spec->alternate && base != 10) {
+    if (spec->alternate && type != 'd' && type != 'n') {
         prefix[0] = '0';
         prefix[1] = type == 'b' ? 'b' : type == 'o' ? 'o' : type == 'X' ? 'X' : 'x';
     }
-    StrBuf digits;
-    sb_init(&digits);
-    put_magnitude(v, base, &digits);
     if (type == 'X')
-        for (size_t i = 0; i < digits.length; i++)
-            if (digits.data[i] >= 'a') digits.data[i] = (char)(digits.data[i] - 'a' + 'A');
-    NumberParts np = {.negative = v < 0, .prefix = prefix, .n_prefix = strlen(prefix),
-                      .digits = digits.data, .n_digits = digits.length, .rest = ""};
+        for (size_t i = 0; i < digits->length; i++)
+            if (digits->data[i] >= 'a') digits->data[i] = (char)(digits->data[i] - 'a' + 'A');
+    NumberParts np = {.negative = negative, .prefix = prefix, .n_prefix = strlen(prefix),
+                      .digits = digits->data, .n_digits = digits->length, .rest = ""};
     Layout lo = number_layout(spec, type == 'n' ? 0 : group);
     layout_number(&np, &lo, out);
+}
+
+// format_long_internal for types b c d o x X n.
+static bool format_int_internal(int64_t v, const FormatSpec *spec, int group, StrBuf *out,
+                                char *err, size_t errsize) {
+    if (!check_int_spec(spec, err, errsize)) return false;
+    uint32_t type = spec->type ? spec->type : 'd';
+    if (type == 'c') return format_int_char(v, spec, out, err, errsize);
+    StrBuf digits;
+    sb_init(&digits);
+    put_magnitude(v, numfmt_int_base(type), &digits);
+    layout_int_digits(v < 0, &digits, spec, group, out);
     sb_free(&digits);
     return true;
+}
+
+int numfmt_int_base(uint32_t type) {
+    return type == 'b' ? 2 : type == 'o' ? 8 : type == 'x' || type == 'X' ? 16 : 10;
+}
+
+int numfmt_check_wide_int(const FormatSpec *spec, char *err, size_t errsize) {
+    uint32_t type = spec->type ? spec->type : 'd';
+    int group;
+    if (!check_common(spec, type, "int", &group, err, errsize)) return -1;
+    switch (type) {
+    case 'b': case 'd': case 'o': case 'x': case 'X': case 'n':
+        return check_int_spec(spec, err, errsize) ? 1 : -1;
+    case 'c':
+        if (!check_int_spec(spec, err, errsize)) return -1;
+        if (spec->sign) return fail(err, errsize, "Sign not allowed with integer format specifier 'c'"), -1;
+        if (spec->alternate)
+            return fail(err, errsize, "Alternate form (#) not allowed with integer format specifier 'c'"), -1;
+        return fail(err, errsize, "%c arg not in range(0x110000)"), -1;
+    case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case '%':
+        return 2;
+    default:
+        return unknown_code(type, "int", err, errsize) ? 0 : -1;
+    }
+}
+
+void numfmt_format_wide_int(bool negative, StrBuf *digits, const FormatSpec *spec, StrBuf *out) {
+    uint32_t type = spec->type ? spec->type : 'd';
+    int group;
+    char err[256];
+    check_common(spec, type, "int", &group, err, sizeof err); // already checked: sets group
+    layout_int_digits(negative, digits, spec, group, out);
+}
+
+bool numfmt_format_float_as_int(double v, const FormatSpec *spec, StrBuf *out, char *err,
+                                size_t errsize) {
+    uint32_t type = spec->type ? spec->type : 'd';
+    int group;
+    if (!check_common(spec, type, "int", &group, err, errsize)) return false;
+    return format_float_internal(v, spec, group, out, err, errsize);
 }
 
 bool numfmt_format_int_as(int64_t v, const char *type_name, const FormatSpec *spec, StrBuf *out,

@@ -62,6 +62,16 @@ bool numfmt_format_int(int64_t v, const FormatSpec *spec, StrBuf *out, char *err
 bool numfmt_format_int_as(int64_t v, const char *type_name, const FormatSpec *spec, StrBuf *out,
                           char *err, size_t errsize);
 
+// format(int, spec) for ints wider than int64, in steps, since their digits come from elsewhere:
+// numfmt_check_wide_int checks the spec and answers 1 (an integer type: get the digits of |v| in
+// numfmt_int_base(type) and call numfmt_format_wide_int), 2 (a float type: convert and call
+// numfmt_format_float_as_int) or -1 with the error in err.
+int numfmt_check_wide_int(const FormatSpec *spec, char *err, size_t errsize);
+int numfmt_int_base(uint32_t type);
+void numfmt_format_wide_int(bool negative, StrBuf *digits, const FormatSpec *spec, StrBuf *out);
+bool numfmt_format_float_as_int(double v, const FormatSpec *spec, StrBuf *out, char *err,
+                                size_t errsize);
+
 // format(float, spec): types e E f F g G n % and none.  format(x, '') == repr(x); a precision with
 // no type behaves like 'g' but keeps at least one digit after the point ('1.0', not '1').
 bool numfmt_format_float(double v, const FormatSpec *spec, StrBuf *out, char *err, size_t errsize);

@@ -72,11 +72,16 @@ static bool has_prefix(const char *s, size_t i, size_t end, int base) {
     return (base == 16 && p == 'x') || (base == 8 && p == 'o') || (base == 2 && p == 'b');
 }
 
-int num_parse_int(const char *s, size_t len, int base, int64_t *out) {
+// Scans int syntax.  With `wide` NULL: the value into *out when it fits int64 (1), else -1; 0
+// for invalid syntax.  With `wide`: the sign and digits (no prefix, no underscores) are copied
+// into it for GMP, *base_out gets the base in effect, and the result is 1 or 0.
+static int scan_int(const char *s, size_t len, int base, int64_t *out, StrBuf *wide,
+                    int *base_out) {
     size_t i = 0, end = len;
     strip(s, &i, &end);
     bool negative = false;
     if (i < end && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+    if (wide && negative) sb_putc(wide, '-');
     // Base 0 reads the base from the prefix.  Without one, a leading 0 is the old C octal
     // spelling, now invalid: only an all-zero number may start with it.
     bool zero_only = false;
@@ -108,6 +113,7 @@ int num_parse_int(const char *s, size_t len, int base, int64_t *out) {
         int d = digit_value(s[i]);
         if (d >= base) return 0;
         after_digit = true;
+        if (wide) sb_putc(wide, s[i]);
         // Keep scanning after an overflow: a later bad character makes it a ValueError instead.
         if (too_big || acc > (limit - (uint64_t)d) / (uint64_t)base)
             too_big = true;
@@ -116,9 +122,27 @@ int num_parse_int(const char *s, size_t len, int base, int64_t *out) {
     }
     if (!after_digit) return 0; // no digits, or a trailing underscore
     if (zero_only && (acc != 0 || too_big)) return 0;
+    if (base_out) *base_out = base;
+    if (wide) return 1;
     if (too_big) return -1;
     *out = negative ? (int64_t)(0 - acc) : (int64_t)acc;
     return 1;
+}
+
+int num_parse_int(const char *s, size_t len, int base, int64_t *out) {
+    return scan_int(s, len, base, out, NULL, NULL);
+}
+
+bool num_parse_wide_int(Vm *vm, const char *s, size_t len, int base, Value *out) {
+    StrBuf digits;
+    sb_init(&digits);
+    int64_t unused;
+    int effective = base;
+    scan_int(s, len, base, &unused, &digits, &effective);
+    sb_putc(&digits, '\0');
+    bool ok = big_from_digits(vm, digits.data, effective, out);
+    sb_free(&digits);
+    return ok;
 }
 
 // Copies a run of digits with single underscores between them into *dst; returns how many
@@ -209,13 +233,15 @@ static bool raise_with_repr(Vm *vm, const char *prefix, const char *s, size_t le
     return false;
 }
 
-bool int_from_str(Vm *vm, const char *s, size_t len, int base, int64_t *out) {
+bool int_from_str(Vm *vm, const char *s, size_t len, int base, Value *out) {
     size_t n;
     char *ascii = to_ascii(s, len, &n);
-    int r = num_parse_int(ascii, n, base, out);
+    int64_t small;
+    int r = num_parse_int(ascii, n, base, &small);
+    if (r > 0) *out = INT_VAL(small);
+    bool ok = r >= 0 || num_parse_wide_int(vm, ascii, n, base, out);
     free(ascii);
-    if (r > 0) return true;
-    if (r < 0) return vm_raise(vm, vm->OverflowError, "integer overflow");
+    if (r != 0) return ok;
     char prefix[64];
     snprintf(prefix, sizeof prefix, "invalid literal for int() with base %d: ", base);
     return raise_with_repr(vm, prefix, s, len, 200);

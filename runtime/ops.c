@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "interp.h"
+#include "bigint.h"
 #include "runtime.h"
 
 ObjClass *vm_class_of(Vm *vm, Value v) {
@@ -50,6 +51,7 @@ bool vm_truthy(Vm *vm, Value v, bool *out) {
     case OBJ_TUPLE: *out = ((ObjTuple *)o)->count != 0; return true;
     case OBJ_DICT: *out = ((ObjDict *)o)->used != 0; return true;
     case OBJ_SET: *out = ((ObjSet *)o)->used != 0; return true;
+    case OBJ_BIGINT: *out = true; return true; // never zero: zero is an immediate int
     default: break;
     }
     Value r;
@@ -110,6 +112,7 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     switch (o->kind) {
     case OBJ_STR: *out = str_hash((ObjStr *)o); return true;
     case OBJ_BYTES: *out = ((ObjBytes *)o)->hash; return true;
+    case OBJ_BIGINT: *out = big_hash(v); return true;
     case OBJ_TUPLE: return tuple_hash(vm, (ObjTuple *)o, out);
     case OBJ_SET:
         if (((ObjSet *)o)->frozen) return frozenset_hash(vm, (ObjSet *)o, out);
@@ -136,9 +139,13 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     }
     Value r;
     if (!vm_call1(vm, h, v, &r)) return false;
-    if (!IS_INTLIKE(r)) return vm_raise(vm, vm->TypeError, "__hash__ method should return an integer");
+    if (!IS_INTEGER(r)) return vm_raise(vm, vm->TypeError, "__hash__ method should return an integer");
     // As in CPython, the int __hash__ returns IS the hash, not re-hashed: only -1 (CPython's error
     // marker) becomes -2.  An int that does not fit in 64 bits is reduced as its own hash would be.
+    if (IS_BIGINT(r)) {
+        *out = big_hash(r);
+        return true;
+    }
     int64_t value = AS_INTLIKE(r);
     *out = (uint64_t)(value == -1 ? -2 : value);
     return true;
@@ -172,6 +179,7 @@ ObjStr *vm_repr(Vm *vm, Value v) {
         str_repr_into(AS_STR(v), &sb);
         return str_from_buf(vm, &sb);
     }
+    if (IS_BIGINT(v)) return big_repr(vm, v);
     if (vm->native_depth >= MAX_NATIVE_DEPTH) {
         vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded while getting the repr of an object");
         return NULL;
@@ -578,13 +586,16 @@ bool vm_index_value(Vm *vm, Value v, int64_t *out) {
         *out = AS_INTLIKE(v);
         return true;
     }
-    Value r;
-    int found = call_dunder(vm, v, vm->s_index, NULL, 0, &r);
+    Value r = v;
+    int found = IS_BIGINT(v) ? 1 : call_dunder(vm, v, vm->s_index, NULL, 0, &r);
     if (found < 0) return false;
     if (found && IS_INTLIKE(r)) {
         *out = AS_INTLIKE(r);
         return true;
     }
+    // A subscript's message, as CPython's sequences raise it for a big index.
+    if (found && IS_BIGINT(r))
+        return vm_raise(vm, vm->IndexError, "cannot fit 'int' into an index-sized integer");
     return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer", vm_type_name(vm, v));
 }
 

@@ -76,7 +76,7 @@ bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out);               // CPython 3.
 bool frozenset_hash(Vm *vm, ObjSet *s, uint64_t *out);
 uint64_t hash_int(int64_t v);
 uint64_t hash_float(double v);
-bool int_from_str(Vm *vm, const char *s, size_t len, int base, int64_t *out); // int('12', base)
+bool int_from_str(Vm *vm, const char *s, size_t len, int base, Value *out); // int('12', base)
 bool float_from_str(Vm *vm, ObjStr *s, double *out);
 void float_repr_into(double d, StrBuf *out);
 

@@ -142,6 +142,18 @@ static int add_const(Compiler *c, Value v) {
 
 static void emit_const(Compiler *c, Value v) { emit(c, OP_LOAD_CONST, add_const(c, v)); }
 
+// An int literal, negated for `-literal`; one beyond int64 becomes a big int (vm/object.h).
+static void emit_int_literal(Compiler *c, Ast *e, bool negate) {
+    if (!e->str) {
+        emit_const(c, INT_VAL(negate ? (int64_t)(0 - (uint64_t)e->ival) : e->ival));
+        return;
+    }
+    mpz_t z;
+    mpz_init_set_str(z, e->str, e->op); // the scanner checked the digits
+    if (negate) mpz_neg(z, z);
+    emit_const(c, int_from_mpz(c->vm, z));
+}
+
 static int add_name(Compiler *c, const char *name) {
     for (int i = 0; i < c->nnames; i++)
         if (strcmp(c->names[i]->chars, name) == 0) return i;
@@ -608,7 +620,7 @@ static void compile_expr(Compiler *c, Ast *e) {
     set_pos(c, e);
     switch (e->kind) {
     case AST_NAME: compile_name_op(c, e->str, CTX_LOAD); break;
-    case AST_INT: emit_const(c, INT_VAL(e->ival)); break;
+    case AST_INT: emit_int_literal(c, e, false); break;
     case AST_FLOAT: emit_const(c, FLOAT_VAL(e->fval)); break;
     case AST_STR: emit_const(c, OBJ_VAL(str_new(c->vm, e->str, e->len))); break;
     case AST_BYTES: emit_const(c, OBJ_VAL(bytes_new(c->vm, e->str, e->len))); break;
@@ -630,7 +642,7 @@ static void compile_expr(Compiler *c, Ast *e) {
     case AST_UNARYOP:
         // -5 is a constant in CPython too: fold it so `-9223372036854775808` works
         if (e->op == AST_OP_NEG && e->a->kind == AST_INT) {
-            emit_const(c, INT_VAL((int64_t)(0 - (uint64_t)e->a->ival)));
+            emit_int_literal(c, e->a, true);
             break;
         }
         if (e->op == AST_OP_NEG && e->a->kind == AST_FLOAT) {

@@ -234,7 +234,8 @@ void gc_mark_object(Vm *vm, Obj *obj) {
     obj->marked = true;
     // A string, bytes or range references nothing but its class: finished here, while its header
     // is in the cache, rather than visited again from the gray stack.
-    if (obj->kind == OBJ_STR || obj->kind == OBJ_BYTES || obj->kind == OBJ_RANGE) {
+    if (obj->kind == OBJ_STR || obj->kind == OBJ_BYTES || obj->kind == OBJ_RANGE ||
+        obj->kind == OBJ_BIGINT) {
         gc_mark_object(vm, (Obj *)obj->cls);
         return;
     }
@@ -276,6 +277,7 @@ static void blacken(Vm *vm, Obj *obj) {
     case OBJ_STR:
     case OBJ_BYTES:
     case OBJ_RANGE:
+    case OBJ_BIGINT:
         break; // finished by gc_mark_object
     case OBJ_LIST: {
         ObjList *list = (ObjList *)obj;
@@ -639,6 +641,10 @@ static size_t release_object(Vm *vm, Obj *obj) {
         size = sizeof(ObjLoop);
         break;
     case OBJ_SLEEP: size = sizeof(ObjSleep); break;
+    case OBJ_BIGINT:
+        mpz_clear(((ObjBigInt *)obj)->value);
+        size = sizeof(ObjBigInt);
+        break;
     }
     vm->bytes_allocated -= size;
     return size;

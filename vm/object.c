@@ -287,6 +287,19 @@ ObjRange *range_new(Vm *vm, int64_t start, int64_t stop, int64_t step) {
     return r;
 }
 
+Value int_from_mpz(Vm *vm, mpz_ptr z) {
+    if (mpz_fits_slong_p(z)) {
+        long small = mpz_get_si(z); // long is 64 bits on every platform aio builds on
+        mpz_clear(z);
+        return INT_VAL((int64_t)small);
+    }
+    ObjBigInt *b = NEW(vm, ObjBigInt, OBJ_BIGINT, vm->int_class);
+    mpz_init(b->value); // no allocation: the swap hands over z's limbs
+    mpz_swap(b->value, z);
+    mpz_clear(z);
+    return OBJ_VAL(b);
+}
+
 ObjSlice *slice_new(Vm *vm, Value start, Value stop, Value step) {
     vm_push_root(vm, start);
     vm_push_root(vm, stop);

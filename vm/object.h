@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <gmp.h>
+
 #include "value.h"
 
 typedef struct Vm Vm;
@@ -51,6 +53,7 @@ typedef enum {
     OBJ_HANDLE,    // asyncio.Handle and asyncio.TimerHandle: a callback the loop will run
     OBJ_LOOP,      // an event loop
     OBJ_SLEEP,     // the coroutine asyncio.sleep() returns, written in C (runtime/sleep.c)
+    OBJ_BIGINT,    // an int outside int64: a GMP integer (runtime/bigint.c)
 } ObjKind;
 
 struct Obj {
@@ -454,6 +457,16 @@ typedef struct ObjLoop {
     struct LoopState *state;
 } ObjLoop;
 
+// ---- big ints ------------------------------------------------------------------------------------
+
+// An int that does not fit in int64.  Invariant: `value` is always outside the int64 range, so an
+// int has exactly one form (an immediate VAL_INT, or one of these), and two ints are equal only
+// if they have the same form.  Its class is int; its digits live in GMP's memory, freed by the GC.
+typedef struct ObjBigInt {
+    Obj obj;
+    mpz_t value;
+} ObjBigInt;
+
 // ---- kind checks and casts ----------------------------------------------------------------------
 
 static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->kind == k; }
@@ -483,6 +496,7 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define IS_HANDLE(v) is_kind(v, OBJ_HANDLE)
 #define IS_LOOP(v) is_kind(v, OBJ_LOOP)
 #define IS_SLEEP(v) is_kind(v, OBJ_SLEEP)
+#define IS_BIGINT(v) is_kind(v, OBJ_BIGINT)
 
 #define AS_STR(v) ((ObjStr *)AS_OBJ(v))
 #define AS_BYTES(v) ((ObjBytes *)AS_OBJ(v))
@@ -507,6 +521,7 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define AS_FILE(v) ((ObjFile *)AS_OBJ(v))
 #define AS_BOX(v) ((ObjBox *)AS_OBJ(v))
 #define AS_FUTURE(v) ((ObjFuture *)AS_OBJ(v))
+#define AS_BIGINT(v) ((ObjBigInt *)AS_OBJ(v))
 #define AS_HANDLE(v) ((ObjHandle *)AS_OBJ(v))
 #define AS_LOOP(v) ((ObjLoop *)AS_OBJ(v))
 #define AS_SLEEP(v) ((ObjSleep *)AS_OBJ(v))
@@ -538,6 +553,9 @@ ObjModule *module_new(Vm *vm, ObjStr *name);
 ObjIter *iter_new(Vm *vm, ObjClass *cls, IterNextFn next, Value source);
 ObjWrapper *wrapper_new(Vm *vm, ObjClass *cls, WrapperKind wrap, Value a, Value b, Value c);
 ObjRange *range_new(Vm *vm, int64_t start, int64_t stop, int64_t step);
+// An int from a GMP integer, in its one canonical form: an immediate int when it fits in int64,
+// else a new ObjBigInt that takes over z's digits.  z is cleared either way.
+Value int_from_mpz(Vm *vm, mpz_ptr z);
 ObjSlice *slice_new(Vm *vm, Value start, Value stop, Value step);
 ObjBox *box_new(Vm *vm, ObjClass *cls, void *data, void (*finalize)(void *));
 

@@ -1,0 +1,488 @@
+/* Big ints: int arithmetic past int64, on GMP's mpz integers.
+ *
+ * number.c runs every int operation on int64 first and calls in here only when an operand is a
+ * big int or the int64 result would overflow.  Operands are read through big_view (a small int
+ * is lent to GMP as a one-limb read-only mpz, so nothing is allocated to read it); results are
+ * built in a fresh mpz and handed to int_from_mpz, which stores them as an immediate int again
+ * whenever they fit.  Semantics are Python's: floor division and modulo round toward negative
+ * infinity, bit operations act on an infinite two's complement (GMP's own convention), and
+ * conversions to float round half-even.
+ *
+ * GMP allocates through the functions set in bigint_init, which add to the GC's byte count: big
+ * temporaries bring the next collection nearer, as object allocations do.  A result that would
+ * need more than MAX_RESULT_BITS is refused up front with MemoryError, as CPython fails on
+ * `1 << 2**40`, instead of letting GMP abort.
+ */
+#include "bigint.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "number.h"
+
+_Static_assert(sizeof(long) == 8 && sizeof(mp_limb_t) == 8, "big ints assume 64-bit long and limbs");
+
+#define MAX_RESULT_BITS ((uint64_t)1 << 34)
+
+// ---- memory -------------------------------------------------------------------------------------
+
+static Vm *counting_vm;
+
+static void no_memory(void) {
+    fputs("aio: out of memory in a big-int operation\n", stderr);
+    abort();
+}
+
+static void *gmp_alloc(size_t n) {
+    void *p = malloc(n);
+    if (!p) no_memory();
+    counting_vm->bytes_allocated += n;
+    return p;
+}
+
+static void *gmp_realloc(void *p, size_t old_size, size_t new_size) {
+    void *q = realloc(p, new_size);
+    if (!q) no_memory();
+    counting_vm->bytes_allocated += new_size;
+    counting_vm->bytes_allocated -= old_size;
+    return q;
+}
+
+static void gmp_free(void *p, size_t n) {
+    free(p);
+    counting_vm->bytes_allocated -= n;
+}
+
+void bigint_init(Vm *vm) {
+    counting_vm = vm;
+    mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
+}
+
+// ---- reading ints -------------------------------------------------------------------------------
+
+mpz_srcptr big_view(Value v, BigScratch *scratch) {
+    if (IS_BIGINT(v)) return AS_BIGINT(v)->value;
+    int64_t i = AS_INTLIKE(v);
+    scratch->limb = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    return mpz_roinit_n(scratch->z, &scratch->limb, i < 0 ? -1 : i > 0 ? 1 : 0);
+}
+
+bool big_fits_int64(Value v, int64_t *out) {
+    if (IS_BIGINT(v)) return false; // by the invariant, never in range
+    *out = AS_INTLIKE(v);
+    return true;
+}
+
+static bool raise_memory(Vm *vm) { return vm_raise_value(vm, OBJ_VAL(vm->MemoryError)); }
+
+// ---- arithmetic ---------------------------------------------------------------------------------
+
+// Correctly rounded x / y as a double, y nonzero (CPython's long_true_divide, by another road):
+// an integer quotient with 55 or 56 significant bits plus a sticky bit rounds once, exactly, when
+// converted to double; a result in the subnormal range is instead rounded by hand at 2**-1074.
+static bool true_divide(Vm *vm, mpz_srcptr x, mpz_srcptr y, double *out) {
+    bool negative = (mpz_sgn(x) < 0) != (mpz_sgn(y) < 0);
+    if (mpz_sgn(x) == 0) {
+        *out = negative ? -0.0 : 0.0;
+        return true;
+    }
+    int64_t nx = (int64_t)mpz_sizeinbase(x, 2), ny = (int64_t)mpz_sizeinbase(y, 2);
+    if (nx - ny > 1025)
+        return vm_raise(vm, vm->OverflowError, "integer division result too large for a float");
+    if (ny - nx > 1080) {
+        *out = negative ? -0.0 : 0.0;
+        return true;
+    }
+    int64_t shift = 55 + ny - nx;
+    mpz_t n, d, q, r;
+    mpz_inits(n, d, q, r, NULL);
+    mpz_abs(n, x);
+    mpz_abs(d, y);
+    if (shift >= 0) mpz_mul_2exp(n, n, (mp_bitcnt_t)shift);
+    else mpz_mul_2exp(d, d, (mp_bitcnt_t)-shift);
+    mpz_tdiv_qr(q, r, n, d);
+    int64_t exponent = (int64_t)mpz_sizeinbase(q, 2) - shift; // result in [2**(e-1), 2**e)
+    double result;
+    if (exponent - 53 < -1074) {
+        // Subnormal: redo the division in units of 2**-1074 and round half-even here, so the
+        // final scaling is exact.
+        mpz_abs(n, x);
+        mpz_abs(d, y);
+        mpz_mul_2exp(n, n, 1074);
+        mpz_tdiv_qr(q, r, n, d);
+        mpz_mul_2exp(r, r, 1);
+        int c = mpz_cmp(r, d);
+        if (c > 0 || (c == 0 && mpz_odd_p(q))) mpz_add_ui(q, q, 1);
+        result = ldexp((double)mpz_get_ui(q), -1074);
+    } else {
+        uint64_t bits = mpz_get_ui(q) | (mpz_sgn(r) != 0);
+        result = ldexp((double)bits, (int)-shift);
+    }
+    mpz_clears(n, d, q, r, NULL);
+    if (isinf(result))
+        return vm_raise(vm, vm->OverflowError, "integer division result too large for a float");
+    *out = negative ? -result : result;
+    return true;
+}
+
+static int big_pow(Vm *vm, mpz_srcptr x, mpz_srcptr y, Value a, Value b, Value *out) {
+    if (mpz_sgn(y) < 0) {
+        // A negative exponent makes it a float power, as in CPython.
+        double fa, fb;
+        if (!big_to_double(vm, a, &fa) || !big_to_double(vm, b, &fb)) return -1;
+        return num_float_op(vm, AST_OP_POW, fa, fb, out);
+    }
+    // Bases whose powers never grow: answered whatever the exponent.
+    if (mpz_cmpabs_ui(x, 1) <= 0) {
+        long r = mpz_get_si(x);
+        if (r == -1 && mpz_even_p(y)) r = 1;
+        if (r == 0 && mpz_sgn(y) == 0) r = 1;
+        *out = INT_VAL(r);
+        return 1;
+    }
+    if (!mpz_fits_ulong_p(y) || (uint64_t)mpz_sizeinbase(x, 2) * mpz_get_ui(y) > MAX_RESULT_BITS ||
+        mpz_get_ui(y) > MAX_RESULT_BITS)
+        return raise_memory(vm), -1;
+    mpz_t r;
+    mpz_init(r);
+    mpz_pow_ui(r, x, mpz_get_ui(y));
+    *out = int_from_mpz(vm, r);
+    return 1;
+}
+
+static int shift_op(Vm *vm, bool left, mpz_srcptr x, mpz_srcptr y, Value *out) {
+    if (mpz_sgn(y) < 0) return vm_raise(vm, vm->ValueError, "negative shift count"), -1;
+    if (mpz_sgn(x) == 0) {
+        *out = INT_VAL(0);
+        return 1;
+    }
+    mpz_t r;
+    if (left) {
+        if (!mpz_fits_ulong_p(y) || mpz_get_ui(y) + mpz_sizeinbase(x, 2) > MAX_RESULT_BITS)
+            return raise_memory(vm), -1;
+        mpz_init(r);
+        mpz_mul_2exp(r, x, mpz_get_ui(y));
+    } else {
+        if (!mpz_fits_ulong_p(y) || mpz_get_ui(y) >= mpz_sizeinbase(x, 2)) {
+            *out = INT_VAL(mpz_sgn(x) < 0 ? -1 : 0); // every bit shifted out: floor gives 0 or -1
+            return 1;
+        }
+        mpz_init(r);
+        mpz_fdiv_q_2exp(r, x, mpz_get_ui(y));
+    }
+    *out = int_from_mpz(vm, r);
+    return 1;
+}
+
+int big_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
+    BigScratch sa, sb;
+    mpz_srcptr x = big_view(a, &sa), y = big_view(b, &sb);
+    mpz_t r;
+    switch (op) {
+    case AST_OP_DIV: {
+        if (mpz_sgn(y) == 0) return vm_raise(vm, vm->ZeroDivisionError, "division by zero"), -1;
+        double d = 0.0;
+        if (!true_divide(vm, x, y, &d)) return -1;
+        *out = FLOAT_VAL(d);
+        return 1;
+    }
+    case AST_OP_FLOORDIV:
+    case AST_OP_MOD:
+        if (mpz_sgn(y) == 0)
+            return vm_raise(vm, vm->ZeroDivisionError, op == AST_OP_MOD ? "integer modulo by zero"
+                                                                        : "integer division or modulo by zero"),
+                   -1;
+        break;
+    case AST_OP_POW: return big_pow(vm, x, y, a, b, out);
+    case AST_OP_LSHIFT: return shift_op(vm, true, x, y, out);
+    case AST_OP_RSHIFT: return shift_op(vm, false, x, y, out);
+    case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL:
+    case AST_OP_BITAND: case AST_OP_BITOR: case AST_OP_BITXOR:
+        break;
+    default: return 0; // @ is not defined on ints
+    }
+    mpz_init(r);
+    switch (op) {
+    case AST_OP_ADD: mpz_add(r, x, y); break;
+    case AST_OP_SUB: mpz_sub(r, x, y); break;
+    case AST_OP_MUL: mpz_mul(r, x, y); break;
+    case AST_OP_FLOORDIV: mpz_fdiv_q(r, x, y); break;
+    case AST_OP_MOD: mpz_fdiv_r(r, x, y); break;
+    case AST_OP_BITAND: mpz_and(r, x, y); break;
+    case AST_OP_BITOR: mpz_ior(r, x, y); break;
+    default: mpz_xor(r, x, y); break;
+    }
+    *out = int_from_mpz(vm, r);
+    return 1;
+}
+
+int big_unary_op(Vm *vm, int op, Value a, Value *out) {
+    BigScratch sa;
+    mpz_srcptr x = big_view(a, &sa);
+    mpz_t r;
+    switch (op) {
+    case AST_OP_NEG: mpz_init(r); mpz_neg(r, x); break;
+    case AST_OP_POS: mpz_init_set(r, x); break;
+    case AST_OP_INVERT: mpz_init(r); mpz_com(r, x); break;
+    default: return 0;
+    }
+    *out = int_from_mpz(vm, r);
+    return 1;
+}
+
+bool big_abs(Vm *vm, Value a, Value *out) {
+    BigScratch sa;
+    mpz_t r;
+    mpz_init(r);
+    mpz_abs(r, big_view(a, &sa));
+    *out = int_from_mpz(vm, r);
+    return true;
+}
+
+bool big_divmod(Vm *vm, Value a, Value b, Value *q, Value *r) {
+    BigScratch sa, sb;
+    mpz_srcptr x = big_view(a, &sa), y = big_view(b, &sb);
+    if (mpz_sgn(y) == 0) return vm_raise(vm, vm->ZeroDivisionError, "integer division or modulo by zero");
+    mpz_t mq, mr;
+    mpz_inits(mq, mr, NULL);
+    mpz_fdiv_qr(mq, mr, x, y);
+    *r = int_from_mpz(vm, mr);
+    vm_push_root(vm, *r);
+    *q = int_from_mpz(vm, mq);
+    vm_pop_root(vm);
+    return true;
+}
+
+bool big_powmod(Vm *vm, Value base, Value exp, Value mod, Value *out) {
+    BigScratch sb, se, sm;
+    mpz_srcptr b = big_view(base, &sb), e = big_view(exp, &se), m = big_view(mod, &sm);
+    if (mpz_sgn(m) == 0) return vm_raise(vm, vm->ValueError, "pow() 3rd argument cannot be 0");
+    mpz_t am, r;
+    mpz_init(am);
+    mpz_abs(am, m);
+    mpz_init(r);
+    if (mpz_cmp_ui(am, 1) == 0) {
+        mpz_clear(am);
+        *out = int_from_mpz(vm, r); // everything is 0 modulo 1
+        return true;
+    }
+    if (mpz_sgn(e) < 0) {
+        // b**-e is (b**-1)**e: the modular inverse first (Python 3.8+).
+        if (!mpz_invert(r, b, am)) {
+            mpz_clears(am, r, NULL);
+            return vm_raise(vm, vm->ValueError, "base is not invertible for the given modulus");
+        }
+        mpz_t pe;
+        mpz_init(pe);
+        mpz_neg(pe, e);
+        mpz_powm(r, r, pe, am);
+        mpz_clear(pe);
+    } else {
+        mpz_powm(r, b, e, am);
+    }
+    // Python's result takes the modulus's sign: it lies between 0 and mod.
+    if (mpz_sgn(m) < 0 && mpz_sgn(r) != 0) mpz_sub(r, r, am);
+    mpz_clear(am);
+    *out = int_from_mpz(vm, r);
+    return true;
+}
+
+bool big_round(Vm *vm, Value n, Value ndigits, Value *out) {
+    BigScratch sn, sd;
+    mpz_srcptr x = big_view(n, &sn), k = big_view(ndigits, &sd);
+    if (mpz_sgn(k) >= 0) {
+        mpz_t r;
+        mpz_init_set(r, x);
+        *out = int_from_mpz(vm, r);
+        return true;
+    }
+    // 10**-ndigits beyond twice |n|'s size: |n| is below half a unit, so the answer is 0.
+    if (!mpz_fits_slong_p(k) || -mpz_get_si(k) > (long)mpz_sizeinbase(x, 10) + 1) {
+        *out = INT_VAL(0);
+        return true;
+    }
+    mpz_t unit, q, r;
+    mpz_inits(unit, q, r, NULL);
+    mpz_ui_pow_ui(unit, 10, (unsigned long)-mpz_get_si(k));
+    mpz_fdiv_qr(q, r, x, unit); // x = q*unit + r with 0 <= r < unit
+    mpz_mul_2exp(r, r, 1);
+    int c = mpz_cmp(r, unit);
+    if (c > 0 || (c == 0 && mpz_odd_p(q))) mpz_add_ui(q, q, 1);
+    mpz_mul(q, q, unit);
+    mpz_clears(unit, r, NULL);
+    *out = int_from_mpz(vm, q);
+    return true;
+}
+
+// ---- comparison and hashing ---------------------------------------------------------------------
+
+int big_compare(Value a, Value b) {
+    BigScratch sa, sb;
+    int c = mpz_cmp(big_view(a, &sa), big_view(b, &sb));
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+int big_compare_float(Value a, double d) {
+    if (isnan(d)) return 2;
+    if (isinf(d)) return d > 0 ? -1 : 1;
+    BigScratch sa;
+    int c = mpz_cmp_d(big_view(a, &sa), d); // exact: GMP compares against the double's value
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+uint64_t big_hash(Value v) {
+    BigScratch sv;
+    mpz_srcptr x = big_view(v, &sv);
+    const unsigned long modulus = ((unsigned long)1 << 61) - 1;
+    int64_t h = (int64_t)mpz_tdiv_ui(x, modulus); // |x| mod 2**61-1
+    if (mpz_sgn(x) < 0) h = -h;
+    if (h == -1) h = -2;
+    return (uint64_t)h;
+}
+
+// ---- conversions --------------------------------------------------------------------------------
+
+bool big_to_double(Vm *vm, Value v, double *out) {
+    if (!IS_BIGINT(v)) {
+        *out = (double)AS_INTLIKE(v);
+        return true;
+    }
+    mpz_srcptr x = AS_BIGINT(v)->value;
+    size_t nbits = mpz_sizeinbase(x, 2);
+    if (nbits > 1024) return vm_raise(vm, vm->OverflowError, "int too large to convert to float");
+    // Keep the top 55 bits and a sticky bit for the rest: converting that to double rounds once,
+    // half-even, exactly as rounding the whole value would.
+    size_t shift = nbits - 55;
+    mpz_t top;
+    mpz_init(top);
+    mpz_tdiv_q_2exp(top, x, shift);
+    mpz_abs(top, top);
+    uint64_t bits = mpz_get_ui(top) | (mpz_scan1(x, 0) < shift);
+    mpz_clear(top);
+    double d = ldexp((double)bits, (int)shift);
+    if (isinf(d)) return vm_raise(vm, vm->OverflowError, "int too large to convert to float");
+    *out = mpz_sgn(x) < 0 ? -d : d;
+    return true;
+}
+
+Value big_from_double(Vm *vm, double d) {
+    if (d > -9223372036854775808.0 && d < 9223372036854775808.0) return INT_VAL((int64_t)d);
+    mpz_t r;
+    mpz_init_set_d(r, d);
+    return int_from_mpz(vm, r);
+}
+
+uint64_t big_bit_length(Value v) {
+    BigScratch s;
+    mpz_srcptr x = big_view(v, &s);
+    return mpz_sgn(x) == 0 ? 0 : (uint64_t)mpz_sizeinbase(x, 2);
+}
+
+uint64_t big_bit_count(Value v) {
+    BigScratch s;
+    mpz_t a;
+    mpz_init(a);
+    mpz_abs(a, big_view(v, &s));
+    uint64_t n = mpz_popcount(a);
+    mpz_clear(a);
+    return n;
+}
+
+// ---- text ---------------------------------------------------------------------------------------
+
+static int64_t max_str_digits = BIG_MAX_STR_DIGITS_DEFAULT;
+
+int64_t big_max_str_digits(void) { return max_str_digits; }
+void big_set_max_str_digits(int64_t n) { max_str_digits = n; }
+
+static bool too_many_digits_to_print(Vm *vm) {
+    return vm_raise(vm, vm->ValueError,
+                    "Exceeds the limit (%lld digits) for integer string conversion; use "
+                    "sys.set_int_max_str_digits() to increase the limit",
+                    (long long)max_str_digits);
+}
+
+bool big_magnitude_digits(Vm *vm, Value v, int base, StrBuf *out) {
+    BigScratch s;
+    mpz_srcptr x = big_view(v, &s);
+    // sizeinbase is exact or one too many: a quick refusal before the real conversion.
+    size_t estimate = mpz_sizeinbase(x, base);
+    if (base == 10 && max_str_digits > 0 && estimate > (size_t)max_str_digits + 1)
+        return too_many_digits_to_print(vm);
+    char *digits = malloc(estimate + 2);
+    if (!digits) return raise_memory(vm);
+    mpz_t a;
+    mpz_init(a);
+    mpz_abs(a, x);
+    mpz_get_str(digits, base, a);
+    mpz_clear(a);
+    size_t n = strlen(digits);
+    if (base == 10 && max_str_digits > 0 && n > (size_t)max_str_digits) {
+        free(digits);
+        return too_many_digits_to_print(vm);
+    }
+    sb_append(out, digits, n);
+    free(digits);
+    return true;
+}
+
+ObjStr *big_repr(Vm *vm, Value v) {
+    StrBuf sb;
+    sb_init(&sb);
+    BigScratch s;
+    if (mpz_sgn(big_view(v, &s)) < 0) sb_putc(&sb, '-');
+    if (!big_magnitude_digits(vm, v, 10, &sb)) {
+        sb_free(&sb);
+        return NULL;
+    }
+    return str_from_buf(vm, &sb);
+}
+
+bool big_from_digits(Vm *vm, const char *text, int base, Value *out) {
+    size_t ndigits = strlen(text) - (text[0] == '-' || text[0] == '+');
+    bool power_of_two = (base & (base - 1)) == 0;
+    if (!power_of_two && max_str_digits > 0 && ndigits > (size_t)max_str_digits)
+        return vm_raise(vm, vm->ValueError,
+                        "Exceeds the limit (%lld digits) for integer string conversion: value has "
+                        "%zu digits; use sys.set_int_max_str_digits() to increase the limit",
+                        (long long)max_str_digits, ndigits);
+    mpz_t r;
+    if (mpz_init_set_str(r, text[0] == '+' ? text + 1 : text, base) != 0) {
+        mpz_clear(r);
+        return vm_raise(vm, vm->ValueError, "invalid literal for int() with base %d", base);
+    }
+    *out = int_from_mpz(vm, r);
+    return true;
+}
+
+bool big_format(Vm *vm, Value self, const FormatSpec *fs, Value *result) {
+    char err[256];
+    int kind = numfmt_check_wide_int(fs, err, sizeof err);
+    StrBuf sb;
+    sb_init(&sb);
+    if (kind == 2) {
+        double d;
+        if (!big_to_double(vm, self, &d)) return false;
+        if (!numfmt_format_float_as_int(d, fs, &sb, err, sizeof err)) kind = -1;
+    } else if (kind == 1) {
+        StrBuf digits;
+        sb_init(&digits);
+        if (!big_magnitude_digits(vm, self, numfmt_int_base(fs->type ? fs->type : 'd'), &digits)) {
+            sb_free(&digits);
+            sb_free(&sb);
+            return false;
+        }
+        BigScratch s;
+        numfmt_format_wide_int(mpz_sgn(big_view(self, &s)) < 0, &digits, fs, &sb);
+        sb_free(&digits);
+    }
+    if (kind < 0) {
+        sb_free(&sb);
+        return vm_raise(vm, numfmt_error_is_overflow(err) ? vm->OverflowError : vm->ValueError,
+                        "%s", err);
+    }
+    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    return true;
+}

@@ -1,0 +1,69 @@
+/* Big ints: what the rest of the runtime needs to handle ints wider than int64.
+ *
+ * An int has exactly one form: an immediate VAL_INT while its value fits in int64, an ObjBigInt
+ * (vm/object.h) when it does not.  Every function here that makes an int goes through
+ * int_from_mpz, which picks the form, so callers never see a big int holding a small value.
+ * Small ints keep their fast paths everywhere; these functions take any int form (int, bool or
+ * big int) and are what those paths fall back on.
+ */
+#ifndef AIO_BIGINT_H
+#define AIO_BIGINT_H
+
+#include "runtime.h"
+#include "strbuf.h"
+
+// int, bool or big int: every value whose class is int or a subclass of it.
+static inline bool IS_INTEGER(Value v) { return IS_INTLIKE(v) || IS_BIGINT(v); }
+
+// A read-only mpz for any int form.  For a big int it is the object's own; for a small one it is
+// built in `scratch` without allocating (and must not outlive it).
+typedef struct {
+    mpz_t z;
+    mp_limb_t limb;
+} BigScratch;
+mpz_srcptr big_view(Value v, BigScratch *scratch);
+
+// Sets GMP's allocation functions (counted by the GC); called once by runtime_init_number.
+void bigint_init(Vm *vm);
+
+// The int kernels for operands of any int form: 1 done, 0 op not defined on ints, -1 error.
+int big_binary_op(Vm *vm, int op, Value a, Value b, Value *out);
+int big_unary_op(Vm *vm, int op, Value a, Value *out); // AST_OP_NEG / POS / INVERT
+bool big_abs(Vm *vm, Value a, Value *out);
+bool big_divmod(Vm *vm, Value a, Value b, Value *q, Value *r);
+bool big_powmod(Vm *vm, Value base, Value exp, Value mod, Value *out);
+// round(n, ndigits) for an int n: ties to the even multiple of 10**-ndigits.
+bool big_round(Vm *vm, Value n, Value ndigits, Value *out);
+
+// Comparisons: ints exactly (-1, 0, 1); an int with a float exactly, 2 when the float is a NaN.
+int big_compare(Value a, Value b);
+int big_compare_float(Value a, double d);
+// CPython's int hash: |n| mod 2**61-1 with n's sign, -1 made -2.
+uint64_t big_hash(Value v);
+
+// float(n) correctly rounded (half-even); OverflowError "int too large to convert to float".
+bool big_to_double(Vm *vm, Value v, double *out);
+// int(d) for a finite double (truncated toward zero), in either form.
+Value big_from_double(Vm *vm, double d);
+// An int64 when v fits (always for small forms), else false without raising.
+bool big_fits_int64(Value v, int64_t *out);
+// The number of bits of |v| (int.bit_length) and of ones in |v| (int.bit_count).
+uint64_t big_bit_length(Value v);
+uint64_t big_bit_count(Value v);
+
+// The digits of |v| in base 2..36 (lowercase), without sign or prefix.  For base 10 the
+// int_max_str_digits limit applies (ValueError).
+bool big_magnitude_digits(Vm *vm, Value v, int base, StrBuf *out);
+// str(v) for any int form (ValueError past the digit limit).
+ObjStr *big_repr(Vm *vm, Value v);
+// An int from an optional '-' and digits already checked for `base` (no underscores, no
+// prefix): ValueError past the digit limit for bases that are not powers of two.
+bool big_from_digits(Vm *vm, const char *text, int base, Value *out);
+
+// sys.get_int_max_str_digits / set_int_max_str_digits: 0 means no limit.
+int64_t big_max_str_digits(void);
+void big_set_max_str_digits(int64_t n);
+#define BIG_MAX_STR_DIGITS_DEFAULT 4300
+#define BIG_MAX_STR_DIGITS_THRESHOLD 640
+
+#endif
