@@ -160,8 +160,9 @@ static int shift_op(Vm *vm, bool left, mpz_srcptr x, mpz_srcptr y, Value *out) {
     }
     mpz_t r;
     if (left) {
-        if (!mpz_fits_ulong_p(y) || mpz_get_ui(y) + mpz_sizeinbase(x, 2) > MAX_RESULT_BITS)
-            return raise_memory(vm), -1;
+        if (!mpz_fits_slong_p(y))
+            return vm_raise(vm, vm->OverflowError, "too many digits in integer"), -1;
+        if (mpz_get_ui(y) + mpz_sizeinbase(x, 2) > MAX_RESULT_BITS) return raise_memory(vm), -1;
         mpz_init(r);
         mpz_mul_2exp(r, x, mpz_get_ui(y));
     } else {

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "container.h"
 #include "text.h"
 
 static ObjClass *iterator_class_of(Vm *vm, ObjClass *cls) {
@@ -199,6 +200,7 @@ static bool repeat(Vm *vm, ObjBytes *b, int64_t n, Value *result) {
 
 static bool bytes_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__mul__", nargs - 1, kwnames, 1, 1)) return false;
+    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
     if (IS_INTLIKE(args[1])) return repeat(vm, AS_BYTES(args[0]), AS_INTLIKE(args[1]), result);
     if (defers(vm, args[1], "__rmul__")) {
         *result = vm->not_implemented;
@@ -210,6 +212,7 @@ static bool bytes_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 static bool bytes_rmul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__rmul__", nargs - 1, kwnames, 1, 1)) return false;
+    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
     if (IS_INTLIKE(args[1])) return repeat(vm, AS_BYTES(args[0]), AS_INTLIKE(args[1]), result);
     *result = vm->not_implemented;
     return true;
@@ -250,6 +253,7 @@ static bool bytes_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     Value key = args[1];
     bool has_index = IS_OBJ(key) && !IS_SLICE(key) &&
                      !IS_EMPTY(class_lookup(vm_class_of(vm, key), vm->s_index));
+    if (IS_BIGINT(key)) return seq_big_index_error(vm);
     if (IS_INTLIKE(key) || has_index) {
         int64_t i;
         if (!vm_index_value(vm, key, &i)) return false;

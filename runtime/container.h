@@ -64,6 +64,16 @@ static inline void values_move(Value *dst, const Value *src, size_t n) {
     if (n) memmove(dst, src, sizeof(Value) * n);
 }
 
+// seq[i] for an int i beyond int64: no sequence is that long, and CPython says so as IndexError.
+static inline bool seq_big_index_error(Vm *vm) {
+    return vm_raise(vm, vm->IndexError, "cannot fit 'int' into an index-sized integer");
+}
+
+// seq * n for an int n beyond int64 (either sign), as CPython refuses it.
+static inline bool repeat_count_too_big(Vm *vm) {
+    return vm_raise(vm, vm->OverflowError, "cannot fit 'int' into an index-sized integer");
+}
+
 // An index in seq[key]: an int, a bool, or an object with __index__.  Anything else raises
 // "<what> indices must be integers or slices, not <type>".  Slices are the caller's business.
 static inline bool seq_index_key(Vm *vm, Value key, const char *what, int64_t *out) {
@@ -71,6 +81,7 @@ static inline bool seq_index_key(Vm *vm, Value key, const char *what, int64_t *o
         *out = AS_INTLIKE(key);
         return true;
     }
+    if (IS_BIGINT(key)) return seq_big_index_error(vm);
     if (IS_EMPTY(class_lookup(vm_class_of(vm, key), vm->s_index)))
         return vm_raise(vm, vm->TypeError, "%s indices must be integers or slices, not %s", what,
                         vm_type_name(vm, key));

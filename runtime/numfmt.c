@@ -708,7 +708,7 @@ int numfmt_check_wide_int(const FormatSpec *spec, char *err, size_t errsize) {
         if (spec->sign) return fail(err, errsize, "Sign not allowed with integer format specifier 'c'"), -1;
         if (spec->alternate)
             return fail(err, errsize, "Alternate form (#) not allowed with integer format specifier 'c'"), -1;
-        return fail(err, errsize, "%c arg not in range(0x110000)"), -1;
+        return fail(err, errsize, "Python int too large to convert to C long"), -1;
     case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case '%':
         return 2;
     default:
@@ -788,7 +788,8 @@ bool numfmt_format_str(const char *utf8, size_t len, const FormatSpec *spec, Str
 }
 
 bool numfmt_error_is_overflow(const char *err) {
-    return strcmp(err, "%c arg not in range(0x110000)") == 0;
+    return strcmp(err, "%c arg not in range(0x110000)") == 0 ||
+           strcmp(err, "Python int too large to convert to C long") == 0;
 }
 
 // =============================================================================================
@@ -847,24 +848,39 @@ static void percent_output(const char *str, size_t len, const PercentSpec *ps, b
 
 // _PyUnicode_FormatLong: digits of v with the 0o/0x/0X prefix when '#', zero-extended to
 // `precision` digits.
-static void percent_int_text(int64_t v, const PercentSpec *ps, StrBuf *text) {
+static void percent_digits_text(bool negative, const StrBuf *digits, const PercentSpec *ps,
+                                StrBuf *text) {
     char t = ps->type;
     int base = t == 'o' ? 8 : t == 'x' || t == 'X' ? 16 : 10;
-    StrBuf digits;
-    sb_init(&digits);
-    put_magnitude(v, base, &digits);
-    if (v < 0) sb_putc(text, '-');
+    if (negative) sb_putc(text, '-');
     if (ps->alternate && base != 10) {
         sb_putc(text, '0');
         sb_putc(text, t);
     }
-    if (ps->precision > (int64_t)digits.length)
-        sb_repeat(text, '0', (size_t)(ps->precision - (int64_t)digits.length));
-    for (size_t i = 0; i < digits.length; i++) {
-        char c = digits.data[i];
+    if (ps->precision > (int64_t)digits->length)
+        sb_repeat(text, '0', (size_t)(ps->precision - (int64_t)digits->length));
+    for (size_t i = 0; i < digits->length; i++) {
+        char c = digits->data[i];
         sb_putc(text, t == 'X' && c >= 'a' ? (char)(c - 'a' + 'A') : c);
     }
+}
+
+static void percent_int_text(int64_t v, const PercentSpec *ps, StrBuf *text) {
+    char t = ps->type;
+    StrBuf digits;
+    sb_init(&digits);
+    put_magnitude(v, t == 'o' ? 8 : t == 'x' || t == 'X' ? 16 : 10, &digits);
+    percent_digits_text(v < 0, &digits, ps, text);
     sb_free(&digits);
+}
+
+void numfmt_percent_wide_int(bool negative, const StrBuf *digits, const PercentSpec *ps,
+                             StrBuf *out) {
+    StrBuf text;
+    sb_init(&text);
+    percent_digits_text(negative, digits, ps, &text);
+    percent_output(text.data, text.length, ps, true, out);
+    sb_free(&text);
 }
 
 void numfmt_percent_int(int64_t v, const PercentSpec *ps, StrBuf *out) {

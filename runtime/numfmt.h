@@ -109,6 +109,10 @@ typedef struct {
 
 // Types d i u o x X (and e E f F g G, which convert to float).
 void numfmt_percent_int(int64_t v, const PercentSpec *ps, StrBuf *out);
+// Types d i u o x X for an int beyond int64, given as its sign and the digits of its magnitude
+// in the type's base (lowercase).
+void numfmt_percent_wide_int(bool negative, const StrBuf *digits, const PercentSpec *ps,
+                             StrBuf *out);
 // Types e E f F g G.
 void numfmt_percent_float(double v, const PercentSpec *ps, StrBuf *out);
 // Types s r a (precision truncates) and c with a 1-character string (precision ignored).  `utf8` is the converted text.

@@ -283,9 +283,9 @@ bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
     if (base == AST_OP_ADD && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !inplace)
         return vm_raise(vm, vm->TypeError, "can only concatenate %s (not \"%s\") to %s", ca->name->chars,
                         cb->name->chars, ca->name->chars);
-    if (base == AST_OP_MUL && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !IS_INTLIKE(b))
+    if (base == AST_OP_MUL && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !IS_INTEGER(b))
         return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'", cb->name->chars);
-    if (base == AST_OP_MUL && (IS_STR(b) || IS_LIST(b) || IS_TUPLE(b) || IS_BYTES(b)) && !IS_INTLIKE(a))
+    if (base == AST_OP_MUL && (IS_STR(b) || IS_LIST(b) || IS_TUPLE(b) || IS_BYTES(b)) && !IS_INTEGER(a))
         return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'", ca->name->chars);
     return vm_raise(vm, vm->TypeError, "unsupported operand type(s) for %s: '%s' and '%s'", sym,
                     ca->name->chars, cb->name->chars);
@@ -593,9 +593,8 @@ bool vm_index_value(Vm *vm, Value v, int64_t *out) {
         *out = AS_INTLIKE(r);
         return true;
     }
-    // A subscript's message, as CPython's sequences raise it for a big index.
     if (found && IS_BIGINT(r))
-        return vm_raise(vm, vm->IndexError, "cannot fit 'int' into an index-sized integer");
+        return vm_raise(vm, vm->OverflowError, "cannot fit 'int' into an index-sized integer");
     return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer", vm_type_name(vm, v));
 }
 

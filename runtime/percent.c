@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bigint.h"
 #include "numfmt.h"
 #include "text.h"
 #include "unicode.h"
@@ -43,9 +44,10 @@ static size_t char_index(const Formatter *f, size_t pos) {
 // ---- argument conversions -----------------------------------------------------------------------
 
 // %d %i %u: an int, or a float truncated; %o %x %X: an int only.  0 ok, -1 error.
-static bool int_of(Vm *vm, Value v, char type, int64_t *out) {
-    if (IS_INTLIKE(v)) {
-        *out = AS_INTLIKE(v);
+// The int comes in either form (bigint.h).
+static bool int_of(Vm *vm, Value v, char type, Value *out) {
+    if (IS_INTEGER(v)) {
+        *out = v;
         return true;
     }
     bool integer_only = type == 'o' || type == 'x' || type == 'X';
@@ -53,19 +55,13 @@ static bool int_of(Vm *vm, Value v, char type, int64_t *out) {
         double d = AS_FLOAT(v);
         if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert float NaN to integer");
         if (isinf(d)) return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
-        if (d >= 9223372036854775808.0 || d < -9223372036854775808.0)
-            return vm_raise(vm, vm->OverflowError, "integer overflow");
-        *out = (int64_t)d;
+        *out = big_from_double(vm, trunc(d));
         return true;
     }
     if (!IS_FLOAT(v)) { // an object that converts itself
-        Value r;
-        int found = vm_call_method(vm, v, integer_only ? vm->s_index : vm->s_int, NULL, 0, &r);
+        int found = vm_call_method(vm, v, integer_only ? vm->s_index : vm->s_int, NULL, 0, out);
         if (found < 0) return false;
-        if (found > 0 && IS_INTLIKE(r)) {
-            *out = AS_INTLIKE(r);
-            return true;
-        }
+        if (found > 0 && IS_INTEGER(*out)) return true;
     }
     if (integer_only)
         return vm_raise(vm, vm->TypeError, "%%%c format: an integer is required, not %s", type,
@@ -80,6 +76,7 @@ static bool float_of(Vm *vm, Value v, double *out) {
         *out = AS_NUMBER(v);
         return true;
     }
+    if (IS_BIGINT(v)) return big_to_double(vm, v, out);
     Value r;
     int found = vm_call_method(vm, v, vm->s_float, NULL, 0, &r);
     if (found < 0) return false;
@@ -267,9 +264,20 @@ static bool format_arg(Vm *vm, Formatter *f) {
         goto done;
     }
     case 'd': case 'i': case 'u': case 'o': case 'x': case 'X': {
-        int64_t n = 0;
+        Value n;
         if (!int_of(vm, v, c, &n)) return false;
-        numfmt_percent_int(n, &ps, &f->out);
+        if (!IS_BIGINT(n)) {
+            numfmt_percent_int(AS_INTLIKE(n), &ps, &f->out);
+            goto done;
+        }
+        StrBuf digits;
+        sb_init(&digits);
+        vm_push_root(vm, n);
+        bool ok = big_magnitude_digits(vm, n, c == 'o' ? 8 : c == 'x' || c == 'X' ? 16 : 10, &digits);
+        vm_pop_root(vm);
+        if (ok) numfmt_percent_wide_int(mpz_sgn(AS_BIGINT(n)->value) < 0, &digits, &ps, &f->out);
+        sb_free(&digits);
+        if (!ok) return false;
         goto done;
     }
     case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': {

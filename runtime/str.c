@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "container.h"
 #include "text.h"
 #include "unicode.h"
 
@@ -205,6 +206,7 @@ static bool get_slice(Vm *vm, ObjStr *s, ObjSlice *slice, Value *out) {
 bool str_getitem(Vm *vm, ObjStr *s, Value key, Value *out) {
     bool has_index = IS_OBJ(key) && !IS_SLICE(key) &&
                      !IS_EMPTY(class_lookup(vm_class_of(vm, key), vm->s_index));
+    if (IS_BIGINT(key)) return seq_big_index_error(vm);
     if (IS_INTLIKE(key) || has_index) {
         int64_t i;
         if (!vm_index_value(vm, key, &i)) return false;
@@ -320,6 +322,7 @@ static bool repeat(Vm *vm, ObjStr *s, int64_t n, Value *result) {
 
 static bool str_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__mul__", nargs - 1, kwnames, 1, 1)) return false;
+    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
     if (IS_INTLIKE(args[1])) return repeat(vm, AS_STR(args[0]), AS_INTLIKE(args[1]), result);
     if (defers(vm, args[1], "__rmul__")) {
         *result = vm->not_implemented;
@@ -331,6 +334,7 @@ static bool str_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
 
 static bool str_rmul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__rmul__", nargs - 1, kwnames, 1, 1)) return false;
+    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
     if (IS_INTLIKE(args[1])) return repeat(vm, AS_STR(args[0]), AS_INTLIKE(args[1]), result);
     *result = vm->not_implemented;
     return true;

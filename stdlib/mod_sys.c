@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "bigint.h"
 #include "modinit.h"
+#include "number.h"
 
 // sys.exit([status]): raises SystemExit.  The status becomes the exception's args (a tuple is
 // used as the args themselves, as CPython's PyErr_SetObject does) and its code.
@@ -120,6 +122,47 @@ static void add_version_info(Vm *vm, ObjModule *m) {
     vm_pop_roots(vm, 2);
 }
 
+// sys.int_info: CPython's digit layout (aio's big ints are GMP's, but programs may print these)
+// and the int/str conversion limits.
+static void add_int_info(Vm *vm, ObjModule *m) {
+    static const char *const fields[] = {"bits_per_digit", "sizeof_digit", "default_max_str_digits",
+                                         "str_digits_check_threshold", NULL};
+    ObjClass *cls = structseq_class(vm, m, "int_info", fields, true, false);
+    vm_push_root(vm, OBJ_VAL(cls));
+    ObjTuple *v = structseq_new(vm, cls, 4);
+    const Value items[4] = {INT_VAL(30), INT_VAL(4), INT_VAL(BIG_MAX_STR_DIGITS_DEFAULT),
+                            INT_VAL(BIG_MAX_STR_DIGITS_THRESHOLD)};
+    for (int i = 0; i < 4; i++) v->items[i] = items[i];
+    mod_set(vm, m, "int_info", OBJ_VAL(v));
+    vm_pop_root(vm);
+}
+
+static bool sys_get_int_max_str_digits(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
+                                       Value *result) {
+    if (!check_args(vm, "get_int_max_str_digits", nargs, kwnames, 0, 0)) return false;
+    *result = INT_VAL(big_max_str_digits());
+    return true;
+}
+
+// sys.set_int_max_str_digits(maxdigits): 0 lifts the limit; otherwise at least the threshold.
+static bool sys_set_int_max_str_digits(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
+                                       Value *result) {
+    static const char *const names[] = {"maxdigits", NULL};
+    Value a[1];
+    if (!parse_args(vm, "set_int_max_str_digits", args, nargs, kwnames, names, 1, a)) return false;
+    Value n;
+    if (!num_index_value(vm, a[0], &n)) return false;
+    int64_t digits;
+    if (!big_fits_int64(n, &digits) || digits > INT_MAX || digits < INT_MIN)
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
+    if (digits != 0 && digits < BIG_MAX_STR_DIGITS_THRESHOLD)
+        return vm_raise(vm, vm->ValueError, "maxdigits must be 0 or larger than %d",
+                        BIG_MAX_STR_DIGITS_THRESHOLD);
+    big_set_max_str_digits(digits);
+    *result = NONE_VAL();
+    return true;
+}
+
 // sys.float_info: the properties of C's double.
 static void add_float_info(Vm *vm, ObjModule *m) {
     static const char *const fields[] = {"max",     "max_exp",  "max_10_exp", "min",
@@ -183,12 +226,15 @@ ObjModule *mod_sys_init(Vm *vm) {
     mod_set(vm, m, "hexversion", INT_VAL(0x030B07F0));
     add_version_info(vm, m);
     add_float_info(vm, m);
+    add_int_info(vm, m);
     add_paths(vm, m);
     add_builtin_module_names(vm, m);
     define_native(vm, m->globals, "exit", sys_exit);
     define_native(vm, m->globals, "getrecursionlimit", sys_getrecursionlimit);
     define_native(vm, m->globals, "setrecursionlimit", sys_setrecursionlimit);
     define_native(vm, m->globals, "exc_info", sys_exc_info);
+    define_native(vm, m->globals, "get_int_max_str_digits", sys_get_int_max_str_digits);
+    define_native(vm, m->globals, "set_int_max_str_digits", sys_set_int_max_str_digits);
     define_native(vm, m->globals, "exception", sys_exception);
     define_native(vm, m->globals, "intern", sys_intern);
     define_native(vm, m->globals, "getdefaultencoding", sys_getdefaultencoding);
