@@ -125,7 +125,7 @@ unit:
 
 # The opcode stack-effect test runs programs in the debug build: it links all of its objects but main.
 $(OBJDIR)/opcode_effects_vm: tests/unit/opcode_effects_vm.c $(filter-out $(OBJDIR)/runtime/main.o,$(OBJS))
-	$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(PKG_CFLAGS) $^ $(PKG_LIBS) $(LDEXTRA) -lm -o $@
+	$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(PKG_CFLAGS) $^ $(PKG_LIBS) -lgmp $(LDEXTRA) -lm -o $@
 
 clean:
 	rm -rf build aio
