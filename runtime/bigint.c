@@ -368,6 +368,35 @@ bool big_to_double(Vm *vm, Value v, double *out) {
     return true;
 }
 
+double big_frexp(Value v, int64_t *e) {
+    BigScratch s;
+    mpz_srcptr x = big_view(v, &s);
+    size_t nbits = mpz_sizeinbase(x, 2);
+    uint64_t bits;
+    if (nbits <= 55) {
+        mpz_t a;
+        mpz_init(a);
+        mpz_abs(a, x);
+        bits = mpz_get_ui(a) << (55 - nbits);
+        mpz_clear(a);
+    } else {
+        mpz_t top;
+        mpz_init(top);
+        mpz_tdiv_q_2exp(top, x, nbits - 55);
+        mpz_abs(top, top);
+        bits = mpz_get_ui(top) | (mpz_scan1(x, 0) < nbits - 55); // sticky bit for the rest
+        mpz_clear(top);
+    }
+    // bits has exactly 55 significant bits: the conversion rounds to 53, maybe up to 2**55.
+    double m = ldexp((double)bits, -55);
+    *e = (int64_t)nbits;
+    if (m == 1.0) {
+        m = 0.5;
+        (*e)++;
+    }
+    return m;
+}
+
 Value big_from_double(Vm *vm, double d) {
     if (d > -9223372036854775808.0 && d < 9223372036854775808.0) return INT_VAL((int64_t)d);
     mpz_t r;

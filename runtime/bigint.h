@@ -43,6 +43,9 @@ uint64_t big_hash(Value v);
 
 // float(n) correctly rounded (half-even); OverflowError "int too large to convert to float".
 bool big_to_double(Vm *vm, Value v, double *out);
+// |v| as m * 2**e with m in [0.5, 1) rounded half-even to 53 bits, v nonzero (for logarithms of
+// ints too large for a double).
+double big_frexp(Value v, int64_t *e);
 // int(d) for a finite double (truncated toward zero), in either form.
 Value big_from_double(Vm *vm, double d);
 // An int64 when v fits (always for small forms), else false without raising.

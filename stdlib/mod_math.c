@@ -4,8 +4,7 @@
  * The error rules are CPython's "spirit of 754" (Modules/mathmodule.c): a NaN produced from a
  * non-NaN argument is a ValueError ("math domain error"); an infinity produced from a finite
  * argument is an OverflowError ("math range error") for functions that can overflow and a
- * ValueError for the others (a pole, like log(0)).  Integer results are int64: a result beyond it
- * raises OverflowError("integer overflow"), aio's documented difference from CPython's bignums.
+ * ValueError for the others (a pole, like log(0)).  Integer results have no size limit (GMP).
  */
 #include <errno.h>
 #include <float.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "bigint.h"
 #include "modinit.h"
 
 // ---- argument checks with CPython's wording -----------------------------------------------------
@@ -58,9 +58,7 @@ static bool int_from_double(Vm *vm, double d, Value *result) {
     if (isinf(d))
         return vm_raise(vm, vm->OverflowError, "cannot convert float infinity to integer");
     if (isnan(d)) return vm_raise(vm, vm->ValueError, "cannot convert float NaN to integer");
-    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-        return vm_raise(vm, vm->OverflowError, "integer overflow");
-    *result = INT_VAL((int64_t)d);
+    *result = big_from_double(vm, d);
     return true;
 }
 
@@ -78,8 +76,6 @@ MATH1(sqrt, sqrt, false)
 MATH1(exp, exp, true)
 MATH1(exp2, exp2, true)
 MATH1(expm1, expm1, true)
-MATH1(log2, log2, false)
-MATH1(log10, log10, false)
 MATH1(log1p, log1p, false)
 MATH1(sin, sin, false)
 MATH1(cos, cos, false)
@@ -274,14 +270,46 @@ static bool math_lgamma(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 
 // ---- logarithms ---------------------------------------------------------------------------------
 
-// Natural log with the domain rule (log of 0 or a negative number is a ValueError).
-static bool log_of(Vm *vm, Value v, double *out) {
+// fn(x) for log, log2 or log10 with the domain rule (log of 0 or a negative number is a
+// ValueError).  An int too large for a double is taken as m * 2**e: fn(m) + fn(2) * e, as
+// CPython's loghelper does.
+static bool log_with(Vm *vm, Value v, double (*fn)(double), double *out) {
+    if (IS_BIGINT(v)) {
+        mpz_srcptr z = AS_BIGINT(v)->value;
+        if (mpz_sgn(z) <= 0) return domain_error(vm);
+        double x;
+        if (mpz_sizeinbase(z, 2) <= 1024 && big_to_double(vm, v, &x) && !isinf(x)) {
+            *out = fn(x);
+            return true;
+        }
+        vm_clear_exception(vm);
+        int64_t e;
+        double m = big_frexp(v, &e);
+        *out = fn(m) + fn(2.0) * (double)e;
+        return true;
+    }
     double x;
     if (!mod_arg_double(vm, v, &x)) return false;
     if (IS_INTLIKE(v) && AS_INTLIKE(v) <= 0) return domain_error(vm);
-    double r = log(x);
+    double r = fn(x);
     if ((isnan(r) && !isnan(x)) || (isinf(r) && isfinite(x))) return domain_error(vm);
     *out = r;
+    return true;
+}
+
+static bool log_of(Vm *vm, Value v, double *out) { return log_with(vm, v, log, out); }
+
+static bool math_log2(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    double r;
+    if (!one_arg(vm, "log2", nargs, kwnames) || !log_with(vm, args[0], log2, &r)) return false;
+    *result = FLOAT_VAL(r);
+    return true;
+}
+
+static bool math_log10(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    double r;
+    if (!one_arg(vm, "log10", nargs, kwnames) || !log_with(vm, args[0], log10, &r)) return false;
+    *result = FLOAT_VAL(r);
     return true;
 }
 
@@ -309,8 +337,8 @@ static bool round_to_int(Vm *vm, const char *name, Value *args, int nargs, ObjTu
                          double (*fn)(double), Value *result) {
     if (!one_arg(vm, name, nargs, kwnames)) return false;
     Value x = args[0];
-    if (IS_INTLIKE(x)) {
-        *result = INT_VAL(AS_INTLIKE(x));
+    if (IS_INTEGER(x)) {
+        *result = IS_BOOL(x) ? INT_VAL(AS_INTLIKE(x)) : x;
         return true;
     }
     if (IS_FLOAT(x)) return int_from_double(vm, fn(AS_FLOAT(x)), result);
@@ -334,8 +362,8 @@ static bool math_ceil(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 static bool math_trunc(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!one_arg(vm, "trunc", nargs, kwnames)) return false;
     Value x = args[0];
-    if (IS_INTLIKE(x)) {
-        *result = INT_VAL(AS_INTLIKE(x));
+    if (IS_INTEGER(x)) {
+        *result = IS_BOOL(x) ? INT_VAL(AS_INTLIKE(x)) : x;
         return true;
     }
     if (IS_FLOAT(x)) return int_from_double(vm, trunc(AS_FLOAT(x)), result);
@@ -451,9 +479,10 @@ static bool math_frexp(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 static bool math_ldexp(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     double x;
     if (!two_args(vm, "ldexp", nargs, kwnames) || !mod_arg_double(vm, args[0], &x)) return false;
-    if (!IS_INTLIKE(args[1]))
+    if (!IS_INTEGER(args[1]))
         return vm_raise(vm, vm->TypeError, "Expected an int as second argument to ldexp.");
-    int64_t e = AS_INTLIKE(args[1]);
+    int64_t e;
+    if (!big_fits_int64(args[1], &e)) e = mpz_sgn(AS_BIGINT(args[1])->value) < 0 ? INT64_MIN : INT64_MAX;
     double r;
     if (x == 0.0 || !isfinite(x)) r = x;
     else if (e > 100000) return range_error(vm);
@@ -746,72 +775,69 @@ static bool math_prod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 }
 
 // ---- integer functions --------------------------------------------------------------------------
+//
+// On GMP, through big ints (runtime/bigint.h): results have no size limit, as in CPython.
 
-static bool overflow(Vm *vm) { return vm_raise(vm, vm->OverflowError, "integer overflow"); }
-
-static uint64_t gcd_u64(uint64_t a, uint64_t b) {
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
-static uint64_t magnitude(int64_t v) { return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v; }
-
-static bool int_result(Vm *vm, uint64_t u, Value *result) {
-    if (u > (uint64_t)INT64_MAX) return overflow(vm);
-    *result = INT_VAL((int64_t)u);
-    return true;
-}
+#define C_LONG_MAX_TEXT "9223372036854775807"
 
 static bool math_gcd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (kwnames) return vm_raise(vm, vm->TypeError, "math.gcd() takes no keyword arguments");
-    uint64_t g = 0;
+    mpz_t g;
+    mpz_init(g);
     for (int i = 0; i < nargs; i++) {
-        int64_t v;
-        if (!mod_arg_index(vm, args[i], &v)) return false;
-        g = gcd_u64(g, magnitude(v));
+        Value v;
+        if (!mod_arg_int(vm, args[i], &v)) {
+            mpz_clear(g);
+            return false;
+        }
+        BigScratch s;
+        mpz_gcd(g, g, big_view(v, &s));
     }
-    return int_result(vm, g, result);
+    *result = int_from_mpz(vm, g);
+    return true;
 }
 
 static bool math_lcm(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (kwnames) return vm_raise(vm, vm->TypeError, "math.lcm() takes no keyword arguments");
-    uint64_t l = 1;
-    bool zero = false;
+    mpz_t l;
+    mpz_init_set_ui(l, 1);
     for (int i = 0; i < nargs; i++) {
-        int64_t v;
-        if (!mod_arg_index(vm, args[i], &v)) return false;
-        uint64_t m = magnitude(v);
-        if (m == 0) zero = true;
-        if (zero) continue;
-        uint64_t t = l / gcd_u64(l, m), r;
-        if (MUL_OVERFLOWS(t, m, &r)) return overflow(vm);
-        l = r;
+        Value v;
+        if (!mod_arg_int(vm, args[i], &v)) {
+            mpz_clear(l);
+            return false;
+        }
+        BigScratch s;
+        mpz_lcm(l, l, big_view(v, &s)); // never negative; 0 once any argument is 0
     }
-    return int_result(vm, zero ? 0 : l, result);
+    *result = int_from_mpz(vm, l);
+    return true;
 }
 
-static bool factorial_of(Vm *vm, int64_t n, Value *result) {
-    if (n < 0) return vm_raise(vm, vm->ValueError, "factorial() not defined for negative values");
-    int64_t f = 1;
-    for (int64_t i = 2; i <= n; i++)
-        if (MUL_OVERFLOWS(f, i, &f)) return overflow(vm);
-    *result = INT_VAL(f);
+static bool factorial_of(Vm *vm, Value n, Value *result) {
+    int64_t k;
+    if (!big_fits_int64(n, &k))
+        return mpz_sgn(AS_BIGINT(n)->value) < 0
+                   ? vm_raise(vm, vm->ValueError, "factorial() not defined for negative values")
+                   : vm_raise(vm, vm->OverflowError,
+                              "factorial() argument should not exceed " C_LONG_MAX_TEXT);
+    if (k < 0) return vm_raise(vm, vm->ValueError, "factorial() not defined for negative values");
+    mpz_t f;
+    mpz_init(f);
+    mpz_fac_ui(f, (unsigned long)k);
+    *result = int_from_mpz(vm, f);
     return true;
 }
 
 static bool math_factorial(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    int64_t n;
-    if (!one_arg(vm, "factorial", nargs, kwnames) || !mod_arg_index(vm, args[0], &n)) return false;
+    Value n;
+    if (!one_arg(vm, "factorial", nargs, kwnames) || !mod_arg_int(vm, args[0], &n)) return false;
     return factorial_of(vm, n, result);
 }
 
 // Reads comb/perm's n and k, checking both are non-negative.
 static bool n_and_k(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *kwnames,
-                    int min, int64_t *n, int64_t *k, bool *has_k) {
+                    int min, Value *n, Value *k, bool *has_k) {
     if (kwnames) return vm_raise(vm, vm->TypeError, "math.%s() takes no keyword arguments", name);
     if (nargs < min || nargs > 2) {
         if (min == 2)
@@ -820,63 +846,75 @@ static bool n_and_k(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *
                         nargs < min ? "least" : "most", nargs < min ? 1 : 2,
                         nargs < min ? "" : "s", nargs);
     }
-    if (!mod_arg_index(vm, args[0], n)) return false;
+    if (!mod_arg_int(vm, args[0], n)) return false;
     *has_k = nargs == 2 && (min == 2 || !IS_NONE(args[1]));  // perm(n, None) is perm(n)
-    if (*has_k && !mod_arg_index(vm, args[1], k)) return false;
+    if (*has_k && !mod_arg_int(vm, args[1], k)) return false;
     if (!*has_k) return true;
-    if (*n < 0) return vm_raise(vm, vm->ValueError, "n must be a non-negative integer");
-    if (*k < 0) return vm_raise(vm, vm->ValueError, "k must be a non-negative integer");
+    BigScratch sn, sk;
+    if (mpz_sgn(big_view(*n, &sn)) < 0) return vm_raise(vm, vm->ValueError, "n must be a non-negative integer");
+    if (mpz_sgn(big_view(*k, &sk)) < 0) return vm_raise(vm, vm->ValueError, "k must be a non-negative integer");
     return true;
 }
 
 static bool math_comb(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    int64_t n, k;
+    Value nv, kv;
     bool has_k;
-    if (!n_and_k(vm, "comb", args, nargs, kwnames, 2, &n, &k, &has_k)) return false;
-    if (k > n) {
+    if (!n_and_k(vm, "comb", args, nargs, kwnames, 2, &nv, &kv, &has_k)) return false;
+    BigScratch sn, sk;
+    mpz_srcptr n = big_view(nv, &sn), k = big_view(kv, &sk);
+    if (mpz_cmp(k, n) > 0) {
         *result = INT_VAL(0);
         return true;
     }
-    if (k > n - k) k = n - k;
-    // c = C(n, i) after step i.  c * (n - i) / (i + 1) is exact; dividing by a common factor
-    // first keeps the product as small as it can be.
-    uint64_t c = 1;
-    for (int64_t i = 0; i < k; i++) {
-        uint64_t num = (uint64_t)(n - i), den = (uint64_t)(i + 1);
-        uint64_t g = gcd_u64(c, den);
-        c /= g;
-        den /= g;
-        num /= den;  // den divides num now: gcd(c, den) == 1
-        if (MUL_OVERFLOWS(c, num, &c)) return overflow(vm);
+    mpz_t r, j;
+    mpz_inits(r, j, NULL);
+    mpz_sub(j, n, k); // C(n, k) == C(n, n - k): use the smaller
+    if (mpz_cmp(k, j) < 0) mpz_set(j, k);
+    if (!mpz_fits_slong_p(j)) {
+        mpz_clears(r, j, NULL);
+        return vm_raise(vm, vm->OverflowError,
+                        "min(n - k, k) must not exceed " C_LONG_MAX_TEXT);
     }
-    return int_result(vm, c, result);
+    mpz_bin_ui(r, n, mpz_get_ui(j));
+    mpz_clear(j);
+    *result = int_from_mpz(vm, r);
+    return true;
 }
 
 static bool math_perm(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    int64_t n, k = 0;
+    Value nv, kv = INT_VAL(0);
     bool has_k;
-    if (!n_and_k(vm, "perm", args, nargs, kwnames, 1, &n, &k, &has_k)) return false;
-    if (!has_k) return factorial_of(vm, n, result);
-    if (k > n) {
+    if (!n_and_k(vm, "perm", args, nargs, kwnames, 1, &nv, &kv, &has_k)) return false;
+    if (!has_k) return factorial_of(vm, nv, result);
+    BigScratch sn, sk;
+    mpz_srcptr n = big_view(nv, &sn), k = big_view(kv, &sk);
+    if (mpz_cmp(k, n) > 0) {
         *result = INT_VAL(0);
         return true;
     }
-    int64_t p = 1;
-    for (int64_t i = 0; i < k; i++)
-        if (MUL_OVERFLOWS(p, n - i, &p)) return overflow(vm);
-    *result = INT_VAL(p);
+    if (!mpz_fits_slong_p(k))
+        return vm_raise(vm, vm->OverflowError, "k must not exceed " C_LONG_MAX_TEXT);
+    // P(n, k) = C(n, k) * k!
+    mpz_t r, f;
+    mpz_inits(r, f, NULL);
+    mpz_bin_ui(r, n, mpz_get_ui(k));
+    mpz_fac_ui(f, mpz_get_ui(k));
+    mpz_mul(r, r, f);
+    mpz_clear(f);
+    *result = int_from_mpz(vm, r);
     return true;
 }
 
 static bool math_isqrt(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    int64_t n;
-    if (!one_arg(vm, "isqrt", nargs, kwnames) || !mod_arg_index(vm, args[0], &n)) return false;
-    if (n < 0) return vm_raise(vm, vm->ValueError, "isqrt() argument must be nonnegative");
-    // Start from the float estimate and correct it: the float may be off by one either way.
-    uint64_t r = (uint64_t)sqrt((double)n);
-    while (r > 0 && r * r > (uint64_t)n) r--;
-    while ((r + 1) * (r + 1) <= (uint64_t)n) r++;
-    *result = INT_VAL((int64_t)r);
+    Value n;
+    if (!one_arg(vm, "isqrt", nargs, kwnames) || !mod_arg_int(vm, args[0], &n)) return false;
+    BigScratch s;
+    mpz_srcptr x = big_view(n, &s);
+    if (mpz_sgn(x) < 0) return vm_raise(vm, vm->ValueError, "isqrt() argument must be nonnegative");
+    mpz_t r;
+    mpz_init(r);
+    mpz_sqrt(r, x);
+    *result = int_from_mpz(vm, r);
     return true;
 }
 

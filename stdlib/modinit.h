@@ -55,6 +55,8 @@ bool mod_arg_double(Vm *vm, Value v, double *out);
 // An int argument (__index__ semantics) named in errors as CPython's "'T' object cannot be
 // interpreted as an integer".
 bool mod_arg_index(Vm *vm, Value v, int64_t *out);
+// The same as an int of any size (an int, bool, big int or __index__ result; a bool becomes 0/1).
+bool mod_arg_int(Vm *vm, Value v, Value *out);
 // The keyword value for `name` in a native's arguments, or EMPTY.
 Value mod_kwarg(Value *args, int nargs, ObjTuple *kwnames, const char *name);
 // Rejects any keyword not in `allowed` (NULL-terminated): "f() got an unexpected keyword

@@ -3,6 +3,8 @@
  */
 #include "modinit.h"
 
+#include "bigint.h"
+
 #include <string.h>
 
 ObjModule *mod_asyncio_core_init(Vm *vm);
@@ -229,6 +231,7 @@ bool mod_arg_double(Vm *vm, Value v, double *out) {
         *out = (double)AS_INTLIKE(v);
         return true;
     }
+    if (IS_BIGINT(v)) return big_to_double(vm, v, out);
     Value r;
     int found = vm_call_method(vm, v, vm->s_float, NULL, 0, &r);
     if (found < 0) return false;
@@ -241,11 +244,25 @@ bool mod_arg_double(Vm *vm, Value v, double *out) {
     }
     found = vm_call_method(vm, v, vm->s_index, NULL, 0, &r);
     if (found < 0) return false;
-    if (found && IS_INTLIKE(r)) {
-        *out = (double)AS_INTLIKE(r);
+    if (found && IS_INTEGER(r)) return big_to_double(vm, r, out);
+    return vm_raise(vm, vm->TypeError, "must be real number, not %s", vm_type_name(vm, v));
+}
+
+bool mod_arg_int(Vm *vm, Value v, Value *out) {
+    if (IS_INTEGER(v)) {
+        *out = IS_BOOL(v) ? INT_VAL(AS_INTLIKE(v)) : v;
         return true;
     }
-    return vm_raise(vm, vm->TypeError, "must be real number, not %s", vm_type_name(vm, v));
+    int found = IS_BIGINT(v) ? 0 : vm_call_method(vm, v, vm->s_index, NULL, 0, out);
+    if (found < 0) return false;
+    if (found) {
+        if (!IS_INTEGER(*out))
+            return vm_raise(vm, vm->TypeError, "__index__ returned non-int (type %s)",
+                            vm_type_name(vm, *out));
+        return true;
+    }
+    return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
+                    vm_type_name(vm, v));
 }
 
 bool mod_arg_index(Vm *vm, Value v, int64_t *out) {
@@ -254,17 +271,10 @@ bool mod_arg_index(Vm *vm, Value v, int64_t *out) {
         return true;
     }
     Value r;
-    int found = vm_call_method(vm, v, vm->s_index, NULL, 0, &r);
-    if (found < 0) return false;
-    if (found) {
-        if (!IS_INTLIKE(r))
-            return vm_raise(vm, vm->TypeError, "__index__ returned non-int (type %s)",
-                            vm_type_name(vm, r));
-        *out = AS_INTLIKE(r);
-        return true;
-    }
-    return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
-                    vm_type_name(vm, v));
+    if (!mod_arg_int(vm, v, &r)) return false;
+    if (!big_fits_int64(r, out))
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C ssize_t");
+    return true;
 }
 
 Value mod_kwarg(Value *args, int nargs, ObjTuple *kwnames, const char *name) {
