@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bigint.h"
 #include "modinit.h"
 
 typedef struct {
@@ -247,7 +248,7 @@ static bool scan_number(Decoder *d, size_t idx, Value *out, size_t *end) {
     } else {
         errno = 0;
         long long v = strtoll(text, NULL, 10);
-        if (errno == ERANGE) ok = vm_raise(d->vm, d->vm->OverflowError, "integer overflow");
+        if (errno == ERANGE) ok = big_from_digits(d->vm, text, 10, out); // beyond int64
         else *out = INT_VAL(v);
     }
     if (text != buf) free(text);

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bigint.h"
 #include "modinit.h"
 #include "numfmt.h"
 
@@ -116,6 +117,13 @@ static bool encode_key(Encoder *e, Value key, bool *skip) {
         sb_puts(&text, "null");
     } else if (IS_INT(key)) {
         sb_printf(&text, "%lld", (long long)AS_INT(key));
+    } else if (IS_BIGINT(key)) {
+        ObjStr *digits = big_repr(e->vm, key);
+        if (!digits) {
+            sb_free(&text);
+            return false;
+        }
+        sb_append(&text, digits->chars, digits->length);
     } else if (e->skipkeys) {
         *skip = true;
         return true;
@@ -267,6 +275,10 @@ static bool encode(Encoder *e, Value v) {
         sb_puts(&e->out, AS_BOOL(v) ? "true" : "false");
     } else if (IS_INT(v)) {
         sb_printf(&e->out, "%lld", (long long)AS_INT(v));
+    } else if (IS_BIGINT(v)) {
+        ObjStr *digits = big_repr(vm, v);
+        if (!digits) return false;
+        sb_append(&e->out, digits->chars, digits->length);
     } else if (IS_FLOAT(v)) {
         return encode_float(e, AS_FLOAT(v), &e->out);
     } else if (IS_STR(v)) {
