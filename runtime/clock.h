@@ -15,6 +15,10 @@
 
 // Seconds since an arbitrary point; never goes backwards (CLOCK_MONOTONIC).
 double clock_monotonic(Vm *vm);
+// The smallest step clock_monotonic can take, in seconds: what clock_getres(CLOCK_MONOTONIC)
+// reports on Linux and time.get_clock_info('monotonic').resolution shows.  The event loop counts
+// a timer as due when it is due within one such step.
+#define CLOCK_MONOTONIC_RESOLUTION 1e-9
 // Seconds since the Unix epoch (CLOCK_REALTIME): the one clock that can jump.
 double clock_wall(Vm *vm);
 // The highest-resolution monotonic clock, for measuring short intervals.

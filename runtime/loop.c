@@ -4,7 +4,7 @@
  *   1. drop cancelled timers from the top of the heap;
  *   2. wait in libuv: not at all when callbacks are ready or the loop is stopping, else until the
  *      earliest timer (forever when there is none);
- *   3. move every timer due by now into the ready queue, in the heap's order (see below);
+ *   3. move every timer due by now into the ready queue, in the heap's order (timer_heap.h);
  *   4. run exactly the callbacks that were ready at that moment; callbacks they schedule wait
  *      for the next iteration.
  * That snapshot in step 4 is what makes `await asyncio.sleep(0)` round robins interleave as they
@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "error.h"
 #include "runtime.h"
+#include "timer_heap.h"
 
 // CPython's BaseEventLoop constants.
 #define MIN_SCHEDULED_TIMER_HANDLES 100
@@ -40,12 +41,6 @@ typedef struct {
     Value arg;   // TASK_STEP: the exception to throw, or None; TASK_WAKEUP: the future
 } ReadyEntry;
 
-// A timer in the heap: a TimerHandle or a sleep, with a copy of its deadline for the comparisons.
-typedef struct {
-    double when;
-    Obj *owner;
-} HeapEntry;
-
 typedef struct LoopState {
     uv_loop_t uv;
     uv_timer_t wakeup;      // armed for the earliest deadline while waiting
@@ -53,8 +48,8 @@ typedef struct LoopState {
     bool uv_ready;          // the libuv handles above are initialised
     ReadyEntry *ready;      // ring buffer
     size_t ready_head, ready_count, ready_capacity;
-    HeapEntry *heap;        // binary min-heap on when, kept as heapq keeps it
-    size_t heap_count, heap_capacity, cancelled_in_heap;
+    TimerHeap timers;       // owners: the TimerHandles and sleeps started on this loop
+    size_t cancelled_in_heap; // how many of them are cancelled but still in the heap
     ObjFuture *tasks;       // pending tasks, linked through the tasks: strongly held until they finish
     ObjList *asyncgens;     // async generators first iterated on this loop (shutdown_asyncgens)
     Value current_task;
@@ -72,7 +67,7 @@ void loop_mark(Vm *vm, ObjLoop *loop) {
         gc_mark_object(vm, e->target);
         gc_mark_value(vm, e->arg);
     }
-    for (size_t i = 0; i < st->heap_count; i++) gc_mark_object(vm, st->heap[i].owner);
+    for (size_t i = 0; i < st->timers.count; i++) gc_mark_object(vm, st->timers.items[i].owner);
     for (ObjFuture *t = st->tasks; t; t = t->next_task) gc_mark_object(vm, (Obj *)t);
     gc_mark_object(vm, (Obj *)st->asyncgens);
     gc_mark_value(vm, st->current_task);
@@ -94,7 +89,7 @@ void loop_free_state(ObjLoop *loop) {
     if (!st) return;
     close_uv(st);
     free(st->ready);
-    free(st->heap);
+    timer_heap_free(&st->timers);
     free(st);
     loop->state = NULL;
 }
@@ -138,79 +133,40 @@ static ReadyEntry ready_pop(LoopState *st) {
     return e;
 }
 
-// ---- the timer heap: CPython's heapq on TimerHandle deadlines, cancelled timers dropped lazily --
-//
-// The comparisons are deadlines only (TimerHandle.__lt__), and the moves are heapq's: a push
-// bubbles the entry up while it is strictly earlier than its parent; a pop (and heapify) carries
-// the hole at the root down to a leaf, each time along the left child unless the left one is not
-// earlier than the right, puts the displaced entry there and bubbles it up.  Timers due at the
-// same moment therefore come out in heapq's order, not first-come first-served, and a NaN
-// deadline, which is never earlier than anything, stays where it lands, as in CPython.
+// ---- timers: TimerHandles and sleeps in the heap (timer_heap.c, heapq's order) ------------------
 
 static TimerState *timer_of(Obj *owner) {
     return owner->kind == OBJ_SLEEP ? &((ObjSleep *)owner)->timer : &((ObjHandle *)owner)->timer;
 }
 
-static bool timer_before(const HeapEntry *a, const HeapEntry *b) { return a->when < b->when; }
-
-// Moves the entry at i up towards `top` while it is earlier than its parent.
-static void sift_up(LoopState *st, size_t top, size_t i) {
-    HeapEntry e = st->heap[i];
-    while (i > top) {
-        size_t parent = (i - 1) / 2;
-        if (!timer_before(&e, &st->heap[parent])) break;
-        st->heap[i] = st->heap[parent];
-        i = parent;
-    }
-    st->heap[i] = e;
-}
-
-// Re-places the entry at i (heapq's way, see above): down to a leaf, then up no higher than i.
-static void sift_down(LoopState *st, size_t i) {
-    HeapEntry e = st->heap[i];
-    size_t n = st->heap_count, start = i;
-    for (size_t child = 2 * i + 1; child < n; child = 2 * i + 1) {
-        if (child + 1 < n && !timer_before(&st->heap[child], &st->heap[child + 1])) child++;
-        st->heap[i] = st->heap[child];
-        i = child;
-    }
-    st->heap[i] = e;
-    sift_up(st, start, i);
-}
-
-static void heap_push(LoopState *st, Obj *owner) {
-    if (st->heap_count == st->heap_capacity) {
-        st->heap_capacity = st->heap_capacity ? st->heap_capacity * 2 : 64;
-        st->heap = realloc(st->heap, sizeof(HeapEntry) * st->heap_capacity);
-        if (!st->heap) abort();
-    }
-    TimerState *t = timer_of(owner);
-    st->heap[st->heap_count++] = (HeapEntry){t->when, owner};
-    sift_up(st, 0, st->heap_count - 1);
-}
-
-static Obj *heap_pop(LoopState *st) {
-    Obj *top = st->heap[0].owner;
-    st->heap[0] = st->heap[--st->heap_count];
-    if (st->heap_count) sift_down(st, 0);
+// Takes the earliest timer out of the heap.
+static Obj *pop_timer(LoopState *st) {
+    Obj *top = timer_heap_pop(&st->timers);
     timer_of(top)->scheduled = false;
     return top;
 }
 
-static bool heap_top_cancelled(LoopState *st) { return timer_of(st->heap[0].owner)->cancelled; }
+static bool earliest_timer_cancelled(LoopState *st) {
+    return timer_of(timer_heap_top(&st->timers)->owner)->cancelled;
+}
 
-// Removes every cancelled timer and rebuilds the heap (CPython does this when more than half of
-// a big heap is cancelled).
-static void heap_compact(LoopState *st) {
-    size_t keep = 0;
-    for (size_t i = 0; i < st->heap_count; i++) {
-        TimerState *t = timer_of(st->heap[i].owner);
-        if (t->cancelled) t->scheduled = false;
-        else st->heap[keep++] = st->heap[i];
+// Drops the cancelled timers at the top of the heap.
+static void pop_cancelled_timers(LoopState *st) {
+    while (st->timers.count && earliest_timer_cancelled(st)) {
+        st->cancelled_in_heap--;
+        pop_timer(st);
     }
-    st->heap_count = keep;
-    for (size_t i = keep / 2; i-- > 0;) sift_down(st, i); // heapify
-    st->cancelled_in_heap = 0;
+}
+
+static bool unschedule_if_cancelled(void *owner) {
+    TimerState *t = timer_of(owner);
+    if (t->cancelled) t->scheduled = false;
+    return t->cancelled;
+}
+
+static bool unschedule(void *owner) {
+    timer_of(owner)->scheduled = false;
+    return true;
 }
 
 // Puts a timer in the heap, due at `when`.
@@ -220,7 +176,7 @@ static bool start_timer(Vm *vm, Value loop, Obj *owner, double when) {
     TimerState *t = timer_of(owner);
     t->when = when;
     t->scheduled = true;
-    heap_push(st, owner);
+    timer_heap_push(&st->timers, when, owner);
     return true;
 }
 
@@ -469,58 +425,71 @@ void loop_signal_wakeup(void) {
     if (a) uv_async_send(a);
 }
 
-static bool loop_run_once(Vm *vm, Value loop) {
-    LoopState *st = state_of(loop);
-    size_t scheduled = st->heap_count;
+// How long this iteration may wait: not at all when callbacks are ready or the loop is
+// stopping, else until the earliest timer (at most MAXIMUM_SELECT_TIMEOUT), else forever (-1).
+// As CPython's min(max(0, when - now), MAXIMUM_SELECT_TIMEOUT), a NaN deadline gives 0.
+static double wait_timeout(Vm *vm, LoopState *st) {
+    if (st->ready_count || st->stopping) return 0;
+    if (!st->timers.count) return -1;
+    double timeout = timer_heap_top(&st->timers)->when - clock_monotonic(vm);
+    if (!(timeout > 0)) return 0;
+    return timeout > MAXIMUM_SELECT_TIMEOUT ? MAXIMUM_SELECT_TIMEOUT : timeout;
+}
+
+// libuv's timers count whole milliseconds.  Rounding up means the wait does not end before the
+// earliest timer is due (which would only cost an empty iteration).
+static uint64_t wakeup_delay_ms(double seconds) { return (uint64_t)(seconds * 1000.0 + 0.999); }
+
+// The counterpart of CPython's selector.select(timeout): blocks in libuv until `timeout`
+// seconds have passed (forever when negative), call_soon_threadsafe is called or a signal
+// arrives.  With timeout 0 it only polls.  No Python code runs in here: the libuv callbacks
+// (on_wakeup, on_async) only end the wait.
+static void wait_for_events(LoopState *st, double timeout) {
+    if (timeout == 0) {
+        uv_run(&st->uv, UV_RUN_NOWAIT);
+        return;
+    }
+    uv_update_time(&st->uv); // the timer counts from libuv's cached clock: refresh it first
+    if (timeout > 0) uv_timer_start(&st->wakeup, on_wakeup, wakeup_delay_ms(timeout), 0);
+    // With no timer at all the wait lasts until a signal or call_soon_threadsafe, as CPython's
+    // select(None) would.  A signal that came before signal_wakeup was set skips the wait; one
+    // that comes after sends the async handle.
+    uv_ref((uv_handle_t *)&st->async);
+    atomic_store(&signal_wakeup, &st->async);
+    if (!vm_interrupted) uv_run(&st->uv, UV_RUN_ONCE);
+    atomic_store(&signal_wakeup, NULL);
+    uv_unref((uv_handle_t *)&st->async);
+    uv_timer_stop(&st->wakeup);
+}
+
+// Step 1: CPython rebuilds the heap without its cancelled timers once they are more than half of
+// a big heap; otherwise it only drops the ones that reached the top.
+static void drop_cancelled_timers(LoopState *st) {
+    size_t scheduled = st->timers.count;
     if (scheduled > MIN_SCHEDULED_TIMER_HANDLES &&
         (double)st->cancelled_in_heap / (double)scheduled > MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
-        heap_compact(st);
+        timer_heap_remove_if(&st->timers, unschedule_if_cancelled);
+        st->cancelled_in_heap = 0;
     } else {
-        while (st->heap_count && heap_top_cancelled(st)) {
-            st->cancelled_in_heap--;
-            heap_pop(st);
-        }
+        pop_cancelled_timers(st);
     }
-    double timeout = -1; // forever
-    if (st->ready_count || st->stopping) timeout = 0;
-    else if (st->heap_count) {
-        // min(max(0, when - now), MAXIMUM_SELECT_TIMEOUT): a NaN deadline gives 0, as max(0, nan)
-        timeout = st->heap[0].when - clock_monotonic(vm);
-        if (!(timeout > 0)) timeout = 0;
-        if (timeout > MAXIMUM_SELECT_TIMEOUT) timeout = MAXIMUM_SELECT_TIMEOUT;
-    }
-    // Wait.  The wake-up timer's callback does nothing: ending the wait was the point.
-    if (timeout != 0) {
-        uv_update_time(&st->uv); // the timer counts from libuv's cached clock: refresh it first
-        if (timeout > 0) uv_timer_start(&st->wakeup, on_wakeup, (uint64_t)(timeout * 1000.0 + 0.999), 0);
-        // With no timer at all the wait lasts until a signal or call_soon_threadsafe, as
-        // CPython's select(None) would.  A signal that came before signal_wakeup was set skips
-        // the wait; one that comes after sends the async handle.
-        uv_ref((uv_handle_t *)&st->async);
-        atomic_store(&signal_wakeup, &st->async);
-        if (!vm_interrupted) uv_run(&st->uv, UV_RUN_ONCE);
-        atomic_store(&signal_wakeup, NULL);
-        uv_unref((uv_handle_t *)&st->async);
-        uv_timer_stop(&st->wakeup);
-    } else {
-        uv_run(&st->uv, UV_RUN_NOWAIT);
-    }
-    // Python-level signal handlers run here, as CPython's run when select() is interrupted; what
-    // they schedule (Runner's cancellation of the main task) runs in this iteration.
-    if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
-    // Due timers join the ready queue, earliest first.
-    double end_time = clock_monotonic(vm) + 1e-9;
-    while (st->heap_count) {
-        if (heap_top_cancelled(st)) {
-            st->cancelled_in_heap--;
-            heap_pop(st);
-            continue;
-        }
-        if (st->heap[0].when >= end_time) break;
-        Obj *due = heap_pop(st);
+}
+
+// Step 3: every timer due by now joins the ready queue, in the heap's order.  "By now" allows
+// one tick of the clock, as CPython's end_time = self.time() + self._clock_resolution.
+static void ready_due_timers(Vm *vm, LoopState *st) {
+    double end_time = clock_monotonic(vm) + CLOCK_MONOTONIC_RESOLUTION;
+    for (;;) {
+        pop_cancelled_timers(st);
+        if (!st->timers.count || timer_heap_top(&st->timers)->when >= end_time) break;
+        Obj *due = pop_timer(st);
         ready_push(st, due->kind == OBJ_SLEEP ? READY_SLEEP_DUE : READY_HANDLE, due, NONE_VAL());
     }
-    // Run exactly what is ready now.
+}
+
+// Step 4: runs exactly the entries that are ready now; what they schedule waits for the next
+// iteration.  False when SystemExit or KeyboardInterrupt escapes.
+static bool run_ready_now(Vm *vm, Value loop, LoopState *st) {
     size_t ntodo = st->ready_count;
     for (size_t i = 0; i < ntodo; i++) {
         ReadyEntry e = ready_pop(st);
@@ -533,6 +502,18 @@ static bool loop_run_once(Vm *vm, Value loop) {
         if (vm->nfinalize) vm_report_finalizers(vm);
     }
     return true;
+}
+
+// One iteration, in the four steps the comment at the top of this file lists.
+static bool loop_run_once(Vm *vm, Value loop) {
+    LoopState *st = state_of(loop);
+    drop_cancelled_timers(st);
+    wait_for_events(st, wait_timeout(vm, st));
+    // Python-level signal handlers run here, as CPython's run when select() is interrupted; what
+    // they schedule (Runner's cancellation of the main task) runs in this iteration.
+    if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
+    ready_due_timers(vm, st);
+    return run_ready_now(vm, loop, st);
 }
 
 // ---- the loop object ----------------------------------------------------------------------------
@@ -620,8 +601,7 @@ LOOP_METHOD(loop_close) {
     if (st->closed) return true;
     st->closed = true;
     st->ready_count = 0;
-    for (size_t i = 0; i < st->heap_count; i++) timer_of(st->heap[i].owner)->scheduled = false;
-    st->heap_count = 0;
+    timer_heap_remove_if(&st->timers, unschedule);
     // Pending tasks are no longer held: collected, they report "Task was destroyed but it is pending!".
     forget_tasks(st);
     close_uv(st);
