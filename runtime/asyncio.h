@@ -1,5 +1,5 @@
-/* asyncio's core in C: futures and tasks (future.c), the event loop, its handles and the
- * _asyncio module (loop.c).  The rest of asyncio (gather, locks, queues, ...) is written in aio
+/* asyncio's core in C: futures (future.c), tasks (task.c), the event loop, its handles and the
+ * _asyncio module (loop.c), the loop's timers (timer_heap.c) and asyncio.sleep (sleep.c).  The rest of asyncio (gather, locks, queues, ...) is written in aio
  * under stdlib/asyncio/, on top of what this header offers.
  *
  * The one rule of the loop: user code runs only from the ready queue, in loop_run_once(), in the
@@ -25,8 +25,12 @@ static inline bool asyncio_is_coroutine(Value v) {
     return IS_SLEEP(v) || (IS_GENERATOR(v) && AS_GENERATOR(v)->flavor != FLAVOR_ASYNC_GEN);
 }
 
-// ---- futures and tasks (future.c) ---------------------------------------------------------------
+// ---- futures (future.c) -------------------------------------------------------------------------
 ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop);
+// A Future, or with `task` a Task's larger object (its Task fields None); for future_new and task_new.
+ObjFuture *future_alloc(Vm *vm, ObjClass *cls, Value loop, bool task);
+// The CancelledError a cancelled future raises; EMPTY with an exception pending.
+Value future_make_cancelled_error(Vm *vm, ObjFuture *f);
 bool future_set_result(Vm *vm, ObjFuture *f, Value result);
 bool future_set_exception(Vm *vm, ObjFuture *f, Value exc);
 bool future_cancel(Vm *vm, ObjFuture *f, Value msg);
@@ -35,6 +39,27 @@ bool future_add_done_callback(Vm *vm, ObjFuture *f, Value fn);
 // Drops the done callbacks that are `cb` itself.
 void future_remove_callback(Vm *vm, ObjFuture *f, Value cb);
 bool future_repr_info(Vm *vm, ObjFuture *f, StrBuf *sb);
+void runtime_init_future_class(Vm *vm, ObjClass *future);
+
+// A field CPython's futures expose to asyncio's Python code (`_state`, `_coro` ...), as a property
+// of cls: get and set (or NULL: read-only) are natives taking the future.  The macros write them.
+void future_define_field(Vm *vm, ObjClass *cls, const char *name, NativeFn get, NativeFn set);
+#define FUTURE_FIELD_GETTER(fname, expr)                                                           \
+    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {          \
+        ObjFuture *f = AS_FUTURE(args[0]);                                                         \
+        *result = (expr);                                                                          \
+        return true;                                                                               \
+    }
+#define FUTURE_FLAG_SETTER(fname, field)                                                           \
+    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {          \
+        bool truth;                                                                                \
+        if (!vm_truthy(vm, args[1], &truth)) return false;                                         \
+        AS_FUTURE(args[0])->field = truth;                                                         \
+        *result = NONE_VAL();                                                                      \
+        return true;                                                                               \
+    }
+
+// ---- tasks (task.c) -----------------------------------------------------------------------------
 // A task for coro on loop, its first step scheduled; NULL with an exception pending.
 ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name);
 bool task_step(Vm *vm, ObjFuture *task, Value exc);
@@ -42,7 +67,26 @@ bool task_wakeup(Vm *vm, ObjFuture *task, Value fut);
 bool task_handle_yield(Vm *vm, ObjFuture *task, Value result);
 bool task_cancel(Vm *vm, ObjFuture *task, Value msg, Value *result);
 bool task_repr(Vm *vm, ObjFuture *t, Value *result);
-void runtime_init_future_class(Vm *vm, ObjClass *future, ObjClass *task);
+// Also makes vm->wakeup_native.
+void runtime_init_task_class(Vm *vm, ObjClass *task);
+
+// ---- a waiting task stands for its own wakeup -----------------------------------------------------
+// CPython's Task waits on a future by adding the bound method Task.__wakeup to the future's done
+// callbacks; when the future is done the loop runs that method through a Handle.  aio adds the
+// task itself (task_handle_yield), and the loop queues a task's wakeup as the task, without a
+// Handle (loop_call_soon): a task switch allocates no bound method and no Handle.
+// Programs never see the difference.  `_callbacks` and reprs show the task as the bound method
+// (vm->wakeup_native bound to the task, made on demand), remove_done_callback compares with that
+// bound method, and a Task a program itself passes to add_done_callback is wrapped in a bound
+// __call__ first, so that a task among the callbacks is always a wakeup.
+//
+// The task whose wakeup cb is, in either form (the task itself, or the bound method); else NULL.
+static inline ObjFuture *task_of_wakeup(Vm *vm, Value cb) {
+    if (IS_FUTURE(cb)) return AS_FUTURE(cb)->is_task ? AS_FUTURE(cb) : NULL;
+    if (IS_BOUND(cb) && IS_NATIVE(AS_BOUND(cb)->func) && AS_NATIVE(AS_BOUND(cb)->func) == vm->wakeup_native)
+        return AS_FUTURE(AS_BOUND(cb)->self);
+    return NULL;
+}
 
 // ---- the loop (loop.c) --------------------------------------------------------------------------
 // For the GC: a loop's C arrays hold handles, and its state is freed with it.

@@ -1,14 +1,13 @@
-/* asyncio.Future and asyncio.Task, in C as CPython's _asyncio module has them.
+/* asyncio.Future, in C as CPython's _asyncio module has it, and what a Task shares with it.
  *
  * A Future is a box for a result that arrives later: it is PENDING until set_result,
  * set_exception or cancel, and then schedules its done callbacks with loop.call_soon, in the
  * order they were added.  Awaiting a pending Future yields the Future itself up to the Task that
  * runs the coroutine (FutureIter below); the Task subscribes its wakeup to the Future and the
- * loop moves on.
+ * loop moves on.  Tasks are Futures with more fields; what only they do is in task.c.
  *
- * A Task drives a coroutine: task_step sends into it (or throws into it) and looks at what came
- * back, exactly as CPython's Task.__step does — every call_soon happens where CPython's happens,
- * because the order of those calls *is* the interleaving students see.
+ * This file also reports what the collector finds left unsaid: coroutines never awaited, tasks
+ * destroyed while pending, exceptions never retrieved (vm_report_finalizers).
  */
 #include <string.h>
 
@@ -21,7 +20,7 @@ static const char *const state_names[] = {"PENDING", "CANCELLED", "FINISHED"};
 // ---- construction -------------------------------------------------------------------------------
 
 // A Future, or a Task (whose fields come after a Future's: a plain Future is allocated without them).
-static ObjFuture *alloc_future(Vm *vm, ObjClass *cls, Value loop, bool task) {
+ObjFuture *future_alloc(Vm *vm, ObjClass *cls, Value loop, bool task) {
     vm_push_root(vm, loop);
     ObjFuture *f = (ObjFuture *)gc_alloc_object(vm, task ? TASK_SIZE : FUTURE_SIZE, OBJ_FUTURE, cls);
     vm_pop_root(vm);
@@ -41,7 +40,7 @@ static ObjFuture *alloc_future(Vm *vm, ObjClass *cls, Value loop, bool task) {
     return f;
 }
 
-ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop) { return alloc_future(vm, cls, loop, false); }
+ObjFuture *future_new(Vm *vm, ObjClass *cls, Value loop) { return future_alloc(vm, cls, loop, false); }
 
 static bool check_future(Vm *vm, Value v, const char *what) {
     if (!IS_FUTURE(v)) return vm_raise(vm, vm->TypeError, "%s requires a Future, not %s", what, vm_type_name(vm, v));
@@ -51,10 +50,7 @@ static bool check_future(Vm *vm, Value v, const char *what) {
 // ---- completing ---------------------------------------------------------------------------------
 
 // Done callbacks live in callback0 and then the callbacks list, as CPython's fut_callback0 and
-// fut_callbacks.  A task waiting on the future is stored as the task itself, where CPython stores
-// the bound method Task.__wakeup: no bound method is made for each wait, and the loop schedules the
-// wakeup without a Handle (loop_call_soon knows a task).  Programs never see the difference:
-// `_callbacks` and reprs show the bound method.
+// fut_callbacks.  A waiting task is among them as itself (see task_of_wakeup in asyncio.h).
 
 static bool is_task_value(Value v) { return IS_FUTURE(v) && AS_FUTURE(v)->is_task; }
 
@@ -122,9 +118,8 @@ static bool same_callback(Vm *vm, Value cb, Value target, bool *eq) {
 // remove_done_callback compares with ==, as CPython does (a bound method equals another bound
 // method of the same function and self).
 static bool equal_callback(Vm *vm, Value cb, Value target, bool *eq) {
-    if (is_task_value(cb)) {
-        *eq = IS_BOUND(target) && value_is(AS_BOUND(target)->self, cb) &&
-              value_is(AS_BOUND(target)->func, OBJ_VAL(vm->wakeup_native));
+    if (is_task_value(cb)) { // a wakeup: equal to the bound method only
+        *eq = IS_BOUND(target) && task_of_wakeup(vm, target) == AS_FUTURE(cb);
         return true;
     }
     return vm_equal(vm, cb, target, eq);
@@ -159,7 +154,7 @@ bool future_set_exception(Vm *vm, ObjFuture *f, Value exc) {
 }
 
 // The CancelledError a cancelled future raises: made once, with the cancel message.
-static Value make_cancelled_error(Vm *vm, ObjFuture *f) {
+Value future_make_cancelled_error(Vm *vm, ObjFuture *f) {
     if (!IS_NONE(f->cancelled_exc)) {
         Value e = f->cancelled_exc;
         f->cancelled_exc = NONE_VAL();
@@ -183,7 +178,7 @@ bool future_cancel(Vm *vm, ObjFuture *f, Value msg) {
 // result(): the value, or raises the exception / CancelledError / InvalidStateError.
 bool future_result(Vm *vm, ObjFuture *f, Value *out) {
     if (f->state == FUT_CANCELLED) {
-        Value exc = make_cancelled_error(vm, f);
+        Value exc = future_make_cancelled_error(vm, f);
         if (IS_EMPTY(exc)) return false;
         return vm_raise_value(vm, exc);
     }
@@ -246,7 +241,7 @@ static bool fut_exception(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     if (!check_args(vm, "exception", nargs, kwnames, 1, 1) || !check_future(vm, args[0], "exception")) return false;
     ObjFuture *f = AS_FUTURE(args[0]);
     if (f->state == FUT_CANCELLED) {
-        Value exc = make_cancelled_error(vm, f);
+        Value exc = future_make_cancelled_error(vm, f);
         if (IS_EMPTY(exc)) return false;
         return vm_raise_value(vm, exc);
     }
@@ -313,8 +308,7 @@ static bool fut_add_done_callback(Vm *vm, Value *args, int nargs, ObjTuple *kwna
         return false;
     *result = NONE_VAL();
     Value fn = a[0];
-    if (is_task_value(fn)) {
-        // A task passed as a callback is called (and fails) as in CPython, not taken for a wakeup.
+    if (is_task_value(fn)) { // called (and failing) as in CPython, not taken for a wakeup
         ObjNative *call = native_new(vm, "__call__", call_self, NULL);
         vm_push_root(vm, OBJ_VAL(call));
         fn = OBJ_VAL(bound_new(vm, fn, OBJ_VAL(call)));
@@ -341,7 +335,7 @@ static bool fut_get_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 
 static bool fut_make_cancelled_error(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_future(vm, args[0], "_make_cancelled_error")) return false;
-    Value e = make_cancelled_error(vm, AS_FUTURE(args[0]));
+    Value e = future_make_cancelled_error(vm, AS_FUTURE(args[0]));
     if (IS_EMPTY(e)) return false;
     *result = e;
     return true;
@@ -374,8 +368,8 @@ static bool fut_await(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 }
 
 // A callback's name in reprs: its __qualname__, as CPython's format_helpers._format_callback.
-static void callback_name(Value cb, StrBuf *sb) {
-    if (is_task_value(cb)) sb_puts(sb, "Task.task_wakeup");
+static void callback_name(Vm *vm, Value cb, StrBuf *sb) {
+    if (task_of_wakeup(vm, cb)) sb_puts(sb, "Task.task_wakeup");
     else if (IS_FUNCTION(cb)) sb_puts(sb, AS_FUNCTION(cb)->qualname->chars);
     else if (IS_NATIVE(cb)) sb_puts(sb, AS_NATIVE(cb)->name->chars);
     else if (IS_BOUND(cb) && IS_FUNCTION(AS_BOUND(cb)->func)) sb_puts(sb, AS_FUNCTION(AS_BOUND(cb)->func)->qualname->chars);
@@ -397,7 +391,7 @@ static void format_callbacks(Vm *vm, ObjFuture *f, StrBuf *sb) {
             i = n - 1;
         }
         Value cb = *callback_at(f, i);
-        callback_name(cb, sb);
+        callback_name(vm, cb, sb);
         sb_puts(sb, "()");
         if (IS_FUNCTION(cb)) // and where it is defined, as format_helpers._format_callback_source
             sb_printf(sb, " at %s:%d", AS_FUNCTION(cb)->code->filename->chars, AS_FUNCTION(cb)->code->firstline);
@@ -438,39 +432,19 @@ static bool fut_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 
 // _asyncio_future_blocking, _state, _loop ...: the fields CPython exposes and asyncio's Python
 // code reads, as properties; anything else a subclass sets goes to the future's dict.
-#define FIELD_GETTER(fname, expr)                                                                  \
-    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {          \
-        ObjFuture *f = AS_FUTURE(args[0]);                                                         \
-        *result = (expr);                                                                          \
-        return true;                                                                               \
-    }
-FIELD_GETTER(get_blocking, BOOL_VAL(f->blocking))
-FIELD_GETTER(get_state, OBJ_VAL(str_from_c(vm, state_names[f->state])))
-FIELD_GETTER(get_log_traceback, BOOL_VAL(f->log_traceback))
-FIELD_GETTER(get_loop_field, f->loop)
-FIELD_GETTER(get_exception_field, f->exception)
-FIELD_GETTER(get_result_field, f->result)
-FIELD_GETTER(get_callbacks, OBJ_VAL(callbacks_list(vm, f)))
-FIELD_GETTER(get_cancel_message, f->cancel_message)
-FIELD_GETTER(get_coro_field, f->coro)
-FIELD_GETTER(get_fut_waiter, f->fut_waiter)
-FIELD_GETTER(get_must_cancel, BOOL_VAL(f->must_cancel))
-FIELD_GETTER(get_log_destroy_pending, BOOL_VAL(f->log_destroy_pending))
+FUTURE_FIELD_GETTER(get_blocking, BOOL_VAL(f->blocking))
+FUTURE_FIELD_GETTER(get_state, OBJ_VAL(str_from_c(vm, state_names[f->state])))
+FUTURE_FIELD_GETTER(get_log_traceback, BOOL_VAL(f->log_traceback))
+FUTURE_FIELD_GETTER(get_loop_field, f->loop)
+FUTURE_FIELD_GETTER(get_exception_field, f->exception)
+FUTURE_FIELD_GETTER(get_result_field, f->result)
+FUTURE_FIELD_GETTER(get_callbacks, OBJ_VAL(callbacks_list(vm, f)))
+FUTURE_FIELD_GETTER(get_cancel_message, f->cancel_message)
 
-#define FLAG_SETTER(fname, field)                                                                  \
-    static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {          \
-        bool truth;                                                                                \
-        if (!vm_truthy(vm, args[1], &truth)) return false;                                         \
-        AS_FUTURE(args[0])->field = truth;                                                         \
-        *result = NONE_VAL();                                                                      \
-        return true;                                                                               \
-    }
-FLAG_SETTER(set_blocking, blocking)
-FLAG_SETTER(set_log_traceback, log_traceback)
-FLAG_SETTER(set_must_cancel, must_cancel)
-FLAG_SETTER(set_log_destroy_pending, log_destroy_pending)
+FUTURE_FLAG_SETTER(set_blocking, blocking)
+FUTURE_FLAG_SETTER(set_log_traceback, log_traceback)
 
-static void add_field(Vm *vm, ObjClass *cls, const char *name, NativeFn get, NativeFn set) {
+void future_define_field(Vm *vm, ObjClass *cls, const char *name, NativeFn get, NativeFn set) {
     ObjNative *g = native_new(vm, name, get, cls);
     vm_push_root(vm, OBJ_VAL(g));
     ObjNative *s = set ? native_new(vm, name, set, cls) : NULL;
@@ -508,347 +482,6 @@ static bool fut_setattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     }
     if (!f->dict) f->dict = dict_new(vm);
     return dict_set(vm, f->dict, args[1], args[2]);
-}
-
-// ---- Task ---------------------------------------------------------------------------------------
-
-static int64_t task_name_counter;
-
-static Value task_name(Vm *vm, ObjFuture *t) {
-    if (IS_INT(t->name)) t->name = OBJ_VAL(str_printf(vm, "Task-%lld", (long long)AS_INT(t->name)));
-    return t->name;
-}
-
-ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name) {
-    vm_push_root(vm, coro);
-    vm_push_root(vm, name);
-    ObjFuture *t = alloc_future(vm, cls, loop, true);
-    vm_pop_roots(vm, 2);
-    t->coro = coro;
-    t->log_destroy_pending = true;
-    vm_push_root(vm, OBJ_VAL(t));
-    // The default name is made when first asked for (CPython 3.12 does the same): until then the
-    // field holds the task's number, which saves a string per task.
-    if (IS_NONE(name) || IS_EMPTY(name)) name = INT_VAL(++task_name_counter);
-    else if (!IS_STR(name)) {
-        ObjStr *s = vm_str(vm, name);
-        name = s ? OBJ_VAL(s) : NONE_VAL();
-    }
-    t->name = name;
-    if (IS_GENERATOR(coro)) AS_GENERATOR(coro)->was_awaited = true;
-    if (IS_SLEEP(coro)) AS_SLEEP(coro)->was_awaited = true;
-    bool ok = loop_call_step(vm, loop, t, NONE_VAL()) && loop_register_task(vm, loop, t);
-    vm_pop_root(vm);
-    return ok ? t : NULL;
-}
-
-// What a step handle runs: CPython's Task.__step, line for line.
-bool task_step(Vm *vm, ObjFuture *task, Value exc) {
-    if (task->state != FUT_PENDING)
-        return vm_raise(vm, asyncio_invalid_state(vm), "_step(): already done");
-    if (task->must_cancel) {
-        if (!vm_is_instance(vm, exc, asyncio_cancelled_error(vm))) {
-            exc = make_cancelled_error(vm, task);
-            if (IS_EMPTY(exc)) return false;
-        }
-        task->must_cancel = false;
-    }
-    task->fut_waiter = NONE_VAL();
-    Value loop = task->loop;
-    loop_enter_task(vm, loop, task);
-    vm_push_root(vm, OBJ_VAL(task));
-    vm_push_root(vm, exc);
-    Value coro = task->coro;
-    Value yielded = NONE_VAL();
-    RunResult r;
-    if (IS_GENERATOR(coro) || IS_SLEEP(coro)) {
-        r = coro_resume(vm, coro, NONE_VAL(), IS_NONE(exc) ? EMPTY_VAL() : exc, &yielded);
-    } else {
-        // any object with send/throw
-        Value method;
-        bool ok = vm_getattr(vm, coro, IS_NONE(exc) ? vm->s_send : vm->s_throw, &method) &&
-                  vm_call1(vm, method, IS_NONE(exc) ? NONE_VAL() : exc, &yielded);
-        r = ok ? RUN_YIELDED : RUN_RAISED;
-        if (!ok && vm_exception_matches(vm, vm->StopIteration)) {
-            yielded = AS_EXCEPTION(vm->exception)->extra;
-            vm_clear_exception(vm);
-            r = RUN_RETURNED;
-        }
-    }
-    bool ok = true;
-    if (r == RUN_RETURNED) {
-        if (task->must_cancel) {
-            task->must_cancel = false;
-            future_cancel(vm, task, task->cancel_message);
-        } else {
-            ok = future_set_result(vm, task, yielded);
-        }
-    } else if (r == RUN_RAISED) {
-        Value err = vm->exception;
-        vm_clear_exception(vm);
-        vm_push_root(vm, err);
-        if (vm_is_instance(vm, err, asyncio_cancelled_error(vm))) {
-            task->cancelled_exc = err;
-            future_cancel(vm, task, NONE_VAL());
-        } else if (vm_is_instance(vm, err, vm->KeyboardInterrupt) || vm_is_instance(vm, err, vm->SystemExit)) {
-            future_set_exception(vm, task, err);
-            vm->exception = err;
-            ok = false;
-        } else {
-            ok = future_set_exception(vm, task, err);
-        }
-        vm_pop_root(vm);
-    } else {
-        ok = task_handle_yield(vm, task, yielded);
-    }
-    loop_leave_task(vm, loop, task);
-    if (task->state != FUT_PENDING) loop_unregister_task(vm, loop, task);
-    vm_pop_roots(vm, 2);
-    return ok;
-}
-
-// What the coroutine yielded decides what happens next (the `else` branch of __step).
-bool task_handle_yield(Vm *vm, ObjFuture *task, Value result) {
-    Value loop = task->loop;
-    if (IS_SLEEP(result) && sleep_wait(vm, AS_SLEEP(result), task)) {
-        // asyncio.sleep's coroutine stands for the Future CPython's sleep awaits (runtime/sleep.c)
-        task->fut_waiter = result;
-        if (task->must_cancel) {
-            bool cancelled;
-            if (!sleep_cancel(vm, AS_SLEEP(result), task->cancel_message, &cancelled)) return false;
-            if (cancelled) task->must_cancel = false;
-        }
-        return true;
-    }
-    if (IS_FUTURE(result) && AS_FUTURE(result)->blocking) {
-        ObjFuture *fut = AS_FUTURE(result);
-        if (!value_is(fut->loop, loop)) {
-            ObjStr *tr = vm_repr(vm, OBJ_VAL(task));
-            ObjStr *fr = tr ? vm_repr(vm, result) : NULL;
-            if (!fr) return false;
-            vm_raise(vm, vm->RuntimeError, "Task %s got Future %s attached to a different loop", tr->chars, fr->chars);
-            goto step_with_error;
-        }
-        if (fut == task) {
-            ObjStr *tr = vm_repr(vm, OBJ_VAL(task));
-            if (!tr) return false;
-            vm_raise(vm, vm->RuntimeError, "Task cannot await on itself: %s", tr->chars);
-            goto step_with_error;
-        }
-        fut->blocking = false;
-        if (!future_add_done_callback(vm, fut, OBJ_VAL(task))) return false; // its __wakeup: see schedule_callbacks
-        task->fut_waiter = result;
-        if (task->must_cancel) {
-            Value cancelled;
-            Value a[2] = {result, task->cancel_message};
-            Value cancel;
-            if (!vm_getattr(vm, result, str_from_c(vm, "cancel"), &cancel)) return false;
-            if (!vm_call(vm, cancel, a + 1, 1, NULL, &cancelled)) return false;
-            if (IS_BOOL(cancelled) && AS_BOOL(cancelled)) task->must_cancel = false;
-        }
-        return true;
-    }
-    if (IS_NONE(result)) return loop_call_step(vm, loop, task, NONE_VAL()); // bare yield: one iteration
-    {
-        ObjStr *tr = vm_repr(vm, OBJ_VAL(task));
-        ObjStr *rr = tr ? vm_repr(vm, result) : NULL;
-        if (!rr) return false;
-        if (IS_GENERATOR(result))
-            vm_raise(vm, vm->RuntimeError, "yield was used instead of yield from for generator in task %s with %s",
-                     tr->chars, rr->chars);
-        else if (IS_FUTURE(result))
-            vm_raise(vm, vm->RuntimeError, "yield was used instead of yield from in task %s with %s", tr->chars, rr->chars);
-        else
-            vm_raise(vm, vm->RuntimeError, "Task got bad yield: %s", rr->chars);
-    }
-step_with_error: {
-        Value err = vm->exception;
-        vm_clear_exception(vm);
-        return loop_call_step(vm, loop, task, err);
-    }
-}
-
-// __wakeup: the awaited future is done; step again, throwing its exception if it has one.
-bool task_wakeup(Vm *vm, ObjFuture *task, Value fut) {
-    if (IS_SLEEP(fut)) {
-        if (sleep_future_result(vm, AS_SLEEP(fut))) return task_step(vm, task, NONE_VAL());
-    } else if (IS_FUTURE(fut)) {
-        ObjFuture *f = AS_FUTURE(fut);
-        if (f->state == FUT_FINISHED && IS_NONE(f->exception)) return task_step(vm, task, NONE_VAL());
-        Value ignored;
-        if (future_result(vm, f, &ignored)) return task_step(vm, task, NONE_VAL());
-    } else {
-        Value result_fn, ignored;
-        if (vm_getattr(vm, fut, str_from_c(vm, "result"), &result_fn) && vm_call0(vm, result_fn, &ignored))
-            return task_step(vm, task, NONE_VAL());
-    }
-    Value exc = vm->exception;
-    vm_clear_exception(vm);
-    return task_step(vm, task, exc);
-}
-
-bool task_cancel(Vm *vm, ObjFuture *task, Value msg, Value *result) {
-    task->log_traceback = false;
-    if (task->state != FUT_PENDING) {
-        *result = BOOL_VAL(false);
-        return true;
-    }
-    task->num_cancels_requested++;
-    if (IS_SLEEP(task->fut_waiter)) {
-        bool cancelled;
-        if (!sleep_cancel(vm, AS_SLEEP(task->fut_waiter), msg, &cancelled)) return false;
-        if (cancelled) {
-            *result = BOOL_VAL(true);
-            return true;
-        }
-    } else if (!IS_NONE(task->fut_waiter)) {
-        Value cancel, r;
-        if (!vm_getattr(vm, task->fut_waiter, str_from_c(vm, "cancel"), &cancel)) return false;
-        if (!vm_call(vm, cancel, &msg, 1, NULL, &r)) return false;
-        if (IS_BOOL(r) && AS_BOOL(r)) {
-            // Leave cancel_message None: the waiter's CancelledError carries msg already.
-            *result = BOOL_VAL(true);
-            return true;
-        }
-    }
-    task->must_cancel = true;
-    task->cancel_message = msg;
-    *result = BOOL_VAL(true);
-    return true;
-}
-
-static bool check_task(Vm *vm, Value v, const char *what) {
-    if (!IS_FUTURE(v) || !AS_FUTURE(v)->is_task) return vm_raise(vm, vm->TypeError, "%s requires a Task", what);
-    return true;
-}
-
-static bool task_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    static const char *const names[] = {"coro", "loop", "name", "context", NULL};
-    Value a[4];
-    if (!parse_args(vm, "Task", args + 1, nargs - 1, kwnames, names, 1, a)) return false;
-    Value coro = a[0];
-    if (!asyncio_is_coroutine(coro)) {
-        ObjStr *r = vm_repr(vm, coro);
-        if (!r) return false;
-        return vm_raise(vm, vm->TypeError, "a coroutine was expected, got %s", r->chars);
-    }
-    Value loop = a[1];
-    if (IS_EMPTY(loop) || IS_NONE(loop)) {
-        if (!asyncio_get_event_loop(vm, &loop)) return false;
-    }
-    ObjFuture *t = task_new(vm, AS_CLASS(args[0]), coro, loop, IS_EMPTY(a[2]) ? NONE_VAL() : a[2]);
-    if (!t) return false;
-    *result = OBJ_VAL(t);
-    return true;
-}
-
-// Task(coro, ...) does its work in __new__; __init__ accepts the same arguments and does nothing.
-static bool task_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = NONE_VAL();
-    return true;
-}
-
-static bool task_refuse_set_result(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return vm_raise(vm, vm->RuntimeError, "Task does not support set_result operation");
-}
-
-static bool task_refuse_set_exception(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return vm_raise(vm, vm->RuntimeError, "Task does not support set_exception operation");
-}
-
-static bool task_get_name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_task(vm, args[0], "get_name")) return false;
-    *result = task_name(vm, AS_FUTURE(args[0]));
-    return true;
-}
-
-static bool task_set_name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "set_name", nargs, kwnames, 2, 2) || !check_task(vm, args[0], "set_name")) return false;
-    ObjStr *s = vm_str(vm, args[1]);
-    if (!s) return false;
-    AS_FUTURE(args[0])->name = OBJ_VAL(s);
-    *result = NONE_VAL();
-    return true;
-}
-
-static bool task_get_coro(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_task(vm, args[0], "get_coro")) return false;
-    *result = AS_FUTURE(args[0])->coro;
-    return true;
-}
-
-static bool task_cancelling(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_task(vm, args[0], "cancelling")) return false;
-    *result = INT_VAL(AS_FUTURE(args[0])->num_cancels_requested);
-    return true;
-}
-
-static bool task_uncancel(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_task(vm, args[0], "uncancel")) return false;
-    ObjFuture *t = AS_FUTURE(args[0]);
-    if (t->num_cancels_requested > 0) t->num_cancels_requested--;
-    *result = INT_VAL(t->num_cancels_requested);
-    return true;
-}
-
-// "<coroutine object main at 0x..>" becomes "main() running at file:line" / "main() done, defined at ..."
-static void describe_coro(Vm *vm, Value coro, StrBuf *sb) {
-    if (IS_SLEEP(coro)) {
-        sb_puts(sb, "sleep()"); // C code: no file and line to show, as CPython for such coroutines
-        return;
-    }
-    if (!IS_GENERATOR(coro)) {
-        ObjStr *r = vm_repr(vm, coro);
-        if (r) sb_puts(sb, r->chars);
-        else vm_clear_exception(vm);
-        return;
-    }
-    ObjGenerator *g = AS_GENERATOR(coro);
-    sb_printf(sb, "%s()", g->qualname->chars);
-    Frame *f = g->frame;
-    if (f && g->state != GEN_CLOSED) {
-        size_t at = (size_t)(f->ip - f->code->words);
-        int line = g->state == GEN_CREATED ? f->code->firstline : f->code->lines[at > 0 ? at - 1 : 0];
-        sb_printf(sb, " running at %s:%d", f->code->filename->chars, line);
-    } else if (g->code) {
-        sb_printf(sb, " done, defined at %s:%d", g->code->filename->chars, g->code->firstline);
-    }
-}
-
-bool task_repr(Vm *vm, ObjFuture *t, Value *result) {
-    StrBuf sb;
-    sb_init(&sb);
-    sb_printf(&sb, "<%s ", t->obj.cls->name->chars);
-    StrBuf info;
-    sb_init(&info);
-    if (!future_repr_info(vm, t, &info)) {
-        sb_free(&sb);
-        sb_free(&info);
-        return false;
-    }
-    // CPython orders: state, name, coro, then result/exception/callbacks, then wait_for.
-    char *space = info.data ? strchr(info.data, ' ') : NULL;
-    size_t state_len = space ? (size_t)(space - info.data) : info.length;
-    sb_append(&sb, info.data ? info.data : "", state_len);
-    if (t->state == FUT_CANCELLED) { /* CPython: "cancelled" */ }
-    ObjStr *name = vm_repr(vm, task_name(vm, t));
-    if (name) sb_printf(&sb, " name=%s", name->chars);
-    sb_puts(&sb, " coro=<");
-    describe_coro(vm, t->coro, &sb);
-    sb_putc(&sb, '>');
-    if (space) sb_puts(&sb, space);
-    if (IS_SLEEP(t->fut_waiter)) {
-        sb_puts(&sb, " wait_for=");
-        if (!sleep_future_repr(vm, AS_SLEEP(t->fut_waiter), &sb)) vm_clear_exception(vm);
-    } else if (!IS_NONE(t->fut_waiter)) {
-        ObjStr *w = vm_repr(vm, t->fut_waiter);
-        if (w) sb_printf(&sb, " wait_for=%s", w->chars);
-        else vm_clear_exception(vm);
-    }
-    sb_putc(&sb, '>');
-    sb_free(&info);
-    *result = OBJ_VAL(str_from_buf(vm, &sb));
-    return true;
 }
 
 // ---- messages for objects collected with something unsaid ---------------------------------------
@@ -904,7 +537,7 @@ void vm_report_finalizers(Vm *vm) {
     }
 }
 
-void runtime_init_future_class(Vm *vm, ObjClass *future, ObjClass *task) {
+void runtime_init_future_class(Vm *vm, ObjClass *future) {
     define_methods(vm, future, (MethodDef[]){{"__new__", fut_new},
                                              {"__init__", fut_init},
                                              {"result", fut_result},
@@ -925,27 +558,12 @@ void runtime_init_future_class(Vm *vm, ObjClass *future, ObjClass *task) {
                                              {"__setattr__", fut_setattr},
                                              {NULL, NULL}});
     future->has_getattr = true;
-    add_field(vm, future, "_asyncio_future_blocking", get_blocking, set_blocking);
-    add_field(vm, future, "_log_traceback", get_log_traceback, set_log_traceback);
-    add_field(vm, future, "_state", get_state, NULL);
-    add_field(vm, future, "_loop", get_loop_field, NULL);
-    add_field(vm, future, "_exception", get_exception_field, NULL);
-    add_field(vm, future, "_result", get_result_field, NULL);
-    add_field(vm, future, "_callbacks", get_callbacks, NULL);
-    add_field(vm, future, "_cancel_message", get_cancel_message, NULL);
-    add_field(vm, task, "_coro", get_coro_field, NULL);
-    add_field(vm, task, "_fut_waiter", get_fut_waiter, NULL);
-    add_field(vm, task, "_must_cancel", get_must_cancel, set_must_cancel);
-    add_field(vm, task, "_log_destroy_pending", get_log_destroy_pending, set_log_destroy_pending);
-    define_methods(vm, task, (MethodDef[]){{"__new__", task_new_native},
-                                           {"__init__", task_init},
-                                           {"set_result", task_refuse_set_result},
-                                           {"set_exception", task_refuse_set_exception},
-                                           {"get_name", task_get_name},
-                                           {"set_name", task_set_name},
-                                           {"get_coro", task_get_coro},
-                                           {"cancelling", task_cancelling},
-                                           {"uncancel", task_uncancel},
-                                           {NULL, NULL}});
-    task->has_getattr = true;
+    future_define_field(vm, future, "_asyncio_future_blocking", get_blocking, set_blocking);
+    future_define_field(vm, future, "_log_traceback", get_log_traceback, set_log_traceback);
+    future_define_field(vm, future, "_state", get_state, NULL);
+    future_define_field(vm, future, "_loop", get_loop_field, NULL);
+    future_define_field(vm, future, "_exception", get_exception_field, NULL);
+    future_define_field(vm, future, "_result", get_result_field, NULL);
+    future_define_field(vm, future, "_callbacks", get_callbacks, NULL);
+    future_define_field(vm, future, "_cancel_message", get_cancel_message, NULL);
 }

@@ -226,15 +226,9 @@ static bool schedule_for_task(Vm *vm, Value loop, ReadyKind kind, ObjFuture *tas
     return true;
 }
 
-static bool is_wakeup_method(Vm *vm, Value fn) {
-    return IS_BOUND(fn) && IS_NATIVE(AS_BOUND(fn)->func) && AS_NATIVE(AS_BOUND(fn)->func) == vm->wakeup_native;
-}
-
 bool loop_call_soon(Vm *vm, Value loop, Value fn, Value arg) {
-    // A task stands for its own __wakeup (see future.c), as does the bound method itself.
-    if (IS_FUTURE(fn) && AS_FUTURE(fn)->is_task) return schedule_for_task(vm, loop, READY_TASK_WAKEUP, AS_FUTURE(fn), arg);
-    if (is_wakeup_method(vm, fn))
-        return schedule_for_task(vm, loop, READY_TASK_WAKEUP, AS_FUTURE(AS_BOUND(fn)->self), arg);
+    ObjFuture *waiting = task_of_wakeup(vm, fn);
+    if (waiting) return schedule_for_task(vm, loop, READY_TASK_WAKEUP, waiting, arg);
     vm_push_root(vm, fn);
     ObjTuple *args = tuple_new(vm, 1);
     args->items[0] = arg;
@@ -246,11 +240,6 @@ bool loop_call_soon(Vm *vm, Value loop, Value fn, Value arg) {
 
 bool loop_call_step(Vm *vm, Value loop, ObjFuture *task, Value exc) {
     return schedule_for_task(vm, loop, READY_TASK_STEP, task, exc);
-}
-
-static bool task_wakeup_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = NONE_VAL();
-    return task_wakeup(vm, AS_FUTURE(args[0]), nargs > 1 ? args[1] : NONE_VAL());
 }
 
 // The pending tasks are a list threaded through the tasks themselves: no table entry per task.
@@ -1078,8 +1067,8 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
         dict_set_cstr(vm, errs[i]->dict, "__module__", OBJ_VAL(str_from_c(vm, "asyncio.exceptions")));
         dict_set_str(vm, g, errs[i]->name, OBJ_VAL(errs[i]));
     }
-    runtime_init_future_class(vm, vm->future_class, vm->task_class);
-    vm->wakeup_native = native_new(vm, "task_wakeup", task_wakeup_native, vm->task_class);
+    runtime_init_future_class(vm, vm->future_class);
+    runtime_init_task_class(vm, vm->task_class);
     vm->until_complete_native = native_new(vm, "_run_until_complete_cb", until_complete_cb, NULL);
     define_methods(vm, vm->handle_class, (MethodDef[]){{"cancel", handle_cancel_native},
                                                        {"cancelled", handle_cancelled},
