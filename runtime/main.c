@@ -184,7 +184,9 @@ int main(int argc, char **argv) {
             while (rel[0] == '.' && rel[1] == '/') rel += 2;
             snprintf(abspath, sizeof abspath, "%s/%s", cwd, rel);
         }
-        filename = abspath;
+        // `python3 -m dis FILE` keeps the name as given: so does --dis (and its output, in
+        // golden tests, does not depend on where the checkout is).
+        filename = dis ? file : abspath;
     } else {
         text = read_all(stdin, &length);
         filename = "<stdin>";

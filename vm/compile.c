@@ -1449,25 +1449,9 @@ static int stack_effect(uint32_t word, bool jump) {
     case OP_WITH_EXIT: return arg ? 0 : -1; // async: the awaitable stays
     default: break;
     }
-#define OP_EFFECT(name, effect) case OP_##name: return effect;
+#define OP_EFFECT(name, effect, kind) case OP_##name: return effect;
     switch (op) { OPCODES(OP_EFFECT) default: return 0; }
 #undef OP_EFFECT
-}
-
-static bool is_jump(OpCode op) {
-    switch (op) {
-    case OP_JUMP:
-    case OP_POP_JUMP_IF_FALSE:
-    case OP_POP_JUMP_IF_TRUE:
-    case OP_POP_JUMP_IF_NONE:
-    case OP_JUMP_IF_FALSE_OR_POP:
-    case OP_JUMP_IF_TRUE_OR_POP:
-    case OP_FOR_ITER:
-    case OP_SEND:
-    case OP_SETUP_FINALLY:
-    case OP_SETUP_WITH: return true;
-    default: return false;
-    }
 }
 
 static bool falls_through(OpCode op) {
@@ -1511,7 +1495,7 @@ static void compute_sizes(Compiler *c, int *stacksize, int *maxblocks, FlowCheck
         for (;;) {
             uint32_t w = c->words[i];
             OpCode op = (OpCode)(w & 0xFF);
-            if (is_jump(op)) {
+            if (op_is_jump(op)) {
                 int target = (int)(w >> 8);
                 FlowCheck to = {st.depth + stack_effect(w, true), st.blocks};
                 if (op == OP_SETUP_WITH) to.depth = st.depth + 1;

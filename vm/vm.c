@@ -691,7 +691,7 @@ Value vm_current_handled(Vm *vm) {
 uint64_t vm_debug_op_counts[256];
 
 static const char *const debug_op_names[] = {
-#define OP_NAME(name, effect) [OP_##name] = #name,
+#define OP_NAME(name, ...) [OP_##name] = #name,
     OPCODES(OP_NAME)
 #undef OP_NAME
 };
@@ -746,7 +746,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
     uint32_t word;
 #ifdef COMPUTED_GOTO
     static void *dispatch_table[256] = {
-#define OP_LABEL(name, effect) [OP_##name] = &&L_##name,
+#define OP_LABEL(name, ...) [OP_##name] = &&L_##name,
         OPCODES(OP_LABEL)
 #undef OP_LABEL
         [OP__COUNT... 255] = &&L_NOP, // never emitted

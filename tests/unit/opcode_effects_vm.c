@@ -218,7 +218,7 @@ static const char *const programs[] = {
 static bool never_emitted(int op) { return op == OP_NOP || op == OP_PRINT_EXPR; }
 
 static const char *const op_names[] = {
-#define OP_NAME(name, effect) [OP_##name] = #name,
+#define OP_NAME(name, ...) [OP_##name] = #name,
     OPCODES(OP_NAME)
 #undef OP_NAME
 };
