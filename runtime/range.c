@@ -2,7 +2,8 @@
  *
  * A range is (start, stop, step) with step != 0; its length, membership and items are computed, never
  * stored.  Lengths are worked out in unsigned arithmetic so that ranges spanning most of the int64
- * line still measure correctly.
+ * line still measure correctly.  A range with a bound beyond int64 is "wide" (r->wide set): each
+ * operation hands those to range_wide.c.
  *
  * A slice holds three arbitrary values (None when omitted).  slice_indices turns one into concrete
  * bounds for a sequence of a given length, with exactly CPython's rules (PySlice_Unpack followed by
@@ -10,6 +11,8 @@
  */
 #include "ast.h"
 #include "container.h"
+#include "number.h"
+#include "range_wide.h"
 
 // ---- range arithmetic ---------------------------------------------------------------------------
 
@@ -47,22 +50,39 @@ static bool range_has_int(const ObjRange *r, int64_t v) {
 
 // ---- construction -------------------------------------------------------------------------------
 
-static bool range_arg(Vm *vm, Value v, int64_t *out) { return vm_index_value(vm, v, out); }
+// A bound: an int of any size, or an object with __index__.
+static bool range_arg(Vm *vm, Value v, Value *out) {
+    if (IS_INTEGER(v)) {
+        *out = v;
+        return true;
+    }
+    int64_t small;
+    if (IS_OBJ(v) && !IS_EMPTY(class_lookup(vm_class_of(vm, v), vm->s_index)))
+        return num_index_value(vm, v, out);
+    if (!vm_index_value(vm, v, &small)) return false; // raises the TypeError
+    *out = INT_VAL(small);
+    return true;
+}
 
 static bool range_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int n = nargs - 1;
     if (!arity_range(vm, "range", n, kwnames, 1, 3)) return false;
-    int64_t start = 0, stop, step = 1;
+    Value start = INT_VAL(0), stop, step = INT_VAL(1);
     if (n == 1) {
         if (!range_arg(vm, args[1], &stop)) return false;
     } else {
         if (!range_arg(vm, args[1], &start) || !range_arg(vm, args[2], &stop)) return false;
         if (n == 3) {
             if (!range_arg(vm, args[3], &step)) return false;
-            if (step == 0) return vm_raise(vm, vm->ValueError, "range() arg 3 must not be zero");
+            if (IS_INTLIKE(step) && AS_INTLIKE(step) == 0)
+                return vm_raise(vm, vm->ValueError, "range() arg 3 must not be zero");
         }
     }
-    *result = OBJ_VAL(range_new(vm, start, stop, step));
+    vm_push_root(vm, start);
+    vm_push_root(vm, stop);
+    vm_push_root(vm, step);
+    *result = OBJ_VAL(range_from_ints(vm, start, stop, step));
+    vm_pop_roots(vm, 3);
     return true;
 }
 
@@ -70,21 +90,52 @@ static bool range_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 
 static bool range_len(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int64_t n = 0;
-    if (!range_len_checked(vm, AS_RANGE(args[0]), &n)) return false;
+    ObjRange *r = AS_RANGE(args[0]);
+    if (r->wide ? !range_len_value(vm, r, &n) : !range_len_checked(vm, r, &n)) return false;
     *result = INT_VAL(n);
     return true;
 }
 
 static bool range_bool(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = BOOL_VAL(range_length(AS_RANGE(args[0])) != 0);
+    ObjRange *r = AS_RANGE(args[0]);
+    if (r->wide) {
+        mpz_t n;
+        range_length_mpz(r, n);
+        *result = BOOL_VAL(mpz_sgn(n) != 0);
+        mpz_clear(n);
+        return true;
+    }
+    *result = BOOL_VAL(range_length(r) != 0);
     return true;
 }
 
 static bool range_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "range.__getitem__", nargs - 1, kwnames)) return false;
     ObjRange *r = AS_RANGE(args[0]);
+    if (IS_INTEGER(args[1]) && (r->wide || IS_BIGINT(args[1])))
+        return range_index_item(vm, r, args[1], result);
     int64_t len = 0;
-    if (!range_len_checked(vm, r, &len)) return false;
+    if (r->wide ? !range_len_value(vm, r, &len) : !range_len_checked(vm, r, &len)) return false;
+    if (IS_SLICE(args[1]) && r->wide) {
+        int64_t start, stop, step, n;
+        if (!slice_indices(vm, AS_SLICE(args[1]), len, &start, &stop, &step, &n)) return false;
+        Value b[3];
+        range_bounds(r, b);
+        // The sub-range: r.start + start * r.step up to r.start + stop * r.step, by step * r.step.
+        Value nb[3], t;
+        int64_t k[3] = {start, stop, step};
+        for (int j = 0; j < 3; j++) {
+            if (num_int_values_op(vm, AST_OP_MUL, INT_VAL(k[j]), b[2], &t) < 0) return false;
+            vm_push_root(vm, t);
+            if (j < 2 && num_int_values_op(vm, AST_OP_ADD, b[0], t, &t) < 0) return false;
+            vm_pop_root(vm);
+            nb[j] = t;
+            vm_push_root(vm, t);
+        }
+        *result = OBJ_VAL(range_from_ints(vm, nb[0], nb[1], nb[2]));
+        vm_pop_roots(vm, 3);
+        return true;
+    }
     if (IS_SLICE(args[1])) {
         int64_t start, stop, step, n;
         if (!slice_indices(vm, AS_SLICE(args[1]), len, &start, &stop, &step, &n)) return false;
@@ -126,6 +177,10 @@ static int64_t range_scan(Vm *vm, ObjRange *r, Value v, bool count_all) {
 static bool range_contains(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "range.__contains__", nargs - 1, kwnames)) return false;
     ObjRange *r = AS_RANGE(args[0]);
+    if (IS_INTEGER(args[1]) && (r->wide || IS_BIGINT(args[1]))) {
+        *result = BOOL_VAL(range_has_value(vm, r, args[1], NULL));
+        return true;
+    }
     if (IS_INTLIKE(args[1])) {
         *result = BOOL_VAL(range_has_int(r, AS_INTLIKE(args[1])));
         return true;
@@ -140,7 +195,10 @@ static bool range_index(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     if (!arity_one(vm, "range.index", nargs - 1, kwnames)) return false;
     ObjRange *r = AS_RANGE(args[0]);
     int64_t at;
-    if (IS_INTLIKE(args[1])) {
+    if (IS_INTEGER(args[1]) && (r->wide || IS_BIGINT(args[1]))) {
+        if (range_has_value(vm, r, args[1], result)) return true;
+        at = -1;
+    } else if (IS_INTLIKE(args[1])) {
         int64_t v = AS_INTLIKE(args[1]);
         at = -1;
         if (range_has_int(r, v))
@@ -162,6 +220,10 @@ static bool range_index(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 static bool range_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "range.count", nargs - 1, kwnames)) return false;
     ObjRange *r = AS_RANGE(args[0]);
+    if (IS_INTEGER(args[1]) && (r->wide || IS_BIGINT(args[1]))) {
+        *result = INT_VAL(range_has_value(vm, r, args[1], NULL) ? 1 : 0);
+        return true;
+    }
     if (IS_INTLIKE(args[1])) {
         *result = INT_VAL(range_has_int(r, AS_INTLIKE(args[1])) ? 1 : 0);
         return true;
@@ -175,6 +237,7 @@ static bool range_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 // Ranges are equal when they produce the same items: same length, and (if not empty) same first
 // item, and (if longer than one) same step.
 static bool range_same(const ObjRange *a, const ObjRange *b) {
+    if (a->wide || b->wide) return range_equal(a, b);
     uint64_t n = range_length(a);
     if (n != range_length(b)) return false;
     if (n == 0) return true;
@@ -203,6 +266,7 @@ static bool range_ne(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 // hash((len, start, step)), with None for what does not matter: equal ranges hash equally.
 static bool range_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjRange *r = AS_RANGE(args[0]);
+    if (r->wide) return range_hash_value(vm, r, result);
     uint64_t n = range_length(r);
     ObjTuple *t = tuple_new(vm, 3);
     t->items[0] = INT_VAL((int64_t)n);
@@ -219,6 +283,12 @@ static bool range_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 
 static bool range_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjRange *r = AS_RANGE(args[0]);
+    if (r->wide) {
+        ObjStr *s = range_repr_value(vm, r);
+        if (!s) return false;
+        *result = OBJ_VAL(s);
+        return true;
+    }
     if (r->step == 1)
         *result = OBJ_VAL(str_printf(vm, "range(%lld, %lld)", (long long)r->start, (long long)r->stop));
     else
@@ -228,17 +298,23 @@ static bool range_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 }
 
 static bool range_start(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *result) {
-    *result = INT_VAL(AS_RANGE(args[0])->start);
+    Value b[3];
+    range_bounds(AS_RANGE(args[0]), b);
+    *result = b[0];
     return true;
 }
 
 static bool range_stop(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *result) {
-    *result = INT_VAL(AS_RANGE(args[0])->stop);
+    Value b[3];
+    range_bounds(AS_RANGE(args[0]), b);
+    *result = b[1];
     return true;
 }
 
 static bool range_step(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *result) {
-    *result = INT_VAL(AS_RANGE(args[0])->step);
+    Value b[3];
+    range_bounds(AS_RANGE(args[0]), b);
+    *result = b[2];
     return true;
 }
 
@@ -249,13 +325,32 @@ static bool range_step(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *resu
 static int range_iter_next(Vm *vm, Obj *obj, Value *out) {
     ObjIter *it = (ObjIter *)obj;
     if ((uint64_t)it->index >= (uint64_t)it->limit) return 0;
-    *out = INT_VAL(range_item(AS_RANGE(it->source), (uint64_t)it->index++));
+    ObjRange *r = AS_RANGE(it->source);
+    if (r->wide) {
+        mpz_t i;
+        mpz_init_set_ui(i, (unsigned long)it->index++);
+        *out = range_item_value(vm, r, i);
+        mpz_clear(i);
+        return 1;
+    }
+    *out = INT_VAL(range_item(r, (uint64_t)it->index++));
     return 1;
+}
+
+// The item count as the iterator's limit: a wide range may have more items than a uint64
+// counts, but no loop gets that far.
+static int64_t iteration_limit(const ObjRange *r) {
+    if (!r->wide) return (int64_t)range_length(r);
+    mpz_t n;
+    range_length_mpz(r, n);
+    int64_t limit = mpz_fits_ulong_p(n) ? (int64_t)mpz_get_ui(n) : -1; // -1: all ones unsigned
+    mpz_clear(n);
+    return limit;
 }
 
 static ObjIter *range_iterator(Vm *vm, ObjRange *r) {
     ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter), range_iter_next, OBJ_VAL(r));
-    it->limit = (int64_t)range_length(r);
+    it->limit = iteration_limit(r);
     return it;
 }
 
@@ -267,6 +362,28 @@ static bool range_iter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 // reversed(range): iterates the mirrored range last, last - step, ...
 static bool range_reversed(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjRange *r = AS_RANGE(args[0]);
+    if (r->wide) {
+        // The mirror: from the last item down by -step (wide or not, as its bounds need).
+        Value b[3], last, neg;
+        range_bounds(r, b);
+        mpz_t n;
+        range_length_mpz(r, n);
+        if (mpz_sgn(n) > 0) mpz_sub_ui(n, n, 1);
+        last = range_item_value(vm, r, n);
+        mpz_clear(n);
+        vm_push_root(vm, last);
+        if (big_unary_op(vm, AST_OP_NEG, b[2], &neg) < 0) return false;
+        vm_push_root(vm, neg);
+        ObjRange *mirror = range_wide_new(vm, last, last, neg);
+        vm_pop_roots(vm, 2);
+        int64_t limit = iteration_limit(r);
+        vm_push_root(vm, OBJ_VAL(mirror));
+        ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter), range_iter_next, OBJ_VAL(mirror));
+        vm_pop_root(vm);
+        it->limit = limit;
+        *result = OBJ_VAL(it);
+        return true;
+    }
     uint64_t n = range_length(r);
     int64_t last = n ? range_item(r, n - 1) : r->start;
     // A step of INT64_MIN cannot be negated; such a range has at most 2 items, and the mirrored

@@ -237,6 +237,7 @@ void gc_mark_object(Vm *vm, Obj *obj) {
     if (obj->kind == OBJ_STR || obj->kind == OBJ_BYTES || obj->kind == OBJ_RANGE ||
         obj->kind == OBJ_BIGINT) {
         gc_mark_object(vm, (Obj *)obj->cls);
+        if (obj->kind == OBJ_RANGE) gc_mark_object(vm, (Obj *)((ObjRange *)obj)->wide);
         return;
     }
     if (vm->gray_count == vm->gray_capacity) {

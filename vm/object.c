@@ -284,6 +284,7 @@ ObjRange *range_new(Vm *vm, int64_t start, int64_t stop, int64_t step) {
     r->start = start;
     r->stop = stop;
     r->step = step;
+    r->wide = NULL;
     return r;
 }
 

@@ -137,9 +137,12 @@ typedef struct {
     bool frozen;
 } ObjSet;
 
+// A range whose start, stop and step all fit in int64 keeps them here; otherwise `wide` holds the
+// three as ints of any size and the int64 fields are unused (runtime/range_wide.c).
 typedef struct {
     Obj obj;
     int64_t start, stop, step;
+    struct ObjTuple *wide;
 } ObjRange;
 
 typedef struct {
