@@ -110,11 +110,12 @@ static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     if (IS_INTLIKE(src)) {
         int64_t n = AS_INTLIKE(src);
         if (n < 0) return vm_raise(vm, vm->ValueError, "negative count");
-        if (n > ((int64_t)1 << 40)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
-        void *zeros = calloc((size_t)n + 1, 1);
-        if (!zeros) abort();
-        *result = OBJ_VAL(bytes_of_class(vm, cls, zeros, (size_t)n));
-        free(zeros);
+        ObjBytes *b = bytes_try_alloc(vm, (size_t)n);
+        if (!b) return false;
+        memset(b->data, 0, (size_t)n);
+        b->hash = hash_bytes(b->data, b->length);
+        b->obj.cls = cls;
+        *result = OBJ_VAL(b);
         return true;
     }
     // An object with __bytes__, else any iterable of ints.
@@ -188,13 +189,18 @@ static bool repeat(Vm *vm, ObjBytes *b, int64_t n, Value *result) {
     if ((uint64_t)n > (uint64_t)INT64_MAX / b->length)
         return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
     size_t total = b->length * (size_t)n;
-    if (total > ((size_t)1 << 40)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
-    StrBuf sb;
-    sb_init(&sb);
-    sb_reserve(&sb, total);
-    for (int64_t i = 0; i < n; i++) sb_append(&sb, (const char *)b->data, b->length);
-    *result = OBJ_VAL(bytes_new(vm, sb.data, sb.length));
-    sb_free(&sb);
+    vm_push_root(vm, OBJ_VAL(b));
+    ObjBytes *out = bytes_try_alloc(vm, total);
+    vm_pop_root(vm);
+    if (!out) return false;
+    memcpy(out->data, b->data, b->length);
+    for (size_t done = b->length; done < total;) { // doubling copies
+        size_t chunk = done <= total - done ? done : total - done;
+        memcpy(out->data + done, out->data, chunk);
+        done += chunk;
+    }
+    out->hash = hash_bytes(out->data, total);
+    *result = OBJ_VAL(out);
     return true;
 }
 

@@ -46,19 +46,38 @@ void list_repr_leave(Vm *vm, Obj *obj) {
 
 // ---- storage ------------------------------------------------------------------------------------
 
-// Makes room for n items in total.  May collect: the list must be rooted by the caller.
-static void list_reserve(Vm *vm, ObjList *list, size_t n) {
-    if (n <= list->capacity) return;
+// Makes room for n items in total; false with MemoryError raised when memory runs out (the list
+// is unchanged).  May collect: the list must be rooted by the caller.
+static bool list_reserve(Vm *vm, ObjList *list, size_t n) {
+    if (n <= list->capacity) return true;
+    if (n > SIZE_MAX / (2 * sizeof(Value))) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
     size_t cap = n + (n >> 3) + 6; // CPython's over-allocation
     cap &= ~(size_t)3;
-    list->items = GC_ARRAY(vm, Value, list->items, list->capacity, cap);
+    Value *items = gc_try_realloc(vm, list->items, sizeof(Value) * list->capacity, sizeof(Value) * cap);
+    if (!items) return false;
+    list->items = items;
     list->capacity = cap;
+    return true;
+}
+
+bool list_try_append(Vm *vm, ObjList *list, Value v) {
+    if (list->count == list->capacity) {
+        vm_push_root(vm, v);
+        bool ok = list_reserve(vm, list, list->count + 1);
+        vm_pop_root(vm);
+        if (!ok) return false;
+    }
+    list->items[list->count++] = v;
+    return true;
 }
 
 void list_append(Vm *vm, ObjList *list, Value v) {
     if (list->count == list->capacity) {
         vm_push_root(vm, v);
-        list_reserve(vm, list, list->count + 1);
+        size_t cap = (list->count + 1) + ((list->count + 1) >> 3) + 6;
+        cap &= ~(size_t)3;
+        list->items = GC_ARRAY(vm, Value, list->items, list->capacity, cap);
+        list->capacity = cap;
         vm_pop_root(vm);
     }
     list->items[list->count++] = v;
@@ -70,8 +89,9 @@ bool list_extend(Vm *vm, ObjList *list, Value iterable) {
         size_t n = IS_LIST(iterable) ? AS_LIST(iterable)->count : AS_TUPLE(iterable)->count;
         if (n == 0) return true;
         vm_push_root(vm, iterable);
-        list_reserve(vm, list, list->count + n);
+        bool ok = list_reserve(vm, list, list->count + n);
         vm_pop_root(vm);
+        if (!ok) return false;
         Value *src = IS_LIST(iterable) ? AS_LIST(iterable)->items : AS_TUPLE(iterable)->items;
         values_move(&list->items[list->count], src, n);
         list->count += n;
@@ -82,7 +102,11 @@ bool list_extend(Vm *vm, ObjList *list, Value iterable) {
     vm_push_root(vm, it);
     Value v;
     int r;
-    while ((r = vm_next(vm, it, &v)) == 1) list_append(vm, list, v);
+    while ((r = vm_next(vm, it, &v)) == 1)
+        if (!list_try_append(vm, list, v)) {
+            r = -1;
+            break;
+        }
     vm_pop_root(vm);
     return r == 0;
 }
@@ -424,7 +448,8 @@ static int repeat_count(Vm *vm, Value n, int64_t *out) {
 
 // Refuses results that could not be allocated (CPython raises MemoryError from the allocator).
 static bool check_repeat_size(Vm *vm, size_t count, int64_t n) {
-    if (n > 0 && count > ((size_t)1 << 36) / (size_t)n) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
+    if (n > 0 && count > (SIZE_MAX / (2 * sizeof(Value))) / (size_t)n)
+        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
     return true;
 }
 
@@ -439,7 +464,8 @@ static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     ObjList *a = AS_LIST(args[0]);
     if (!check_repeat_size(vm, a->count, n)) return false;
     size_t total = a->count * (size_t)n;
-    ObjList *out = list_new(vm, total);
+    ObjList *out = list_try_new(vm, total);
+    if (!out) return false;
     for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
     out->count = total;
     *result = OBJ_VAL(out);
@@ -457,7 +483,7 @@ static bool list_imul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     ObjList *a = AS_LIST(args[0]);
     if (!check_repeat_size(vm, a->count, n)) return false;
     size_t count = a->count;
-    list_reserve(vm, a, count * (size_t)n);
+    if (!list_reserve(vm, a, count * (size_t)n)) return false;
     for (int64_t k = 1; k < n; k++) values_move(a->items + (size_t)k * count, a->items, count);
     a->count = count * (size_t)n;
     *result = args[0];
@@ -556,7 +582,7 @@ static bool list_reversed(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 
 static bool list_append_m(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "list.append", nargs - 1, kwnames)) return false;
-    list_append(vm, AS_LIST(args[0]), args[1]);
+    if (!list_try_append(vm, AS_LIST(args[0]), args[1])) return false;
     *result = NONE_VAL();
     return true;
 }
@@ -579,7 +605,7 @@ static bool list_insert(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     } else if (i > n) {
         i = n;
     }
-    list_reserve(vm, list, list->count + 1);
+    if (!list_reserve(vm, list, list->count + 1)) return false;
     values_move(&list->items[i + 1], &list->items[i], (size_t)(n - i));
     list->items[i] = args[2];
     list->count++;

@@ -606,9 +606,12 @@ static bool format_float_internal(double v, const FormatSpec *spec, int group, S
     return true;
 }
 
+static bool check_affordable(const FormatSpec *spec, char *err, size_t errsize);
+
 bool numfmt_format_float(double v, const FormatSpec *spec, StrBuf *out, char *err, size_t errsize) {
     int group;
     if (!check_common(spec, spec->type, "float", &group, err, errsize)) return false;
+    if (!check_affordable(spec, err, errsize)) return false;
     switch (spec->type) {
     case 0: case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'n': case '%':
         return format_float_internal(v, spec, group, out, err, errsize);
@@ -737,6 +740,7 @@ bool numfmt_format_int_as(int64_t v, const char *type_name, const FormatSpec *sp
     uint32_t type = spec->type ? spec->type : 'd';
     int group;
     if (!check_common(spec, type, type_name, &group, err, errsize)) return false;
+    if (!check_affordable(spec, err, errsize)) return false;
     switch (type) {
     case 'b': case 'c': case 'd': case 'o': case 'x': case 'X': case 'n':
         return format_int_internal(v, spec, group, out, err, errsize);
@@ -760,6 +764,7 @@ bool numfmt_format_str(const char *utf8, size_t len, const FormatSpec *spec, Str
     int group;
     if (!check_common(spec, type, "str", &group, err, errsize)) return false;
     if (type != 's') return unknown_code(type, "str", err, errsize);
+    if (!check_affordable(spec, err, errsize)) return false;
     if (spec->sign == ' ') return fail(err, errsize, "Space not allowed in string format specifier");
     if (spec->sign) return fail(err, errsize, "Sign not allowed in string format specifier");
     if (spec->no_neg_0)
@@ -790,6 +795,27 @@ bool numfmt_format_str(const char *utf8, size_t len, const FormatSpec *spec, Str
 bool numfmt_error_is_overflow(const char *err) {
     return strcmp(err, "%c arg not in range(0x110000)") == 0 ||
            strcmp(err, "Python int too large to convert to C long") == 0;
+}
+
+// A huge width or precision must end in MemoryError, not in an abort deep inside a StrBuf.  The
+// formatting of one value needs a few buffers of about width + precision bytes (a fill character
+// takes up to 4): a probe allocation of that much, freed at once, tells whether the system would
+// give it.  Small requests are not probed.
+#define NO_MEMORY "out of memory"
+
+bool numfmt_affordable(int64_t width, int64_t precision) {
+    uint64_t need = (uint64_t)(width > 0 ? width : 0) + (uint64_t)(precision > 0 ? precision : 0);
+    if (need < ((uint64_t)1 << 20)) return true;
+    if (need > SIZE_MAX / 16) return false;
+    void *probe = malloc((size_t)need * 4 + 4096);
+    free(probe);
+    return probe != NULL;
+}
+
+bool numfmt_error_is_memory(const char *err) { return strcmp(err, NO_MEMORY) == 0; }
+
+static bool check_affordable(const FormatSpec *spec, char *err, size_t errsize) {
+    return numfmt_affordable(spec->width, spec->precision) || fail(err, errsize, NO_MEMORY);
 }
 
 // =============================================================================================

@@ -83,6 +83,10 @@ bool numfmt_format_str(const char *utf8, size_t len, const FormatSpec *spec, Str
 // True when the message in `err` is one CPython raises as OverflowError rather than ValueError
 // ("%c arg not in range(0x110000)").
 bool numfmt_error_is_overflow(const char *err);
+// True when formatting failed because the width or precision asks for more memory than the
+// system gives (raise MemoryError).  numfmt_affordable is the check, for printf-style callers.
+bool numfmt_error_is_memory(const char *err);
+bool numfmt_affordable(int64_t width, int64_t precision);
 
 // ---------------------------------------------------------------------------------------------
 // printf-style formatting: one conversion of `fmt % args`.

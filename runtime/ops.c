@@ -556,7 +556,10 @@ int vm_next(Vm *vm, Value it, Value *out) {
 ObjList *vm_list_from_iterable(Vm *vm, Value iterable) {
     if (IS_LIST(iterable) || IS_TUPLE(iterable)) {
         size_t n = IS_LIST(iterable) ? AS_LIST(iterable)->count : AS_TUPLE(iterable)->count;
-        ObjList *l = list_new(vm, n);
+        vm_push_root(vm, iterable);
+        ObjList *l = list_try_new(vm, n);
+        vm_pop_root(vm);
+        if (!l) return NULL;
         Value *src = IS_LIST(iterable) ? AS_LIST(iterable)->items : AS_TUPLE(iterable)->items;
         if (n) memcpy(l->items, src, sizeof(Value) * n);
         l->count = n;
@@ -575,7 +578,10 @@ ObjList *vm_list_from_iterable(Vm *vm, Value iterable) {
             return NULL;
         }
         if (r == 0) break;
-        list_append(vm, l, x);
+        if (!list_try_append(vm, l, x)) {
+            vm_pop_roots(vm, 2);
+            return NULL;
+        }
     }
     vm_pop_roots(vm, 2);
     return l;

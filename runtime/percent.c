@@ -160,12 +160,13 @@ static bool star_arg(Vm *vm, Formatter *f, int64_t *out) {
 }
 
 // Reads decimal digits (the first one already seen as c) into *out.
-static bool read_number(Vm *vm, Formatter *f, char *c, int64_t *out, const char *too_big) {
+// A width may be as big as a Py_ssize_t, a precision as an int, as in CPython.
+static bool read_number(Vm *vm, Formatter *f, char *c, int64_t *out, int64_t limit, const char *too_big) {
     int64_t n = *c - '0';
     while (!at_end(f)) {
         *c = f->fmt[f->pos++];
         if (*c < '0' || *c > '9') return (*out = n), true;
-        if (n > (INT32_MAX - (*c - '0')) / 10) return vm_raise(vm, vm->ValueError, "%s", too_big);
+        if (n > (limit - (*c - '0')) / 10) return vm_raise(vm, vm->ValueError, "%s", too_big);
         n = n * 10 + (*c - '0');
     }
     *c = 0; // ran off the end: "incomplete format"
@@ -224,7 +225,7 @@ static bool format_arg(Vm *vm, Formatter *f) {
         }
         c = at_end(f) ? 0 : f->fmt[f->pos++];
     } else if (c >= '0' && c <= '9') {
-        if (!read_number(vm, f, &c, &ps.width, "width too big")) return false;
+        if (!read_number(vm, f, &c, &ps.width, INT64_MAX, "width too big")) return false;
     }
     if (c == '.') {
         ps.precision = 0;
@@ -234,7 +235,9 @@ static bool format_arg(Vm *vm, Formatter *f) {
             if (ps.precision < 0) ps.precision = 0;
             c = at_end(f) ? 0 : f->fmt[f->pos++];
         } else if (c >= '0' && c <= '9') {
-            if (!read_number(vm, f, &c, &ps.precision, "precision too big")) return false;
+            if (!read_number(vm, f, &c, &ps.precision, INT32_MAX,
+                             f->is_bytes ? "prec too big" : "precision too big"))
+                return false;
         }
     }
     if ((c == 'h' || c == 'l' || c == 'L') && !at_end(f)) c = f->fmt[f->pos++];
@@ -244,6 +247,7 @@ static bool format_arg(Vm *vm, Formatter *f) {
 
     Value v = NONE_VAL();
     if (!next_arg(vm, f, &v)) return false;
+    if (!numfmt_affordable(ps.width, ps.precision)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
     switch (c) {
     case 's': case 'r': case 'a': case 'b': {
         if (c == 'b' && !f->is_bytes) break;

@@ -42,6 +42,7 @@ bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeEr
 
 // ---- containers ---------------------------------------------------------------------------------
 void list_append(Vm *vm, ObjList *list, Value v);
+bool list_try_append(Vm *vm, ObjList *list, Value v); // MemoryError instead of exiting
 bool list_extend(Vm *vm, ObjList *list, Value iterable);
 ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n);
 ObjTuple *tuple_from_list(Vm *vm, ObjList *list);
@@ -57,6 +58,7 @@ ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b);
 void str_repr_into(ObjStr *s, StrBuf *out);
 void bytes_repr_into(const unsigned char *data, size_t n, StrBuf *out);
 ObjStr *str_from_buf(Vm *vm, StrBuf *sb); // frees sb
+ObjStr *str_try_from_buf(Vm *vm, StrBuf *sb); // frees sb; NULL with MemoryError raised
 // Formats v with a format spec (format(v, spec)).
 ObjStr *format_value(Vm *vm, Value v, ObjStr *spec);
 ObjStr *str_percent_format(Vm *vm, ObjStr *fmt, Value args); // fmt % args

@@ -36,6 +36,14 @@ ObjStr *str_from_buf(Vm *vm, StrBuf *sb) {
     return s;
 }
 
+ObjStr *str_try_from_buf(Vm *vm, StrBuf *sb) {
+    const char *chars = sb->data ? sb->data : "";
+    ObjStr *s = str_try_alloc(vm, sb->length, utf8_count(chars, sb->length));
+    if (s && sb->length) memcpy(s->chars, chars, sb->length);
+    sb_free(sb);
+    return s;
+}
+
 ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b) {
     if (b->length == 0 && a->obj.cls == vm->str_class) return a;
     if (a->length == 0 && b->obj.cls == vm->str_class) return b;
@@ -303,20 +311,21 @@ static bool repeat(Vm *vm, ObjStr *s, int64_t n, Value *result) {
     if ((uint64_t)n > (uint64_t)INT64_MAX / s->length)
         return vm_raise(vm, vm->OverflowError, "repeated string is too long");
     size_t total = s->length * (size_t)n;
-    if (total > ((size_t)1 << 40)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
-    StrBuf sb;
-    sb_init(&sb);
-    sb_reserve(&sb, total);
+    vm_push_root(vm, OBJ_VAL(s));
+    ObjStr *out = str_try_alloc(vm, total, s->nchars * (size_t)n);
+    vm_pop_root(vm);
+    if (!out) return false;
     if (s->length == 1) {
-        sb_repeat(&sb, s->chars[0], total);
+        memset(out->chars, s->chars[0], total);
     } else {
-        sb_append(&sb, s->chars, s->length);
-        while (sb.length < total) { // doubling copies
-            size_t chunk = sb.length <= total - sb.length ? sb.length : total - sb.length;
-            sb_append(&sb, sb.data, chunk);
+        memcpy(out->chars, s->chars, s->length);
+        for (size_t done = s->length; done < total;) { // doubling copies
+            size_t chunk = done <= total - done ? done : total - done;
+            memcpy(out->chars + done, out->chars, chunk);
+            done += chunk;
         }
     }
-    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    *result = OBJ_VAL(out);
     return true;
 }
 

@@ -55,6 +55,44 @@ static Value make_piece(Vm *vm, bool is_str, const char *p, size_t n) {
     return OBJ_VAL(bytes_new(vm, p, n));
 }
 
+// Builders of results whose size the program chooses (replace, join, padding): appends that
+// raise MemoryError instead of aborting when memory runs out (each frees sb when it fails).
+static bool put_bytes(Vm *vm, StrBuf *sb, const char *p, size_t n) {
+    if (!sb_try_reserve(sb, n)) {
+        sb_free(sb);
+        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    }
+    sb_append(sb, p, n);
+    return true;
+}
+
+static bool put_repeat(Vm *vm, StrBuf *sb, char c, size_t n) {
+    if (!sb_try_reserve(sb, n)) {
+        sb_free(sb);
+        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    }
+    sb_repeat(sb, c, n);
+    return true;
+}
+
+// The str or bytes made of what sb holds; sb is freed.  False with MemoryError raised.
+static bool buf_result(Vm *vm, bool is_str, StrBuf *sb, Value *result) {
+    if (is_str) {
+        ObjStr *s = str_try_from_buf(vm, sb);
+        if (!s) return false;
+        *result = OBJ_VAL(s);
+        return true;
+    }
+    ObjBytes *b = bytes_try_alloc(vm, sb->length);
+    if (b) {
+        if (sb->length) memcpy(b->data, sb->data, sb->length);
+        b->hash = hash_bytes(b->data, b->length);
+        *result = OBJ_VAL(b);
+    }
+    sb_free(sb);
+    return b != NULL;
+}
+
 // A new str or bytes holding the n bytes at p, a part of self: a part of ASCII text is ASCII, so
 // its characters need no counting.
 static Value piece_of(Vm *vm, const Text *t, const char *p, size_t n) {
@@ -675,18 +713,18 @@ static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (old.n == 0) {
         // An empty pattern matches before every character and at the end.
         while (done < count) {
-            sb_append(&sb, new.p, new.n);
+            if (!put_bytes(vm, &sb, new.p, new.n)) return false;
             done++;
             if (i >= t.len) break;
             size_t start = i;
             next_unit(&t, &i);
-            sb_append(&sb, t.data + start, i - start);
+            if (!put_bytes(vm, &sb, t.data + start, i - start)) return false;
         }
     } else {
         int64_t off;
         while (done < count && (off = find_bytes(t.data, i, t.len, old.p, old.n)) >= 0) {
-            sb_append(&sb, t.data + i, (size_t)off - i);
-            sb_append(&sb, new.p, new.n);
+            if (!put_bytes(vm, &sb, t.data + i, (size_t)off - i) || !put_bytes(vm, &sb, new.p, new.n))
+                return false;
             i = (size_t)off + old.n;
             done++;
         }
@@ -696,10 +734,8 @@ static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         *result = self_exact(vm, &t);
         return true;
     }
-    sb_append(&sb, t.data + i, t.len - i);
-    *result = make_piece(vm, t.is_str, sb.data, sb.length);
-    sb_free(&sb);
-    return true;
+    if (!put_bytes(vm, &sb, t.data + i, t.len - i)) return false;
+    return buf_result(vm, t.is_str, &sb, result);
 }
 
 bool text_gather(Vm *vm, Value iterable, const char *what, Value *holder, Value **items, size_t *n) {
@@ -773,18 +809,20 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
                             "sequence item %zu: expected a bytes-like object, %s found", i,
                             vm_type_name(vm, items[i]));
         }
-        if (i > 0) {
-            sb_append(&sb, t.data, t.len);
-            nchars += t.nchars;
+        if ((i > 0 && !put_bytes(vm, &sb, t.data, t.len)) || !put_bytes(vm, &sb, piece.p, piece.n)) {
+            vm_pop_root(vm);
+            return false;
         }
-        sb_append(&sb, piece.p, piece.n);
+        if (i > 0) nchars += t.nchars;
         nchars += piece.nchars;
     }
-    const char *data = sb.data ? sb.data : "";
-    *result = t.is_str ? OBJ_VAL(str_new_counted(vm, data, sb.length, nchars))
-                       : make_piece(vm, false, data, sb.length);
-    sb_free(&sb);
     vm_pop_root(vm);
+    if (!t.is_str) return buf_result(vm, false, &sb, result);
+    ObjStr *s = str_try_alloc(vm, sb.length, nchars);
+    if (s && sb.length) memcpy(s->chars, sb.data, sb.length);
+    sb_free(&sb);
+    if (!s) return false;
+    *result = OBJ_VAL(s);
     return true;
 }
 
@@ -819,10 +857,14 @@ static int fill_arg(Vm *vm, const Text *t, const char *name, Value *args, int na
     return 1;
 }
 
-static void put_fill(StrBuf *sb, const char *fill, int fill_len, int64_t n) {
-    if (fill_len == 1) sb_repeat(sb, fill[0], (size_t)n);
-    else
-        for (int64_t i = 0; i < n; i++) sb_append(sb, fill, (size_t)fill_len);
+static bool put_fill(Vm *vm, StrBuf *sb, const char *fill, int fill_len, int64_t n) {
+    if (fill_len == 1) return put_repeat(vm, sb, fill[0], (size_t)n);
+    if ((uint64_t)n > SIZE_MAX / 8 || !sb_try_reserve(sb, (size_t)n * (size_t)fill_len)) {
+        sb_free(sb);
+        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    }
+    for (int64_t i = 0; i < n; i++) sb_append(sb, fill, (size_t)fill_len);
+    return true;
 }
 
 // align: '<' ljust, '>' rjust, '^' center.
@@ -845,12 +887,10 @@ static bool pad_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const ch
     else left = marg / 2 + (marg & width & 1);
     StrBuf sb;
     sb_init(&sb);
-    put_fill(&sb, fill, fill_len, left);
-    sb_append(&sb, t.data, t.len);
-    put_fill(&sb, fill, fill_len, marg - left);
-    *result = make_piece(vm, t.is_str, sb.data, sb.length);
-    sb_free(&sb);
-    return true;
+    if (!put_fill(vm, &sb, fill, fill_len, left) || !put_bytes(vm, &sb, t.data, t.len) ||
+        !put_fill(vm, &sb, fill, fill_len, marg - left))
+        return false;
+    return buf_result(vm, t.is_str, &sb, result);
 }
 
 static bool text_center(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -868,11 +908,11 @@ static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     if (!text_check_args(vm, args[0], "zfill", ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
     int64_t width = 0;
     if (!arg_int(vm, args[1], &width)) return false;
-    int64_t zeros = width - (int64_t)t.nchars;
-    if (zeros <= 0) {
+    if (width <= (int64_t)t.nchars) { // compared first: width - nchars could overflow
         *result = self_exact(vm, &t);
         return true;
     }
+    int64_t zeros = width - (int64_t)t.nchars;
     StrBuf sb;
     sb_init(&sb);
     size_t skip = 0;
@@ -880,11 +920,9 @@ static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
         sb_putc(&sb, t.data[0]); // the sign stays in front of the zeros
         skip = 1;
     }
-    sb_repeat(&sb, '0', (size_t)zeros);
-    sb_append(&sb, t.data + skip, t.len - skip);
-    *result = make_piece(vm, t.is_str, sb.data, sb.length);
-    sb_free(&sb);
-    return true;
+    if (!put_repeat(vm, &sb, '0', (size_t)zeros) || !put_bytes(vm, &sb, t.data + skip, t.len - skip))
+        return false;
+    return buf_result(vm, t.is_str, &sb, result);
 }
 
 static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -893,6 +931,8 @@ static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     if (!parse_args(vm, "expandtabs", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     int64_t tabsize = 8;
     if (!IS_EMPTY(a[0]) && !arg_int(vm, a[0], &tabsize)) return false;
+    if (tabsize > INT32_MAX || tabsize < INT32_MIN) // CPython takes a C int
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
     Text t = text_of(args[0]);
     if (!memchr(t.data, '\t', t.len)) {
         *result = self_exact(vm, &t);
@@ -909,17 +949,15 @@ static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
             if (tabsize > 0) {
                 int64_t incr = tabsize - (col % tabsize);
                 col += incr;
-                sb_repeat(&sb, ' ', (size_t)incr);
+                if (!put_repeat(vm, &sb, ' ', (size_t)incr)) return false;
             }
         } else {
             col++;
-            sb_append(&sb, t.data + start, i - start);
+            if (!put_bytes(vm, &sb, t.data + start, i - start)) return false;
             if (c == '\n' || c == '\r') col = 0;
         }
     }
-    *result = make_piece(vm, t.is_str, sb.data ? sb.data : "", sb.length);
-    sb_free(&sb);
-    return true;
+    return buf_result(vm, t.is_str, &sb, result);
 }
 
 void text_define_methods(Vm *vm, ObjClass *cls) {

@@ -22,6 +22,10 @@ in whole-line comments:
   # timeout: SECONDS      default 10.
   # aio-flags: FLAGS      flags given to aio before the file name.
   # aio-only: REASON      aio-specific behaviour; skipped with --oracle.
+  # memory-limit: KIB     run under `ulimit -v KIB` (address space), for tests
+                          of MemoryError; python3 gets the same limit.  Skipped
+                          for a sanitizer build or under $AIO_WRAPPER, whose
+                          address space is not the program's.
 
 Usage:
   tests/run.py [-j N] [-v] [--aio PATH] [--oracle] [FILE_OR_DIR ...]
@@ -57,6 +61,7 @@ class Test:
         self.timeout = 10.0
         self.aio_flags = []
         self.aio_only = None
+        self.memory_limit = None  # KiB of address space, or None
         self.parse()
 
     def parse(self):
@@ -88,6 +93,8 @@ class Test:
                 self.aio_flags = shlex.split(value)
             elif key == "aio-only":
                 self.aio_only = value.strip() or "aio-only"
+            elif key == "memory-limit":
+                self.memory_limit = int(value)
         if stdin_lines:
             self.stdin = "\n".join(stdin_lines) + "\n"
         out = self.path.with_suffix(".out")
@@ -123,6 +130,8 @@ def first_difference(expected, got):
 def check(test, command, verbose):
     """Run one test; return None if it passed, else (short reason, details)."""
     env = dict(os.environ, PYTHONUTF8="1", PYTHONDONTWRITEBYTECODE="1")
+    if test.memory_limit:
+        command = ["sh", "-c", f'ulimit -v {test.memory_limit} && exec "$@"', "sh"] + command
     try:
         proc = subprocess.run(
             command + [test.path.name] + test.args,
@@ -205,8 +214,14 @@ def main():
         if not aio.exists():
             sys.exit(f"run.py: interpreter not found: {aio} (build it or use --aio)")
         base = shlex.split(os.environ.get("AIO_WRAPPER", "")) + [str(aio)]
+    # A memory limit on the address space cannot apply to AddressSanitizer's shadow memory or
+    # to a wrapper such as valgrind.
+    limits_work = opts.oracle or not (
+        os.environ.get("AIO_WRAPPER") or b"__asan_init" in aio.read_bytes())
 
     def job(test):
+        if test.memory_limit and not limits_work:
+            return "skip"
         if opts.oracle:
             if test.aio_only:
                 return "skip"

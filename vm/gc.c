@@ -78,21 +78,26 @@ static size_t narenas;
 static bool in_pages(size_t size) { return POOL_ENABLED && size <= POOL_LIMIT; }
 static size_t size_class(size_t size) { return (size + 15) / 16; }
 
-static void arena_new(void) {
+static bool arena_new(void) {
     // Map twice the size and keep the aligned middle, so the arena can be backed by a huge page.
     char *m = mmap(NULL, 2 * ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) out_of_memory();
+    if (m == MAP_FAILED) return false;
     char *a = (char *)(((uintptr_t)m + ARENA_BYTES - 1) & ~(uintptr_t)(ARENA_BYTES - 1));
     if (a > m) munmap(m, (size_t)(a - m));
     munmap(a + ARENA_BYTES, (size_t)(m + ARENA_BYTES - a));
 #ifdef MADV_HUGEPAGE
     if (narenas * ARENA_BYTES >= HUGE_AFTER) madvise(a, ARENA_BYTES, MADV_HUGEPAGE);
 #endif
-    arenas = realloc(arenas, sizeof(char *) * (narenas + 1));
-    if (!arenas) out_of_memory();
+    char **grown = realloc(arenas, sizeof(char *) * (narenas + 1));
+    if (!grown) {
+        munmap(a, ARENA_BYTES);
+        return false;
+    }
+    arenas = grown;
     arenas[narenas++] = a;
     arena_top = a;
     arena_end = a + ARENA_BYTES;
+    return true;
 }
 
 static Page *page_new(size_t block) {
@@ -100,7 +105,7 @@ static Page *page_new(size_t block) {
     if (page) {
         spare_pages = page->next;
     } else {
-        if (arena_top == arena_end) arena_new();
+        if (arena_top == arena_end && !arena_new()) return NULL;
         page = (Page *)arena_top;
         arena_top += PAGE_BYTES;
     }
@@ -117,7 +122,8 @@ static void page_release(Page *page) {
     spare_pages = page;
 }
 
-// A block of at least size bytes from a class, zeroed unless the caller overwrites all of it.
+// A block of at least size bytes from a class, zeroed unless the caller overwrites all of it;
+// NULL when no page can be mapped.
 static void *block_alloc(SizeClass *classes, size_t size, bool zero) {
     size_t c = size_class(size);
     SizeClass *sc = &classes[c];
@@ -128,6 +134,7 @@ static void *block_alloc(SizeClass *classes, size_t size, bool zero) {
         Page *page = sc->pages;
         if (!page || page->top + c * 16 > (char *)page + PAGE_BYTES) {
             page = page_new(c * 16);
+            if (!page) return NULL;
             page->next = sc->pages;
             sc->pages = page;
         }
@@ -187,30 +194,88 @@ static void maybe_collect(Vm *vm, size_t growth) {
 #endif
 }
 
-void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
-    if (new_size > old_size) maybe_collect(vm, new_size - old_size);
-    vm->bytes_allocated += new_size;
-    vm->bytes_allocated -= old_size;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
+// ---- running out of memory ----------------------------------------------------------------------
+// While memory is plentiful a reserve block is held.  When the system refuses an allocation, a
+// collection runs and the allocation is tried again; if it still fails, an ordinary allocation
+// (the caller cannot handle failure) spends the reserve, gets its memory, and a MemoryError is
+// owed: vm_interrupted makes the interpreter raise it at its next check (a call or a backward
+// jump, where signals are handled).  Allocations whose size the program chooses (big strings,
+// lists, tables) use the gc_try_ variants instead, which raise MemoryError at once and return
+// NULL.  The reserve is taken back after a collection, once memory is available again.
+#define RESERVE_BYTES (4u << 20)
+static void *reserve;
+static bool collecting;
+
+void gc_take_reserve(void) {
+    if (!reserve) reserve = malloc(RESERVE_BYTES);
+}
+
+// Makes room for another attempt at an allocation that failed: attempt 0 collects, attempt 1
+// (only if may_spend) gives the reserve back and owes a MemoryError.  False when nothing is left.
+static bool recover_memory(Vm *vm, int attempt, bool may_spend) {
+    if (attempt == 0 && vm->gc_enabled && !collecting) {
+        gc_collect(vm);
+        return true;
     }
-    void *result = realloc(ptr, new_size);
-    if (!result) out_of_memory();
+    if (attempt <= 1 && may_spend && reserve) {
+        free(reserve);
+        reserve = NULL;
+        vm->memory_error_owed = true;
+        vm_interrupted = 1;
+        return true;
+    }
+    return false;
+}
+
+static void *system_realloc(Vm *vm, void *ptr, size_t new_size, bool may_spend) {
+    void *result;
+    for (int attempt = 0; !(result = realloc(ptr, new_size)); attempt++)
+        if (!recover_memory(vm, attempt, may_spend)) return NULL;
     return result;
 }
 
-static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero) {
+static void *resize(Vm *vm, void *ptr, size_t old_size, size_t new_size, bool may_spend) {
+    if (new_size > old_size) maybe_collect(vm, new_size - old_size);
+    if (new_size == 0) {
+        vm->bytes_allocated -= old_size;
+        free(ptr);
+        return NULL;
+    }
+    void *result = system_realloc(vm, ptr, new_size, may_spend);
+    if (!result) return NULL;
+    vm->bytes_allocated += new_size;
+    vm->bytes_allocated -= old_size;
+    return result;
+}
+
+void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
+    void *result = resize(vm, ptr, old_size, new_size, true);
+    if (!result && new_size) out_of_memory();
+    return result;
+}
+
+void *gc_try_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
+    void *result = resize(vm, ptr, old_size, new_size, false);
+    if (!result && new_size) vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    return result;
+}
+
+static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero, bool may_spend) {
     maybe_collect(vm, size);
-    Obj *obj;
-    if (in_pages(size)) {
-        obj = block_alloc(object_classes, size, zero);
-    } else {
-        BigHeader *h = zero ? calloc(1, sizeof(BigHeader) + size) : malloc(sizeof(BigHeader) + size);
-        if (!h) out_of_memory();
-        h->next = vm->objects;
-        vm->objects = h;
-        obj = BIG_OBJECT(h);
+    Obj *obj = NULL;
+    for (int attempt = 0;; attempt++) {
+        if (in_pages(size)) {
+            obj = block_alloc(object_classes, size, zero);
+        } else {
+            BigHeader *h = zero ? calloc(1, sizeof(BigHeader) + size) : malloc(sizeof(BigHeader) + size);
+            if (h) {
+                h->next = vm->objects;
+                vm->objects = h;
+                obj = BIG_OBJECT(h);
+            }
+        }
+        if (obj) break;
+        if (!recover_memory(vm, attempt, may_spend)) return NULL;
     }
     vm->bytes_allocated += size;
     obj->kind = kind;
@@ -220,11 +285,21 @@ static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool 
 }
 
 Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
-    return alloc_object(vm, size, kind, cls, true);
+    Obj *obj = alloc_object(vm, size, kind, cls, true, true);
+    if (!obj) out_of_memory();
+    return obj;
 }
 
 Obj *gc_alloc_object_uninit(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
-    return alloc_object(vm, size, kind, cls, false);
+    Obj *obj = alloc_object(vm, size, kind, cls, false, true);
+    if (!obj) out_of_memory();
+    return obj;
+}
+
+Obj *gc_try_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero) {
+    Obj *obj = size > SIZE_MAX / 2 ? NULL : alloc_object(vm, size, kind, cls, zero, false);
+    if (!obj) vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    return obj;
 }
 
 // ---- marking ------------------------------------------------------------------------------------
@@ -716,6 +791,7 @@ void gc_collect(Vm *vm) {
 #ifdef AIO_LOG_GC
     size_t before = vm->bytes_allocated;
 #endif
+    collecting = true;
     mark_roots(vm);
     trace_references(vm);
     queue_finalizers(vm);
@@ -723,6 +799,8 @@ void gc_collect(Vm *vm) {
     sweep(vm);
     vm->next_gc = vm->bytes_allocated * GC_GROW_FACTOR;
     if (vm->next_gc < GC_FIRST_THRESHOLD) vm->next_gc = GC_FIRST_THRESHOLD;
+    collecting = false;
+    gc_take_reserve();
 #ifdef AIO_LOG_GC
     fprintf(stderr, "-- gc: %zu -> %zu bytes\n", before, vm->bytes_allocated);
 #endif

@@ -19,6 +19,12 @@ Obj *gc_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls);
 Obj *gc_alloc_object_uninit(Vm *vm, size_t size, ObjKind kind, ObjClass *cls);
 // Resizes a block owned by an object (new_size 0 frees).  Growing may collect first.
 void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size);
+// For sizes the program chooses: when memory runs out these raise MemoryError and return NULL
+// (a failed resize leaves ptr as it was) instead of spending the reserve (see gc.c).
+void *gc_try_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size);
+Obj *gc_try_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero);
+// Sets aside the reserve spent when memory runs out (again after each collection).
+void gc_take_reserve(void);
 void gc_collect(Vm *vm);
 void gc_mark_value(Vm *vm, Value v);
 void gc_mark_object(Vm *vm, Obj *obj);

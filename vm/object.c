@@ -52,6 +52,21 @@ ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars) {
     return s;
 }
 
+ObjStr *str_try_alloc(Vm *vm, size_t length, size_t nchars) {
+    if (length > SIZE_MAX / 2) {
+        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return NULL;
+    }
+    ObjStr *s = (ObjStr *)gc_try_alloc_object(vm, sizeof(ObjStr) + length + 1, OBJ_STR, vm->str_class, false);
+    if (!s) return NULL;
+    s->length = length;
+    s->nchars = nchars;
+    s->hash = 0;
+    s->interned = false;
+    s->chars[length] = '\0';
+    return s;
+}
+
 ObjStr *str_new_counted(Vm *vm, const char *chars, size_t length, size_t nchars) {
     ObjStr *s = str_alloc(vm, length, nchars);
     if (length) memcpy(s->chars, chars, length);
@@ -148,6 +163,49 @@ ObjList *list_new(Vm *vm, size_t capacity) {
         vm_pop_root(vm);
     }
     return list;
+}
+
+ObjBytes *bytes_try_alloc(Vm *vm, size_t length) {
+    if (length > SIZE_MAX / 2) {
+        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return NULL;
+    }
+    ObjBytes *b = (ObjBytes *)gc_try_alloc_object(vm, sizeof(ObjBytes) + length + 1, OBJ_BYTES,
+                                                  vm->bytes_class, false);
+    if (!b) return NULL;
+    b->length = length;
+    b->data[length] = 0;
+    b->hash = 0;
+    return b;
+}
+
+ObjList *list_try_new(Vm *vm, size_t capacity) {
+    if (capacity > SIZE_MAX / (2 * sizeof(Value))) {
+        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return NULL;
+    }
+    ObjList *list = NEW(vm, ObjList, OBJ_LIST, vm->list_class);
+    if (capacity) {
+        vm_push_root(vm, OBJ_VAL(list));
+        list->items = gc_try_realloc(vm, NULL, 0, sizeof(Value) * capacity);
+        vm_pop_root(vm);
+        if (!list->items) return NULL;
+        list->capacity = capacity;
+    }
+    return list;
+}
+
+ObjTuple *tuple_try_new(Vm *vm, size_t count) {
+    if (count > SIZE_MAX / (2 * sizeof(Value))) {
+        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return NULL;
+    }
+    ObjTuple *t = (ObjTuple *)gc_try_alloc_object(vm, sizeof(ObjTuple) + sizeof(Value) * count, OBJ_TUPLE,
+                                                  vm->tuple_class, false);
+    if (!t) return NULL;
+    t->count = count;
+    for (size_t i = 0; i < count; i++) t->items[i] = NONE_VAL();
+    return t;
 }
 
 ObjTuple *tuple_new(Vm *vm, size_t count) {

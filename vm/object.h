@@ -536,6 +536,13 @@ ObjStr *str_new(Vm *vm, const char *chars, size_t length);      // copies; not i
 ObjStr *str_new_counted(Vm *vm, const char *chars, size_t length, size_t nchars);
 // A str whose length bytes the caller fills in before anything else sees it (NUL already placed).
 ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars);
+// The *_try_* constructors are for sizes the program chooses: when memory runs out they raise
+// MemoryError and return NULL (the others never fail; see vm/gc.c).
+ObjStr *str_try_alloc(Vm *vm, size_t length, size_t nchars);
+ObjList *list_try_new(Vm *vm, size_t capacity);
+// Bytes whose length bytes the caller fills in, then sets hash = hash_bytes(data, length).
+ObjBytes *bytes_try_alloc(Vm *vm, size_t length);
+ObjTuple *tuple_try_new(Vm *vm, size_t count);
 ObjStr *str_intern(Vm *vm, const char *chars, size_t length);   // the one interned copy
 ObjStr *str_from_c(Vm *vm, const char *cstr);                    // interned: for names in C code
 ObjStr *str_printf(Vm *vm, const char *fmt, ...);

@@ -2,12 +2,15 @@
  *
  * It lives on the C heap, not the GC heap: build the bytes here, then make one string object from
  * them.  The data is always NUL-terminated so it can be handed to C functions directly.  Running out
- * of memory aborts, since a StrBuf grows only while formatting and the caller has nothing to undo.
+ * of memory in sb_reserve aborts; code whose sizes the program chooses (paddings, repetitions,
+ * joins) reserves the whole result first with sb_try_reserve and raises MemoryError when it fails.
  */
 #ifndef AIO_STRBUF_H
 #define AIO_STRBUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,21 @@ static inline void sb_init(StrBuf *sb) {
 static inline void sb_free(StrBuf *sb) {
     free(sb->data);
     sb_init(sb);
+}
+
+// Makes room for `extra` more bytes plus the NUL; false (sb unchanged) when memory runs out.
+static inline bool sb_try_reserve(StrBuf *sb, size_t extra) {
+    if (extra > SIZE_MAX / 4 - sb->length) return false;
+    size_t need = sb->length + extra + 1;
+    if (need <= sb->capacity) return true;
+    size_t cap = sb->capacity ? sb->capacity : 32;
+    while (cap < need) cap *= 2;
+    char *data = realloc(sb->data, cap);
+    if (!data && cap > need) data = realloc(sb->data, cap = need); // doubling may ask too much
+    if (!data) return false;
+    sb->data = data;
+    sb->capacity = cap;
+    return true;
 }
 
 // Makes room for `extra` more bytes plus the NUL.

@@ -1291,8 +1291,8 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(LIST_APPEND): {
             SAVE();
-            Value v = POP();
-            list_append(vm, AS_LIST(PEEK(READ_ARG())), v);
+            if (!list_try_append(vm, AS_LIST(PEEK(READ_ARG() + 1)), PEEK(1))) THROW();
+            sp--;
             DISPATCH();
         }
         CASE(SET_ADD): {
@@ -1945,6 +1945,7 @@ Vm *vm_new(void) {
     runtime_init_builtins(vm);
     dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
     vm->gc_enabled = true;
+    gc_take_reserve();
     return vm;
 }
 

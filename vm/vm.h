@@ -118,6 +118,7 @@ struct Vm {
     int nroots;             // C code may hold a root across a call that recurses
     int roots_capacity;
     bool gc_enabled;        // false while the VM is being set up
+    bool memory_error_owed; // an allocation spent the GC's reserve: raise MemoryError (vm/gc.c)
     Obj **finalizable;      // coroutines and futures that may have something to say when they
     size_t nfinalizable;    // are collected (gc_track_finalizable): each collection checks only
     size_t finalizable_capacity; // these, not every object
