@@ -68,15 +68,18 @@ static int64_t lookup(Vm *vm, ObjDict *d, Value key, uint64_t hash, int64_t *ins
     }
 }
 
-static void rebuild_index(Vm *vm, ObjDict *d, size_t index_size) {
-    // Compact the entries first: holes left by deletions go away.  Entries move, so the caches
-    // that remember positions must see a new version.
+// False with MemoryError raised (the dict unchanged) when the new index cannot be had.
+static bool rebuild_index(Vm *vm, ObjDict *d, size_t index_size) {
+    if (index_size > INT32_MAX) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    int32_t *index = gc_try_realloc(vm, NULL, 0, sizeof(int32_t) * index_size);
+    if (!index) return false;
+    // Compact the entries: holes left by deletions go away.  Entries move, so the caches that
+    // remember positions must see a new version.
     size_t live = 0;
     for (size_t i = 0; i < d->entry_count; i++)
         if (!IS_EMPTY(d->entries[i].key)) d->entries[live++] = d->entries[i];
     if (live != d->entry_count) d->version = ++last_version;
     d->entry_count = live;
-    int32_t *index = GC_ARRAY(vm, int32_t, NULL, 0, index_size);
     gc_realloc(vm, d->index, sizeof(int32_t) * d->index_size, 0);
     d->index = index;
     d->index_size = index_size;
@@ -86,20 +89,25 @@ static void rebuild_index(Vm *vm, ObjDict *d, size_t index_size) {
         while (index[i] != FREE_SLOT) i = (i + 1) & (index_size - 1);
         index[i] = (int32_t)e;
     }
+    return true;
 }
 
-// Ensures room for one more entry.
-static void reserve_one(Vm *vm, ObjDict *d) {
+// Ensures room for one more entry; false with MemoryError raised when memory runs out.
+static bool reserve_one(Vm *vm, ObjDict *d) {
     if (d->index_size == 0 || (d->entry_count + 1) * 3 > d->index_size * 2) {
         size_t size = 8;
         while (size < (d->used + 1) * 3) size *= 2; // a third full after the rebuild
-        rebuild_index(vm, d, size);
+        if (!rebuild_index(vm, d, size)) return false;
     }
     if (d->entry_count == d->entry_capacity) {
         size_t cap = d->entry_capacity ? d->entry_capacity * 2 : 6;
-        d->entries = GC_ARRAY(vm, DictEntry, d->entries, d->entry_capacity, cap);
+        DictEntry *entries = gc_try_realloc(vm, d->entries, sizeof(DictEntry) * d->entry_capacity,
+                                            sizeof(DictEntry) * cap);
+        if (!entries) return false;
+        d->entries = entries;
         d->entry_capacity = cap;
     }
+    return true;
 }
 
 int dict_get(Vm *vm, ObjDict *d, Value key, Value *out) {
@@ -134,7 +142,7 @@ static bool dict_set_rooted(Vm *vm, ObjDict *d, Value key, Value value) {
             return true;
         }
     }
-    reserve_one(vm, d);
+    if (!reserve_one(vm, d)) return false;
     int64_t r = lookup(vm, d, key, hash, &slot, &entry);
     if (r == -2) return false;
     size_t e = d->entry_count++;

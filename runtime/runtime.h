@@ -46,6 +46,7 @@ bool list_try_append(Vm *vm, ObjList *list, Value v); // MemoryError instead of 
 bool list_extend(Vm *vm, ObjList *list, Value iterable);
 ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n);
 ObjTuple *tuple_from_list(Vm *vm, ObjList *list);
+ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list); // NULL with MemoryError raised
 bool set_add_value(Vm *vm, ObjSet *set, Value key);
 int set_contains_value(Vm *vm, ObjSet *set, Value key); // 1, 0, -1 on error
 int set_discard_value(Vm *vm, ObjSet *set, Value key);  // 1 removed, 0 absent, -1 error

@@ -69,16 +69,20 @@ static void insert_clean(SetEntry *table, size_t mask, Value key, uint64_t hash)
     table[i] = (SetEntry){key, hash, false};
 }
 
-// Rebuilds the table with the smallest size above minused, dropping dummies.
-static void set_table_resize(Vm *vm, ObjSet *so, size_t minused) {
+// Rebuilds the table with the smallest size above minused, dropping dummies.  False with
+// MemoryError raised (the table unchanged) when memory runs out.
+static bool set_table_resize(Vm *vm, ObjSet *so, size_t minused) {
     size_t newsize = SET_MINSIZE;
     while (newsize <= minused) newsize <<= 1;
     if (newsize == SET_MINSIZE && set_mask(so) == SET_MINSIZE - 1 && so->fill == so->used) {
         ensure_table(vm, so);
-        return; // already the smallest table, and nothing to purge
+        return true; // already the smallest table, and nothing to purge
     }
     // Allocate first: a collection here still sees the old, consistent table.
-    SetEntry *table = alloc_table(vm, newsize);
+    if (newsize > SIZE_MAX / (2 * sizeof(SetEntry))) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    SetEntry *table = gc_try_realloc(vm, NULL, 0, sizeof(SetEntry) * newsize);
+    if (!table) return false;
+    memset(table, 0, sizeof(SetEntry) * newsize);
     SetEntry *old = so->table;
     size_t oldsize = old ? so->mask + 1 : 0;
     for (size_t i = 0; i < oldsize; i++)
@@ -87,6 +91,7 @@ static void set_table_resize(Vm *vm, ObjSet *so, size_t minused) {
     so->mask = newsize - 1;
     so->fill = so->used;
     if (old) gc_realloc(vm, old, sizeof(SetEntry) * oldsize, 0);
+    return true;
 }
 
 // Compares an active slot's key with key: 1 equal, 0 not, -1 error, 2 the table changed while
@@ -176,8 +181,7 @@ found_unused_or_dummy:
     so->used++;
     so->table[j] = (SetEntry){key, hash, false};
     if (so->fill * 5 < mask * 3) return true;
-    set_table_resize(vm, so, so->used > 50000 ? so->used * 2 : so->used * 4);
-    return true;
+    return set_table_resize(vm, so, so->used > 50000 ? so->used * 2 : so->used * 4);
 }
 
 // Adds key with a known hash.  The key is rooted meanwhile: __eq__ may run, and may even remove
@@ -266,8 +270,9 @@ static bool set_next_entry(ObjSet *set, size_t *pos, Value *key, uint64_t *hash)
 // layout.
 static bool set_merge(Vm *vm, ObjSet *so, ObjSet *other) {
     if (other == so || other->used == 0) return true;
-    if ((so->fill + other->used) * 5 >= set_mask(so) * 3)
-        set_table_resize(vm, so, (so->used + other->used) * 2);
+    if ((so->fill + other->used) * 5 >= set_mask(so) * 3 &&
+        !set_table_resize(vm, so, (so->used + other->used) * 2))
+        return false;
     ensure_table(vm, so);
     if (so->fill == 0 && so->mask == other->mask && other->fill == other->used) {
         // Same size and no dummies: copy slot for slot.
@@ -296,7 +301,8 @@ bool set_update(Vm *vm, ObjSet *so, Value other) {
     if (IS_SET(other)) return set_merge(vm, so, AS_SET(other));
     if (IS_DICT(other) && vm_class_of(vm, other) == vm->dict_class) {
         ObjDict *d = AS_DICT(other);
-        if ((so->fill + d->used) * 5 >= set_mask(so) * 3) set_table_resize(vm, so, (so->used + d->used) * 2);
+        if ((so->fill + d->used) * 5 >= set_mask(so) * 3 && !set_table_resize(vm, so, (so->used + d->used) * 2))
+            return false;
         for (size_t i = 0; i < d->entry_count; i++) {
             DictEntry e = d->entries[i];
             if (!IS_EMPTY(e.key) && !set_add_entry(vm, so, e.key, e.hash)) return false;
@@ -461,7 +467,7 @@ static bool set_difference_update_internal(Vm *vm, ObjSet *so, Value other) {
     }
     // More than a quarter dummies: resize them away.
     if (so->fill - so->used <= set_mask(so) / 4) return true;
-    set_table_resize(vm, so, so->used > 50000 ? so->used * 2 : so->used * 4);
+    if (!set_table_resize(vm, so, so->used > 50000 ? so->used * 2 : so->used * 4)) return false;
     return true;
 }
 

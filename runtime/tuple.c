@@ -20,6 +20,14 @@ ObjTuple *tuple_from_list(Vm *vm, ObjList *list) {
     return t;
 }
 
+ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list) {
+    vm_push_root(vm, OBJ_VAL(list));
+    ObjTuple *t = tuple_try_new(vm, list->count);
+    vm_pop_root(vm);
+    if (t) values_move(t->items, list->items, list->count);
+    return t;
+}
+
 // CPython's 64-bit xxHash constants (Objects/tupleobject.c).
 #define XXPRIME_1 11400714785074694791ULL
 #define XXPRIME_2 14029467366897019727ULL
@@ -68,9 +76,8 @@ static bool tuple_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     } else {
         ObjList *items = vm_list_from_iterable(vm, args[1]);
         if (!items) return false;
-        vm_push_root(vm, OBJ_VAL(items));
-        t = tuple_from_list(vm, items);
-        vm_pop_root(vm);
+        t = tuple_try_from_list(vm, items);
+        if (!t) return false;
     }
     t->obj.cls = cls;
     *result = OBJ_VAL(t);
@@ -160,8 +167,10 @@ static bool tuple_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         *result = args[0];
         return true;
     }
-    if (n > 0 && a->count > ((size_t)1 << 36) / (size_t)n) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
-    ObjTuple *out = tuple_new(vm, a->count * (size_t)n);
+    if (n > 0 && a->count > (SIZE_MAX / (2 * sizeof(Value))) / (size_t)n)
+        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    ObjTuple *out = tuple_try_new(vm, a->count * (size_t)n);
+    if (!out) return false;
     for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
     *result = OBJ_VAL(out);
     return true;

@@ -1374,7 +1374,8 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(LIST_TO_TUPLE): {
             SAVE();
-            ObjTuple *t = tuple_from_list(vm, AS_LIST(PEEK(1)));
+            ObjTuple *t = tuple_try_from_list(vm, AS_LIST(PEEK(1)));
+            if (!t) THROW();
             sp[-1] = OBJ_VAL(t);
             break;
         }
