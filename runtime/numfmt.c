@@ -560,6 +560,8 @@ static void layout_number(const NumberParts *np, const Layout *lo, StrBuf *out) 
 // format(float, spec)
 
 // format_float_internal, for a spec whose type is none or one of e E f F g G n %.
+static bool check_affordable(int64_t width, int64_t precision, char *err, size_t errsize);
+
 static bool format_float_internal(double v, const FormatSpec *spec, int group, StrBuf *out,
                                   char *err, size_t errsize) {
     unsigned flags = 0;
@@ -583,6 +585,7 @@ static bool format_float_internal(double v, const FormatSpec *spec, int group, S
     if (precision < 0) precision = default_precision;
     else if (type == 'r') type = 'g';
     if (precision > INT_MAX - 1) return fail(err, errsize, "precision too big");
+    if (!check_affordable(spec->width, precision, err, errsize)) return false;
 
     StrBuf text;
     sb_init(&text);
@@ -606,12 +609,9 @@ static bool format_float_internal(double v, const FormatSpec *spec, int group, S
     return true;
 }
 
-static bool check_affordable(const FormatSpec *spec, char *err, size_t errsize);
-
 bool numfmt_format_float(double v, const FormatSpec *spec, StrBuf *out, char *err, size_t errsize) {
     int group;
     if (!check_common(spec, spec->type, "float", &group, err, errsize)) return false;
-    if (!check_affordable(spec, err, errsize)) return false;
     switch (spec->type) {
     case 0: case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'n': case '%':
         return format_float_internal(v, spec, group, out, err, errsize);
@@ -740,9 +740,9 @@ bool numfmt_format_int_as(int64_t v, const char *type_name, const FormatSpec *sp
     uint32_t type = spec->type ? spec->type : 'd';
     int group;
     if (!check_common(spec, type, type_name, &group, err, errsize)) return false;
-    if (!check_affordable(spec, err, errsize)) return false;
     switch (type) {
     case 'b': case 'c': case 'd': case 'o': case 'x': case 'X': case 'n':
+        if (!check_affordable(spec->width, -1, err, errsize)) return false;
         return format_int_internal(v, spec, group, out, err, errsize);
     case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case '%':
         return format_float_internal((double)v, spec, group, out, err, errsize);
@@ -764,7 +764,7 @@ bool numfmt_format_str(const char *utf8, size_t len, const FormatSpec *spec, Str
     int group;
     if (!check_common(spec, type, "str", &group, err, errsize)) return false;
     if (type != 's') return unknown_code(type, "str", err, errsize);
-    if (!check_affordable(spec, err, errsize)) return false;
+    if (!check_affordable(spec->width, -1, err, errsize)) return false; // a precision only cuts
     if (spec->sign == ' ') return fail(err, errsize, "Space not allowed in string format specifier");
     if (spec->sign) return fail(err, errsize, "Sign not allowed in string format specifier");
     if (spec->no_neg_0)
@@ -814,8 +814,8 @@ bool numfmt_affordable(int64_t width, int64_t precision) {
 
 bool numfmt_error_is_memory(const char *err) { return strcmp(err, NO_MEMORY) == 0; }
 
-static bool check_affordable(const FormatSpec *spec, char *err, size_t errsize) {
-    return numfmt_affordable(spec->width, spec->precision) || fail(err, errsize, NO_MEMORY);
+static bool check_affordable(int64_t width, int64_t precision, char *err, size_t errsize) {
+    return numfmt_affordable(width, precision) || fail(err, errsize, NO_MEMORY);
 }
 
 // =============================================================================================
