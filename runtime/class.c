@@ -202,7 +202,9 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
 }
 
 // An attribute of a class: 1 found, 0 missing (nothing raised: hasattr and getattr with a default
-// ask often), -1 error.
+// ask often), -1 error.  The class's own fields (__name__, __dict__, __mro__ ...) come first, then
+// the bases in order, where a classmethod binds to this class, a staticmethod gives its function
+// and a descriptor's __get__ is called with (None, cls); then the metaclass's (type's) methods.
 static int class_getattr_opt(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
     if (name == vm->s_name) {
         *out = OBJ_VAL(cls->name);
@@ -290,6 +292,23 @@ static bool super_getattr(Vm *vm, ObjWrapper *sup, ObjStr *name, Value *out) {
     return true;
 }
 
+// getattr(obj, name) without raising when nothing is found: 1 found, 0 missing, -1 error.
+//
+// Classes (class_getattr_opt) and super objects (super_getattr) have lookups of their own; a
+// module looks in its globals first.  Every other object follows object.__getattribute__'s order
+// of precedence, which decides what `obj.name` means when several places define the name:
+//   1. a data descriptor on the class (searched along the bases) wins over everything, even a
+//      value of the same name in the object's own __dict__: a property, or an instance of a
+//      Python class whose __get__ and __set__ are both functions;
+//   2. then the object's own __dict__ (instances, exceptions and functions have one);
+//   3. then the fields every object of a C kind has without a dict entry (special_attr);
+//   4. then anything else the class has: a function or a method binds to the object, a
+//      classmethod binds to the class, a staticmethod gives its function, an object with
+//      __get__ (a non-data descriptor) is asked for the value; other values come as they are;
+//   5. last, __getattr__, only when steps 1-4 found nothing.
+// Step 1 is why the VM's LOAD_ATTR and STORE_ATTR fast paths may go to an instance's dict
+// directly only when its class has no data descriptors (ObjClass.has_data_descriptors, kept by
+// __build_class__ and by assignments to class attributes).
 int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
     if (IS_CLASS(obj)) {
         int found = class_getattr_opt(vm, AS_CLASS(obj), name, out);

@@ -1,8 +1,11 @@
 /* Build knobs and hard limits, all in one place (Wren's wren_common.h is the model).
  *
- * Every switch here is off in a release build.  The Makefile turns them on for its variants:
- * `make test-gc` defines AIO_STRESS_GC, `make debug` defines AIO_DEBUG.  Nothing outside this
- * header should invent a build switch of its own.
+ * Every switch here is off in a release build.  The Makefile's variants turn them on, each built
+ * in its own folder: `make VARIANT=gc` (build/aio-gc, what `make test-gc` runs) defines
+ * AIO_STRESS_GC, `make VARIANT=debug` (build/aio-debug, what `make test-debug` runs) defines
+ * AIO_DEBUG.  AIO_LOG_GC has no variant: add it by hand, e.g.
+ * `make VARIANT=debug OPT='-O1 -g -DAIO_DEBUG -DAIO_LOG_GC'` after removing build/debug.
+ * Nothing outside this header should invent a build switch of its own.
  */
 #ifndef AIO_COMMON_H
 #define AIO_COMMON_H
@@ -13,8 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-// AIO_DEBUG: assertions inside the VM.  Flip it on when a change to the VM misbehaves; it costs
-// roughly a third of the speed.
+// AIO_DEBUG: assertions inside the VM, and before every instruction a check of the frame's stack
+// depth and block count against what the compiler's flow pass computed.  Build it when a change
+// to the VM or the compiler misbehaves (it runs slower: a check per instruction).
 #ifdef AIO_DEBUG
 #define ASSERT(cond, msg)                                                                          \
     do {                                                                                           \

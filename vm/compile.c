@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "frame.h"
 #include "gc.h"
 #include "interp.h"
 #include "opcodes.h"
@@ -1591,8 +1592,7 @@ static ObjCode *finish_code(Compiler *c, const char *name) {
     vm_push_root(vm, OBJ_VAL(code));
     compute_sizes(c, &code->stacksize, &code->maxblocks, &code->flow);
     code->words = c->words;
-    code->frame_bytes = (sizeof(Frame) + sizeof(Value) * (size_t)(c->nlocals + c->ncells + code->stacksize) +
-                         sizeof(Block) * (size_t)code->maxblocks + 15) & ~(size_t)15;
+    code->frame_bytes = frame_stack_bytes(frame_size_for(c->nlocals, c->ncells, code->stacksize, code->maxblocks));
     code->nwords = (size_t)c->nwords;
     code->lines = c->lines;
     c->words = NULL;

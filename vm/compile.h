@@ -1,9 +1,11 @@
 /* The compiler: AST (with scopes resolved) -> Code objects.
  *
  * One Compiler per code object being built, chained to its enclosing one; one function per AST
- * node kind.  The compiler tracks the value-stack depth of every instruction it emits, so each
- * Code knows how big a frame it needs, and keeps a stack of the blocks (loops, try, with, except)
- * it is inside, so break / continue / return can unwind them on the way out.
+ * node kind.  While emitting, the compiler keeps a stack of the blocks (loops, try, with, except)
+ * it is inside, so break / continue / return can unwind them on the way out.  Once a Code's
+ * instructions are complete, a flow pass over them (compute_sizes in compile.c) finds the
+ * deepest the value stack and the block stack get on any path: that fixes how big a frame the
+ * Code needs (frame_size_for in frame.h).
  */
 #ifndef AIO_COMPILE_H
 #define AIO_COMPILE_H

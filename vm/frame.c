@@ -2,8 +2,9 @@
  *
  * An ordinary call's frame is carved from the Vm's frame stack (chunks handed out last-in
  * first-out), because a call must cost little more than a push.  A generator's frame outlives the
- * call that made it, so it is allocated with the generator object, in the same block.  Either way all slots start out EMPTY (zero bytes), so
- * the GC can mark a frame's whole slot area without knowing its stack pointer.
+ * call that made it, so it is allocated with the generator object, in the same block.  Either way
+ * the locals and cells start out EMPTY (zero bytes, meaning unbound); the value stack is not
+ * cleared, because the GC reads it only below sp.
  */
 #include "frame.h"
 
@@ -14,9 +15,9 @@
 
 #define CHUNK_SIZE (256 * 1024)
 
+// See frame_size_for in frame.h for the layout and where the sizes come from.
 static size_t frame_size(ObjCode *code) {
-    size_t nslots = (size_t)(code->nlocals + code->ncells + code->stacksize);
-    return sizeof(Frame) + sizeof(Value) * nslots + sizeof(Block) * (size_t)code->maxblocks;
+    return frame_size_for(code->nlocals, code->ncells, code->stacksize, code->maxblocks);
 }
 
 // Sets the header and clears the locals and cells (EMPTY means unbound).  The value stack is
@@ -41,7 +42,7 @@ static void init_frame(Frame *f, ObjCode *code, ObjFunction *fn) {
 }
 
 Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn) {
-    size_t size = (frame_size(code) + 15) & ~(size_t)15;
+    size_t size = frame_stack_bytes(frame_size(code));
     FrameChunk *chunk = vm->chunk;
     if (!chunk || (size_t)(chunk->end - chunk->top) < size) {
         size_t bytes = size > CHUNK_SIZE ? size : CHUNK_SIZE;

@@ -1,10 +1,12 @@
 /* Heap objects: the header every object starts with, and the structs of the core kinds.
  *
  * Every heap object begins with an Obj header: its C-level kind (for the GC's switches), a mark
- * bit, its Python class (`type(x)`, and where method lookup starts), and a list link the sweep
- * walks for objects too big for the GC's pages.  Objects are created only through gc_alloc_object (vm/gc.c), the one allocation
- * funnel, so a collection can happen at any allocation: C code that holds a fresh object across
- * another allocation must protect it (vm_push_root / vm_pop_root).
+ * bit and its Python class (`type(x)`, and where method lookup starts).  The header links to no
+ * other object: the sweep finds objects by walking the GC's pages, and an object too big for a
+ * page carries a BigHeader, with the list link, in front of its Obj (vm/gc.c).  Objects are
+ * created only through gc_alloc_object (vm/gc.c), the one allocation funnel, so a collection can
+ * happen at any allocation: C code that holds a fresh object across another allocation must
+ * protect it (vm_push_root / vm_pop_root).
  *
  * Kinds with Python-visible behaviour keep that behaviour in runtime/<kind>.c; this header only
  * fixes their layout so the VM, the GC and the runtime agree on it.
