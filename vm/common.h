@@ -52,7 +52,8 @@
 // CPython's default recursion limit: the 1001st nested Python call raises RecursionError.
 #define DEFAULT_RECURSION_LIMIT 1000
 
-// Deepest nesting of try/with blocks inside one function (CPython's CO_MAXBLOCKS).
+// Deepest static nesting of blocks in one function (CPython's CO_MAXBLOCKS): loops, try, with and
+// finally bodies count one, except handlers two; one more is "too many statically nested blocks".
 #define MAX_BLOCKS 20
 
 // Native calls that re-enter the interpreter (a key= function, __eq__ called by a dict lookup...)

@@ -29,6 +29,8 @@ typedef enum {
     FB_HANDLER,      // inside an except body: prev, exc on the stack, a cleanup block active
     FB_WITH,         // inside a with body: exit on the stack, a block active
     FB_ASYNC_WITH,   // the same for async with
+    FB_STAR_HANDLER, // inside an except* body: a SETUP_FINALLY block is active
+    FB_POP_VALUE,    // a finally body run by `return`: the return value waits below
 } FBlockKind;
 
 typedef struct {
@@ -44,7 +46,9 @@ typedef struct {
     const char *name;   // FB_HANDLER: the `as` name to delete on the way out
 } FBlock;
 
-#define MAX_FBLOCKS 64
+// The block stack is never deeper than MAX_BLOCKS entries once nesting is checked (push_fblock),
+// but it has room to spare: after the error, compilation unwinds the blocks already open.
+#define MAX_FBLOCKS (2 * MAX_BLOCKS + 8)
 
 typedef struct Compiler Compiler;
 struct Compiler {
@@ -72,6 +76,8 @@ struct Compiler {
 
     FBlock fblocks[MAX_FBLOCKS];
     int nfblocks;
+    int fblocks_dropped; // pushes past MAX_FBLOCKS after an error: pops discard them first
+    int block_nesting;   // CPython's count of nested blocks (a handler counts two)
     bool in_async_comprehension;
 };
 
@@ -91,6 +97,18 @@ static void *grow(void *p, int *cap, int need, size_t item) {
     if (!q) abort();
     *cap = n;
     return q;
+}
+
+// An error about a whole statement: the caret runs from its start to the end of its first line
+// (end_col -1 asks raise_syntax_error to find that end in the source).
+static void error_at_line(Compiler *c, const Ast *node, const char *msg) {
+    if (c->failed) return;
+    c->failed = true;
+    c->err->type = "SyntaxError";
+    snprintf(c->err->message, sizeof c->err->message, "%s", msg);
+    c->err->line = node ? node->line : c->line;
+    c->err->col = node ? node->col : c->col;
+    c->err->end_col = -1;
 }
 
 static void error_at(Compiler *c, const Ast *node, const char *fmt, const char *arg) {
@@ -835,25 +853,52 @@ static void compile_augassign(Compiler *c, Ast *s) {
 
 // ---- blocks and unwinding -----------------------------------------------------------------------
 
-static FBlock *push_fblock(Compiler *c, FBlockKind kind, int start) {
-    if (c->nfblocks == MAX_FBLOCKS) {
-        error_at(c, NULL, "%s", "too many statically nested blocks");
-        return &c->fblocks[0];
-    }
-    FBlock *fb = &c->fblocks[c->nfblocks++];
+// How much of CPython's block limit a block uses: CPython opens two blocks for an except or
+// except* handler body (the handler and its cleanup), one for everything else.
+static int block_weight(FBlockKind kind) { return kind == FB_HANDLER || kind == FB_STAR_HANDLER ? 2 : 1; }
+
+static void error_at_line(Compiler *c, const Ast *node, const char *msg);
+
+// Opens a block for `node`; past CPython's limit (MAX_BLOCKS, counted as CPython counts) that is
+// "too many statically nested blocks", reported at node with the caret to the end of its line.
+// Every push is matched by a pop whatever happens, so the stack stays balanced after an error.
+static FBlock *push_fblock(Compiler *c, FBlockKind kind, int start, const Ast *node) {
+    static FBlock scratch;
+    c->block_nesting += block_weight(kind);
+    if (c->block_nesting > MAX_BLOCKS) error_at_line(c, node, "too many statically nested blocks");
+    FBlock *fb = &scratch;
+    if (c->nfblocks < MAX_FBLOCKS) fb = &c->fblocks[c->nfblocks++];
+    else c->fblocks_dropped++;
     memset(fb, 0, sizeof *fb);
     fb->kind = kind;
     fb->start = start;
     return fb;
 }
 
-static void pop_fblock(Compiler *c) {
-    FBlock *fb = &c->fblocks[--c->nfblocks];
-    free(fb->breaks.items);
-    fb->breaks.items = NULL;
+// Closes the innermost block, handing back a copy (a loop's caller patches its breaks).
+static FBlock pop_fblock_keep(Compiler *c) {
+    FBlock fb = {0};
+    if (c->fblocks_dropped > 0) {
+        c->fblocks_dropped--;
+        c->block_nesting--;
+        return fb;
+    }
+    fb = c->fblocks[--c->nfblocks];
+    c->block_nesting -= block_weight(fb.kind);
+    return fb;
 }
 
-// Emits what leaving one block early needs.  With preserve_tos a return value sits on top.
+static void pop_fblock(Compiler *c) {
+    FBlock fb = pop_fblock_keep(c);
+    free(fb.breaks.items);
+}
+
+static void unwind_blocks(Compiler *c, bool preserve_tos, bool to_loop, int *loop_at);
+static void compile_stmts(Compiler *c, AstList *body);
+
+// Emits what leaving one block early needs (the block is already off the stack, so a finally
+// body compiled here sees only the blocks around it).  With preserve_tos a return value sits on
+// top and stays there.
 static void unwind_fblock(Compiler *c, FBlock *fb, bool preserve_tos) {
     switch (fb->kind) {
     case FB_WHILE: break;
@@ -861,16 +906,20 @@ static void unwind_fblock(Compiler *c, FBlock *fb, bool preserve_tos) {
         if (preserve_tos) emit(c, OP_SWAP, 2);
         emit(c, OP_POP_TOP, 0);
         break;
-    case FB_TRY: emit(c, OP_POP_BLOCK, 0); break;
-    case FB_FINALLY_TRY: {
+    case FB_TRY:
+    case FB_STAR_HANDLER: emit(c, OP_POP_BLOCK, 0); break;
+    case FB_FINALLY_TRY:
         emit(c, OP_POP_BLOCK, 0);
-        // The finally body runs outside this block: break/continue in it see the outer loops.
-        FBlock saved = *fb;
-        c->nfblocks--;
-        compile_stmts(c, saved.finally);
-        c->fblocks[c->nfblocks++] = saved;
+        // A return value waits below while the finally body runs; a break, continue or return
+        // in that body drops it (FB_POP_VALUE), as the body's own outcome wins.
+        if (preserve_tos) push_fblock(c, FB_POP_VALUE, 0, NULL);
+        compile_stmts(c, fb->finally);
+        if (preserve_tos) pop_fblock(c);
         break;
-    }
+    case FB_POP_VALUE:
+        if (preserve_tos) emit(c, OP_SWAP, 2);
+        emit(c, OP_POP_TOP, 0);
+        break;
     case FB_FINALLY_END:
     case FB_HANDLER:
         // stack: prev exc [value]; a cleanup block is active
@@ -906,15 +955,47 @@ static void unwind_fblock(Compiler *c, FBlock *fb, bool preserve_tos) {
     }
 }
 
-// Unwinds every block down to (and, when include_loop, including) the innermost loop.
-static FBlock *unwind_to_loop(Compiler *c, Ast *at, const char *what) {
-    for (int i = c->nfblocks - 1; i >= 0; i--) {
-        FBlock *fb = &c->fblocks[i];
-        if (fb->kind == FB_WHILE || fb->kind == FB_FOR) return fb;
-        unwind_fblock(c, fb, false);
+// Emits the exits of the open blocks, innermost first: all of them (return), or those inside the
+// innermost loop (break, continue; *loop_at is then that loop's index, or -1 if there is none).
+// Each block is taken off the stack while its exit is emitted and put back afterwards.
+static void unwind_blocks(Compiler *c, bool preserve_tos, bool to_loop, int *loop_at) {
+    if (c->nfblocks == 0 || c->failed) {
+        if (loop_at) *loop_at = -1;
+        return;
     }
-    error_at(c, at, "%s", what);
-    return NULL;
+    FBlock *top = &c->fblocks[c->nfblocks - 1];
+    if (to_loop && (top->kind == FB_WHILE || top->kind == FB_FOR)) {
+        *loop_at = c->nfblocks - 1;
+        return;
+    }
+    FBlock saved = *top;
+    c->nfblocks--;
+    c->block_nesting -= block_weight(saved.kind);
+    unwind_fblock(c, &saved, preserve_tos);
+    unwind_blocks(c, preserve_tos, to_loop, loop_at);
+    c->fblocks[c->nfblocks++] = saved;
+    c->block_nesting += block_weight(saved.kind);
+}
+
+// break and continue: CPython 3.11 rejects them in an except* body before anything else.
+static FBlock *unwind_to_loop(Compiler *c, Ast *at, const char *what) {
+    int i = c->nfblocks - 1;
+    for (; i >= 0; i--) {
+        FBlockKind k = c->fblocks[i].kind;
+        if (k == FB_WHILE || k == FB_FOR) break;
+        if (k == FB_STAR_HANDLER) {
+            error_at(c, at, "%s", "'break', 'continue' and 'return' cannot appear in an except* block");
+            return NULL;
+        }
+    }
+    if (i < 0) {
+        error_at(c, at, "%s", what);
+        return NULL;
+    }
+    int loop_at = -1;
+    unwind_blocks(c, false, true, &loop_at);
+    if (c->failed || loop_at < 0) return NULL;
+    return &c->fblocks[loop_at];
 }
 
 // ---- statements ---------------------------------------------------------------------------------
@@ -948,11 +1029,10 @@ static void compile_while(Compiler *c, Ast *s) {
     int top = here(c);
     compile_expr(c, s->a);
     int exit = emit(c, OP_POP_JUMP_IF_FALSE, 0);
-    push_fblock(c, FB_WHILE, top);
+    push_fblock(c, FB_WHILE, top, s);
     compile_stmts(c, &s->list);
     emit(c, OP_JUMP, top);
-    FBlock fb = c->fblocks[c->nfblocks - 1];
-    c->nfblocks--;
+    FBlock fb = pop_fblock_keep(c);
     patch(c, exit);
     compile_stmts(c, &s->list2);
     patch_breaks(c, &fb);
@@ -974,11 +1054,10 @@ static void compile_for(Compiler *c, Ast *s) {
         compile_await_value(c);
         emit(c, OP_POP_BLOCK, 0);
         compile_target(c, s->a, CTX_STORE);
-        push_fblock(c, FB_FOR, top);
+        push_fblock(c, FB_FOR, top, s);
         compile_stmts(c, &s->list);
         emit(c, OP_JUMP, top);
-        FBlock fb = c->fblocks[c->nfblocks - 1];
-        c->nfblocks--;
+        FBlock fb = pop_fblock_keep(c);
         patch(c, setup);
         emit(c, OP_END_ASYNC_FOR, 0);
         compile_stmts(c, &s->list2);
@@ -991,11 +1070,10 @@ static void compile_for(Compiler *c, Ast *s) {
     int top = here(c);
     int exit = emit(c, OP_FOR_ITER, 0);
     compile_target(c, s->a, CTX_STORE);
-    push_fblock(c, FB_FOR, top);
+    push_fblock(c, FB_FOR, top, s);
     compile_stmts(c, &s->list);
     emit(c, OP_JUMP, top);
-    FBlock fb = c->fblocks[c->nfblocks - 1];
-    c->nfblocks--;
+    FBlock fb = pop_fblock_keep(c);
     patch(c, exit);
     compile_stmts(c, &s->list2);
     patch_breaks(c, &fb);
@@ -1014,7 +1092,7 @@ static void emit_cleanup_handler(Compiler *c) {
 
 static void compile_try_except(Compiler *c, Ast *s) {
     int setup = emit(c, OP_SETUP_FINALLY, 0);
-    push_fblock(c, FB_TRY, 0);
+    push_fblock(c, FB_TRY, 0, s);
     compile_stmts(c, &s->list);
     pop_fblock(c);
     emit(c, OP_POP_BLOCK, 0);
@@ -1042,7 +1120,7 @@ static void compile_try_except(Compiler *c, Ast *s) {
             emit(c, OP_COPY, 1);
             compile_name_op(c, h->str, CTX_STORE);
         }
-        FBlock *fb = push_fblock(c, FB_HANDLER, 0);
+        FBlock *fb = push_fblock(c, FB_HANDLER, 0, h);
         fb->name = h->str;
         compile_stmts(c, &h->list);
         pop_fblock(c);
@@ -1075,7 +1153,7 @@ static void compile_try_except(Compiler *c, Ast *s) {
 // Stack in the handler: prev orig raised_list rest.
 static void compile_try_star(Compiler *c, Ast *s) {
     int setup = emit(c, OP_SETUP_FINALLY, 0);
-    push_fblock(c, FB_TRY, 0);
+    push_fblock(c, FB_TRY, 0, s);
     compile_stmts(c, &s->list);
     pop_fblock(c);
     emit(c, OP_POP_BLOCK, 0);
@@ -1097,8 +1175,7 @@ static void compile_try_star(Compiler *c, Ast *s) {
         if (h->str) compile_name_op(c, h->str, CTX_STORE);
         else emit(c, OP_POP_TOP, 0);      // ... rest
         int body = emit(c, OP_SETUP_FINALLY, 0);
-        FBlock *fb = push_fblock(c, FB_TRY, 0);
-        fb->name = NULL;
+        push_fblock(c, FB_STAR_HANDLER, 0, h);
         compile_stmts(c, &h->list);
         pop_fblock(c);
         emit(c, OP_POP_BLOCK, 0);
@@ -1144,7 +1221,7 @@ static void compile_try(Compiler *c, Ast *s) {
     }
     // try/finally around (try/except if there are handlers)
     int setup = emit(c, OP_SETUP_FINALLY, 0);
-    FBlock *fb = push_fblock(c, FB_FINALLY_TRY, 0);
+    FBlock *fb = push_fblock(c, FB_FINALLY_TRY, 0, s);
     fb->finally = &s->list4;
     if (s->list2.count && s->flag) compile_try_star(c, s);
     else if (s->list2.count) compile_try_except(c, s);
@@ -1156,7 +1233,7 @@ static void compile_try(Compiler *c, Ast *s) {
     patch(c, setup);
     emit(c, OP_PUSH_EXC_INFO, 0);
     int cleanup = emit(c, OP_SETUP_FINALLY, 0);
-    push_fblock(c, FB_FINALLY_END, 0);
+    push_fblock(c, FB_FINALLY_END, 0, s);
     compile_stmts(c, &s->list4);
     pop_fblock(c);
     emit(c, OP_POP_BLOCK, 0);
@@ -1188,7 +1265,7 @@ static void compile_with_items(Compiler *c, Ast *s, int index) {
         if (item->b) compile_target(c, item->b, CTX_STORE);
         else emit(c, OP_POP_TOP, 0);
     }
-    push_fblock(c, is_async ? FB_ASYNC_WITH : FB_WITH, 0);
+    push_fblock(c, is_async ? FB_ASYNC_WITH : FB_WITH, 0, s);
     if (index + 1 < s->list.count) compile_with_items(c, s, index + 1);
     else compile_stmts(c, &s->list2);
     pop_fblock(c);
@@ -1330,8 +1407,13 @@ static void compile_return(Compiler *c, Ast *s) {
         error_at(c, s, "%s", "'return' with value in async generator");
         return;
     }
+    for (int i = c->nfblocks - 1; i >= 0; i--)
+        if (c->fblocks[i].kind == FB_STAR_HANDLER) {
+            error_at(c, s, "%s", "'break', 'continue' and 'return' cannot appear in an except* block");
+            return;
+        }
     if (s->a) compile_expr(c, s->a); else emit_const(c, NONE_VAL());
-    for (int i = c->nfblocks - 1; i >= 0; i--) unwind_fblock(c, &c->fblocks[i], true);
+    unwind_blocks(c, true, false, NULL);
     emit(c, OP_RETURN_VALUE, 0);
 }
 

@@ -130,7 +130,15 @@ bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const Sy
     dict_set_cstr(vm, e->dict, "filename", OBJ_VAL(str_from_c(vm, filename)));
     dict_set_cstr(vm, e->dict, "lineno", INT_VAL(err->line));
     dict_set_cstr(vm, e->dict, "offset", INT_VAL(err->col));
-    dict_set_cstr(vm, e->dict, "end_offset", INT_VAL(err->end_col > err->col ? err->end_col : err->col + 1));
+    int end_col = err->end_col > err->col ? err->end_col : err->col + 1;
+    if (err->end_col < 0 && p) { // to the end of the line: one past its last non-blank character
+        size_t n = len;
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r')) n--;
+        int chars = 0;
+        for (size_t i = 0; i < n; i++) chars += ((unsigned char)p[i] & 0xC0) != 0x80;
+        if (chars + 1 > err->col) end_col = chars + 1;
+    }
+    dict_set_cstr(vm, e->dict, "end_offset", INT_VAL(end_col));
     dict_set_cstr(vm, e->dict, "text", p ? OBJ_VAL(str_new(vm, p, len)) : NONE_VAL());
     vm_pop_roots(vm, 3);
     vm->exception = OBJ_VAL(e);
