@@ -17,7 +17,7 @@
 %token_type {Token}
 %default_type {Ast *}
 %extra_context {ParseState *st}
-%stack_size 1000
+%stack_size 10000
 
 %include {
 #include <assert.h>

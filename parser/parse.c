@@ -20,7 +20,7 @@
 
 // The tree depth every returned AST stays under, so that recursive walks (this file's checker,
 // ast_dump, the compiler) cannot overflow the C stack.
-enum { PARSE_MAX_DEPTH = 3000 };
+enum { PARSE_MAX_DEPTH = 3002 };
 
 // lemon's generated entry points (build/grammar.c has no header for them).
 void *aioParserAlloc(void *(*malloc_fn)(size_t), ParseState *st);
@@ -394,7 +394,9 @@ static void check_statement_rules(Checker *ck, const Ast *n, Context cx) {
 static void check(Checker *ck, const Ast *n, Context cx) {
     if (ck->st->failed) return;
     if (++ck->depth >= PARSE_MAX_DEPTH) {
-        parse_error_node(ck->st, n, "too many nested expressions or blocks");
+        // CPython's compiler runs out of recursion at about the same depth, with these words.
+        parse_error_node(ck->st, n, "maximum recursion depth exceeded during compilation");
+        ck->st->err->type = "RecursionError";
         ck->depth--;
         return;
     }

@@ -21,7 +21,7 @@ typedef enum { PARSE_OK, PARSE_ERROR, PARSE_INCOMPLETE } ParseStatus;
 
 // What went wrong, in the words CPython would use.
 typedef struct {
-    const char *type; // "SyntaxError", "IndentationError" or "TabError"
+    const char *type; // "SyntaxError", "IndentationError", "TabError", or "RecursionError" (too deep)
     char message[256]; // e.g. "invalid syntax", "unindent does not match any outer indentation level"
     int line;          // 1-based
     int col;           // 1-based column in characters, where the caret goes

@@ -104,6 +104,8 @@ bool raise_with_cause(Vm *vm, Value exc, Value cause) {
 // ---- syntax errors ------------------------------------------------------------------------------
 
 bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err) {
+    if (err->type && strcmp(err->type, "RecursionError") == 0)
+        return vm_raise(vm, vm->RecursionError, "%s", err->message);
     ObjClass *cls = vm->SyntaxError;
     if (err->type && strcmp(err->type, "IndentationError") == 0) cls = vm->IndentationError;
     else if (err->type && strcmp(err->type, "TabError") == 0) {
