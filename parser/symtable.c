@@ -26,10 +26,39 @@ static void fail(Pass *p, const Ast *node, const char *fmt, const char *name) {
     p->err->end_col = p->err->col + 1;
 }
 
+// Where `name` is in scope->index: its symbol's position, or -1 with *slot the empty slot.
+static int find_slot(const Scope *scope, const char *name, uint32_t *slot) {
+    *slot = 0;
+    if (!scope->index.capacity) return -1;
+    uint64_t h = pos_index_hash(name, strlen(name));
+    uint32_t probe = 0;
+    for (;;) {
+        *slot = pos_index_next(&scope->index, h, &probe);
+        int32_t at = scope->index.slots[*slot];
+        if (!at) return -1;
+        if (strcmp(scope->symbols[at - 1].name, name) == 0) return at - 1;
+    }
+}
+
 Symbol *scope_find(Scope *scope, const char *name) {
-    for (int i = 0; i < scope->nsymbols; i++)
-        if (strcmp(scope->symbols[i].name, name) == 0) return &scope->symbols[i];
-    return NULL;
+    uint32_t slot;
+    int at = find_slot(scope, name, &slot);
+    return at < 0 ? NULL : &scope->symbols[at];
+}
+
+// The index doubles in the arena (the old table is left there): O(n) memory over a scope's life.
+static void grow_index(Pass *p, Scope *scope) {
+    PosIndex *ix = &scope->index;
+    ix->capacity = pos_index_next_capacity(ix);
+    ix->slots = arena_alloc(p->arena, sizeof(int32_t) * ix->capacity);
+    ix->count = 0;
+    for (int i = 0; i < scope->nsymbols; i++) {
+        uint64_t h = pos_index_hash(scope->symbols[i].name, strlen(scope->symbols[i].name));
+        uint32_t probe = 0, slot;
+        do slot = pos_index_next(ix, h, &probe); while (ix->slots[slot]);
+        ix->slots[slot] = i + 1;
+        ix->count++;
+    }
 }
 
 static Symbol *add_symbol(Pass *p, Scope *scope, const char *name, int flags) {
@@ -45,9 +74,14 @@ static Symbol *add_symbol(Pass *p, Scope *scope, const char *name, int flags) {
         scope->symbols = syms;
         scope->capacity = cap;
     }
+    if (pos_index_needs_growth(&scope->index)) grow_index(p, scope);
+    uint32_t slot;
+    find_slot(scope, name, &slot);
     s = &scope->symbols[scope->nsymbols++];
     s->name = name;
     s->flags = flags;
+    scope->index.slots[slot] = scope->nsymbols;
+    scope->index.count++;
     return s;
 }
 

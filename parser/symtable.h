@@ -9,6 +9,7 @@
 #define AIO_SYMTABLE_H
 
 #include "ast.h"
+#include "pos_index.h"
 #include "parse.h"
 
 typedef enum { SCOPE_MODULE, SCOPE_CLASS, SCOPE_FUNCTION } ScopeKind;
@@ -49,6 +50,7 @@ struct Scope {
     Scope *parent;
     Symbol *symbols;
     int nsymbols, capacity;
+    PosIndex index;       // symbols by name (in the arena, like the symbols)
     bool is_generator;    // contains yield
     bool is_coroutine;    // async def
     bool is_comprehension;

@@ -15,6 +15,7 @@
 #include "gc.h"
 #include "interp.h"
 #include "opcodes.h"
+#include "pos_index.h"
 #include "runtime.h"
 #include "symtable.h"
 
@@ -69,6 +70,7 @@ struct Compiler {
     int nnames, ncap;
     const char **varnames;
     int nlocals, vcap;
+    PosIndex const_index, name_index, local_index; // where each constant / name / local is
     const char **cellnames;
     int ncells, nfree;
     int argcount, posonly, kwonly;
@@ -124,9 +126,13 @@ static void error_at(Compiler *c, const Ast *node, const char *fmt, const char *
 // ---- emission -----------------------------------------------------------------------------------
 
 static int emit(Compiler *c, OpCode op, int arg) {
-    c->words = grow(c->words, &c->wcap, c->nwords + 1, sizeof(uint32_t));
-    c->lines = realloc(c->lines, sizeof(int) * (size_t)c->wcap);
-    if (!c->lines) abort();
+    if (c->nwords == c->wcap) { // words and lines grow together, doubling
+        int cap = c->wcap;
+        c->words = grow(c->words, &cap, c->nwords + 1, sizeof(uint32_t));
+        c->lines = realloc(c->lines, sizeof(int) * (size_t)cap);
+        if (!c->lines) abort();
+        c->wcap = cap;
+    }
     if (arg < 0 || arg >= (1 << 24)) {
         error_at(c, NULL, "%s", "too many constants, names or instructions in one function");
         arg = 0;
@@ -144,18 +150,71 @@ static void patch_to(Compiler *c, int at, int target) {
 
 static void patch(Compiler *c, int at) { patch_to(c, at, here(c)); }
 
+// ---- the constant, name and local tables, each with a hash index ---------------------------------
+
+// Makes room for one more position in `ix`, re-adding positions 0..n-1 (those hash_of accepts)
+// when the table doubles.
+static void index_reserve(Compiler *c, PosIndex *ix, int n, bool (*hash_of)(Compiler *, int, uint64_t *)) {
+    if (!pos_index_needs_growth(ix)) return;
+    free(ix->slots);
+    ix->capacity = pos_index_next_capacity(ix);
+    ix->slots = calloc(ix->capacity, sizeof(int32_t));
+    if (!ix->slots) abort();
+    ix->count = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t h;
+        if (!hash_of(c, i, &h)) continue;
+        uint32_t probe = 0, slot;
+        do slot = pos_index_next(ix, h, &probe); while (ix->slots[slot]);
+        ix->slots[slot] = i + 1;
+        ix->count++;
+    }
+}
+
+// Constants are shared when they are the same str, int, bool, None or float (bit for bit, so 0.0
+// and -0.0 stay apart); other kinds are never looked up, so they are not in the index.
+static bool const_hash(Value v, uint64_t *h) {
+    uint64_t bits;
+    if (IS_STR(v)) bits = str_hash(AS_STR(v));
+    else if (IS_INT(v) || IS_BOOL(v) || IS_NONE(v)) bits = (uint64_t)v.as.integer;
+    else if (IS_FLOAT(v)) memcpy(&bits, &v.as.number, sizeof bits);
+    else return false;
+    *h = (bits ^ ((uint64_t)v.tag << 56)) * 0x9E3779B97F4A7C15ULL;
+    return true;
+}
+
+static bool const_hash_at(Compiler *c, int i, uint64_t *h) { return const_hash(c->consts[i], h); }
+
+static bool same_const(Value k, Value v) {
+    if (k.tag != v.tag) return false;
+    if (IS_STR(k))
+        return IS_STR(v) && AS_STR(k)->length == AS_STR(v)->length &&
+               memcmp(AS_STR(k)->chars, AS_STR(v)->chars, AS_STR(k)->length) == 0;
+    if (IS_INT(k) || IS_BOOL(k) || IS_NONE(k)) return k.as.integer == v.as.integer;
+    if (IS_FLOAT(k)) return memcmp(&k.as.number, &v.as.number, sizeof(double)) == 0;
+    return false;
+}
+
 static int add_const(Compiler *c, Value v) {
-    for (int i = 0; i < c->nconsts; i++) {
-        Value k = c->consts[i];
-        if (k.tag != v.tag) continue;
-        if (IS_STR(k) && IS_STR(v) && AS_STR(k)->length == AS_STR(v)->length &&
-            memcmp(AS_STR(k)->chars, AS_STR(v)->chars, AS_STR(k)->length) == 0)
-            return i;
-        if ((IS_INT(k) || IS_BOOL(k) || IS_NONE(k)) && k.as.integer == v.as.integer) return i;
-        if (IS_FLOAT(k) && memcmp(&k.as.number, &v.as.number, sizeof(double)) == 0) return i;
+    uint64_t h;
+    bool indexed = const_hash(v, &h);
+    uint32_t slot = 0;
+    if (indexed) {
+        index_reserve(c, &c->const_index, c->nconsts, const_hash_at);
+        uint32_t probe = 0;
+        for (;;) {
+            slot = pos_index_next(&c->const_index, h, &probe);
+            int32_t at = c->const_index.slots[slot];
+            if (!at) break;
+            if (same_const(c->consts[at - 1], v)) return at - 1;
+        }
     }
     c->consts = grow(c->consts, &c->ccap, c->nconsts + 1, sizeof(Value));
     c->consts[c->nconsts] = v;
+    if (indexed) {
+        c->const_index.slots[slot] = c->nconsts + 1;
+        c->const_index.count++;
+    }
     return c->nconsts++;
 }
 
@@ -173,12 +232,28 @@ static void emit_int_literal(Compiler *c, Ast *e, bool negate) {
     emit_const(c, int_from_mpz(c->vm, z));
 }
 
+static bool name_hash_at(Compiler *c, int i, uint64_t *h) {
+    *h = pos_index_hash(c->names[i]->chars, c->names[i]->length);
+    return true;
+}
+
 static int add_name(Compiler *c, const char *name) {
-    for (int i = 0; i < c->nnames; i++)
-        if (strcmp(c->names[i]->chars, name) == 0) return i;
-    ObjStr *s = str_intern(c->vm, name, strlen(name));
+    size_t len = strlen(name);
+    uint64_t h = pos_index_hash(name, len);
+    index_reserve(c, &c->name_index, c->nnames, name_hash_at);
+    uint32_t probe = 0, slot;
+    for (;;) {
+        slot = pos_index_next(&c->name_index, h, &probe);
+        int32_t at = c->name_index.slots[slot];
+        if (!at) break;
+        ObjStr *s = c->names[at - 1];
+        if (s->length == len && memcmp(s->chars, name, len) == 0) return at - 1;
+    }
+    ObjStr *s = str_intern(c->vm, name, len);
     c->names = grow(c->names, &c->ncap, c->nnames + 1, sizeof(ObjStr *));
     c->names[c->nnames] = s;
+    c->name_index.slots[slot] = c->nnames + 1;
+    c->name_index.count++;
     return c->nnames++;
 }
 
@@ -186,11 +261,25 @@ static Value str_const(Compiler *c, const char *s, size_t len) {
     return OBJ_VAL(str_intern(c->vm, s, len));
 }
 
+static bool local_hash_at(Compiler *c, int i, uint64_t *h) {
+    *h = pos_index_hash(c->varnames[i], strlen(c->varnames[i]));
+    return true;
+}
+
 static int local_slot(Compiler *c, const char *name) {
-    for (int i = 0; i < c->nlocals; i++)
-        if (strcmp(c->varnames[i], name) == 0) return i;
+    uint64_t h = pos_index_hash(name, strlen(name));
+    index_reserve(c, &c->local_index, c->nlocals, local_hash_at);
+    uint32_t probe = 0, slot;
+    for (;;) {
+        slot = pos_index_next(&c->local_index, h, &probe);
+        int32_t at = c->local_index.slots[slot];
+        if (!at) break;
+        if (strcmp(c->varnames[at - 1], name) == 0) return at - 1;
+    }
     c->varnames = grow(c->varnames, &c->vcap, c->nlocals + 1, sizeof(char *));
     c->varnames[c->nlocals] = name;
+    c->local_index.slots[slot] = c->nlocals + 1;
+    c->local_index.count++;
     return c->nlocals++;
 }
 
@@ -1629,6 +1718,9 @@ static void free_compiler(Compiler *c) {
     free(c->names);
     free(c->varnames);
     free(c->cellnames);
+    free(c->const_index.slots);
+    free(c->name_index.slots);
+    free(c->local_index.slots);
     for (int i = 0; i < c->nfblocks; i++) free(c->fblocks[i].breaks.items);
     c->vm->compiler_roots = c->enclosing;
 }
