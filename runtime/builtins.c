@@ -97,7 +97,10 @@ static bool class_check(Vm *vm, const char *fname, Value cls, Value v, bool sub,
     if (IS_TUPLE(cls)) {
         ObjTuple *t = AS_TUPLE(cls);
         for (size_t i = 0; i < t->count; i++) {
-            if (!class_check(vm, fname, t->items[i], v, sub, out)) return false;
+            if (!vm_enter_c_level(vm, sub ? " in __subclasscheck__" : " in __instancecheck__")) return false;
+            bool ok = class_check(vm, fname, t->items[i], v, sub, out);
+            vm_leave_c_level(vm);
+            if (!ok) return false;
             if (*out) return true;
         }
         *out = false;

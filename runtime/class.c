@@ -819,7 +819,7 @@ static bool object_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 }
 
 static bool object_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *s = vm_repr(vm, args[0]);
+    ObjStr *s = IS_OBJ(args[0]) && !IS_STR(args[0]) ? repr_by_method(vm, args[0]) : vm_repr(vm, args[0]);
     if (!s) return false;
     *result = OBJ_VAL(s);
     return true;

@@ -43,22 +43,6 @@ bool sort_list(Vm *vm, ObjList *list, Value key, bool reverse);
 
 // ---- shared small helpers ------------------------------------------------------------------------
 
-// Guards the C recursion of repr, == and hash through nested containers.  As in CPython 3.11 the
-// depth counts against the same limit as Python calls (Py_EnterRecursiveCall), so a list nested
-// 100000 deep raises RecursionError instead of exhausting the C stack.  `where` completes the
-// message: " while getting the repr of an object", " in comparison".
-static inline bool container_enter(Vm *vm, const char *where) {
-    if (vm->depth >= vm->recursion_limit)
-        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded%s", where);
-    vm->depth++;
-    return true;
-}
-
-static inline void container_leave(Vm *vm) { vm->depth--; }
-
-#define REPR_WHERE " while getting the repr of an object"
-#define COMPARE_WHERE " in comparison"
-
 // Copies n Values (overlap allowed).  n may be 0 with NULL pointers: an empty list has no array.
 static inline void values_move(Value *dst, const Value *src, size_t n) {
     if (n) memmove(dst, src, sizeof(Value) * n);

@@ -513,9 +513,9 @@ static bool dict_cmp(Vm *vm, Value *args, int nargs, bool want_equal, Value *res
         *result = vm->not_implemented;
         return true;
     }
-    if (!container_enter(vm, COMPARE_WHERE)) return false;
+    if (!vm_enter_c_level(vm, COMPARE_WHERE)) return false;
     int r = dict_equal(vm, AS_DICT(args[0]), AS_DICT(args[1]));
-    container_leave(vm);
+    vm_leave_c_level(vm);
     if (r < 0) return false;
     *result = BOOL_VAL(want_equal ? r == 1 : r == 0);
     return true;

@@ -415,12 +415,25 @@ bool future_repr_info(Vm *vm, ObjFuture *f, StrBuf *sb) {
     return true;
 }
 
+static bool future_repr(Vm *vm, ObjFuture *f, Value *result);
+
 static bool fut_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFuture *f = AS_FUTURE(args[0]);
-    if (f->is_task) return task_repr(vm, f, result);
+    // As CPython's reprlib.recursive_repr: a future whose repr contains itself shows "..." there.
+    if (f->in_repr) {
+        *result = OBJ_VAL(str_from_c(vm, "..."));
+        return true;
+    }
+    f->in_repr = true;
+    bool ok = f->is_task ? task_repr(vm, f, result) : future_repr(vm, f, result);
+    f->in_repr = false;
+    return ok;
+}
+
+static bool future_repr(Vm *vm, ObjFuture *f, Value *result) {
     StrBuf sb;
     sb_init(&sb);
-    sb_printf(&sb, "<%s ", AS_OBJ(args[0])->cls->name->chars);
+    sb_printf(&sb, "<%s ", f->obj.cls->name->chars);
     if (!future_repr_info(vm, f, &sb)) {
         sb_free(&sb);
         return false;
@@ -514,7 +527,7 @@ static void report_one(Vm *vm, Obj *o) {
     }
     ObjFuture *f = (ObjFuture *)o;
     Value repr_v;
-    bool ok = f->is_task ? task_repr(vm, f, &repr_v) : false;
+    bool ok = f->is_task && fut_repr(vm, (Value[]){OBJ_VAL(f)}, 1, NULL, &repr_v);
     const char *r = ok && IS_STR(repr_v) ? AS_STR(repr_v)->chars : "<Future>";
     fflush(stdout);
     if (f->state == FUT_PENDING) {

@@ -22,7 +22,7 @@ static size_t repr_count, repr_capacity;
 int list_repr_enter(Vm *vm, Obj *obj) {
     for (size_t i = 0; i < repr_count; i++)
         if (repr_stack[i] == obj) return 1;
-    if (!container_enter(vm, REPR_WHERE)) return -1;
+    if (!vm_enter_c_level(vm, REPR_WHERE)) return -1;
     if (repr_count == repr_capacity) {
         repr_capacity = repr_capacity ? repr_capacity * 2 : 16;
         repr_stack = realloc(repr_stack, sizeof(Obj *) * repr_capacity);
@@ -33,7 +33,7 @@ int list_repr_enter(Vm *vm, Obj *obj) {
 }
 
 void list_repr_leave(Vm *vm, Obj *obj) {
-    container_leave(vm);
+    vm_leave_c_level(vm);
     // Leaves happen in reverse order of enters; search anyway so a mismatch cannot corrupt.
     for (size_t i = repr_count; i > 0; i--) {
         if (repr_stack[i - 1] == obj) {
@@ -175,9 +175,9 @@ static bool seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
 }
 
 bool list_seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
-    if (!container_enter(vm, COMPARE_WHERE)) return false;
+    if (!vm_enter_c_level(vm, COMPARE_WHERE)) return false;
     bool ok = seq_compare(vm, op, a, b, out);
-    container_leave(vm);
+    vm_leave_c_level(vm);
     return ok;
 }
 

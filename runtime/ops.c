@@ -180,10 +180,13 @@ ObjStr *vm_repr(Vm *vm, Value v) {
         return str_from_buf(vm, &sb);
     }
     if (IS_BIGINT(v)) return big_repr(vm, v);
-    if (vm->native_depth >= MAX_NATIVE_DEPTH) {
-        vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded while getting the repr of an object");
-        return NULL;
-    }
+    if (!vm_enter_c_level(vm, REPR_WHERE)) return NULL;
+    ObjStr *s = repr_by_method(vm, v);
+    vm_leave_c_level(vm);
+    return s;
+}
+
+ObjStr *repr_by_method(Vm *vm, Value v) {
     Value r;
     int found = call_dunder(vm, v, vm->s_repr, NULL, 0, &r);
     if (found < 0) return NULL;
@@ -341,6 +344,8 @@ static int try_compare(Vm *vm, Value self, int op, Value other, Value *out) {
     return value_is(*out, vm->not_implemented) ? 0 : 1;
 }
 
+static bool compare_by_methods(Vm *vm, int op, Value a, Value b, Value *out);
+
 bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     int r = number_compare(vm, op, a, b, out);
     if (r) return r > 0;
@@ -358,8 +363,16 @@ bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out) {
         *out = BOOL_VAL(res);
         return true;
     }
-    if (vm->native_depth >= MAX_NATIVE_DEPTH)
-        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded in comparison");
+    if (!vm_enter_c_level(vm, COMPARE_WHERE)) return false;
+    bool ok = compare_by_methods(vm, op, a, b, out);
+    vm_leave_c_level(vm);
+    return ok;
+}
+
+// Comparison through __eq__, __lt__ ... of either operand, the reflected one first when b's class
+// is a subclass of a's.
+static bool compare_by_methods(Vm *vm, int op, Value a, Value b, Value *out) {
+    int r;
     ObjClass *ca = vm_class_of(vm, a), *cb = vm_class_of(vm, b);
     bool reflected_first = ca != cb && class_is_subclass(cb, ca);
     if (reflected_first) {

@@ -55,6 +55,9 @@ bool set_update(Vm *vm, ObjSet *set, Value iterable);
 
 // ---- strings ------------------------------------------------------------------------------------
 ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b);
+// repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
+// object.__str__ calls, as CPython's calls the type's repr slot directly.
+ObjStr *repr_by_method(Vm *vm, Value v);
 // Appends repr(str) with CPython's quoting and escapes.
 void str_repr_into(ObjStr *s, StrBuf *out);
 void bytes_repr_into(const unsigned char *data, size_t n, StrBuf *out);

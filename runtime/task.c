@@ -332,17 +332,20 @@ bool task_repr(Vm *vm, ObjFuture *t, Value *result) {
         sb_free(&info);
         return false;
     }
-    // CPython orders: state, name, coro, then result/exception/callbacks, then wait_for.
+    // CPython orders: state ("cancelling" once cancel() was asked of a pending task), name,
+    // coro, wait_for, then result/exception/callbacks.
     char *space = info.data ? strchr(info.data, ' ') : NULL;
     size_t state_len = space ? (size_t)(space - info.data) : info.length;
-    sb_append(&sb, info.data ? info.data : "", state_len);
-    if (t->state == FUT_CANCELLED) { /* CPython: "cancelled" */ }
+    if (t->state == FUT_PENDING && (t->num_cancels_requested > 0 || t->must_cancel))
+        sb_puts(&sb, "cancelling");
+    else
+        sb_append(&sb, info.data ? info.data : "", state_len);
     ObjStr *name = vm_repr(vm, task_name(vm, t));
     if (name) sb_printf(&sb, " name=%s", name->chars);
+    else vm_clear_exception(vm);
     sb_puts(&sb, " coro=<");
     describe_coro(vm, t->coro, &sb);
     sb_putc(&sb, '>');
-    if (space) sb_puts(&sb, space);
     if (IS_SLEEP(t->fut_waiter)) {
         sb_puts(&sb, " wait_for=");
         if (!sleep_future_repr(vm, AS_SLEEP(t->fut_waiter), &sb)) vm_clear_exception(vm);
@@ -351,6 +354,7 @@ bool task_repr(Vm *vm, ObjFuture *t, Value *result) {
         if (w) sb_printf(&sb, " wait_for=%s", w->chars);
         else vm_clear_exception(vm);
     }
+    if (space) sb_puts(&sb, space);
     sb_putc(&sb, '>');
     sb_free(&info);
     *result = OBJ_VAL(str_from_buf(vm, &sb));

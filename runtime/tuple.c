@@ -34,27 +34,70 @@ ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list) {
 #define XXPRIME_5 2870177450012600261ULL
 #define XXROTATE(x) (((x) << 31) | ((x) >> 33))
 
-bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out) {
-    uint64_t acc = XXPRIME_5;
-    for (size_t i = 0; i < t->count; i++) {
-        uint64_t lane;
-        if (IS_TUPLE(t->items[i])) { // nested tuples recurse in C: bound the depth
-            if (!container_enter(vm, "")) return false;
-            bool ok = tuple_hash(vm, AS_TUPLE(t->items[i]), &lane);
-            container_leave(vm);
-            if (!ok) return false;
-        } else if (!vm_hash(vm, t->items[i], &lane)) {
-            return false;
-        }
-        acc += lane * XXPRIME_2;
-        acc = XXROTATE(acc);
-        acc *= XXPRIME_1;
-    }
+static uint64_t hash_lane(uint64_t acc, uint64_t lane) {
+    acc += lane * XXPRIME_2;
+    acc = XXROTATE(acc);
+    return acc * XXPRIME_1;
+}
+
+static uint64_t hash_finish(uint64_t acc, size_t count) {
     // The length, mangled to keep the historical value of hash(()).
-    acc += (uint64_t)t->count ^ (XXPRIME_5 ^ 3527539ULL);
-    if (acc == (uint64_t)-1) acc = 1546275796;
-    *out = acc;
-    return true;
+    acc += (uint64_t)count ^ (XXPRIME_5 ^ 3527539ULL);
+    return acc == (uint64_t)-1 ? 1546275796 : acc;
+}
+
+// Tuples nested in tuples are walked with a stack of our own rather than C recursion, so that,
+// as in CPython, hash() of a tuple nested 100000 deep works.  The tuples are immutable and
+// reachable from t, which the caller keeps alive.
+bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out) {
+    typedef struct {
+        ObjTuple *tuple;
+        size_t next;
+        uint64_t acc;
+    } Level;
+    Level inline_levels[16], *levels = inline_levels;
+    size_t depth = 0, capacity = 16;
+    Level cur = {t, 0, XXPRIME_5};
+    bool ok = true;
+    for (;;) {
+        if (cur.next < cur.tuple->count) {
+            Value item = cur.tuple->items[cur.next];
+            if (IS_TUPLE(item)) {
+                if (depth == capacity) {
+                    Level *grown = malloc(sizeof(Level) * capacity * 2);
+                    if (!grown) {
+                        ok = vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
+                        break;
+                    }
+                    memcpy(grown, levels, sizeof(Level) * depth);
+                    if (levels != inline_levels) free(levels);
+                    levels = grown;
+                    capacity *= 2;
+                }
+                levels[depth++] = cur;
+                cur = (Level){AS_TUPLE(item), 0, XXPRIME_5};
+                continue;
+            }
+            uint64_t lane;
+            if (!vm_hash(vm, item, &lane)) {
+                ok = false;
+                break;
+            }
+            cur.acc = hash_lane(cur.acc, lane);
+            cur.next++;
+            continue;
+        }
+        uint64_t h = hash_finish(cur.acc, cur.tuple->count);
+        if (depth == 0) {
+            *out = h;
+            break;
+        }
+        cur = levels[--depth];
+        cur.acc = hash_lane(cur.acc, h);
+        cur.next++;
+    }
+    if (levels != inline_levels) free(levels);
+    return ok;
 }
 
 // ---- construction -------------------------------------------------------------------------------

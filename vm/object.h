@@ -248,6 +248,8 @@ typedef struct {
     Value data;      // closure data for natives made at run time (functools.partial, ...)
     bool is_method;  // accessed through an instance, it binds self
     bool is_classmethod; // binds the class instead (dict.fromkeys, ...)
+    bool is_dunder;  // named __x__: called through vm_call it counts a recursion level, as a slot
+                     // wrapper does in CPython (other builtins only check the C stack)
 } ObjNative;
 
 typedef struct {
@@ -395,6 +397,7 @@ typedef struct ObjFuture {
     bool is_task;
     bool blocking;          // _asyncio_future_blocking: a Task must wait for it
     bool log_traceback;     // an exception nobody retrieved: reported when collected
+    bool in_repr;           // its repr is being built: a repr reached again is "..." (reprlib)
     ObjDict *dict;          // attributes set by programs and subclasses (created on first use)
     Value loop;
     Value result;

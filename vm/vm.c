@@ -50,12 +50,22 @@ static bool enter_depth(Vm *vm) {
 
 static RunResult run(Vm *vm, Value *result, bool throwing);
 
+static bool c_stack_exhausted(Vm *vm) {
+    char here;
+    return vm->stack_base && vm->stack_base - &here > MAX_C_STACK;
+}
+
 // Python code called from C nests a run() on the C stack; this keeps that nesting within bounds.
 static bool check_c_stack(Vm *vm) {
-    char here;
-    if (vm->native_depth >= MAX_NATIVE_DEPTH ||
-        (vm->stack_base && vm->stack_base - &here > MAX_C_STACK))
+    if (vm->native_depth >= MAX_NATIVE_DEPTH || c_stack_exhausted(vm))
         return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
+    return true;
+}
+
+bool vm_enter_c_level(Vm *vm, const char *where) {
+    if (vm->depth >= vm->recursion_limit || c_stack_exhausted(vm))
+        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded%s", where);
+    vm->depth++;
     return true;
 }
 
@@ -139,7 +149,19 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
     if (!IS_OBJ(callee)) goto not_callable;
     switch (AS_OBJ(callee)->kind) {
     case OBJ_FUNCTION: return call_function(vm, AS_FUNCTION(callee), args, nargs, kwnames, result);
-    case OBJ_NATIVE: return AS_NATIVE(callee)->fn(vm, args, nargs, kwnames, result);
+    case OBJ_NATIVE: {
+        // A native may call back into vm_call (object.__str__ as __repr__, iter(x.__next__, None)
+        // nested ...).  Dunder natives count a level, other natives check the C stack only.
+        ObjNative *n = AS_NATIVE(callee);
+        if (!n->is_dunder) {
+            if (c_stack_exhausted(vm)) return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded" CALL_WHERE);
+            return n->fn(vm, args, nargs, kwnames, result);
+        }
+        if (!vm_enter_c_level(vm, CALL_WHERE)) return false;
+        bool ok = n->fn(vm, args, nargs, kwnames, result);
+        vm_leave_c_level(vm);
+        return ok;
+    }
     case OBJ_BOUND: {
         ObjBound *b = AS_BOUND(callee);
         ArgBuf buf;
@@ -152,10 +174,13 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
     default: {
         Value call = class_lookup(vm_class_of(vm, callee), vm->s_call);
         if (IS_EMPTY(call)) goto not_callable;
+        // __call__ may itself be an object with a __call__, without end
+        if (!vm_enter_c_level(vm, CALL_WHERE)) return false;
         ArgBuf buf;
         Value *all = argbuf_prepend(&buf, callee, args, nargs + (kwnames ? (int)kwnames->count : 0));
         bool ok = vm_call(vm, call, all, nargs + 1, kwnames, result);
         argbuf_free(&buf);
+        vm_leave_c_level(vm);
         return ok;
     }
     }
@@ -171,8 +196,22 @@ bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out) {
 }
 
 int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result) {
-    Value method = class_lookup(vm_class_of(vm, obj), name);
+    ObjClass *cls = vm_class_of(vm, obj);
+    Value method = class_lookup(cls, name);
     if (IS_EMPTY(method)) return 0;
+    if (IS_NATIVE(method) && str_equal(AS_NATIVE(method)->name, name)) {
+        // a built-in type's own slot (not one stored under another name, as __repr__ = __str__),
+        // called directly as CPython does: no recursion level
+        if (c_stack_exhausted(vm)) {
+            vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded" CALL_WHERE);
+            return -1;
+        }
+        ArgBuf buf;
+        Value *all = argbuf_prepend(&buf, obj, args, nargs);
+        bool ok = AS_NATIVE(method)->fn(vm, all, nargs + 1, NULL, result);
+        argbuf_free(&buf);
+        return ok ? 1 : -1;
+    }
     if (IS_WRAPPER(method) && AS_WRAPPER(method)->wrap == WRAP_STATICMETHOD)
         return vm_call(vm, AS_WRAPPER(method)->a, args, nargs, NULL, result) ? 1 : -1;
     ArgBuf buf;

@@ -178,6 +178,17 @@ bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out);
 // Looks up a special method on the type of obj and calls it.  Returns 0 when the type has no such
 // method, 1 on success, -1 with an exception pending.
 int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result);
+// Every C path that can recurse as deep as a program likes -- a native or a __call__ calling
+// back into the interpreter, repr / == / hash walking nested containers, json.dumps, callbacks
+// that re-enter the event loop -- brackets each level with vm_enter_c_level / vm_leave_c_level.
+// As in CPython 3.11 these levels count against the Python call limit (sys.getrecursionlimit()),
+// and they also stop before the C stack itself runs out, so no limit a program sets can crash
+// aio.  `where` completes the message ("", " while calling a Python object", ...).
+bool vm_enter_c_level(Vm *vm, const char *where);
+#define CALL_WHERE " while calling a Python object"
+#define REPR_WHERE " while getting the repr of an object"
+#define COMPARE_WHERE " in comparison"
+static inline void vm_leave_c_level(Vm *vm) { vm->depth--; }
 // Resumes a generator or coroutine: sends value (or throws exc when exc is not EMPTY).
 RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out);
 // throw() and close() of a generator suspended in yield from / await (runtime/gen.c): raise the
