@@ -253,7 +253,6 @@ ObjNative *native_new(Vm *vm, const char *name, NativeFn fn, ObjClass *owner) {
     n->owner = owner;
     n->data = NONE_VAL();
     n->is_method = owner != NULL;
-    n->is_dunder = s->length > 4 && memcmp(s->chars, "__", 2) == 0 && memcmp(s->chars + s->length - 2, "__", 2) == 0;
     return n;
 }
 

@@ -248,8 +248,6 @@ typedef struct {
     Value data;      // closure data for natives made at run time (functools.partial, ...)
     bool is_method;  // accessed through an instance, it binds self
     bool is_classmethod; // binds the class instead (dict.fromkeys, ...)
-    bool is_dunder;  // named __x__: called through vm_call it counts a recursion level, as a slot
-                     // wrapper does in CPython (other builtins only check the C stack)
 } ObjNative;
 
 typedef struct {

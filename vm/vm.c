@@ -151,14 +151,9 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
     case OBJ_FUNCTION: return call_function(vm, AS_FUNCTION(callee), args, nargs, kwnames, result);
     case OBJ_NATIVE: {
         // A native may call back into vm_call (object.__str__ as __repr__, iter(x.__next__, None)
-        // nested ...).  Dunder natives count a level, other natives check the C stack only.
-        ObjNative *n = AS_NATIVE(callee);
-        if (!n->is_dunder) {
-            if (c_stack_exhausted(vm)) return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded" CALL_WHERE);
-            return n->fn(vm, args, nargs, kwnames, result);
-        }
+        // nested, Task.cancel down a chain of tasks ...): each counts a level, as in CPython.
         if (!vm_enter_c_level(vm, CALL_WHERE)) return false;
-        bool ok = n->fn(vm, args, nargs, kwnames, result);
+        bool ok = AS_NATIVE(callee)->fn(vm, args, nargs, kwnames, result);
         vm_leave_c_level(vm);
         return ok;
     }
