@@ -418,16 +418,7 @@ static bool decode_text(Vm *vm, Value text, Value *args, int nargs, ObjTuple *kw
                         Value *result) {
     static const char *const allowed[] = {"cls", "object_hook", "parse_float", "parse_int",
                                           "parse_constant", "object_pairs_hook", "strict", NULL};
-    if (kwnames)
-        for (size_t i = 0; i < kwnames->count; i++) {
-            const char *k = AS_STR(kwnames->items[i])->chars;
-            bool ok = false;
-            for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
-            if (!ok)
-                return vm_raise(vm, vm->TypeError,
-                                "JSONDecoder.__init__() got an unexpected keyword argument '%s'",
-                                k);
-        }
+    if (!mod_check_kwargs(vm, "JSONDecoder.__init__", kwnames, allowed)) return false;
     Decoder d;
     memset(&d, 0, sizeof d);
     d.vm = vm;

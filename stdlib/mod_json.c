@@ -323,16 +323,7 @@ static bool setup_encoder(Vm *vm, Encoder *e, Value *args, int nargs, ObjTuple *
                                           "default", "sort_keys", NULL};
     memset(e, 0, sizeof *e);
     e->vm = vm;
-    if (kwnames)
-        for (size_t i = 0; i < kwnames->count; i++) {
-            const char *k = AS_STR(kwnames->items[i])->chars;
-            bool ok = false;
-            for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
-            if (!ok)
-                return vm_raise(vm, vm->TypeError,
-                                "JSONEncoder.__init__() got an unexpected keyword argument '%s'",
-                                k);
-        }
+    if (!mod_check_kwargs(vm, "JSONEncoder.__init__", kwnames, allowed)) return false;
 #define KW(name) mod_kwarg(args, nargs, kwnames, name)
     if (!truthy_kw(vm, KW("skipkeys"), false, &e->skipkeys) ||
         !truthy_kw(vm, KW("ensure_ascii"), true, &e->ensure_ascii) ||

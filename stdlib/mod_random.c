@@ -80,34 +80,6 @@ static void seed_from_os(Vm *vm, Mt19937 *mt) {
     mt_seed_by_array(mt, fallback, 3);
 }
 
-// CPython's hash of a float (Python/pyhash.c): the value modulo 2**61 - 1, with the sign.
-static int64_t float_hash(double v) {
-    const uint64_t modulus = ((uint64_t)1 << 61) - 1;
-    if (isinf(v)) return v > 0 ? 314159 : -314159;
-    if (isnan(v)) return 0;
-    int e;
-    double m = frexp(v, &e);
-    int sign = 1;
-    if (m < 0) {
-        sign = -1;
-        m = -m;
-    }
-    uint64_t x = 0;
-    while (m) {
-        x = ((x << 28) & modulus) | x >> (61 - 28);
-        m *= 268435456.0;  // 2**28
-        e -= 28;
-        uint64_t y = (uint64_t)m;
-        m -= (double)y;
-        x += y;
-        if (x >= modulus) x -= modulus;
-    }
-    e = e >= 0 ? e % 61 : 61 - 1 - ((-1 - e) % 61);
-    x = ((x << e) & modulus) | x >> (61 - e);
-    int64_t h = sign < 0 ? -(int64_t)x : (int64_t)x;
-    return h == -1 ? -2 : h;
-}
-
 // The code points of a str or the bytes of a bytes object, for version-1 seeding.
 static uint64_t version1_seed(const unsigned char *s, size_t n, bool utf8) {
     uint32_t *cps = malloc(sizeof(uint32_t) * (n ? n : 1));
@@ -139,7 +111,7 @@ static bool do_seed(Vm *vm, RandomState *st, Value a, int64_t version) {
         return true;
     }
     if (IS_FLOAT(a)) {
-        seed_u64(&st->mt, (uint64_t)float_hash(AS_FLOAT(a)));
+        seed_u64(&st->mt, hash_float(AS_FLOAT(a))); // hash(a), as CPython seeds with a float
         return true;
     }
     const unsigned char *data;
