@@ -342,14 +342,7 @@ static int dict_iter_yield(Vm *vm, ViewKind kind, DictEntry *e, Value *out) {
     } else if (kind == VIEW_VALUES) {
         *out = e->value;
     } else {
-        Value k = e->key, v = e->value;
-        vm_push_root(vm, k);
-        vm_push_root(vm, v);
-        ObjTuple *t = tuple_new(vm, 2);
-        vm_pop_roots(vm, 2);
-        t->items[0] = k;
-        t->items[1] = v;
-        *out = OBJ_VAL(t);
+        *out = OBJ_VAL(tuple_pair(vm, e->key, e->value));
     }
     return 1;
 }
@@ -629,10 +622,7 @@ static bool dict_popitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (d->used == 0) return vm_raise_obj(vm, vm->KeyError, OBJ_VAL(str_from_c(vm, "popitem(): dictionary is empty")));
     size_t i = d->entry_count;
     while (IS_EMPTY(d->entries[i - 1].key)) i--;
-    ObjTuple *t = tuple_new(vm, 2);
-    DictEntry *e = &d->entries[i - 1];
-    t->items[0] = e->key;
-    t->items[1] = e->value;
+    ObjTuple *t = tuple_pair(vm, d->entries[i - 1].key, d->entries[i - 1].value);
     vm_push_root(vm, OBJ_VAL(t));
     int r = dict_delete(vm, d, t->items[0], NULL);
     vm_pop_root(vm);

@@ -295,9 +295,7 @@ static bool eg_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *res
         vm_pop_root(vm);
         return vm_raise(vm, vm->TypeError, "Cannot nest BaseExceptions in an %s", cls->name->chars);
     }
-    ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = args[1];
-    t->items[1] = seq;
+    ObjTuple *t = tuple_pair(vm, args[1], seq);
     vm_push_root(vm, OBJ_VAL(t));
     ObjException *e = exception_new(vm, cls, t);
     vm_push_root(vm, OBJ_VAL(e));
@@ -415,13 +413,7 @@ static bool eg_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     if (!check_args(vm, "split", nargs, kwnames, 2, 2)) return false;
     Value m, r;
     if (!split_group(vm, args[0], args[1], &m, &r)) return false;
-    vm_push_root(vm, m);
-    vm_push_root(vm, r);
-    ObjTuple *t = tuple_new(vm, 2);
-    vm_pop_roots(vm, 2);
-    t->items[0] = m;
-    t->items[1] = r;
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, m, r));
     return true;
 }
 

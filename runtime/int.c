@@ -189,10 +189,7 @@ INT_BINARY(int_xor, "__xor__", AST_OP_BITXOR, false)
 INT_BINARY(int_rxor, "__rxor__", AST_OP_BITXOR, true)
 
 static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
-    ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = a;
-    t->items[1] = b;
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, a, b));
     return true;
 }
 

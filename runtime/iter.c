@@ -106,11 +106,7 @@ static int enumerate_next(Vm *vm, Obj *obj, Value *out) {
     Value item;
     int r = vm_next(vm, it->source, &item);
     if (r <= 0) return r;
-    vm_push_root(vm, item);
-    ObjTuple *t = tuple_new(vm, 2);
-    vm_pop_root(vm);
-    t->items[0] = INT_VAL(it->index);
-    t->items[1] = item;
+    ObjTuple *t = tuple_pair(vm, INT_VAL(it->index), item);
     if (ADD_OVERFLOWS(it->index, 1, &it->index)) {
         vm_raise(vm, vm->OverflowError, "integer overflow");
         return -1;

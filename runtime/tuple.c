@@ -28,6 +28,16 @@ ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list) {
     return t;
 }
 
+ObjTuple *tuple_pair(Vm *vm, Value a, Value b) {
+    vm_push_root(vm, a);
+    vm_push_root(vm, b);
+    ObjTuple *t = tuple_new(vm, 2);
+    vm_pop_roots(vm, 2);
+    t->items[0] = a;
+    t->items[1] = b;
+    return t;
+}
+
 // CPython's 64-bit xxHash constants (Objects/tupleobject.c).
 #define XXPRIME_1 11400714785074694791ULL
 #define XXPRIME_2 14029467366897019727ULL

@@ -325,10 +325,7 @@ static int groupby_next(Vm *vm, Obj *obj, Value *out) {
     ObjIter *grouper = iter_new(vm, grouper_cls, grouper_next, OBJ_VAL(gb));
     grouper->extra = st[GB_TGTKEY];
     st[GB_GROUPER] = OBJ_VAL(grouper);
-    ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = st[GB_CURRKEY];
-    t->items[1] = OBJ_VAL(grouper);
-    *out = OBJ_VAL(t);
+    *out = OBJ_VAL(tuple_pair(vm, st[GB_CURRKEY], OBJ_VAL(grouper)));
     return 1;
 }
 

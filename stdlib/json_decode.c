@@ -333,9 +333,7 @@ static bool scan_object(Decoder *d, size_t idx, Value *out, size_t *end) {
             if (!scan(d, idx, &value, &idx)) return false;
             push(d, value);
             if (pairs) {
-                ObjTuple *t = tuple_new(vm, 2);
-                t->items[0] = key;
-                t->items[1] = value;
+                ObjTuple *t = tuple_pair(vm, key, value);
                 push(d, OBJ_VAL(t));
                 list_append(vm, AS_LIST(container), OBJ_VAL(t));
                 pop(d);

@@ -489,11 +489,7 @@ static int pairwise_next(Vm *vm, Obj *obj, Value *out) {
         it->extra = EMPTY_VAL();
         return got;
     }
-    vm_push_root(vm, item);
-    ObjTuple *t = tuple_new(vm, 2);
-    vm_pop_root(vm);
-    t->items[0] = it->extra;
-    t->items[1] = item;
+    ObjTuple *t = tuple_pair(vm, it->extra, item);
     it->extra = item;
     *out = OBJ_VAL(t);
     return 1;

@@ -207,9 +207,7 @@ static ObjList *dict_items(Encoder *e, ObjDict *d) {
     size_t pos = 0;
     Value k, v;
     while (dict_next(d, &pos, &k, &v)) {
-        ObjTuple *t = tuple_new(vm, 2);
-        t->items[0] = k;
-        t->items[1] = v;
+        ObjTuple *t = tuple_pair(vm, k, v);
         vm_push_root(vm, OBJ_VAL(t));
         list_append(vm, items, OBJ_VAL(t));
         vm_pop_root(vm);

@@ -457,10 +457,7 @@ static bool math_modf(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     } else {
         frac = modf(x, &ipart);
     }
-    ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = FLOAT_VAL(frac);
-    t->items[1] = FLOAT_VAL(ipart);
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, FLOAT_VAL(frac), FLOAT_VAL(ipart)));
     return true;
 }
 
@@ -469,10 +466,7 @@ static bool math_frexp(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     int e = 0;
     if (!one_arg(vm, "frexp", nargs, kwnames) || !mod_arg_double(vm, args[0], &x)) return false;
     double m = (isnan(x) || isinf(x) || x == 0.0) ? x : frexp(x, &e);
-    ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = FLOAT_VAL(m);
-    t->items[1] = INT_VAL(e);
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, FLOAT_VAL(m), INT_VAL(e)));
     return true;
 }
 

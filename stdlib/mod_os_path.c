@@ -91,13 +91,7 @@ static bool path_dirname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 }
 
 static bool pair(Vm *vm, Value a, Value b, Value *result) {
-    vm_push_root(vm, a);
-    vm_push_root(vm, b);
-    ObjTuple *t = tuple_new(vm, 2);
-    vm_pop_roots(vm, 2);
-    t->items[0] = a;
-    t->items[1] = b;
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, a, b));
     return true;
 }
 
