@@ -5,8 +5,8 @@ else/finally, with and async with, run by aio and by python3.
 Each seed makes a program of several functions whose bodies nest for and while loops, try
 statements with handlers, else and finally clauses, context managers (some of which swallow the
 exception) and, in async programs, async with and awaits, down to a few levels; the statements
-inside are traces, raises (fresh, bare re-raise, from), division by zero, break, continue and
-return, in every place Python 3.11 allows them (continue and return in finally included).  The
+inside are traces, raises (fresh, bare re-raise, from), division by zero, break, continue,
+return and (in generator programs) yield, in every place Python 3.11 allows them (continue and return in finally included).  The
 driver calls each function and prints its result or its exception with the __context__ and
 __cause__ chain, and the trace of what ran.  Programs are deterministic, so aio must print exactly
 what CPython prints.
@@ -70,6 +70,18 @@ def describe(e):
     return ' '.join(parts)
 
 
+def drive(gen):
+    # Sends each yielded value back plus one; returns what was yielded and the return value.
+    got = []
+    try:
+        v = next(gen)
+        while True:
+            got.append(v)
+            v = gen.send(v + 1)
+    except StopIteration as stop:
+        return got, stop.value
+
+
 def report(name, call):
     T.clear()
     try:
@@ -81,9 +93,10 @@ def report(name, call):
 
 
 class Gen:
-    def __init__(self, rng, is_async):
+    def __init__(self, rng, is_async, is_generator=False):
         self.rng = rng
         self.is_async = is_async
+        self.is_generator = is_generator
         self.counter = 0
         self.lines = []
 
@@ -105,6 +118,8 @@ class Gen:
             choices += ['reraise', 'raise_from']
         if self.is_async:
             choices.append('await')
+        if self.is_generator:
+            choices += ['yield', 'yield']
         kind = r.choice(choices)
         n = self.label()
         if kind == 'trace':
@@ -128,6 +143,8 @@ class Gen:
             self.emit(ind, f'raise RuntimeError({n}) from {ctx["handler"]}')
         elif kind == 'await':
             self.emit(ind, 'await asyncio.sleep(0)')
+        elif kind == 'yield':
+            self.emit(ind, f'T.append(("sent", (yield {n})))')
         return kind in ('raise', 'break', 'continue', 'return', 'reraise', 'raise_from')
 
     def body(self, ind, ctx, depth):
@@ -187,11 +204,14 @@ class Gen:
 def make_program(seed, functions):
     rng = random.Random(seed)
     is_async = rng.random() < 0.3
+    is_generator = not is_async and rng.random() < 0.4
     out = [PRELUDE]
     names = []
     for k in range(functions):
-        g = Gen(rng, is_async)
+        g = Gen(rng, is_async, is_generator)
         g.emit(0, f'{"async " if is_async else ""}def f{k}():')
+        if is_generator:
+            g.emit(1, 'T.append(("sent", (yield 0)))')
         g.body(1, {'loop': False, 'handler': None}, rng.randint(1, 4))
         g.emit(1, 'return "end"')
         out.append('\n'.join(g.lines) + '\n')
@@ -199,6 +219,8 @@ def make_program(seed, functions):
     for name in names:
         if is_async:
             out.append(f'report({name!r}, lambda: asyncio.run({name}()))')
+        elif is_generator:
+            out.append(f'report({name!r}, lambda: drive({name}()))')
         else:
             out.append(f'report({name!r}, {name})')
     return '\n'.join(out) + '\n'
