@@ -98,8 +98,8 @@ static bool start_line(Layout *lx, Token *err) {
             *err = fail_at(lx, "IndentationError", at.line, at.col - 1, "unexpected indent");
             return false;
         }
-        if (lx->levels == LAYOUT_MAX_INDENT) {
-            *err = fail_at(lx, "IndentationError", at.line, at.col, "too many levels of indentation");
+        if (lx->levels + 1 >= LAYOUT_MAX_INDENT) { // CPython counts level 0 among its 100
+            *err = fail_at(lx, "IndentationError", at.line, 1, "too many levels of indentation");
             return false;
         }
         lx->block_kind = NULL;
