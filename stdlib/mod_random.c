@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "ast.h"
+#include "bigint.h"
 #include "modinit.h"
+#include "number.h"
 #include "mt19937.h"
 #include "sha512.h"
 
@@ -110,6 +113,15 @@ static bool do_seed(Vm *vm, RandomState *st, Value a, int64_t version) {
         mt_seed_int(&st->mt, AS_INTLIKE(a));
         return true;
     }
+    if (IS_BIGINT(a)) { // |a| as 32-bit words, least significant first
+        size_t count;
+        uint32_t *key = mpz_export(NULL, &count, -1, sizeof(uint32_t), 0, 0, AS_BIGINT(a)->value);
+        mt_seed_by_array(&st->mt, key, count);
+        void (*release)(void *, size_t);
+        mp_get_memory_functions(NULL, NULL, &release);
+        release(key, count * sizeof(uint32_t));
+        return true;
+    }
     if (IS_FLOAT(a)) {
         seed_u64(&st->mt, hash_float(AS_FLOAT(a))); // hash(a), as CPython seeds with a float
         return true;
@@ -189,16 +201,42 @@ static bool rnd_random(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     return true;
 }
 
+// getrandbits(k) for any k, as CPython builds it: 32-bit words from the least significant up,
+// the last one cut to the bits that remain.
+static Value random_bits(Vm *vm, Mt19937 *mt, uint64_t k) {
+    if (k <= 63) return INT_VAL((int64_t)mt_getrandbits(mt, (int)k));
+    size_t words = (size_t)((k - 1) / 32 + 1);
+    uint32_t *w = malloc(words * sizeof(uint32_t));
+    if (!w) abort();
+    for (size_t i = 0; i < words; i++, k -= 32) {
+        uint32_t r = mt_next_u32(mt);
+        w[i] = k < 32 ? r >> (32 - k) : r;
+    }
+    mpz_t z;
+    mpz_init(z);
+    mpz_import(z, words, -1, sizeof(uint32_t), 0, 0, w);
+    free(w);
+    return int_from_mpz(vm, z);
+}
+
+// _randbelow(n) for an int n > 0 of any size.
+static Value random_below(Vm *vm, Mt19937 *mt, Value n) {
+    if (IS_INTLIKE(n)) return INT_VAL((int64_t)mt_randbelow(mt, (uint64_t)AS_INTLIKE(n)));
+    uint64_t k = big_bit_length(n);
+    for (;;) {
+        Value r = random_bits(vm, mt, k);
+        if (big_compare(r, n) < 0) return r;
+    }
+}
+
 static bool rnd_getrandbits(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     RandomState *st = self_state(vm, "getrandbits", args, nargs);
     int64_t k;
     if (!st || !check_args(vm, "getrandbits", nargs - 1, kwnames, 1, 1)) return false;
     if (!mod_arg_index(vm, args[1], &k)) return false;
     if (k < 0) return vm_raise(vm, vm->ValueError, "number of bits must be non-negative");
-    if (k > 64) return vm_raise(vm, vm->OverflowError, "integer overflow");
-    uint64_t r = mt_getrandbits(&st->mt, (int)k);
-    if (r > (uint64_t)INT64_MAX) return vm_raise(vm, vm->OverflowError, "integer overflow");
-    *result = INT_VAL((int64_t)r);
+    if (k > ((int64_t)1 << 34)) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
+    *result = random_bits(vm, &st->mt, (uint64_t)k);
     return true;
 }
 
@@ -219,8 +257,64 @@ static bool range_arg(Vm *vm, Value v, const char *what, int64_t *out) {
     return mod_arg_index(vm, v, out);
 }
 
+// randrange when a bound or the width is beyond int64: Lib/random.py's steps on big ints.
+static bool wide_randrange(Vm *vm, RandomState *st, Value start, Value stop, Value step,
+                           Value *result) {
+    Value width, n, t;
+    if (num_int_values_op(vm, AST_OP_SUB, stop, start, &width) < 0) return false;
+    vm_push_root(vm, width);
+    int64_t istep = 0;
+    bool small_step = big_fits_int64(step, &istep);
+    if (small_step && istep == 1) {
+        if (big_compare(width, INT_VAL(0)) <= 0) {
+            vm_pop_root(vm);
+            ObjStr *a = vm_repr(vm, start), *b = a ? vm_repr(vm, stop) : NULL, *c = b ? vm_repr(vm, width) : NULL;
+            if (!c) return false;
+            return vm_raise(vm, vm->ValueError, "empty range for randrange() (%s, %s, %s)",
+                            a->chars, b->chars, c->chars);
+        }
+        t = random_below(vm, &st->mt, width);
+        vm_pop_root(vm);
+        return num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+    }
+    if (small_step && istep == 0) {
+        vm_pop_root(vm);
+        return vm_raise(vm, vm->ValueError, "zero step for randrange()");
+    }
+    bool up = big_compare(step, INT_VAL(0)) > 0;
+    if (num_int_values_op(vm, AST_OP_ADD, width, step, &t) < 0 ||
+        num_int_values_op(vm, AST_OP_ADD, t, INT_VAL(up ? -1 : 1), &t) < 0) {
+        vm_pop_root(vm);
+        return false;
+    }
+    vm_push_root(vm, t);
+    bool ok = num_int_values_op(vm, AST_OP_FLOORDIV, t, step, &n) > 0;
+    vm_pop_roots(vm, 2);
+    if (!ok) return false;
+    if (big_compare(n, INT_VAL(0)) <= 0) return vm_raise(vm, vm->ValueError, "empty range for randrange()");
+    vm_push_root(vm, n);
+    t = random_below(vm, &st->mt, n);
+    vm_push_root(vm, t);
+    ok = num_int_values_op(vm, AST_OP_MUL, step, t, &t) > 0;
+    vm_pop_roots(vm, 2);
+    return ok && num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+}
+
 static bool randrange(Vm *vm, RandomState *st, Value start, Value stop, Value step,
                       Value *result) {
+    if (IS_BIGINT(start) || IS_BIGINT(stop) || IS_BIGINT(step)) {
+        if (IS_EMPTY(stop) || IS_NONE(stop)) {
+            if (!IS_EMPTY(step))
+                return vm_raise(vm, vm->TypeError, "Missing a non-None stop argument");
+            if (big_compare(start, INT_VAL(0)) <= 0)
+                return vm_raise(vm, vm->ValueError, "empty range for randrange()");
+            *result = random_below(vm, &st->mt, start);
+            return true;
+        }
+        if (!IS_INTEGER(start) || !IS_INTEGER(stop) || !(IS_EMPTY(step) || IS_INTEGER(step)))
+            return vm_raise(vm, vm->TypeError, "randrange() of mixed big ints and other types");
+        return wide_randrange(vm, st, start, stop, IS_EMPTY(step) ? INT_VAL(1) : step, result);
+    }
     int64_t istart, istop, istep = 1;
     if (!range_arg(vm, start, "arg 1", &istart)) return false;
     if (IS_EMPTY(stop) || IS_NONE(stop)) {
@@ -234,9 +328,9 @@ static bool randrange(Vm *vm, RandomState *st, Value start, Value stop, Value st
     }
     if (!range_arg(vm, stop, "stop", &istop)) return false;
     int64_t width;
-    if (SUB_OVERFLOWS(istop, istart, &width))
-        return vm_raise(vm, vm->OverflowError, "integer overflow");
     if (!IS_EMPTY(step) && !range_arg(vm, step, "step", &istep)) return false;
+    if (SUB_OVERFLOWS(istop, istart, &width))
+        return wide_randrange(vm, st, INT_VAL(istart), INT_VAL(istop), INT_VAL(istep), result);
     if (istep == 1) {
         if (width > 0) {
             *result = INT_VAL(istart + (int64_t)mt_randbelow(&st->mt, (uint64_t)width));
@@ -249,9 +343,10 @@ static bool randrange(Vm *vm, RandomState *st, Value start, Value stop, Value st
     // n = ceil(width / step), computed with Python's floor division.
     int64_t num;
     if (ADD_OVERFLOWS(width, istep > 0 ? istep - 1 : istep + 1, &num))
-        return vm_raise(vm, vm->OverflowError, "integer overflow");
+        return wide_randrange(vm, st, INT_VAL(istart), INT_VAL(istop), INT_VAL(istep), result);
     int64_t n = num / istep - ((num % istep != 0) && ((num < 0) != (istep < 0)));
     if (n <= 0) return vm_raise(vm, vm->ValueError, "empty range for randrange()");
+    // The item lies between start and stop, so it fits in int64 as they do.
     *result = INT_VAL(istart + istep * (int64_t)mt_randbelow(&st->mt, (uint64_t)n));
     return true;
 }
@@ -271,9 +366,18 @@ static bool rnd_randint(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     static const char *const names[] = {"a", "b", NULL};
     Value a[2];
     if (!st || !PARSE(names, 2, a)) return false;
+    Value stop;
+    if (IS_BIGINT(a[1]) || IS_BIGINT(a[0]) || (IS_INTLIKE(a[1]) && AS_INTLIKE(a[1]) == INT64_MAX)) {
+        if (!IS_INTEGER(a[0]) || !IS_INTEGER(a[1]))
+            return vm_raise(vm, vm->TypeError, "randint() of mixed big ints and other types");
+        if (num_int_values_op(vm, AST_OP_ADD, a[1], INT_VAL(1), &stop) < 0) return false;
+        vm_push_root(vm, stop);
+        bool ok = wide_randrange(vm, st, IS_BOOL(a[0]) ? INT_VAL(AS_INTLIKE(a[0])) : a[0], stop, INT_VAL(1), result);
+        vm_pop_root(vm);
+        return ok;
+    }
     int64_t b;
     if (!range_arg(vm, a[1], "stop", &b)) return false;
-    if (b == INT64_MAX) return vm_raise(vm, vm->OverflowError, "integer overflow");
     return randrange(vm, st, a[0], INT_VAL(b + 1), EMPTY_VAL(), result);
 }
 
