@@ -16,6 +16,7 @@
 
 #include "ast.h"
 #include "container.h"
+#include "number.h"
 
 // The class of iter(callable, sentinel)'s result.  Unlike the other iterator classes it has no
 // native of a built-in class to hang on, so it is kept here and reached by the GC through the
@@ -101,16 +102,26 @@ static bool builtin_next(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 
 // ---- enumerate ----------------------------------------------------------------------------------
 
+// The count is it->index while it fits in int64; past that (or from a big start) it is the int
+// in it->extra, and index is unused.
 static int enumerate_next(Vm *vm, Obj *obj, Value *out) {
     ObjIter *it = (ObjIter *)obj;
     Value item;
     int r = vm_next(vm, it->source, &item);
     if (r <= 0) return r;
-    ObjTuple *t = tuple_pair(vm, INT_VAL(it->index), item);
-    if (ADD_OVERFLOWS(it->index, 1, &it->index)) {
-        vm_raise(vm, vm->OverflowError, "integer overflow");
-        return -1;
+    vm_push_root(vm, item);
+    Value count = IS_EMPTY(it->extra) ? INT_VAL(it->index) : it->extra;
+    vm_push_root(vm, count);
+    if (!IS_EMPTY(it->extra) || ADD_OVERFLOWS(it->index, 1, &it->index)) {
+        Value next;
+        if (num_int_values_op(vm, AST_OP_ADD, count, INT_VAL(1), &next) < 0) {
+            vm_pop_roots(vm, 2);
+            return -1;
+        }
+        it->extra = next;
     }
+    ObjTuple *t = tuple_pair(vm, count, item);
+    vm_pop_roots(vm, 2);
     *out = OBJ_VAL(t);
     return 1;
 }
@@ -124,11 +135,16 @@ static bool enumerate_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     if (!arity_keywords(vm, "enumerate", kwnames, args + nargs, names, opt)) return false;
     if (IS_EMPTY(opt[0])) return vm_raise(vm, vm->TypeError, "enumerate() missing required argument 'iterable'");
     int64_t start = 0;
-    if (!IS_EMPTY(opt[1]) && !vm_index_value(vm, opt[1], &start)) return false;
+    Value wide_start = EMPTY_VAL();
+    if (!IS_EMPTY(opt[1]) && IS_BIGINT(opt[1])) wide_start = opt[1];
+    else if (!IS_EMPTY(opt[1]) && !vm_index_value(vm, opt[1], &start)) return false;
     Value source;
     if (!vm_iter(vm, opt[0], &source)) return false;
+    vm_push_root(vm, source);
     ObjIter *it = iter_new(vm, AS_CLASS(args[0]), enumerate_next, source);
+    vm_pop_root(vm);
     it->index = start;
+    it->extra = wide_start;
     *result = OBJ_VAL(it);
     return true;
 }

@@ -406,7 +406,11 @@ static bool slice_bound(Vm *vm, Value v, bool *given, int64_t *out) {
     if (!IS_INTLIKE(v) && IS_EMPTY(class_lookup(vm_class_of(vm, v), vm->s_index)))
         return vm_raise(vm, vm->TypeError,
                         "slice indices must be integers or None or have an __index__ method");
-    return vm_index_value(vm, v, out);
+    Value i;
+    if (!num_index_value(vm, v, &i)) return false;
+    // A bound beyond int64 is clamped, as CPython clips slice indices to its ssize_t range.
+    if (!big_fits_int64(i, out)) *out = big_compare(i, INT_VAL(0)) < 0 ? -INT64_MAX : INT64_MAX;
+    return true;
 }
 
 bool slice_indices(Vm *vm, ObjSlice *s, int64_t n, int64_t *start, int64_t *stop, int64_t *step,

@@ -63,7 +63,7 @@ static bool count_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     Value a[2];
     if (!parse_args(vm, "count", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     Value start = IS_EMPTY(a[0]) ? INT_VAL(0) : a[0], step = IS_EMPTY(a[1]) ? INT_VAL(1) : a[1];
-    if (!IS_NUMBER(start) || !IS_NUMBER(step))
+    if (!(IS_NUMBER(start) || IS_BIGINT(start)) || !(IS_NUMBER(step) || IS_BIGINT(step)))
         return vm_raise(vm, vm->TypeError, "a number is required");
     return itertools_new_iter(vm, args[0], count_next, start, step, result);
 }
