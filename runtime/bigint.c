@@ -8,8 +8,7 @@
  * infinity, bit operations act on an infinite two's complement (GMP's own convention), and
  * conversions to float round half-even.
  *
- * GMP allocates through the functions set in bigint_init, which add to the GC's byte count: big
- * temporaries bring the next collection nearer, as object allocations do.  A result that would
+ * GMP allocates through the GC (see "memory" below).  A result that would
  * need more than MAX_RESULT_BITS is refused up front with MemoryError, as CPython fails on
  * `1 << 2**40`, instead of letting GMP abort.
  */
@@ -28,32 +27,19 @@ _Static_assert(sizeof(long) == 8 && sizeof(mp_limb_t) == 8, "big ints assume 64-
 
 // ---- memory -------------------------------------------------------------------------------------
 
+// GMP's digits go through the GC's funnel: they are counted (big temporaries bring a collection
+// nearer), a growing block may collect first, and when the system runs out the GC's reserve is
+// spent and a MemoryError owed, as for any allocation whose caller cannot fail.  So every big int
+// a GMP call reads must be reachable (rooted) while the call runs.
 static Vm *counting_vm;
 
-static void no_memory(void) {
-    fputs("aio: out of memory in a big-int operation\n", stderr);
-    abort();
-}
-
-static void *gmp_alloc(size_t n) {
-    void *p = malloc(n);
-    if (!p) no_memory();
-    counting_vm->bytes_allocated += n;
-    return p;
-}
+static void *gmp_alloc(size_t n) { return gc_realloc(counting_vm, NULL, 0, n); }
 
 static void *gmp_realloc(void *p, size_t old_size, size_t new_size) {
-    void *q = realloc(p, new_size);
-    if (!q) no_memory();
-    counting_vm->bytes_allocated += new_size;
-    counting_vm->bytes_allocated -= old_size;
-    return q;
+    return gc_realloc(counting_vm, p, old_size, new_size);
 }
 
-static void gmp_free(void *p, size_t n) {
-    free(p);
-    counting_vm->bytes_allocated -= n;
-}
+static void gmp_free(void *p, size_t n) { gc_realloc(counting_vm, p, n, 0); }
 
 void bigint_init(Vm *vm) {
     counting_vm = vm;

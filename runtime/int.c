@@ -545,7 +545,9 @@ static bool int_from_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     bool negative = is_signed && n > 0 && (b->data[little ? n - 1 : 0] & 0x80);
     mpz_t z;
     mpz_init(z);
+    vm_push_root(vm, OBJ_VAL(b)); // GMP's allocation may collect
     if (n > 0) mpz_import(z, n, little ? -1 : 1, 1, 1, 0, b->data);
+    vm_pop_root(vm);
     if (negative) { // the bytes held 2**(8n) + v
         mpz_t unit;
         mpz_init(unit);

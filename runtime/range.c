@@ -349,8 +349,9 @@ static int64_t iteration_limit(const ObjRange *r) {
 }
 
 static ObjIter *range_iterator(Vm *vm, ObjRange *r) {
+    int64_t limit = iteration_limit(r); // before the iterator exists: this may collect
     ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter), range_iter_next, OBJ_VAL(r));
-    it->limit = iteration_limit(r);
+    it->limit = limit;
     return it;
 }
 
@@ -365,6 +366,7 @@ static bool range_reversed(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     if (r->wide) {
         // The mirror: from the last item down by -step (wide or not, as its bounds need).
         Value b[3], last, neg;
+        int64_t limit = iteration_limit(r);
         range_bounds(r, b);
         mpz_t n;
         range_length_mpz(r, n);
@@ -376,7 +378,6 @@ static bool range_reversed(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
         vm_push_root(vm, neg);
         ObjRange *mirror = range_wide_new(vm, last, last, neg);
         vm_pop_roots(vm, 2);
-        int64_t limit = iteration_limit(r);
         vm_push_root(vm, OBJ_VAL(mirror));
         ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter), range_iter_next, OBJ_VAL(mirror));
         vm_pop_root(vm);

@@ -257,47 +257,51 @@ static bool range_arg(Vm *vm, Value v, const char *what, int64_t *out) {
     return mod_arg_index(vm, v, out);
 }
 
-// randrange when a bound or the width is beyond int64: Lib/random.py's steps on big ints.
+// randrange when a bound or the width is beyond int64: Lib/random.py's steps on big ints.  Every
+// intermediate int stays rooted: GMP's allocations may collect.
 static bool wide_randrange(Vm *vm, RandomState *st, Value start, Value stop, Value step,
                            Value *result) {
     Value width, n, t;
     if (num_int_values_op(vm, AST_OP_SUB, stop, start, &width) < 0) return false;
     vm_push_root(vm, width);
     int64_t istep = 0;
-    bool small_step = big_fits_int64(step, &istep);
+    bool small_step = big_fits_int64(step, &istep), ok;
     if (small_step && istep == 1) {
         if (big_compare(width, INT_VAL(0)) <= 0) {
-            vm_pop_root(vm);
             ObjStr *a = vm_repr(vm, start), *b = a ? vm_repr(vm, stop) : NULL, *c = b ? vm_repr(vm, width) : NULL;
+            vm_pop_root(vm);
             if (!c) return false;
             return vm_raise(vm, vm->ValueError, "empty range for randrange() (%s, %s, %s)",
                             a->chars, b->chars, c->chars);
         }
         t = random_below(vm, &st->mt, width);
-        vm_pop_root(vm);
-        return num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+        vm_push_root(vm, t);
+        ok = num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+        vm_pop_roots(vm, 2);
+        return ok;
     }
     if (small_step && istep == 0) {
         vm_pop_root(vm);
         return vm_raise(vm, vm->ValueError, "zero step for randrange()");
     }
+    // n = (width + step -+ 1) // step
     bool up = big_compare(step, INT_VAL(0)) > 0;
-    if (num_int_values_op(vm, AST_OP_ADD, width, step, &t) < 0 ||
-        num_int_values_op(vm, AST_OP_ADD, t, INT_VAL(up ? -1 : 1), &t) < 0) {
-        vm_pop_root(vm);
-        return false;
-    }
+    ok = num_int_values_op(vm, AST_OP_ADD, width, step, &t) > 0;
     vm_push_root(vm, t);
-    bool ok = num_int_values_op(vm, AST_OP_FLOORDIV, t, step, &n) > 0;
-    vm_pop_roots(vm, 2);
+    ok = ok && num_int_values_op(vm, AST_OP_ADD, t, INT_VAL(up ? -1 : 1), &t) > 0;
+    vm_push_root(vm, t);
+    ok = ok && num_int_values_op(vm, AST_OP_FLOORDIV, t, step, &n) > 0;
+    vm_pop_roots(vm, 3);
     if (!ok) return false;
     if (big_compare(n, INT_VAL(0)) <= 0) return vm_raise(vm, vm->ValueError, "empty range for randrange()");
     vm_push_root(vm, n);
     t = random_below(vm, &st->mt, n);
     vm_push_root(vm, t);
     ok = num_int_values_op(vm, AST_OP_MUL, step, t, &t) > 0;
-    vm_pop_roots(vm, 2);
-    return ok && num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+    vm_push_root(vm, t);
+    ok = ok && num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+    vm_pop_roots(vm, 3);
+    return ok;
 }
 
 static bool randrange(Vm *vm, RandomState *st, Value start, Value stop, Value step,
