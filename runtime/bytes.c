@@ -107,6 +107,7 @@ static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
         else *result = OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(src)->data, AS_BYTES(src)->length));
         return true;
     }
+    if (IS_BIGINT(src)) return repeat_count_too_big(vm); // bytes(n): CPython's same message
     if (IS_INTLIKE(src)) {
         int64_t n = AS_INTLIKE(src);
         if (n < 0) return vm_raise(vm, vm->ValueError, "negative count");

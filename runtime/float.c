@@ -247,7 +247,7 @@ static bool float_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     double d = AS_FLOAT(args[0]);
     if (nargs < 2 || IS_NONE(args[1])) return num_round_float_to_int(vm, d, result);
     int64_t ndigits;
-    if (!num_index(vm, args[1], &ndigits)) return false;
+    if (!num_round_digits(vm, args[1], &ndigits)) return false;
     if (!num_round_float(vm, d, ndigits, &d)) return false;
     *result = FLOAT_VAL(d);
     return true;

@@ -452,6 +452,8 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!bytes_args(vm, "to_bytes", "length", args, nargs, kwnames, a)) return false;
     int64_t length = 1;
     bool little, is_signed = false;
+    if (IS_BIGINT(a[0]))
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C ssize_t");
     if (!IS_EMPTY(a[0]) && !num_index(vm, a[0], &length)) return false;
     if (!byteorder_arg(vm, "to_bytes", a[1], &little)) return false;
     if (!IS_EMPTY(a[2]) && !vm_truthy(vm, a[2], &is_signed)) return false;

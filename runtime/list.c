@@ -207,7 +207,8 @@ static bool index_bound(Vm *vm, Value v, int64_t len, int64_t *out) {
     if (!IS_INTLIKE(v) && IS_EMPTY(class_lookup(vm_class_of(vm, v), vm->s_index)))
         return vm_raise(vm, vm->TypeError, "slice indices must be integers or have an __index__ method");
     int64_t i;
-    if (!vm_index_value(vm, v, &i)) return false;
+    if (IS_BIGINT(v)) i = mpz_sgn(AS_BIGINT(v)->value) < 0 ? -INT64_MAX : INT64_MAX; // clamped
+    else if (!vm_index_value(vm, v, &i)) return false;
     if (i < 0) {
         i += len;
         if (i < 0) i = 0;
@@ -436,6 +437,7 @@ static bool list_iadd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 // The repeat count of seq * n: 1 ok, 0 declined (NotImplemented), -1 error.
 static int repeat_count(Vm *vm, Value n, int64_t *out) {
+    if (IS_BIGINT(n)) return repeat_count_too_big(vm), -1;
     if (IS_INTLIKE(n) || !IS_EMPTY(class_lookup(vm_class_of(vm, n), vm->s_index))) {
         if (!vm_index_value(vm, n, out)) return -1;
         if (*out < 0) *out = 0;

@@ -594,6 +594,13 @@ bool num_index_value(Vm *vm, Value v, Value *out) {
     return true;
 }
 
+bool num_round_digits(Vm *vm, Value v, int64_t *out) {
+    Value n;
+    if (!num_index_value(vm, v, &n)) return false;
+    if (!big_fits_int64(n, out)) *out = big_compare(n, INT_VAL(0)) < 0 ? INT64_MIN : INT64_MAX;
+    return true;
+}
+
 bool num_index(Vm *vm, Value v, int64_t *out) {
     if (IS_INTLIKE(v)) {
         *out = AS_INTLIKE(v);
@@ -755,7 +762,7 @@ static bool builtin_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         if (has_ndigits && !num_index_value(vm, a[1], &nd)) return false;
         return big_round(vm, IS_BOOL(x) ? INT_VAL(AS_INTLIKE(x)) : x, nd, result);
     }
-    if (IS_FLOAT(x) && has_ndigits && !num_index(vm, a[1], &ndigits)) return false;
+    if (IS_FLOAT(x) && has_ndigits && !num_round_digits(vm, a[1], &ndigits)) return false;
     if (IS_FLOAT(x) && !has_ndigits) return num_round_float_to_int(vm, AS_FLOAT(x), result);
     if (IS_FLOAT(x)) {
         double d;

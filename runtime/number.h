@@ -54,6 +54,8 @@ int num_compare_int_float(int64_t i, double d);
 // an index-sized integer") for a big one.
 bool num_index(Vm *vm, Value v, int64_t *out);
 bool num_index_value(Vm *vm, Value v, Value *out);
+// round()'s ndigits for a float: an int of any size, clamped to int64 (all beyond round alike).
+bool num_round_digits(Vm *vm, Value v, int64_t *out);
 
 // Raises the TypeError a dunder called on the wrong type raises:
 // "descriptor '__add__' requires a 'int' object but received a 'float'".

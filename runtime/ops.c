@@ -613,7 +613,7 @@ bool vm_index_value(Vm *vm, Value v, int64_t *out) {
         return true;
     }
     if (found && IS_BIGINT(r))
-        return vm_raise(vm, vm->OverflowError, "cannot fit 'int' into an index-sized integer");
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C ssize_t");
     return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer", vm_type_name(vm, v));
 }
 

@@ -140,6 +140,7 @@ static bool char_of(Vm *vm, Formatter *f, Value v, const PercentSpec *ps) {
         numfmt_percent_str(AS_STR(v)->chars, AS_STR(v)->length, ps, &f->out);
         return true;
     }
+    if (IS_BIGINT(v)) return vm_raise(vm, vm->OverflowError, "%%c arg not in range(0x110000)");
     if (!IS_INTLIKE(v)) return vm_raise(vm, vm->TypeError, "%%c requires int or char");
     if (!numfmt_percent_char(AS_INTLIKE(v), ps, &f->out, err, sizeof err))
         return vm_raise(vm, vm->OverflowError, "%s", err);

@@ -508,6 +508,8 @@ static bool builtin_ord(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 static bool builtin_chr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "chr", nargs, kwnames, 1, 1)) return false;
     int64_t c;
+    if (IS_BIGINT(args[0]))
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
     if (!IS_INTLIKE(args[0]))
         return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
                         vm_type_name(vm, args[0]));

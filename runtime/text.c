@@ -198,6 +198,10 @@ static bool slice_arg(Vm *vm, Value *args, int nargs, int i, int64_t *out) {
         *out = AS_INTLIKE(args[i]);
         return true;
     }
+    if (IS_BIGINT(args[i])) { // clamped, as CPython clips slice indices
+        *out = mpz_sgn(AS_BIGINT(args[i])->value) < 0 ? -INT64_MAX : INT64_MAX;
+        return true;
+    }
     if (IS_OBJ(args[i]) && !IS_EMPTY(class_lookup(vm_class_of(vm, args[i]), vm->s_index)))
         return vm_index_value(vm, args[i], out);
     return vm_raise(vm, vm->TypeError,

@@ -213,6 +213,7 @@ static bool tuple_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
                         vm_type_name(vm, nv));
     }
     int64_t n;
+    if (IS_BIGINT(nv)) return repeat_count_too_big(vm);
     if (!vm_index_value(vm, nv, &n)) return false;
     if (n < 0) n = 0;
     ObjTuple *a = AS_TUPLE(args[0]);
