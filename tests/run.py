@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Golden-test runner for aio.
 
-Every tests/**/*.aio file is a test (files whose name starts with "_" are
-helper modules imported by other tests, not tests themselves).  A test is a
-script that also runs unchanged under CPython; its expectations are written
-in whole-line comments:
+Every tests/**/*.aio file is a test, and so is every examples/*.aio file:
+the examples are read where they are, not copied (files whose name starts
+with "_" are helper modules imported by other tests, not tests themselves).
+A test is a script that also runs unchanged under CPython; its expectations
+are written in whole-line comments:
 
   # expect: TEXT          next line of stdout (in file order).  All of them
                           together must equal stdout exactly, line by line.
@@ -26,6 +27,8 @@ in whole-line comments:
                           of MemoryError; python3 gets the same limit.  Skipped
                           for a sanitizer build or under $AIO_WRAPPER, whose
                           address space is not the program's.
+  # not-a-test: REASON    a program whose output cannot be fixed (an example
+                          that prints the time): skipped.
 
 Usage:
   tests/run.py [-j N] [-v] [--aio PATH] [--oracle] [FILE_OR_DIR ...]
@@ -48,6 +51,7 @@ from pathlib import Path
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
+EXAMPLES_DIR = REPO_ROOT / "examples"
 
 
 class Test:
@@ -62,6 +66,7 @@ class Test:
         self.aio_flags = []
         self.aio_only = None
         self.memory_limit = None  # KiB of address space, or None
+        self.not_a_test = None
         self.parse()
 
     def parse(self):
@@ -95,6 +100,8 @@ class Test:
                 self.aio_only = value.strip() or "aio-only"
             elif key == "memory-limit":
                 self.memory_limit = int(value)
+            elif key == "not-a-test":
+                self.not_a_test = value.strip() or "not a test"
         if stdin_lines:
             self.stdin = "\n".join(stdin_lines) + "\n"
         out = self.path.with_suffix(".out")
@@ -200,7 +207,7 @@ def main():
     opts = ap.parse_args()
 
     tests, passed, failed, skipped = [], 0, 0, 0
-    for f in collect(opts.targets or [TESTS_DIR]):
+    for f in collect(opts.targets or [TESTS_DIR, EXAMPLES_DIR]):
         try:
             tests.append(Test(f))
         except (ValueError, UnicodeDecodeError) as e:
@@ -220,6 +227,8 @@ def main():
         os.environ.get("AIO_WRAPPER") or b"__asan_init" in aio.read_bytes())
 
     def job(test):
+        if test.not_a_test:
+            return "skip"
         if test.memory_limit and not limits_work:
             return "skip"
         if opts.oracle:
