@@ -1,9 +1,10 @@
 # aio: the only build file.  Generated code (re2c, lemon) and objects go to build/.
 #
 #   make            ./aio (optimised)
-#   make deps       install the Debian packages the build needs (as root; else prints the command)
+#   make deps       check that the tools and libraries the build needs are there; if some are
+#                   missing, install their Debian packages (as root with apt-get; else print them)
 #   make demo       run the example that shows the language off
-#   make test       every golden test under tests/
+#   make test       every golden test under tests/ and examples/
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-gc    the suite with the GC collecting at every allocation
 #   make oracle     check every expectation against python3 (CPython is the oracle)
@@ -14,7 +15,10 @@
 
 CC      ?= cc
 PKGS    := libuv libutf8proc
-DEPS    := re2c lemon libuv1-dev libedit-dev libutf8proc-dev libgmp-dev pkg-config python3
+# What the build needs, as command:package and header:package (Debian names).  pkg-config is
+# optional: without it the libraries are linked by their usual names.
+DEP_TOOLS   := re2c:re2c lemon:lemon python3:python3
+DEP_HEADERS := uv.h:libuv1-dev utf8proc.h:libutf8proc-dev gmp.h:libgmp-dev
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 INC     := -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Ibuild
@@ -82,11 +86,21 @@ build:
 
 # ---- set-up, tests, benchmarks ----------------------------------------------------------------
 
+# Checks by trying, not by asking dpkg: tools and libraries installed any way count, and a machine
+# that has them all never runs apt-get.
 deps:
-	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; \
+	for t in $(DEP_TOOLS); do command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+	[ -f $(LEMPAR) ] || missing="$$missing lemon"; \
+	for h in $(DEP_HEADERS); do \
+	  printf '#include <%s>\n' $${h%%:*} | $(CC) -x c -fsyntax-only $(PKG_CFLAGS) - >/dev/null 2>&1 || \
+	    missing="$$missing $${h#*:}"; \
+	done; \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
-	  else echo "aio needs:$$missing -- run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "aio needs (Debian packages): $$missing-- e.g. sudo apt-get install -y $$missing"; exit 1; fi; \
 	fi
 
 demo: deps
