@@ -21,14 +21,14 @@ DEP_TOOLS   := re2c:re2c lemon:lemon python3:python3
 DEP_HEADERS := uv.h:libuv1-dev utf8proc.h:libutf8proc-dev gmp.h:libgmp-dev
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
-INC     := -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Ibuild
+INC     := -Ibase -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Ibuild
 OPT     ?= -O2 -g
 LEMPAR  := /usr/share/lemon/lempar.c
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lutf8proc)
 
-SRCS := $(wildcard lexer/*.c parser/*.c vm/*.c runtime/*.c stdlib/*.c)
+SRCS := $(wildcard base/*.c lexer/*.c parser/*.c vm/*.c runtime/*.c stdlib/*.c)
 GEN  := build/scan.c build/grammar.c
 
 # Each variant builds into its own folder so they never mix objects.

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "parse.h"
+#include "source.h"
 #include "token.h"
 
 typedef struct {

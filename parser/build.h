@@ -1,7 +1,7 @@
 /* Tree builders: the functions the grammar's actions call, and the state they share.
  *
  * Every action in parser/grammar.y is one call to a function declared here (or, for literals,
- * in lexer/literal.h).  The builders live in parser/build.c (ast_*) and lexer/literal.c
+ * in parser/literal.h).  The builders live in parser/build.c (ast_*) and parser/literal.c
  * (literal_*); besides allocating nodes they make
  * the checks an LALR(1) grammar cannot express, with CPython 3.11's messages: what may be
  * assigned to or deleted, the order of arguments and parameters, and so on.  A builder that

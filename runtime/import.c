@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "compile.h"
 #include "error.h"
 #include "interp.h"
 #include "modules.h"

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "error.h"
 #include "frame.h"
 #include "gc.h"
 #include "interp.h"
@@ -1942,5 +1943,21 @@ ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *er
     emit(&c, OP_RETURN_VALUE, 0);
     ObjCode *code = c.failed ? NULL : finish_code(&c, "<module>");
     free_compiler(&c);
+    return code;
+}
+
+// Parses and compiles source, turning a syntax error into a pending SyntaxError.
+ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length) {
+    Arena arena;
+    arena_init(&arena);
+    Source src = {filename, text, length, false};
+    ParseStatus status;
+    SyntaxErr err;
+    memset(&err, 0, sizeof err);
+    Ast *module = parse_source(&arena, &src, &status, &err);
+    ObjCode *code = NULL;
+    if (module && symtable_build(&arena, module, &err)) code = compile_module(vm, module, filename, &err);
+    arena_free(&arena);
+    if (!code) raise_syntax_error(vm, filename, text, &err);
     return code;
 }

@@ -16,4 +16,8 @@
 // Compiles a parsed module.  Returns NULL with *err filled on a compile-time SyntaxError.
 ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *err);
 
+// The whole front end and the compiler in one call: parses, resolves scopes and compiles source.
+// Returns NULL with a SyntaxError pending on vm when any of them fails.
+ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length);
+
 #endif

@@ -8,7 +8,6 @@
 #include "vm.h"
 
 // vm.c: running code objects
-ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length);
 bool vm_run_code(Vm *vm, ObjCode *code, ObjDict *globals, Value *result);
 bool vm_run_class_body(Vm *vm, ObjFunction *fn, ObjDict *ns);
 

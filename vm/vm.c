@@ -20,7 +20,6 @@
 #include "gc.h"
 #include "opcodes.h"
 #include "runtime.h"
-#include "symtable.h"
 #include "error.h"
 #include "interp.h"
 #include "asyncio.h"
@@ -1919,22 +1918,6 @@ bool vm_run_class_body(Vm *vm, ObjFunction *fn, ObjDict *ns) {
     RunResult r = run(vm, &ignored, false);
     vm->native_depth--;
     return r == RUN_RETURNED;
-}
-
-// Parses and compiles source, turning a syntax error into a pending SyntaxError.
-ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length) {
-    Arena arena;
-    arena_init(&arena);
-    Source src = {filename, text, length, false};
-    ParseStatus status;
-    SyntaxErr err;
-    memset(&err, 0, sizeof err);
-    Ast *module = parse_source(&arena, &src, &status, &err);
-    ObjCode *code = NULL;
-    if (module && symtable_build(&arena, module, &err)) code = compile_module(vm, module, filename, &err);
-    arena_free(&arena);
-    if (!code) raise_syntax_error(vm, filename, text, &err);
-    return code;
 }
 
 bool vm_run_source(Vm *vm, const char *filename, const char *text, size_t length, ObjDict *globals,

@@ -4,6 +4,7 @@
  * them.  The data is always NUL-terminated so it can be handed to C functions directly.  Running out
  * of memory in sb_reserve aborts; code whose sizes the program chooses (paddings, repetitions,
  * joins) reserves the whole result first with sb_try_reserve and raises MemoryError when it fails.
+ * It is in base/, below the lexer, because it needs nothing but libc and every layer builds text.
  */
 #ifndef AIO_STRBUF_H
 #define AIO_STRBUF_H
