@@ -71,7 +71,7 @@ struct Compiler {
     int nnames, ncap;
     const char **varnames;
     int nlocals, vcap;
-    PosIndex const_index, name_index, local_index; // where each constant / name / local is
+    PosIndex const_index, name_index, local_index, cell_index; // where each constant / name / local / cell is
     const char **cellnames;
     int ncells, nfree;
     int argcount, posonly, kwonly;
@@ -153,13 +153,12 @@ static void patch(Compiler *c, int at) { patch_to(c, at, here(c)); }
 
 // ---- the constant, name and local tables, each with a hash index ---------------------------------
 
-// Makes room for one more position in `ix`, re-adding positions 0..n-1 (those hash_of accepts)
-// when the table doubles.
-static void index_reserve(Compiler *c, PosIndex *ix, int n, bool (*hash_of)(Compiler *, int, uint64_t *)) {
-    if (!pos_index_needs_growth(ix)) return;
+// Rebuilds `ix` with `capacity` slots holding positions 0..n-1 (those hash_of accepts).
+static void index_rebuild(Compiler *c, PosIndex *ix, uint32_t capacity, int n,
+                          bool (*hash_of)(Compiler *, int, uint64_t *)) {
     free(ix->slots);
-    ix->capacity = pos_index_next_capacity(ix);
-    ix->slots = calloc(ix->capacity, sizeof(int32_t));
+    ix->capacity = capacity;
+    ix->slots = calloc(capacity, sizeof(int32_t));
     if (!ix->slots) abort();
     ix->count = 0;
     for (int i = 0; i < n; i++) {
@@ -170,6 +169,11 @@ static void index_reserve(Compiler *c, PosIndex *ix, int n, bool (*hash_of)(Comp
         ix->slots[slot] = i + 1;
         ix->count++;
     }
+}
+
+// Makes room for one more position in `ix`, which indexes positions 0..n-1.
+static void index_reserve(Compiler *c, PosIndex *ix, int n, bool (*hash_of)(Compiler *, int, uint64_t *)) {
+    if (pos_index_needs_growth(ix)) index_rebuild(c, ix, pos_index_next_capacity(ix), n, hash_of);
 }
 
 // Constants are shared when they are the same str, int, bool, None or float (bit for bit, so 0.0
@@ -284,9 +288,26 @@ static int local_slot(Compiler *c, const char *name) {
     return c->nlocals++;
 }
 
+static bool cell_hash_at(Compiler *c, int i, uint64_t *h) {
+    *h = pos_index_hash(c->cellnames[i], strlen(c->cellnames[i]));
+    return true;
+}
+
+// The cells are all declared before the body is compiled (declare_layout): the index is built
+// at the first lookup.
 static int cell_slot(Compiler *c, const char *name) {
-    for (int i = 0; i < c->ncells; i++)
-        if (strcmp(c->cellnames[i], name) == 0) return i;
+    if (!c->cell_index.slots || c->cell_index.count != (uint32_t)c->ncells) {
+        uint32_t cap = 16;
+        while (cap < 2 * (uint32_t)c->ncells + 2) cap *= 2;
+        index_rebuild(c, &c->cell_index, cap, c->ncells, cell_hash_at);
+    }
+    uint64_t h = pos_index_hash(name, strlen(name));
+    uint32_t probe = 0;
+    for (;;) {
+        int32_t at = c->cell_index.slots[pos_index_next(&c->cell_index, h, &probe)];
+        if (!at) break;
+        if (strcmp(c->cellnames[at - 1], name) == 0) return at - 1;
+    }
     error_at(c, NULL, "internal error: no cell for '%s'", name);
     return 0;
 }
@@ -1722,6 +1743,7 @@ static void free_compiler(Compiler *c) {
     free(c->const_index.slots);
     free(c->name_index.slots);
     free(c->local_index.slots);
+    free(c->cell_index.slots);
     for (int i = 0; i < c->nfblocks; i++) free(c->fblocks[i].breaks.items);
     c->vm->compiler_roots = c->enclosing;
 }
