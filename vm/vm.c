@@ -744,7 +744,8 @@ static void debug_fail(Frame *frame, uint32_t *ip, int last_op, const char *what
 }
 
 // Before every instruction: the frame must be exactly as the compiler's flow pass computed it
-// (stack depth and active blocks), inside the frame's bounds, with no exception pending.
+// (stack depth and active blocks), inside the frame's bounds, with no exception pending; a return
+// leaves exactly its value and no block.
 static void debug_check_frame(Vm *vm, Frame *frame, uint32_t *ip, Value *sp, int last_op) {
     ObjCode *code = frame->code;
     long pc = (long)(ip - code->words);
@@ -759,6 +760,11 @@ static void debug_check_frame(Vm *vm, Frame *frame, uint32_t *ip, Value *sp, int
             debug_fail(frame, ip, last_op, "a block's stack level (above the depth)", frame->blocks[i].level, depth);
     if (!IS_EMPTY(vm->exception))
         debug_fail(frame, ip, last_op, "the pending exception (set while running)", 1, 0);
+    // A return leaves nothing behind: every loop iterator, with-exit and block was unwound.
+    if ((code->words[pc] & 0xFF) == OP_RETURN_VALUE) {
+        if (depth != 1) debug_fail(frame, ip, last_op, "the stack depth at RETURN_VALUE", depth, 1);
+        if (frame->nblocks != 0) debug_fail(frame, ip, last_op, "the block count at RETURN_VALUE", frame->nblocks, 0);
+    }
     if (code->flow) {
         FlowCheck want = code->flow[pc];
         if (want.depth < 0) debug_fail(frame, ip, last_op, "reached an instruction the flow pass calls unreachable", 1, 0);
