@@ -215,7 +215,9 @@ int main(int argc, char **argv) {
     if (!code) {
         status = report_exception(vm);
     } else if (dis) {
+        vm_push_root(vm, OBJ_VAL(code)); // describing constants allocates (reprs)
         dis_code(vm, code, stdout);
+        vm_pop_root(vm);
     } else {
         vm_push_root(vm, OBJ_VAL(code));
         Value result;

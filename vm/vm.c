@@ -722,6 +722,7 @@ Value vm_current_handled(Vm *vm) {
 
 #ifdef AIO_DEBUG
 uint64_t vm_debug_op_counts[256];
+uint64_t vm_debug_branch_counts[256][2];
 
 static const char *const debug_op_names[] = {
 #define OP_NAME(name, ...) [OP_##name] = #name,
@@ -793,6 +794,8 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
 #endif
 #ifdef AIO_DEBUG
     int last_op = -1;
+    Frame *last_frame = NULL;
+    uint32_t *last_ip = NULL;
 #endif
     if (throwing) goto error;
 
@@ -802,7 +805,12 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
 #endif
 #ifdef AIO_DEBUG
         debug_check_frame(vm, frame, ip, sp, last_op);
+        // A conditional jump that stayed in its frame: taken unless the next word follows it.
+        if (last_frame == frame && last_ip && last_op >= 0)
+            vm_debug_branch_counts[last_op][ip != last_ip + 1]++;
         last_op = (int)(*ip & 0xFF);
+        last_frame = frame;
+        last_ip = ip;
         vm_debug_op_counts[last_op]++;
 #endif
         word = *ip++;

@@ -152,8 +152,10 @@ struct Vm {
 // asyncio.Runner) installed another.
 extern volatile sig_atomic_t vm_interrupted;
 #ifdef AIO_DEBUG
-// How often each opcode has run (AIO_DEBUG builds only; the opcode unit test reads it).
+// How often each opcode has run, and [op][1] how often control did not go on to the next word
+// after it ([op][0]: it did) (AIO_DEBUG builds only; the opcode unit test reads them).
 extern uint64_t vm_debug_op_counts[256];
+extern uint64_t vm_debug_branch_counts[256][2];
 #endif
 // Runs the Python-level handlers of the signals that arrived (CPython's PyErr_CheckSignals) and
 // clears vm_interrupted.  False with the exception a handler raised pending.

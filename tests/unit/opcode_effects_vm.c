@@ -7,7 +7,8 @@
  * a handler that pushes or pops one value more or less than declared aborts at the very next
  * instruction, naming it.  The programs below run every opcode the compiler emits, taking both
  * ways of every conditional jump; at the end the test checks from the VM's per-opcode counters
- * that no opcode was left out, so a new opcode needs a program here before the test passes.
+ * that no opcode and no way of a jump was left out, so a new opcode needs a program here before
+ * the test passes.
  */
 #include <string.h>
 
@@ -105,6 +106,9 @@ static const char *const programs[] = {
     "    pass\n"
     "if n is not None:\n"
     "    pass\n"
+    "j1 = 0 and n\n"
+    "j2 = 7 or n\n"
+    "assert (j1, j2) == (0, 7)\n"
     "w = v if v else 3\n"
     "m = 1 if n else 2\n"
     "assert (r, q, z, w, m) == (2, 0, 0, 3, 1)\n",
@@ -127,6 +131,8 @@ static const char *const programs[] = {
     "        pass\n"
     "    try:\n"
     "        raise ExceptionGroup('g', [ValueError(1), TypeError(2)])\n"
+    "    except* OSError:\n"
+    "        pass\n"
     "    except* ValueError:\n"
     "        pass\n"
     "    except* TypeError:\n"
@@ -213,6 +219,12 @@ static const char *const programs[] = {
     "assert k(1) == 3 and (lambda *a, **kw: len(a) + len(kw))(1, x=2) == 2\n",
 };
 
+// The conditional jumps: the programs must take each of them both ways.
+static bool branches(int op) {
+    return op == OP_POP_JUMP_IF_FALSE || op == OP_POP_JUMP_IF_TRUE || op == OP_POP_JUMP_IF_NONE ||
+           op == OP_JUMP_IF_FALSE_OR_POP || op == OP_JUMP_IF_TRUE_OR_POP || op == OP_FOR_ITER || op == OP_SEND;
+}
+
 // Opcodes no program can run: the compiler never emits them (NOP is a placeholder, PRINT_EXPR
 // belongs to an interactive mode aio does not have yet).
 static bool never_emitted(int op) { return op == OP_NOP || op == OP_PRINT_EXPR; }
@@ -253,6 +265,15 @@ int main(int argc, char **argv) {
         if (never_emitted(op) || vm_debug_op_counts[op] > 0) continue;
         printf("FAIL opcode %s never ran: add a program that runs it\n", op_names[op]);
         missing++;
+    }
+    for (int op = 0; op < OP__COUNT; op++) {
+        if (!branches(op)) continue;
+        for (int taken = 0; taken < 2; taken++) {
+            if (vm_debug_branch_counts[op][taken] > 0) continue;
+            printf("FAIL opcode %s never %s: add a program that does\n", op_names[op],
+                   taken ? "jumped" : "fell through");
+            missing++;
+        }
     }
     printf("opcode effects: %zu programs, %d opcodes checked, %d failed, %d opcodes not covered\n", count,
            OP__COUNT, failed, missing);
