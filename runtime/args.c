@@ -1,22 +1,36 @@
-/* Argument checking for natives, with CPython's messages. */
+/* Argument checking for natives, with CPython's messages.
+ *
+ * Every count and keyword check of a native ends here when it fails, whatever its wording
+ * (runtime/container.h and the modules keep only inline fast paths that call these).
+ */
 #include <string.h>
 
 #include "runtime.h"
+
+// "name expected 2 arguments, got 1", "... at least 1 argument, got 0", "... at most ...".
+static bool count_error(Vm *vm, const char *name, int nargs, int min, int max) {
+    const char *how = min == max ? "" : nargs < min ? "at least " : "at most ";
+    int want = nargs < min ? min : max;
+    return vm_raise(vm, vm->TypeError, "%s expected %s%d argument%s, got %d", name, how, want, want == 1 ? "" : "s",
+                    nargs);
+}
 
 bool check_args(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max) {
     if (kwnames && kwnames->count)
         return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", fname);
     if (nargs >= min && nargs <= max) return true;
-    if (min == max) {
-        if (min == 0) return vm_raise(vm, vm->TypeError, "%s() takes no arguments (%d given)", fname, nargs);
-        if (min == 1) return vm_raise(vm, vm->TypeError, "%s() takes exactly one argument (%d given)", fname, nargs);
-        return vm_raise(vm, vm->TypeError, "%s expected %d arguments, got %d", fname, min, nargs);
-    }
-    if (nargs < min)
-        return vm_raise(vm, vm->TypeError, "%s expected at least %d argument%s, got %d", fname, min,
-                        min == 1 ? "" : "s", nargs);
-    return vm_raise(vm, vm->TypeError, "%s expected at most %d argument%s, got %d", fname, max,
-                    max == 1 ? "" : "s", nargs);
+    if (min == 0 && max == 0) return vm_raise(vm, vm->TypeError, "%s() takes no arguments (%d given)", fname, nargs);
+    if (min == 1 && max == 1)
+        return vm_raise(vm, vm->TypeError, "%s() takes exactly one argument (%d given)", fname, nargs);
+    return count_error(vm, fname, nargs, min, max);
+}
+
+bool check_args_clinic(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max) {
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", fname);
+    if (nargs >= min && nargs <= max) return true;
+    const char *dot = strrchr(fname, '.');
+    return count_error(vm, dot ? dot + 1 : fname, nargs, min, max);
 }
 
 bool parse_args(Vm *vm, const char *fname, Value *args, int nargs, ObjTuple *kwnames,

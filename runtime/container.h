@@ -102,38 +102,28 @@ static inline ObjClass *container_iter_class_of(Vm *vm, ObjClass *owner, ObjStr 
 // ---- arity checks with CPython's wording --------------------------------------------------------
 // For args of a method, nargs counts self: pass nargs - 1.
 
+// Inline fast paths: when a check fails, args.c raises the error (check_args, check_args_clinic).
+
 static inline bool arity_no_kw(Vm *vm, const char *fname, ObjTuple *kwnames) {
-    if (kwnames && kwnames->count) return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", fname);
-    return true;
+    return !(kwnames && kwnames->count) || check_args(vm, fname, 0, kwnames, 0, 0);
 }
 
 // METH_O: exactly one argument.
 static inline bool arity_one(Vm *vm, const char *fname, int n, ObjTuple *kwnames) {
-    if (!arity_no_kw(vm, fname, kwnames)) return false;
-    if (n != 1) return vm_raise(vm, vm->TypeError, "%s() takes exactly one argument (%d given)", fname, n);
-    return true;
+    return (n == 1 && !(kwnames && kwnames->count)) || check_args(vm, fname, n, kwnames, 1, 1);
 }
 
 // METH_NOARGS.
 static inline bool arity_none(Vm *vm, const char *fname, int n, ObjTuple *kwnames) {
-    if (!arity_no_kw(vm, fname, kwnames)) return false;
-    if (n != 0) return vm_raise(vm, vm->TypeError, "%s() takes no arguments (%d given)", fname, n);
-    return true;
+    return (n == 0 && !(kwnames && kwnames->count)) || check_args(vm, fname, n, kwnames, 0, 0);
 }
 
 // Argument Clinic's positional-only forms: "insert expected 2 arguments, got 1" (the count message
 // names the function without its class, the keyword message with it: "list.insert() takes no
 // keyword arguments").
 static inline bool arity_range(Vm *vm, const char *fname, int n, ObjTuple *kwnames, int min, int max) {
-    if (!arity_no_kw(vm, fname, kwnames)) return false;
-    if (n < min || n > max) {
-        const char *dot = strrchr(fname, '.');
-        const char *how = min == max ? "" : n < min ? "at least " : "at most ";
-        int want = n < min ? min : max;
-        return vm_raise(vm, vm->TypeError, "%s expected %s%d argument%s, got %d", dot ? dot + 1 : fname,
-                        how, want, want == 1 ? "" : "s", n);
-    }
-    return true;
+    return (n >= min && n <= max && !(kwnames && kwnames->count)) ||
+           check_args_clinic(vm, fname, n, kwnames, min, max);
 }
 
 // Keyword arguments of a C function with named parameters: kwvalues[i] belongs to kwnames[i], and

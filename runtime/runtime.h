@@ -35,8 +35,14 @@ ObjModule *define_module(Vm *vm, const char *name);
 // "f() got an unexpected keyword argument 'z'".
 bool parse_args(Vm *vm, const char *fname, Value *args, int nargs, ObjTuple *kwnames,
                 const char *const *names, int required, Value *out);
-// For natives that take no keywords: checks the count, raising CPython's messages.
+// For natives that take no keywords: checks the count, raising CPython's messages.  Two wordings,
+// after how the function is declared in CPython.  check_args: METH_NOARGS and METH_O ("f() takes
+// no arguments (1 given)", "f() takes exactly one argument (0 given)"), else "f expected 2
+// arguments, got 1".  check_args_clinic: Argument Clinic's positional-only parameters, whose
+// count message names the function without its class or module ("insert expected 2 arguments,
+// got 1" for list.insert).  Both: "f() takes no keyword arguments".
 bool check_args(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max);
+bool check_args_clinic(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max);
 bool arg_int(Vm *vm, Value v, int64_t *out);           // an int (or bool); TypeError otherwise
 bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeError otherwise
 

@@ -30,11 +30,7 @@ bool itertools_new_iter(Vm *vm, Value cls, IterNextFn next, Value source, Value 
 }
 
 bool itertools_fixed_args(Vm *vm, const char *name, int nargs, ObjTuple *kwnames, int n) {
-    if (kwnames) return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", name);
-    if (nargs != n)
-        return vm_raise(vm, vm->TypeError, "%s expected %d argument%s, got %d", name, n,
-                        n == 1 ? "" : "s", nargs);
-    return true;
+    return check_args_clinic(vm, name, nargs, kwnames, n, n);
 }
 
 #define ITER(obj) ((ObjIter *)(obj))

@@ -17,22 +17,18 @@
 
 // ---- argument checks with CPython's wording -----------------------------------------------------
 
-// One positional argument: "math.sqrt() takes exactly one argument (2 given)".
-static bool one_arg(Vm *vm, const char *name, int nargs, ObjTuple *kwnames) {
-    if (kwnames) return vm_raise(vm, vm->TypeError, "math.%s() takes no keyword arguments", name);
-    if (nargs != 1)
-        return vm_raise(vm, vm->TypeError, "math.%s() takes exactly one argument (%d given)", name,
-                        nargs);
-    return true;
+// The checks of runtime/args.c, for `name` of module math (named "math.name" in errors): one
+// positional argument ("math.sqrt() takes exactly one argument (2 given)") or two, in Argument
+// Clinic's wording ("pow expected 2 arguments, got 1").
+static bool math_args(Vm *vm, const char *name, int nargs, ObjTuple *kwnames, int n) {
+    if (nargs == n && !kwnames) return true;
+    char qualified[64];
+    snprintf(qualified, sizeof qualified, "math.%s", name);
+    return n == 1 ? check_args(vm, qualified, nargs, kwnames, 1, 1)
+                  : check_args_clinic(vm, qualified, nargs, kwnames, n, n);
 }
-
-// Two positional arguments: "pow expected 2 arguments, got 1".
-static bool two_args(Vm *vm, const char *name, int nargs, ObjTuple *kwnames) {
-    if (kwnames) return vm_raise(vm, vm->TypeError, "math.%s() takes no keyword arguments", name);
-    if (nargs != 2)
-        return vm_raise(vm, vm->TypeError, "%s expected 2 arguments, got %d", name, nargs);
-    return true;
-}
+static bool one_arg(Vm *vm, const char *name, int nargs, ObjTuple *kwnames) { return math_args(vm, name, nargs, kwnames, 1); }
+static bool two_args(Vm *vm, const char *name, int nargs, ObjTuple *kwnames) { return math_args(vm, name, nargs, kwnames, 2); }
 
 static bool domain_error(Vm *vm) { return vm_raise(vm, vm->ValueError, "math domain error"); }
 static bool range_error(Vm *vm) { return vm_raise(vm, vm->OverflowError, "math range error"); }

@@ -15,11 +15,12 @@
 #include "clock.h"
 #include "modinit.h"
 
+// No arguments: the clocks, "time.monotonic() takes no arguments (1 given)".
 static bool no_args(Vm *vm, const char *name, int nargs, ObjTuple *kwnames) {
-    if (kwnames) return vm_raise(vm, vm->TypeError, "time.%s() takes no keyword arguments", name);
-    if (nargs)
-        return vm_raise(vm, vm->TypeError, "time.%s() takes no arguments (%d given)", name, nargs);
-    return true;
+    if (!nargs && !kwnames) return true;
+    char qualified[64];
+    snprintf(qualified, sizeof qualified, "time.%s", name);
+    return check_args(vm, qualified, nargs, kwnames, 0, 0);
 }
 
 // ---- clocks -------------------------------------------------------------------------------------
