@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
 #include "number.h"
 
 _Static_assert(sizeof(long) == 8 && sizeof(mp_limb_t) == 8, "big ints assume 64-bit long and limbs");
@@ -118,7 +117,7 @@ static int big_pow(Vm *vm, mpz_srcptr x, mpz_srcptr y, Value a, Value b, Value *
         // A negative exponent makes it a float power, as in CPython.
         double fa, fb;
         if (!big_to_double(vm, a, &fa) || !big_to_double(vm, b, &fb)) return -1;
-        return num_float_op(vm, AST_OP_POW, fa, fb, out);
+        return num_float_op(vm, BINOP_POW, fa, fb, out);
     }
     // Bases whose powers never grow: answered whatever the exponent.
     if (mpz_cmpabs_ui(x, 1) <= 0) {
@@ -168,37 +167,37 @@ int big_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
     mpz_srcptr x = big_view(a, &sa), y = big_view(b, &sb);
     mpz_t r;
     switch (op) {
-    case AST_OP_DIV: {
+    case BINOP_DIV: {
         if (mpz_sgn(y) == 0) return vm_raise(vm, vm->ZeroDivisionError, "division by zero"), -1;
         double d = 0.0;
         if (!true_divide(vm, x, y, &d)) return -1;
         *out = FLOAT_VAL(d);
         return 1;
     }
-    case AST_OP_FLOORDIV:
-    case AST_OP_MOD:
+    case BINOP_FLOORDIV:
+    case BINOP_MOD:
         if (mpz_sgn(y) == 0)
-            return vm_raise(vm, vm->ZeroDivisionError, op == AST_OP_MOD ? "integer modulo by zero"
+            return vm_raise(vm, vm->ZeroDivisionError, op == BINOP_MOD ? "integer modulo by zero"
                                                                         : "integer division or modulo by zero"),
                    -1;
         break;
-    case AST_OP_POW: return big_pow(vm, x, y, a, b, out);
-    case AST_OP_LSHIFT: return shift_op(vm, true, x, y, out);
-    case AST_OP_RSHIFT: return shift_op(vm, false, x, y, out);
-    case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL:
-    case AST_OP_BITAND: case AST_OP_BITOR: case AST_OP_BITXOR:
+    case BINOP_POW: return big_pow(vm, x, y, a, b, out);
+    case BINOP_LSHIFT: return shift_op(vm, true, x, y, out);
+    case BINOP_RSHIFT: return shift_op(vm, false, x, y, out);
+    case BINOP_ADD: case BINOP_SUB: case BINOP_MUL:
+    case BINOP_BITAND: case BINOP_BITOR: case BINOP_BITXOR:
         break;
     default: return 0; // @ is not defined on ints
     }
     mpz_init(r);
     switch (op) {
-    case AST_OP_ADD: mpz_add(r, x, y); break;
-    case AST_OP_SUB: mpz_sub(r, x, y); break;
-    case AST_OP_MUL: mpz_mul(r, x, y); break;
-    case AST_OP_FLOORDIV: mpz_fdiv_q(r, x, y); break;
-    case AST_OP_MOD: mpz_fdiv_r(r, x, y); break;
-    case AST_OP_BITAND: mpz_and(r, x, y); break;
-    case AST_OP_BITOR: mpz_ior(r, x, y); break;
+    case BINOP_ADD: mpz_add(r, x, y); break;
+    case BINOP_SUB: mpz_sub(r, x, y); break;
+    case BINOP_MUL: mpz_mul(r, x, y); break;
+    case BINOP_FLOORDIV: mpz_fdiv_q(r, x, y); break;
+    case BINOP_MOD: mpz_fdiv_r(r, x, y); break;
+    case BINOP_BITAND: mpz_and(r, x, y); break;
+    case BINOP_BITOR: mpz_ior(r, x, y); break;
     default: mpz_xor(r, x, y); break;
     }
     *out = int_from_mpz(vm, r);
@@ -210,9 +209,9 @@ int big_unary_op(Vm *vm, int op, Value a, Value *out) {
     mpz_srcptr x = big_view(a, &sa);
     mpz_t r;
     switch (op) {
-    case AST_OP_NEG: mpz_init(r); mpz_neg(r, x); break;
-    case AST_OP_POS: mpz_init_set(r, x); break;
-    case AST_OP_INVERT: mpz_init(r); mpz_com(r, x); break;
+    case UNARY_NEG: mpz_init(r); mpz_neg(r, x); break;
+    case UNARY_POS: mpz_init_set(r, x); break;
+    case UNARY_INVERT: mpz_init(r); mpz_com(r, x); break;
     default: return 0;
     }
     *out = int_from_mpz(vm, r);

@@ -28,7 +28,7 @@ void bigint_init(Vm *vm);
 
 // The int kernels for operands of any int form: 1 done, 0 op not defined on ints, -1 error.
 int big_binary_op(Vm *vm, int op, Value a, Value b, Value *out);
-int big_unary_op(Vm *vm, int op, Value a, Value *out); // AST_OP_NEG / POS / INVERT
+int big_unary_op(Vm *vm, int op, Value a, Value *out); // UNARY_NEG / POS / INVERT
 bool big_abs(Vm *vm, Value a, Value *out);
 bool big_divmod(Vm *vm, Value a, Value b, Value *q, Value *r);
 bool big_powmod(Vm *vm, Value base, Value exp, Value mod, Value *out);

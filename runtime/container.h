@@ -26,7 +26,7 @@ int list_repr_enter(Vm *vm, Obj *obj);
 void list_repr_leave(Vm *vm, Obj *obj);
 
 // ---- sequences (list.c) -------------------------------------------------------------------------
-// a OP b for two lists or two tuples (AstOp comparison op): the first unequal pair decides, else the
+// a OP b for two lists or two tuples (a CompareOp): the first unequal pair decides, else the
 // lengths.  Items are re-read on every step because __eq__ may mutate a list.
 bool list_seq_compare(Vm *vm, int op, Value a, Value b, Value *out);
 // Index of `value` in items[start:stop] (ints normalised as list.index does): -1 when absent, -2

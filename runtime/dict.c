@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#include "ast.h"
 #include "container.h"
 #include "gc.h"
 #include "runtime.h"
@@ -806,14 +805,14 @@ static bool view_compare(Vm *vm, Value *args, int nargs, int op, Value *result) 
     if (!vm_len(vm, other, &lo)) return false;
     int ok = 0;
     switch (op) {
-    case AST_OP_EQ:
-    case AST_OP_NE:
+    case CMP_EQ:
+    case CMP_NE:
         if (ls == lo) ok = all_contained_in(vm, self, other);
-        if (op == AST_OP_NE && ok >= 0) ok = !ok;
+        if (op == CMP_NE && ok >= 0) ok = !ok;
         break;
-    case AST_OP_LT: if (ls < lo) ok = all_contained_in(vm, self, other); break;
-    case AST_OP_LE: if (ls <= lo) ok = all_contained_in(vm, self, other); break;
-    case AST_OP_GT: if (ls > lo) ok = all_contained_in(vm, other, self); break;
+    case CMP_LT: if (ls < lo) ok = all_contained_in(vm, self, other); break;
+    case CMP_LE: if (ls <= lo) ok = all_contained_in(vm, self, other); break;
+    case CMP_GT: if (ls > lo) ok = all_contained_in(vm, other, self); break;
     default: if (ls >= lo) ok = all_contained_in(vm, other, self); break;
     }
     if (ok < 0) return false;
@@ -821,12 +820,12 @@ static bool view_compare(Vm *vm, Value *args, int nargs, int op, Value *result) 
     return true;
 }
 
-static bool view_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, AST_OP_EQ, r); }
-static bool view_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, AST_OP_NE, r); }
-static bool view_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, AST_OP_LT, r); }
-static bool view_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, AST_OP_LE, r); }
-static bool view_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, AST_OP_GT, r); }
-static bool view_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, AST_OP_GE, r); }
+static bool view_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, CMP_EQ, r); }
+static bool view_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, CMP_NE, r); }
+static bool view_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, CMP_LT, r); }
+static bool view_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, CMP_LE, r); }
+static bool view_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, CMP_GT, r); }
+static bool view_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return view_compare(vm, args, nargs, CMP_GE, r); }
 
 // set(x), then x.method(arg) on it: how CPython builds |, - and ^ of views.
 static bool view_set_then(Vm *vm, Value x, const char *method, Value arg, Value *result) {

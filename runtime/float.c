@@ -11,7 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "ast.h"
 
 // ---- construction -------------------------------------------------------------------------------
 
@@ -99,18 +98,18 @@ static bool float_binary(Vm *vm, const char *name, int op, bool reflected, Value
     static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return float_binary(vm, name, op, reflected, args, nargs, kwnames, result);                \
     }
-FLOAT_BINARY(float_add, "__add__", AST_OP_ADD, false)
-FLOAT_BINARY(float_radd, "__radd__", AST_OP_ADD, true)
-FLOAT_BINARY(float_sub, "__sub__", AST_OP_SUB, false)
-FLOAT_BINARY(float_rsub, "__rsub__", AST_OP_SUB, true)
-FLOAT_BINARY(float_mul, "__mul__", AST_OP_MUL, false)
-FLOAT_BINARY(float_rmul, "__rmul__", AST_OP_MUL, true)
-FLOAT_BINARY(float_truediv, "__truediv__", AST_OP_DIV, false)
-FLOAT_BINARY(float_rtruediv, "__rtruediv__", AST_OP_DIV, true)
-FLOAT_BINARY(float_floordiv, "__floordiv__", AST_OP_FLOORDIV, false)
-FLOAT_BINARY(float_rfloordiv, "__rfloordiv__", AST_OP_FLOORDIV, true)
-FLOAT_BINARY(float_mod, "__mod__", AST_OP_MOD, false)
-FLOAT_BINARY(float_rmod, "__rmod__", AST_OP_MOD, true)
+FLOAT_BINARY(float_add, "__add__", BINOP_ADD, false)
+FLOAT_BINARY(float_radd, "__radd__", BINOP_ADD, true)
+FLOAT_BINARY(float_sub, "__sub__", BINOP_SUB, false)
+FLOAT_BINARY(float_rsub, "__rsub__", BINOP_SUB, true)
+FLOAT_BINARY(float_mul, "__mul__", BINOP_MUL, false)
+FLOAT_BINARY(float_rmul, "__rmul__", BINOP_MUL, true)
+FLOAT_BINARY(float_truediv, "__truediv__", BINOP_DIV, false)
+FLOAT_BINARY(float_rtruediv, "__rtruediv__", BINOP_DIV, true)
+FLOAT_BINARY(float_floordiv, "__floordiv__", BINOP_FLOORDIV, false)
+FLOAT_BINARY(float_rfloordiv, "__rfloordiv__", BINOP_FLOORDIV, true)
+FLOAT_BINARY(float_mod, "__mod__", BINOP_MOD, false)
+FLOAT_BINARY(float_rmod, "__rmod__", BINOP_MOD, true)
 
 static bool float_divmod_impl(Vm *vm, const char *name, bool reflected, Value *args, int nargs,
                               ObjTuple *kwnames, Value *result) {
@@ -151,8 +150,8 @@ static bool float_pow_impl(Vm *vm, const char *name, bool reflected, Value *args
     if (nargs > 2 && !IS_NONE(args[2]))
         return vm_raise(vm, vm->TypeError,
                         "pow() 3rd argument not allowed unless all arguments are integers");
-    if (reflected) return num_float_op(vm, AST_OP_POW, b, a, result) > 0;
-    return num_float_op(vm, AST_OP_POW, a, b, result) > 0;
+    if (reflected) return num_float_op(vm, BINOP_POW, b, a, result) > 0;
+    return num_float_op(vm, BINOP_POW, a, b, result) > 0;
 }
 
 static bool float_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -177,12 +176,12 @@ static bool float_compare(Vm *vm, const char *name, int op, Value *args, int nar
     static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return float_compare(vm, name, op, args, nargs, kwnames, result);                          \
     }
-FLOAT_COMPARE(float_eq, "__eq__", AST_OP_EQ)
-FLOAT_COMPARE(float_ne, "__ne__", AST_OP_NE)
-FLOAT_COMPARE(float_lt, "__lt__", AST_OP_LT)
-FLOAT_COMPARE(float_le, "__le__", AST_OP_LE)
-FLOAT_COMPARE(float_gt, "__gt__", AST_OP_GT)
-FLOAT_COMPARE(float_ge, "__ge__", AST_OP_GE)
+FLOAT_COMPARE(float_eq, "__eq__", CMP_EQ)
+FLOAT_COMPARE(float_ne, "__ne__", CMP_NE)
+FLOAT_COMPARE(float_lt, "__lt__", CMP_LT)
+FLOAT_COMPARE(float_le, "__le__", CMP_LE)
+FLOAT_COMPARE(float_gt, "__gt__", CMP_GT)
+FLOAT_COMPARE(float_ge, "__ge__", CMP_GE)
 
 // ---- unary dunders and conversions --------------------------------------------------------------
 
@@ -307,7 +306,7 @@ static bool float_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwn
         for (; m != floor(m); k++) m *= 2.0;
         k -= e;
         if (!num_float_to_int(vm, m, &num)) return false;
-        if (num_int_op(vm, AST_OP_LSHIFT, 1, k, &den) < 0) return false;
+        if (num_int_op(vm, BINOP_LSHIFT, 1, k, &den) < 0) return false;
     }
     vm_push_root(vm, num);
     vm_push_root(vm, den);

@@ -13,7 +13,6 @@
 
 #include <string.h>
 
-#include "ast.h"
 
 // ---- construction -------------------------------------------------------------------------------
 
@@ -165,28 +164,28 @@ static bool int_binary(Vm *vm, const char *name, int op, bool reflected, Value *
     static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return int_binary(vm, name, op, reflected, args, nargs, kwnames, result);                  \
     }
-INT_BINARY(int_add, "__add__", AST_OP_ADD, false)
-INT_BINARY(int_radd, "__radd__", AST_OP_ADD, true)
-INT_BINARY(int_sub, "__sub__", AST_OP_SUB, false)
-INT_BINARY(int_rsub, "__rsub__", AST_OP_SUB, true)
-INT_BINARY(int_mul, "__mul__", AST_OP_MUL, false)
-INT_BINARY(int_rmul, "__rmul__", AST_OP_MUL, true)
-INT_BINARY(int_truediv, "__truediv__", AST_OP_DIV, false)
-INT_BINARY(int_rtruediv, "__rtruediv__", AST_OP_DIV, true)
-INT_BINARY(int_floordiv, "__floordiv__", AST_OP_FLOORDIV, false)
-INT_BINARY(int_rfloordiv, "__rfloordiv__", AST_OP_FLOORDIV, true)
-INT_BINARY(int_mod, "__mod__", AST_OP_MOD, false)
-INT_BINARY(int_rmod, "__rmod__", AST_OP_MOD, true)
-INT_BINARY(int_lshift, "__lshift__", AST_OP_LSHIFT, false)
-INT_BINARY(int_rlshift, "__rlshift__", AST_OP_LSHIFT, true)
-INT_BINARY(int_rshift, "__rshift__", AST_OP_RSHIFT, false)
-INT_BINARY(int_rrshift, "__rrshift__", AST_OP_RSHIFT, true)
-INT_BINARY(int_and, "__and__", AST_OP_BITAND, false)
-INT_BINARY(int_rand, "__rand__", AST_OP_BITAND, true)
-INT_BINARY(int_or, "__or__", AST_OP_BITOR, false)
-INT_BINARY(int_ror, "__ror__", AST_OP_BITOR, true)
-INT_BINARY(int_xor, "__xor__", AST_OP_BITXOR, false)
-INT_BINARY(int_rxor, "__rxor__", AST_OP_BITXOR, true)
+INT_BINARY(int_add, "__add__", BINOP_ADD, false)
+INT_BINARY(int_radd, "__radd__", BINOP_ADD, true)
+INT_BINARY(int_sub, "__sub__", BINOP_SUB, false)
+INT_BINARY(int_rsub, "__rsub__", BINOP_SUB, true)
+INT_BINARY(int_mul, "__mul__", BINOP_MUL, false)
+INT_BINARY(int_rmul, "__rmul__", BINOP_MUL, true)
+INT_BINARY(int_truediv, "__truediv__", BINOP_DIV, false)
+INT_BINARY(int_rtruediv, "__rtruediv__", BINOP_DIV, true)
+INT_BINARY(int_floordiv, "__floordiv__", BINOP_FLOORDIV, false)
+INT_BINARY(int_rfloordiv, "__rfloordiv__", BINOP_FLOORDIV, true)
+INT_BINARY(int_mod, "__mod__", BINOP_MOD, false)
+INT_BINARY(int_rmod, "__rmod__", BINOP_MOD, true)
+INT_BINARY(int_lshift, "__lshift__", BINOP_LSHIFT, false)
+INT_BINARY(int_rlshift, "__rlshift__", BINOP_LSHIFT, true)
+INT_BINARY(int_rshift, "__rshift__", BINOP_RSHIFT, false)
+INT_BINARY(int_rrshift, "__rrshift__", BINOP_RSHIFT, true)
+INT_BINARY(int_and, "__and__", BINOP_BITAND, false)
+INT_BINARY(int_rand, "__rand__", BINOP_BITAND, true)
+INT_BINARY(int_or, "__or__", BINOP_BITOR, false)
+INT_BINARY(int_ror, "__ror__", BINOP_BITOR, true)
+INT_BINARY(int_xor, "__xor__", BINOP_BITXOR, false)
+INT_BINARY(int_rxor, "__rxor__", BINOP_BITXOR, true)
 
 static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
     *result = OBJ_VAL(tuple_pair(vm, a, b));
@@ -231,7 +230,7 @@ static bool int_pow_impl(Vm *vm, const char *name, bool reflected, Value *args, 
         a = args[1];
         b = args[0];
     }
-    if (IS_NONE(mod)) return num_int_values_op(vm, AST_OP_POW, a, b, result) > 0;
+    if (IS_NONE(mod)) return num_int_values_op(vm, BINOP_POW, a, b, result) > 0;
     return big_powmod(vm, a, b, mod, result);
 }
 
@@ -259,12 +258,12 @@ static bool int_compare(Vm *vm, const char *name, int op, Value *args, int nargs
     static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return int_compare(vm, name, op, args, nargs, kwnames, result);                            \
     }
-INT_COMPARE(int_eq, "__eq__", AST_OP_EQ)
-INT_COMPARE(int_ne, "__ne__", AST_OP_NE)
-INT_COMPARE(int_lt, "__lt__", AST_OP_LT)
-INT_COMPARE(int_le, "__le__", AST_OP_LE)
-INT_COMPARE(int_gt, "__gt__", AST_OP_GT)
-INT_COMPARE(int_ge, "__ge__", AST_OP_GE)
+INT_COMPARE(int_eq, "__eq__", CMP_EQ)
+INT_COMPARE(int_ne, "__ne__", CMP_NE)
+INT_COMPARE(int_lt, "__lt__", CMP_LT)
+INT_COMPARE(int_le, "__le__", CMP_LE)
+INT_COMPARE(int_gt, "__gt__", CMP_GT)
+INT_COMPARE(int_ge, "__ge__", CMP_GE)
 
 // bool's own &, | and ^: a bool with a bool stays a bool, with any other int it is int's.
 static bool bool_binary(Vm *vm, const char *name, int op, Value *args, int nargs, ObjTuple *kwnames,
@@ -281,12 +280,12 @@ static bool bool_binary(Vm *vm, const char *name, int op, Value *args, int nargs
     static bool fn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {             \
         return bool_binary(vm, name, op, args, nargs, kwnames, result);                            \
     }
-BOOL_BINARY(bool_and, "__and__", AST_OP_BITAND)
-BOOL_BINARY(bool_rand, "__rand__", AST_OP_BITAND)
-BOOL_BINARY(bool_or, "__or__", AST_OP_BITOR)
-BOOL_BINARY(bool_ror, "__ror__", AST_OP_BITOR)
-BOOL_BINARY(bool_xor, "__xor__", AST_OP_BITXOR)
-BOOL_BINARY(bool_rxor, "__rxor__", AST_OP_BITXOR)
+BOOL_BINARY(bool_and, "__and__", BINOP_BITAND)
+BOOL_BINARY(bool_rand, "__rand__", BINOP_BITAND)
+BOOL_BINARY(bool_or, "__or__", BINOP_BITOR)
+BOOL_BINARY(bool_ror, "__ror__", BINOP_BITOR)
+BOOL_BINARY(bool_xor, "__xor__", BINOP_BITXOR)
+BOOL_BINARY(bool_rxor, "__rxor__", BINOP_BITXOR)
 
 static bool bool_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__repr__", vm->bool_class, args, nargs, kwnames, 0, 0)) return false;
@@ -298,13 +297,13 @@ static bool bool_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 static bool int_neg(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__neg__", vm->int_class, args, nargs, kwnames, 0, 0)) return false;
-    return number_unary_op(vm, AST_OP_NEG, args[0], result) > 0;
+    return number_unary_op(vm, UNARY_NEG, args[0], result) > 0;
 }
 
 static bool int_invert(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, "__invert__", vm->int_class, args, nargs, kwnames, 0, 0))
         return false;
-    if (IS_BIGINT(args[0])) return big_unary_op(vm, AST_OP_INVERT, args[0], result) > 0;
+    if (IS_BIGINT(args[0])) return big_unary_op(vm, UNARY_INVERT, args[0], result) > 0;
     *result = INT_VAL(~AS_INTLIKE(args[0]));
     return true;
 }

@@ -14,7 +14,6 @@
  */
 #include <string.h>
 
-#include "ast.h"
 #include "container.h"
 #include "number.h"
 
@@ -114,7 +113,7 @@ static int enumerate_next(Vm *vm, Obj *obj, Value *out) {
     vm_push_root(vm, count);
     if (!IS_EMPTY(it->extra) || ADD_OVERFLOWS(it->index, 1, &it->index)) {
         Value next;
-        if (num_int_values_op(vm, AST_OP_ADD, count, INT_VAL(1), &next) < 0) {
+        if (num_int_values_op(vm, BINOP_ADD, count, INT_VAL(1), &next) < 0) {
             vm_pop_roots(vm, 2);
             return -1;
         }
@@ -333,7 +332,7 @@ static bool sum_add(Vm *vm, Value acc, Value item, Value *out) {
         *out = FLOAT_VAL(AS_FLOAT(acc) + AS_NUMBER(item));
         return true;
     }
-    return vm_binary_op(vm, AST_OP_ADD, acc, item, out);
+    return vm_binary_op(vm, BINOP_ADD, acc, item, out);
 }
 
 static bool builtin_sum(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -363,7 +362,7 @@ static bool builtin_sum(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     return r == 0;
 }
 
-// min() and max(): op is AST_OP_LT for min (a new item wins when it is smaller), GT for max.
+// min() and max(): op is CMP_LT for min (a new item wins when it is smaller), GT for max.
 static bool min_max(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, int op, const char *name, Value *result) {
     static const char *const names[] = {"key", "default", NULL};
     Value opt[2] = {NONE_VAL(), EMPTY_VAL()};
@@ -435,11 +434,11 @@ static bool min_max(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, int op, c
 }
 
 static bool builtin_min(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return min_max(vm, args, nargs, kwnames, AST_OP_LT, "min", result);
+    return min_max(vm, args, nargs, kwnames, CMP_LT, "min", result);
 }
 
 static bool builtin_max(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return min_max(vm, args, nargs, kwnames, AST_OP_GT, "max", result);
+    return min_max(vm, args, nargs, kwnames, CMP_GT, "max", result);
 }
 
 // any() and all(): stop at the first item whose truth is `stop_on`.

@@ -9,7 +9,6 @@
  */
 #include <string.h>
 
-#include "ast.h"
 #include "container.h"
 
 // ---- the repr guard -----------------------------------------------------------------------------
@@ -132,11 +131,11 @@ static void seq_items(Value v, Value **items, size_t *count) {
 
 static bool compare_sizes(int op, size_t a, size_t b) {
     switch (op) {
-    case AST_OP_EQ: return a == b;
-    case AST_OP_NE: return a != b;
-    case AST_OP_LT: return a < b;
-    case AST_OP_LE: return a <= b;
-    case AST_OP_GT: return a > b;
+    case CMP_EQ: return a == b;
+    case CMP_NE: return a != b;
+    case CMP_LT: return a < b;
+    case CMP_LE: return a <= b;
+    case CMP_GT: return a > b;
     default: return a >= b;
     }
 }
@@ -146,8 +145,8 @@ static bool seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     size_t na, nb;
     seq_items(a, &ia, &na);
     seq_items(b, &ib, &nb);
-    if (IS_LIST(a) && na != nb && (op == AST_OP_EQ || op == AST_OP_NE)) {
-        *out = BOOL_VAL(op == AST_OP_NE); // lists of different lengths differ
+    if (IS_LIST(a) && na != nb && (op == CMP_EQ || op == CMP_NE)) {
+        *out = BOOL_VAL(op == CMP_NE); // lists of different lengths differ
         return true;
     }
     size_t i = 0;
@@ -167,8 +166,8 @@ static bool seq_compare(Vm *vm, int op, Value a, Value b, Value *out) {
         *out = BOOL_VAL(compare_sizes(op, na, nb));
         return true;
     }
-    if (op == AST_OP_EQ || op == AST_OP_NE) {
-        *out = BOOL_VAL(op == AST_OP_NE);
+    if (op == CMP_EQ || op == CMP_NE) {
+        *out = BOOL_VAL(op == CMP_NE);
         return true;
     }
     return vm_compare(vm, op, ia[i], ib[i], out);
@@ -501,12 +500,12 @@ static bool list_cmp(Vm *vm, Value *args, int nargs, int op, Value *result) {
     return list_seq_compare(vm, op, args[0], args[1], result);
 }
 
-static bool list_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, AST_OP_EQ, r); }
-static bool list_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, AST_OP_NE, r); }
-static bool list_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, AST_OP_LT, r); }
-static bool list_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, AST_OP_LE, r); }
-static bool list_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, AST_OP_GT, r); }
-static bool list_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, AST_OP_GE, r); }
+static bool list_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, CMP_EQ, r); }
+static bool list_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, CMP_NE, r); }
+static bool list_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, CMP_LT, r); }
+static bool list_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, CMP_LE, r); }
+static bool list_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, CMP_GT, r); }
+static bool list_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return list_cmp(vm, args, nargs, CMP_GE, r); }
 
 static bool list_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjList *list = AS_LIST(args[0]);

@@ -18,7 +18,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "ast.h"
 #include "numfmt.h"
 
 // 128-bit arithmetic for true division and modular multiplication.  GCC and Clang both provide
@@ -130,45 +129,45 @@ static int int_rshift(Vm *vm, int64_t a, int64_t n, int64_t *out) {
 int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out) {
     int64_t r, q;
     switch (op) {
-    case AST_OP_ADD:
+    case BINOP_ADD:
         if (ADD_OVERFLOWS(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
-    case AST_OP_SUB:
+    case BINOP_SUB:
         if (SUB_OVERFLOWS(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
-    case AST_OP_MUL:
+    case BINOP_MUL:
         if (MUL_OVERFLOWS(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
-    case AST_OP_DIV:
+    case BINOP_DIV:
         if (b == 0) return zero_division(vm, "division by zero");
         *out = FLOAT_VAL(int_true_divide(a, b));
         return 1;
-    case AST_OP_FLOORDIV:
+    case BINOP_FLOORDIV:
         if (a == INT64_MIN && b == -1) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         if (!num_int_divmod(vm, a, b, &r, &q)) return -1;
         break;
-    case AST_OP_MOD:
+    case BINOP_MOD:
         if (b == 0) return zero_division(vm, "integer modulo by zero");
         if (b == -1)
             r = 0; // INT64_MIN % -1 is 0 in Python but undefined in C
         else if (!num_int_divmod(vm, a, b, &q, &r))
             return -1;
         break;
-    case AST_OP_POW:
+    case BINOP_POW:
         // A negative exponent makes it a float operation, as in CPython.
-        if (b < 0) return num_float_op(vm, AST_OP_POW, (double)a, (double)b, out);
+        if (b < 0) return num_float_op(vm, BINOP_POW, (double)a, (double)b, out);
         if (!int_pow(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
-    case AST_OP_LSHIFT:
+    case BINOP_LSHIFT:
         if (b < 0) return vm_raise(vm, vm->ValueError, "negative shift count"), -1;
         if (!int_lshift(a, b, &r)) return big_binary_op(vm, op, INT_VAL(a), INT_VAL(b), out);
         break;
-    case AST_OP_RSHIFT:
+    case BINOP_RSHIFT:
         if (int_rshift(vm, a, b, &r) < 0) return -1;
         break;
-    case AST_OP_BITAND: r = a & b; break;
-    case AST_OP_BITOR: r = a | b; break;
-    case AST_OP_BITXOR: r = a ^ b; break;
+    case BINOP_BITAND: r = a & b; break;
+    case BINOP_BITOR: r = a | b; break;
+    case BINOP_BITXOR: r = a ^ b; break;
     default: return 0; // @ is not defined on numbers
     }
     *out = INT_VAL(r);
@@ -313,19 +312,19 @@ static int float_pow(Vm *vm, double x, double y, Value *out) {
 int num_float_op(Vm *vm, int op, double a, double b, Value *out) {
     double q, r;
     switch (op) {
-    case AST_OP_ADD: *out = FLOAT_VAL(a + b); return 1;
-    case AST_OP_SUB: *out = FLOAT_VAL(a - b); return 1;
-    case AST_OP_MUL: *out = FLOAT_VAL(a * b); return 1;
-    case AST_OP_DIV:
+    case BINOP_ADD: *out = FLOAT_VAL(a + b); return 1;
+    case BINOP_SUB: *out = FLOAT_VAL(a - b); return 1;
+    case BINOP_MUL: *out = FLOAT_VAL(a * b); return 1;
+    case BINOP_DIV:
         if (b == 0.0) return zero_division(vm, "float division by zero");
         *out = FLOAT_VAL(a / b);
         return 1;
-    case AST_OP_FLOORDIV:
+    case BINOP_FLOORDIV:
         if (b == 0.0) return zero_division(vm, "float floor division by zero");
         num_float_divmod(vm, a, b, &q, &r);
         *out = FLOAT_VAL(q);
         return 1;
-    case AST_OP_MOD:
+    case BINOP_MOD:
         if (b == 0.0) return zero_division(vm, "float modulo");
         r = fmod(a, b);
         if (r != 0.0) {
@@ -335,7 +334,7 @@ int num_float_op(Vm *vm, int op, double a, double b, Value *out) {
         }
         *out = FLOAT_VAL(r);
         return 1;
-    case AST_OP_POW: return float_pow(vm, a, b, out);
+    case BINOP_POW: return float_pow(vm, a, b, out);
     default: return 0; // bitwise operators and @ are not defined on floats
     }
 }
@@ -355,18 +354,18 @@ static int big_with_float(Vm *vm, int op, Value a, Value b, Value *out) {
 int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
     if (!IS_NUMBER(a) || !IS_NUMBER(b)) {
         if (!num_is_number(a) || !num_is_number(b)) return 0;
-        op &= 127;
+        op = binop_plain(op);
         if (IS_FLOAT(a) || IS_FLOAT(b)) return big_with_float(vm, op, a, b, out);
         return big_binary_op(vm, op, a, b, out);
     }
-    op &= 127; // the in-place forms behave as the plain ones: numbers are immutable
+    op = binop_plain(op); // the in-place forms behave as the plain ones: numbers are immutable
     if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         // bool & bool stays a bool (True | False is True); every other int op yields an int.
         if (IS_BOOL(a) && IS_BOOL(b)) {
             bool x = AS_BOOL(a), y = AS_BOOL(b);
-            if (op == AST_OP_BITAND) return *out = BOOL_VAL(x && y), 1;
-            if (op == AST_OP_BITOR) return *out = BOOL_VAL(x || y), 1;
-            if (op == AST_OP_BITXOR) return *out = BOOL_VAL(x != y), 1;
+            if (op == BINOP_BITAND) return *out = BOOL_VAL(x && y), 1;
+            if (op == BINOP_BITOR) return *out = BOOL_VAL(x || y), 1;
+            if (op == BINOP_BITXOR) return *out = BOOL_VAL(x != y), 1;
         }
         return num_int_op(vm, op, AS_INTLIKE(a), AS_INTLIKE(b), out);
     }
@@ -378,9 +377,9 @@ int number_unary_op(Vm *vm, int op, Value a, Value *out) {
     if (!IS_NUMBER(a)) return 0;
     if (IS_FLOAT(a)) {
         double d = AS_FLOAT(a);
-        if (op == AST_OP_NEG)
+        if (op == UNARY_NEG)
             *out = FLOAT_VAL(-d);
-        else if (op == AST_OP_POS)
+        else if (op == UNARY_POS)
             *out = a;
         else
             return 0; // ~ is not defined on floats
@@ -388,12 +387,12 @@ int number_unary_op(Vm *vm, int op, Value a, Value *out) {
     }
     int64_t v = AS_INTLIKE(a);
     switch (op) {
-    case AST_OP_NEG:
+    case UNARY_NEG:
         if (v == INT64_MIN) return big_unary_op(vm, op, a, out);
         *out = INT_VAL(-v);
         return 1;
-    case AST_OP_POS: *out = INT_VAL(v); return 1;
-    case AST_OP_INVERT: *out = INT_VAL(~v); return 1;
+    case UNARY_POS: *out = INT_VAL(v); return 1;
+    case UNARY_INVERT: *out = INT_VAL(~v); return 1;
     default: return 0;
     }
 }
@@ -439,12 +438,12 @@ int number_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     int c = compare_numbers(a, b);
     bool r;
     switch (op) {
-    case AST_OP_EQ: r = c == 0; break;
-    case AST_OP_NE: r = c != 0; break;
-    case AST_OP_LT: r = c == -1; break;
-    case AST_OP_LE: r = c == -1 || c == 0; break;
-    case AST_OP_GT: r = c == 1; break;
-    case AST_OP_GE: r = c == 1 || c == 0; break;
+    case CMP_EQ: r = c == 0; break;
+    case CMP_NE: r = c != 0; break;
+    case CMP_LT: r = c == -1; break;
+    case CMP_LE: r = c == -1 || c == 0; break;
+    case CMP_GT: r = c == 1; break;
+    case CMP_GE: r = c == 1 || c == 0; break;
     default: return 0;
     }
     *out = BOOL_VAL(r);
@@ -831,7 +830,7 @@ static bool builtin_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     static const char *const names[] = {"base", "exp", "mod", NULL};
     Value a[3];
     if (!parse_args(vm, "pow", args, nargs, kwnames, names, 2, a)) return false;
-    if (IS_EMPTY(a[2]) || IS_NONE(a[2])) return vm_binary_op(vm, AST_OP_POW, a[0], a[1], result);
+    if (IS_EMPTY(a[2]) || IS_NONE(a[2])) return vm_binary_op(vm, BINOP_POW, a[0], a[1], result);
     if (IS_INTLIKE(a[0]) && IS_INTLIKE(a[1]) && IS_INTLIKE(a[2])) {
         int64_t r;
         if (!num_int_powmod(vm, AS_INTLIKE(a[0]), AS_INTLIKE(a[1]), AS_INTLIKE(a[2]), &r))

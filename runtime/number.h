@@ -19,8 +19,8 @@
 // Any int, bool, big int or float.
 static inline bool num_is_number(Value v) { return IS_NUMBER(v) || IS_BIGINT(v); }
 
-// The kernels return 1 with *out set, or -1 with an exception pending.  `op` is a plain AstOp
-// (no in-place bit).  An operator the type lacks (@ for both, the bitwise ones for floats) is
+// The kernels return 1 with *out set, or -1 with an exception pending.  `op` is a plain BinaryOp
+// (no in-place offset).  An operator the type lacks (@ for both, the bitwise ones for floats) is
 // declined with 0, so the caller can go on to the other operand's methods.
 int num_int_op(Vm *vm, int op, int64_t a, int64_t b, Value *out);
 // The same for ints of any form (bools count as plain ints: True & True is 1 here).

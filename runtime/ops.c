@@ -86,7 +86,7 @@ bool vm_equal(Vm *vm, Value a, Value b, bool *out) {
         return true;
     }
     Value r;
-    if (!vm_compare(vm, AST_OP_EQ, a, b, &r)) return false;
+    if (!vm_compare(vm, CMP_EQ, a, b, &r)) return false;
     if (IS_BOOL(r)) {
         *out = AS_BOOL(r);
         return true;
@@ -207,27 +207,27 @@ ObjStr *vm_str(Vm *vm, Value v) {
 // ---- operators ----------------------------------------------------------------------------------
 
 static const char *const binop_names[][3] = {
-    // AstOp order from AST_OP_ADD: forward, reflected, in-place
-    [AST_OP_ADD] = {"__add__", "__radd__", "__iadd__"},
-    [AST_OP_SUB] = {"__sub__", "__rsub__", "__isub__"},
-    [AST_OP_MUL] = {"__mul__", "__rmul__", "__imul__"},
-    [AST_OP_MATMUL] = {"__matmul__", "__rmatmul__", "__imatmul__"},
-    [AST_OP_DIV] = {"__truediv__", "__rtruediv__", "__itruediv__"},
-    [AST_OP_FLOORDIV] = {"__floordiv__", "__rfloordiv__", "__ifloordiv__"},
-    [AST_OP_MOD] = {"__mod__", "__rmod__", "__imod__"},
-    [AST_OP_POW] = {"__pow__", "__rpow__", "__ipow__"},
-    [AST_OP_LSHIFT] = {"__lshift__", "__rlshift__", "__ilshift__"},
-    [AST_OP_RSHIFT] = {"__rshift__", "__rrshift__", "__irshift__"},
-    [AST_OP_BITOR] = {"__or__", "__ror__", "__ior__"},
-    [AST_OP_BITXOR] = {"__xor__", "__rxor__", "__ixor__"},
-    [AST_OP_BITAND] = {"__and__", "__rand__", "__iand__"},
+    // by BinaryOp: forward, reflected, in-place
+    [BINOP_ADD] = {"__add__", "__radd__", "__iadd__"},
+    [BINOP_SUB] = {"__sub__", "__rsub__", "__isub__"},
+    [BINOP_MUL] = {"__mul__", "__rmul__", "__imul__"},
+    [BINOP_MATMUL] = {"__matmul__", "__rmatmul__", "__imatmul__"},
+    [BINOP_DIV] = {"__truediv__", "__rtruediv__", "__itruediv__"},
+    [BINOP_FLOORDIV] = {"__floordiv__", "__rfloordiv__", "__ifloordiv__"},
+    [BINOP_MOD] = {"__mod__", "__rmod__", "__imod__"},
+    [BINOP_POW] = {"__pow__", "__rpow__", "__ipow__"},
+    [BINOP_LSHIFT] = {"__lshift__", "__rlshift__", "__ilshift__"},
+    [BINOP_RSHIFT] = {"__rshift__", "__rrshift__", "__irshift__"},
+    [BINOP_BITOR] = {"__or__", "__ror__", "__ior__"},
+    [BINOP_BITXOR] = {"__xor__", "__rxor__", "__ixor__"},
+    [BINOP_BITAND] = {"__and__", "__rand__", "__iand__"},
 };
 
 static const char *const binop_symbols[] = {
-    [AST_OP_ADD] = "+", [AST_OP_SUB] = "-", [AST_OP_MUL] = "*", [AST_OP_MATMUL] = "@",
-    [AST_OP_DIV] = "/", [AST_OP_FLOORDIV] = "//", [AST_OP_MOD] = "%", [AST_OP_POW] = "** or pow()",
-    [AST_OP_LSHIFT] = "<<", [AST_OP_RSHIFT] = ">>", [AST_OP_BITOR] = "|", [AST_OP_BITXOR] = "^",
-    [AST_OP_BITAND] = "&",
+    [BINOP_ADD] = "+", [BINOP_SUB] = "-", [BINOP_MUL] = "*", [BINOP_MATMUL] = "@",
+    [BINOP_DIV] = "/", [BINOP_FLOORDIV] = "//", [BINOP_MOD] = "%", [BINOP_POW] = "** or pow()",
+    [BINOP_LSHIFT] = "<<", [BINOP_RSHIFT] = ">>", [BINOP_BITOR] = "|", [BINOP_BITXOR] = "^",
+    [BINOP_BITAND] = "&",
 };
 
 // The interned dunder name, from a small cache: operators are looked up often.
@@ -251,15 +251,15 @@ static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *
 }
 
 bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
-    if ((op & 127) == AST_OP_ADD && IS_STR(a) && IS_STR(b)) {
+    if (binop_plain(op) == BINOP_ADD && IS_STR(a) && IS_STR(b)) {
         *out = OBJ_VAL(str_concat(vm, AS_STR(a), AS_STR(b)));
         return true;
     }
     int r = number_binary_op(vm, op, a, b, out);
     if (r) return r > 0;
-    bool inplace = op >= 128;
-    int base = op & 127;
-    if (base < AST_OP_ADD || base > AST_OP_BITAND) return vm_raise(vm, vm->TypeError, "bad operator");
+    bool inplace = binop_is_inplace(op);
+    BinaryOp base = binop_plain(op);
+    if (op < 0 || base >= BINOP_INPLACE) return vm_raise(vm, vm->TypeError, "bad operator");
     if (inplace) {
         r = try_binary(vm, a, binop_names[base][2], b, out);
         if (r) return r > 0;
@@ -280,15 +280,15 @@ bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
     const char *sym = binop_symbols[base];
     char isym[16];
     if (inplace) {
-        snprintf(isym, sizeof isym, "%s=", base == AST_OP_POW ? "**" : sym);
+        snprintf(isym, sizeof isym, "%s=", base == BINOP_POW ? "**" : sym);
         sym = isym;
     }
-    if (base == AST_OP_ADD && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !inplace)
+    if (base == BINOP_ADD && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !inplace)
         return vm_raise(vm, vm->TypeError, "can only concatenate %s (not \"%s\") to %s", ca->name->chars,
                         cb->name->chars, ca->name->chars);
-    if (base == AST_OP_MUL && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !IS_INTEGER(b))
+    if (base == BINOP_MUL && (IS_STR(a) || IS_LIST(a) || IS_TUPLE(a) || IS_BYTES(a)) && !IS_INTEGER(b))
         return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'", cb->name->chars);
-    if (base == AST_OP_MUL && (IS_STR(b) || IS_LIST(b) || IS_TUPLE(b) || IS_BYTES(b)) && !IS_INTEGER(a))
+    if (base == BINOP_MUL && (IS_STR(b) || IS_LIST(b) || IS_TUPLE(b) || IS_BYTES(b)) && !IS_INTEGER(a))
         return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'", ca->name->chars);
     return vm_raise(vm, vm->TypeError, "unsupported operand type(s) for %s: '%s' and '%s'", sym,
                     ca->name->chars, cb->name->chars);
@@ -297,41 +297,41 @@ bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
 bool vm_unary_op(Vm *vm, int op, Value a, Value *out) {
     int r = number_unary_op(vm, op, a, out);
     if (r) return r > 0;
-    ObjStr *name = op == AST_OP_NEG ? vm->s_neg : op == AST_OP_POS ? vm->s_pos : vm->s_invert;
+    ObjStr *name = op == UNARY_NEG ? vm->s_neg : op == UNARY_POS ? vm->s_pos : vm->s_invert;
     int found = call_dunder(vm, a, name, NULL, 0, out);
     if (found) return found > 0;
-    const char *sym = op == AST_OP_NEG ? "-" : op == AST_OP_POS ? "+" : "~";
+    const char *sym = op == UNARY_NEG ? "-" : op == UNARY_POS ? "+" : "~";
     return vm_raise(vm, vm->TypeError, "bad operand type for unary %s: '%s'", sym, vm_type_name(vm, a));
 }
 
 static ObjStr *compare_name(Vm *vm, int op) {
     switch (op) {
-    case AST_OP_EQ: return vm->s_eq;
-    case AST_OP_NE: return vm->s_ne;
-    case AST_OP_LT: return vm->s_lt;
-    case AST_OP_LE: return vm->s_le;
-    case AST_OP_GT: return vm->s_gt;
+    case CMP_EQ: return vm->s_eq;
+    case CMP_NE: return vm->s_ne;
+    case CMP_LT: return vm->s_lt;
+    case CMP_LE: return vm->s_le;
+    case CMP_GT: return vm->s_gt;
     default: return vm->s_ge;
     }
 }
 
 static int reflect(int op) {
     switch (op) {
-    case AST_OP_LT: return AST_OP_GT;
-    case AST_OP_LE: return AST_OP_GE;
-    case AST_OP_GT: return AST_OP_LT;
-    case AST_OP_GE: return AST_OP_LE;
+    case CMP_LT: return CMP_GT;
+    case CMP_LE: return CMP_GE;
+    case CMP_GT: return CMP_LT;
+    case CMP_GE: return CMP_LE;
     default: return op;
     }
 }
 
 static const char *compare_symbol(int op) {
     switch (op) {
-    case AST_OP_EQ: return "==";
-    case AST_OP_NE: return "!=";
-    case AST_OP_LT: return "<";
-    case AST_OP_LE: return "<=";
-    case AST_OP_GT: return ">";
+    case CMP_EQ: return "==";
+    case CMP_NE: return "!=";
+    case CMP_LT: return "<";
+    case CMP_LE: return "<=";
+    case CMP_GT: return ">";
     default: return ">=";
     }
 }
@@ -351,15 +351,15 @@ bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     if (r) return r > 0;
     if (IS_STR(a) && IS_STR(b)) {
         ObjStr *x = AS_STR(a), *y = AS_STR(b);
-        if (op == AST_OP_EQ || op == AST_OP_NE) {
+        if (op == CMP_EQ || op == CMP_NE) {
             bool eq = str_equal(x, y);
-            *out = BOOL_VAL(op == AST_OP_EQ ? eq : !eq);
+            *out = BOOL_VAL(op == CMP_EQ ? eq : !eq);
             return true;
         }
         size_t n = x->length < y->length ? x->length : y->length;
         int c = memcmp(x->chars, y->chars, n); // UTF-8 byte order is code point order
         if (c == 0) c = x->length < y->length ? -1 : x->length > y->length ? 1 : 0;
-        bool res = op == AST_OP_LT ? c < 0 : op == AST_OP_LE ? c <= 0 : op == AST_OP_GT ? c > 0 : c >= 0;
+        bool res = op == CMP_LT ? c < 0 : op == CMP_LE ? c <= 0 : op == CMP_GT ? c > 0 : c >= 0;
         *out = BOOL_VAL(res);
         return true;
     }
@@ -385,9 +385,9 @@ static bool compare_by_methods(Vm *vm, int op, Value a, Value b, Value *out) {
         r = try_compare(vm, b, reflect(op), a, out);
         if (r) return r > 0;
     }
-    if (op == AST_OP_EQ || op == AST_OP_NE) {
+    if (op == CMP_EQ || op == CMP_NE) {
         bool same = value_is(a, b);
-        *out = BOOL_VAL(op == AST_OP_EQ ? same : !same);
+        *out = BOOL_VAL(op == CMP_EQ ? same : !same);
         return true;
     }
     return vm_raise(vm, vm->TypeError, "'%s' not supported between instances of '%s' and '%s'",

@@ -9,7 +9,6 @@
  * bounds for a sequence of a given length, with exactly CPython's rules (PySlice_Unpack followed by
  * PySlice_AdjustIndices), which every sequence type's __getitem__ uses.
  */
-#include "ast.h"
 #include "container.h"
 #include "number.h"
 #include "range_wide.h"
@@ -125,9 +124,9 @@ static bool range_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         Value nb[3], t;
         int64_t k[3] = {start, stop, step};
         for (int j = 0; j < 3; j++) {
-            if (num_int_values_op(vm, AST_OP_MUL, INT_VAL(k[j]), b[2], &t) < 0) return false;
+            if (num_int_values_op(vm, BINOP_MUL, INT_VAL(k[j]), b[2], &t) < 0) return false;
             vm_push_root(vm, t);
-            if (j < 2 && num_int_values_op(vm, AST_OP_ADD, b[0], t, &t) < 0) return false;
+            if (j < 2 && num_int_values_op(vm, BINOP_ADD, b[0], t, &t) < 0) return false;
             vm_pop_root(vm);
             nb[j] = t;
             vm_push_root(vm, t);
@@ -374,7 +373,7 @@ static bool range_reversed(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
         last = range_item_value(vm, r, n);
         mpz_clear(n);
         vm_push_root(vm, last);
-        if (big_unary_op(vm, AST_OP_NEG, b[2], &neg) < 0) return false;
+        if (big_unary_op(vm, UNARY_NEG, b[2], &neg) < 0) return false;
         vm_push_root(vm, neg);
         ObjRange *mirror = range_wide_new(vm, last, last, neg);
         vm_pop_roots(vm, 2);
@@ -503,12 +502,12 @@ static bool slice_cmp(Vm *vm, Value *args, int nargs, int op, Value *result) {
     return ok;
 }
 
-static bool slice_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, AST_OP_EQ, r); }
-static bool slice_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, AST_OP_NE, r); }
-static bool slice_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, AST_OP_LT, r); }
-static bool slice_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, AST_OP_LE, r); }
-static bool slice_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, AST_OP_GT, r); }
-static bool slice_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, AST_OP_GE, r); }
+static bool slice_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, CMP_EQ, r); }
+static bool slice_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, CMP_NE, r); }
+static bool slice_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, CMP_LT, r); }
+static bool slice_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, CMP_LE, r); }
+static bool slice_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, CMP_GT, r); }
+static bool slice_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return slice_cmp(vm, args, nargs, CMP_GE, r); }
 
 static bool slice_indices_m(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "slice.indices", nargs - 1, kwnames)) return false;

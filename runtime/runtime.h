@@ -82,10 +82,10 @@ bool slice_indices(Vm *vm, ObjSlice *s, int64_t n, int64_t *start, int64_t *stop
 // ---- numbers ------------------------------------------------------------------------------------
 // Arithmetic on int, bool and float (runtime/number.c): 1 done (*out set), 0 when an operand is not
 // a number (the caller then tries __op__ / __rop__ methods), -1 error pending (ZeroDivisionError,
-// OverflowError, ...).  op is an AstOp, +128 for the in-place form.
+// OverflowError, ...).  op is BINARY_OP's argument: a BinaryOp, +BINOP_INPLACE for the in-place form.
 int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out);
 int number_compare(Vm *vm, int op, Value a, Value b, Value *out); // == != < <= > >=
-int number_unary_op(Vm *vm, int op, Value a, Value *out);         // AST_OP_NEG / POS / INVERT
+int number_unary_op(Vm *vm, int op, Value a, Value *out);         // UNARY_NEG / POS / INVERT
 bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out);               // CPython 3.11's algorithm
 bool frozenset_hash(Vm *vm, ObjSet *s, uint64_t *out);
 uint64_t hash_int(int64_t v);

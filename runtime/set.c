@@ -18,7 +18,6 @@
  */
 #include <string.h>
 
-#include "ast.h"
 #include "container.h"
 
 #define SET_MINSIZE 8
@@ -751,14 +750,14 @@ static bool set_richcompare(Vm *vm, Value *args, int nargs, int op, Value *resul
     ObjSet *a = AS_SET(args[0]), *b = AS_SET(args[1]);
     int r;
     switch (op) {
-    case AST_OP_EQ:
-    case AST_OP_NE:
+    case CMP_EQ:
+    case CMP_NE:
         r = a->used != b->used ? 0 : set_issubset(vm, a, args[1]);
-        if (r >= 0 && op == AST_OP_NE) r = !r;
+        if (r >= 0 && op == CMP_NE) r = !r;
         break;
-    case AST_OP_LE: r = set_issubset(vm, a, args[1]); break;
-    case AST_OP_GE: r = set_issuperset(vm, a, args[1]); break;
-    case AST_OP_LT: r = a->used >= b->used ? 0 : set_issubset(vm, a, args[1]); break;
+    case CMP_LE: r = set_issubset(vm, a, args[1]); break;
+    case CMP_GE: r = set_issuperset(vm, a, args[1]); break;
+    case CMP_LT: r = a->used >= b->used ? 0 : set_issubset(vm, a, args[1]); break;
     default: r = a->used <= b->used ? 0 : set_issuperset(vm, a, args[1]); break;
     }
     if (r < 0) return false;
@@ -766,12 +765,12 @@ static bool set_richcompare(Vm *vm, Value *args, int nargs, int op, Value *resul
     return true;
 }
 
-static bool set_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, AST_OP_EQ, r); }
-static bool set_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, AST_OP_NE, r); }
-static bool set_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, AST_OP_LT, r); }
-static bool set_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, AST_OP_LE, r); }
-static bool set_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, AST_OP_GT, r); }
-static bool set_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, AST_OP_GE, r); }
+static bool set_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, CMP_EQ, r); }
+static bool set_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, CMP_NE, r); }
+static bool set_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, CMP_LT, r); }
+static bool set_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, CMP_LE, r); }
+static bool set_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, CMP_GT, r); }
+static bool set_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return set_richcompare(vm, args, nargs, CMP_GE, r); }
 
 // ---- operators ----------------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "container.h"
-#include "ast.h"
 
 #define MIN_GALLOP 7
 #define MAX_MERGE_PENDING 85 // enough for 2**64 items with minrun >= 32
@@ -53,7 +52,7 @@ static int less_than(Vm *vm, Value x, Value y) {
         return c < 0 || (c == 0 && a->length < b->length);
     }
     Value r;
-    if (!vm_compare(vm, AST_OP_LT, x, y, &r)) return -1;
+    if (!vm_compare(vm, CMP_LT, x, y, &r)) return -1;
     if (IS_BOOL(r)) return AS_BOOL(r);
     bool truth;
     if (!vm_truthy(vm, r, &truth)) return -1;

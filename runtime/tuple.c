@@ -5,7 +5,6 @@
  */
 #include <string.h>
 
-#include "ast.h"
 #include "container.h"
 
 ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n) {
@@ -238,12 +237,12 @@ static bool tuple_cmp(Vm *vm, Value *args, int nargs, int op, Value *result) {
     return list_seq_compare(vm, op, args[0], args[1], result);
 }
 
-static bool tuple_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, AST_OP_EQ, r); }
-static bool tuple_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, AST_OP_NE, r); }
-static bool tuple_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, AST_OP_LT, r); }
-static bool tuple_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, AST_OP_LE, r); }
-static bool tuple_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, AST_OP_GT, r); }
-static bool tuple_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, AST_OP_GE, r); }
+static bool tuple_eq(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, CMP_EQ, r); }
+static bool tuple_ne(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, CMP_NE, r); }
+static bool tuple_lt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, CMP_LT, r); }
+static bool tuple_le(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, CMP_LE, r); }
+static bool tuple_gt(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, CMP_GT, r); }
+static bool tuple_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { return tuple_cmp(vm, args, nargs, CMP_GE, r); }
 
 static bool tuple_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjTuple *t = AS_TUPLE(args[0]);

@@ -9,7 +9,6 @@
  */
 #include <string.h>
 
-#include "ast.h"
 #include "modinit.h"
 
 // The instance dict entry `name` of obj (EMPTY when obj is not an instance or lacks it).
@@ -575,12 +574,12 @@ static bool key_compare(Vm *vm, int op, Value *args, int nargs, Value *result) {
     static bool key_##name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {     \
         return key_compare(vm, op, args, nargs, result);                                           \
     }
-KEY_CMP(lt, AST_OP_LT)
-KEY_CMP(le, AST_OP_LE)
-KEY_CMP(gt, AST_OP_GT)
-KEY_CMP(ge, AST_OP_GE)
-KEY_CMP(eq, AST_OP_EQ)
-KEY_CMP(ne, AST_OP_NE)
+KEY_CMP(lt, CMP_LT)
+KEY_CMP(le, CMP_LE)
+KEY_CMP(gt, CMP_GT)
+KEY_CMP(ge, CMP_GE)
+KEY_CMP(eq, CMP_EQ)
+KEY_CMP(ne, CMP_NE)
 
 // ---- total_ordering(cls) ------------------------------------------------------------------------
 
@@ -616,14 +615,14 @@ static bool derived(Vm *vm, const char *root, Derivation how, Value *args, int n
             *result = how == R_AND_NE ? r : BOOL_VAL(false);
             return true;
         }
-        return vm_compare(vm, AST_OP_NE, self, other, result);
+        return vm_compare(vm, CMP_NE, self, other, result);
     case R_OR_EQ:
     case NOT_R_OR_EQ:
         if ((how == R_OR_EQ) == truth) {  // the left operand of `or` is true
             *result = how == R_OR_EQ ? r : BOOL_VAL(true);
             return true;
         }
-        return vm_compare(vm, AST_OP_EQ, self, other, result);
+        return vm_compare(vm, CMP_EQ, self, other, result);
     }
     return false;
 }

@@ -9,7 +9,6 @@
  */
 #include <string.h>
 
-#include "ast.h"
 #include "modinit.h"
 
 ObjTuple *itertools_state_new(Vm *vm, size_t n) {
@@ -45,7 +44,7 @@ static int count_next(Vm *vm, Obj *obj, Value *out) {
         next = INT_VAL(sum);
     } else {
         vm_push_root(vm, cur);
-        bool ok = vm_binary_op(vm, AST_OP_ADD, cur, step, &next);
+        bool ok = vm_binary_op(vm, BINOP_ADD, cur, step, &next);
         vm_pop_root(vm);
         if (!ok) return -1;
     }
@@ -165,7 +164,7 @@ static int accumulate_next(Vm *vm, Obj *obj, Value *out) {
     } else {
         Value total;
         vm_push_root(vm, val);
-        bool ok = IS_EMPTY(st[ACC_FUNC]) ? vm_binary_op(vm, AST_OP_ADD, st[ACC_TOTAL], val, &total)
+        bool ok = IS_EMPTY(st[ACC_FUNC]) ? vm_binary_op(vm, BINOP_ADD, st[ACC_TOTAL], val, &total)
                                          : vm_call2(vm, st[ACC_FUNC], st[ACC_TOTAL], val, &total);
         vm_pop_root(vm);
         if (!ok) return -1;

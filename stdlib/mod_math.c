@@ -11,7 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "ast.h"
 #include "bigint.h"
 #include "modinit.h"
 
@@ -755,7 +754,7 @@ static bool math_prod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
             *result = acc;
             return true;
         }
-        if (!vm_binary_op(vm, AST_OP_MUL, acc, item, &acc)) {
+        if (!vm_binary_op(vm, BINOP_MUL, acc, item, &acc)) {
             vm_pop_roots(vm, 2);
             return false;
         }

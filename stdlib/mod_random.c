@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "ast.h"
 #include "bigint.h"
 #include "modinit.h"
 #include "number.h"
@@ -262,7 +261,7 @@ static bool range_arg(Vm *vm, Value v, const char *what, int64_t *out) {
 static bool wide_randrange(Vm *vm, RandomState *st, Value start, Value stop, Value step,
                            Value *result) {
     Value width, n, t;
-    if (num_int_values_op(vm, AST_OP_SUB, stop, start, &width) < 0) return false;
+    if (num_int_values_op(vm, BINOP_SUB, stop, start, &width) < 0) return false;
     vm_push_root(vm, width);
     int64_t istep = 0;
     bool small_step = big_fits_int64(step, &istep), ok;
@@ -276,7 +275,7 @@ static bool wide_randrange(Vm *vm, RandomState *st, Value start, Value stop, Val
         }
         t = random_below(vm, &st->mt, width);
         vm_push_root(vm, t);
-        ok = num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+        ok = num_int_values_op(vm, BINOP_ADD, start, t, result) > 0;
         vm_pop_roots(vm, 2);
         return ok;
     }
@@ -286,20 +285,20 @@ static bool wide_randrange(Vm *vm, RandomState *st, Value start, Value stop, Val
     }
     // n = (width + step -+ 1) // step
     bool up = big_compare(step, INT_VAL(0)) > 0;
-    ok = num_int_values_op(vm, AST_OP_ADD, width, step, &t) > 0;
+    ok = num_int_values_op(vm, BINOP_ADD, width, step, &t) > 0;
     vm_push_root(vm, t);
-    ok = ok && num_int_values_op(vm, AST_OP_ADD, t, INT_VAL(up ? -1 : 1), &t) > 0;
+    ok = ok && num_int_values_op(vm, BINOP_ADD, t, INT_VAL(up ? -1 : 1), &t) > 0;
     vm_push_root(vm, t);
-    ok = ok && num_int_values_op(vm, AST_OP_FLOORDIV, t, step, &n) > 0;
+    ok = ok && num_int_values_op(vm, BINOP_FLOORDIV, t, step, &n) > 0;
     vm_pop_roots(vm, 3);
     if (!ok) return false;
     if (big_compare(n, INT_VAL(0)) <= 0) return vm_raise(vm, vm->ValueError, "empty range for randrange()");
     vm_push_root(vm, n);
     t = random_below(vm, &st->mt, n);
     vm_push_root(vm, t);
-    ok = num_int_values_op(vm, AST_OP_MUL, step, t, &t) > 0;
+    ok = num_int_values_op(vm, BINOP_MUL, step, t, &t) > 0;
     vm_push_root(vm, t);
-    ok = ok && num_int_values_op(vm, AST_OP_ADD, start, t, result) > 0;
+    ok = ok && num_int_values_op(vm, BINOP_ADD, start, t, result) > 0;
     vm_pop_roots(vm, 3);
     return ok;
 }
@@ -374,7 +373,7 @@ static bool rnd_randint(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     if (IS_BIGINT(a[1]) || IS_BIGINT(a[0]) || (IS_INTLIKE(a[1]) && AS_INTLIKE(a[1]) == INT64_MAX)) {
         if (!IS_INTEGER(a[0]) || !IS_INTEGER(a[1]))
             return vm_raise(vm, vm->TypeError, "randint() of mixed big ints and other types");
-        if (num_int_values_op(vm, AST_OP_ADD, a[1], INT_VAL(1), &stop) < 0) return false;
+        if (num_int_values_op(vm, BINOP_ADD, a[1], INT_VAL(1), &stop) < 0) return false;
         vm_push_root(vm, stop);
         bool ok = wide_randrange(vm, st, IS_BOOL(a[0]) ? INT_VAL(AS_INTLIKE(a[0])) : a[0], stop, INT_VAL(1), result);
         vm_pop_root(vm);

@@ -540,6 +540,38 @@ static void compile_dict(Compiler *c, Ast *e) {
     }
 }
 
+// The parser's operators renumbered as the VM's (opcodes.h): the runtime never sees an AstOp.
+static BinaryOp binary_op_of(int ast_op) {
+    switch (ast_op) {
+    case AST_OP_ADD: return BINOP_ADD;
+    case AST_OP_SUB: return BINOP_SUB;
+    case AST_OP_MUL: return BINOP_MUL;
+    case AST_OP_MATMUL: return BINOP_MATMUL;
+    case AST_OP_DIV: return BINOP_DIV;
+    case AST_OP_FLOORDIV: return BINOP_FLOORDIV;
+    case AST_OP_MOD: return BINOP_MOD;
+    case AST_OP_POW: return BINOP_POW;
+    case AST_OP_LSHIFT: return BINOP_LSHIFT;
+    case AST_OP_RSHIFT: return BINOP_RSHIFT;
+    case AST_OP_BITOR: return BINOP_BITOR;
+    case AST_OP_BITXOR: return BINOP_BITXOR;
+    case AST_OP_BITAND: return BINOP_BITAND;
+    default: abort(); // the grammar builds no other binary operator
+    }
+}
+
+static CompareOp compare_op_of(int ast_op) {
+    switch (ast_op) {
+    case AST_OP_LT: return CMP_LT;
+    case AST_OP_LE: return CMP_LE;
+    case AST_OP_EQ: return CMP_EQ;
+    case AST_OP_NE: return CMP_NE;
+    case AST_OP_GT: return CMP_GT;
+    case AST_OP_GE: return CMP_GE;
+    default: abort(); // is, is not, in, not in have instructions of their own
+    }
+}
+
 static void compile_compare(Compiler *c, Ast *e) {
     compile_expr(c, e->a);
     int n = e->list.count;
@@ -558,7 +590,7 @@ static void compile_compare(Compiler *c, Ast *e) {
         case AST_OP_IS_NOT: emit(c, OP_IS_OP, 1); break;
         case AST_OP_IN: emit(c, OP_CONTAINS_OP, 0); break;
         case AST_OP_NOT_IN: emit(c, OP_CONTAINS_OP, 1); break;
-        default: emit(c, OP_COMPARE_OP, cmp->op); break;
+        default: emit(c, OP_COMPARE_OP, compare_op_of(cmp->op)); break;
         }
         if (!last) {
             cleanups.items = grow(cleanups.items, &cleanups.capacity, cleanups.count + 1, sizeof(int));
@@ -767,7 +799,7 @@ static void compile_expr(Compiler *c, Ast *e) {
         compile_expr(c, e->a);
         compile_expr(c, e->b);
         set_pos(c, e);
-        emit(c, OP_BINARY_OP, e->op);
+        emit(c, OP_BINARY_OP, binary_op_of(e->op));
         break;
     case AST_UNARYOP:
         // -5 is a constant in CPython too: fold it so `-9223372036854775808` works
@@ -926,7 +958,7 @@ static void compile_target(Compiler *c, Ast *t, Ctx ctx) {
 
 static void compile_augassign(Compiler *c, Ast *s) {
     Ast *t = s->a;
-    int op = s->op + 128;
+    int op = binary_op_of(s->op) + BINOP_INPLACE;
     switch (t->kind) {
     case AST_NAME:
         compile_name_op(c, t->str, CTX_LOAD);

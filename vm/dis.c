@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
 #include "opcodes.h"
 #include "runtime.h"
 
@@ -19,6 +18,17 @@ static const char *const op_names[] = {
 #define OP_NAME(name, ...) #name,
     OPCODES(OP_NAME)
 #undef OP_NAME
+};
+
+// How `python3 -m dis` shows BINARY_OP's and COMPARE_OP's arguments.
+static const char *const binop_symbols[BINOP_INPLACE] = {
+    [BINOP_ADD] = "+",      [BINOP_SUB] = "-",     [BINOP_MUL] = "*",     [BINOP_MATMUL] = "@",
+    [BINOP_DIV] = "/",      [BINOP_FLOORDIV] = "//", [BINOP_MOD] = "%",   [BINOP_POW] = "**",
+    [BINOP_LSHIFT] = "<<",  [BINOP_RSHIFT] = ">>", [BINOP_BITOR] = "|",   [BINOP_BITXOR] = "^",
+    [BINOP_BITAND] = "&",
+};
+static const char *const compare_symbols[] = {
+    [CMP_LT] = "<", [CMP_LE] = "<=", [CMP_EQ] = "==", [CMP_NE] = "!=", [CMP_GT] = ">", [CMP_GE] = ">=",
 };
 
 // The parenthesised meaning of an argument, by its kind; nothing for plain numbers.
@@ -39,8 +49,13 @@ static void describe(Vm *vm, ObjCode *code, OpCode op, uint32_t arg, FILE *out) 
     case ARG_CELL: fprintf(out, " (%s)", code->cellnames[arg]->chars); return;
     case ARG_NAME: fprintf(out, " (%s)", code->names[arg]->chars); return;
     case ARG_JUMP: fprintf(out, " (to %u)", arg); return;
-    case ARG_BINOP: fprintf(out, " (%s%s)", ast_op_name((int)(arg & 127)), arg >= 128 ? "=" : ""); return;
-    case ARG_CMPOP: fprintf(out, " (%s)", ast_op_name((int)arg)); return;
+    case ARG_BINOP:
+        if (binop_plain((int)arg) < BINOP_INPLACE)
+            fprintf(out, " (%s%s)", binop_symbols[binop_plain((int)arg)], binop_is_inplace((int)arg) ? "=" : "");
+        return;
+    case ARG_CMPOP:
+        if (arg <= CMP_GE) fprintf(out, " (%s)", compare_symbols[arg]);
+        return;
     case ARG_NUM:
     case ARG_NONE: return;
     }

@@ -14,7 +14,31 @@
 #ifndef AIO_OPCODES_H
 #define AIO_OPCODES_H
 
+#include <stdbool.h>
+
 #define VAR 0
+
+// The operators as the VM and the runtime know them, apart from the parser's AstOp (the compiler
+// maps one to the other).  The numbers are CPython 3.11's, so `aio --dis` prints the same
+// arguments as `python3 -m dis`: BinaryOp is CPython's NB_* order (alphabetical by the C name),
+// and BINARY_OP's argument is the operator plus BINOP_INPLACE for the augmented form (x += 1 is
+// BINARY_OP 13).  CompareOp is CPython's rich-comparison order (Py_LT .. Py_GE).
+typedef enum {
+    BINOP_ADD, BINOP_BITAND, BINOP_FLOORDIV, BINOP_LSHIFT, BINOP_MATMUL, BINOP_MUL, BINOP_MOD,
+    BINOP_BITOR, BINOP_POW, BINOP_RSHIFT, BINOP_SUB, BINOP_DIV, BINOP_BITXOR,
+    BINOP_INPLACE, // not an operator: the offset of the in-place forms, and the operator count
+} BinaryOp;
+
+static inline bool binop_is_inplace(int arg) { return arg >= BINOP_INPLACE; }
+// The plain operator of a BINARY_OP argument (x += y behaves as x + y unless x has __iadd__).
+static inline BinaryOp binop_plain(int arg) { return (BinaryOp)(arg >= BINOP_INPLACE ? arg - BINOP_INPLACE : arg); }
+
+typedef enum { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE } CompareOp;
+
+// The unary operators the runtime's kernels take (UNARY_NEGATIVE, UNARY_POSITIVE, UNARY_INVERT
+// instructions; `not` never reaches the runtime).
+typedef enum { UNARY_NEG, UNARY_POS, UNARY_INVERT } UnaryOp;
+
 
 // What an instruction's argument means.
 typedef enum {
@@ -25,8 +49,8 @@ typedef enum {
     ARG_LOCAL, // a local variable's slot, also its index into code->varnames
     ARG_CELL,  // an index into code->cellnames (the function's cells, then its free variables)
     ARG_JUMP,  // the absolute word offset of the target instruction (aio has no relative jumps)
-    ARG_BINOP, // an AstOp, plus 128 for the augmented form (+=)
-    ARG_CMPOP, // an AstOp, one of == != < <= > >=
+    ARG_BINOP, // a BinaryOp, plus BINOP_INPLACE for the augmented form (+=)
+    ARG_CMPOP, // a CompareOp, one of == != < <= > >=
 } ArgKind;
 
 #define OPCODES(OP)                                                                                               \
@@ -57,12 +81,12 @@ typedef enum {
     OP(KW_NAMES, 0, ARG_CONST)              /* arg: constant tuple of keyword names for the next CALL */          \
     OP(CALL, VAR, ARG_NUM)                  /* arg n: f_or_EMPTY self_or_f args[n] (+ kw values) -> result */     \
     OP(CALL_FUNCTION_EX, VAR, ARG_NUM)      /* arg 1 if kwargs: EMPTY f argstuple [kwdict] -> result */           \
-    OP(BINARY_OP, -1, ARG_BINOP)            /* arg: AstOp, +128 for in-place; a b -> a op b */                    \
+    OP(BINARY_OP, -1, ARG_BINOP)            /* arg: BinaryOp, +BINOP_INPLACE for +=; a b -> a op b */             \
     OP(UNARY_NEGATIVE, 0, ARG_NONE)                                                                               \
     OP(UNARY_POSITIVE, 0, ARG_NONE)                                                                               \
     OP(UNARY_INVERT, 0, ARG_NONE)                                                                                 \
     OP(UNARY_NOT, 0, ARG_NONE)                                                                                    \
-    OP(COMPARE_OP, -1, ARG_CMPOP)           /* arg: AstOp (== != < <= > >=); a b -> result */                     \
+    OP(COMPARE_OP, -1, ARG_CMPOP)           /* arg: CompareOp (== != < <= > >=); a b -> result */                 \
     OP(IS_OP, -1, ARG_NUM)                  /* arg 1 for `is not` */                                              \
     OP(CONTAINS_OP, -1, ARG_NUM)            /* arg 1 for `not in`; item container -> bool */                      \
     OP(BINARY_SUBSCR, -1, ARG_NONE)         /* obj key -> obj[key] */                                             \

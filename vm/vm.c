@@ -485,22 +485,22 @@ static inline Value cached_class_lookup(LookupCache *cache, ObjClass *cls, ObjSt
 
 // Binary operations on two ints, inline in the loop: the common case of every benchmark.
 static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
-    switch (op & 127) {
-    case AST_OP_ADD: return !ADD_OVERFLOWS(a, b, out);
-    case AST_OP_SUB: return !SUB_OVERFLOWS(a, b, out);
-    case AST_OP_MUL: return !MUL_OVERFLOWS(a, b, out);
-    case AST_OP_BITAND: *out = a & b; return true;
-    case AST_OP_BITOR: *out = a | b; return true;
-    case AST_OP_BITXOR: *out = a ^ b; return true;
-    case AST_OP_RSHIFT:
+    switch (binop_plain(op)) {
+    case BINOP_ADD: return !ADD_OVERFLOWS(a, b, out);
+    case BINOP_SUB: return !SUB_OVERFLOWS(a, b, out);
+    case BINOP_MUL: return !MUL_OVERFLOWS(a, b, out);
+    case BINOP_BITAND: *out = a & b; return true;
+    case BINOP_BITOR: *out = a | b; return true;
+    case BINOP_BITXOR: *out = a ^ b; return true;
+    case BINOP_RSHIFT:
         if (b < 0) return false;
         *out = b >= 64 ? (a < 0 ? -1 : 0) : a >> b;
         return true;
-    case AST_OP_LSHIFT:
+    case BINOP_LSHIFT:
         if (b < 0 || b >= 63 || (a != 0 && (a > (INT64_MAX >> b) || a < (INT64_MIN >> b)))) return false;
         *out = (int64_t)((uint64_t)a << b);
         return true;
-    case AST_OP_MOD:
+    case BINOP_MOD:
         // Python's % takes the sign of the divisor.  Dividing is slow: a power of two takes the
         // low bits (in two's complement those are the floor modulo for a negative a too), and
         // operands that fit in 32 bits divide in 32 bits.
@@ -509,7 +509,7 @@ static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
         else if (a >= 0 && a <= UINT32_MAX && b <= UINT32_MAX) *out = (uint32_t)a % (uint32_t)b;
         else if ((*out = a % b) < 0) *out += b;
         return true;
-    case AST_OP_FLOORDIV:
+    case BINOP_FLOORDIV:
         if (b <= 0) return false;
         if (a >= 0 && a <= UINT32_MAX && b <= UINT32_MAX) *out = (uint32_t)a / (uint32_t)b;
         else *out = a / b - ((a % b) < 0);
@@ -520,11 +520,11 @@ static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
 
 static inline bool int_fast_compare(int op, int64_t a, int64_t b) {
     switch (op) {
-    case AST_OP_LT: return a < b;
-    case AST_OP_LE: return a <= b;
-    case AST_OP_GT: return a > b;
-    case AST_OP_GE: return a >= b;
-    case AST_OP_EQ: return a == b;
+    case CMP_LT: return a < b;
+    case CMP_LE: return a <= b;
+    case CMP_GT: return a > b;
+    case CMP_GE: return a >= b;
+    case CMP_EQ: return a == b;
     default: return a != b;
     }
 }
@@ -1148,9 +1148,9 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 }
             } else if (IS_FLOAT(sp[-1]) && IS_FLOAT(sp[-2])) {
                 double x = sp[-2].as.number, y = sp[-1].as.number;
-                int o = op & 127;
-                if (o == AST_OP_ADD || o == AST_OP_SUB || o == AST_OP_MUL) {
-                    sp[-2].as.number = o == AST_OP_ADD ? x + y : o == AST_OP_SUB ? x - y : x * y;
+                BinaryOp o = binop_plain(op);
+                if (o == BINOP_ADD || o == BINOP_SUB || o == BINOP_MUL) {
+                    sp[-2].as.number = o == BINOP_ADD ? x + y : o == BINOP_SUB ? x - y : x * y;
                     sp--;
                     DISPATCH();
                 }
@@ -1167,9 +1167,9 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(UNARY_INVERT): {
             SAVE();
             Value r;
-            int op = (word & 0xFF) == OP_UNARY_NEGATIVE ? AST_OP_NEG
-                     : (word & 0xFF) == OP_UNARY_POSITIVE ? AST_OP_POS
-                                                          : AST_OP_INVERT;
+            int op = (word & 0xFF) == OP_UNARY_NEGATIVE ? UNARY_NEG
+                     : (word & 0xFF) == OP_UNARY_POSITIVE ? UNARY_POS
+                                                          : UNARY_INVERT;
             if (!vm_unary_op(vm, op, PEEK(1), &r)) THROW();
             sp[-1] = r;
             break;

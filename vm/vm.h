@@ -15,6 +15,7 @@
 #include <signal.h>
 
 #include "object.h"
+#include "opcodes.h"
 
 // A try/with block active in a frame: where to jump when an exception rises through it, and how
 // deep the value stack was when it was set up.
@@ -260,7 +261,7 @@ bool vm_equal(Vm *vm, Value a, Value b, bool *out);
 bool vm_hash(Vm *vm, Value v, uint64_t *out);
 ObjStr *vm_repr(Vm *vm, Value v);   // NULL with an exception pending
 ObjStr *vm_str(Vm *vm, Value v);
-bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out); // AstOp, +128 for in-place
+bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out); // BINARY_OP's argument (opcodes.h)
 bool vm_unary_op(Vm *vm, int op, Value a, Value *out);
 bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out);
 bool vm_contains(Vm *vm, Value container, Value item, bool *out);
