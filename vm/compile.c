@@ -1128,6 +1128,7 @@ static FBlock *unwind_to_loop(Compiler *c, Ast *at, const char *what) {
         if (k == FB_WHILE || k == FB_FOR) break;
         if (k == FB_STAR_HANDLER) {
             error_at(c, at, "%s", "'break', 'continue' and 'return' cannot appear in an except* block");
+            c->err->end_col = at->col + (at->kind == AST_BREAK ? 5 : 8); // the whole keyword
             return NULL;
         }
     }
@@ -1552,7 +1553,11 @@ static void compile_return(Compiler *c, Ast *s) {
     }
     for (int i = c->nfblocks - 1; i >= 0; i--)
         if (c->fblocks[i].kind == FB_STAR_HANDLER) {
-            error_at(c, s, "%s", "'break', 'continue' and 'return' cannot appear in an except* block");
+            // CPython points at a constant returned value, else at the whole statement
+            bool constant = s->a && (s->a->kind == AST_INT || s->a->kind == AST_FLOAT || s->a->kind == AST_STR ||
+                                     s->a->kind == AST_BYTES || s->a->kind == AST_CONSTANT);
+            error_at_line(c, constant ? s->a : s, "'break', 'continue' and 'return' cannot appear in an except* block");
+            if (!s->a) c->err->end_col = s->col + 6;
             return;
         }
     if (s->a) compile_expr(c, s->a); else emit_const(c, NONE_VAL());
