@@ -351,13 +351,17 @@ static int big_with_float(Vm *vm, int op, Value a, Value b, Value *out) {
     return num_float_op(vm, op, x, y, out);
 }
 
+// number_binary_op when an operand is not an immediate number: a big int, or no number at all.
+// Kept out of line so the immediate cases stay as short as they were before big ints.
+static __attribute__((noinline)) int wide_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
+    if (!num_is_number(a) || !num_is_number(b)) return 0;
+    op = binop_plain(op);
+    if (IS_FLOAT(a) || IS_FLOAT(b)) return big_with_float(vm, op, a, b, out);
+    return big_binary_op(vm, op, a, b, out);
+}
+
 int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
-    if (!IS_NUMBER(a) || !IS_NUMBER(b)) {
-        if (!num_is_number(a) || !num_is_number(b)) return 0;
-        op = binop_plain(op);
-        if (IS_FLOAT(a) || IS_FLOAT(b)) return big_with_float(vm, op, a, b, out);
-        return big_binary_op(vm, op, a, b, out);
-    }
+    if (!IS_NUMBER(a) || !IS_NUMBER(b)) return wide_binary_op(vm, op, a, b, out);
     op = binop_plain(op); // the in-place forms behave as the plain ones: numbers are immutable
     if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         // bool & bool stays a bool (True | False is True); every other int op yields an int.
@@ -410,15 +414,17 @@ int num_compare_int_float(int64_t i, double d) {
 }
 
 // -1, 0, 1 for a <=> b; 2 when unordered (a NaN is involved).
-static int compare_numbers(Value a, Value b) {
-    if (IS_BIGINT(a) || IS_BIGINT(b)) {
-        if (IS_FLOAT(b)) return big_compare_float(a, AS_FLOAT(b));
-        if (IS_FLOAT(a)) {
-            int c = big_compare_float(b, AS_FLOAT(a));
-            return c == 2 ? 2 : -c;
-        }
-        return big_compare(a, b);
+// A comparison with a big int on either side (the other an int of any form or a float).
+static __attribute__((noinline)) int compare_with_big(Value a, Value b) {
+    if (IS_FLOAT(b)) return big_compare_float(a, AS_FLOAT(b));
+    if (IS_FLOAT(a)) {
+        int c = big_compare_float(b, AS_FLOAT(a));
+        return c == 2 ? 2 : -c;
     }
+    return big_compare(a, b);
+}
+
+static int compare_numbers(Value a, Value b) {
     if (IS_INTLIKE(a) && IS_INTLIKE(b)) {
         int64_t x = AS_INTLIKE(a), y = AS_INTLIKE(b);
         return x < y ? -1 : x > y ? 1 : 0;
@@ -427,6 +433,7 @@ static int compare_numbers(Value a, Value b) {
         double x = AS_FLOAT(a), y = AS_FLOAT(b);
         return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
     }
+    if (IS_BIGINT(a) || IS_BIGINT(b)) return compare_with_big(a, b);
     if (IS_INTLIKE(a)) return num_compare_int_float(AS_INTLIKE(a), AS_FLOAT(b));
     int c = num_compare_int_float(AS_INTLIKE(b), AS_FLOAT(a));
     return c == 2 ? 2 : -c;

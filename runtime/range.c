@@ -321,18 +321,27 @@ static bool range_step(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *resu
 
 // The iterator keeps its own copy of the progression: index = the next item's position, limit = the
 // length, and source = a range object (start, step) describing the items.
+// The next item of a wide range (out of line: plain ranges are the loop everyone runs).
+static __attribute__((noinline)) Value wide_iter_item(Vm *vm, ObjRange *r, int64_t index) {
+    mpz_t i;
+    mpz_init_set_ui(i, (unsigned long)index);
+    Value v = range_item_value(vm, r, i);
+    mpz_clear(i);
+    return v;
+}
+
 static int range_iter_next(Vm *vm, Obj *obj, Value *out) {
     ObjIter *it = (ObjIter *)obj;
     if ((uint64_t)it->index >= (uint64_t)it->limit) return 0;
-    ObjRange *r = AS_RANGE(it->source);
-    if (r->wide) {
-        mpz_t i;
-        mpz_init_set_ui(i, (unsigned long)it->index++);
-        *out = range_item_value(vm, r, i);
-        mpz_clear(i);
-        return 1;
-    }
-    *out = INT_VAL(range_item(r, (uint64_t)it->index++));
+    *out = INT_VAL(range_item(AS_RANGE(it->source), (uint64_t)it->index++));
+    return 1;
+}
+
+// The iterator of a wide range: a next function of its own, so range_iter_next stays as short.
+static int wide_range_iter_next(Vm *vm, Obj *obj, Value *out) {
+    ObjIter *it = (ObjIter *)obj;
+    if ((uint64_t)it->index >= (uint64_t)it->limit) return 0;
+    *out = wide_iter_item(vm, AS_RANGE(it->source), it->index++);
     return 1;
 }
 
@@ -349,7 +358,8 @@ static int64_t iteration_limit(const ObjRange *r) {
 
 static ObjIter *range_iterator(Vm *vm, ObjRange *r) {
     int64_t limit = iteration_limit(r); // before the iterator exists: this may collect
-    ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter), range_iter_next, OBJ_VAL(r));
+    ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter),
+                           r->wide ? wide_range_iter_next : range_iter_next, OBJ_VAL(r));
     it->limit = limit;
     return it;
 }
@@ -378,7 +388,7 @@ static bool range_reversed(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
         ObjRange *mirror = range_wide_new(vm, last, last, neg);
         vm_pop_roots(vm, 2);
         vm_push_root(vm, OBJ_VAL(mirror));
-        ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter), range_iter_next, OBJ_VAL(mirror));
+        ObjIter *it = iter_new(vm, container_iter_class_of(vm, vm->range_class, vm->s_iter), wide_range_iter_next, OBJ_VAL(mirror));
         vm_pop_root(vm);
         it->limit = limit;
         *result = OBJ_VAL(it);
