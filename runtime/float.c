@@ -122,10 +122,7 @@ static bool float_divmod_impl(Vm *vm, const char *name, bool reflected, Value *a
     }
     if (reflected ? !num_float_divmod(vm, b, a, &q, &r) : !num_float_divmod(vm, a, b, &q, &r))
         return false;
-    ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = FLOAT_VAL(q);
-    t->items[1] = FLOAT_VAL(r);
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, FLOAT_VAL(q), FLOAT_VAL(r)));
     return true;
 }
 
@@ -308,13 +305,7 @@ static bool float_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwn
         if (!num_float_to_int(vm, m, &num)) return false;
         if (num_int_op(vm, BINOP_LSHIFT, 1, k, &den) < 0) return false;
     }
-    vm_push_root(vm, num);
-    vm_push_root(vm, den);
-    ObjTuple *t = tuple_new(vm, 2);
-    vm_pop_roots(vm, 2);
-    t->items[0] = num;
-    t->items[1] = den;
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, num, den));
     return true;
 }
 
