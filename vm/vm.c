@@ -1475,7 +1475,11 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 r = AS_ITER(it)->next(vm, AS_OBJ(it), &v);
             } else if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR &&
                        AS_GENERATOR(it)->state != GEN_RUNNING && AS_GENERATOR(it)->state != GEN_CLOSED) {
-                // Run the generator's frame inline: it yields straight back here.
+                // Run the generator's frame inline, linked under this one (no C recursion).  This
+                // frame's saved ip is left ON this FOR_ITER (ip - 1), not after it: that is how
+                // the generator's YIELD_VALUE and RETURN_VALUE tell a for loop from a SEND.  A
+                // yield steps past the FOR_ITER (ip++) and pushes the value as the next item; a
+                // return pops the generator and jumps to the loop's exit, FOR_ITER's argument.
                 ObjGenerator *g = AS_GENERATOR(it);
                 SAVE();
                 if (!enter_depth(vm)) THROW();
@@ -1605,7 +1609,12 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             if (IS_GENERATOR(receiver)) {
                 ObjGenerator *g = AS_GENERATOR(receiver);
                 if (g->state == GEN_SUSPENDED || (g->state == GEN_CREATED && IS_NONE(v))) {
-                    // the common case: run the delegate's frame right here, linked under this one
+                    // the common case: run the delegate's frame right here, linked under this one.
+                    // While it runs, this frame keeps the receiver on top of its stack and SEND's
+                    // target in send_exit; the saved ip is after SEND (the YIELD_VALUE that passes
+                    // each yielded value up).  The delegate's RETURN_VALUE puts its value where the
+                    // receiver was and jumps to send_exit, as SEND itself does when the delegate
+                    // finishes.
                     if (!enter_depth(vm)) THROW();
                     sp--;
                     frame->sp = sp;
