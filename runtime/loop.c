@@ -32,8 +32,9 @@
 
 // What the ready queue holds.  Most entries are a Handle to run.  A task's steps and wakeups,
 // which CPython schedules as Handles that no program ever sees, are stored as the task and its
-// argument instead, so that a task switch allocates nothing; a sleep whose timer is due is stored
-// as itself (it does what CPython's TimerHandle for _set_result_unless_cancelled does).
+// argument instead, so that a task switch allocates nothing (for wakeups, see task_of_wakeup in
+// asyncio.h); a sleep whose timer is due is stored as itself (it does what CPython's TimerHandle
+// for _set_result_unless_cancelled does).
 typedef enum { READY_HANDLE, READY_TASK_STEP, READY_TASK_WAKEUP, READY_SLEEP_DUE } ReadyKind;
 typedef struct {
     ReadyKind kind;
