@@ -19,6 +19,9 @@ ObjClass *asyncio_cancelled_error(Vm *vm);
 ObjClass *asyncio_future_iter_class(Vm *vm);
 // The running loop, else the current one, else a new current one (get_event_loop()).
 bool asyncio_get_event_loop(Vm *vm, Value *out);
+// __getattr__ of the C objects (Future, Task, the loop) whose subclasses written in aio keep
+// their own attributes in a side dict: the value under `name` there, else AttributeError.
+bool asyncio_dict_getattr(Vm *vm, ObjDict *dict, Value self, Value name, Value *result);
 
 // What a Task accepts: a coroutine (or, as CPython 3.11 allows, a plain generator).
 static inline bool asyncio_is_coroutine(Value v) {

@@ -468,17 +468,20 @@ void future_define_field(Vm *vm, ObjClass *cls, const char *name, NativeFn get, 
     vm_pop_roots(vm, 3);
 }
 
-static bool fut_getattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjFuture *f = AS_FUTURE(args[0]);
-    if (f->dict && IS_STR(args[1])) {
-        Value v = dict_get_str(f->dict, AS_STR(args[1]));
+bool asyncio_dict_getattr(Vm *vm, ObjDict *dict, Value self, Value name, Value *result) {
+    if (dict && IS_STR(name)) {
+        Value v = dict_get_str(dict, AS_STR(name));
         if (!IS_EMPTY(v)) {
             *result = v;
             return true;
         }
     }
-    return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'", vm_type_name(vm, args[0]),
-                    IS_STR(args[1]) ? AS_STR(args[1])->chars : "?");
+    return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'", vm_type_name(vm, self),
+                    IS_STR(name) ? AS_STR(name)->chars : "?");
+}
+
+static bool fut_getattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return asyncio_dict_getattr(vm, AS_FUTURE(args[0])->dict, args[0], args[1], result);
 }
 
 static bool fut_setattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {

@@ -872,18 +872,7 @@ LOOP_METHOD(loop_get_exception_handler) {
 }
 
 // Attributes set by subclasses written in aio live in the loop's dict.
-LOOP_METHOD(loop_getattr) {
-    ObjLoop *l = AS_LOOP(args[0]);
-    if (l->dict && IS_STR(args[1])) {
-        Value v = dict_get_str(l->dict, AS_STR(args[1]));
-        if (!IS_EMPTY(v)) {
-            *result = v;
-            return true;
-        }
-    }
-    return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'", vm_type_name(vm, args[0]),
-                    IS_STR(args[1]) ? AS_STR(args[1])->chars : "?");
-}
+LOOP_METHOD(loop_getattr) { return asyncio_dict_getattr(vm, AS_LOOP(args[0])->dict, args[0], args[1], result); }
 
 LOOP_METHOD(loop_setattr) {
     ObjLoop *l = AS_LOOP(args[0]);
