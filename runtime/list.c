@@ -421,7 +421,7 @@ static bool list_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     ObjList *a = AS_LIST(args[0]), *b = AS_LIST(args[1]);
     ObjList *out = list_new(vm, a->count + b->count);
     values_move(out->items, a->items, a->count);
-    values_move(out->items + a->count, b->items, b->count);
+    if (b->count) values_move(out->items + a->count, b->items, b->count); // [] + []: items is NULL
     out->count = a->count + b->count;
     *result = OBJ_VAL(out);
     return true;
@@ -467,7 +467,8 @@ static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     size_t total = a->count * (size_t)n;
     ObjList *out = list_try_new(vm, total);
     if (!out) return false;
-    for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
+    if (a->count) // an empty sequence repeats at once however large n is
+        for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
     out->count = total;
     *result = OBJ_VAL(out);
     return true;
@@ -485,7 +486,8 @@ static bool list_imul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     if (!check_repeat_size(vm, a->count, n)) return false;
     size_t count = a->count;
     if (!list_reserve(vm, a, count * (size_t)n)) return false;
-    for (int64_t k = 1; k < n; k++) values_move(a->items + (size_t)k * count, a->items, count);
+    if (count) // an empty list stays empty however large n is
+        for (int64_t k = 1; k < n; k++) values_move(a->items + (size_t)k * count, a->items, count);
     a->count = count * (size_t)n;
     *result = args[0];
     return true;

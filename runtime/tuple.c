@@ -224,7 +224,8 @@ static bool tuple_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
     ObjTuple *out = tuple_try_new(vm, a->count * (size_t)n);
     if (!out) return false;
-    for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
+    if (a->count) // an empty sequence repeats at once however large n is
+        for (int64_t k = 0; k < n; k++) values_move(out->items + (size_t)k * a->count, a->items, a->count);
     *result = OBJ_VAL(out);
     return true;
 }
