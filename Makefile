@@ -46,19 +46,38 @@ endif
 ifeq ($(VARIANT),debug)
   OPT := -O1 -g -DAIO_DEBUG
 endif
+# The fuzz build (fuzz/README.md): clang, sanitizers, libFuzzer's coverage, and the limits and
+# sandbox of -DAIO_FUZZ.  It links the libFuzzer target and a command line from the same objects.
+ifeq ($(VARIANT),fuzz)
+  CC  := clang
+  SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  OPT := -O1 -g -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link -DAIO_FUZZ
+  LDEXTRA := $(SAN)
+endif
 
 ifeq ($(VARIANT),release)
   TARGET := aio
 else
   TARGET := build/aio-$(VARIANT)
 endif
+ifeq ($(VARIANT),fuzz)
+  TARGET := build/aio-fuzz build/aio-fuzz-cli
+endif
 
 .PHONY: all deps demo test test-asan test-gc test-debug oracle bench unit clean
 
 all: $(TARGET)
 
+ifeq ($(VARIANT),fuzz)
+build/aio-fuzz: $(filter-out %/runtime/main.o,$(OBJS)) $(OBJDIR)/fuzz/harness.o
+	$(CC) $(OPT) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lgmp -lm
+
+build/aio-fuzz-cli: $(OBJS)
+	$(CC) $(OPT) -o $@ $(OBJS) $(PKG_LIBS) -lgmp $(LDEXTRA) -lm
+else
 $(TARGET): $(OBJS)
 	$(CC) $(OPT) -o $@ $(OBJS) $(PKG_LIBS) -lgmp $(LDEXTRA) -lm
+endif
 
 build/scan.c: lexer/scan.re | build
 	re2c -W --no-generation-date -o $@ $<

@@ -63,6 +63,7 @@ static bool builtin_open(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     }
     cmode[n] = 0;
     if (!ok || kinds != 1) return vm_raise(vm, vm->ValueError, "invalid mode: '%s'", mode);
+    if (!vm_sandbox_allows(vm, "open()", AS_STR(a[0])->chars)) return false;
     FILE *fp = fopen(AS_STR(a[0])->chars, cmode);
     if (!fp) return raise_os_error(vm, errno, AS_STR(a[0])->chars);
     *result = OBJ_VAL(new_file(vm, fp, AS_STR(a[0])->chars, mode, false));

@@ -498,7 +498,16 @@ static bool run_ready_now(Vm *vm, Value loop, LoopState *st) {
 static bool loop_run_once(Vm *vm, Value loop) {
     LoopState *st = state_of(loop);
     drop_cancelled_timers(st);
-    wait_for_events(st, wait_timeout(vm, st));
+    double timeout = wait_timeout(vm, st);
+#ifdef AIO_FUZZ
+    // Fuzz builds never wait (runtime/clock.c): time jumps to the next timer, and a loop with
+    // nothing left to wake it, which would wait forever, raises instead.
+    if (!vm_fuzz_tick(vm)) return false;
+    if (timeout < 0) return vm_raise(vm, vm->RuntimeError, "fuzz build: the event loop would wait forever");
+    clock_skip(vm, timeout);
+    timeout = 0;
+#endif
+    wait_for_events(st, timeout);
     // Python-level signal handlers run here, as CPython's run when select() is interrupted; what
     // they schedule (Runner's cancellation of the main task) runs in this iteration.
     if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;

@@ -548,6 +548,7 @@ bool vm_iter(Vm *vm, Value obj, Value *out) {
 }
 
 int vm_next(Vm *vm, Value it, Value *out) {
+    if (!vm_fuzz_tick(vm)) return -1; // nothing in normal builds
     if (IS_ITER(it)) return AS_ITER(it)->next(vm, AS_OBJ(it), out);
     if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR) {
         RunResult r = gen_resume(vm, AS_GENERATOR(it), NONE_VAL(), EMPTY_VAL(), out);

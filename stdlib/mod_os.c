@@ -96,6 +96,7 @@ static bool os_kill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
     if (!check_args(vm, "kill", nargs, kwnames, 2, 2) || !mod_arg_index(vm, args[0], &pid) ||
         !mod_arg_index(vm, args[1], &sig))
         return false;
+    if (!vm_sandbox_allows(vm, "os.kill", NULL)) return false;
     if (pid != (pid_t)pid || sig != (int)sig) return vm_raise(vm, vm->OverflowError, "signed integer is greater than maximum");
     if (kill((pid_t)pid, (int)sig) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
     *result = NONE_VAL();
@@ -114,7 +115,8 @@ static bool os_getcwd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 static bool os_chdir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjStr *path = NULL;
-    if (!one_path(vm, "chdir", args, nargs, kwnames, &path)) return false;
+    if (!one_path(vm, "chdir", args, nargs, kwnames, &path) || !vm_sandbox_allows(vm, "os.chdir", NULL))
+        return false;
     if (chdir(path->chars) != 0) return os_raise_errno(vm, errno, OBJ_VAL(path));
     *result = NONE_VAL();
     return true;
@@ -152,7 +154,7 @@ static bool os_system(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     Value a[1];
     ObjStr *cmd = NULL;
     if (!parse_args(vm, "system", args, nargs, kwnames, names, 1, a) ||
-        !arg_str(vm, "system", a[0], &cmd))
+        !arg_str(vm, "system", a[0], &cmd) || !vm_sandbox_allows(vm, "os.system", NULL))
         return false;
     fflush(NULL);  // the child's output must come after everything printed so far
     *result = INT_VAL(system(cmd->chars));
@@ -249,7 +251,7 @@ static bool os_mkdir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     ObjStr *path = NULL;
     int64_t mode = 0777;
     if (!parse_args(vm, "mkdir", args, nargs, kwnames, names, 1, a) ||
-        !os_path_arg(vm, "mkdir", a[0], &path) ||
+        !os_path_arg(vm, "mkdir", a[0], &path) || !vm_sandbox_allows(vm, "os.mkdir", path->chars) ||
         (!IS_EMPTY(a[1]) && !mod_arg_index(vm, a[1], &mode)))
         return false;
     if (mkdir(path->chars, (mode_t)mode) != 0) return os_raise_errno(vm, errno, OBJ_VAL(path));
@@ -265,6 +267,7 @@ static bool os_makedirs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     int64_t mode = 0777;
     if (!parse_args(vm, "makedirs", args, nargs, kwnames, names, 1, a) ||
         !os_path_arg(vm, "makedirs", a[0], &path) ||
+        !vm_sandbox_allows(vm, "os.makedirs", path->chars) ||
         (!IS_EMPTY(a[1]) && !mod_arg_index(vm, a[1], &mode)))
         return false;
     bool exist_ok = false;
@@ -298,6 +301,7 @@ static bool os_makedirs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     static bool os_##name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {      \
         ObjStr *path = NULL;                                                                       \
         if (!one_path(vm, cname, args, nargs, kwnames, &path)) return false;                       \
+        if (!vm_sandbox_allows(vm, cname, path->chars)) return false;                              \
         if (call(path->chars) != 0) return os_raise_errno(vm, errno, OBJ_VAL(path));               \
         *result = NONE_VAL();                                                                      \
         return true;                                                                               \
@@ -312,7 +316,8 @@ static bool rename_impl(Vm *vm, const char *fname, Value *args, int nargs, ObjTu
     Value a[2];
     ObjStr *src = NULL, *dst = NULL;
     if (!parse_args(vm, fname, args, nargs, kwnames, names, 2, a) ||
-        !os_path_arg(vm, fname, a[0], &src) || !os_path_arg(vm, fname, a[1], &dst))
+        !os_path_arg(vm, fname, a[0], &src) || !os_path_arg(vm, fname, a[1], &dst) ||
+        !vm_sandbox_allows(vm, fname, src->chars) || !vm_sandbox_allows(vm, fname, dst->chars))
         return false;
     if (rename(src->chars, dst->chars) != 0) return os_raise_errno(vm, errno, OBJ_VAL(src));
     *result = NONE_VAL();

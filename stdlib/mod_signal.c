@@ -130,6 +130,8 @@ static bool is_callable(Vm *vm, Value v) {
 static bool signal_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int s = 0;
     if (!check_args(vm, "signal", nargs, kwnames, 2, 2) || !signal_number(vm, args[0], &s)) return false;
+    // The sandbox of fuzz builds lets a program change SIGINT only (asyncio.Runner does).
+    if (s != SIGINT && !vm_sandbox_allows(vm, "signal.signal", NULL)) return false;
     Value handler = args[1];
     int disposition;
     if (IS_INT(handler) && (AS_INTLIKE(handler) == 0 || AS_INTLIKE(handler) == 1)) disposition = (int)AS_INTLIKE(handler);
@@ -147,7 +149,9 @@ static bool signal_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 // raise_signal(signum): the handler runs before the call returns, as in CPython.
 static bool signal_raise_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int s = 0;
-    if (!check_args(vm, "raise_signal", nargs, kwnames, 1, 1) || !signal_number(vm, args[0], &s)) return false;
+    if (!check_args(vm, "raise_signal", nargs, kwnames, 1, 1) || !signal_number(vm, args[0], &s) ||
+        !vm_sandbox_allows(vm, "signal.raise_signal", NULL))
+        return false;
     if (raise(s) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
     *result = NONE_VAL();
     return !vm_interrupted || vm_run_signal_handlers(vm);

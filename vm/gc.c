@@ -190,7 +190,16 @@ static void maybe_collect(Vm *vm, size_t growth) {
     (void)growth;
     if (vm->gc_enabled) gc_collect(vm);
 #else
-    if (vm->gc_enabled && vm->bytes_allocated + growth > vm->next_gc) gc_collect(vm);
+    if (vm->gc_enabled && vm->bytes_allocated + growth > vm->next_gc) {
+        gc_collect(vm);
+#ifdef AIO_FUZZ
+        // Past the limit the program's budget is spent: its next tick raises MemoryError.
+        if (vm->bytes_allocated + growth > vm->fuzz_memory_limit) {
+            vm->fuzz_out_of_memory = true;
+            vm->fuzz_ticks = -1;
+        }
+#endif
+    }
 #endif
 }
 

@@ -451,6 +451,19 @@ static void convert_stop_iteration(Vm *vm, ObjGenerator *gen) {
         slots = frame->slots;                                                                      \
     } while (0)
 #define JUMP_TO(target) (ip = code->words + (target))
+
+// Backward jumps and calls are checkpoints: where signal handlers run and, in fuzz builds, where
+// a tick of the budget is spent (vm/fuzz_limits.c).  Normal builds test one flag.
+#ifdef AIO_FUZZ
+#define CHECKPOINT_DUE() (UNLIKELY(vm_interrupted) || UNLIKELY(--vm->fuzz_ticks < 0))
+static bool run_checkpoint(Vm *vm) {
+    if (vm->fuzz_ticks < 0) return vm_fuzz_spent(vm);
+    return !vm_interrupted || vm_run_signal_handlers(vm);
+}
+#else
+#define CHECKPOINT_DUE() UNLIKELY(vm_interrupted)
+#define run_checkpoint(vm) vm_run_signal_handlers(vm)
+#endif
 #define THROW() goto error
 
 // Dispatch.  With GCC or Clang every handler ends in its own indirect jump to the next one
@@ -1048,7 +1061,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     args = base + 1;
                     argc++;
                 }
-                if (IS_FUNCTION(callee) && !frame->kwnames && LIKELY(!vm_interrupted)) {
+                if (IS_FUNCTION(callee) && !frame->kwnames && !CHECKPOINT_DUE()) {
                     ObjFunction *fn = AS_FUNCTION(callee);
                     ObjCode *callee_code = fn->code;
                     FrameChunk *chunk = vm->chunk;
@@ -1084,7 +1097,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 }
             }
             SAVE();
-            if (UNLIKELY(vm_interrupted) && !vm_run_signal_handlers(vm)) THROW();
+            if (CHECKPOINT_DUE() && !run_checkpoint(vm)) THROW();
             Frame *next = do_call(vm, frame, &sp, (int)READ_ARG());
             if (!next) THROW();
             if (next != frame) {
@@ -1511,9 +1524,9 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(JUMP) : {
             uint32_t target = READ_ARG();
             // A backward jump closes a loop: the place to run signal handlers (Ctrl-C).
-            if (UNLIKELY(vm_interrupted) && code->words + target < ip) {
+            if (CHECKPOINT_DUE() && code->words + target < ip) {
                 SAVE();
-                if (!vm_run_signal_handlers(vm)) THROW();
+                if (!run_checkpoint(vm)) THROW();
             }
             JUMP_TO(target);
             DISPATCH();
@@ -1985,6 +1998,10 @@ Vm *vm_new(void) {
     runtime_init_file(vm);
     runtime_init_builtins(vm);
     dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
+#ifdef AIO_FUZZ
+    vm->fuzz_ticks = AIO_FUZZ_TICKS;
+    vm->fuzz_memory_limit = AIO_FUZZ_MEMORY_LIMIT;
+#endif
     vm->gc_enabled = true;
     gc_take_reserve();
     return vm;

@@ -145,6 +145,16 @@ struct Vm {
 
     // -- options --
     bool dis_mode;
+
+#ifdef AIO_FUZZ
+    // -- fuzz builds only (fuzz/README.md): limits that end a runaway program --
+    long fuzz_ticks;          // backward jumps, calls, C-level iterations and event-loop turns
+                              // left; once below 0, every further one raises (vm_fuzz_spent)
+    size_t fuzz_memory_limit; // heap bytes past which the ticks are spent at once (vm/gc.c)
+    bool fuzz_out_of_memory;  // the ticks were spent by memory: MemoryError, not RuntimeError
+    double fuzz_clock_skew;   // seconds the clocks are ahead of real time: sleeps and the event
+                              // loop's waits advance it instead of waiting (runtime/clock.c)
+#endif
 };
 
 // Set by the C signal handler (stdlib/mod_signal.c) when a signal arrives whose Python-level
@@ -163,6 +173,30 @@ extern uint64_t vm_debug_branch_counts[256][2];
 bool vm_run_signal_handlers(Vm *vm);
 // At startup: SIGINT gets the C handler when its disposition is SIG_DFL, as in CPython.
 void signal_init_process(void);
+
+// ---- fuzz builds (-DAIO_FUZZ, vm/fuzz_limits.c) -------------------------------------------------
+// A fuzzer feeds arbitrary programs: they must end soon, in bounded memory, and touch nothing
+// outside the process and its current directory.  In a fuzz build every loop turn and call
+// spends a tick (vm_fuzz_tick), and natives that act on the world (os.kill, os.system,
+// signal.signal, open(), os.remove...) ask vm_sandbox_allows first: with a NULL path the act is
+// refused, with a path it is allowed when the path names something in the current directory
+// (no '/').  In other builds both compile to nothing.
+#ifdef AIO_FUZZ
+#define AIO_FUZZ_TICKS 100000
+#define AIO_FUZZ_MEMORY_LIMIT ((size_t)256 << 20)
+// Raises the error that ends a program whose budget is spent; always false.
+bool vm_fuzz_spent(Vm *vm);
+// Spends one tick: false with that error pending when none is left.
+static inline bool vm_fuzz_tick(Vm *vm) { return LIKELY(--vm->fuzz_ticks >= 0) || vm_fuzz_spent(vm); }
+// False with PermissionError pending when the sandbox refuses `what` on `path`.
+bool vm_sandbox_allows(Vm *vm, const char *what, const char *path);
+#else
+static inline bool vm_fuzz_tick(Vm *vm) { (void)vm; return true; }
+static inline bool vm_sandbox_allows(Vm *vm, const char *what, const char *path) {
+    (void)vm, (void)what, (void)path;
+    return true;
+}
+#endif
 
 // ---- lifecycle ----------------------------------------------------------------------------------
 Vm *vm_new(void);

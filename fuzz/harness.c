@@ -1,0 +1,112 @@
+/* The libFuzzer target: arbitrary bytes as the source of a __main__ module, compiled and run.
+ *
+ * Built by `make VARIANT=fuzz` with clang (-fsanitize=fuzzer,address,undefined and -DAIO_FUZZ),
+ * so every run has the fuzz build's limits (vm/fuzz_limits.c): a budget of ticks, a heap limit,
+ * virtual time and a sandbox.  Each input gets a VM of its own, shut down and freed as the
+ * command line does it, so nothing one input leaves behind can change how the next one runs,
+ * and LeakSanitizer sees every allocation the VM failed to free.
+ *
+ * The process works in a scratch directory of its own (the sandbox allows files only in the
+ * current directory) with /dev/null as standard input.  Output is the program's: run libFuzzer
+ * with -close_fd_mask=3 to silence it (crash reports still appear).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gc.h"
+#include "interp.h"
+#include "runtime.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char stdlib_dir[PATH_MAX + 16];
+
+// The binary lives in build/: the standard library is ../stdlib beside it.
+static void find_stdlib(void) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) n = 0;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = 0;
+    snprintf(stdlib_dir, sizeof stdlib_dir, "%s/stdlib", exe);
+    if (access(stdlib_dir, F_OK) != 0) snprintf(stdlib_dir, sizeof stdlib_dir, "%s/../stdlib", exe);
+    char *real = realpath(stdlib_dir, NULL);
+    if (real) {
+        snprintf(stdlib_dir, sizeof stdlib_dir, "%s", real);
+        free(real);
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc, (void)argv;
+    find_stdlib();
+    char scratch[64];
+    snprintf(scratch, sizeof scratch, "/tmp/aio-fuzz-scratch.%d", (int)getpid());
+    if (mkdir(scratch, 0700) != 0 || chdir(scratch) != 0) perror(scratch);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        close(devnull);
+    }
+    return 0;
+}
+
+// What the command line does at exit (runtime/main.c): namespaces emptied, finalizer messages
+// printed, everything collected.
+static void shut_down(Vm *vm) {
+    vm_report_finalizers(vm);
+    if (vm->main_module) dict_clear(vm, vm->main_module->globals);
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(vm->modules, &pos, &k, &v))
+        if (IS_MODULE(v) && AS_MODULE(v) != vm->main_module) dict_clear(vm, AS_MODULE(v)->globals);
+    vm->event_loop = NONE_VAL();
+    vm->running_loop = NONE_VAL();
+    vm->exception = EMPTY_VAL();
+    gc_collect(vm);
+    vm_report_finalizers(vm);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size > 64 * 1024) return -1; // not worth keeping: long inputs only run slower
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = 0;
+    Vm *vm = vm_new();
+    vm->stdlib_dir = str_from_c(vm, stdlib_dir);
+    vm->script_dir = str_from_c(vm, ".");
+    vm->argv = list_new(vm, 0);
+    list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, "fuzz.aio")));
+    ObjModule *main_module = define_module(vm, "__main__");
+    vm->main_module = main_module;
+    dict_set_cstr(vm, main_module->globals, "__builtins__", OBJ_VAL(vm->builtins));
+
+    ObjCode *code = vm_compile_source(vm, "fuzz.aio", text, size);
+    if (code) {
+        vm_push_root(vm, OBJ_VAL(code));
+        Value result;
+        vm_run_code(vm, code, main_module->globals, &result);
+        vm_pop_root(vm);
+    }
+    if (!IS_EMPTY(vm->exception)) {
+        // Printing the traceback is part of what is tested (and may itself run code).
+        Value exc = vm->exception;
+        vm_clear_exception(vm);
+        vm_print_exception(vm, exc);
+        vm_clear_exception(vm);
+    }
+    shut_down(vm);
+    fflush(stdout);
+    fflush(stderr);
+    vm_free(vm);
+    free(text);
+    return 0;
+}

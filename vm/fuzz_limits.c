@@ -1,0 +1,29 @@
+/* Fuzz builds only (-DAIO_FUZZ): the budget that ends runaway programs and the sandbox.
+ *
+ * The fuzz harness (fuzz/harness.c) and the fuzz CLI run arbitrary programs, so each run gets a
+ * number of ticks (vm->fuzz_ticks): backward jumps, calls, C-level iterations (vm_next) and
+ * event-loop turns each spend one.  When they run out the VM raises RuntimeError, and keeps
+ * raising at every further tick, so a program that catches the error still ends: each handler
+ * that loops spends a tick and raises again, outward.  The GC spends the whole budget when the
+ * heap passes vm->fuzz_memory_limit (MemoryError then).  In other builds this file is empty and
+ * the hooks in vm.h compile to nothing.
+ */
+#include "vm.h"
+
+#include <string.h>
+
+#ifdef AIO_FUZZ
+bool vm_fuzz_spent(Vm *vm) {
+    vm->fuzz_ticks = -1; // stays spent without ever wrapping around
+    if (vm->fuzz_out_of_memory) return vm_raise(vm, vm->MemoryError, "fuzz build: memory limit reached");
+    return vm_raise(vm, vm->RuntimeError, "fuzz build: instruction budget spent");
+}
+
+bool vm_sandbox_allows(Vm *vm, const char *what, const char *path) {
+    if (path && path[0] && !strchr(path, '/')) return true;
+    return vm_raise(vm, vm->PermissionError, "fuzz build: %s is disabled%s", what,
+                    path ? " outside the current directory" : "");
+}
+#else
+typedef int fuzz_limits_unused; // ISO C wants a translation unit to declare something
+#endif
