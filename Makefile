@@ -12,6 +12,9 @@
 #   make test-debug the suite in the AIO_DEBUG build: every instruction checks the frame's stack
 #                   depth and blocks against what the compiler computed
 #   make unit       C unit tests of self-contained modules, and the opcode stack-effect test
+#   make fuzz       libFuzzer on the fuzz build for FUZZ_TIME seconds (default 600); fuzz/README.md
+#   make fuzz-smoke every saved fuzz input and crash reproducer once, under the fuzz build (CI)
+#   make fuzz-merge add to fuzz/corpus/ what make fuzz found that brings new coverage
 
 CC      ?= cc
 PKGS    := libuv libutf8proc
@@ -64,7 +67,7 @@ ifeq ($(VARIANT),fuzz)
   TARGET := build/aio-fuzz build/aio-fuzz-cli
 endif
 
-.PHONY: all deps demo test test-asan test-gc test-debug oracle bench unit clean
+.PHONY: all deps demo test test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge
 
 all: $(TARGET)
 
@@ -162,6 +165,39 @@ unit:
 # The opcode stack-effect test runs programs in the debug build: it links all of its objects but main.
 $(OBJDIR)/opcode_effects_vm: tests/unit/opcode_effects_vm.c $(filter-out $(OBJDIR)/runtime/main.o,$(OBJS))
 	$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(PKG_CFLAGS) $^ $(PKG_LIBS) -lgmp $(LDEXTRA) -lm -o $@
+
+# ---- fuzzing (fuzz/README.md) ------------------------------------------------------------------
+
+FUZZ_TIME  ?= 600
+FUZZ_FLAGS := -dict=fuzz/python.dict -close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 -max_len=8192
+FUZZ_SEEDS := build/fuzz-seeds
+
+# The seeds: every golden test, copied flat (a name per path).
+fuzz-seeds:
+	@rm -rf $(FUZZ_SEEDS) && mkdir -p $(FUZZ_SEEDS)
+	@for f in $$(find tests -name '*.aio'); do cp $$f $(FUZZ_SEEDS)/$$(echo $$f | tr / _); done
+
+# New inputs go to build/fuzz-corpus (kept between runs), crashes to build/fuzz-crashes/.
+fuzz: fuzz-seeds
+	@$(MAKE) --no-print-directory -j2 VARIANT=fuzz
+	@mkdir -p build/fuzz-corpus build/fuzz-crashes
+	nice build/aio-fuzz $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(CURDIR)/build/fuzz-crashes/ \
+	  build/fuzz-corpus fuzz/corpus fuzz/crashes $(FUZZ_SEEDS)
+
+# Adds to fuzz/corpus/ the inputs of build/fuzz-corpus that reach code the seeds and the saved
+# corpus do not (libFuzzer's -merge keeps the first folder and adds what brings new coverage).
+fuzz-merge: fuzz-seeds
+	@$(MAKE) --no-print-directory -j2 VARIANT=fuzz
+	@rm -rf build/fuzz-merge && mkdir -p build/fuzz-merge fuzz/corpus
+	@cp $(FUZZ_SEEDS)/* build/fuzz-merge/ && cp fuzz/corpus/* build/fuzz-merge/ 2>/dev/null || true
+	build/aio-fuzz $(FUZZ_FLAGS) -merge=1 build/fuzz-merge build/fuzz-corpus
+	@for f in build/fuzz-merge/*; do [ -e $(FUZZ_SEEDS)/$${f##*/} ] || cp $$f fuzz/corpus/; done
+	@echo "fuzz/corpus: $$(ls fuzz/corpus | wc -l) files, $$(du -sh fuzz/corpus | cut -f1)"
+
+# Runs each saved input once: a crash that was fixed stays fixed.
+fuzz-smoke: fuzz-seeds
+	@$(MAKE) --no-print-directory -j2 VARIANT=fuzz
+	build/aio-fuzz $(FUZZ_FLAGS) -runs=0 -artifact_prefix=$(CURDIR)/build/ fuzz/corpus fuzz/crashes $(FUZZ_SEEDS)
 
 clean:
 	rm -rf build aio

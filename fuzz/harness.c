@@ -6,11 +6,14 @@
  * command line does it, so nothing one input leaves behind can change how the next one runs,
  * and LeakSanitizer sees every allocation the VM failed to free.
  *
- * The process works in a scratch directory of its own (the sandbox allows files only in the
- * current directory) with /dev/null as standard input.  Output is the program's: run libFuzzer
+ * Programs run in a scratch directory of the process's own (the sandbox allows files only in the
+ * current directory; libFuzzer gets its own directory back between inputs) with /dev/null as
+ * standard input.  Output is the program's: run libFuzzer
  * with -close_fd_mask=3 to silence it (crash reports still appear).
  */
+#define _XOPEN_SOURCE 700 // nftw
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +30,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char stdlib_dir[PATH_MAX + 16];
+static char scratch_dir[64];      // where programs run: the sandbox allows files only there
+static char home_dir[PATH_MAX];   // libFuzzer's own directory, restored after each input
 
 // The binary lives in build/: the standard library is ../stdlib beside it.
 static void find_stdlib(void) {
@@ -45,12 +50,28 @@ static void find_stdlib(void) {
     }
 }
 
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag;
+    if (ftw->level > 0) remove(path);
+    return 0;
+}
+
+// Files one input made must not be seen by the next (nor pile up): the scratch directory is
+// emptied after each run, and removed at exit.
+static void empty_scratch(void) { nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static void remove_scratch(void) {
+    empty_scratch();
+    rmdir(scratch_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     find_stdlib();
-    char scratch[64];
-    snprintf(scratch, sizeof scratch, "/tmp/aio-fuzz-scratch.%d", (int)getpid());
-    if (mkdir(scratch, 0700) != 0 || chdir(scratch) != 0) perror(scratch);
+    snprintf(scratch_dir, sizeof scratch_dir, "/tmp/aio-fuzz-scratch.%d", (int)getpid());
+    if (mkdir(scratch_dir, 0700) != 0) perror(scratch_dir);
+    atexit(remove_scratch);
+    if (!getcwd(home_dir, sizeof home_dir)) snprintf(home_dir, sizeof home_dir, "/");
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {
         dup2(devnull, 0);
@@ -89,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     vm->main_module = main_module;
     dict_set_cstr(vm, main_module->globals, "__builtins__", OBJ_VAL(vm->builtins));
 
+    if (chdir(scratch_dir) != 0) perror(scratch_dir);
     ObjCode *code = vm_compile_source(vm, "fuzz.aio", text, size);
     if (code) {
         vm_push_root(vm, OBJ_VAL(code));
@@ -108,5 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fflush(stderr);
     vm_free(vm);
     free(text);
+    if (chdir(home_dir) != 0) perror(home_dir);
+    empty_scratch();
     return 0;
 }
