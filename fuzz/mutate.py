@@ -286,6 +286,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("--minimize", metavar="FILE")
     args = ap.parse_args()
+    args.aio = os.path.abspath(args.aio)
     if not os.path.exists(args.aio):
         sys.exit(f"{args.aio} is missing: build it with `make VARIANT=fuzz`")
     if args.minimize:
