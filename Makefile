@@ -49,12 +49,13 @@ endif
 ifeq ($(VARIANT),debug)
   OPT := -O1 -g -DAIO_DEBUG
 endif
-# The fuzz build (fuzz/README.md): clang, sanitizers, libFuzzer's coverage, and the limits and
-# sandbox of -DAIO_FUZZ.  It links the libFuzzer target and a command line from the same objects.
+# The fuzz build (fuzz/README.md): clang, sanitizers, libFuzzer's coverage, the limits and sandbox
+# of -DAIO_FUZZ and the VM's assertions (-DAIO_DEBUG).  It links the libFuzzer target and a
+# command line from the same objects.
 ifeq ($(VARIANT),fuzz)
   CC  := clang
   SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-  OPT := -O1 -g -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link -DAIO_FUZZ
+  OPT := -O1 -g -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link -DAIO_FUZZ -DAIO_DEBUG
   LDEXTRA := $(SAN)
 endif
 
