@@ -15,6 +15,7 @@
 #   make fuzz       libFuzzer on the fuzz build for FUZZ_TIME seconds (default 600); fuzz/README.md
 #   make fuzz-smoke every saved fuzz input and crash reproducer once, under the fuzz build (CI)
 #   make fuzz-merge add to fuzz/corpus/ what make fuzz found that brings new coverage
+#   make fuzz-coverage  line coverage of vm/ and runtime/ by the fuzz inputs (llvm-cov)
 
 CC      ?= cc
 PKGS    := libuv libutf8proc
@@ -59,6 +60,12 @@ ifeq ($(VARIANT),fuzz)
   LDEXTRA := $(SAN)
 endif
 
+# Line coverage of what the fuzz inputs run (make fuzz-coverage): clang's source-based coverage.
+ifeq ($(VARIANT),cov)
+  CC  := clang
+  OPT := -O0 -g -fprofile-instr-generate -fcoverage-mapping -DAIO_FUZZ
+endif
+
 ifeq ($(VARIANT),release)
   TARGET := aio
 else
@@ -68,7 +75,7 @@ ifeq ($(VARIANT),fuzz)
   TARGET := build/aio-fuzz build/aio-fuzz-cli
 endif
 
-.PHONY: all deps demo test test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge
+.PHONY: all deps demo test test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
 
 all: $(TARGET)
 
@@ -194,6 +201,17 @@ fuzz-merge: fuzz-seeds
 	build/aio-fuzz $(FUZZ_FLAGS) -merge=1 build/fuzz-merge build/fuzz-corpus
 	@for f in build/fuzz-merge/*; do [ -e $(FUZZ_SEEDS)/$${f##*/} ] || cp $$f fuzz/corpus/; done
 	@echo "fuzz/corpus: $$(ls fuzz/corpus | wc -l) files, $$(du -sh fuzz/corpus | cut -f1)"
+
+# Line coverage of vm/ and runtime/ by the seeds, the saved corpus, the reproducers and what
+# make fuzz has found so far (build/fuzz-corpus), each run once by a coverage build.
+fuzz-coverage: fuzz-seeds
+	@$(MAKE) --no-print-directory -j2 VARIANT=cov
+	@rm -rf build/cov-data build/cov-work && mkdir -p build/cov-data build/cov-work
+	@for f in $(FUZZ_SEEDS)/* fuzz/corpus/* fuzz/crashes/* $(wildcard build/fuzz-corpus/*); do \
+	  (cd build/cov-work && LLVM_PROFILE_FILE=$(CURDIR)/build/cov-data/%p.profraw \
+	   timeout 10 ../aio-cov $(CURDIR)/$$f </dev/null >/dev/null 2>&1; rm -rf ./*); done; true
+	@llvm-profdata merge -sparse build/cov-data/ -o build/cov.profdata
+	llvm-cov report build/aio-cov -instr-profile=build/cov.profdata vm runtime | tail -1
 
 # Runs each saved input once: a crash that was fixed stays fixed.
 fuzz-smoke: fuzz-seeds
