@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
+
 typedef struct {
     char *data;      // NUL-terminated; NULL until the first append
     size_t length;   // bytes used, not counting the NUL
@@ -38,6 +40,9 @@ static inline bool sb_try_reserve(StrBuf *sb, size_t extra) {
     if (extra > SIZE_MAX / 4 - sb->length) return false;
     size_t need = sb->length + extra + 1;
     if (need <= sb->capacity) return true;
+#ifdef AIO_FUZZ
+    if (need > AIO_FUZZ_MEMORY_LIMIT) return false; // the fuzz build's memory ends there
+#endif
     size_t cap = sb->capacity ? sb->capacity : 32;
     while (cap < need) cap *= 2;
     char *data = realloc(sb->data, cap);

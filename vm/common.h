@@ -3,7 +3,8 @@
  * Every switch here is off in a release build.  The Makefile's variants turn them on, each built
  * in its own folder: `make VARIANT=gc` (build/aio-gc, what `make test-gc` runs) defines
  * AIO_STRESS_GC, `make VARIANT=debug` (build/aio-debug, what `make test-debug` runs) defines
- * AIO_DEBUG.  AIO_LOG_GC has no variant: add it by hand, e.g.
+ * AIO_DEBUG, `make VARIANT=fuzz` (build/aio-fuzz and build/aio-fuzz-cli, fuzz/README.md) defines
+ * AIO_FUZZ and AIO_DEBUG.  AIO_LOG_GC has no variant: add it by hand, e.g.
  * `make VARIANT=debug OPT='-O1 -g -DAIO_DEBUG -DAIO_LOG_GC'` after removing build/debug.
  * Nothing outside this header should invent a build switch of its own.
  */
@@ -15,6 +16,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+// AIO_FUZZ: the limits that let a fuzzer run arbitrary programs (vm/fuzz_limits.c, vm.h): ticks
+// of budget per program, and the bytes of heap (and of any one string buffer) it may use.
+#ifdef AIO_FUZZ
+#define AIO_FUZZ_TICKS 100000
+#define AIO_FUZZ_MEMORY_LIMIT ((size_t)256 << 20)
+#endif
 
 // AIO_DEBUG: assertions inside the VM, and before every instruction a check of the frame's stack
 // depth and block count against what the compiler's flow pass computed.  Build it when a change

@@ -4,9 +4,9 @@
  * number of ticks (vm->fuzz_ticks): backward jumps, calls, C-level iterations (vm_next) and
  * event-loop turns each spend one.  When they run out the VM raises RuntimeError, and keeps
  * raising at every further tick, so a program that catches the error still ends: each handler
- * that loops spends a tick and raises again, outward.  The GC spends the whole budget when the
- * heap passes vm->fuzz_memory_limit (MemoryError then).  In other builds this file is empty and
- * the hooks in vm.h compile to nothing.
+ * that loops spends a tick and raises again, outward.  The GC (vm/gc.c) refuses allocations past
+ * vm->fuzz_memory_limit as the system would refuse them, which ends in MemoryError.  In other
+ * builds this file is empty and the hooks in vm.h compile to nothing.
  */
 #include "vm.h"
 
@@ -15,7 +15,6 @@
 #ifdef AIO_FUZZ
 bool vm_fuzz_spent(Vm *vm) {
     vm->fuzz_ticks = -1; // stays spent without ever wrapping around
-    if (vm->fuzz_out_of_memory) return vm_raise(vm, vm->MemoryError, "fuzz build: memory limit reached");
     return vm_raise(vm, vm->RuntimeError, "fuzz build: instruction budget spent");
 }
 

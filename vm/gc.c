@@ -190,18 +190,27 @@ static void maybe_collect(Vm *vm, size_t growth) {
     (void)growth;
     if (vm->gc_enabled) gc_collect(vm);
 #else
-    if (vm->gc_enabled && vm->bytes_allocated + growth > vm->next_gc) {
-        gc_collect(vm);
-#ifdef AIO_FUZZ
-        // Past the limit the program's budget is spent: its next tick raises MemoryError.
-        if (vm->bytes_allocated + growth > vm->fuzz_memory_limit) {
-            vm->fuzz_out_of_memory = true;
-            vm->fuzz_ticks = -1;
-        }
-#endif
-    }
+    if (vm->gc_enabled && vm->bytes_allocated + growth > vm->next_gc) gc_collect(vm);
 #endif
 }
+
+// Fuzz builds (vm/fuzz_limits.c) play a system with vm->fuzz_memory_limit bytes, so that the
+// paths below that answer MemoryError are the ones a fuzzed program reaches.  A request that
+// would pass the limit is refused once (a collection follows); then a gc_try_ request is refused
+// again (MemoryError at once) while an ordinary one gets its memory with a MemoryError owed, as
+// when the reserve is spent.
+#ifdef AIO_FUZZ
+static bool fuzz_refuses(Vm *vm, size_t size, int attempt, bool may_spend) {
+    if (vm->bytes_allocated + size <= vm->fuzz_memory_limit) return false;
+    if (attempt == 0 || !may_spend) return true;
+    vm->memory_error_owed = true;
+    vm_interrupted = 1;
+    return false;
+}
+#define FUZZ_REFUSES(vm, size, attempt, may_spend) fuzz_refuses(vm, size, attempt, may_spend)
+#else
+#define FUZZ_REFUSES(vm, size, attempt, may_spend) false
+#endif
 
 // ---- running out of memory ----------------------------------------------------------------------
 // While memory is plentiful a reserve block is held.  When the system refuses an allocation, a
@@ -238,7 +247,8 @@ static bool recover_memory(Vm *vm, int attempt, bool may_spend) {
 
 static void *system_realloc(Vm *vm, void *ptr, size_t new_size, bool may_spend) {
     void *result;
-    for (int attempt = 0; !(result = realloc(ptr, new_size)); attempt++)
+    for (int attempt = 0; !(result = FUZZ_REFUSES(vm, new_size, attempt, may_spend) ? NULL : realloc(ptr, new_size));
+         attempt++)
         if (!recover_memory(vm, attempt, may_spend)) return NULL;
     return result;
 }
@@ -273,7 +283,9 @@ static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool 
     maybe_collect(vm, size);
     Obj *obj = NULL;
     for (int attempt = 0;; attempt++) {
-        if (in_pages(size)) {
+        if (FUZZ_REFUSES(vm, size, attempt, may_spend)) {
+            obj = NULL;
+        } else if (in_pages(size)) {
             obj = block_alloc(object_classes, size, zero);
         } else {
             BigHeader *h = zero ? calloc(1, sizeof(BigHeader) + size) : malloc(sizeof(BigHeader) + size);

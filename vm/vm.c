@@ -1973,6 +1973,10 @@ Vm *vm_new(void) {
     if (!vm) return NULL;
     char here;
     vm->stack_base = &here; // vm_new is called near the top of main's stack
+#ifdef AIO_FUZZ
+    vm->fuzz_ticks = AIO_FUZZ_TICKS;
+    vm->fuzz_memory_limit = AIO_FUZZ_MEMORY_LIMIT;
+#endif
     vm->exception = EMPTY_VAL();
     vm->recursion_limit = DEFAULT_RECURSION_LIMIT;
     vm->next_gc = GC_FIRST_THRESHOLD;
@@ -1998,10 +2002,6 @@ Vm *vm_new(void) {
     runtime_init_file(vm);
     runtime_init_builtins(vm);
     dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
-#ifdef AIO_FUZZ
-    vm->fuzz_ticks = AIO_FUZZ_TICKS;
-    vm->fuzz_memory_limit = AIO_FUZZ_MEMORY_LIMIT;
-#endif
     vm->gc_enabled = true;
     gc_take_reserve();
     return vm;

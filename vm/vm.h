@@ -150,8 +150,7 @@ struct Vm {
     // -- fuzz builds only (fuzz/README.md): limits that end a runaway program --
     long fuzz_ticks;          // backward jumps, calls, C-level iterations and event-loop turns
                               // left; once below 0, every further one raises (vm_fuzz_spent)
-    size_t fuzz_memory_limit; // heap bytes past which the ticks are spent at once (vm/gc.c)
-    bool fuzz_out_of_memory;  // the ticks were spent by memory: MemoryError, not RuntimeError
+    size_t fuzz_memory_limit; // heap bytes past which allocations fail as if malloc had (vm/gc.c)
     double fuzz_clock_skew;   // seconds the clocks are ahead of real time: sleeps and the event
                               // loop's waits advance it instead of waiting (runtime/clock.c)
 #endif
@@ -182,8 +181,6 @@ void signal_init_process(void);
 // refused, with a path it is allowed when the path names something in the current directory
 // (no '/').  In other builds both compile to nothing.
 #ifdef AIO_FUZZ
-#define AIO_FUZZ_TICKS 100000
-#define AIO_FUZZ_MEMORY_LIMIT ((size_t)256 << 20)
 // Raises the error that ends a program whose budget is spent; always false.
 bool vm_fuzz_spent(Vm *vm);
 // Spends one tick: false with that error pending when none is left.
