@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compile.h"
 #include "gc.h"
 #include "interp.h"
 #include "runtime.h"
