@@ -492,6 +492,7 @@ static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
                                 "cannot set '%s' attribute of immutable type '%s'", name->chars,
                                 c->name->chars);
             if (name == vm->s_getattr) c->has_getattr = true;
+            if (name_is(name, "__del__")) c->has_del = true;
             if (name == vm->s_setattr) c->has_setattr = true;
             if (IS_WRAPPER(value) || IS_INSTANCE(value)) c->has_data_descriptors = true;
             return dict_set(vm, c->dict, OBJ_VAL(name), value);
@@ -736,6 +737,7 @@ static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     if (!IS_EMPTY(dict_get_str(ns, vm->s_eq)) && IS_EMPTY(dict_get_str(ns, vm->s_hash)))
         dict_set_str(vm, ns, vm->s_hash, NONE_VAL());
     if (!IS_EMPTY(class_lookup(cls, vm->s_getattr))) cls->has_getattr = true;
+    if (!IS_EMPTY(class_lookup(cls, str_from_c(vm, "__del__")))) cls->has_del = true;
     {
         size_t at = 0;
         Value key, val;

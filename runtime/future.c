@@ -516,6 +516,10 @@ static void warn_never_awaited(ObjStr *qualname, ObjCode *origin_code, int origi
 }
 
 static void report_one(Vm *vm, Obj *o) {
+    if (o->kind == OBJ_INSTANCE || (o->kind == OBJ_GENERATOR && ((ObjGenerator *)o)->flavor == FLAVOR_GENERATOR)) {
+        run_python_finalizer(vm, o);
+        return;
+    }
     if (o->kind == OBJ_GENERATOR) {
         ObjGenerator *g = (ObjGenerator *)o;
         g->was_awaited = true;
@@ -544,6 +548,8 @@ static void report_one(Vm *vm, Obj *o) {
 }
 
 void vm_report_finalizers(Vm *vm) {
+    if (vm->finalizing) return;
+    vm->finalizing = true;
     while (vm->nfinalize > 0) {
         Obj *o = vm->finalize_queue[--vm->nfinalize];
         vm_push_root(vm, OBJ_VAL(o));
@@ -551,6 +557,7 @@ void vm_report_finalizers(Vm *vm) {
         vm_clear_exception(vm);
         vm_pop_root(vm);
     }
+    vm->finalizing = false;
 }
 
 void runtime_init_future_class(Vm *vm, ObjClass *future) {

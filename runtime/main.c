@@ -69,11 +69,19 @@ static int exit_sigint(void) {
     return 128 + SIGINT; // only when the signal did not end the process
 }
 
-// Interpreter shutdown, as CPython's: module namespaces are emptied, so what only they kept
-// alive is collected, and objects with something to say (a coroutine never awaited, a task
-// whose exception nobody retrieved) say it now.
+// Interpreter shutdown, as CPython's: garbage already unreachable is collected first; then the
+// objects the modules still keep alive run their __del__ and abandoned generators are closed,
+// in the order they were made, while every global is still there (as CPython's last collection
+// of the modules does); then module namespaces are emptied, so what only they kept alive is
+// collected, and objects with something to say (a coroutine never awaited, a task whose
+// exception nobody retrieved) say it now.
 static void shutdown(Vm *vm) {
     vm_report_finalizers(vm);
+    vm->exception = EMPTY_VAL();
+    gc_collect(vm);
+    vm_report_finalizers(vm);
+    vm->shutting_down = true;
+    run_python_finalizers_at_exit(vm);
     if (vm->main_module) dict_clear(vm, vm->main_module->globals);
     size_t pos = 0;
     Value k, v;

@@ -124,6 +124,11 @@ void runtime_init_file(Vm *vm);
 void runtime_init_dict(Vm *vm);
 void runtime_init_gen(Vm *vm);     // gen.c: generator and coroutine methods
 bool gen_close_value(Vm *vm, ObjGenerator *g);
+// runtime/finalize.c: runs o's __del__, or closes the abandoned generator o; errors are printed
+// ("Exception ignored in: ...") and cleared.
+void run_python_finalizer(Vm *vm, Obj *o);
+// At exit: finalizes every object still alive that has __del__ or is an abandoned generator.
+void run_python_finalizers_at_exit(Vm *vm);
 // Imports a module by dotted name, as `import name` does.
 bool import_module(Vm *vm, ObjStr *name, Value *out);
 

@@ -67,6 +67,10 @@ bool vm_run_signal_handlers(Vm *vm) {
             if (tripped[s]) vm_interrupted = 1;
         return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
     }
+    if (vm->python_finalizers_owed && !vm->finalizing) {
+        vm->python_finalizers_owed = false;
+        vm_report_finalizers(vm);
+    }
     for (int s = 1; s < NSIG; s++) {
         if (!tripped[s]) continue;
         tripped[s] = 0;

@@ -175,7 +175,7 @@ char *source_line(const char *filename, int line) {
     return buf;
 }
 
-static void print_traceback(ObjException *e, StrBuf *out) {
+static void print_traceback(ObjException *e, StrBuf *out, bool with_source) {
     if (e->ntrace == 0) return;
     sb_puts(out, "Traceback (most recent call last):\n");
     // Entries are stored innermost first; CPython prints the outermost first.  Runs of the same
@@ -193,7 +193,7 @@ static void print_traceback(ObjException *e, StrBuf *out) {
         }
         sb_printf(out, "  File \"%s\", line %d, in %s\n", t->code->filename->chars, t->line,
                   t->code->name->chars);
-        char *src = source_line(t->code->filename->chars, t->line);
+        char *src = with_source ? source_line(t->code->filename->chars, t->line) : NULL;
         if (src) {
             if (*src) sb_printf(out, "    %s\n", src);
             free(src);
@@ -290,7 +290,7 @@ static void format_group(Vm *vm, Value exc, StrBuf *out, int depth, const char *
     ObjException *e = AS_EXCEPTION(exc);
     StrBuf own;
     sb_init(&own);
-    print_traceback(e, &own);
+    print_traceback(e, &own, true);
     bool titled = own.data != NULL || depth == 0;
     if (own.data && strncmp(own.data, "Traceback", 9) == 0) {
         size_t nl = strcspn(own.data, "\n");
@@ -350,8 +350,22 @@ static void format_chain(Vm *vm, Value exc, StrBuf *out, int depth) {
         format_group(vm, exc, out, depth, "  ", &need_close);
         return;
     }
-    print_traceback(e, out);
+    print_traceback(e, out, true);
     print_exception_line(vm, exc, out);
+}
+
+void vm_print_exception_brief(Vm *vm, Value exc) {
+    if (!IS_EXCEPTION(exc)) return;
+    vm_push_root(vm, exc);
+    StrBuf out;
+    sb_init(&out);
+    print_traceback(AS_EXCEPTION(exc), &out, false);
+    print_exception_line(vm, exc, &out);
+    vm_pop_root(vm);
+    fflush(stdout);
+    if (out.data) fwrite(out.data, 1, out.length, stderr);
+    fflush(stderr);
+    sb_free(&out);
 }
 
 void vm_print_exception(Vm *vm, Value exc) {

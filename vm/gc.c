@@ -578,11 +578,14 @@ static void trace_references(Vm *vm) {
     while (vm->gray_count > 0) blacken(vm, vm->gray[--vm->gray_count]);
 }
 
-// Does an unreachable object have something to say before it goes?  A coroutine never awaited,
-// a future whose exception nobody retrieved, a task destroyed while pending.
+// Does an unreachable object have something to say or do before it goes?  A coroutine never
+// awaited, a future whose exception nobody retrieved, a task destroyed while pending; an instance
+// with __del__, a generator suspended inside try or with (closing it runs its finally blocks).
 static bool wants_finalizer(Obj *o) {
+    if (o->kind == OBJ_INSTANCE) return !o->finalized;
     if (o->kind == OBJ_GENERATOR) {
         ObjGenerator *g = (ObjGenerator *)o;
+        if (g->flavor == FLAVOR_GENERATOR) return g->state == GEN_SUSPENDED && g->frame->nblocks > 0;
         return g->flavor == FLAVOR_COROUTINE && g->state == GEN_CREATED && !g->was_awaited;
     }
     if (o->kind == OBJ_SLEEP) return ((ObjSleep *)o)->state == SLEEP_CREATED && !((ObjSleep *)o)->was_awaited;
@@ -597,6 +600,9 @@ static bool wants_finalizer(Obj *o) {
 // Whether a reachable object might still come to want a finalizer: a coroutine not yet started,
 // a future not yet done or holding an exception nobody retrieved.
 static bool may_want_finalizer(Obj *o) {
+    if (o->kind == OBJ_INSTANCE) return !o->finalized;
+    if (o->kind == OBJ_GENERATOR && ((ObjGenerator *)o)->flavor == FLAVOR_GENERATOR)
+        return ((ObjGenerator *)o)->state != GEN_CLOSED;
     if (o->kind == OBJ_GENERATOR) return ((ObjGenerator *)o)->state == GEN_CREATED && !((ObjGenerator *)o)->was_awaited;
     if (o->kind == OBJ_SLEEP) return ((ObjSleep *)o)->state == SLEEP_CREATED && !((ObjSleep *)o)->was_awaited;
     ObjFuture *f = (ObjFuture *)o;
@@ -629,7 +635,16 @@ static void queue_finalizers(Vm *vm) {
     for (size_t i = 0; i < vm->nfinalizable; i++) {
         Obj *o = vm->finalizable[i];
         if (!o->marked) {
-            if (wants_finalizer(o)) queue_finalizer(vm, o);
+            if (wants_finalizer(o)) {
+                queue_finalizer(vm, o);
+                if (o->kind == OBJ_INSTANCE || o->kind == OBJ_GENERATOR) {
+                    // Python code to run: at the interpreter's next safe point (a call or a
+                    // loop's back jump), where signal handlers run
+                    if (o->kind == OBJ_INSTANCE) o->finalized = true;
+                    vm->python_finalizers_owed = true;
+                    vm_interrupted = 1;
+                }
+            }
         } else if (may_want_finalizer(o)) {
             vm->finalizable[keep++] = o;
         }

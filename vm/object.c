@@ -278,6 +278,7 @@ ObjClass *class_new(Vm *vm, ObjStr *name, ObjClass *base) {
     c->depth = base ? base->depth + 1 : 0;
     if (base) {
         c->has_getattr = base->has_getattr;
+        c->has_del = base->has_del;
         c->has_setattr = base->has_setattr;
         c->has_data_descriptors = base->has_data_descriptors;
     }
@@ -289,6 +290,7 @@ ObjInstance *instance_new(Vm *vm, ObjClass *cls) {
     vm_push_root(vm, OBJ_VAL(inst));
     inst->dict = dict_new(vm);
     vm_pop_root(vm);
+    if (cls->has_del) gc_track_finalizable(vm, (Obj *)inst);
     return inst;
 }
 

@@ -61,6 +61,7 @@ typedef enum {
 struct Obj {
     ObjKind kind;
     bool marked;    // set during marking; clear between collections
+    bool finalized; // its __del__ ran (or was queued to run): never again, as in CPython (PEP 442)
     ObjClass *cls;  // type(obj); never NULL once the object is visible to code
 };
 
@@ -278,6 +279,7 @@ struct ObjClass {
     // Fast paths the VM consults before a dict lookup; filled when the class is created and
     // whenever one of these names is assigned on it.  NULL means "look it up the slow way".
     bool has_getattr;    // defines __getattr__
+    bool has_del;        // defines __del__: its instances are tracked for finalization (vm/gc.c)
     bool has_setattr;    // defines __setattr__ (other than object's)
     bool has_data_descriptors; // a property or a __set__ descriptor in it or its bases: instance
                                // attribute access must look at the class first

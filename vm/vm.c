@@ -101,7 +101,9 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
         gen->frame = NULL;
         return false;
     }
-    if (gen->flavor == FLAVOR_COROUTINE) gc_track_finalizable(vm, (Obj *)gen);
+    // a coroutine may be never awaited; a generator abandoned inside try/with is closed when
+    // it is collected
+    if (gen->flavor != FLAVOR_ASYNC_GEN) gc_track_finalizable(vm, (Obj *)gen);
     vm_caller_line(vm, &gen->origin_code, &gen->origin_line);
     *out = OBJ_VAL(gen);
     return true;

@@ -120,6 +120,9 @@ struct Vm {
     int roots_capacity;
     bool gc_enabled;        // false while the VM is being set up
     bool memory_error_owed; // an allocation spent the GC's reserve: raise MemoryError (vm/gc.c)
+    bool python_finalizers_owed; // the finalize queue holds __del__ calls or generators to close
+    bool finalizing;        // vm_report_finalizers is running (it does not nest)
+    bool shutting_down;     // the program ended: finalizer errors are reported as at CPython's exit
     Obj **finalizable;      // coroutines and futures that may have something to say when they
     size_t nfinalizable;    // are collected (gc_track_finalizable): each collection checks only
     size_t finalizable_capacity; // these, not every object
@@ -279,6 +282,9 @@ bool vm_exception_matches(Vm *vm, ObjClass *cls);     // is the pending exceptio
 void vm_clear_exception(Vm *vm);
 // Prints an exception with its traceback and chained causes, as CPython does, to stderr.
 void vm_print_exception(Vm *vm, Value exc);
+// What CPython prints for an error in a finalizer run at shutdown: the traceback's entries
+// without source lines, and no chained exceptions.
+void vm_print_exception_brief(Vm *vm, Value exc);
 
 // Prints the messages of objects the GC found unreachable (runtime/future.c).  Called where no
 // C code holds unrooted objects: between loop callbacks and at exit.
