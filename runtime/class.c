@@ -172,7 +172,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         else if (name_is(name, "__cause__")) *out = e->cause;
         else if (name_is(name, "__context__")) *out = e->context;
         else if (name_is(name, "__suppress_context__")) *out = BOOL_VAL(e->suppress_context);
-        else if (name_is(name, "__traceback__")) *out = NONE_VAL();
+        else if (name_is(name, "__traceback__")) *out = exception_traceback(vm, e);
         else if (name == vm->s_dict) *out = OBJ_VAL(object_dict(vm, obj));
         else {
             ObjClass *cls = AS_OBJ(obj)->cls;
@@ -462,7 +462,7 @@ static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
             vm_pop_root(vm);
             return true;
         }
-        if (name_is(name, "__traceback__")) return true;
+        if (name_is(name, "__traceback__")) return exception_set_traceback(vm, e, value);
     }
     if (IS_FUNCTION(obj)) {
         ObjFunction *f = AS_FUNCTION(obj);

@@ -70,8 +70,92 @@ static bool exc_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     return true;
 }
 
+// ---- traceback objects --------------------------------------------------------------------------
+// An exception records the frames it unwinds through as TraceEntry structs (vm.c's add_trace).
+// e.__traceback__ turns them into traceback objects when a program first asks: one per entry,
+// the outermost first, each with tb_frame (a minimal frame object: f_code, f_lineno), tb_lineno
+// and tb_next.  Entries added later (the exception unwinds further, or is raised again) go in
+// front of the chain already made, so the objects a program holds stay valid, as in CPython.
+
+static Value attr_of(Vm *vm, Value obj, const char *name) {
+    if (!IS_INSTANCE(obj)) return EMPTY_VAL();
+    return dict_get_str(AS_INSTANCE(obj)->dict, str_from_c(vm, name));
+}
+
+static Value make_traceback(Vm *vm, const TraceEntry *t, Value next) {
+    ObjInstance *frame = instance_new(vm, vm->frame_class);
+    vm_push_root(vm, OBJ_VAL(frame));
+    dict_set_str(vm, frame->dict, str_from_c(vm, "f_code"), OBJ_VAL(t->code));
+    dict_set_str(vm, frame->dict, str_from_c(vm, "f_lineno"), INT_VAL(t->line));
+    dict_set_str(vm, frame->dict, str_from_c(vm, "f_back"), NONE_VAL());
+    ObjInstance *tb = instance_new(vm, vm->traceback_class);
+    vm_push_root(vm, OBJ_VAL(tb));
+    dict_set_str(vm, tb->dict, str_from_c(vm, "tb_frame"), OBJ_VAL(frame));
+    dict_set_str(vm, tb->dict, str_from_c(vm, "tb_lineno"), INT_VAL(t->line));
+    dict_set_str(vm, tb->dict, str_from_c(vm, "tb_next"), next);
+    vm_pop_roots(vm, 2);
+    return OBJ_VAL(tb);
+}
+
+Value exception_traceback(Vm *vm, ObjException *e) {
+    vm_push_root(vm, OBJ_VAL(e));
+    while (e->traceback_covers < e->ntrace) {
+        TraceEntry t = e->trace[e->traceback_covers];
+        e->traceback = make_traceback(vm, &t, e->traceback);
+        e->traceback_covers++;
+    }
+    vm_pop_root(vm);
+    return e->traceback;
+}
+
+static bool is_traceback(Vm *vm, Value v) { return IS_INSTANCE(v) && AS_OBJ(v)->cls == vm->traceback_class; }
+
+bool exception_set_traceback(Vm *vm, ObjException *e, Value tb) {
+    if (!IS_NONE(tb) && !is_traceback(vm, tb))
+        return vm_raise(vm, vm->TypeError, "__traceback__ must be a traceback or None");
+    // The entries of the chain, outermost first; trace[] wants them innermost first.
+    int n = 0;
+    for (Value t = tb; is_traceback(vm, t); t = attr_of(vm, t, "tb_next")) n++;
+    TraceEntry *entries = n ? malloc(sizeof(TraceEntry) * (size_t)n) : NULL;
+    if (n && !entries) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
+    int kept = 0;
+    for (Value t = tb; is_traceback(vm, t); t = attr_of(vm, t, "tb_next")) {
+        Value code = attr_of(vm, attr_of(vm, t, "tb_frame"), "f_code");
+        Value line = attr_of(vm, t, "tb_lineno");
+        if (IS_OBJ(code) && AS_OBJ(code)->kind == OBJ_CODE && IS_INT(line))
+            entries[kept++] = (TraceEntry){(ObjCode *)AS_OBJ(code), (int)AS_INT(line)};
+    }
+    for (int i = 0; i < kept / 2; i++) {
+        TraceEntry swap = entries[i];
+        entries[i] = entries[kept - 1 - i];
+        entries[kept - 1 - i] = swap;
+    }
+    free(e->trace);
+    e->trace = entries;
+    e->ntrace = kept;
+    e->trace_capacity = n;
+    e->traceback = tb;
+    e->traceback_covers = kept;
+    return true;
+}
+
 static bool exc_with_traceback(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "with_traceback", nargs, kwnames, 2, 2)) return false;
+    if (!IS_EXCEPTION(args[0])) return vm_raise(vm, vm->TypeError, "descriptor 'with_traceback' requires an exception");
+    if (!exception_set_traceback(vm, AS_EXCEPTION(args[0]), args[1])) return false;
     *result = args[0];
+    return true;
+}
+
+static bool frame_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value code = attr_of(vm, args[0], "f_code"), line = attr_of(vm, args[0], "f_lineno");
+    if (!IS_OBJ(code) || AS_OBJ(code)->kind != OBJ_CODE || !IS_INT(line)) {
+        *result = OBJ_VAL(str_printf(vm, "<frame at %p>", (void *)AS_OBJ(args[0])));
+        return true;
+    }
+    ObjCode *c = (ObjCode *)AS_OBJ(code);
+    *result = OBJ_VAL(str_printf(vm, "<frame at %p, file '%s', line %lld, code %s>", (void *)AS_OBJ(args[0]),
+                                 c->filename->chars, (long long)AS_INT(line), c->name->chars));
     return true;
 }
 
@@ -164,6 +248,12 @@ static void add_property(Vm *vm, ObjClass *cls, const char *name, NativeFn gette
 }
 
 void runtime_init_exceptions(Vm *vm) {
+    // traceback and frame objects are plain instances whose attributes live in their dict
+    vm->traceback_class = define_class(vm, "traceback", vm->object_class, OBJ_INSTANCE);
+    vm->traceback_class->flags &= ~CLASS_BUILTIN;
+    vm->frame_class = define_class(vm, "frame", vm->object_class, OBJ_INSTANCE);
+    vm->frame_class->flags &= ~CLASS_BUILTIN;
+    define_methods(vm, vm->frame_class, (MethodDef[]){{"__repr__", frame_repr}, {NULL, NULL}});
     ObjClass *base = exception_class(vm, "BaseException", vm->object_class);
     vm->BaseException = base;
     define_methods(vm, base, (MethodDef[]){{"__init__", exc_init},

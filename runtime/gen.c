@@ -55,21 +55,21 @@ static bool gen_next(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 // A class is called with no argument for a missing or None value, with the items of a tuple
 // value, or with the value itself unless that already is an instance of the class.
 static bool throw_exception(Vm *vm, Value *a, int n, Value *exc) {
-    Value type = a[0], value = n > 1 ? a[1] : NONE_VAL();
-    if (n > 2 && !IS_NONE(a[2]))
+    Value type = a[0], value = n > 1 ? a[1] : NONE_VAL(), tb = n > 2 ? a[2] : NONE_VAL();
+    if (!IS_NONE(tb) && !(IS_INSTANCE(tb) && AS_OBJ(tb)->cls == vm->traceback_class))
         return vm_raise(vm, vm->TypeError, "throw() third argument must be a traceback object");
     if (IS_EXCEPTION(type)) {
         if (!IS_NONE(value))
             return vm_raise(vm, vm->TypeError, "instance exception may not have a separate value");
         *exc = type;
-        return true;
+        return IS_NONE(tb) || exception_set_traceback(vm, AS_EXCEPTION(type), tb);
     }
     if (!IS_CLASS(type) || !class_is_subclass(AS_CLASS(type), vm->BaseException))
         return vm_raise(vm, vm->TypeError, "exceptions must be classes or instances deriving from BaseException, not %s",
                         vm_type_name(vm, type));
     if (IS_EXCEPTION(value) && vm_is_instance(vm, value, AS_CLASS(type))) {
         *exc = value;
-        return true;
+        return IS_NONE(tb) || exception_set_traceback(vm, AS_EXCEPTION(value), tb);
     }
     // From here on, as in CPython, a failure to build the instance is what the generator gets.
     bool ok;
@@ -87,8 +87,9 @@ static bool throw_exception(Vm *vm, Value *a, int n, Value *exc) {
     if (!ok) {
         *exc = vm->exception; // unrooted until the caller roots it: nothing allocates meanwhile
         vm_clear_exception(vm);
+        return true;
     }
-    return true;
+    return IS_NONE(tb) || exception_set_traceback(vm, AS_EXCEPTION(*exc), tb);
 }
 
 // Closes what a generator delegates to: a generator or coroutine, or any object through its

@@ -127,6 +127,10 @@ bool gen_close_value(Vm *vm, ObjGenerator *g);
 // runtime/finalize.c: runs o's __del__, or closes the abandoned generator o; errors are printed
 // ("Exception ignored in: ...") and cleared.
 void run_python_finalizer(Vm *vm, Obj *o);
+// runtime/exceptions.c: e.__traceback__ (traceback objects made from e's trace entries), and
+// setting it (None or a traceback; TypeError otherwise).
+Value exception_traceback(Vm *vm, ObjException *e);
+bool exception_set_traceback(Vm *vm, ObjException *e, Value tb);
 // At exit: finalizes every object still alive that has __del__ or is an abandoned generator.
 void run_python_finalizers_at_exit(Vm *vm);
 // Imports a module by dotted name, as `import name` does.

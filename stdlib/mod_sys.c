@@ -66,7 +66,7 @@ static bool sys_setrecursionlimit(Vm *vm, Value *args, int nargs, ObjTuple *kwna
     return true;
 }
 
-// The exception being handled, as (type, value, traceback); aio has no traceback objects.
+// The exception being handled, as (type, value, traceback).
 static bool sys_exc_info(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "exc_info", nargs, kwnames, 0, 0)) return false;
     Value exc = vm_current_handled(vm);
@@ -74,6 +74,9 @@ static bool sys_exc_info(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!IS_NONE(exc)) {
         t->items[0] = OBJ_VAL(vm_class_of(vm, exc));
         t->items[1] = exc;
+        vm_push_root(vm, OBJ_VAL(t));
+        t->items[2] = IS_EXCEPTION(exc) ? exception_traceback(vm, AS_EXCEPTION(exc)) : NONE_VAL();
+        vm_pop_root(vm);
     }
     *result = OBJ_VAL(t);
     return true;

@@ -302,6 +302,7 @@ ObjException *exception_new(Vm *vm, ObjClass *cls, ObjTuple *args) {
     e->cause = NONE_VAL();
     e->context = NONE_VAL();
     e->extra = NONE_VAL();
+    e->traceback = NONE_VAL();
     return e;
 }
 

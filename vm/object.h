@@ -303,9 +303,11 @@ typedef struct {
     Value cause;           // __cause__, None when not set
     Value context;         // __context__, None when not set
     bool suppress_context; // __suppress_context__ (raise ... from ...)
-    TraceEntry *trace;     // innermost last, as printed
+    TraceEntry *trace;     // the frames it passed through, innermost first (trace[0] raised it)
     int ntrace;
     int trace_capacity;
+    Value traceback;       // __traceback__ as objects, made when first asked for (runtime/
+    int traceback_covers;  // exceptions.c): the chain for trace[0 .. traceback_covers-1], or None
     Value extra;           // StopIteration.value, SystemExit.code, OSError errno, ...
 } ObjException;
 

@@ -1823,6 +1823,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             Value exc = PEEK(1);
             Value exit = PEEK(3);
             Value args[3] = {OBJ_VAL(AS_OBJ(exc)->cls), exc, NONE_VAL()};
+            if (IS_EXCEPTION(exc)) args[2] = exception_traceback(vm, AS_EXCEPTION(exc));
             Value r;
             if (!vm_call(vm, exit, args, 3, NULL, &r)) THROW();
             PUSH(r);

@@ -83,7 +83,8 @@ struct Vm {
         *method_class, *cell_class, *code_class, *module_class, *generator_class, *coroutine_class,
         *async_generator_class, *property_class, *staticmethod_class, *classmethod_class,
         *super_class, *file_class, *ellipsis_class, *dict_keys_class, *dict_values_class,
-        *dict_items_class, *notimpl_class, *asend_class, *iterator_class;
+        *dict_items_class, *notimpl_class, *asend_class, *traceback_class, *frame_class,
+        *iterator_class;
     Value ellipsis, not_implemented;
 
     // -- the exception hierarchy --
