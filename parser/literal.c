@@ -45,6 +45,8 @@ static bool parse_int(const char *digits, int base, int64_t *out) {
     return true;
 }
 
+int64_t literal_max_str_digits = 4300;
+
 Ast *literal_number(ParseState *st, Token t) {
     char *text = arena_alloc(st->arena, (size_t)t.length + 1);
     size_t n = 0;
@@ -67,6 +69,14 @@ Ast *literal_number(ParseState *st, Token t) {
     Ast *node = int_node(st, t, 0);
     if (!parse_int(base == 10 ? text : text + 2, base, &node->ival)) {
         // Beyond int64: the compiler makes a big int from the digits.
+        size_t ndigits = strlen(text);
+        if (base == 10 && literal_max_str_digits > 0 && ndigits > (size_t)literal_max_str_digits)
+            parse_error(st, t.line, t.col, t.col + t.length,
+                        "Exceeds the limit (%lld digits) for integer string conversion: value has "
+                        "%zu digits; use sys.set_int_max_str_digits() to increase the limit - "
+                        "Consider hexadecimal for huge integer literals to avoid decimal "
+                        "conversion limits.",
+                        (long long)literal_max_str_digits, ndigits);
         node->str = base == 10 ? text : text + 2;
         node->len = strlen(node->str);
         node->op = base;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "literal.h"
 #include "number.h"
 
 _Static_assert(sizeof(long) == 8 && sizeof(mp_limb_t) == 8, "big ints assume 64-bit long and limbs");
@@ -407,7 +408,9 @@ uint64_t big_bit_count(Value v) {
 
 // ---- text ---------------------------------------------------------------------------------------
 
-static int64_t max_str_digits = BIG_MAX_STR_DIGITS_DEFAULT;
+// The limit is the parser's variable (literals obey it too); its default is CPython's 4300.
+#define max_str_digits literal_max_str_digits
+_Static_assert(BIG_MAX_STR_DIGITS_DEFAULT == 4300, "literal.c starts from the same default");
 
 int64_t big_max_str_digits(void) { return max_str_digits; }
 void big_set_max_str_digits(int64_t n) { max_str_digits = n; }
