@@ -785,10 +785,7 @@ static bool builtin_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 }
 
 static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
-    ObjTuple *t = tuple_new(vm, 2);
-    t->items[0] = a;
-    t->items[1] = b;
-    *result = OBJ_VAL(t);
+    *result = OBJ_VAL(tuple_pair(vm, a, b));
     return true;
 }
 
@@ -806,11 +803,7 @@ static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     if (IS_INTEGER(a) && IS_INTEGER(b)) {
         Value q, r;
         if (!big_divmod(vm, a, b, &q, &r)) return false;
-        vm_push_root(vm, q);
-        vm_push_root(vm, r);
-        make_pair(vm, q, r, result);
-        vm_pop_roots(vm, 2);
-        return true;
+        return make_pair(vm, q, r, result); // tuple_pair keeps the big q and r rooted
     }
     if (num_is_number(a) && num_is_number(b)) {
         double x, y, q, r;
