@@ -354,6 +354,23 @@ static void format_chain(Vm *vm, Value exc, StrBuf *out, int depth) {
     print_exception_line(vm, exc, out);
 }
 
+void vm_format_exception(Vm *vm, Value exc, bool chain, StrBuf *out) {
+    if (!IS_EXCEPTION(exc)) return;
+    vm_push_root(vm, exc);
+    if (chain) format_chain(vm, exc, out, 0);
+    else {
+        print_traceback(AS_EXCEPTION(exc), out, true);
+        print_exception_line(vm, exc, out);
+    }
+    vm_pop_root(vm);
+}
+
+void vm_format_traceback(ObjException *e, StrBuf *out) { print_traceback(e, out, true); }
+
+void vm_format_exception_only(Vm *vm, Value exc, StrBuf *out) {
+    if (IS_EXCEPTION(exc)) print_exception_line(vm, exc, out);
+}
+
 void vm_print_exception_brief(Vm *vm, Value exc) {
     if (!IS_EXCEPTION(exc)) return;
     vm_push_root(vm, exc);

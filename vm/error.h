@@ -3,6 +3,7 @@
 #define AIO_ERROR_H
 
 #include "parse.h"
+#include "strbuf.h"
 #include "vm.h"
 
 // Turns a front-end error record into a pending SyntaxError / IndentationError.
@@ -13,5 +14,11 @@ bool raise_with_cause(Vm *vm, Value exc, Value cause);
 char *source_line(const char *filename, int line);
 // The exception an except/finally block is handling, or None.
 Value vm_current_handled(Vm *vm);
+// What vm_print_exception prints, into a buffer, for the traceback module: the whole report
+// (with the chained exceptions when chain), the "Traceback (most recent call last):" block
+// alone, or the last line ("Type: message").
+void vm_format_exception(Vm *vm, Value exc, bool chain, StrBuf *out);
+void vm_format_traceback(ObjException *e, StrBuf *out);
+void vm_format_exception_only(Vm *vm, Value exc, StrBuf *out);
 
 #endif
