@@ -188,7 +188,7 @@ static bool repeat(Vm *vm, ObjBytes *b, int64_t n, Value *result) {
         return true;
     }
     if ((uint64_t)n > (uint64_t)INT64_MAX / b->length)
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     size_t total = b->length * (size_t)n;
     vm_push_root(vm, OBJ_VAL(b));
     ObjBytes *out = bytes_try_alloc(vm, total);

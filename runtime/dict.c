@@ -69,7 +69,7 @@ static int64_t lookup(Vm *vm, ObjDict *d, Value key, uint64_t hash, int64_t *ins
 
 // False with MemoryError raised (the dict unchanged) when the new index cannot be had.
 static bool rebuild_index(Vm *vm, ObjDict *d, size_t index_size) {
-    if (index_size > INT32_MAX) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    if (index_size > INT32_MAX) return vm_raise_memory_error(vm);
     int32_t *index = gc_try_realloc(vm, NULL, 0, sizeof(int32_t) * index_size);
     if (!index) return false;
     // Compact the entries: holes left by deletions go away.  Entries move, so the caches that

@@ -17,7 +17,7 @@
 
 // Raises the error numfmt wrote into err: ValueError, or OverflowError for %c-style ranges.
 static bool numfmt_fail(Vm *vm, const char *err) {
-    if (numfmt_error_is_memory(err)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    if (numfmt_error_is_memory(err)) return vm_raise_memory_error(vm);
     return vm_raise(vm, numfmt_error_is_overflow(err) ? vm->OverflowError : vm->ValueError, "%s", err);
 }
 

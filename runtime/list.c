@@ -49,7 +49,7 @@ void list_repr_leave(Vm *vm, Obj *obj) {
 // is unchanged).  May collect: the list must be rooted by the caller.
 static bool list_reserve(Vm *vm, ObjList *list, size_t n) {
     if (n <= list->capacity) return true;
-    if (n > SIZE_MAX / (2 * sizeof(Value))) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    if (n > SIZE_MAX / (2 * sizeof(Value))) return vm_raise_memory_error(vm);
     size_t cap = n + (n >> 3) + 6; // CPython's over-allocation
     cap &= ~(size_t)3;
     Value *items = gc_try_realloc(vm, list->items, sizeof(Value) * list->capacity, sizeof(Value) * cap);
@@ -59,7 +59,13 @@ static bool list_reserve(Vm *vm, ObjList *list, size_t n) {
     return true;
 }
 
+// Also the place where C loops that build a list (split, list(iterable), ...) notice a
+// MemoryError owed by a small allocation (vm/gc.c), and stop.
 bool list_try_append(Vm *vm, ObjList *list, Value v) {
+    if (UNLIKELY(vm_memory_error_owed)) {
+        vm_memory_error_owed = false;
+        return vm_raise_memory_error(vm);
+    }
     if (list->count == list->capacity) {
         vm_push_root(vm, v);
         bool ok = list_reserve(vm, list, list->count + 1);
@@ -110,8 +116,11 @@ bool list_extend(Vm *vm, ObjList *list, Value iterable) {
     return r == 0;
 }
 
+// The items must belong to a rooted object (they are read after the allocation).  NULL with
+// MemoryError raised.
 static ObjList *list_from_items(Vm *vm, const Value *items, size_t n) {
-    ObjList *l = list_new(vm, n);
+    ObjList *l = list_try_new(vm, n);
+    if (!l) return NULL;
     values_move(l->items, items, n);
     l->count = n;
     return l;
@@ -270,7 +279,8 @@ static bool list_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         int64_t start, stop, step, n;
         if (!slice_indices(vm, AS_SLICE(args[1]), (int64_t)list->count, &start, &stop, &step, &n))
             return false;
-        ObjList *out = list_new(vm, (size_t)n);
+        ObjList *out = list_try_new(vm, (size_t)n);
+        if (!out) return false;
         for (int64_t k = 0, i = start; k < n; k++, i += step) out->items[k] = list->items[i];
         out->count = (size_t)n;
         *result = OBJ_VAL(out);
@@ -419,7 +429,8 @@ static bool list_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
                         vm_type_name(vm, args[1]));
     }
     ObjList *a = AS_LIST(args[0]), *b = AS_LIST(args[1]);
-    ObjList *out = list_new(vm, a->count + b->count);
+    ObjList *out = list_try_new(vm, a->count + b->count);
+    if (!out) return false;
     values_move(out->items, a->items, a->count);
     if (b->count) values_move(out->items + a->count, b->items, b->count); // [] + []: items is NULL
     out->count = a->count + b->count;
@@ -450,7 +461,7 @@ static int repeat_count(Vm *vm, Value n, int64_t *out) {
 // Refuses results that could not be allocated (CPython raises MemoryError from the allocator).
 static bool check_repeat_size(Vm *vm, size_t count, int64_t n) {
     if (n > 0 && count > (SIZE_MAX / (2 * sizeof(Value))) / (size_t)n)
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     return true;
 }
 
@@ -697,7 +708,9 @@ static bool list_reverse(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 static bool list_copy(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_none(vm, "list.copy", nargs - 1, kwnames)) return false;
     ObjList *list = AS_LIST(args[0]);
-    *result = OBJ_VAL(list_from_items(vm, list->items, list->count));
+    ObjList *copy = list_from_items(vm, list->items, list->count);
+    if (!copy) return false;
+    *result = OBJ_VAL(copy);
     return true;
 }
 

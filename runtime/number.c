@@ -715,7 +715,7 @@ bool num_format(Vm *vm, Value self, Value spec, Value *result) {
         ok = numfmt_format_int(AS_INTLIKE(self), &fs, &sb, err, sizeof err);
     if (!ok) {
         sb_free(&sb);
-        if (numfmt_error_is_memory(err)) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        if (numfmt_error_is_memory(err)) return vm_raise_memory_error(vm);
         return vm_raise(vm, numfmt_error_is_overflow(err) ? vm->OverflowError : vm->ValueError,
                         "%s", err);
     }

@@ -204,10 +204,10 @@ static void make_digits(double x, int mode, int ndigits, Digits *d) {
     sb_init(&text);
     if (mode == 2) {
         sb_printf(&text, "%.*e", ndigits > 0 ? ndigits - 1 : 0, ax);
-        digits_from_e(text.data, d, true);
+        digits_from_e(text.data ? text.data : "0e+00", d, true); // no text: out of memory
     } else {
         sb_printf(&text, "%.*f", ndigits, ax);
-        digits_from_f(text.data, d);
+        digits_from_f(text.data ? text.data : "0", d);
     }
     sb_free(&text);
 }

@@ -252,7 +252,9 @@ static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *
 
 bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
     if (binop_plain(op) == BINOP_ADD && IS_STR(a) && IS_STR(b)) {
-        *out = OBJ_VAL(str_concat(vm, AS_STR(a), AS_STR(b)));
+        ObjStr *joined = str_concat(vm, AS_STR(a), AS_STR(b));
+        if (!joined) return false;
+        *out = OBJ_VAL(joined);
         return true;
     }
     int r = number_binary_op(vm, op, a, b, out);

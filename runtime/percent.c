@@ -250,7 +250,7 @@ static bool format_arg(Vm *vm, Formatter *f) {
     if (!next_arg(vm, f, &v)) return false;
     bool textual = c == 's' || c == 'r' || c == 'a' || c == 'b' || c == 'c'; // a precision only cuts
     if (!numfmt_affordable(ps.width, textual ? -1 : ps.precision))
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     switch (c) {
     case 's': case 'r': case 'a': case 'b': {
         if (c == 'b' && !f->is_bytes) break;

@@ -62,7 +62,7 @@ bool set_next(ObjSet *set, size_t *pos, Value *key);
 bool set_update(Vm *vm, ObjSet *set, Value iterable);
 
 // ---- strings ------------------------------------------------------------------------------------
-ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b);
+ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b); // NULL with MemoryError raised
 // repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
 // object.__str__ calls, as CPython's calls the type's repr slot directly.
 ObjStr *repr_by_method(Vm *vm, Value v);

@@ -78,7 +78,7 @@ static bool set_table_resize(Vm *vm, ObjSet *so, size_t minused) {
         return true; // already the smallest table, and nothing to purge
     }
     // Allocate first: a collection here still sees the old, consistent table.
-    if (newsize > SIZE_MAX / (2 * sizeof(SetEntry))) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    if (newsize > SIZE_MAX / (2 * sizeof(SetEntry))) return vm_raise_memory_error(vm);
     SetEntry *table = gc_try_realloc(vm, NULL, 0, sizeof(SetEntry) * newsize);
     if (!table) return false;
     memset(table, 0, sizeof(SetEntry) * newsize);

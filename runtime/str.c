@@ -31,12 +31,20 @@ ObjStr *str_exact(Vm *vm, ObjStr *s) {
 }
 
 ObjStr *str_from_buf(Vm *vm, StrBuf *sb) {
-    ObjStr *s = str_new(vm, sb->data ? sb->data : "", sb->length);
+    // A failed buffer has already owed its MemoryError (vm/strbuf.h): its text is cut short.
+    ObjStr *s = sb->failed ? str_new(vm, "", 0) : str_new(vm, sb->data ? sb->data : "", sb->length);
     sb_free(sb);
     return s;
 }
 
 ObjStr *str_try_from_buf(Vm *vm, StrBuf *sb) {
+    if (sb->failed) {
+        // The buffer owed a MemoryError when it failed: raised here and now instead.
+        vm_memory_error_owed = false;
+        sb_free(sb);
+        vm_raise_memory_error(vm);
+        return NULL;
+    }
     const char *chars = sb->data ? sb->data : "";
     ObjStr *s = str_try_alloc(vm, sb->length, utf8_count(chars, sb->length));
     if (s && sb->length) memcpy(s->chars, chars, sb->length);
@@ -49,8 +57,9 @@ ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b) {
     if (a->length == 0 && b->obj.cls == vm->str_class) return b;
     vm_push_root(vm, OBJ_VAL(a));
     vm_push_root(vm, OBJ_VAL(b));
-    ObjStr *s = str_alloc(vm, a->length + b->length, a->nchars + b->nchars);
+    ObjStr *s = str_try_alloc(vm, a->length + b->length, a->nchars + b->nchars);
     vm_pop_roots(vm, 2);
+    if (!s) return NULL;
     memcpy(s->chars, a->chars, a->length);
     memcpy(s->chars + a->length, b->chars, b->length);
     return s;
@@ -287,7 +296,9 @@ static bool defers(Vm *vm, Value v, const char *name) {
 static bool str_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__add__", nargs - 1, kwnames, 1, 1)) return false;
     if (IS_STR(args[1])) {
-        *result = OBJ_VAL(str_concat(vm, AS_STR(args[0]), AS_STR(args[1])));
+        ObjStr *joined = str_concat(vm, AS_STR(args[0]), AS_STR(args[1]));
+        if (!joined) return false;
+        *result = OBJ_VAL(joined);
         return true;
     }
     if (defers(vm, args[1], "__radd__")) {

@@ -31,7 +31,7 @@ static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) :
 static bool ascii_is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 static void map_ascii(const char *s, size_t len, CaseMode mode, StrBuf *sb) {
-    sb_reserve(sb, len);
+    if (!sb_reserve(sb, len)) return; // out of memory (owed)
     bool prev_cased = false;
     for (size_t i = 0; i < len; i++) {
         char c = s[i], r = c;
@@ -88,7 +88,9 @@ static bool case_method(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const
     sb_init(&sb);
     if (s->length == s->nchars) map_ascii(s->chars, s->length, mode, &sb);
     else map_unicode(s->chars, s->length, mode, &sb);
-    *result = OBJ_VAL(str_from_buf(vm, &sb));
+    ObjStr *mapped = str_try_from_buf(vm, &sb);
+    if (!mapped) return false;
+    *result = OBJ_VAL(mapped);
     return true;
 }
 

@@ -60,7 +60,7 @@ static Value make_piece(Vm *vm, bool is_str, const char *p, size_t n) {
 static bool put_bytes(Vm *vm, StrBuf *sb, const char *p, size_t n) {
     if (!sb_try_reserve(sb, n)) {
         sb_free(sb);
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     }
     sb_append(sb, p, n);
     return true;
@@ -69,7 +69,7 @@ static bool put_bytes(Vm *vm, StrBuf *sb, const char *p, size_t n) {
 static bool put_repeat(Vm *vm, StrBuf *sb, char c, size_t n) {
     if (!sb_try_reserve(sb, n)) {
         sb_free(sb);
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     }
     sb_repeat(sb, c, n);
     return true;
@@ -112,11 +112,13 @@ static Value empty_of(Vm *vm, bool is_str) {
 }
 
 // Appends a new piece of self to a rooted list, keeping the piece rooted while the list grows.
-static void push_piece(Vm *vm, ObjList *list, const Text *t, const char *p, size_t n) {
+// False with MemoryError raised when memory runs out (see list_try_append).
+static bool push_piece(Vm *vm, ObjList *list, const Text *t, const char *p, size_t n) {
     Value v = piece_of(vm, t, p, n);
     vm_push_root(vm, v);
-    list_append(vm, list, v);
+    bool ok = list_try_append(vm, list, v);
     vm_pop_root(vm);
+    return ok;
 }
 
 // The character starting at *pos for a str, the byte for bytes; advances *pos.
@@ -440,32 +442,32 @@ static size_t run_start(const Text *t, size_t i, bool spaces) {
     return i;
 }
 
-static void split_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
+static bool split_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
     size_t i = 0, n = t->len;
     while (maxsplit-- > 0) {
         i = run_end(t, i, true);
-        if (i >= n) return;
+        if (i >= n) return true;
         size_t k = run_end(t, i, false);
-        push_piece(vm, out, t, t->data + i, k - i);
+        if (!push_piece(vm, out, t, t->data + i, k - i)) return false;
         i = k;
     }
     // Out of splits: the rest, after its leading spaces, is the last piece.
     i = run_end(t, i, true);
-    if (i < n) push_piece(vm, out, t, t->data + i, n - i);
+    return i >= n || push_piece(vm, out, t, t->data + i, n - i);
 }
 
 // The same from the right; the pieces come out last first and are reversed by the caller.
-static void rsplit_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
+static bool rsplit_whitespace(Vm *vm, const Text *t, int64_t maxsplit, ObjList *out) {
     size_t i = t->len;
     while (maxsplit-- > 0) {
         i = run_start(t, i, true); // one past the piece's last character
-        if (i == 0) return;
+        if (i == 0) return true;
         size_t k = run_start(t, i, false);
-        push_piece(vm, out, t, t->data + k, i - k);
+        if (!push_piece(vm, out, t, t->data + k, i - k)) return false;
         i = k;
     }
     i = run_start(t, i, true);
-    if (i > 0) push_piece(vm, out, t, t->data, i);
+    return i == 0 || push_piece(vm, out, t, t->data, i);
 }
 
 static void reverse_list(ObjList *list) {
@@ -487,35 +489,36 @@ static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool r
         return false;
     ObjList *list = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(list));
+    bool ok = true;
     if (whitespace) {
-        if (right) rsplit_whitespace(vm, &t, maxsplit, list);
-        else split_whitespace(vm, &t, maxsplit, list);
+        ok = right ? rsplit_whitespace(vm, &t, maxsplit, list) : split_whitespace(vm, &t, maxsplit, list);
     } else if (!right) {
         size_t i = 0;
         int64_t off;
-        while (maxsplit-- > 0 && (off = find_bytes(t.data, i, t.len, sep.p, sep.n)) >= 0) {
-            push_piece(vm, list, &t, t.data + i, (size_t)off - i);
+        while (ok && maxsplit-- > 0 && (off = find_bytes(t.data, i, t.len, sep.p, sep.n)) >= 0) {
+            ok = push_piece(vm, list, &t, t.data + i, (size_t)off - i);
             i = (size_t)off + sep.n;
         }
-        if (i == 0) {
+        if (ok && i == 0) {
             Value whole = self_exact(vm, &t);
             vm_push_root(vm, whole);
-            list_append(vm, list, whole);
+            ok = list_try_append(vm, list, whole);
             vm_pop_root(vm);
-        } else {
-            push_piece(vm, list, &t, t.data + i, t.len - i);
+        } else if (ok) {
+            ok = push_piece(vm, list, &t, t.data + i, t.len - i);
         }
     } else {
         size_t j = t.len;
         int64_t off;
-        while (maxsplit-- > 0 && (off = rfind_bytes(t.data, 0, j, sep.p, sep.n)) >= 0) {
-            push_piece(vm, list, &t, t.data + off + sep.n, j - (size_t)off - sep.n);
+        while (ok && maxsplit-- > 0 && (off = rfind_bytes(t.data, 0, j, sep.p, sep.n)) >= 0) {
+            ok = push_piece(vm, list, &t, t.data + off + sep.n, j - (size_t)off - sep.n);
             j = (size_t)off;
         }
-        push_piece(vm, list, &t, t.data, j);
+        ok = ok && push_piece(vm, list, &t, t.data, j);
     }
-    if (right) reverse_list(list);
     vm_pop_root(vm);
+    if (!ok) return false;
+    if (right) reverse_list(list);
     *result = OBJ_VAL(list);
     return true;
 }
@@ -558,7 +561,10 @@ static bool text_splitlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
             }
         }
         if (!found) eol = i;
-        push_piece(vm, list, &t, t.data + start, (keepends ? i : eol) - start);
+        if (!push_piece(vm, list, &t, t.data + start, (keepends ? i : eol) - start)) {
+            vm_pop_root(vm);
+            return false;
+        }
     }
     vm_pop_root(vm);
     *result = OBJ_VAL(list);
@@ -775,8 +781,12 @@ bool text_gather(Vm *vm, Value iterable, const char *what, Value *holder, Value 
         }
         if (r == 0) break;
         vm_push_root(vm, v);
-        list_append(vm, list, v);
+        bool ok = list_try_append(vm, list, v);
         vm_pop_root(vm);
+        if (!ok) {
+            vm_pop_roots(vm, 2);
+            return false;
+        }
     }
     vm_pop_roots(vm, 2);
     *holder = OBJ_VAL(list);
@@ -865,7 +875,7 @@ static bool put_fill(Vm *vm, StrBuf *sb, const char *fill, int fill_len, int64_t
     if (fill_len == 1) return put_repeat(vm, sb, fill[0], (size_t)n);
     if ((uint64_t)n > SIZE_MAX / 8 || !sb_try_reserve(sb, (size_t)n * (size_t)fill_len)) {
         sb_free(sb);
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     }
     for (int64_t i = 0; i < n; i++) sb_append(sb, fill, (size_t)fill_len);
     return true;

@@ -149,7 +149,8 @@ static bool tuple_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
             *result = args[0]; // t[:] is t
             return true;
         }
-        ObjTuple *out = tuple_new(vm, (size_t)n);
+        ObjTuple *out = tuple_try_new(vm, (size_t)n);
+        if (!out) return false;
         for (int64_t k = 0, i = start; k < n; k++, i += step) out->items[k] = t->items[i];
         *result = OBJ_VAL(out);
         return true;
@@ -193,7 +194,8 @@ static bool tuple_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
                         vm_type_name(vm, args[1]));
     }
     ObjTuple *a = AS_TUPLE(args[0]), *b = AS_TUPLE(args[1]);
-    ObjTuple *out = tuple_new(vm, a->count + b->count);
+    ObjTuple *out = tuple_try_new(vm, a->count + b->count);
+    if (!out) return false;
     values_move(out->items, a->items, a->count);
     values_move(out->items + a->count, b->items, b->count);
     *result = OBJ_VAL(out);
@@ -221,7 +223,7 @@ static bool tuple_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         return true;
     }
     if (n > 0 && a->count > (SIZE_MAX / (2 * sizeof(Value))) / (size_t)n)
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     ObjTuple *out = tuple_try_new(vm, a->count * (size_t)n);
     if (!out) return false;
     if (a->count) // an empty sequence repeats at once however large n is

@@ -59,13 +59,13 @@ void signal_init_process(void) {
 // When a handler raises, the signals not yet handled stay tripped for the next check.
 bool vm_run_signal_handlers(Vm *vm) {
     vm_interrupted = 0;
-    if (vm->memory_error_owed) {
-        // An allocation got its memory only by spending the GC's reserve: the MemoryError it owes
-        // is raised first; tripped signals wait for the next check.
-        vm->memory_error_owed = false;
+    if (vm_memory_error_owed) {
+        // An allocation got its memory only by spending the GC's reserve, or a StrBuf could not
+        // grow: the MemoryError owed is raised first; tripped signals wait for the next check.
+        vm_memory_error_owed = false;
         for (int s = 1; s < NSIG; s++)
             if (tripped[s]) vm_interrupted = 1;
-        return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        return vm_raise_memory_error(vm);
     }
     if (vm->python_finalizers_owed && !vm->finalizing) {
         vm->python_finalizers_owed = false;

@@ -43,6 +43,17 @@ bool vm_raise_value(Vm *vm, Value exc) {
     return false;
 }
 
+// The preallocated MemoryError is raised afresh each time (CPython makes a new one): the traceback,
+// cause and context of its last raise are dropped first.
+bool vm_raise_memory_error(Vm *vm) {
+    ObjException *e = vm->memory_error;
+    e->ntrace = 0;
+    e->cause = NONE_VAL();
+    e->context = NONE_VAL();
+    e->suppress_context = false;
+    return vm_raise_value(vm, OBJ_VAL(e));
+}
+
 bool vm_raise(Vm *vm, ObjClass *cls, const char *fmt, ...) {
     StrBuf sb;
     sb_init(&sb);

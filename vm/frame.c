@@ -48,7 +48,7 @@ Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn) {
         size_t bytes = size > CHUNK_SIZE ? size : CHUNK_SIZE;
         FrameChunk *fresh = malloc(sizeof(FrameChunk) + bytes);
         if (!fresh) {
-            vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+            vm_raise_memory_error(vm);
             return NULL;
         }
         fresh->prev = chunk;

@@ -1,4 +1,5 @@
 /* The allocation funnel and the mark-and-sweep collector (see gc.h). */
+#define STRBUF_OWN_OUT_OF_MEMORY // sb_out_of_memory is defined here
 #include "gc.h"
 
 #include "frame.h"
@@ -217,9 +218,12 @@ static bool fuzz_refuses(Vm *vm, size_t size, int attempt, bool may_spend) {
 // collection runs and the allocation is tried again; if it still fails, an ordinary allocation
 // (the caller cannot handle failure) spends the reserve, gets its memory, and a MemoryError is
 // owed: vm_interrupted makes the interpreter raise it at its next check (a call or a backward
-// jump, where signals are handled).  Allocations whose size the program chooses (big strings,
-// lists, tables) use the gc_try_ variants instead, which raise MemoryError at once and return
-// NULL.  The reserve is taken back after a collection, once memory is available again.
+// jump, where signals are handled; list_try_append checks too, so C loops building lists stop).
+// Allocations whose size the program chooses (big strings, lists, tables) use the gc_try_
+// variants instead, which raise MemoryError at once and return NULL; constructors that copy their
+// contents (str_new, bytes_new) and StrBuf owe a MemoryError and hand back a cut-short stand-in.
+// The reserve is taken back after a collection, once memory is available again.  What still ends
+// the process ("aio: out of memory") is an ordinary allocation failing with the reserve spent.
 #define RESERVE_BYTES (4u << 20)
 static void *reserve;
 static bool collecting;
@@ -238,11 +242,17 @@ static bool recover_memory(Vm *vm, int attempt, bool may_spend) {
     if (attempt <= 1 && may_spend && reserve) {
         free(reserve);
         reserve = NULL;
-        vm->memory_error_owed = true;
+        vm_memory_error_owed = true;
         vm_interrupted = 1;
         return true;
     }
     return false;
+}
+
+// A StrBuf that could not grow (vm/strbuf.h): the MemoryError is owed the same way.
+void sb_out_of_memory(void) {
+    vm_memory_error_owed = true;
+    vm_interrupted = 1;
 }
 
 static void *system_realloc(Vm *vm, void *ptr, size_t new_size, bool may_spend) {
@@ -275,7 +285,7 @@ void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
 
 void *gc_try_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
     void *result = resize(vm, ptr, old_size, new_size, false);
-    if (!result && new_size) vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    if (!result && new_size) vm_raise_memory_error(vm);
     return result;
 }
 
@@ -317,11 +327,17 @@ Obj *gc_alloc_object_uninit(Vm *vm, size_t size, ObjKind kind, ObjClass *cls) {
     return obj;
 }
 
+Obj *gc_alloc_object_or_null(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero) {
+    return size > SIZE_MAX / 2 ? NULL : alloc_object(vm, size, kind, cls, zero, false);
+}
+
 Obj *gc_try_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero) {
-    Obj *obj = size > SIZE_MAX / 2 ? NULL : alloc_object(vm, size, kind, cls, zero, false);
-    if (!obj) vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+    Obj *obj = gc_alloc_object_or_null(vm, size, kind, cls, zero);
+    if (!obj) vm_raise_memory_error(vm);
     return obj;
 }
+
+void gc_owe_memory_error(void) { sb_out_of_memory(); }
 
 // ---- marking ------------------------------------------------------------------------------------
 

@@ -23,6 +23,11 @@ void *gc_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size);
 // (a failed resize leaves ptr as it was) instead of spending the reserve (see gc.c).
 void *gc_try_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size);
 Obj *gc_try_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero);
+// The same without raising: NULL when memory runs out.
+Obj *gc_alloc_object_or_null(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero);
+// For constructors that cannot fail: a MemoryError is owed (raised at the interpreter's next
+// check) and they return a stand-in (an empty str, ...).
+void gc_owe_memory_error(void);
 // Sets aside the reserve spent when memory runs out (again after each collection).
 void gc_take_reserve(void);
 void gc_collect(Vm *vm);

@@ -54,7 +54,7 @@ ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars) {
 
 ObjStr *str_try_alloc(Vm *vm, size_t length, size_t nchars) {
     if (length > SIZE_MAX / 2) {
-        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        vm_raise_memory_error(vm);
         return NULL;
     }
     ObjStr *s = (ObjStr *)gc_try_alloc_object(vm, sizeof(ObjStr) + length + 1, OBJ_STR, vm->str_class, false);
@@ -67,9 +67,25 @@ ObjStr *str_try_alloc(Vm *vm, size_t length, size_t nchars) {
     return s;
 }
 
+// Big strings may not be had: then a MemoryError is owed and the string is cut short to empty
+// (callers of str_new never write into the result, so they cannot tell).
 ObjStr *str_new_counted(Vm *vm, const char *chars, size_t length, size_t nchars) {
-    ObjStr *s = str_alloc(vm, length, nchars);
-    if (length) memcpy(s->chars, chars, length);
+    if (length < 4096) {
+        ObjStr *s = str_alloc(vm, length, nchars);
+        if (length) memcpy(s->chars, chars, length);
+        return s;
+    }
+    ObjStr *s = (ObjStr *)gc_alloc_object_or_null(vm, sizeof(ObjStr) + length + 1, OBJ_STR, vm->str_class, false);
+    if (!s) {
+        gc_owe_memory_error();
+        return str_alloc(vm, 0, 0);
+    }
+    s->length = length;
+    s->nchars = nchars;
+    s->hash = 0;
+    s->interned = false;
+    memcpy(s->chars, chars, length);
+    s->chars[length] = '\0';
     return s;
 }
 
@@ -145,8 +161,13 @@ ObjStr *str_printf(Vm *vm, const char *fmt, ...) {
 // ---- other constructors -------------------------------------------------------------------------
 
 ObjBytes *bytes_new(Vm *vm, const void *data, size_t length) {
-    ObjBytes *b =
-        (ObjBytes *)gc_alloc_object(vm, sizeof(ObjBytes) + length + 1, OBJ_BYTES, vm->bytes_class);
+    ObjBytes *b = (ObjBytes *)gc_alloc_object_or_null(vm, sizeof(ObjBytes) + length + 1, OBJ_BYTES,
+                                                      vm->bytes_class, true);
+    if (!b) { // as str_new_counted: a MemoryError is owed, the bytes are cut short
+        gc_owe_memory_error();
+        length = 0;
+        b = (ObjBytes *)gc_alloc_object(vm, sizeof(ObjBytes) + 1, OBJ_BYTES, vm->bytes_class);
+    }
     b->length = length;
     if (length) memcpy(b->data, data, length);
     b->data[length] = 0;
@@ -167,7 +188,7 @@ ObjList *list_new(Vm *vm, size_t capacity) {
 
 ObjBytes *bytes_try_alloc(Vm *vm, size_t length) {
     if (length > SIZE_MAX / 2) {
-        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        vm_raise_memory_error(vm);
         return NULL;
     }
     ObjBytes *b = (ObjBytes *)gc_try_alloc_object(vm, sizeof(ObjBytes) + length + 1, OBJ_BYTES,
@@ -181,7 +202,7 @@ ObjBytes *bytes_try_alloc(Vm *vm, size_t length) {
 
 ObjList *list_try_new(Vm *vm, size_t capacity) {
     if (capacity > SIZE_MAX / (2 * sizeof(Value))) {
-        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        vm_raise_memory_error(vm);
         return NULL;
     }
     ObjList *list = NEW(vm, ObjList, OBJ_LIST, vm->list_class);
@@ -197,7 +218,7 @@ ObjList *list_try_new(Vm *vm, size_t capacity) {
 
 ObjTuple *tuple_try_new(Vm *vm, size_t count) {
     if (count > SIZE_MAX / (2 * sizeof(Value))) {
-        vm_raise_value(vm, OBJ_VAL(vm->memory_error));
+        vm_raise_memory_error(vm);
         return NULL;
     }
     ObjTuple *t = (ObjTuple *)gc_try_alloc_object(vm, sizeof(ObjTuple) + sizeof(Value) * count, OBJ_TUPLE,

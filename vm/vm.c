@@ -25,6 +25,7 @@
 #include "asyncio.h"
 
 volatile sig_atomic_t vm_interrupted;
+bool vm_memory_error_owed;
 
 void vm_grow_roots(Vm *vm) {
     int cap = vm->roots_capacity ? vm->roots_capacity * 2 : 64;

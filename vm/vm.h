@@ -120,7 +120,6 @@ struct Vm {
     int nroots;             // C code may hold a root across a call that recurses
     int roots_capacity;
     bool gc_enabled;        // false while the VM is being set up
-    bool memory_error_owed; // an allocation spent the GC's reserve: raise MemoryError (vm/gc.c)
     bool python_finalizers_owed; // the finalize queue holds __del__ calls or generators to close
     bool finalizing;        // vm_report_finalizers is running (it does not nest)
     bool shutting_down;     // the program ended: finalizer errors are reported as at CPython's exit
@@ -165,6 +164,9 @@ struct Vm {
 // right after its wait.  For SIGINT that handler raises KeyboardInterrupt unless a program (or
 // asyncio.Runner) installed another.
 extern volatile sig_atomic_t vm_interrupted;
+// An allocation could only be served by spending the GC's reserve, or a StrBuf could not grow: the
+// interpreter raises MemoryError at its next check, as it runs signal handlers (vm/gc.c).
+extern bool vm_memory_error_owed;
 #ifdef AIO_DEBUG
 // How often each opcode has run, and [op][1] how often control did not go on to the next word
 // after it ([op][0]: it did) (AIO_DEBUG builds only; the opcode unit test reads them).
@@ -278,6 +280,7 @@ static inline void vm_pop_roots(Vm *vm, int n) { vm->nroots -= n; }
 // All return false, so `return vm_raise(...)` reads naturally in a native.
 bool vm_raise(Vm *vm, ObjClass *cls, const char *fmt, ...);
 bool vm_raise_value(Vm *vm, Value exc); // an exception instance or class
+bool vm_raise_memory_error(Vm *vm);      // never allocates
 bool vm_raise_obj(Vm *vm, ObjClass *cls, Value arg);  // cls(arg), e.g. KeyError(key)
 bool vm_exception_matches(Vm *vm, ObjClass *cls);     // is the pending exception a cls?
 void vm_clear_exception(Vm *vm);
