@@ -224,7 +224,7 @@ static bool fuzz_refuses(Vm *vm, size_t size, int attempt, bool may_spend) {
 // contents (str_new, bytes_new) and StrBuf owe a MemoryError and hand back a cut-short stand-in.
 // The reserve is taken back after a collection, once memory is available again.  What still ends
 // the process ("aio: out of memory") is an ordinary allocation failing with the reserve spent.
-#define RESERVE_BYTES (4u << 20)
+#define RESERVE_BYTES (16u << 20) // room to finish what was started and raise
 static void *reserve;
 static bool collecting;
 
@@ -341,6 +341,10 @@ void gc_owe_memory_error(void) { sb_out_of_memory(); }
 
 // ---- marking ------------------------------------------------------------------------------------
 
+// Set when the gray stack could not grow (memory is short, and a big list of containers needs
+// a big stack): some marked objects were not traced.
+static bool gray_overflowed;
+
 void gc_mark_object(Vm *vm, Obj *obj) {
     if (obj == NULL || obj->marked) return;
     obj->marked = true;
@@ -353,9 +357,14 @@ void gc_mark_object(Vm *vm, Obj *obj) {
         return;
     }
     if (vm->gray_count == vm->gray_capacity) {
-        vm->gray_capacity = vm->gray_capacity ? vm->gray_capacity * 2 : 256;
-        vm->gray = realloc(vm->gray, sizeof(Obj *) * vm->gray_capacity);
-        if (!vm->gray) out_of_memory();
+        size_t capacity = vm->gray_capacity ? vm->gray_capacity * 2 : 256;
+        Obj **gray = realloc(vm->gray, sizeof(Obj *) * capacity);
+        if (!gray) {
+            gray_overflowed = true; // marked but not traced: trace_references comes back for it
+            return;
+        }
+        vm->gray = gray;
+        vm->gray_capacity = capacity;
     }
     vm->gray[vm->gray_count++] = obj;
 }
@@ -591,8 +600,21 @@ static void mark_roots(Vm *vm) {
     compile_mark_roots(vm);
 }
 
+static void retrace_if_marked(Vm *vm, Obj *obj) {
+    if (obj->marked && obj->kind != FREE_KIND) {
+        blacken(vm, obj);
+        while (vm->gray_count > 0) blacken(vm, vm->gray[--vm->gray_count]);
+    }
+}
+
+// Drains the gray stack.  If it overflowed, every marked object is traced again (marking what
+// the overflow left out) until a pass completes without overflowing: slow, but it needs no memory.
 static void trace_references(Vm *vm) {
     while (vm->gray_count > 0) blacken(vm, vm->gray[--vm->gray_count]);
+    while (gray_overflowed) {
+        gray_overflowed = false;
+        each_object(vm, retrace_if_marked);
+    }
 }
 
 // Does an unreachable object have something to say or do before it goes?  A coroutine never
