@@ -48,6 +48,8 @@ bool vm_raise_value(Vm *vm, Value exc) {
 bool vm_raise_memory_error(Vm *vm) {
     ObjException *e = vm->memory_error;
     e->ntrace = 0;
+    e->traceback = NONE_VAL();
+    e->traceback_covers = 0;
     e->cause = NONE_VAL();
     e->context = NONE_VAL();
     e->suppress_context = false;
