@@ -108,6 +108,31 @@ static bool range_bool(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     return true;
 }
 
+// range[start:stop:step] (indices already adjusted) computed on ints of any size: for wide ranges,
+// and for plain ones whose sub-range bounds leave int64.
+static bool slice_of_wide(Vm *vm, ObjRange *r, int64_t start, int64_t stop, int64_t step,
+                          Value *result) {
+    Value b[3], nb[3], t;
+    range_bounds(r, b);
+    int64_t k[3] = {start, stop, step};
+    int rooted = 0;
+    bool ok = true;
+    for (int j = 0; j < 3 && ok; j++) {
+        ok = num_int_values_op(vm, BINOP_MUL, INT_VAL(k[j]), b[2], &t) > 0;
+        vm_push_root(vm, t);
+        rooted++;
+        if (ok && j < 2) {
+            ok = num_int_values_op(vm, BINOP_ADD, b[0], t, &t) > 0;
+            vm_push_root(vm, t);
+            rooted++;
+        }
+        nb[j] = t;
+    }
+    if (ok) *result = OBJ_VAL(range_from_ints(vm, nb[0], nb[1], nb[2]));
+    vm_pop_roots(vm, rooted);
+    return ok;
+}
+
 static bool range_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "range.__getitem__", nargs - 1, kwnames)) return false;
     ObjRange *r = AS_RANGE(args[0]);
@@ -115,38 +140,19 @@ static bool range_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         return range_index_item(vm, r, args[1], result);
     int64_t len = 0;
     if (r->wide ? !range_len_value(vm, r, &len) : !range_len_checked(vm, r, &len)) return false;
-    if (IS_SLICE(args[1]) && r->wide) {
-        int64_t start, stop, step, n;
-        if (!slice_indices(vm, AS_SLICE(args[1]), len, &start, &stop, &step, &n)) return false;
-        Value b[3];
-        range_bounds(r, b);
-        // The sub-range: r.start + start * r.step up to r.start + stop * r.step, by step * r.step.
-        Value nb[3], t;
-        int64_t k[3] = {start, stop, step};
-        for (int j = 0; j < 3; j++) {
-            if (num_int_values_op(vm, BINOP_MUL, INT_VAL(k[j]), b[2], &t) < 0) return false;
-            vm_push_root(vm, t);
-            if (j < 2 && num_int_values_op(vm, BINOP_ADD, b[0], t, &t) < 0) return false;
-            vm_pop_root(vm);
-            nb[j] = t;
-            vm_push_root(vm, t);
-        }
-        *result = OBJ_VAL(range_from_ints(vm, nb[0], nb[1], nb[2]));
-        vm_pop_roots(vm, 3);
-        return true;
-    }
     if (IS_SLICE(args[1])) {
         int64_t start, stop, step, n;
         if (!slice_indices(vm, AS_SLICE(args[1]), len, &start, &stop, &step, &n)) return false;
-        // The sub-range's bounds: start/stop may lie one step outside, so compute with overflow
-        // checks (CPython has bignums here).
+        // The sub-range: r.start + start * r.step up to r.start + stop * r.step, by step * r.step
+        // (start and stop may lie one step outside the range).
         int64_t nstart, nstop, nstep, t;
-        if (MUL_OVERFLOWS(step, r->step, &nstep) || MUL_OVERFLOWS(start, r->step, &t) ||
-            ADD_OVERFLOWS(r->start, t, &nstart) || MUL_OVERFLOWS(stop, r->step, &t) ||
-            ADD_OVERFLOWS(r->start, t, &nstop))
-            return vm_raise(vm, vm->OverflowError, "integer overflow");
-        *result = OBJ_VAL(range_new(vm, nstart, nstop, nstep));
-        return true;
+        if (!r->wide && !MUL_OVERFLOWS(step, r->step, &nstep) && !MUL_OVERFLOWS(start, r->step, &t) &&
+            !ADD_OVERFLOWS(r->start, t, &nstart) && !MUL_OVERFLOWS(stop, r->step, &t) &&
+            !ADD_OVERFLOWS(r->start, t, &nstop)) {
+            *result = OBJ_VAL(range_new(vm, nstart, nstop, nstep));
+            return true;
+        }
+        return slice_of_wide(vm, r, start, stop, step, result);
     }
     int64_t i;
     if (!seq_index_key(vm, args[1], "range", &i)) return false;
