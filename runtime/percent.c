@@ -60,6 +60,7 @@ static bool int_of(Vm *vm, Value v, char type, Value *out) {
     }
     if (!IS_FLOAT(v)) { // an object that converts itself
         int found = vm_call_method(vm, v, integer_only ? vm->s_index : vm->s_int, NULL, 0, out);
+        if (found == 0 && !integer_only) found = vm_call_method(vm, v, vm->s_index, NULL, 0, out); // as int(v)
         if (found < 0) return false;
         if (found > 0 && IS_INTEGER(*out)) return true;
     }
