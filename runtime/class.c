@@ -427,6 +427,72 @@ bool vm_getattr(Vm *vm, Value obj, ObjStr *name, Value *out) {
     return raise_no_attr(vm, obj, name);
 }
 
+// ---- the per-class fast-path flags ----------------------------------------------------------------
+// has_getattr, has_setattr, has_del and has_data_descriptors describe a class AND its bases, so a
+// change to a base's dict after a subclass exists must reach the subclass too.  There is no list
+// of subclasses: when an assignment or deletion on a class changes its own flags, every class in
+// the heap is recomputed from its dicts (rare: only hooks and descriptors change flags).  Built-in
+// classes keep the flags their C setup gave them and are never recomputed.
+
+typedef struct {
+    bool getattr, setattr, del, data_descriptors;
+} ClassFlags;
+
+static bool is_data_descriptor(Vm *vm, Value v) {
+    if (IS_WRAPPER(v)) return AS_WRAPPER(v)->wrap == WRAP_PROPERTY;
+    return IS_INSTANCE(v) && IS_FUNCTION(class_lookup(AS_OBJ(v)->cls, vm->s_set));
+}
+
+// The flags cls should have, read from its dict and its bases' dicts (no allocation).
+static ClassFlags compute_class_flags(Vm *vm, ObjClass *cls) {
+    ClassFlags f = {false, false, false, false};
+    for (ObjClass *c = cls; c; c = c->base) {
+        if (c->flags & CLASS_BUILTIN) { // C-made: its stored flags already cover its bases
+            f.getattr |= c->has_getattr;
+            f.setattr |= c->has_setattr;
+            f.del |= c->has_del;
+            f.data_descriptors |= c->has_data_descriptors;
+            break;
+        }
+        size_t at = 0;
+        Value key, val;
+        while (dict_next(c->dict, &at, &key, &val)) {
+            if (!IS_STR(key)) continue;
+            ObjStr *k = AS_STR(key);
+            if (k == vm->s_getattr) f.getattr = true;
+            else if (k == vm->s_setattr) f.setattr = true;
+            else if (name_is(k, "__del__")) f.del = true;
+            if (!f.data_descriptors && is_data_descriptor(vm, val)) f.data_descriptors = true;
+        }
+    }
+    return f;
+}
+
+// Stores the computed flags; reports whether any changed.  has_del only ever turns on: instances
+// made while it was off are not tracked for finalization anyway.
+static bool refresh_class_flags(Vm *vm, ObjClass *cls) {
+    if (cls->flags & CLASS_BUILTIN) return false;
+    ClassFlags f = compute_class_flags(vm, cls);
+    bool changed = f.getattr != cls->has_getattr || f.setattr != cls->has_setattr ||
+                   (f.del && !cls->has_del) || f.data_descriptors != cls->has_data_descriptors;
+    cls->has_getattr = f.getattr;
+    cls->has_setattr = f.setattr;
+    cls->has_del |= f.del;
+    cls->has_data_descriptors = f.data_descriptors;
+    return changed;
+}
+
+static void refresh_if_class(Vm *vm, Obj *obj) {
+    if (obj->kind == OBJ_CLASS) refresh_class_flags(vm, (ObjClass *)obj);
+}
+
+// After name was assigned or deleted in cls's dict.  Naming __set__ can turn the instances of
+// cls into data descriptors (or stop them being ones) wherever they sit, so that recomputes all.
+static void class_dict_changed(Vm *vm, ObjClass *cls, ObjStr *name) {
+    bool changed = refresh_class_flags(vm, cls);
+    if (changed || name == vm->s_set) gc_each_object(vm, refresh_if_class);
+}
+
 // The store that object.__setattr__ does: the instance dict, or the special fields.
 static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     ObjClass *cls = vm_class_of(vm, obj);
@@ -491,11 +557,9 @@ static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
                 return vm_raise(vm, vm->TypeError,
                                 "cannot set '%s' attribute of immutable type '%s'", name->chars,
                                 c->name->chars);
-            if (name == vm->s_getattr) c->has_getattr = true;
-            if (name_is(name, "__del__")) c->has_del = true;
-            if (name == vm->s_setattr) c->has_setattr = true;
-            if (IS_WRAPPER(value) || IS_INSTANCE(value)) c->has_data_descriptors = true;
-            return dict_set(vm, c->dict, OBJ_VAL(name), value);
+            if (!dict_set(vm, c->dict, OBJ_VAL(name), value)) return false;
+            class_dict_changed(vm, c, name);
+            return true;
         }
         if (IS_EMPTY(descr))
             return vm_raise(vm, vm->AttributeError, "'%s' object has no attribute '%s'",
@@ -561,6 +625,7 @@ bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
     int r = dict_delete(vm, dict, OBJ_VAL(name), NULL);
     if (r < 0) return false;
     if (r == 0) return raise_no_attr(vm, obj, name);
+    if (IS_CLASS(obj)) class_dict_changed(vm, AS_CLASS(obj), name);
     return true;
 }
 

@@ -186,6 +186,10 @@ static void each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj)) {
     }
 }
 
+void gc_each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj)) {
+    each_object(vm, fn);
+}
+
 static void maybe_collect(Vm *vm, size_t growth) {
 #ifdef AIO_STRESS_GC
     // Every allocation collects while the heap is small; a heap of hundreds of megabytes (the

@@ -34,6 +34,8 @@ void gc_collect(Vm *vm);
 void gc_mark_value(Vm *vm, Value v);
 void gc_mark_object(Vm *vm, Obj *obj);
 void gc_free_all(Vm *vm);
+// Calls fn on every object in the heap, reachable or not yet swept; fn must not allocate.
+void gc_each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj));
 // Registers a coroutine or future: if it becomes unreachable while it still has something to say
 // ("never awaited", "never retrieved", "destroyed but pending"), it is queued for the message.
 void gc_track_finalizable(Vm *vm, Obj *obj);
