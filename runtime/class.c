@@ -486,9 +486,15 @@ static void refresh_if_class(Vm *vm, Obj *obj) {
     if (obj->kind == OBJ_CLASS) refresh_class_flags(vm, (ObjClass *)obj);
 }
 
-// After name was assigned or deleted in cls's dict.  Naming __set__ can turn the instances of
-// cls into data descriptors (or stop them being ones) wherever they sit, so that recomputes all.
-static void class_dict_changed(Vm *vm, ObjClass *cls, ObjStr *name) {
+// After name was assigned or deleted in cls's dict, where it held old (EMPTY when absent) and now
+// holds new (EMPTY when deleted).  Plain class attributes (a counter, a constant) cannot move a
+// flag, so only hook names and descriptors cost a recomputation.  Naming __set__ can turn the
+// instances of cls into data descriptors (or stop them being ones) wherever they sit, so that
+// recomputes every class.
+static void class_dict_changed(Vm *vm, ObjClass *cls, ObjStr *name, Value old, Value new) {
+    bool hook = name == vm->s_getattr || name == vm->s_setattr || name == vm->s_set ||
+                name_is(name, "__del__");
+    if (!hook && !is_data_descriptor(vm, old) && !is_data_descriptor(vm, new)) return;
     bool changed = refresh_class_flags(vm, cls);
     if (changed || name == vm->s_set) gc_each_object(vm, refresh_if_class);
 }
@@ -557,8 +563,9 @@ static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
                 return vm_raise(vm, vm->TypeError,
                                 "cannot set '%s' attribute of immutable type '%s'", name->chars,
                                 c->name->chars);
+            Value previous = dict_get_str(c->dict, name);
             if (!dict_set(vm, c->dict, OBJ_VAL(name), value)) return false;
-            class_dict_changed(vm, c, name);
+            class_dict_changed(vm, c, name, previous, value);
             return true;
         }
         if (IS_EMPTY(descr))
@@ -622,10 +629,11 @@ bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
     }
     ObjDict *dict = object_dict(vm, obj);
     if (!dict) return raise_no_attr(vm, obj, name);
-    int r = dict_delete(vm, dict, OBJ_VAL(name), NULL);
+    Value removed = EMPTY_VAL();
+    int r = dict_delete(vm, dict, OBJ_VAL(name), &removed);
     if (r < 0) return false;
     if (r == 0) return raise_no_attr(vm, obj, name);
-    if (IS_CLASS(obj)) class_dict_changed(vm, AS_CLASS(obj), name);
+    if (IS_CLASS(obj)) class_dict_changed(vm, AS_CLASS(obj), name, removed, EMPTY_VAL());
     return true;
 }
 
