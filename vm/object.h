@@ -276,8 +276,9 @@ struct ObjClass {
     ObjKind instance_kind; // what calling the class allocates
     int flags;           // CLASS_*
     int depth;           // how many bases above it; for issubclass
-    // Fast paths the VM consults before a dict lookup; filled when the class is created and
-    // whenever one of these names is assigned on it.  NULL means "look it up the slow way".
+    // Fast paths the VM consults before a dict lookup; each covers the class AND its bases.
+    // Filled when the class is created, and recomputed for every class when an assignment or
+    // deletion on some class changes them (runtime/class.c, class_dict_changed).
     bool has_getattr;    // defines __getattr__
     bool has_del;        // defines __del__: its instances are tracked for finalization (vm/gc.c)
     bool has_setattr;    // defines __setattr__ (other than object's)
