@@ -13,6 +13,7 @@
 #include "dis.h"
 #include "error.h"
 #include "interp.h"
+#include "modules.h"
 #include "runtime.h"
 #include "symtable.h"
 
@@ -207,6 +208,7 @@ int main(int argc, char **argv) {
 
     Vm *vm = vm_new();
     if (!vm) return 1;
+    runtime_init(vm);
     set_paths(vm, argv[0], file && strcmp(file, "-") != 0 ? filename : NULL);
     vm->argv = list_new(vm, 0);
     list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, command ? "-c" : (file ? file : ""))));

@@ -107,7 +107,10 @@ bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames
 // ---- files --------------------------------------------------------------------------------------
 bool file_write_str(Vm *vm, Value file, ObjStr *s); // file.write(s) on any object with write()
 
-// One init function per runtime file, called by vm_new in this order.
+// Builds the built-in classes and builtins, registers the runtime's VM hooks and turns the GC on
+// (init.c).  Call it once, right after vm_new(), before anything else touches the Vm.
+void runtime_init(Vm *vm);
+// One init function per runtime file, called by runtime_init in this order.
 void runtime_init_classes(Vm *vm);   // class.c: object, type, the core classes
 void runtime_init_class_builtins(Vm *vm); // class.c: __build_class__ and the classes as builtins
 void runtime_init_exceptions(Vm *vm);

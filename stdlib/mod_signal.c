@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "asyncio.h"
+#include "hooks.h"
 #include "modinit.h"
 
 // Which signals arrived since their handlers last ran (written by on_signal).
@@ -49,28 +50,10 @@ static bool has_c_handler(int signum) {
     return sigaction(signum, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == on_signal;
 }
 
-void signal_init_process(void) {
-    struct sigaction sa;
-    if (sigaction(SIGINT, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL)
-        set_disposition(SIGINT, 2);
-}
-
 // CPython's PyErr_CheckSignals: runs the handler of every tripped signal, lowest number first.
-// When a handler raises, the signals not yet handled stay tripped for the next check.
-bool vm_run_signal_handlers(Vm *vm) {
-    vm_interrupted = 0;
-    if (vm_memory_error_owed) {
-        // An allocation got its memory only by spending the GC's reserve, or a StrBuf could not
-        // grow: the MemoryError owed is raised first; tripped signals wait for the next check.
-        vm_memory_error_owed = false;
-        for (int s = 1; s < NSIG; s++)
-            if (tripped[s]) vm_interrupted = 1;
-        return vm_raise_memory_error(vm);
-    }
-    if (vm->python_finalizers_owed && !vm->finalizing) {
-        vm->python_finalizers_owed = false;
-        vm_report_finalizers(vm);
-    }
+// When a handler raises, the signals not yet handled stay tripped for the next check.  The VM
+// calls it through vm_hooks (vm/hooks.h), from vm_run_signal_handlers.
+static bool run_tripped_handlers(Vm *vm) {
     for (int s = 1; s < NSIG; s++) {
         if (!tripped[s]) continue;
         tripped[s] = 0;
@@ -90,6 +73,13 @@ bool vm_run_signal_handlers(Vm *vm) {
         }
     }
     return true;
+}
+
+void signal_init_process(void) {
+    vm_hooks.run_signal_handlers = run_tripped_handlers;
+    struct sigaction sa;
+    if (sigaction(SIGINT, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL)
+        set_disposition(SIGINT, 2);
 }
 
 // ---- the module ---------------------------------------------------------------------------------

@@ -18,4 +18,8 @@ typedef ObjModule *(*ModuleInit)(Vm *vm);
 // The init function of the built-in module `name`, or NULL when there is none.
 ModuleInit builtin_module_find(const char *name);
 
+// At startup (mod_signal.c): SIGINT gets the C handler when its disposition is SIG_DFL, as in
+// CPython, and the VM's signal hook (vm/hooks.h) is registered.
+void signal_init_process(void);
+
 #endif

@@ -5,7 +5,7 @@
 #include "frame.h"
 #include "interp.h"
 
-#include "asyncio.h"
+#include "hooks.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -553,7 +553,7 @@ static void blacken(Vm *vm, Obj *obj) {
     }
     case OBJ_LOOP:
         gc_mark_object(vm, (Obj *)((ObjLoop *)obj)->dict);
-        loop_mark(vm, (ObjLoop *)obj);
+        if (vm_hooks.mark_loop) vm_hooks.mark_loop(vm, (ObjLoop *)obj);
         break;
     case OBJ_SLEEP: {
         ObjSleep *s = (ObjSleep *)obj;
@@ -794,7 +794,7 @@ static size_t release_object(Vm *vm, Obj *obj) {
     case OBJ_FUTURE: size = ((ObjFuture *)obj)->is_task ? TASK_SIZE : FUTURE_SIZE; break;
     case OBJ_HANDLE: size = sizeof(ObjHandle); break;
     case OBJ_LOOP:
-        loop_free_state((ObjLoop *)obj);
+        if (vm_hooks.free_loop) vm_hooks.free_loop((ObjLoop *)obj);
         size = sizeof(ObjLoop);
         break;
     case OBJ_SLEEP: size = sizeof(ObjSleep); break;

@@ -22,7 +22,7 @@
 #include "runtime.h"
 #include "error.h"
 #include "interp.h"
-#include "asyncio.h"
+#include "hooks.h"
 
 volatile sig_atomic_t vm_interrupted;
 bool vm_memory_error_owed;
@@ -367,8 +367,27 @@ RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *o
     return resume_frame(vm, gen, value, true, false, out);
 }
 
+VmHooks vm_hooks;
+
+// The check vm_interrupted asks for: first the MemoryError the GC owes (an allocation got its
+// memory only by spending the reserve), then the finalizers the GC queued (__del__ methods,
+// generators to close), then the signal handlers of the layer that installed them.  When the
+// MemoryError goes first, vm_interrupted stays set: the rest runs at the next check.
+bool vm_run_signal_handlers(Vm *vm) {
+    if (vm_memory_error_owed) {
+        vm_memory_error_owed = false;
+        return vm_raise_memory_error(vm);
+    }
+    vm_interrupted = 0; // before the rest runs: what trips it again is seen at the next check
+    if (vm->python_finalizers_owed && !vm->finalizing && vm_hooks.report_finalizers) {
+        vm->python_finalizers_owed = false;
+        vm_hooks.report_finalizers(vm);
+    }
+    return !vm_hooks.run_signal_handlers || vm_hooks.run_signal_handlers(vm);
+}
+
 RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out) {
-    if (IS_SLEEP(coro)) return sleep_resume(vm, AS_SLEEP(coro), value, exc, out);
+    if (IS_SLEEP(coro)) return vm_hooks.resume_sleep(vm, AS_SLEEP(coro), value, exc, out);
     return gen_resume(vm, AS_GENERATOR(coro), value, exc, out);
 }
 
@@ -1646,7 +1665,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 }
                 r = gen_resume(vm, g, v, EMPTY_VAL(), &out);
             } else if (IS_SLEEP(receiver)) {
-                r = sleep_resume(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), &out);
+                r = vm_hooks.resume_sleep(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), &out);
             } else {
                 int sent = send_generic(vm, receiver, v, &out);
                 r = sent < 0 ? RUN_RAISED : sent == 1 ? RUN_YIELDED : RUN_RETURNED;
@@ -1988,26 +2007,8 @@ Vm *vm_new(void) {
     vm->ellipsis = vm->not_implemented = NONE_VAL();
     vm->event_loop = vm->running_loop = NONE_VAL();
     // Nothing is collected while the object world is being built: it has no roots yet.
+    // runtime_init() (runtime/init.c) builds it and turns the GC on.
     vm->gc_enabled = false;
-    runtime_init_classes(vm);
-    vm->builtins = dict_new(vm);
-    vm->modules = dict_new(vm);
-    runtime_init_exceptions(vm);
-    runtime_init_number(vm);
-    runtime_init_str(vm);
-    runtime_init_bytes(vm);
-    runtime_init_list(vm);
-    runtime_init_tuple(vm);
-    runtime_init_dict(vm);
-    runtime_init_set(vm);
-    runtime_init_range(vm);
-    runtime_init_iter(vm);
-    runtime_init_gen(vm);
-    runtime_init_file(vm);
-    runtime_init_builtins(vm);
-    dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
-    vm->gc_enabled = true;
-    gc_take_reserve();
     return vm;
 }
 

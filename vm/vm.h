@@ -173,11 +173,10 @@ extern bool vm_memory_error_owed;
 extern uint64_t vm_debug_op_counts[256];
 extern uint64_t vm_debug_branch_counts[256][2];
 #endif
-// Runs the Python-level handlers of the signals that arrived (CPython's PyErr_CheckSignals) and
-// clears vm_interrupted.  False with the exception a handler raised pending.
+// Raises the MemoryError the GC owes, else runs the Python-level handlers of the signals that
+// arrived (CPython's PyErr_CheckSignals, through vm_hooks) and clears vm_interrupted.  False with
+// the exception pending.
 bool vm_run_signal_handlers(Vm *vm);
-// At startup: SIGINT gets the C handler when its disposition is SIG_DFL, as in CPython.
-void signal_init_process(void);
 
 // ---- fuzz builds (-DAIO_FUZZ, vm/fuzz_limits.c) -------------------------------------------------
 // A fuzzer feeds arbitrary programs: they must end soon, in bounded memory, and touch nothing
@@ -202,6 +201,7 @@ static inline bool vm_sandbox_allows(Vm *vm, const char *what, const char *path)
 #endif
 
 // ---- lifecycle ----------------------------------------------------------------------------------
+// A bare VM: no classes, no builtins, the GC off.  runtime_init() (runtime/) makes it usable.
 Vm *vm_new(void);
 void vm_free(Vm *vm);
 

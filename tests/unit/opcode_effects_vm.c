@@ -238,6 +238,7 @@ static const char *const op_names[] = {
 int main(int argc, char **argv) {
     Vm *vm = vm_new();
     if (!vm) return 1;
+    runtime_init(vm);
     // `make unit` runs the test from the repository root, where stdlib/ is.
     vm->stdlib_dir = str_from_c(vm, "stdlib");
     vm->script_dir = str_from_c(vm, ".");

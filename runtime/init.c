@@ -1,0 +1,39 @@
+/* runtime_init: the one call that turns a bare Vm (vm_new) into a Python world.
+ *
+ * It builds the built-in classes and the builtins namespace in dependency order (object and type
+ * first: every other class is made from them; exceptions before the types whose methods raise
+ * them), then registers the runtime's hooks in the VM (vm/hooks.h), and last turns the GC on:
+ * until then nothing is a root, so nothing may be collected.
+ */
+#include "asyncio.h"
+#include "gc.h"
+#include "hooks.h"
+#include "runtime.h"
+
+void runtime_init(Vm *vm) {
+    runtime_init_classes(vm);
+    vm->builtins = dict_new(vm);
+    vm->modules = dict_new(vm);
+    runtime_init_exceptions(vm);
+    runtime_init_number(vm);
+    runtime_init_str(vm);
+    runtime_init_bytes(vm);
+    runtime_init_list(vm);
+    runtime_init_tuple(vm);
+    runtime_init_dict(vm);
+    runtime_init_set(vm);
+    runtime_init_range(vm);
+    runtime_init_iter(vm);
+    runtime_init_gen(vm);
+    runtime_init_file(vm);
+    runtime_init_builtins(vm);
+    dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
+
+    vm_hooks.mark_loop = loop_mark;
+    vm_hooks.free_loop = loop_free_state;
+    vm_hooks.resume_sleep = sleep_resume;
+    vm_hooks.report_finalizers = vm_report_finalizers;
+
+    vm->gc_enabled = true;
+    gc_take_reserve();
+}
