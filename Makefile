@@ -11,7 +11,8 @@
 #   make bench      benchmarks against python3, as time ratios
 #   make test-debug the suite in the AIO_DEBUG build: every instruction checks the frame's stack
 #                   depth and blocks against what the compiler computed
-#   make unit       C unit tests of self-contained modules, and the opcode stack-effect test
+#   make unit       the layering check (tests/layers.py), C unit tests of self-contained modules,
+#                   and the opcode stack-effect test
 #   make fuzz       libFuzzer on the fuzz build for FUZZ_TIME seconds (default 600); fuzz/README.md
 #   make fuzz-smoke every saved fuzz input and crash reproducer once, under the fuzz build (CI)
 #   make fuzz-merge add to fuzz/corpus/ what make fuzz found that brings new coverage
@@ -142,6 +143,7 @@ demo: deps
 
 test: deps
 	@$(MAKE) --no-print-directory aio
+	python3 tests/layers.py
 	python3 tests/run.py --aio ./aio
 
 test-asan: deps
@@ -163,6 +165,7 @@ bench: aio
 	python3 bench/run.py
 
 unit:
+	python3 tests/layers.py
 	@for t in tests/unit/*_test.c; do \
 	  n=$$(basename $$t .c); \
 	  $(CC) $(CSTD) -O1 $(WARN) $(INC) $$t $$(echo $$t | sed 's|tests/unit/\(.*\)_test.c|runtime/\1.c|') -lm -o build/$$n && ./build/$$n || exit 1; \

@@ -107,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(text, data, size);
     text[size] = 0;
     Vm *vm = vm_new();
+    runtime_init(vm);
     vm->stdlib_dir = str_from_c(vm, stdlib_dir);
     vm->script_dir = str_from_c(vm, ".");
     vm->argv = list_new(vm, 0);

@@ -156,4 +156,10 @@ Ast *ast_comp(ParseState *st, AstKind kind, Token open, Ast *element, Ast *value
 Ast *ast_comprehension(ParseState *st, Token keyword, Ast *target, Ast *iter, bool is_async);
 AstList ast_comp_if(ParseState *st, AstList comprehensions, Ast *condition);
 
+// lemon's entry points, defined in build/grammar.c (generated from grammar.y, which includes this
+// header; lemon writes no header of its own for them).  parse.c drives them.
+void *aioParserAlloc(void *(*malloc_fn)(size_t), ParseState *st);
+void aioParser(void *parser, int kind, Token token);
+void aioParserFree(void *parser, void (*free_fn)(void *));
+
 #endif

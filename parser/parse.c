@@ -22,11 +22,6 @@
 // ast_dump, the compiler) cannot overflow the C stack.
 enum { PARSE_MAX_DEPTH = 3002 };
 
-// lemon's generated entry points (build/grammar.c has no header for them).
-void *aioParserAlloc(void *(*malloc_fn)(size_t), ParseState *st);
-void aioParser(void *parser, int kind, Token token);
-void aioParserFree(void *parser, void (*free_fn)(void *));
-
 // ---------------------------------------------------------------- recording errors
 
 static void verror(ParseState *st, const char *type, int line, int col, int end_col, const char *fmt,

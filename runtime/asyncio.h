@@ -22,6 +22,8 @@ bool asyncio_get_event_loop(Vm *vm, Value *out);
 // __getattr__ of the C objects (Future, Task, the loop) whose subclasses written in aio keep
 // their own attributes in a side dict: the value under `name` there, else AttributeError.
 bool asyncio_dict_getattr(Vm *vm, ObjDict *dict, Value self, Value name, Value *result);
+// The _asyncio module: the event loop, Future, Task (loop.c; found by stdlib/modules.c).
+ObjModule *mod_asyncio_core_init(Vm *vm);
 
 // What a Task accepts: a coroutine (or, as CPython 3.11 allows, a plain generator).
 static inline bool asyncio_is_coroutine(Value v) {

@@ -1210,7 +1210,7 @@ void runtime_init_classes(Vm *vm) {
     define_methods(vm, vm->super_class, (MethodDef[]){{"__new__", super_new}, {NULL, NULL}});
 }
 
-void runtime_init_reprs(Vm *vm);
+static void runtime_init_reprs(Vm *vm);
 
 void runtime_init_class_builtins(Vm *vm) {
     runtime_init_reprs(vm);
@@ -1297,7 +1297,7 @@ static bool wrapper_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
-void runtime_init_reprs(Vm *vm) {
+static void runtime_init_reprs(Vm *vm) {
     define_methods(vm, vm->function_class, (MethodDef[]){{"__repr__", function_repr}, {NULL, NULL}});
     define_methods(vm, vm->builtin_function_class, (MethodDef[]){{"__repr__", native_repr}, {NULL, NULL}});
     define_methods(vm, vm->method_class, (MethodDef[]){{"__repr__", bound_repr}, {NULL, NULL}});

@@ -8,7 +8,7 @@
 
 #include "runtime.h"
 
-void runtime_init_exception_groups(Vm *vm);
+static void runtime_init_exception_groups(Vm *vm);
 
 ObjClass *exception_class(Vm *vm, const char *name, ObjClass *base) {
     ObjClass *cls = define_class(vm, name, base, OBJ_EXCEPTION);
@@ -565,7 +565,7 @@ bool exception_group_reraise(Vm *vm, Value orig, Value rest, ObjList *raised, Va
     return ok;
 }
 
-void runtime_init_exception_groups(Vm *vm) {
+static void runtime_init_exception_groups(Vm *vm) {
     vm->BaseExceptionGroup = exception_class(vm, "BaseExceptionGroup", vm->BaseException);
     vm->ExceptionGroup = exception_class(vm, "ExceptionGroup", vm->Exception);
     vm->BaseExceptionGroup->flags |= CLASS_BASE_EXC_GROUP;

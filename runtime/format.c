@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "interp.h"
 #include "numfmt.h"
 #include "text.h"
 
@@ -79,7 +80,6 @@ static ObjStr *convert(Vm *vm, Value v, char conversion) {
     }
 }
 
-bool format_for_fstring(Vm *vm, Value v, int conversion, Value spec, Value *out);
 bool format_for_fstring(Vm *vm, Value v, int conversion, Value spec, Value *out) {
     if (conversion) {
         ObjStr *s = convert(vm, v, conversion == 1 ? 's' : conversion == 2 ? 'r' : 'a');

@@ -559,8 +559,7 @@ static bool check_running(Vm *vm, Value loop) {
     return true;
 }
 
-bool loop_run_forever(Vm *vm, Value loop);
-bool loop_run_forever(Vm *vm, Value loop) {
+static bool loop_run_forever(Vm *vm, Value loop) {
     LoopState *st = state_of(loop);
     if (!check_closed(vm, st) || !check_running(vm, loop)) return false;
     st->running = true;
@@ -1038,7 +1037,6 @@ static const char shutdown_asyncgens_source[] =
 
 // ---- module init --------------------------------------------------------------------------------
 
-ObjModule *mod_asyncio_core_init(Vm *vm);
 ObjModule *mod_asyncio_core_init(Vm *vm) {
     ObjModule *m = module_new(vm, str_from_c(vm, "_asyncio"));
     vm_push_root(vm, OBJ_VAL(m));

@@ -3,11 +3,10 @@
  */
 #include "modinit.h"
 
+#include "asyncio.h"
 #include "bigint.h"
 
 #include <string.h>
-
-ObjModule *mod_asyncio_core_init(Vm *vm);
 
 typedef struct {
     const char *name;

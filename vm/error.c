@@ -13,7 +13,6 @@
 #include "gc.h"
 #include "runtime.h"
 
-Value vm_current_handled(Vm *vm);
 
 bool vm_raise_value(Vm *vm, Value exc) {
     if (IS_CLASS(exc)) {
