@@ -2,7 +2,8 @@
  *
  * It lives on the C heap, not the GC heap: build the bytes here, then make one string object from
  * them.  The data is always NUL-terminated so it can be handed to C functions directly.
- * It is in base/, below the lexer, because it needs nothing but libc and every layer builds text.
+ * It is in base/, below the lexer, because it needs nothing but libc (and common.h's build knobs)
+ * and every layer builds text.
  *
  * Running out of memory: code whose sizes the program chooses (paddings, repetitions, joins)
  * reserves with sb_try_reserve and raises MemoryError itself when that fails.  Elsewhere a StrBuf
