@@ -34,9 +34,13 @@ static void on_signal(int signum) {
     errno = saved;
 }
 
+static bool run_tripped_handlers(Vm *vm);
+
 // Installs on_signal (SIG_DFL, SIG_IGN when handler is 0, 1).  SA_RESTART: aio's blocking reads
-// are not prepared for EINTR (the event loop's wait and time.sleep are woken anyway).
+// are not prepared for EINTR (the event loop's wait and time.sleep are woken anyway).  Whoever
+// installs on_signal also gives the VM the hook that runs the handlers (vm/hooks.h).
 static int set_disposition(int signum, int handler) {
+    vm_hooks.run_signal_handlers = run_tripped_handlers;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = handler == 0 ? SIG_DFL : handler == 1 ? SIG_IGN : on_signal;
@@ -76,7 +80,6 @@ static bool run_tripped_handlers(Vm *vm) {
 }
 
 void signal_init_process(void) {
-    vm_hooks.run_signal_handlers = run_tripped_handlers;
     struct sigaction sa;
     if (sigaction(SIGINT, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL)
         set_disposition(SIGINT, 2);

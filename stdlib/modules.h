@@ -19,7 +19,7 @@ typedef ObjModule *(*ModuleInit)(Vm *vm);
 ModuleInit builtin_module_find(const char *name);
 
 // At startup (mod_signal.c): SIGINT gets the C handler when its disposition is SIG_DFL, as in
-// CPython, and the VM's signal hook (vm/hooks.h) is registered.
+// CPython.  Installing a C handler registers the VM's signal hook (vm/hooks.h).
 void signal_init_process(void);
 
 #endif
