@@ -5,10 +5,10 @@
  * must trace and free an event loop's C state (runtime/loop.c), SEND and gen_send must resume
  * the C coroutine asyncio.sleep() returns (runtime/sleep.c), and the checks between instructions
  * must run the queued finalizers (runtime/future.c) and the Python-level signal handlers
- * (stdlib/mod_signal.c).  Instead of calling up, the VM
- * calls through vm_hooks, which the higher layers fill in: runtime_init() at startup, before any
- * code runs, and mod_signal.c when it installs its C signal handler.  A NULL hook means its layer
- * is not linked in or not initialised; the comment on each hook says what happens then.
+ * (stdlib/mod_signal.c).  Instead of calling up, the VM calls through vm_hooks, which the higher
+ * layers fill in: runtime_init() at startup, before any code runs, and mod_signal.c when it
+ * installs its C signal handler.  A NULL hook means its layer is not linked in or not
+ * initialised; the comment on each hook says what happens then.
  *
  * Everything else the VM uses from runtime/ (the object protocol in ops.c, attribute lookup in
  * class.c, the dict table, the constructors) is declared in vm.h and not yet behind this
