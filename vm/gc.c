@@ -4,8 +4,8 @@
 
 #include "frame.h"
 #include "interp.h"
-
 #include "hooks.h"
+#include "strbuf.h"
 
 #include <string.h>
 #include <sys/mman.h>
