@@ -21,7 +21,7 @@
 // of budget per program, and the bytes of heap (and of any one string buffer) it may use.
 #ifdef AIO_FUZZ
 #define AIO_FUZZ_TICKS 100000
-#define AIO_FUZZ_MEMORY_LIMIT ((size_t)256 << 20)
+#define AIO_FUZZ_MEMORY_LIMIT ((size_t)256 << 20) // base/strbuf.h repeats it
 #endif
 
 // AIO_DEBUG: assertions inside the VM, and before every instruction a check of the frame's stack
