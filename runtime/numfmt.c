@@ -10,6 +10,8 @@
  */
 #include "numfmt.h"
 
+#include "common.h"
+
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -807,6 +809,9 @@ bool numfmt_affordable(int64_t width, int64_t precision) {
     uint64_t need = (uint64_t)(width > 0 ? width : 0) + (uint64_t)(precision > 0 ? precision : 0);
     if (need < ((uint64_t)1 << 20)) return true;
     if (need > SIZE_MAX / 16) return false;
+#ifdef AIO_FUZZ
+    if (need * 4 > AIO_FUZZ_MEMORY_LIMIT) return false; // the fuzz build's memory ends there
+#endif
     void *probe = malloc((size_t)need * 4 + 4096);
     free(probe);
     return probe != NULL;
