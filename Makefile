@@ -180,7 +180,7 @@ $(OBJDIR)/opcode_effects_vm: tests/unit/opcode_effects_vm.c $(filter-out $(OBJDI
 # ---- fuzzing (fuzz/README.md) ------------------------------------------------------------------
 
 FUZZ_TIME  ?= 600
-FUZZ_FLAGS := -dict=fuzz/python.dict -close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 -max_len=8192
+FUZZ_FLAGS := -dict=fuzz/python.dict -close_fd_mask=3 -timeout=30 -rss_limit_mb=2048 -max_len=8192
 FUZZ_SEEDS := build/fuzz-seeds
 
 # The seeds: every golden test, copied flat (a name per path), but those that run out of memory
