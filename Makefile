@@ -198,13 +198,16 @@ fuzz: fuzz-seeds
 	nice build/aio-fuzz $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(CURDIR)/build/fuzz-crashes/ \
 	  build/fuzz-corpus fuzz/corpus fuzz/crashes $(FUZZ_SEEDS)
 
-# Adds to fuzz/corpus/ the inputs of build/fuzz-corpus that reach code the seeds and the saved
-# corpus do not (libFuzzer's -merge keeps the first folder and adds what brings new coverage).
+# Adds to fuzz/corpus/ the small inputs of build/fuzz-corpus that reach code the seeds and the saved
+# corpus do not (libFuzzer's -merge keeps the first folder and adds what brings new coverage;
+# without hit counters, so only new edges count and the saved corpus stays small).
 fuzz-merge: fuzz-seeds
 	@$(MAKE) --no-print-directory -j2 VARIANT=fuzz
-	@rm -rf build/fuzz-merge && mkdir -p build/fuzz-merge fuzz/corpus
+	@rm -rf build/fuzz-merge build/fuzz-merge-new && mkdir -p build/fuzz-merge fuzz/corpus
 	@cp $(FUZZ_SEEDS)/* build/fuzz-merge/ && cp fuzz/corpus/* build/fuzz-merge/ 2>/dev/null || true
-	build/aio-fuzz $(FUZZ_FLAGS) -merge=1 build/fuzz-merge build/fuzz-corpus
+	@mkdir -p build/fuzz-merge-new # a snapshot (a running make fuzz edits its corpus) of the small inputs
+	@find build/fuzz-corpus -type f -size -2k -exec cp {} build/fuzz-merge-new/ \; 2>/dev/null || true
+	build/aio-fuzz $(FUZZ_FLAGS) -use_counters=0 -merge=1 build/fuzz-merge build/fuzz-merge-new
 	@for f in build/fuzz-merge/*; do [ -e $(FUZZ_SEEDS)/$${f##*/} ] || cp $$f fuzz/corpus/; done
 	@echo "fuzz/corpus: $$(ls fuzz/corpus | wc -l) files, $$(du -sh fuzz/corpus | cut -f1)"
 
