@@ -210,7 +210,7 @@ static void maybe_collect(Vm *vm, size_t growth) {
 static bool fuzz_refuses(Vm *vm, size_t size, int attempt, bool may_spend) {
     if (vm->bytes_allocated + size <= vm->fuzz_memory_limit) return false;
     if (attempt == 0 || !may_spend) return true;
-    vm->memory_error_owed = true;
+    vm_memory_error_owed = true;
     vm_interrupted = 1;
     return false;
 }
