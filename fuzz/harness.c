@@ -89,16 +89,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 // printed, everything collected.
 static void shut_down(Vm *vm) {
     vm_report_finalizers(vm);
-    if (vm->main_module) dict_clear(vm, vm->main_module->globals);
-    size_t pos = 0;
-    Value k, v;
-    while (dict_next(vm->modules, &pos, &k, &v))
-        if (IS_MODULE(v) && AS_MODULE(v) != vm->main_module) dict_clear(vm, AS_MODULE(v)->globals);
-    vm->event_loop = NONE_VAL();
-    vm->running_loop = NONE_VAL();
-    vm->exception = EMPTY_VAL();
-    gc_collect(vm);
-    vm_report_finalizers(vm);
+    release_modules_at_exit(vm);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -59,3 +59,19 @@ void run_python_finalizers_at_exit(Vm *vm) {
     }
     vm_pop_root(vm);
 }
+
+// The last step of shutdown: module namespaces are emptied (the main module's first), the
+// loop is dropped, and what only they kept alive is collected, so that objects with something
+// to say at the end (a coroutine never awaited, a task whose exception nobody retrieved) say it.
+void release_modules_at_exit(Vm *vm) {
+    if (vm->main_module) dict_clear(vm, vm->main_module->globals);
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(vm->modules, &pos, &k, &v))
+        if (IS_MODULE(v) && AS_MODULE(v) != vm->main_module) dict_clear(vm, AS_MODULE(v)->globals);
+    vm->event_loop = NONE_VAL();
+    vm->running_loop = NONE_VAL();
+    vm->exception = EMPTY_VAL();
+    gc_collect(vm);
+    vm_report_finalizers(vm);
+}

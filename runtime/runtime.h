@@ -136,6 +136,8 @@ Value exception_traceback(Vm *vm, ObjException *e);
 bool exception_set_traceback(Vm *vm, ObjException *e, Value tb);
 // At exit: finalizes every object still alive that has __del__ or is an abandoned generator.
 void run_python_finalizers_at_exit(Vm *vm);
+// At exit, after those: empties every module's namespace and collects what they kept alive.
+void release_modules_at_exit(Vm *vm);
 // Imports a module by dotted name, as `import name` does.
 bool import_module(Vm *vm, ObjStr *name, Value *out);
 

@@ -40,16 +40,21 @@ size_t utf8_offset(const char *s, size_t length, size_t index) {
     return i;
 }
 
-ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars) {
-    // Every field is set here and the caller writes the bytes: no need to zero the block.
-    ObjStr *s = (ObjStr *)gc_alloc_object_uninit(vm, sizeof(ObjStr) + length + 1, OBJ_STR,
-                                                 vm->str_class);
+// Sets every header field of a fresh string; the caller writes its bytes.
+static ObjStr *str_init_header(ObjStr *s, size_t length, size_t nchars) {
     s->length = length;
     s->nchars = nchars;
     s->hash = 0;
     s->interned = false;
     s->chars[length] = '\0';
     return s;
+}
+
+ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars) {
+    // Every field is set here and the caller writes the bytes: no need to zero the block.
+    ObjStr *s = (ObjStr *)gc_alloc_object_uninit(vm, sizeof(ObjStr) + length + 1, OBJ_STR,
+                                                 vm->str_class);
+    return str_init_header(s, length, nchars);
 }
 
 ObjStr *str_try_alloc(Vm *vm, size_t length, size_t nchars) {
@@ -59,12 +64,7 @@ ObjStr *str_try_alloc(Vm *vm, size_t length, size_t nchars) {
     }
     ObjStr *s = (ObjStr *)gc_try_alloc_object(vm, sizeof(ObjStr) + length + 1, OBJ_STR, vm->str_class, false);
     if (!s) return NULL;
-    s->length = length;
-    s->nchars = nchars;
-    s->hash = 0;
-    s->interned = false;
-    s->chars[length] = '\0';
-    return s;
+    return str_init_header(s, length, nchars);
 }
 
 // Big strings may not be had: then a MemoryError is owed and the string is cut short to empty
