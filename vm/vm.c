@@ -148,6 +148,7 @@ static bool call_function(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTu
 }
 
 bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!vm_fuzz_tick(vm)) return false; // calls from C spend the fuzz budget too (nothing else)
     if (!IS_OBJ(callee)) goto not_callable;
     switch (AS_OBJ(callee)->kind) {
     case OBJ_FUNCTION: return call_function(vm, AS_FUNCTION(callee), args, nargs, kwnames, result);
@@ -196,6 +197,7 @@ int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Valu
     ObjClass *cls = vm_class_of(vm, obj);
     Value method = class_lookup(cls, name);
     if (IS_EMPTY(method)) return 0;
+    if (!vm_fuzz_tick(vm)) return -1;
     if (IS_NATIVE(method) && str_equal(AS_NATIVE(method)->name, name)) {
         // a built-in type's own slot (not one stored under another name, as __repr__ = __str__),
         // called directly as CPython does: no recursion level
