@@ -517,6 +517,19 @@ static bool loop_run_once(Vm *vm, Value loop) {
 
 // ---- the loop object ----------------------------------------------------------------------------
 
+// OSError(errno, strerror) for a libuv error code (the negated errno), as CPython's selector
+// raises when the system has no file descriptor left for a new loop.
+static bool raise_uv_error(Vm *vm, int uv_err) {
+    Value args[2] = {INT_VAL(-uv_err), OBJ_VAL(str_from_c(vm, strerror(-uv_err)))};
+    vm_push_root(vm, args[1]);
+    Value exc;
+    bool ok = vm_call(vm, OBJ_VAL(vm->OSError), args, 2, NULL, &exc);
+    vm_pop_root(vm);
+    return ok ? vm_raise_value(vm, exc) : false;
+}
+
+// A new loop, or NULL with OSError pending when libuv cannot set one up (no descriptors left):
+// its state then stays without libuv parts (uv_ready false), which close_uv knows to skip.
 static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     LoopState *st = calloc(1, sizeof(LoopState));
     if (!st) abort();
@@ -527,16 +540,25 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     vm_push_root(vm, OBJ_VAL(loop));
     st->asyncgens = list_new(vm, 0);
     vm_pop_root(vm);
-    uv_loop_init(&st->uv);
+    int err = uv_loop_init(&st->uv);
+    if (err == 0) {
+        err = uv_async_init(&st->uv, &st->async, on_async);
+        if (err != 0) uv_loop_close(&st->uv);
+    }
+    if (err != 0) {
+        raise_uv_error(vm, err);
+        return NULL;
+    }
     uv_timer_init(&st->uv, &st->wakeup);
-    uv_async_init(&st->uv, &st->async, on_async);
     uv_unref((uv_handle_t *)&st->async); // it must not keep uv_run waiting by itself
     st->uv_ready = true;
     return loop;
 }
 
 static bool loop_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = OBJ_VAL(loop_new(vm, IS_CLASS(args[0]) ? AS_CLASS(args[0]) : vm->loop_class));
+    ObjLoop *loop = loop_new(vm, IS_CLASS(args[0]) ? AS_CLASS(args[0]) : vm->loop_class);
+    if (!loop) return false;
+    *result = OBJ_VAL(loop);
     return true;
 }
 
@@ -903,7 +925,9 @@ bool asyncio_get_event_loop(Vm *vm, Value *out) {
     if (IS_NONE(vm->event_loop)) {
         if (vm->event_loop_set)
             return vm_raise(vm, vm->RuntimeError, "There is no current event loop in thread 'MainThread'.");
-        vm->event_loop = OBJ_VAL(loop_new(vm, vm->loop_class));
+        ObjLoop *loop = loop_new(vm, vm->loop_class);
+        if (!loop) return false;
+        vm->event_loop = OBJ_VAL(loop);
     }
     *out = vm->event_loop;
     return true;
@@ -914,7 +938,9 @@ static bool fn_get_event_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
 }
 
 static bool fn_new_event_loop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = OBJ_VAL(loop_new(vm, vm->loop_class));
+    ObjLoop *loop = loop_new(vm, vm->loop_class);
+    if (!loop) return false;
+    *result = OBJ_VAL(loop);
     return true;
 }
 
