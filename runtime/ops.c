@@ -2,8 +2,19 @@
  *
  * Each operation has an inline path for the values that dominate real programs (numbers go to
  * number.c, strings are compared and hashed here) and otherwise dispatches to the dunder methods
- * of the value's class, exactly as CPython's abstract.c does: a.__add__(b), then
- * b.__radd__(a); NotImplemented from a method means "try the other side".
+ * of the value's class, in the order CPython documents: a.__add__(b), then b.__radd__(a);
+ * NotImplemented from a method means "try the other side".
+ *
+ * Three rules hold for every dunder lookup in this file, and a newcomer cannot guess them:
+ *   - Dunders are looked up on the CLASS (class_lookup, along the bases), never in the instance's
+ *     own __dict__: `obj.__len__ = f` does not change what len(obj) does, as in CPython.
+ *   - The function found is called unbound, with the object as its first argument: no bound
+ *     method is made, so an operator costs one call and no allocation.
+ *   - `__hash__ = None` marks an unhashable class (vm_hash); the operator helpers (try_binary,
+ *     try_compare) likewise treat a dunder set to None as missing.  Elsewhere None is found and
+ *     called, and the call fails ("'NoneType' object is not callable").
+ * The bytecode loop (vm/vm.c) has its own fast paths for int and float operands before it calls
+ * vm_binary_op or vm_compare; the paths here must give the same answers for those operands.
  */
 #include <string.h>
 
@@ -12,6 +23,8 @@
 #include "bigint.h"
 #include "runtime.h"
 
+// The class of any value.  Immediates (None, bools, small ints, floats) carry no header, so their
+// class comes from the Vm; heap objects point at theirs.
 ObjClass *vm_class_of(Vm *vm, Value v) {
     switch (v.tag) {
     case VAL_NONE: return vm->none_class;
@@ -27,13 +40,17 @@ const char *vm_type_name(Vm *vm, Value v) { return vm_class_of(vm, v)->name->cha
 
 bool vm_is_instance(Vm *vm, Value v, ObjClass *cls) { return class_is_subclass(vm_class_of(vm, v), cls); }
 
-// Calls a dunder found on the class of `self`.  0: the class has none; 1 called; -1 error.
+// Calls a dunder found on the class of `self` (not in its instance dict).  0: the class has none;
+// 1 called; -1 error.  Used where a missing method has a fallback of its own (__bool__ falls back
+// on __len__, __contains__ on iteration ...), so "none" must not raise.
 static int call_dunder(Vm *vm, Value self, ObjStr *name, Value *args, int nargs, Value *out) {
     return vm_call_method(vm, self, name, args, nargs, out);
 }
 
 // ---- truth, equality, hashing -------------------------------------------------------------------
 
+// bool(v).  The order is the language's: a built-in value by its own rule, else __bool__ (which
+// must return a bool), else __len__ (nonzero is true), else every object is true.
 bool vm_truthy(Vm *vm, Value v, bool *out) {
     switch (v.tag) {
     case VAL_NONE:
@@ -76,6 +93,10 @@ bool vm_truthy(Vm *vm, Value v, bool *out) {
     return true;
 }
 
+// a == b as a C bool, for containers (list.index, `in`, dict keys ...).  Identity implies
+// equality here, as in CPython's containers, except for floats: nan is not equal to itself, and
+// a float is an immediate whose identity is its bits.  An __eq__ returning a non-bool is asked
+// for its truth.
 bool vm_equal(Vm *vm, Value a, Value b, bool *out) {
     if (value_is(a, b) && !IS_FLOAT(a)) {
         *out = true;
@@ -94,11 +115,18 @@ bool vm_equal(Vm *vm, Value a, Value b, bool *out) {
     return vm_truthy(vm, r, out);
 }
 
+// The default hash of an object: its address, rotated so that the low bits, always zero from
+// alignment, do not make every such hash land in the same dict buckets.
 static uint64_t pointer_hash(const void *p) {
     uint64_t v = (uint64_t)(uintptr_t)p;
     return (v >> 4) | (v << 60);
 }
 
+// hash(v).  Equal values must hash equal across types (1 == 1.0 == True), which is why ints,
+// bools, floats and big ints share the numeric hash of number.c.  Mutable containers are
+// unhashable; objects of C kinds that compare by identity hash by address.  For instances the
+// class decides: __hash__ = None (set by __build_class__ when a class defines __eq__ but not
+// __hash__) means unhashable, object's own __hash__ means the address, anything else is called.
 bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     switch (v.tag) {
     case VAL_NONE: *out = 0xFCA86420u; return true;
@@ -153,6 +181,7 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
 
 // ---- repr and str -------------------------------------------------------------------------------
 
+// The result of a __repr__ or __str__ must be a str; `what` names the method in the error.
 static ObjStr *checked_str(Vm *vm, Value r, const char *what) {
     if (!IS_STR(r)) {
         vm_raise(vm, vm->TypeError, "%s returned non-string (type %s)", what, vm_type_name(vm, r));
@@ -161,6 +190,9 @@ static ObjStr *checked_str(Vm *vm, Value r, const char *what) {
     return AS_STR(r);
 }
 
+// repr(v).  The built-in values are formatted here directly; everything else calls __repr__,
+// counted as a recursion level (REPR_WHERE) because a __repr__ can call repr on itself, and a
+// list that contains itself would otherwise recurse until the C stack ends.
 ObjStr *vm_repr(Vm *vm, Value v) {
     StrBuf sb;
     switch (v.tag) {
@@ -186,6 +218,7 @@ ObjStr *vm_repr(Vm *vm, Value v) {
     return s;
 }
 
+// __repr__ of v's class, without vm_repr's shortcuts (object.__str__ uses it for instances).
 ObjStr *repr_by_method(Vm *vm, Value v) {
     Value r;
     int found = call_dunder(vm, v, vm->s_repr, NULL, 0, &r);
@@ -194,6 +227,8 @@ ObjStr *repr_by_method(Vm *vm, Value v) {
     return checked_str(vm, r, "__repr__");
 }
 
+// str(v): a class's own __str__ if it has one; object's __str__ (inherited by nearly every class)
+// would only call __repr__, so that case goes to vm_repr directly.
 ObjStr *vm_str(Vm *vm, Value v) {
     if (IS_STR(v)) return AS_STR(v);
     if (!IS_OBJ(v)) return vm_repr(vm, v);
@@ -205,6 +240,20 @@ ObjStr *vm_str(Vm *vm, Value v) {
 }
 
 // ---- operators ----------------------------------------------------------------------------------
+//
+// How `a OP b` is decided (vm_binary_op), for operands the VM's inline int/float paths did not
+// take:
+//   1. str + str is joined here (the most common non-numeric operator);
+//   2. number_binary_op (runtime/number.c) handles every pair of numbers: int, bool, float and big
+//      int, in any mix.  It returns 0 when an operand is not a number, and then the dunders decide;
+//   3. for `a OP= b` only: a.__iOP__(b), when a's class has it (list += extends in place);
+//   4. a.__OP__(b), then b.__rOP__(a) when b's class differs from a's.  When b's class is a
+//      subclass of a's, b's reflected method is asked FIRST, so a subclass can override how it
+//      combines with its parent class.  A method that returns NotImplemented passes the turn on;
+//   5. when nobody answered, TypeError with CPython's wording, which for sequences is special
+//      ("can only concatenate", "can't multiply sequence by non-int").
+// Comparisons (vm_compare) follow the same steps with the reflected operator (a < b asks
+// b.__gt__(a)), and == / != fall back on identity instead of raising.
 
 static const char *const binop_names[][3] = {
     // by BinaryOp: forward, reflected, in-place
@@ -230,7 +279,9 @@ static const char *const binop_symbols[] = {
     [BINOP_BITAND] = "&",
 };
 
-// The interned dunder name, from a small cache: operators are looked up often.
+// The dunder name as an ObjStr, from a small cache in the Vm: class_lookup wants an ObjStr, and
+// making one for every `a + b` on instances would allocate on each operator.  The cache is a
+// short list searched by text; names past its capacity are made each time (still correct).
 static ObjStr *binop_name(Vm *vm, const char *name) {
     for (int i = 0; i < vm->nbinop_names; i++)
         if (strcmp(vm->binop_names[i]->chars, name) == 0)
@@ -241,7 +292,8 @@ static ObjStr *binop_name(Vm *vm, const char *name) {
     return s;
 }
 
-// Tries one dunder: 1 gave a result, 0 not there or NotImplemented, -1 error.
+// Tries one dunder of self's class with (self, other): 1 gave a result, 0 not there (or None) or
+// returned NotImplemented, -1 error.
 static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *out) {
     Value m = class_lookup(vm_class_of(vm, self), binop_name(vm, name));
     if (IS_EMPTY(m) || IS_NONE(m)) return 0;
@@ -250,6 +302,8 @@ static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *
     return value_is(*out, vm->not_implemented) ? 0 : 1;
 }
 
+// a OP b, where op is BINARY_OP's argument (a BinaryOp, plus BINOP_INPLACE for `a OP= b`).  The
+// order of the attempts is described above the operator tables.
 bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
     if (binop_plain(op) == BINOP_ADD && IS_STR(a) && IS_STR(b)) {
         ObjStr *joined = str_concat(vm, AS_STR(a), AS_STR(b));
@@ -317,6 +371,8 @@ static ObjStr *compare_name(Vm *vm, int op) {
     }
 }
 
+// The operator that asks the same question with the operands swapped: a < b is b > a.  == and
+// != are their own reflection.
 static int reflect(int op) {
     switch (op) {
     case CMP_LT: return CMP_GT;
@@ -338,6 +394,9 @@ static const char *compare_symbol(int op) {
     }
 }
 
+// Tries one rich-comparison dunder of self's class: 1 answered, 0 missing or NotImplemented, -1
+// error.  Any value may be returned (`a < b` need not give a bool); callers that need a truth
+// value ask vm_truthy.
 static int try_compare(Vm *vm, Value self, int op, Value other, Value *out) {
     Value m = class_lookup(vm_class_of(vm, self), compare_name(vm, op));
     if (IS_EMPTY(m) || IS_NONE(m)) return 0;
@@ -348,6 +407,9 @@ static int try_compare(Vm *vm, Value self, int op, Value other, Value *out) {
 
 static bool compare_by_methods(Vm *vm, int op, Value a, Value b, Value *out);
 
+// a OP b for the six comparisons (op is a CmpOp).  Numbers and strings are compared here; other
+// values go through their dunders, one recursion level deep (a list's __eq__ compares its items,
+// which may be lists).
 bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     int r = number_compare(vm, op, a, b, out);
     if (r) return r > 0;
@@ -398,6 +460,8 @@ static bool compare_by_methods(Vm *vm, int op, Value a, Value b, Value *out) {
 
 // ---- containers ---------------------------------------------------------------------------------
 
+// `item in container`: dicts directly, else __contains__, else iterate (__iter__, or the old
+// __getitem__ protocol) and compare each item with ==, as CPython does.
 bool vm_contains(Vm *vm, Value container, Value item, bool *out) {
     if (IS_DICT(container)) {
         Value v;
@@ -439,6 +503,9 @@ bool vm_contains(Vm *vm, Value container, Value item, bool *out) {
     }
 }
 
+// obj[key].  Subscripting a class is different: `cls[key]` calls the class's __class_getitem__
+// with the class first (it is a classmethod whether or not it was decorated as one), and
+// list[int] and the like give back the class itself, which is all aio's type hints need.
 bool vm_getitem(Vm *vm, Value obj, Value key, Value *out) {
     if (IS_DICT(obj)) {
         int r = dict_get(vm, AS_DICT(obj), key, out);
@@ -487,6 +554,7 @@ bool vm_delitem(Vm *vm, Value obj, Value key) {
     return vm_raise(vm, vm->TypeError, "'%s' object doesn't support item deletion", vm_type_name(vm, obj));
 }
 
+// len(obj).  A str's length is its number of code points (nchars), not its UTF-8 bytes.
 bool vm_len(Vm *vm, Value obj, int64_t *out) {
     if (IS_OBJ(obj)) {
         Obj *o = AS_OBJ(obj);
@@ -511,6 +579,9 @@ bool vm_len(Vm *vm, Value obj, int64_t *out) {
     return true;
 }
 
+// The next() of an iterator over the old sequence protocol: obj[0], obj[1], ... until obj[i]
+// raises IndexError (or StopIteration).  Once exhausted the source is dropped (set to None), so
+// the iterator stays exhausted and the object can be collected.
 static int sequence_next(Vm *vm, Obj *self, Value *out) {
     ObjIter *it = (ObjIter *)self;
     if (IS_NONE(it->source)) return 0;
@@ -526,6 +597,9 @@ static int sequence_next(Vm *vm, Obj *self, Value *out) {
     return 1;
 }
 
+// iter(obj).  C iterators and plain generators are their own iterators; coroutines and async
+// generators are not iterable at all.  Otherwise __iter__, whose result must be an iterator
+// (something with __next__); without __iter__, a class with __getitem__ is iterated by index.
 bool vm_iter(Vm *vm, Value obj, Value *out) {
     if (IS_ITER(obj) || IS_GENERATOR(obj)) {
         if (IS_GENERATOR(obj) && AS_GENERATOR(obj)->flavor != FLAVOR_GENERATOR)
@@ -549,6 +623,9 @@ bool vm_iter(Vm *vm, Value obj, Value *out) {
     return vm_raise(vm, vm->TypeError, "'%s' object is not iterable", vm_type_name(vm, obj));
 }
 
+// next(it) for the C side: 1 a value in *out, 0 exhausted (StopIteration is swallowed here, so
+// callers never see it), -1 error.  A generator runs through gen_resume: a nested run() on the
+// C stack.  (The bytecode's FOR_ITER does not come here for generators: it runs them inline.)
 int vm_next(Vm *vm, Value it, Value *out) {
     if (!vm_fuzz_tick(vm)) return -1; // nothing in normal builds
     if (IS_ITER(it)) return AS_ITER(it)->next(vm, AS_OBJ(it), out);
@@ -569,6 +646,8 @@ int vm_next(Vm *vm, Value it, Value *out) {
     return -1;
 }
 
+// list(iterable) as a fresh list; NULL with the exception pending.  The list and the iterator
+// are rooted while items are read: vm_next may run any code, including a collection.
 ObjList *vm_list_from_iterable(Vm *vm, Value iterable) {
     if (IS_LIST(iterable) || IS_TUPLE(iterable)) {
         size_t n = IS_LIST(iterable) ? AS_LIST(iterable)->count : AS_TUPLE(iterable)->count;
@@ -603,6 +682,8 @@ ObjList *vm_list_from_iterable(Vm *vm, Value iterable) {
     return l;
 }
 
+// operator.index(v) as a C int64: ints and bools directly, else __index__.  A big int (one that
+// does not fit in an int64) is an OverflowError here, as CPython's Py_ssize_t conversion is.
 bool vm_index_value(Vm *vm, Value v, int64_t *out) {
     if (IS_INTLIKE(v)) {
         *out = AS_INTLIKE(v);
@@ -622,6 +703,12 @@ bool vm_index_value(Vm *vm, Value v, int64_t *out) {
 
 // ---- support for the interpreter's compound instructions ----------------------------------------
 
+// MAKE_FUNCTION's work.  The stack holds, from the bottom, the optional pieces its flags name,
+// then the code object on top: defaults tuple (flag 1), keyword-only defaults dict (flag 2),
+// closure tuple of cells (flag 8).  They are read from the top down, so the last pushed comes
+// first.  The new function shares the frame's globals; its docstring is the code's first
+// constant when that is a str (lambdas, modules and comprehensions have none).  The pieces need
+// no rooting while function_new allocates: they are still on the stack, below the saved sp.
 bool build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out) {
     ObjCode *code = AS_CODE(sp[-1]);
     Value *p = sp - 1;
@@ -641,6 +728,10 @@ bool build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out) {
     return true;
 }
 
+// The first half of `with` (SETUP_WITH) and `async with` (BEFORE_ASYNC_WITH): checks that both
+// __enter__ and __exit__ exist BEFORE calling __enter__, as CPython does, binds __exit__ to the
+// manager for WITH_EXIT / WITH_EXCEPT_START to call later, then calls __enter__ (for async with,
+// the result is the awaitable that __aenter__ returned).
 bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_result) {
     ObjClass *cls = vm_class_of(vm, mgr);
     Value enter = class_lookup(cls, is_async ? vm->s_aenter : vm->s_enter);
@@ -657,6 +748,9 @@ bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_resu
     return ok;
 }
 
+// GET_AWAITABLE: what `await v` iterates.  A coroutine is awaited directly, once (awaiting it a
+// second time while it is suspended in another await is an error); asyncio.sleep's C object
+// likewise.  Anything else must have __await__ returning an iterator, which SEND then drives.
 bool get_awaitable(Vm *vm, Value v, Value *out) {
     if (IS_GENERATOR(v) && AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE) {
         ObjGenerator *g = AS_GENERATOR(v);
@@ -685,6 +779,7 @@ bool get_awaitable(Vm *vm, Value v, Value *out) {
     return vm_raise(vm, vm->TypeError, "object %s can't be used in 'await' expression", vm_type_name(vm, v));
 }
 
+// PRINT_EXPR, the interactive echo: repr of a non-None value, which is also kept as builtins._.
 bool vm_print_expr(Vm *vm, Value v) {
     if (IS_NONE(v)) return true;
     dict_set_cstr(vm, vm->builtins, "_", v);
