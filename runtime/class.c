@@ -5,7 +5,20 @@
  * Inheritance is single: a class's bases form a chain ending at object, which is its MRO.
  * Attribute lookup on an instance follows CPython's order: a data descriptor (property) on the
  * class wins, then the instance's __dict__, then anything else found on the class (functions bind
- * to the instance), then __getattr__.
+ * to the instance), then __getattr__ (the full list is above vm_getattr_opt).
+ *
+ * What a class's dict holds, and what each kind of entry does when read through an instance:
+ *   ObjFunction          a `def` in a class body: binds self (a bound method is made);
+ *   ObjNative            a method written in C: binds self when is_method, binds the class when
+ *                        is_classmethod, else comes as it is (__new__, plain functions);
+ *   ObjWrapper           property (a=fget, b=fset, c=fdel), staticmethod and classmethod (a=the
+ *                        function), made by the decorators of the same names;
+ *   an instance          a descriptor written in aio when its class has __get__ (and a DATA
+ *                        descriptor when it also has __set__);
+ *   anything else        a plain class attribute, read as it is.
+ * The VM's LOAD_ATTR / STORE_ATTR / LOAD_METHOD fast paths skip this file for plain instances;
+ * the per-class flags (has_getattr, has_setattr, has_data_descriptors, has_del) tell them when
+ * they may, and the section "the per-class fast-path flags" keeps those flags true.
  */
 #include <string.h>
 
@@ -15,6 +28,8 @@
 
 // ---- defining classes and natives from C --------------------------------------------------------
 
+// Adds C methods to a built-in class.  Every one binds self when read through an instance, except
+// __new__, which is called with the class as its first argument (a static method, as in CPython).
 void define_methods(Vm *vm, ObjClass *cls, const MethodDef *defs) {
     for (const MethodDef *d = defs; d->name; d++) {
         ObjNative *n = native_new(vm, d->name, d->fn, cls);
@@ -51,6 +66,10 @@ ObjModule *define_module(Vm *vm, const char *name) {
     return m;
 }
 
+// The raw entry for name in cls or its nearest base (the MRO is the chain of bases), EMPTY when
+// none has it.  Nothing is bound or called: callers decide what the entry means.  This is the
+// lookup every dunder goes through (runtime/ops.c); the VM caches it per instruction
+// (cached_class_lookup in vm.c).
 Value class_lookup(ObjClass *cls, ObjStr *name) {
     for (ObjClass *c = cls; c; c = c->base) {
         Value v = dict_get_str(c->dict, name);
@@ -59,6 +78,7 @@ Value class_lookup(ObjClass *cls, ObjStr *name) {
     return EMPTY_VAL();
 }
 
+// issubclass for classes: walks the chain of bases.  A class is a subclass of itself.
 bool class_is_subclass(ObjClass *sub, ObjClass *base) {
     for (ObjClass *c = sub; c; c = c->base)
         if (c == base) return true;
@@ -67,6 +87,9 @@ bool class_is_subclass(ObjClass *sub, ObjClass *base) {
     return false;
 }
 
+// The __dict__ of obj, or NULL for kinds that have none (ints, lists ...).  Functions and
+// exceptions rarely get attributes, so their dict is made on first use: a caller that only reads
+// should look at the field itself rather than call this.  May allocate.
 ObjDict *object_dict(Vm *vm, Value obj) {
     if (!IS_OBJ(obj)) return NULL;
     switch (AS_OBJ(obj)->kind) {
@@ -87,6 +110,8 @@ ObjDict *object_dict(Vm *vm, Value obj) {
     }
 }
 
+// A bound method of func to self.  Both are rooted while it is allocated: either may be a value
+// the caller just computed and holds nowhere else.
 static Value bind(Vm *vm, Value self, Value func) {
     vm_push_root(vm, self);
     vm_push_root(vm, func);
@@ -269,6 +294,11 @@ static bool class_getattr(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
     return found > 0 || (found == 0 && raise_no_attr(vm, OBJ_VAL(cls), name));
 }
 
+// super().name: looks for name starting at the base of the class super() was made in
+// (sup->a), skipping that class itself.  sup->b is the self of the call: an instance, or a class
+// (in classmethods and __init_subclass__).  Functions bind to an instance self and come unbound
+// for a class self; classmethods bind the class; properties are read with self; __new__ comes
+// unbound, since it is called with the class explicitly.
 static bool super_getattr(Vm *vm, ObjWrapper *sup, ObjStr *name, Value *out) {
     ObjClass *start = AS_CLASS(sup->a)->base;
     Value self = sup->b;
@@ -410,6 +440,7 @@ int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
     return 0;
 }
 
+// obj.name, raising AttributeError with CPython's message when it is missing.
 bool vm_getattr(Vm *vm, Value obj, ObjStr *name, Value *out) {
     if (IS_CLASS(obj)) return class_getattr(vm, AS_CLASS(obj), name, out);
     if (IS_WRAPPER(obj) && AS_WRAPPER(obj)->wrap == WRAP_SUPER)
@@ -438,6 +469,8 @@ typedef struct {
     bool getattr, setattr, del, data_descriptors;
 } ClassFlags;
 
+// A data descriptor takes precedence over the instance dict on reads and intercepts writes: a
+// property, or an instance whose class defines __set__.
 static bool is_data_descriptor(Vm *vm, Value v) {
     if (IS_WRAPPER(v)) return AS_WRAPPER(v)->wrap == WRAP_PROPERTY;
     return IS_INSTANCE(v) && IS_FUNCTION(class_lookup(AS_OBJ(v)->cls, vm->s_set));
@@ -499,7 +532,10 @@ static void class_dict_changed(Vm *vm, ObjClass *cls, ObjStr *name, Value old, V
     if (changed || name == vm->s_set) gc_each_object(vm, refresh_if_class);
 }
 
-// The store that object.__setattr__ does: the instance dict, or the special fields.
+// The store that object.__setattr__ does.  The order: a property's setter (a property without
+// one is read-only); the fields of C kinds that have them (an exception's __cause__, a
+// function's __name__ ...); then the object's dict.  For a class the store goes into its own dict
+// (built-in classes are immutable) and may change the fast-path flags of it and its subclasses.
 static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     ObjClass *cls = vm_class_of(vm, obj);
     Value descr = class_lookup(cls, name);
@@ -577,6 +613,11 @@ static bool generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     return dict_set(vm, dict, OBJ_VAL(name), value);
 }
 
+// obj.name = value.  For instances the order is: a class's own __setattr__ (when has_setattr),
+// then a data descriptor's __set__ written in aio, then the instance dict (unless the class
+// entry is a property, which generic_setattr handles).  C kinds whose attributes live in fields
+// (Future, the event loop) define a C __setattr__, which is honoured; the rest goes to
+// generic_setattr.
 bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     if (IS_INSTANCE(obj)) {
         ObjClass *cls = AS_OBJ(obj)->cls;
@@ -610,6 +651,8 @@ bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     return generic_setattr(vm, obj, name, value);
 }
 
+// del obj.name: a property's deleter, else a __delattr__ written in aio, else remove the entry
+// from the object's dict (keeping the class flags right when obj is a class).
 bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
     ObjClass *cls = vm_class_of(vm, obj);
     Value descr = class_lookup(cls, name);
@@ -638,7 +681,19 @@ bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
 }
 
 // ---- instantiation ------------------------------------------------------------------------------
+//
+// Calling a class, cls(args), is __new__ then __init__, as in CPython:
+//   - a __new__ written in aio (a function, or a staticmethod around one) makes the object;
+//     __init__ runs only if the result is an instance of cls;
+//   - a built-in type's C constructor (int, str, list ...) makes it, and __init__ runs when the
+//     class has its own (an aio subclass of a built-in);
+//   - an ordinary class gets a fresh ObjInstance and __init__;
+//   - exception classes build an ObjException whose args are the positional arguments.
+// object.__init__ accepts no arguments unless the class overrides __new__ (then __new__ took
+// them): that is the "C() takes no arguments" TypeError.
 
+// Runs cls.__init__(obj, *args) when cls has one of its own; its result must be None.  args holds
+// nargs positional arguments followed by the keyword values that kwnames names.
 static bool init_instance(Vm *vm, ObjClass *cls, Value obj, Value *args, int nargs, ObjTuple *kwnames) {
     Value init = class_lookup(cls, vm->s_init);
     if (IS_NATIVE(init) && AS_NATIVE(init)->owner == vm->object_class) {
@@ -666,6 +721,8 @@ static bool init_instance(Vm *vm, ObjClass *cls, Value obj, Value *args, int nar
 static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Value *args, int nargs,
                             ObjTuple *kwnames, Value *out);
 
+// cls(*args): see the section's comment.  type(x) with one argument is the class of x (aio has no
+// metaclasses, so type(name, bases, ns) is not supported).
 bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out) {
     if (cls == vm->type_class) {
         if (nargs == 1 && !kwnames) {
@@ -763,6 +820,16 @@ static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Val
 
 // ---- the class statement ------------------------------------------------------------------------
 
+// __build_class__(body, name[, base]), what the `class` statement compiles to.  In order:
+//   1. check the base: at most one, and not a final or unsupported built-in type;
+//   2. run the body function with a fresh dict as its namespace (vm_run_class_body): the body's
+//      `def`s and assignments fill it;
+//   3. make the class around that dict; take __qualname__ out of it; fill the __class__ cell
+//      (__classcell__), which zero-argument super() and __class__ in methods read;
+//   4. a class that defines __eq__ without __hash__ becomes unhashable (__hash__ = None);
+//   5. set the fast-path flags from the dict and the bases;
+//   6. call __set_name__ on each attribute that has it, then the base's __init_subclass__.
+// The namespace and the class are rooted (two roots) until the end.
 static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs < 2 || !IS_FUNCTION(args[0]) || !IS_STR(args[1]))
         return vm_raise(vm, vm->TypeError, "__build_class__: bad arguments");
@@ -1047,7 +1114,10 @@ static bool wrapper_func(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
-// super() with no arguments reads __class__ and the first argument of the calling frame.
+// super() with no arguments reads __class__ and the first argument of the calling frame.  The
+// compiler gives every method that uses super or __class__ a free variable __class__ (its cell is
+// filled by __build_class__, step 3).  The first argument may itself live in a cell when a
+// closure captures it: cell_args maps the frame's own cells back to argument slots.
 static bool super_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     Value cls, self;
     if (nargs == 3) {
@@ -1076,6 +1146,8 @@ static bool super_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 // ---- bootstrap ----------------------------------------------------------------------------------
 
+// The first classes are made before `type` and `str` exist, so they start headless: raw_class
+// allocates, name_class fills in the class pointer, name and dict once the others exist.
 static ObjClass *raw_class(Vm *vm) {
     ObjClass *c = (ObjClass *)gc_alloc_object(vm, sizeof(ObjClass), OBJ_CLASS, NULL);
     c->instance_kind = OBJ_INSTANCE;
@@ -1092,6 +1164,8 @@ static void name_class(Vm *vm, ObjClass *c, const char *name, ObjClass *base) {
     dict_set_cstr(vm, c->dict, "__module__", OBJ_VAL(str_from_c(vm, "builtins")));
 }
 
+// The Vm keeps the names the interpreter looks up often (dunders, "send", "<lambda>" ...) as
+// interned strings, so lookups compare pointers: name == vm->s_init.
 #define NAME(field, text) vm->field = str_from_c(vm, text)
 
 void runtime_init_classes(Vm *vm) {

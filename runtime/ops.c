@@ -279,9 +279,9 @@ static const char *const binop_symbols[] = {
     [BINOP_BITAND] = "&",
 };
 
-// The dunder name as an ObjStr, from a small cache in the Vm: class_lookup wants an ObjStr, and
-// making one for every `a + b` on instances would allocate on each operator.  The cache is a
-// short list searched by text; names past its capacity are made each time (still correct).
+// The dunder name as an interned ObjStr, from a small cache in the Vm: class_lookup wants an
+// ObjStr, and interning the C name again for every `a + b` on instances would hash it each time.
+// The cache is a short list searched by text; names past its capacity are interned each time.
 static ObjStr *binop_name(Vm *vm, const char *name) {
     for (int i = 0; i < vm->nbinop_names; i++)
         if (strcmp(vm->binop_names[i]->chars, name) == 0)
