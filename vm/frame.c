@@ -13,6 +13,9 @@
 #include "gc.h"
 #include "runtime.h"
 
+// The frame stack grows by chunks of this size (a frame larger than a chunk gets a chunk of its
+// own).  Frames never straddle chunks, so a frame is always one contiguous block; the last frame
+// of a chunk may leave its tail unused.
 #define CHUNK_SIZE (256 * 1024)
 
 // See frame_size_for in frame.h for the layout and where the sizes come from.
@@ -41,6 +44,8 @@ static void init_frame(Frame *f, ObjCode *code, ObjFunction *fn) {
     memset(f->slots, 0, sizeof(Value) * (size_t)(code->nlocals + code->ncells));
 }
 
+// The bump allocation of the frame stack.  Keep this in step with the inlined copy in vm.c's
+// CALL, which takes the same bytes (ObjCode.frame_bytes) from the same chunk without calling here.
 Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn) {
     size_t size = frame_stack_bytes(frame_size(code));
     FrameChunk *chunk = vm->chunk;
@@ -62,6 +67,9 @@ Frame *frame_push(Vm *vm, ObjCode *code, ObjFunction *fn) {
     return f;
 }
 
+// Frees f and every frame above it (they are gone already: frames are popped in the reverse order
+// of their pushes).  A chunk left empty is freed at once, except the first one, so a loop of calls
+// that crosses a chunk boundary pays a malloc and free per call; CHUNK_SIZE makes that rare.
 void frame_pop(Vm *vm, Frame *f) {
     FrameChunk *chunk = vm->chunk;
     chunk->top = (char *)f;
@@ -87,6 +95,18 @@ void frame_free_stack(Vm *vm) {
 }
 
 // ---- argument binding ---------------------------------------------------------------------------
+//
+// The slots of a frame, as the compiler's scope pass numbers them (code->varnames):
+//     [0, argcount)                     positional parameters (the first posonlycount of them
+//                                       positional-only)
+//     [argcount, argcount+kwonlycount)  keyword-only parameters
+//     next                              *args (a tuple), when CODE_VARARGS
+//     next                              **kwargs (a dict), when CODE_VARKW
+//     up to nlocals                     the other local variables
+//     [nlocals, nlocals+ncells)         cells: first the frame's own captured variables, then the
+//                                       free variables that come from the closure
+// A call's arguments arrive as nargs positional values followed by one value per name in
+// kwnames (the CALL instruction's layout).
 
 static const char *fname(ObjFunction *fn) { return fn->qualname->chars; }
 
@@ -131,6 +151,12 @@ static bool raise_too_many(Vm *vm, ObjFunction *fn, int given, int kwgiven) {
     return r;
 }
 
+// The checks run in CPython's order, so that a call wrong in several ways reports what CPython
+// reports: too many positional arguments, then each keyword (unexpected, positional-only passed by
+// keyword, given twice), then missing positional parameters (after defaults fill what they can),
+// then missing keyword-only ones.  Until binding ends, slots that were not given hold EMPTY: that
+// is how "given twice" and "missing" are told apart.  f is on the frame chain, so the values
+// already bound are GC roots while *args and **kwargs are allocated.
 bool frame_bind_args(Vm *vm, ObjFunction *fn, Frame *f, Value *args, int nargs, ObjTuple *kwnames) {
     ObjCode *code = fn->code;
     Value *slots = f->slots;
@@ -165,6 +191,8 @@ bool frame_bind_args(Vm *vm, ObjFunction *fn, Frame *f, Value *args, int nargs, 
     for (int k = 0; k < nkw; k++) {
         ObjStr *name = AS_STR(kwnames->items[k]);
         Value value = args[nargs + k];
+        // Names are interned, so pointers usually match; the byte comparison covers names made at
+        // run time (f(**{"x": 1}) builds its keys from a dict).
         int found = -1;
         for (int i = code->posonlycount; i < npos + code->kwonlycount; i++) {
             ObjStr *v = code->varnames[i];
