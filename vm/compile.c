@@ -6,6 +6,25 @@
  * The value-stack size and the block depth a Code needs are computed at the end by a flow pass
  * over the finished instructions (compute_sizes), the way CPython's stackdepth() does, rather
  * than tracked by hand during emission.
+ *
+ * Conventions the VM relies on (vm/vm.c reads the code with these assumptions):
+ *   - Constant 0 of a module's code is its file name (finish_code reads it back for every nested
+ *     code); constant 0 of a function's code is its docstring, or None (build_function in
+ *     runtime/ops.c reads it).
+ *   - A call pushes two values before its arguments: PUSH_NULL then the callable, or LOAD_METHOD's
+ *     pair (the function then self, or EMPTY then the attribute).  CALL n finds the pair n+2 and
+ *     n+1 below the top: when the lower one is not EMPTY it is the function, and the upper one,
+ *     self, becomes the first argument.  Keyword
+ *     arguments come last, their names in a constant tuple that KW_NAMES sets just before CALL.
+ *   - `await x` and `yield from x` compile to GET_AWAITABLE (or GET_YIELD_FROM_ITER), then
+ *     LOAD_CONST None; SEND exit; YIELD_VALUE 1; JUMP back to the SEND (compile_await_value).  The
+ *     VM finds a suspended delegation by that shape: the word after a YIELD_VALUE 1 is the JUMP
+ *     whose argument is the SEND (delegating_send in vm.c).
+ *   - A handler's stack, on entry, is the stack of the SETUP_FINALLY that made it, plus the
+ *     exception; PUSH_EXC_INFO then puts the previously handled exception below it (prev exc),
+ *     and every way out of the handler ends with POP_EXCEPT, which restores prev.
+ *   - Every code ends with RETURN_VALUE, and every path leaves the stack as the flow pass says:
+ *     the debug build (AIO_DEBUG) checks the depth before each instruction.
  */
 #include "compile.h"
 
@@ -22,6 +41,11 @@
 
 // ---- the compiler state -------------------------------------------------------------------------
 
+// The compile-time blocks: what the compiler is inside of while it emits a statement.  They are
+// not the VM's blocks (Frame.blocks, made by SETUP_FINALLY / SETUP_WITH and popped by
+// POP_BLOCK), though several kinds have one active: they say what a break, continue or return
+// leaving the block early must emit first (unwind_fblock), such as popping a for loop's
+// iterator, calling a with's __exit__ or running a finally body.
 typedef enum {
     FB_WHILE,        // a while loop: continue jumps to `start`
     FB_FOR,          // a for loop: its iterator is on the stack
@@ -52,6 +76,11 @@ typedef struct {
 // but it has room to spare: after the error, compilation unwinds the blocks already open.
 #define MAX_FBLOCKS (2 * MAX_BLOCKS + 8)
 
+// One code object under construction.  The tables (constants, names, locals, cells) each keep a
+// hash index beside them, so adding an entry that already exists gives back its index; the
+// instruction words and their line numbers are parallel arrays.  varnames and cellnames are C
+// strings owned by the AST arena until finish_code interns them; constants and names are GC
+// objects from the start, so the chain of compilers is a GC root (compile_mark_roots).
 typedef struct Compiler Compiler;
 struct Compiler {
     Compiler *enclosing;
@@ -126,6 +155,9 @@ static void error_at(Compiler *c, const Ast *node, const char *fmt, const char *
 
 // ---- emission -----------------------------------------------------------------------------------
 
+// Appends one instruction word (opcode in the low 8 bits, argument in the high 24) at the current
+// source line, and returns its index, which a jump's patch needs.  An argument that does not fit
+// in 24 bits is reported as a SyntaxError; emission goes on with 0 and the code is discarded.
 static int emit(Compiler *c, OpCode op, int arg) {
     if (c->nwords == c->wcap) { // words and lines grow together, doubling
         int cap = c->wcap;
@@ -145,6 +177,7 @@ static int emit(Compiler *c, OpCode op, int arg) {
 
 static int here(Compiler *c) { return c->nwords; }
 
+// Sets the argument of the jump at `at` to the absolute word index `target`.
 static void patch_to(Compiler *c, int at, int target) {
     c->words[at] = (c->words[at] & 0xFF) | ((uint32_t)target << 8);
 }
@@ -200,6 +233,8 @@ static bool same_const(Value k, Value v) {
     return false;
 }
 
+// The index of v in the constant table, adding it when it is new.  Constants of other kinds (code
+// objects, tuples of keyword names, big ints) are always added fresh.
 static int add_const(Compiler *c, Value v) {
     uint64_t h;
     bool indexed = const_hash(v, &h);
@@ -242,6 +277,8 @@ static bool name_hash_at(Compiler *c, int i, uint64_t *h) {
     return true;
 }
 
+// The index of name in the names table (attribute, global and imported names), interned as an
+// ObjStr so that the VM's lookups and caches compare pointers.
 static int add_name(Compiler *c, const char *name) {
     size_t len = strlen(name);
     uint64_t h = pos_index_hash(name, len);
@@ -271,6 +308,8 @@ static bool local_hash_at(Compiler *c, int i, uint64_t *h) {
     return true;
 }
 
+// The slot of a local variable, numbered in order of first use after the parameters
+// (declare_layout adds those first, so they take slots 0.. as argument binding expects).
 static int local_slot(Compiler *c, const char *name) {
     uint64_t h = pos_index_hash(name, strlen(name));
     index_reserve(c, &c->local_index, c->nlocals, local_hash_at);
@@ -312,6 +351,8 @@ static int cell_slot(Compiler *c, const char *name) {
     return 0;
 }
 
+// Makes node's line the one recorded for the next instructions: a traceback shows the line of the
+// instruction that raised, so this is called for any node whose evaluation can raise.
 static void set_pos(Compiler *c, const Ast *node) {
     if (node && node->line > 0) {
         c->line = node->line;
@@ -323,6 +364,12 @@ static void set_pos(Compiler *c, const Ast *node) {
 
 typedef enum { CTX_LOAD, CTX_STORE, CTX_DEL } Ctx;
 
+// Loads, stores or deletes a variable, with the instruction family the scope pass chose: FAST
+// for a function's plain locals (a slot), DEREF for variables in cells (captured by an inner
+// function, or free here), GLOBAL for module-level names, both in functions and in the module's
+// own code (whose namespace is its globals), NAME for class bodies, which run with a dict of
+// their own.  LOAD_CLASSDEREF is a class body
+// reading a variable of an enclosing function: its namespace first, then the cell.
 static void compile_name_op(Compiler *c, const char *name, Ctx ctx) {
     NameScope ns = scope_resolve(c->scope, name);
     static const OpCode fast[] = {OP_LOAD_FAST, OP_STORE_FAST, OP_DELETE_FAST};
@@ -572,6 +619,10 @@ static CompareOp compare_op_of(int ast_op) {
     }
 }
 
+// A comparison, possibly chained: `a < b < c` evaluates b once and stops at the first false.  For
+// every link but the last, SWAP 2 / COPY 2 keep a copy of the right operand below the result
+// (b a b -> b res), and JUMP_IF_FALSE_OR_POP leaves the false result and the copy for the
+// cleanup at the end, which drops the copy (SWAP 2, POP_TOP) so only the result remains.
 static void compile_compare(Compiler *c, Ast *e) {
     compile_expr(c, e->a);
     int n = e->list.count;
@@ -607,7 +658,10 @@ static void compile_compare(Compiler *c, Ast *e) {
     free(cleanups.items);
 }
 
-// Emits the arguments of a call whose callable (and self or EMPTY) are already pushed.
+// Emits the arguments of a call whose callable (and self or EMPTY) are already pushed, then the
+// CALL.  `already` counts arguments pushed before (__build_class__'s function and name).  A call
+// with *args or **kwargs, or with more arguments than MAX_ARGS, builds one tuple of positional
+// arguments and one dict of keywords and uses CALL_FUNCTION_EX.
 static void compile_call_args(Compiler *c, Ast *e, int already) {
     bool ex = has_starred(&e->list);
     for (int i = 0; i < e->list2.count; i++)
@@ -669,6 +723,8 @@ static bool is_simple_call(Ast *e) {
     return e->list.count + e->list2.count + 1 <= MAX_ARGS;
 }
 
+// obj.name(args) becomes LOAD_METHOD + CALL, which avoids making a bound method; any other call
+// pushes EMPTY (PUSH_NULL) below the callable so the stack has the same shape.
 static void compile_call(Compiler *c, Ast *e) {
     if (e->a->kind == AST_ATTRIBUTE && is_simple_call(e)) {
         compile_expr(c, e->a->a);
@@ -683,6 +739,10 @@ static void compile_call(Compiler *c, Ast *e) {
 }
 
 // Pushes a new function object for a def or lambda (defaults, kw-defaults and closure included).
+// The defaults are evaluated here, once, at definition time, in the enclosing code.  MAKE_FUNCTION's
+// flags say which pieces lie below the code object: 1 a tuple of defaults, 2 a dict of
+// keyword-only defaults, 8 a tuple of the cells the new function closes over, taken from this
+// code's own cells in the order of the inner code's free variables.
 static void compile_make_function(Compiler *c, Ast *node, Ast *args, AstList *body, Ast *expr_body) {
     int flags = 0;
     if (args) {
@@ -724,6 +784,9 @@ static void compile_make_function(Compiler *c, Ast *node, Ast *args, AstList *bo
     emit(c, OP_MAKE_FUNCTION, flags);
 }
 
+// A comprehension is a function of its own, called at once with one argument: the iterator of its
+// first `for`, which is evaluated in the enclosing scope (the rest are evaluated inside).  An
+// async comprehension returns a coroutine, awaited here.
 static void compile_comprehension_call(Compiler *c, Ast *e) {
     emit(c, OP_PUSH_NULL, 0);
     compile_make_function(c, e, NULL, NULL, NULL);
@@ -740,6 +803,9 @@ static void compile_comprehension_call(Compiler *c, Ast *e) {
     }
 }
 
+// An f-string: each literal part is a constant, each replacement field FORMAT_VALUE (its argument:
+// the conversion 0 none, 1 !s, 2 !r, 3 !a, plus 4 when a format spec, itself an f-string, is on
+// the stack above the value); BUILD_STRING joins the parts.
 static void compile_fstring(Compiler *c, Ast *e) {
     int n = 0;
     for (int i = 0; i < e->list.count; i++) {
@@ -769,6 +835,11 @@ static void compile_fstring(Compiler *c, Ast *e) {
     }
 }
 
+// The delegation loop of await and yield from (see the conventions at the top of this file).
+// SEND resumes the delegate with the value on top (None to start); while the delegate yields,
+// YIELD_VALUE 1 passes each value up to our caller, and what the caller sends in comes back to
+// the SEND through the JUMP.  When the delegate returns, SEND jumps to its exit with the return
+// value, the value of the whole expression, in the delegate's place.
 static void compile_await_value(Compiler *c) {
     emit_const(c, NONE_VAL());
     int send = emit(c, OP_SEND, 0);
@@ -908,6 +979,8 @@ static void compile_expr(Compiler *c, Ast *e) {
 
 // ---- assignment targets -------------------------------------------------------------------------
 
+// a, b = x / a, *b, c = x: UNPACK_SEQUENCE n (or UNPACK_EX with the counts before and after the
+// star) leaves the items on the stack with the first on top, so the targets store left to right.
 static void compile_unpack(Compiler *c, Ast *t) {
     int star = -1;
     for (int i = 0; i < t->list.count; i++)
@@ -956,6 +1029,9 @@ static void compile_target(Compiler *c, Ast *t, Ctx ctx) {
     }
 }
 
+// x OP= v.  The target's container and key are evaluated once: COPY keeps them for the store,
+// and SWAPs bring them back above the result (for obj[key]: obj key -> obj key obj key -> obj key
+// old -> obj key new -> new obj key, which STORE_SUBSCR takes).
 static void compile_augassign(Compiler *c, Ast *s) {
     Ast *t = s->a;
     int op = binary_op_of(s->op) + BINOP_INPLACE;
@@ -1183,6 +1259,10 @@ static void compile_while(Compiler *c, Ast *s) {
     free(fb.breaks.items);
 }
 
+// for target in iterable: GET_ITER, then FOR_ITER at the top of the loop pushes the next item or,
+// when the iterator is exhausted, pops it and jumps to the exit.  The iterator stays on the stack
+// for the whole loop (so break pops it).  async for awaits __anext__ inside a SETUP_FINALLY whose
+// handler, END_ASYNC_FOR, ends the loop on StopAsyncIteration and re-raises anything else.
 static void compile_for(Compiler *c, Ast *s) {
     if (s->flag) {
         // async for: the iterator's __anext__ is awaited; StopAsyncIteration ends the loop
@@ -1234,6 +1314,15 @@ static void emit_cleanup_handler(Compiler *c) {
     emit(c, OP_RERAISE, 0);
 }
 
+// try/except/else.  The layout:
+//     SETUP_FINALLY handlers; body; POP_BLOCK; else-body; JUMP end
+//   handlers:                      stack: exc
+//     PUSH_EXC_INFO                stack: prev exc (exc is now the handled exception)
+//     SETUP_FINALLY cleanup        an exception inside a handler must still restore prev
+//     per clause: match the type (CHECK_EXC_MATCH), bind `as` name, body, POP_BLOCK, POP_TOP,
+//                 POP_EXCEPT, delete the name, JUMP end
+//     no clause matched: POP_BLOCK, restore prev (POP_EXCEPT), RERAISE exc
+//   cleanup: restore prev and re-raise the new exception (emit_cleanup_handler)
 static void compile_try_except(Compiler *c, Ast *s) {
     int setup = emit(c, OP_SETUP_FINALLY, 0);
     push_fblock(c, FB_TRY, 0, s);
@@ -1354,6 +1443,10 @@ static void compile_try_star(Compiler *c, Ast *s) {
     patch(c, done);
 }
 
+// try with a finally: the finally body is emitted twice.  Once inline, for leaving the try
+// normally; once as the handler (FB_FINALLY_END), which runs it with the exception held below
+// and re-raises it afterwards.  break / continue / return inside the try emit it a third time
+// on their way out (unwind_fblock).
 static void compile_try(Compiler *c, Ast *s) {
     if (s->flag && !s->list4.count) {
         compile_try_star(c, s);
@@ -1389,6 +1482,10 @@ static void compile_try(Compiler *c, Ast *s) {
     patch(c, end);
 }
 
+// `with a as x, b as y:` is compiled as nested withs, one item per call.  SETUP_WITH calls
+// __enter__, leaves the bound __exit__ on the stack, and opens a block whose handler calls
+// __exit__(type, exc, tb) (WITH_EXCEPT_START); a true result swallows the exception.  A normal
+// exit calls __exit__(None, None, None) (WITH_EXIT).  The async form awaits both calls.
 static void compile_with_items(Compiler *c, Ast *s, int index) {
     Ast *item = s->list.items[index];
     bool is_async = s->flag;
@@ -1519,6 +1616,9 @@ static void apply_decorators(Compiler *c, AstList *decorators) {
     for (int i = 0; i < decorators->count; i++) emit(c, OP_CALL, 1);
 }
 
+// class C(B): body -> C = __build_class__(<function running body>, "C", B), decorated.  The body
+// is a function of its own whose code has CODE_MODULE: it runs with a dict as its namespace (see
+// build_class in runtime/class.c).
 static void compile_class(Compiler *c, Ast *s) {
     compile_decorated(c, &s->list3);
     emit(c, OP_PUSH_NULL, 0);
@@ -1654,6 +1754,10 @@ static void compile_stmt(Compiler *c, Ast *s) {
 
 // ---- the flow pass: stack size and block depth --------------------------------------------------
 
+// How an instruction changes the stack depth, for the flow pass; `jump` asks for the effect on
+// the jump's target path, which differs for conditional jumps and handlers (SETUP_FINALLY's
+// handler starts with the exception pushed; FOR_ITER's exit has popped the iterator).  Fixed
+// effects come from the table in opcodes.h; those that depend on the argument are computed here.
 static int stack_effect(uint32_t word, bool jump) {
     OpCode op = (OpCode)(word & 0xFF);
     int arg = (int)(word >> 8);
@@ -1711,6 +1815,9 @@ static void flow_merge(Compiler *c, FlowCheck *flow, int at, FlowCheck st, int *
 #endif
 }
 
+// The flow pass proper: a worklist of words whose entry state is known.  A run of straight-line
+// words is followed until it jumps away, ends, or reaches a word already visited (whose state
+// must then agree).  The result fixes the frame's size (frame_size_for in frame.h).
 static void compute_sizes(Compiler *c, int *stacksize, int *maxblocks, FlowCheck **flow_out) {
     int n = c->nwords;
     FlowCheck *flow = malloc(sizeof(FlowCheck) * (size_t)(n + 1));
@@ -1787,7 +1894,10 @@ static void free_compiler(Compiler *c) {
 
 static void add_param(Compiler *c, Ast *arg) { local_slot(c, arg->str); }
 
-// Lays out parameters, then cells (captured locals first, then free variables).
+// Lays out parameters, then cells (captured locals first, then free variables).  Parameters take
+// the first local slots in the order argument binding fills them (frame_bind_args in frame.c):
+// positional, keyword-only, *args, **kwargs.  A class body has no cells of its own except
+// __class__ (when a method uses super() or __class__), which __build_class__ fills.
 static void declare_layout(Compiler *c, Ast *args) {
     if (args) {
         for (int i = 0; i < args->list.count; i++) add_param(c, args->list.items[i]);
@@ -1820,6 +1930,12 @@ static void declare_layout(Compiler *c, Ast *args) {
     }
 }
 
+// Turns the compiler's tables into an ObjCode: runs the flow pass, copies the tables, interns the
+// local and cell names, maps each own cell to the argument it starts from (cell_args: a captured
+// parameter's cell is filled with the argument at call time), and marks CODE_SIMPLE the codes
+// that the VM may call by copying positional arguments straight into slots when exactly argcount
+// of them come: no keyword-only parameters, no *args or **kwargs, no cells to make, no generator
+// to create.  Defaults are allowed: when every argument is given they are not needed.
 static ObjCode *finish_code(Compiler *c, const char *name) {
     Vm *vm = c->vm;
     ObjCode *code = code_new(vm);
