@@ -9,6 +9,19 @@
  * Register discipline: `ip` and `sp` live in C locals while a frame runs; they are written back
  * to the frame (SAVE) before anything that can look at the frame from outside: a call, an error,
  * a switch of frames.  The GC does not need them, because it marks every slot of a frame.
+ *
+ * Two depths are counted.  vm->depth is the Python-level call depth (RecursionError at
+ * sys.getrecursionlimit()): every frame entered adds one, and so does every C level that can
+ * recurse (vm_enter_c_level: repr, comparisons, calls of natives).  vm->native_depth counts the
+ * nested run()s on the C stack, which a deep chain of C -> Python -> C calls could exhaust before
+ * the Python limit is reached: it has its own bound (MAX_NATIVE_DEPTH) and a check of the C
+ * stack's actual use.
+ *
+ * How a frame's run ends.  A frame is `boundary` when a C caller (vm_call, gen_resume ...) entered
+ * it with a nested run(): its RETURN_VALUE or YIELD_VALUE returns from run() to that caller.  A
+ * frame entered from bytecode (CALL, inline FOR_ITER over a generator, SEND to a generator) is
+ * not: its return just switches `frame` back to the caller inside the same run().  The caller's
+ * saved ip tells the returning frame what the caller was doing (see RETURN_VALUE and YIELD_VALUE).
  */
 #include "vm.h"
 
@@ -40,6 +53,8 @@ void vm_grow_roots(Vm *vm) {
 
 // ---- calls --------------------------------------------------------------------------------------
 
+// One more Python-level frame: the check CPython makes on every call.  Whoever succeeds here
+// owes a vm->depth-- when the frame ends (RETURN_VALUE, YIELD_VALUE and unwinding do it).
 static bool enter_depth(Vm *vm) {
     if (vm->depth >= vm->recursion_limit) {
         return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
@@ -50,6 +65,8 @@ static bool enter_depth(Vm *vm) {
 
 static RunResult run(Vm *vm, Value *result, bool throwing);
 
+// How much C stack is in use, measured from the address of a local against the one vm_new
+// recorded (the stack grows down on every platform aio runs on).
 static bool c_stack_exhausted(Vm *vm) {
     char here;
     return vm->stack_base && vm->stack_base - &here > MAX_C_STACK;
@@ -110,6 +127,9 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
     return true;
 }
 
+// Where the running frame is: the line of the instruction being executed, which is the word
+// before the saved ip (ip already points at the next word).  A coroutine remembers this as its
+// origin, for the "was never awaited" warning.
 void vm_caller_line(Vm *vm, ObjCode **code, int *line) {
     Frame *f = vm->frame;
     *code = NULL;
@@ -147,6 +167,9 @@ static bool call_function(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTu
     return r == RUN_RETURNED;
 }
 
+// Calls any callable from C.  args holds nargs positional values followed by one value per name
+// in kwnames.  Bound methods and objects with __call__ are unwrapped by prepending their self
+// (argbuf_prepend copies into a small stack buffer, or the heap for long calls).
 bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!vm_fuzz_tick(vm)) return false; // calls from C spend the fuzz budget too (nothing else)
     if (!IS_OBJ(callee)) goto not_callable;
@@ -193,6 +216,8 @@ bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out) {
     return vm_call(vm, f, args, 2, NULL, out);
 }
 
+// Looks name up on obj's CLASS (not the instance dict, as for every dunder) and calls it with obj
+// as self: 1 called, 0 the class has no such attribute (nothing raised), -1 error.
 int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result) {
     ObjClass *cls = vm_class_of(vm, obj);
     Value method = class_lookup(cls, name);
@@ -257,6 +282,10 @@ static int delegating_send(Frame *f) {
     return (int)(ip[0] >> 8);
 }
 
+// Runs a generator's frame from C, in a nested run(), until it yields, returns or raises.  A
+// suspended generator is stopped just after a YIELD_VALUE, whose result (the value sent in) it
+// expects on its stack: `push` puts it there.  A generator that has not started expects nothing.
+// `throwing` starts the run at the error handler, with vm->exception raised where the frame is.
 static RunResult resume_frame(Vm *vm, ObjGenerator *gen, Value value, bool push, bool throwing,
                               Value *out) {
     Frame *f = gen->frame;
@@ -272,6 +301,8 @@ static RunResult resume_frame(Vm *vm, ObjGenerator *gen, Value value, bool push,
     return r;
 }
 
+// What a suspended generator is delegating to (gi_yieldfrom / cr_await): the delegate sits on top
+// of its stack, where SEND keeps it.  EMPTY when it is not inside yield from / await.
 Value gen_awaiting(ObjGenerator *g) {
     if (g->state != GEN_SUSPENDED || delegating_send(g->frame) < 0) return EMPTY_VAL();
     return g->frame->sp[-1];
@@ -284,6 +315,9 @@ static const char *gen_kind_name(ObjGenerator *g) {
 // Raises the pending exception (vm->exception) inside gen where it is suspended, without
 // passing it to a delegate: a generator suspended in yield from / await gets it at that SEND,
 // and its delegate is dropped.  A generator that never started closes without running.
+// Moving ip to just after the SEND makes the exception look raised by the SEND (the traceback
+// shows the await's line); the handler search needs no ip, since the frame's blocks say where the
+// handlers are, and the handler resets sp to its block's level, dropping the delegate.
 RunResult gen_throw_here(Vm *vm, ObjGenerator *gen, Value *out) {
     if (gen->state == GEN_CREATED || gen->state == GEN_CLOSED) {
         gen->state = GEN_CLOSED;
@@ -294,7 +328,9 @@ RunResult gen_throw_here(Vm *vm, ObjGenerator *gen, Value *out) {
     return resume_frame(vm, gen, NONE_VAL(), false, true, out);
 }
 
-// The delegate of suspended gen finished with value: gen continues after its SEND with it.
+// The delegate of suspended gen finished with value: gen continues after its SEND with it.  This
+// does by hand what SEND does when its delegate returns: the value replaces the delegate on the
+// stack and ip goes to SEND's exit (its argument).
 RunResult gen_delegate_returned(Vm *vm, ObjGenerator *gen, Value value, Value *out) {
     Frame *f = gen->frame;
     int send_at = delegating_send(f);
@@ -303,6 +339,9 @@ RunResult gen_delegate_returned(Vm *vm, ObjGenerator *gen, Value value, Value *o
     return resume_frame(vm, gen, value, false, false, out);
 }
 
+// send(value) or throw(exc) from C (generator.send, next(), the event loop stepping a task).
+// throw() into a generator that is inside yield from / await goes to the delegate first, as in
+// CPython; only when the delegate has no throw, or raises, does the exception surface in gen.
 RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out) {
     if (gen->state == GEN_RUNNING) {
         vm_raise(vm, vm->ValueError, "%s already executing", gen_kind_name(gen));
@@ -388,6 +427,8 @@ bool vm_run_signal_handlers(Vm *vm) {
     return !vm_hooks.run_signal_handlers || vm_hooks.run_signal_handlers(vm);
 }
 
+// gen_resume for anything awaitable that the VM drives itself: a bytecode coroutine, or the C
+// object asyncio.sleep() returns (resumed through the hook runtime/ registered).
 RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out) {
     if (IS_SLEEP(coro)) return vm_hooks.resume_sleep(vm, AS_SLEEP(coro), value, exc, out);
     return gen_resume(vm, AS_GENERATOR(coro), value, exc, out);
@@ -428,6 +469,8 @@ static int send_generic(Vm *vm, Value receiver, Value value, Value *out) {
 
 // ---- exceptions during run ----------------------------------------------------------------------
 
+// Appends f's current line to the pending exception's traceback.  Called once per frame the
+// exception passes through: where it was raised, then at each caller it propagates into.
 static void add_trace(Vm *vm, Frame *f) {
     if (!IS_EXCEPTION(vm->exception)) return;
     ObjException *e = AS_EXCEPTION(vm->exception);
@@ -569,6 +612,8 @@ static inline bool int_fast_compare(int op, int64_t a, int64_t b) {
 // Calls `callable` with the arguments on the stack; pushes a new frame for bytecode functions.
 // Returns the new running frame (bytecode), or frame itself when the result was pushed, or NULL on
 // error.  *sp_io is the stack pointer on entry (above the args) and on exit.
+// The stack on entry: [function or EMPTY] [self or callable] arg1 .. argN, with kwnames (if any)
+// in frame->kwnames naming the last arguments; see the call convention in compile.c.
 static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
     Value *sp = *sp_io;
     Value *base = sp - argc - 2;
@@ -732,6 +777,7 @@ static bool unpack_sequence(Vm *vm, Value seq, int before, int after, bool star,
     return true;
 }
 
+// `except T:` accepts an exception class or a tuple of them (nested tuples too), else TypeError.
 static bool exception_class_check(Vm *vm, Value type) {
     if (IS_CLASS(type) && class_is_subclass(AS_CLASS(type), vm->BaseException)) return true;
     if (IS_TUPLE(type)) {
@@ -751,6 +797,9 @@ static bool exception_matches_value(Vm *vm, Value exc, Value type) {
     return vm_is_instance(vm, exc, AS_CLASS(type));
 }
 
+// sys.exception(): the exception being handled by the innermost frame that is handling one.  Each
+// frame keeps its own (PUSH_EXC_INFO / POP_EXCEPT), so a call from inside an except block sees
+// the caller's exception until it catches one of its own.
 Value vm_current_handled(Vm *vm) {
     for (Frame *f = vm->frame; f; f = f->caller)
         if (!IS_EMPTY(f->handled)) return f->handled;
