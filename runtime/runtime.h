@@ -124,7 +124,7 @@ void runtime_init_range(Vm *vm);
 void runtime_init_iter(Vm *vm);
 void runtime_init_builtins(Vm *vm);
 void runtime_init_file(Vm *vm);
-void runtime_init_dict(Vm *vm);
+void runtime_init_dict(Vm *vm);   // dict.c: the dict type (its table is vm/dict.c)
 void runtime_init_gen(Vm *vm);     // gen.c: generator and coroutine methods
 bool gen_close_value(Vm *vm, ObjGenerator *g);
 // runtime/finalize.c: runs o's __del__, or closes the abandoned generator o; errors are printed

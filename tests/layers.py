@@ -36,6 +36,11 @@ KNOWN = {
     ("vm/error.c", "runtime.h"),
     ("vm/frame.c", "runtime.h"),
     ("vm/vm.c", "runtime.h"),
+    # Moved down from runtime/ with the object protocol; they still call the number, str, tuple,
+    # set and exception code of runtime/ directly.
+    ("vm/attr.c", "runtime.h"),
+    ("vm/ops.c", "bigint.h"),
+    ("vm/ops.c", "runtime.h"),
     # import finds built-in modules in stdlib's registry: a candidate for a hook.
     ("runtime/import.c", "modules.h"),
 }

@@ -25,6 +25,4 @@ ObjDict *dict_copy(Vm *vm, ObjDict *d);
 // Iteration: *pos starts at 0; returns false after the last live entry.
 bool dict_next(ObjDict *d, size_t *pos, Value *key, Value *value);
 
-void runtime_init_dict(Vm *vm);
-
 #endif

@@ -10,9 +10,10 @@
  * installs its C signal handler.  A NULL hook means its layer is not linked in or not
  * initialised; the comment on each hook says what happens then.
  *
- * Everything else the VM uses from runtime/ (the object protocol in ops.c, attribute lookup in
- * class.c, the dict table, the constructors) is declared in vm.h and not yet behind this
- * interface: tests/layers.py lists those includes as the known remaining exceptions.
+ * The object protocol (vm/ops.c), attribute lookup (vm/attr.c) and the dict table (vm/dict.c)
+ * now live in vm/; what they and the dispatch loop still call in runtime/ directly (numbers,
+ * strings, tuples, sets, exceptions, import) is not yet behind this interface: tests/layers.py
+ * lists those includes as the known remaining exceptions.
  */
 #ifndef AIO_HOOKS_H
 #define AIO_HOOKS_H

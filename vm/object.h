@@ -166,7 +166,7 @@ enum {
 };
 
 // What a LOAD_GLOBAL or LOAD_METHOD instruction found last time, by position in a dict's entries:
-// valid while the dicts keep their versions.  Versions never repeat (runtime/dict.c), so a dict
+// valid while the dicts keep their versions.  Versions never repeat (vm/dict.c), so a dict
 // freed and another allocated at its address cannot pass for it.
 typedef struct {
     ObjDict *dict;      // the globals, or the class dict the method was found in (NULL: empty)
@@ -278,7 +278,7 @@ struct ObjClass {
     int depth;           // how many bases above it; for issubclass
     // Fast paths the VM consults before a dict lookup; each covers the class AND its bases.
     // Filled when the class is created, and recomputed for every class when an assignment or
-    // deletion on some class changes them (runtime/class.c, class_dict_changed).
+    // deletion on some class changes them (vm/attr.c, class_dict_changed).
     bool has_getattr;    // defines __getattr__
     bool has_del;        // defines __del__: its instances are tracked for finalization (vm/gc.c)
     bool has_setattr;    // defines __setattr__ (other than object's)

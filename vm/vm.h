@@ -126,7 +126,7 @@ struct Vm {
     Obj **finalizable;      // coroutines and futures that may have something to say when they
     size_t nfinalizable;    // are collected (gc_track_finalizable): each collection checks only
     size_t finalizable_capacity; // these, not every object
-    ObjStr *binop_names[48]; // interned operator dunder names, cached by runtime/ops.c
+    ObjStr *binop_names[48]; // interned operator dunder names, cached by vm/ops.c
     int nbinop_names;
     void *compiler_roots;   // the compiler in progress, whose constants are roots
     Obj **finalize_queue;   // unreachable objects with a message to print ("coroutine ... was never
@@ -294,7 +294,7 @@ void vm_print_exception_brief(Vm *vm, Value exc);
 // C code holds unrooted objects: between loop callbacks and at exit.
 void vm_report_finalizers(Vm *vm);
 
-// ---- the object protocol (runtime/ops.c) --------------------------------------------------------
+// ---- the object protocol (vm/ops.c, vm/attr.c) -------------------------------------------------
 ObjClass *vm_class_of(Vm *vm, Value v);
 const char *vm_type_name(Vm *vm, Value v);
 bool vm_truthy(Vm *vm, Value v, bool *out);
@@ -314,6 +314,11 @@ bool vm_getattr(Vm *vm, Value obj, ObjStr *name, Value *out);
 int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out);
 bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value);
 bool vm_delattr(Vm *vm, Value obj, ObjStr *name);
+// The store object.__setattr__ does (no __setattr__ of the class is consulted): a property's
+// setter, an exception's or function's own fields, else the object's __dict__.
+bool vm_generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value);
+// Raises AttributeError for obj.name with CPython's wording for a class, a module or an object.
+bool vm_raise_no_attribute(Vm *vm, Value obj, ObjStr *name);
 bool vm_iter(Vm *vm, Value obj, Value *out);
 // 1 with *out set, 0 when exhausted, -1 on error.
 int vm_next(Vm *vm, Value iter, Value *out);
