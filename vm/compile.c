@@ -1304,14 +1304,20 @@ static void compile_for(Compiler *c, Ast *s) {
     free(fb.breaks.items);
 }
 
+// The end of a handler that lets its exception go on: with `prev exc` on the stack, makes prev
+// the handled exception again (POP_EXCEPT) and raises exc further.
+static void emit_restore_and_reraise(Compiler *c) {
+    emit(c, OP_SWAP, 2);
+    emit(c, OP_POP_EXCEPT, 0);
+    emit(c, OP_RERAISE, 0);
+}
+
 // The shared tail of every exception handler: an exception raised inside it is re-raised after
 // the handled-exception state is restored.  Stack on entry: prev exc exc2.
 static void emit_cleanup_handler(Compiler *c) {
     emit(c, OP_SWAP, 2);
     emit(c, OP_POP_TOP, 0);
-    emit(c, OP_SWAP, 2);
-    emit(c, OP_POP_EXCEPT, 0);
-    emit(c, OP_RERAISE, 0);
+    emit_restore_and_reraise(c);
 }
 
 // try/except/else.  The layout:
@@ -1371,9 +1377,7 @@ static void compile_try_except(Compiler *c, Ast *s) {
     }
     // No handler matched: restore the previous exception and re-raise.
     emit(c, OP_POP_BLOCK, 0);
-    emit(c, OP_SWAP, 2);
-    emit(c, OP_POP_EXCEPT, 0);
-    emit(c, OP_RERAISE, 0);
+    emit_restore_and_reraise(c);
     patch(c, cleanup);
     emit_cleanup_handler(c);
     patch(c, to_end);
@@ -1430,9 +1434,7 @@ static void compile_try_star(Compiler *c, Ast *s) {
     emit(c, OP_POP_BLOCK, 0);
     emit(c, OP_COPY, 1);
     int handled = emit(c, OP_POP_JUMP_IF_NONE, 0);
-    emit(c, OP_SWAP, 2);
-    emit(c, OP_POP_EXCEPT, 0);
-    emit(c, OP_RERAISE, 0);
+    emit_restore_and_reraise(c);
     patch(c, handled);
     emit(c, OP_POP_TOP, 0);
     emit(c, OP_POP_EXCEPT, 0);
@@ -1474,9 +1476,7 @@ static void compile_try(Compiler *c, Ast *s) {
     compile_stmts(c, &s->list4);
     pop_fblock(c);
     emit(c, OP_POP_BLOCK, 0);
-    emit(c, OP_SWAP, 2);
-    emit(c, OP_POP_EXCEPT, 0);
-    emit(c, OP_RERAISE, 0);
+    emit_restore_and_reraise(c);
     patch(c, cleanup);
     emit_cleanup_handler(c);
     patch(c, end);
@@ -1531,9 +1531,7 @@ static void compile_with_items(Compiler *c, Ast *s, int index) {
     }
     int suppress = emit(c, OP_POP_JUMP_IF_TRUE, 0);
     emit(c, OP_POP_BLOCK, 0);
-    emit(c, OP_SWAP, 2);
-    emit(c, OP_POP_EXCEPT, 0);
-    emit(c, OP_RERAISE, 0);
+    emit_restore_and_reraise(c);
     patch(c, suppress);
     emit(c, OP_POP_BLOCK, 0);
     emit(c, OP_POP_TOP, 0);
