@@ -187,11 +187,6 @@ INT_BINARY(int_ror, "__ror__", BINOP_BITOR, true)
 INT_BINARY(int_xor, "__xor__", BINOP_BITXOR, false)
 INT_BINARY(int_rxor, "__rxor__", BINOP_BITXOR, true)
 
-static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
-    *result = OBJ_VAL(tuple_pair(vm, a, b));
-    return true;
-}
-
 static bool int_divmod_impl(Vm *vm, const char *name, bool reflected, Value *args, int nargs,
                             ObjTuple *kwnames, Value *result) {
     if (!num_check_dunder(vm, name, vm->int_class, args, nargs, kwnames, 1, 1)) return false;
@@ -203,7 +198,7 @@ static bool int_divmod_impl(Vm *vm, const char *name, bool reflected, Value *arg
     if (!big_divmod(vm, args[reflected ? 1 : 0], args[reflected ? 0 : 1], &q, &r)) return false;
     vm_push_root(vm, q);
     vm_push_root(vm, r);
-    make_pair(vm, q, r, result);
+    tuple_pair_result(vm, q, r, result);
     vm_pop_roots(vm, 2);
     return true;
 }
@@ -413,7 +408,7 @@ static bool int_bit_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 static bool int_as_integer_ratio(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!num_check_method(vm, "as_integer_ratio", vm->int_class, args, nargs, kwnames, 0, 0))
         return false;
-    return make_pair(vm, plain_int(args[0]), INT_VAL(1), result);
+    return tuple_pair_result(vm, plain_int(args[0]), INT_VAL(1), result);
 }
 
 // The byteorder argument of to_bytes and from_bytes ('big' when omitted): true for little-endian.

@@ -784,11 +784,6 @@ static bool builtin_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     return vm_call1(vm, fn, x, result);
 }
 
-static bool make_pair(Vm *vm, Value a, Value b, Value *result) {
-    *result = OBJ_VAL(tuple_pair(vm, a, b));
-    return true;
-}
-
 static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (kwnames && kwnames->count)
         return vm_raise(vm, vm->TypeError, "divmod() takes no keyword arguments");
@@ -798,12 +793,12 @@ static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     if (IS_INTLIKE(a) && IS_INTLIKE(b) && !(AS_INTLIKE(a) == INT64_MIN && AS_INTLIKE(b) == -1)) {
         int64_t q, r;
         if (!num_int_divmod(vm, AS_INTLIKE(a), AS_INTLIKE(b), &q, &r)) return false;
-        return make_pair(vm, INT_VAL(q), INT_VAL(r), result);
+        return tuple_pair_result(vm, INT_VAL(q), INT_VAL(r), result);
     }
     if (IS_INTEGER(a) && IS_INTEGER(b)) {
         Value q, r;
         if (!big_divmod(vm, a, b, &q, &r)) return false;
-        return make_pair(vm, q, r, result); // tuple_pair keeps the big q and r rooted
+        return tuple_pair_result(vm, q, r, result); // tuple_pair keeps the big q and r rooted
     }
     if (num_is_number(a) && num_is_number(b)) {
         double x, y, q, r;
@@ -812,7 +807,7 @@ static bool builtin_divmod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
         if (IS_FLOAT(a)) x = AS_FLOAT(a);
         if (IS_FLOAT(b)) y = AS_FLOAT(b);
         if (!num_float_divmod(vm, x, y, &q, &r)) return false;
-        return make_pair(vm, FLOAT_VAL(q), FLOAT_VAL(r), result);
+        return tuple_pair_result(vm, FLOAT_VAL(q), FLOAT_VAL(r), result);
     }
     // Other types: a.__divmod__(b), then b.__rdivmod__(a) when b is of another type.
     int r = call_dunder(vm, a, "__divmod__", &b, 1, result);

@@ -55,6 +55,8 @@ ObjTuple *tuple_from_list(Vm *vm, ObjList *list);
 ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list); // NULL with MemoryError raised
 // (a, b): a and b stay rooted while the tuple is allocated, so they may be fresh objects.
 ObjTuple *tuple_pair(Vm *vm, Value a, Value b);
+// A native's `return` of (a, b): stores the pair in *result, true.
+bool tuple_pair_result(Vm *vm, Value a, Value b, Value *result);
 bool set_add_value(Vm *vm, ObjSet *set, Value key);
 int set_contains_value(Vm *vm, ObjSet *set, Value key); // 1, 0, -1 on error
 int set_discard_value(Vm *vm, ObjSet *set, Value key);  // 1 removed, 0 absent, -1 error

@@ -37,6 +37,11 @@ ObjTuple *tuple_pair(Vm *vm, Value a, Value b) {
     return t;
 }
 
+bool tuple_pair_result(Vm *vm, Value a, Value b, Value *result) {
+    *result = OBJ_VAL(tuple_pair(vm, a, b));
+    return true;
+}
+
 // CPython's 64-bit xxHash constants (Objects/tupleobject.c).
 #define XXPRIME_1 11400714785074694791ULL
 #define XXPRIME_2 14029467366897019727ULL

@@ -90,11 +90,6 @@ static bool path_dirname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
-static bool pair(Vm *vm, Value a, Value b, Value *result) {
-    *result = OBJ_VAL(tuple_pair(vm, a, b));
-    return true;
-}
-
 static bool path_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjStr *p = NULL;
     if (!one_str(vm, "split", args, nargs, kwnames, &p)) return false;
@@ -103,7 +98,7 @@ static bool path_split(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     vm_push_root(vm, head);
     Value tail = str_val(vm, p->chars + i, p->length - i);
     vm_pop_root(vm);
-    return pair(vm, head, tail, result);
+    return tuple_pair_result(vm, head, tail, result);
 }
 
 // splitext: the extension is the last dot in the last component, unless that component is all
@@ -129,7 +124,7 @@ static bool path_splitext(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     vm_push_root(vm, root);
     Value ext = str_val(vm, s + split, n - split);
     vm_pop_root(vm);
-    return pair(vm, root, ext, result);
+    return tuple_pair_result(vm, root, ext, result);
 }
 
 static bool path_isabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
