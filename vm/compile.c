@@ -409,7 +409,10 @@ static bool has_starred(AstList *list) {
     return false;
 }
 
-// Builds a list, tuple or set display; starred items are spliced in.
+// Builds a list, tuple or set display; starred items are spliced in.  Without a star the items are
+// pushed and BUILD_* takes them all at once; with one, an empty list (or set) is built first and
+// each item appended or each starred iterable extended into it, left to right, so that the
+// items are evaluated in source order either way.  A tuple is then converted from the list.
 static void compile_display(Compiler *c, AstList *items, OpCode build, OpCode extend, bool tuple) {
     if (!has_starred(items)) {
         for (int i = 0; i < items->count; i++) compile_expr(c, items->items[i]);
@@ -562,6 +565,8 @@ static void compile_container(Compiler *c, Ast *e) {
     else compile_expr(c, e);
 }
 
+// A dict display.  `**m` entries (a NULL key in the AST) switch to building an empty dict and
+// adding each entry or merging each mapping in order, so later keys override earlier ones.
 static void compile_dict(Compiler *c, Ast *e) {
     bool splat = false;
     for (int i = 0; i < e->list.count; i++)
@@ -1227,6 +1232,7 @@ static void compile_stmts(Compiler *c, AstList *body) {
     for (int i = 0; i < body->count && !c->failed; i++) compile_stmt(c, body->items[i]);
 }
 
+// if/else: the test's false branch jumps past the body (and the body jumps past the else).
 static void compile_if(Compiler *c, Ast *s) {
     compile_expr(c, s->a);
     int jf = emit(c, OP_POP_JUMP_IF_FALSE, 0);
@@ -1245,6 +1251,8 @@ static void patch_breaks(Compiler *c, FBlock *fb) {
     for (int i = 0; i < fb->breaks.count; i++) patch(c, fb->breaks.items[i]);
 }
 
+// while/else: the test at the top, a JUMP back at the end of the body.  The else body runs when
+// the test fails; break jumps past it (the loop's breaks are patched after it).
 static void compile_while(Compiler *c, Ast *s) {
     int top = here(c);
     compile_expr(c, s->a);
@@ -1544,6 +1552,8 @@ static void compile_with_items(Compiler *c, Ast *s, int index) {
     patch(c, end2);
 }
 
+// import a.b.c binds `a` (IMPORT_NAME returns the top package when there is no from-list);
+// import a.b.c as d walks down to c with LOAD_ATTR and binds that.
 static void compile_import(Compiler *c, Ast *s) {
     for (int i = 0; i < s->list.count; i++) {
         Ast *alias = s->list.items[i];
@@ -1580,6 +1590,9 @@ static void compile_import(Compiler *c, Ast *s) {
     }
 }
 
+// from m import x, y: IMPORT_NAME gets the from-list as a constant tuple (so the module itself,
+// not its top package, comes back), then IMPORT_FROM reads each name off the module, which stays
+// on the stack until the last one is bound.
 static void compile_import_from(Compiler *c, Ast *s) {
     ObjTuple *fromlist = tuple_new(c->vm, (size_t)s->list.count);
     int k = add_const(c, OBJ_VAL(fromlist));
@@ -1603,6 +1616,9 @@ static void compile_import_from(Compiler *c, Ast *s) {
     emit(c, OP_POP_TOP, 0);
 }
 
+// Decorators are evaluated before the function they decorate (top to bottom), each with an EMPTY
+// below it so that, once the function is on the stack, each CALL 1 applies the innermost
+// decorator first.
 static void compile_decorated(Compiler *c, AstList *decorators) {
     for (int i = 0; i < decorators->count; i++) {
         emit(c, OP_PUSH_NULL, 0);
@@ -1640,6 +1656,8 @@ static void compile_class(Compiler *c, Ast *s) {
     compile_name_op(c, s->str, CTX_STORE);
 }
 
+// return v: the value is computed first, then every open block is unwound with the value kept on
+// top (finally bodies run, with-statements exit, loop iterators are dropped), then RETURN_VALUE.
 static void compile_return(Compiler *c, Ast *s) {
     if (c->scope->kind != SCOPE_FUNCTION || c->scope->is_comprehension) {
         error_at(c, s, "%s", "'return' outside function");
@@ -1671,7 +1689,7 @@ static void compile_stmt(Compiler *c, Ast *s) {
         compile_expr(c, s->a);
         emit(c, OP_POP_TOP, 0);
         break;
-    case AST_ASSIGN:
+    case AST_ASSIGN: // a = b = v: v once, a copy for every target but the last, stored left to right
         compile_expr(c, s->a);
         for (int i = 0; i < s->list.count; i++) {
             if (i < s->list.count - 1) emit(c, OP_COPY, 1);
@@ -1787,6 +1805,7 @@ static int stack_effect(uint32_t word, bool jump) {
 #undef OP_EFFECT
 }
 
+// Whether the next word can run after op: not after an unconditional jump, a return or a raise.
 static bool falls_through(OpCode op) {
     return op != OP_JUMP && op != OP_RETURN_VALUE && op != OP_RERAISE && op != OP_RAISE_VARARGS;
 }
@@ -2038,7 +2057,12 @@ static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *e
         emit(&c, OP_RETURN_VALUE, 0);
         break;
     }
-    default: { // comprehensions: one parameter, the iterator of the first for
+    default: {
+        // A comprehension: one parameter (".0", a name no program can write), the iterator of
+        // the first `for`.  Each `for` is a FOR_ITER loop (or an awaited __anext__ for async for)
+        // nested in the previous one, its `if`s jumping back to its own top; the innermost body
+        // adds the element to the result, which lies below all the iterators (hence elt_depth),
+        // or yields it for a generator expression.
         c.argcount = 1;
         local_slot(&c, ".0");
         declare_layout(&c, NULL);
@@ -2105,6 +2129,8 @@ static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *e
     return code;
 }
 
+// The top-level code of a module: it runs with the module's globals as its namespace
+// (CODE_MODULE), and its constant 0 is the file name, which every nested code copies.
 ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *err) {
     Compiler c;
     init_compiler(&c, NULL, vm, module->scope, err);
