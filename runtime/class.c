@@ -25,6 +25,7 @@ void define_methods(Vm *vm, ObjClass *cls, const MethodDef *defs) {
     }
 }
 
+// A module-level C function (no owner class: never binds self), stored in namespace ns.
 void define_native(Vm *vm, ObjDict *ns, const char *name, NativeFn fn) {
     ObjNative *n = native_new(vm, name, fn, NULL);
     vm_push_root(vm, OBJ_VAL(n));
@@ -32,6 +33,8 @@ void define_native(Vm *vm, ObjDict *ns, const char *name, NativeFn fn) {
     vm_pop_root(vm);
 }
 
+// A built-in class whose instances are objects of `kind`.  CLASS_BUILTIN makes it immutable
+// (no attribute assignment) and exempt from the flag recomputation of vm/attr.c.
 ObjClass *define_class(Vm *vm, const char *name, ObjClass *base, ObjKind kind) {
     ObjClass *cls = class_new(vm, str_from_c(vm, name), base);
     cls->instance_kind = kind;
@@ -42,6 +45,7 @@ ObjClass *define_class(Vm *vm, const char *name, ObjClass *base, ObjKind kind) {
     return cls;
 }
 
+// A C module, registered in sys.modules at once so that `import name` finds it.
 ObjModule *define_module(Vm *vm, const char *name) {
     ObjModule *m = module_new(vm, str_from_c(vm, name));
     vm_push_root(vm, OBJ_VAL(m));
@@ -157,6 +161,9 @@ static bool object_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     return true;
 }
 
+// object.__new__(cls): a bare instance (or exception) of cls, without running __init__.  Only
+// classes whose instances are plain ObjInstances (or exceptions) can be made this way: a list
+// subclass must come from list's own constructor.
 static bool object_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs < 1 || !IS_CLASS(args[0])) return vm_raise(vm, vm->TypeError, "object.__new__(X): X is not a type object");
     ObjClass *cls = AS_CLASS(args[0]);
@@ -186,6 +193,8 @@ static bool object_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     return true;
 }
 
+// object.__str__ is repr(self) through the class's __repr__ (repr_by_method skips vm_repr's
+// shortcuts, which would not see a subclass's __repr__).
 static bool object_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjStr *s = IS_OBJ(args[0]) && !IS_STR(args[0]) ? repr_by_method(vm, args[0]) : vm_repr(vm, args[0]);
     if (!s) return false;
@@ -193,6 +202,8 @@ static bool object_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     return true;
 }
 
+// object.__eq__ is identity, NotImplemented otherwise (so the other operand gets its turn);
+// object.__ne__ inverts whatever __eq__ the class has, passing NotImplemented through.
 static bool object_eq(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs != 2) return vm_raise(vm, vm->TypeError, "expected 1 argument");
     *result = value_is(args[0], args[1]) ? BOOL_VAL(true) : vm->not_implemented;
@@ -284,6 +295,9 @@ static bool type_subclasscheck(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
 
 // ---- property, staticmethod, classmethod, super -------------------------------------------------
 
+// A property is an ObjWrapper: a = fget, b = fset, c = fdel (None when absent).  It is immutable:
+// .getter / .setter / .deleter return a new property with one accessor replaced, which is what
+// `@x.setter` then binds to the same name in the class body.
 static bool property_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"fget", "fset", "fdel", "doc", NULL};
     Value a[4];
@@ -315,6 +329,7 @@ static bool property_deleter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     return property_copy(vm, args[0], 2, args[1], result);
 }
 
+// property.__get__(obj, type): the property itself when read from the class (obj None).
 static bool property_get(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs < 2 || IS_NONE(args[1])) {
         *result = args[0];
@@ -527,6 +542,7 @@ void runtime_init_class_builtins(Vm *vm) {
 }
 
 // ---- reprs of the interpreter's own objects -----------------------------------------------------
+// CPython's formats, addresses included (tests avoid printing them: they differ every run).
 
 static bool function_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFunction *f = AS_FUNCTION(args[0]);
