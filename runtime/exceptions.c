@@ -4,8 +4,10 @@
  * __context__ and the traceback live in the struct, anything else a program sets in a dict.
  * User subclasses inherit that layout (class_new copies CLASS_EXCEPTION from the base).
  */
+#include <errno.h>
 #include <string.h>
 
+#include "error.h"
 #include "runtime.h"
 
 static void runtime_init_exception_groups(Vm *vm);
@@ -237,6 +239,23 @@ static bool oserror_strerror(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     return true;
 }
 
+
+// ---- OS errors ----------------------------------------------------------------------------------
+
+bool raise_os_errno(Vm *vm, int err, Value filename) {
+    ObjClass *cls = exception_class_for_errno(vm, err);
+    vm_push_root(vm, filename);
+    ObjTuple *args = tuple_new(vm, 2);
+    vm_push_root(vm, OBJ_VAL(args));
+    args->items[0] = INT_VAL(err);
+    args->items[1] = OBJ_VAL(str_from_c(vm, strerror(err)));
+    ObjException *e = exception_new(vm, cls, args);
+    vm_push_root(vm, OBJ_VAL(e));
+    if (!IS_EMPTY(filename)) dict_set_cstr(vm, object_dict(vm, OBJ_VAL(e)), "filename", filename);
+    e->extra = INT_VAL(err);
+    vm_pop_roots(vm, 3);
+    return vm_raise_value(vm, OBJ_VAL(e));
+}
 
 static void add_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter) {
     ObjNative *n = native_new(vm, name, getter, cls);

@@ -27,20 +27,7 @@ static ObjFile *new_file(Vm *vm, FILE *fp, const char *name, const char *mode, b
 }
 
 static bool raise_os_error(Vm *vm, int err, const char *filename) {
-    ObjClass *cls = err == ENOENT ? vm->FileNotFoundError
-                    : err == EEXIST ? vm->FileExistsError
-                    : (err == EACCES || err == EPERM) ? vm->PermissionError
-                    : err == EISDIR ? vm->IsADirectoryError
-                                    : vm->OSError;
-    Value args[3] = {INT_VAL(err), OBJ_VAL(str_from_c(vm, strerror(err))), NONE_VAL()};
-    vm_push_root(vm, args[1]);
-    args[2] = OBJ_VAL(str_from_c(vm, filename));
-    vm_push_root(vm, args[2]);
-    Value exc;
-    bool ok = vm_call(vm, OBJ_VAL(cls), args, 3, NULL, &exc);
-    vm_pop_roots(vm, 2);
-    if (!ok) return false;
-    return vm_raise_value(vm, exc);
+    return raise_os_errno(vm, err, OBJ_VAL(str_from_c(vm, filename)));
 }
 
 static bool builtin_open(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {

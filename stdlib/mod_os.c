@@ -21,39 +21,7 @@ extern char **environ;
 
 // ---- errors -------------------------------------------------------------------------------------
 
-// The OSError subclass CPython raises for an errno (looked up by name among the builtins).
-static ObjClass *error_class(Vm *vm, int err) {
-    static const struct {
-        int err;
-        const char *name;
-    } classes[] = {
-        {ENOENT, "FileNotFoundError"}, {EEXIST, "FileExistsError"},
-        {EACCES, "PermissionError"},   {EPERM, "PermissionError"},
-        {EISDIR, "IsADirectoryError"}, {ENOTDIR, "NotADirectoryError"},
-        {ETIMEDOUT, "TimeoutError"},   {EINTR, "InterruptedError"},
-        {ECHILD, "ChildProcessError"}, {0, NULL},
-    };
-    for (int i = 0; classes[i].name; i++) {
-        if (classes[i].err != err) continue;
-        Value cls = dict_get_str(vm->builtins, str_from_c(vm, classes[i].name));
-        if (IS_CLASS(cls)) return AS_CLASS(cls);
-    }
-    return vm->OSError;
-}
-
-bool os_raise_errno(Vm *vm, int err, Value filename) {
-    ObjClass *cls = error_class(vm, err);
-    vm_push_root(vm, filename);
-    ObjTuple *args = tuple_new(vm, IS_EMPTY(filename) ? 2 : 3);
-    vm_push_root(vm, OBJ_VAL(args));
-    args->items[0] = INT_VAL(err);
-    args->items[1] = OBJ_VAL(str_from_c(vm, strerror(err)));
-    if (!IS_EMPTY(filename)) args->items[2] = filename;
-    ObjException *e = exception_new(vm, cls, args);
-    e->extra = INT_VAL(err);
-    vm_pop_roots(vm, 2);
-    return vm_raise_value(vm, OBJ_VAL(e));
-}
+bool os_raise_errno(Vm *vm, int err, Value filename) { return raise_os_errno(vm, err, filename); }
 
 bool os_path_arg(Vm *vm, const char *fname, Value v, ObjStr **out) {
     if (IS_STR(v)) {

@@ -758,6 +758,9 @@ static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Val
         return true;
     }
     if (cls->flags & CLASS_EXCEPTION) {
+        // OSError(errno, strerror) itself becomes the subclass for that errno, as in CPython.
+        if (cls == vm->OSError && nargs >= 2 && IS_INT(args[0]))
+            cls = exception_class_for_errno(vm, (int)AS_INT(args[0]));
         ObjTuple *t = tuple_new(vm, (size_t)nargs);
         for (int i = 0; i < nargs; i++) t->items[i] = args[i];
         vm_push_root(vm, OBJ_VAL(t));

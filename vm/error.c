@@ -6,6 +6,7 @@
  * __cause__ / __context__ first, then "Traceback (most recent call last):", one `File` line per
  * entry with the source line, and `Type: message`.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -408,4 +409,34 @@ void vm_print_exception(Vm *vm, Value exc) {
     if (out.data) fwrite(out.data, 1, out.length, stderr);
     fflush(stderr);
     sb_free(&out);
+}
+
+// ---- errno to exception class -------------------------------------------------------------------
+// The one table every OS-facing module uses (files, os, socket, the event loop): PEP 3151's
+// mapping from errno values to OSError subclasses.  An errno not listed raises plain OSError.
+
+static const struct {
+    int err;
+    const char *class_name;
+} errno_classes[] = {
+    {EAGAIN, "BlockingIOError"},         {EWOULDBLOCK, "BlockingIOError"},
+    {EALREADY, "BlockingIOError"},       {EINPROGRESS, "BlockingIOError"},
+    {ECHILD, "ChildProcessError"},       {EPIPE, "BrokenPipeError"},
+    {ESHUTDOWN, "BrokenPipeError"},      {ECONNABORTED, "ConnectionAbortedError"},
+    {ECONNREFUSED, "ConnectionRefusedError"}, {ECONNRESET, "ConnectionResetError"},
+    {EEXIST, "FileExistsError"},         {ENOENT, "FileNotFoundError"},
+    {EISDIR, "IsADirectoryError"},       {ENOTDIR, "NotADirectoryError"},
+    {EINTR, "InterruptedError"},         {EACCES, "PermissionError"},
+    {EPERM, "PermissionError"},          {ESRCH, "ProcessLookupError"},
+    {ETIMEDOUT, "TimeoutError"},
+};
+
+ObjClass *exception_class_for_errno(Vm *vm, int err) {
+    for (size_t i = 0; i < sizeof errno_classes / sizeof errno_classes[0]; i++) {
+        if (errno_classes[i].err != err) continue;
+        Value cls = dict_get_str(vm->builtins, str_from_c(vm, errno_classes[i].class_name));
+        if (IS_CLASS(cls) && class_is_subclass(AS_CLASS(cls), vm->OSError)) return AS_CLASS(cls);
+        break;
+    }
+    return vm->OSError;
 }

@@ -21,4 +21,8 @@ void vm_format_exception(Vm *vm, Value exc, bool chain, StrBuf *out);
 void vm_format_traceback(ObjException *e, StrBuf *out);
 void vm_format_exception_only(Vm *vm, Value exc, StrBuf *out);
 
+// The OSError subclass for an errno value (ConnectionRefusedError for ECONNREFUSED, ...), or
+// OSError itself: the one table for files, os, socket and the event loop.
+ObjClass *exception_class_for_errno(Vm *vm, int err);
+
 #endif
