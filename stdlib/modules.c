@@ -25,6 +25,7 @@ static const BuiltinModule builtin_modules[] = {
     {"functools", mod_functools_init},
     {"signal", mod_signal_init},
     {"traceback", mod_traceback_init},
+    {"socket", mod_socket_init},
     {"_asyncio", mod_asyncio_core_init}, // runtime/loop.c: the event loop, Future, Task
     {NULL, NULL},
 };

@@ -6,7 +6,8 @@
  * result in sys.modules (vm->modules).  Nothing is built before the first import, so startup
  * costs nothing for modules a program never uses.
  *
- * The modules: sys, math, time, random, os, os.path, json, itertools, functools, signal.
+ * The modules: sys, math, time, random, os, os.path, json, itertools, functools, signal,
+ * traceback, socket.
  */
 #ifndef AIO_MODULES_H
 #define AIO_MODULES_H
