@@ -193,7 +193,13 @@ static bool timeout_arg(Vm *vm, Value v, double *out) {
         return true;
     }
     double t;
-    if (!mod_arg_double(vm, v, &t)) return false;
+    if (IS_FLOAT(v)) {
+        t = AS_FLOAT(v);
+    } else { // anything but a float goes through __index__, as CPython's timeout parsing
+        int64_t n;
+        if (!mod_arg_index(vm, v, &n)) return false;
+        t = (double)n;
+    }
     if (isnan(t)) return vm_raise(vm, vm->ValueError, "Invalid value NaN (not a number)");
     if (t < 0) return vm_raise(vm, vm->ValueError, "Timeout value out of range");
     *out = t;
