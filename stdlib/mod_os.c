@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -126,6 +127,123 @@ static bool os_system(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         return false;
     fflush(NULL);  // the child's output must come after everything printed so far
     *result = INT_VAL(system(cmd->chars));
+    return true;
+}
+
+// ---- file descriptors ---------------------------------------------------------------------------
+// The thin calls over POSIX descriptors that pipes and the event loop's readers need: pipe, read,
+// write, close, get_blocking, set_blocking.  As CPython (PEP 475) a call interrupted by a signal
+// runs the Python-level handlers and is retried unless a handler raised.
+
+static bool fd_arg(Vm *vm, Value v, int *fd) {
+    int64_t n;
+    if (!mod_arg_index(vm, v, &n)) return false;
+    if (n < INT32_MIN || n > INT32_MAX) return vm_raise(vm, vm->OverflowError, "fd is greater than maximum");
+    *fd = (int)n;
+    return true;
+}
+
+// After a call failed with errno err: true when it should be retried (EINTR, handlers ran fine).
+static bool retry_after_signal(Vm *vm, int err, bool *failed) {
+    *failed = false;
+    if (err != EINTR) return false;
+    if (vm_interrupted && !vm_run_signal_handlers(vm)) {
+        *failed = true;
+        return false;
+    }
+    return true;
+}
+
+// pipe() -> (read_end, write_end), both close-on-exec (CPython's descriptors are not inheritable).
+static bool os_pipe(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args_clinic(vm, "pipe", nargs, kwnames, 0, 0)) return false;
+    int fds[2];
+    if (pipe(fds) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    ObjTuple *t = tuple_new(vm, 2);
+    t->items[0] = INT_VAL(fds[0]);
+    t->items[1] = INT_VAL(fds[1]);
+    *result = OBJ_VAL(t);
+    return true;
+}
+
+// read(fd, length) -> bytes: at most length bytes, b'' at end of file.
+static bool os_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int fd = -1;
+    int64_t length;
+    if (!check_args_clinic(vm, "read", nargs, kwnames, 2, 2) || !fd_arg(vm, args[0], &fd) ||
+        !mod_arg_index(vm, args[1], &length))
+        return false;
+    if (length < 0) return os_raise_errno(vm, EINVAL, EMPTY_VAL());
+    unsigned char *buf = malloc((size_t)length + 1);
+    if (!buf) return vm_raise(vm, vm->MemoryError, "");
+    ssize_t got;
+    for (;;) {
+        got = read(fd, buf, (size_t)length);
+        if (got >= 0) break;
+        int err = errno;
+        bool failed;
+        if (retry_after_signal(vm, err, &failed)) continue;
+        free(buf);
+        return failed ? false : os_raise_errno(vm, err, EMPTY_VAL());
+    }
+    *result = OBJ_VAL(bytes_new(vm, buf, (size_t)got));
+    free(buf);
+    return true;
+}
+
+// write(fd, data) -> how many bytes were written (perhaps fewer than len(data)).
+static bool os_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int fd = -1;
+    if (!check_args_clinic(vm, "write", nargs, kwnames, 2, 2) || !fd_arg(vm, args[0], &fd)) return false;
+    if (!IS_BYTES(args[1]))
+        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, args[1]));
+    ObjBytes *data = AS_BYTES(args[1]);
+    for (;;) {
+        ssize_t put = write(fd, data->data, data->length);
+        if (put >= 0) {
+            *result = INT_VAL(put);
+            return true;
+        }
+        int err = errno;
+        bool failed;
+        if (retry_after_signal(vm, err, &failed)) continue;
+        return failed ? false : os_raise_errno(vm, err, EMPTY_VAL());
+    }
+}
+
+// close(fd).  An interrupted close is not retried: the descriptor is gone either way (Linux).
+static bool os_close(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"fd", NULL};
+    Value a[1];
+    int fd = -1;
+    if (!parse_args(vm, "close", args, nargs, kwnames, names, 1, a) || !fd_arg(vm, a[0], &fd)) return false;
+    if (close(fd) != 0 && errno != EINTR) return os_raise_errno(vm, errno, EMPTY_VAL());
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool os_get_blocking(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int fd = -1;
+    if (!check_args_clinic(vm, "get_blocking", nargs, kwnames, 1, 1) || !fd_arg(vm, args[0], &fd)) return false;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    *result = BOOL_VAL(!(flags & O_NONBLOCK));
+    return true;
+}
+
+static bool os_set_blocking(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int fd = -1;
+    bool blocking;
+    if (!check_args_clinic(vm, "set_blocking", nargs, kwnames, 2, 2) || !fd_arg(vm, args[0], &fd) ||
+        !vm_truthy(vm, args[1], &blocking))
+        return false;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    int wanted = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
+    if (wanted != flags && fcntl(fd, F_SETFL, wanted) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    *result = NONE_VAL();
     return true;
 }
 
@@ -433,6 +551,9 @@ ObjModule *mod_os_init(Vm *vm) {
         {"mkdir", os_mkdir},       {"makedirs", os_makedirs}, {"remove", os_remove},
         {"unlink", os_unlink},     {"rmdir", os_rmdir},       {"rename", os_rename},
         {"replace", os_replace},   {"stat", os_stat},         {"walk", os_walk},
+        {"pipe", os_pipe},         {"read", os_read},         {"write", os_write},
+        {"close", os_close},       {"get_blocking", os_get_blocking},
+        {"set_blocking", os_set_blocking},
         {NULL, NULL},
     };
     for (const MethodDef *f = fns; f->name; f++) define_native(vm, m->globals, f->name, f->fn);
