@@ -93,6 +93,8 @@ static inline ObjFuture *task_of_wakeup(Vm *vm, Value cb) {
     return NULL;
 }
 
+typedef struct IoTable IoTable;
+
 // ---- the loop (loop.c) --------------------------------------------------------------------------
 // For the GC: a loop's C arrays hold handles, and its state is freed with it.
 void loop_mark(Vm *vm, ObjLoop *loop);
@@ -112,6 +114,31 @@ void loop_leave_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_track_asyncgen(Vm *vm, ObjGenerator *agen);
 // For the C signal handler (async-signal-safe): ends the wait of the loop that is waiting.
 void loop_signal_wakeup(void);
+
+// What io.c needs of the loop.  libuv's loop (NULL once closed); the slot for the loop's I/O table.
+struct uv_loop_s *loop_uv(ObjLoop *loop);
+IoTable **loop_io_table(ObjLoop *loop);
+// From a libuv callback: h joins the ready queue (no allocation of GC objects, no Python code).
+void loop_ready_handle(ObjLoop *loop, ObjHandle *h);
+ObjHandle *loop_handle_new(Vm *vm, Value loop, Value callback, Value args);
+void loop_handle_cancel(Vm *vm, ObjHandle *h);
+bool loop_closed(ObjLoop *loop);
+// RuntimeError "Event loop is closed" when it is.
+bool loop_check_open(Vm *vm, ObjLoop *loop);
+
+// ---- I/O readiness (io.c): add_reader and friends ------------------------------------------------
+// The descriptors one loop watches, made on the first add_reader/add_writer.
+void io_define_loop_methods(Vm *vm, ObjClass *loop_class);
+void io_mark(Vm *vm, IoTable *io);
+// Before each wait in libuv: stops quietly the watchers whose descriptor was closed since they
+// were started (libuv would abort on registering it).
+void io_before_wait(IoTable *io);
+// Whether some descriptor is watched (a wait without timers can still end).
+bool io_watching(IoTable *io);
+// Closing the loop: uv_close on every watcher (the caller then runs libuv once so that the close
+// callbacks free them), then io_free.
+void io_close(IoTable *io);
+void io_free(IoTable *io);
 
 // ---- asyncio.sleep (sleep.c) --------------------------------------------------------------------
 bool asyncio_sleep_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);

@@ -53,6 +53,7 @@ typedef struct LoopState {
     size_t cancelled_in_heap; // how many of them are cancelled but still in the heap
     ObjFuture *tasks;       // pending tasks, linked through the tasks: strongly held until they finish
     ObjList *asyncgens;     // async generators first iterated on this loop (shutdown_asyncgens)
+    IoTable *io;            // the descriptors watched by add_reader/add_writer (io.c), or NULL
     Value current_task;
     Value exception_handler;
     bool running, stopping, closed, debug;
@@ -71,16 +72,20 @@ void loop_mark(Vm *vm, ObjLoop *loop) {
     for (size_t i = 0; i < st->timers.count; i++) gc_mark_object(vm, st->timers.items[i].owner);
     for (ObjFuture *t = st->tasks; t; t = t->next_task) gc_mark_object(vm, (Obj *)t);
     gc_mark_object(vm, (Obj *)st->asyncgens);
+    io_mark(vm, st->io);
     gc_mark_value(vm, st->current_task);
     gc_mark_value(vm, st->exception_handler);
 }
 
 static void close_uv(LoopState *st) {
     if (!st->uv_ready) return;
+    io_close(st->io);
     uv_close((uv_handle_t *)&st->wakeup, NULL);
     uv_close((uv_handle_t *)&st->async, NULL);
     uv_run(&st->uv, UV_RUN_NOWAIT); // lets libuv finish the closes; no Python code runs here
     uv_loop_close(&st->uv);
+    io_free(st->io);
+    st->io = NULL;
     st->uv_ready = false;
 }
 
@@ -319,8 +324,10 @@ static bool handle_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         sb_printf(&sb, " when=%s", when.data);
         sb_free(&when);
     }
-    sb_putc(&sb, ' ');
-    describe_callback(vm, h->callback, h->args, &sb);
+    if (!IS_NONE(h->callback)) { // a cancelled handle has let go of its callback
+        sb_putc(&sb, ' ');
+        describe_callback(vm, h->callback, h->args, &sb);
+    }
     sb_putc(&sb, '>');
     *result = OBJ_VAL(str_from_buf(vm, &sb));
     return true;
@@ -334,6 +341,26 @@ static void handle_cancel(Vm *vm, ObjHandle *h) {
     h->callback = NONE_VAL();
     h->args = NONE_VAL();
 }
+
+// ---- what io.c needs of the loop (asyncio.h) ----------------------------------------------------
+
+struct uv_loop_s *loop_uv(ObjLoop *loop) {
+    return loop->state && loop->state->uv_ready ? &loop->state->uv : NULL;
+}
+
+IoTable **loop_io_table(ObjLoop *loop) { return &loop->state->io; }
+
+void loop_ready_handle(ObjLoop *loop, ObjHandle *h) { ready_push(loop->state, READY_HANDLE, (Obj *)h, NONE_VAL()); }
+
+ObjHandle *loop_handle_new(Vm *vm, Value loop, Value callback, Value args) {
+    return handle_new(vm, loop, callback, args, false);
+}
+
+void loop_handle_cancel(Vm *vm, ObjHandle *h) { handle_cancel(vm, h); }
+
+bool loop_closed(ObjLoop *loop) { return !loop->state || loop->state->closed; }
+
+bool loop_check_open(Vm *vm, ObjLoop *loop) { return check_closed(vm, loop->state); }
 
 static bool handle_cancel_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     handle_cancel(vm, AS_HANDLE(args[0]));
@@ -435,6 +462,7 @@ static uint64_t wakeup_delay_ms(double seconds) { return (uint64_t)(seconds * 10
 // arrives.  With timeout 0 it only polls.  No Python code runs in here: the libuv callbacks
 // (on_wakeup, on_async) only end the wait.
 static void wait_for_events(LoopState *st, double timeout) {
+    io_before_wait(st->io);
     if (timeout == 0) {
         uv_run(&st->uv, UV_RUN_NOWAIT);
         return;
@@ -503,8 +531,9 @@ static bool loop_run_once(Vm *vm, Value loop) {
     // Fuzz builds never wait (runtime/clock.c): time jumps to the next timer, and a loop with
     // nothing left to wake it, which would wait forever, raises instead.
     if (!vm_fuzz_tick(vm)) return false;
-    if (timeout < 0) return vm_raise(vm, vm->RuntimeError, "fuzz build: the event loop would wait forever");
-    clock_skip(vm, timeout);
+    if (timeout < 0 && !io_watching(st->io))
+        return vm_raise(vm, vm->RuntimeError, "fuzz build: the event loop would wait forever");
+    if (timeout > 0) clock_skip(vm, timeout);
     timeout = 0;
 #endif
     wait_for_events(st, timeout);
@@ -1125,6 +1154,7 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
                                                      {"__setattr__", loop_setattr},
                                                      {NULL, NULL}});
     vm->loop_class->has_getattr = true;
+    io_define_loop_methods(vm, vm->loop_class);
     static const struct {
         const char *name;
         NativeFn fn;

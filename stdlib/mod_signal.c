@@ -8,7 +8,8 @@
  *
  * At startup (signal_init_process, from main) SIGINT gets the C handler when its disposition is
  * SIG_DFL, as CPython does; its Python-level handler is then default_int_handler, which raises
- * KeyboardInterrupt.  asyncio.Runner replaces it for the duration of run() (runners.aio).
+ * KeyboardInterrupt.  SIGPIPE is ignored, as CPython does, so that writing to a pipe or socket
+ * whose reader has gone raises BrokenPipeError instead of killing the process.  asyncio.Runner replaces it for the duration of run() (runners.aio).
  *
  * The module: signal(), getsignal(), raise_signal(), default_int_handler, SIG_DFL, SIG_IGN, NSIG
  * and the usual SIG* numbers.  CPython's Signals and Handlers enums print as their numbers
@@ -83,6 +84,7 @@ void signal_init_process(void) {
     struct sigaction sa;
     if (sigaction(SIGINT, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_DFL)
         set_disposition(SIGINT, 2);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 // ---- the module ---------------------------------------------------------------------------------
