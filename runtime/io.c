@@ -208,14 +208,8 @@ static void stop_watcher(Watcher *w) {
     w->lost = false;
 }
 
-static bool raise_errno(Vm *vm, int err) {
-    Value args[2] = {INT_VAL(err), OBJ_VAL(str_from_c(vm, strerror(err)))};
-    vm_push_root(vm, args[1]);
-    Value exc;
-    bool ok = vm_call(vm, OBJ_VAL(vm->OSError), args, 2, NULL, &exc);
-    vm_pop_root(vm);
-    return ok ? vm_raise_value(vm, exc) : false;
-}
+// OSError, or the subclass CPython picks for err (PermissionError, FileNotFoundError ...).
+static bool raise_errno(Vm *vm, int err) { return raise_os_errno(vm, err, EMPTY_VAL()); }
 
 // Starts, changes or stops w's poll so that it watches `events`.  When a change of a live
 // registration fails, the registration is dropped (reader and writer forgotten, as CPython's
