@@ -841,14 +841,14 @@ static bool sock_shutdown(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 // ---- module -------------------------------------------------------------------------------------
 
 static bool socket_getdefaulttimeout(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "getdefaulttimeout", nargs, kwnames, 0, 0)) return false;
+    if (!check_args(vm, "_socket.getdefaulttimeout", nargs, kwnames, 0, 0)) return false;
     *result = timeout_value(socket_default_timeout);
     return true;
 }
 
 static bool socket_setdefaulttimeout(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     double t;
-    if (!check_args(vm, "setdefaulttimeout", nargs, kwnames, 1, 1) || !timeout_arg(vm, args[0], &t))
+    if (!check_args(vm, "_socket.setdefaulttimeout", nargs, kwnames, 1, 1) || !timeout_arg(vm, args[0], &t))
         return false;
     socket_default_timeout = t;
     *result = NONE_VAL();

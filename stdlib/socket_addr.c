@@ -28,6 +28,16 @@
 
 // ---- errors -------------------------------------------------------------------------------------
 
+// CPython's count check for _socket's old-style functions: "inet_pton() takes exactly 2
+// arguments (1 given)".
+static bool exact_args(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int n) {
+    if (kwnames) return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", fname);
+    if (nargs != n)
+        return vm_raise(vm, vm->TypeError, "%s() takes exactly %d argument%s (%d given)", fname, n,
+                        n == 1 ? "" : "s", nargs);
+    return true;
+}
+
 bool raise_gaierror(Vm *vm, int code) {
     if (code == EAI_SYSTEM) return raise_os_errno(vm, errno, EMPTY_VAL());
     ObjClass *cls = mod_find_class(vm, "socket", "gaierror");
@@ -272,7 +282,7 @@ static bool socket_getaddrinfo(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
 }
 
 static bool socket_gethostname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "gethostname", nargs, kwnames, 0, 0)) return false;
+    if (!check_args(vm, "_socket.gethostname", nargs, kwnames, 0, 0)) return false;
     char name[256];
     if (gethostname(name, sizeof name) != 0) return raise_os_errno(vm, errno, EMPTY_VAL());
     name[sizeof name - 1] = '\0';
@@ -283,7 +293,7 @@ static bool socket_gethostname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
 // gethostbyname(name) -> '127.0.0.1': the first IPv4 address of the name.
 static bool socket_gethostbyname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     const char *host;
-    if (!check_args(vm, "gethostbyname", nargs, kwnames, 1, 1) ||
+    if (!exact_args(vm, "gethostbyname", nargs, kwnames, 1) ||
         !host_text(vm, args[0], "gethostbyname() argument 1 must be str, bytes or bytearray", &host))
         return false;
     struct sockaddr_storage ss;
@@ -297,7 +307,7 @@ static bool socket_gethostbyname(Vm *vm, Value *args, int nargs, ObjTuple *kwnam
 // ---- packed addresses and byte order ------------------------------------------------------------
 
 static bool socket_inet_aton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "inet_aton", nargs, kwnames, 1, 1)) return false;
+    if (!exact_args(vm, "inet_aton", nargs, kwnames, 1)) return false;
     if (!IS_STR(args[0]))
         return vm_raise(vm, vm->TypeError, "inet_aton() argument 1 must be str, not %s", vm_type_name(vm, args[0]));
     struct in_addr in;
@@ -308,7 +318,7 @@ static bool socket_inet_aton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 }
 
 static bool socket_inet_ntoa(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "inet_ntoa", nargs, kwnames, 1, 1)) return false;
+    if (!exact_args(vm, "inet_ntoa", nargs, kwnames, 1)) return false;
     if (!IS_BYTES(args[0]))
         return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, args[0]));
     if (AS_BYTES(args[0])->length != 4) return vm_raise(vm, vm->OSError, "packed IP wrong length for inet_ntoa");
@@ -320,7 +330,7 @@ static bool socket_inet_ntoa(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 
 static bool socket_inet_pton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int64_t family;
-    if (!check_args(vm, "inet_pton", nargs, kwnames, 2, 2) || !mod_arg_index(vm, args[0], &family)) return false;
+    if (!exact_args(vm, "inet_pton", nargs, kwnames, 2) || !mod_arg_index(vm, args[0], &family)) return false;
     if (!IS_STR(args[1]))
         return vm_raise(vm, vm->TypeError, "inet_pton() argument 2 must be str, not %s", vm_type_name(vm, args[1]));
     unsigned char buf[sizeof(struct in6_addr)];
@@ -333,7 +343,7 @@ static bool socket_inet_pton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 
 static bool socket_inet_ntop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int64_t family;
-    if (!check_args(vm, "inet_ntop", nargs, kwnames, 2, 2) || !mod_arg_index(vm, args[0], &family)) return false;
+    if (!exact_args(vm, "inet_ntop", nargs, kwnames, 2) || !mod_arg_index(vm, args[0], &family)) return false;
     if (!IS_BYTES(args[1]))
         return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, args[1]));
     if (family != AF_INET && family != AF_INET6)
@@ -350,7 +360,7 @@ static bool socket_inet_ntop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 static bool byte_order(Vm *vm, const char *fname, Value *args, int nargs, ObjTuple *kwnames, bool wide,
                        Value *result) {
     int64_t x;
-    if (!check_args(vm, fname, nargs, kwnames, 1, 1) || !mod_arg_index(vm, args[0], &x)) return false;
+    if (!exact_args(vm, fname, nargs, kwnames, 1) || !mod_arg_index(vm, args[0], &x)) return false;
     if (x < 0)
         return vm_raise(vm, vm->OverflowError, wide ? "can't convert negative value to unsigned int"
                                                     : "%s: can't convert negative Python int to C 16-bit unsigned integer", fname);
@@ -402,8 +412,18 @@ static bool socket_create_connection(Vm *vm, Value *args, int nargs, ObjTuple *k
     static const char *const names[] = {"address", "timeout", "source_address", "all_errors", NULL};
     Value a[4];
     if (!parse_args(vm, "create_connection", args, nargs, kwnames, names, 1, a)) return false;
-    if (!IS_TUPLE(a[0]) || AS_TUPLE(a[0])->count != 2)
-        return vm_raise(vm, vm->TypeError, "create_connection() address must be a (host, port) pair");
+    ObjList *pair = vm_list_from_iterable(vm, a[0]); // host, port = address
+    if (!pair) {
+        if (vm_exception_matches(vm, vm->TypeError)) {
+            vm_clear_exception(vm);
+            return vm_raise(vm, vm->TypeError, "cannot unpack non-iterable %s object", vm_type_name(vm, a[0]));
+        }
+        return false;
+    }
+    if (pair->count > 2) return vm_raise(vm, vm->ValueError, "too many values to unpack (expected 2)");
+    if (pair->count < 2)
+        return vm_raise(vm, vm->ValueError, "not enough values to unpack (expected 2, got %zu)", pair->count);
+    vm_push_root(vm, OBJ_VAL(pair));
     Value default_timeout = OBJ_VAL(str_from_c(vm, "_GLOBAL_DEFAULT_TIMEOUT"));
     Value sentinel = EMPTY_VAL();
     Value mod = dict_get_str(vm->modules, str_from_c(vm, "socket"));
@@ -411,9 +431,11 @@ static bool socket_create_connection(Vm *vm, Value *args, int nargs, ObjTuple *k
     bool set_timeout = !IS_EMPTY(a[1]) && !(IS_OBJ(a[1]) && IS_OBJ(sentinel) && AS_OBJ(a[1]) == AS_OBJ(sentinel));
     bool all_errors = false;
     if (!IS_EMPTY(a[3]) && !vm_truthy(vm, a[3], &all_errors)) return false;
-    Value gai_args[4] = {AS_TUPLE(a[0])->items[0], AS_TUPLE(a[0])->items[1], INT_VAL(0), INT_VAL(SOCK_STREAM)};
+    Value gai_args[4] = {pair->items[0], pair->items[1], INT_VAL(0), INT_VAL(SOCK_STREAM)};
     Value infos;
-    if (!socket_getaddrinfo(vm, gai_args, 4, NULL, &infos)) return false;
+    bool resolved = socket_getaddrinfo(vm, gai_args, 4, NULL, &infos);
+    vm_pop_root(vm);
+    if (!resolved) return false;
     vm_push_root(vm, infos);
     ObjList *errors = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(errors));
