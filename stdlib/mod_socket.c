@@ -60,7 +60,6 @@ static ObjClass *socket_class(Vm *vm) { return mod_find_class(vm, "socket", "soc
 
 // Puts the descriptor in the mode `timeout` asks for: blocking only for None.
 static bool apply_blocking_mode(Vm *vm, SockState *st) {
-    if (st->fd < 0) return true;
     int nonblocking = st->timeout >= 0;
     if (ioctl(st->fd, FIONBIO, &nonblocking) != 0) return raise_os_errno(vm, errno, EMPTY_VAL());
     return true;
@@ -131,12 +130,13 @@ static int wait_ready(Vm *vm, int fd, short events, double deadline) {
 // One system call that may have to wait.  `op` does the call on the descriptor and returns its
 // result (< 0 with errno set on failure).  The call is retried after EINTR (once the signal
 // handlers have run) and, with a timeout, after waiting in poll for `events` until `deadline`.
+// `flags` are the call's MSG_* flags: with MSG_DONTWAIT a blocking socket does not wait either.
 typedef ssize_t (*SockOp)(int fd, void *ctx);
 
-static bool sock_call(Vm *vm, SockState *st, short events, double deadline, SockOp op, void *ctx,
-                      ssize_t *out) {
+static bool sock_call(Vm *vm, SockState *st, short events, double deadline, int flags, SockOp op,
+                      void *ctx, ssize_t *out) {
     for (;;) {
-        if (st->timeout < 0 && st->fd >= 0) {
+        if (st->timeout < 0 && st->fd >= 0 && !(flags & MSG_DONTWAIT)) {
             int ready = wait_ready(vm, st->fd, events, -1);
             if (ready < 0) return false;
         }
@@ -209,6 +209,17 @@ static bool timeout_arg(Vm *vm, Value v, double *out) {
 static Value timeout_value(double t) { return t < 0 ? NONE_VAL() : FLOAT_VAL(t); }
 
 // Checks a method's argument count (after self) with CPython's METH_O / METH_NOARGS wording.
+// Methods that CPython writes in Python (socket.py: close, detach, dup, accept) take only self:
+// "socket.close() takes 1 positional argument but 2 were given".
+static bool self_only(Vm *vm, const char *qualname, int nargs, ObjTuple *kwnames) {
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "%s() got an unexpected keyword argument '%s'", qualname,
+                        AS_STR(kwnames->items[0])->chars);
+    if (nargs != 1)
+        return vm_raise(vm, vm->TypeError, "%s() takes 1 positional argument but %d were given", qualname, nargs);
+    return true;
+}
+
 static bool method_args(Vm *vm, const char *qualname, int nargs, ObjTuple *kwnames, int min, int max) {
     if (kwnames) return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", qualname);
     int given = nargs - 1;
@@ -325,7 +336,7 @@ bool socket_close_value(Vm *vm, Value sock) {
 
 static bool sock_close(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "close", args, nargs);
-    if (!st || !method_args(vm, "socket.close", nargs, kwnames, 0, 0) || !close_state(vm, st)) return false;
+    if (!st || !self_only(vm, "socket.close", nargs, kwnames) || !close_state(vm, st)) return false;
     *result = NONE_VAL();
     return true;
 }
@@ -333,7 +344,7 @@ static bool sock_close(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 // detach(): the descriptor, which the object no longer owns.
 static bool sock_detach(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "detach", args, nargs);
-    if (!st || !method_args(vm, "socket.detach", nargs, kwnames, 0, 0)) return false;
+    if (!st || !self_only(vm, "socket.detach", nargs, kwnames)) return false;
     *result = INT_VAL(st->fd);
     st->fd = -1;
     return true;
@@ -349,7 +360,7 @@ static bool sock_fileno(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 // dup(): a new socket object on a duplicate of the descriptor.
 static bool sock_dup(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "dup", args, nargs);
-    if (!st || !method_args(vm, "socket.dup", nargs, kwnames, 0, 0)) return false;
+    if (!st || !self_only(vm, "socket.dup", nargs, kwnames)) return false;
     int fd = fcntl(st->fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return raise_os_errno(vm, errno, EMPTY_VAL());
     ObjBox *box = socket_wrap_fd(vm, fd, st->family, st->type, st->proto);
@@ -601,11 +612,11 @@ static ssize_t accept_op(int fd, void *ctx) {
 // accept() -> (socket, address).  The new socket gets the default timeout, as CPython's.
 static bool sock_accept(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "accept", args, nargs);
-    if (!st || !method_args(vm, "socket.accept", nargs, kwnames, 0, 0)) return false;
+    if (!st || !self_only(vm, "socket.accept", nargs, kwnames)) return false;
     AcceptCtx ctx;
     memset(&ctx, 0, sizeof ctx);
     ssize_t fd;
-    if (!sock_call(vm, st, POLLIN, deadline_for(st), accept_op, &ctx, &fd)) return false;
+    if (!sock_call(vm, st, POLLIN, deadline_for(st), 0, accept_op, &ctx, &fd)) return false;
     ObjBox *conn = socket_wrap_fd(vm, (int)fd, st->family, st->type, st->proto);
     if (!conn) return false;
     vm_push_root(vm, OBJ_VAL(conn));
@@ -649,7 +660,7 @@ static bool sock_send(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     SendCtx c;
     ssize_t n;
     if (!st || !send_args(vm, "send", args, nargs, kwnames, &c) ||
-        !sock_call(vm, st, POLLOUT, deadline_for(st), send_op, &c, &n))
+        !sock_call(vm, st, POLLOUT, deadline_for(st), c.flags, send_op, &c, &n))
         return false;
     *result = INT_VAL(n);
     return true;
@@ -665,7 +676,7 @@ static bool sock_sendall(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     bool ok = true;
     while (ok && c.len > 0) {
         ssize_t n;
-        ok = sock_call(vm, st, POLLOUT, deadline, send_op, &c, &n);
+        ok = sock_call(vm, st, POLLOUT, deadline, c.flags, send_op, &c, &n);
         if (ok) {
             c.data += n;
             c.len -= (size_t)n;
@@ -693,7 +704,7 @@ static bool sock_sendto(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     if (!sockaddr_from_value(vm, "sendto", st->family, args[nargs - 1], &ss, &c.tolen)) return false;
     c.to = (struct sockaddr *)&ss;
     ssize_t n;
-    if (!sock_call(vm, st, POLLOUT, deadline_for(st), send_op, &c, &n)) return false;
+    if (!sock_call(vm, st, POLLOUT, deadline_for(st), c.flags, send_op, &c, &n)) return false;
     *result = INT_VAL(n);
     return true;
 }
@@ -735,7 +746,7 @@ static bool recv_bytes(Vm *vm, SockState *st, const char *fname, Value *args, in
     c->buf = buf;
     c->len = (size_t)bufsize;
     ssize_t n;
-    bool ok = sock_call(vm, st, POLLIN, deadline_for(st), recv_op, c, &n);
+    bool ok = sock_call(vm, st, POLLIN, deadline_for(st), c->flags, recv_op, c, &n);
     if (ok) *result = OBJ_VAL(bytes_new(vm, buf, (size_t)n));
     if (buf != small) free(buf);
     return ok;
