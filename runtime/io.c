@@ -291,7 +291,8 @@ static bool loop_self(Vm *vm, Value v, ObjLoop **loop) {
 
 // add_reader(fd, callback, *args) and add_writer: a Handle for callback(*args) runs whenever fd
 // is ready.  A callback already registered for fd is replaced, and its Handle cancelled.
-static bool add_callback(Vm *vm, const char *method, bool reading, Value *args, int nargs, ObjTuple *kwnames) {
+static bool add_callback(Vm *vm, const char *method, bool reading, Value *args, int nargs, ObjTuple *kwnames,
+                         Value *handle) {
     ObjLoop *loop = NULL;
     if (!loop_self(vm, args[0], &loop)) return false;
     if (kwnames && kwnames->count)
@@ -326,6 +327,7 @@ static bool add_callback(Vm *vm, const char *method, bool reading, Value *args, 
     if (reading) w->reader = h;
     else w->writer = h;
     if (old) loop_handle_cancel(vm, old);
+    *handle = OBJ_VAL(h);
     return true;
 }
 
@@ -364,13 +366,25 @@ static bool remove_callback(Vm *vm, const char *method, bool reading, Value *arg
 }
 
 static bool loop_add_reader(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value ignored;
     *result = NONE_VAL();
-    return add_callback(vm, "add_reader", true, args, nargs, kwnames);
+    return add_callback(vm, "add_reader", true, args, nargs, kwnames, &ignored);
 }
 
 static bool loop_add_writer(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value ignored;
     *result = NONE_VAL();
-    return add_callback(vm, "add_writer", false, args, nargs, kwnames);
+    return add_callback(vm, "add_writer", false, args, nargs, kwnames, &ignored);
+}
+
+// _add_reader / _add_writer: the same, returning the Handle (for the loop's own code in
+// stdlib/asyncio, which removes a reader only while its Handle is the one registered).
+static bool loop_add_reader_handle(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return add_callback(vm, "_add_reader", true, args, nargs, kwnames, result);
+}
+
+static bool loop_add_writer_handle(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return add_callback(vm, "_add_writer", false, args, nargs, kwnames, result);
 }
 
 static bool loop_remove_reader(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -386,5 +400,7 @@ void io_define_loop_methods(Vm *vm, ObjClass *loop_class) {
                                                  {"remove_reader", loop_remove_reader},
                                                  {"add_writer", loop_add_writer},
                                                  {"remove_writer", loop_remove_writer},
+                                                 {"_add_reader", loop_add_reader_handle},
+                                                 {"_add_writer", loop_add_writer_handle},
                                                  {NULL, NULL}});
 }
