@@ -321,12 +321,7 @@ int big_compare_float(Value a, double d) {
 
 uint64_t big_hash(Value v) {
     BigScratch sv;
-    mpz_srcptr x = big_view(v, &sv);
-    const unsigned long modulus = ((unsigned long)1 << 61) - 1;
-    int64_t h = (int64_t)mpz_tdiv_ui(x, modulus); // |x| mod 2**61-1
-    if (mpz_sgn(x) < 0) h = -h;
-    if (h == -1) h = -2;
-    return (uint64_t)h;
+    return hash_mpz(big_view(v, &sv));
 }
 
 // ---- conversions --------------------------------------------------------------------------------

@@ -43,11 +43,6 @@ bool sort_list(Vm *vm, ObjList *list, Value key, bool reverse);
 
 // ---- shared small helpers ------------------------------------------------------------------------
 
-// Copies n Values (overlap allowed).  n may be 0 with NULL pointers: an empty list has no array.
-static inline void values_move(Value *dst, const Value *src, size_t n) {
-    if (n) memmove(dst, src, sizeof(Value) * n);
-}
-
 // seq[i] for an int i beyond int64: no sequence is that long, and CPython says so as IndexError.
 static inline bool seq_big_index_error(Vm *vm) {
     return vm_raise(vm, vm->IndexError, "cannot fit 'int' into an index-sized integer");

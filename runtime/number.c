@@ -457,51 +457,6 @@ int number_compare(Vm *vm, int op, Value a, Value b, Value *out) {
     return 1;
 }
 
-// ---- hashing ------------------------------------------------------------------------------------
-
-// CPython hashes numbers modulo the Mersenne prime 2**61 - 1, so that equal numbers of different
-// types (1, 1.0, True) hash alike.  -1 is reserved as an error marker in C, and becomes -2.
-#define HASH_BITS 61
-#define HASH_MODULUS (((uint64_t)1 << HASH_BITS) - 1)
-#define HASH_INF 314159
-
-uint64_t hash_int(int64_t v) {
-    uint64_t h = magnitude(v) % HASH_MODULUS;
-    int64_t s = v < 0 ? -(int64_t)h : (int64_t)h;
-    if (s == -1) s = -2;
-    return (uint64_t)s;
-}
-
-// CPython's _Py_HashDouble: the value of the float modulo 2**61 - 1, built 28 bits at a time, so
-// an integral float hashes like the int.  A NaN hashes by identity in CPython 3.10+; aio's floats
-// are not objects, so every NaN hashes to 0 (a documented difference).
-uint64_t hash_float(double v) {
-    if (isinf(v)) return v > 0 ? HASH_INF : (uint64_t)-HASH_INF;
-    if (isnan(v)) return 0;
-    int e;
-    double m = frexp(v, &e);
-    int sign = 1;
-    if (m < 0) {
-        sign = -1;
-        m = -m;
-    }
-    uint64_t x = 0;
-    while (m != 0.0) {
-        x = ((x << 28) & HASH_MODULUS) | x >> (HASH_BITS - 28);
-        m *= 268435456.0; // 2**28
-        e -= 28;
-        uint64_t y = (uint64_t)m; // the integer part
-        m -= (double)y;
-        x += y;
-        if (x >= HASH_MODULUS) x -= HASH_MODULUS;
-    }
-    e = e >= 0 ? e % HASH_BITS : HASH_BITS - 1 - ((-1 - e) % HASH_BITS);
-    x = ((x << e) & HASH_MODULUS) | x >> (HASH_BITS - e);
-    x = x * (uint64_t)(int64_t)sign;
-    if (x == (uint64_t)-1) x = (uint64_t)-2;
-    return x;
-}
-
 // ---- conversions and rounding -------------------------------------------------------------------
 
 bool num_float_to_int(Vm *vm, double d, Value *out) {

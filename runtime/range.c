@@ -279,7 +279,7 @@ static bool range_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     if (n > 1) t->items[2] = INT_VAL(r->step);
     uint64_t h;
     vm_push_root(vm, OBJ_VAL(t));
-    bool ok = tuple_hash(vm, t, &h);
+    bool ok = hash_tuple(vm, t, &h);
     vm_pop_root(vm);
     if (!ok) return false;
     *result = INT_VAL((int64_t)h);

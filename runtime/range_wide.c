@@ -156,7 +156,7 @@ bool range_hash_value(Vm *vm, const ObjRange *r, Value *out) {
     if (!empty) t->items[1] = bounds[0];
     if (!empty && !single) t->items[2] = bounds[2];
     uint64_t h;
-    bool ok = tuple_hash(vm, t, &h);
+    bool ok = hash_tuple(vm, t, &h);
     vm_pop_root(vm);
     if (ok) *out = INT_VAL((int64_t)h);
     return ok;

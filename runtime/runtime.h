@@ -11,6 +11,7 @@
 
 #include "dict.h"
 #include "gc.h"
+#include "hash.h"
 #include "strbuf.h"
 #include "vm.h"
 
@@ -47,14 +48,6 @@ bool arg_int(Vm *vm, Value v, int64_t *out);           // an int (or bool); Type
 bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeError otherwise
 
 // ---- containers ---------------------------------------------------------------------------------
-void list_append(Vm *vm, ObjList *list, Value v);
-bool list_try_append(Vm *vm, ObjList *list, Value v); // MemoryError instead of exiting
-bool list_extend(Vm *vm, ObjList *list, Value iterable);
-ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n);
-ObjTuple *tuple_from_list(Vm *vm, ObjList *list);
-ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list); // NULL with MemoryError raised
-// (a, b): a and b stay rooted while the tuple is allocated, so they may be fresh objects.
-ObjTuple *tuple_pair(Vm *vm, Value a, Value b);
 // A native's `return` of (a, b): stores the pair in *result, true.
 bool tuple_pair_result(Vm *vm, Value a, Value b, Value *result);
 bool set_add_value(Vm *vm, ObjSet *set, Value key);
@@ -64,15 +57,12 @@ bool set_next(ObjSet *set, size_t *pos, Value *key);
 bool set_update(Vm *vm, ObjSet *set, Value iterable);
 
 // ---- strings ------------------------------------------------------------------------------------
-ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b); // NULL with MemoryError raised
 // repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
 // object.__str__ calls, as CPython's calls the type's repr slot directly.
 ObjStr *repr_by_method(Vm *vm, Value v);
 // Appends repr(str) with CPython's quoting and escapes.
 void str_repr_into(ObjStr *s, StrBuf *out);
 void bytes_repr_into(const unsigned char *data, size_t n, StrBuf *out);
-ObjStr *str_from_buf(Vm *vm, StrBuf *sb); // frees sb
-ObjStr *str_try_from_buf(Vm *vm, StrBuf *sb); // frees sb; NULL with MemoryError raised
 // Formats v with a format spec (format(v, spec)).
 ObjStr *format_value(Vm *vm, Value v, ObjStr *spec);
 ObjStr *str_percent_format(Vm *vm, ObjStr *fmt, Value args); // fmt % args
@@ -88,10 +78,6 @@ bool slice_indices(Vm *vm, ObjSlice *s, int64_t n, int64_t *start, int64_t *stop
 int number_binary_op(Vm *vm, int op, Value a, Value b, Value *out);
 int number_compare(Vm *vm, int op, Value a, Value b, Value *out); // == != < <= > >=
 int number_unary_op(Vm *vm, int op, Value a, Value *out);         // UNARY_NEG / POS / INVERT
-bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out);               // CPython 3.11's algorithm
-bool frozenset_hash(Vm *vm, ObjSet *s, uint64_t *out);
-uint64_t hash_int(int64_t v);
-uint64_t hash_float(double v);
 bool int_from_str(Vm *vm, const char *s, size_t len, int base, Value *out); // int('12', base)
 bool float_from_str(Vm *vm, ObjStr *s, double *out);
 void float_repr_into(double d, StrBuf *out);

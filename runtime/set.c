@@ -593,25 +593,6 @@ static int set_issuperset(Vm *vm, ObjSet *so, Value other) {
     return n < 0 ? -1 : result;
 }
 
-// Xor-ing order-independent mixes of every hash, as CPython's frozenset_hash.  Unused slots
-// (hash 0) and dummies (hash -1) cancel out of CPython's formula, so only active slots count.
-static uint64_t shuffle_bits(uint64_t h) { return ((h ^ 89869747ULL) ^ (h << 16)) * 3644798167ULL; }
-
-bool frozenset_hash(Vm *vm, ObjSet *s, uint64_t *out) {
-    uint64_t hash = 0;
-    size_t pos = 0;
-    Value key;
-    uint64_t h;
-    while (set_next_entry(s, &pos, &key, &h)) hash ^= shuffle_bits(h);
-    hash ^= ((uint64_t)s->used + 1) * 1927868237ULL;
-    hash ^= (hash >> 11) ^ (hash >> 25);
-    hash = hash * 69069U + 907133923ULL;
-    if (hash == (uint64_t)-1) hash = 590923713ULL;
-    *out = hash;
-    return true;
-}
-
-
 // ---- construction -------------------------------------------------------------------------------
 
 // set.__new__(cls, *args): an exact set is filled here; a subclass by __init__, as CPython's set_init.
@@ -665,9 +646,7 @@ static bool set_contains(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 }
 
 static bool set_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    uint64_t h;
-    frozenset_hash(vm, AS_SET(args[0]), &h);
-    *result = INT_VAL((int64_t)h);
+    *result = INT_VAL((int64_t)hash_frozenset(AS_SET(args[0])));
     return true;
 }
 

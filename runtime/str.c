@@ -30,41 +30,6 @@ ObjStr *str_exact(Vm *vm, ObjStr *s) {
     return str_new(vm, s->chars, s->length);
 }
 
-ObjStr *str_from_buf(Vm *vm, StrBuf *sb) {
-    // A failed buffer has already owed its MemoryError (vm/strbuf.h): its text is cut short.
-    ObjStr *s = sb->failed ? str_new(vm, "", 0) : str_new(vm, sb->data ? sb->data : "", sb->length);
-    sb_free(sb);
-    return s;
-}
-
-ObjStr *str_try_from_buf(Vm *vm, StrBuf *sb) {
-    if (sb->failed) {
-        // The buffer owed a MemoryError when it failed: raised here and now instead.
-        vm_memory_error_owed = false;
-        sb_free(sb);
-        vm_raise_memory_error(vm);
-        return NULL;
-    }
-    const char *chars = sb->data ? sb->data : "";
-    ObjStr *s = str_try_alloc(vm, sb->length, utf8_count(chars, sb->length));
-    if (s && sb->length) memcpy(s->chars, chars, sb->length);
-    sb_free(sb);
-    return s;
-}
-
-ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b) {
-    if (b->length == 0 && a->obj.cls == vm->str_class) return a;
-    if (a->length == 0 && b->obj.cls == vm->str_class) return b;
-    vm_push_root(vm, OBJ_VAL(a));
-    vm_push_root(vm, OBJ_VAL(b));
-    ObjStr *s = str_try_alloc(vm, a->length + b->length, a->nchars + b->nchars);
-    vm_pop_roots(vm, 2);
-    if (!s) return NULL;
-    memcpy(s->chars, a->chars, a->length);
-    memcpy(s->chars + a->length, b->chars, b->length);
-    return s;
-}
-
 // The classes of str's iterators, as CPython 3.11 names them: str_ascii_iterator for ASCII
 // text, str_iterator otherwise.  They hang off the `data` of str.__iter__ (a pair), so the class
 // dict keeps them alive without them being visible from Python.

@@ -7,111 +7,10 @@
 
 #include "container.h"
 
-ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n) {
-    ObjTuple *t = tuple_new(vm, n);
-    values_move(t->items, items, n);
-    return t;
-}
-
-ObjTuple *tuple_from_list(Vm *vm, ObjList *list) {
-    ObjTuple *t = tuple_new(vm, list->count);
-    values_move(t->items, list->items, list->count);
-    return t;
-}
-
-ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list) {
-    vm_push_root(vm, OBJ_VAL(list));
-    ObjTuple *t = tuple_try_new(vm, list->count);
-    vm_pop_root(vm);
-    if (t) values_move(t->items, list->items, list->count);
-    return t;
-}
-
-ObjTuple *tuple_pair(Vm *vm, Value a, Value b) {
-    vm_push_root(vm, a);
-    vm_push_root(vm, b);
-    ObjTuple *t = tuple_new(vm, 2);
-    vm_pop_roots(vm, 2);
-    t->items[0] = a;
-    t->items[1] = b;
-    return t;
-}
-
+// A native's `return` of (a, b).
 bool tuple_pair_result(Vm *vm, Value a, Value b, Value *result) {
     *result = OBJ_VAL(tuple_pair(vm, a, b));
     return true;
-}
-
-// CPython's 64-bit xxHash constants (Objects/tupleobject.c).
-#define XXPRIME_1 11400714785074694791ULL
-#define XXPRIME_2 14029467366897019727ULL
-#define XXPRIME_5 2870177450012600261ULL
-#define XXROTATE(x) (((x) << 31) | ((x) >> 33))
-
-static uint64_t hash_lane(uint64_t acc, uint64_t lane) {
-    acc += lane * XXPRIME_2;
-    acc = XXROTATE(acc);
-    return acc * XXPRIME_1;
-}
-
-static uint64_t hash_finish(uint64_t acc, size_t count) {
-    // The length, mangled to keep the historical value of hash(()).
-    acc += (uint64_t)count ^ (XXPRIME_5 ^ 3527539ULL);
-    return acc == (uint64_t)-1 ? 1546275796 : acc;
-}
-
-// Tuples nested in tuples are walked with a stack of our own rather than C recursion, so that,
-// as in CPython, hash() of a tuple nested 100000 deep works.  The tuples are immutable and
-// reachable from t, which the caller keeps alive.
-bool tuple_hash(Vm *vm, ObjTuple *t, uint64_t *out) {
-    typedef struct {
-        ObjTuple *tuple;
-        size_t next;
-        uint64_t acc;
-    } Level;
-    Level inline_levels[16], *levels = inline_levels;
-    size_t depth = 0, capacity = 16;
-    Level cur = {t, 0, XXPRIME_5};
-    bool ok = true;
-    for (;;) {
-        if (cur.next < cur.tuple->count) {
-            Value item = cur.tuple->items[cur.next];
-            if (IS_TUPLE(item)) {
-                if (depth == capacity) {
-                    Level *grown = malloc(sizeof(Level) * capacity * 2);
-                    if (!grown) {
-                        ok = vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
-                        break;
-                    }
-                    memcpy(grown, levels, sizeof(Level) * depth);
-                    if (levels != inline_levels) free(levels);
-                    levels = grown;
-                    capacity *= 2;
-                }
-                levels[depth++] = cur;
-                cur = (Level){AS_TUPLE(item), 0, XXPRIME_5};
-                continue;
-            }
-            uint64_t lane;
-            if (!vm_hash(vm, item, &lane)) {
-                ok = false;
-                break;
-            }
-            cur.acc = hash_lane(cur.acc, lane);
-            cur.next++;
-            continue;
-        }
-        uint64_t h = hash_finish(cur.acc, cur.tuple->count);
-        if (depth == 0) {
-            *out = h;
-            break;
-        }
-        cur = levels[--depth];
-        cur.acc = hash_lane(cur.acc, h);
-        cur.next++;
-    }
-    if (levels != inline_levels) free(levels);
-    return ok;
 }
 
 // ---- construction -------------------------------------------------------------------------------
@@ -183,7 +82,7 @@ static bool tuple_contains(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 
 static bool tuple_hash_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     uint64_t h;
-    if (!tuple_hash(vm, AS_TUPLE(args[0]), &h)) return false;
+    if (!hash_tuple(vm, AS_TUPLE(args[0]), &h)) return false;
     *result = INT_VAL((int64_t)h);
     return true;
 }

@@ -1,4 +1,6 @@
-/* Constructors of the core objects, the string intern table, and UTF-8 / hashing helpers. */
+/* Constructors of the core objects and their small mutators (list append/extend/reserve, tuples
+ * from values, strs from a StrBuf), the string intern table, and UTF-8 / hashing helpers.  The
+ * methods Python code sees are in runtime/<type>.c. */
 #include "object.h"
 
 #include <stdarg.h>
@@ -6,6 +8,7 @@
 
 #include "gc.h"
 #include "strbuf.h"
+#include "vm.h"
 
 #define TOMBSTONE ((ObjStr *)1)
 #define NEW(vm, type, kind, cls) ((type *)gc_alloc_object(vm, sizeof(type), kind, cls))
@@ -400,4 +403,144 @@ ObjBox *box_new(Vm *vm, ObjClass *cls, void *data, void (*finalize)(void *)) {
     b->data = data;
     b->finalize = finalize;
     return b;
+}
+
+// ---- lists: growing in place -------------------------------------------------------------------
+
+// Makes room for n items in total; false with MemoryError raised when memory runs out (the list
+// is unchanged).  May collect: the list must be rooted by the caller.
+bool list_reserve(Vm *vm, ObjList *list, size_t n) {
+    if (n <= list->capacity) return true;
+    if (n > SIZE_MAX / (2 * sizeof(Value))) return vm_raise_memory_error(vm);
+    size_t cap = n + (n >> 3) + 6; // CPython's over-allocation
+    cap &= ~(size_t)3;
+    Value *items = gc_try_realloc(vm, list->items, sizeof(Value) * list->capacity, sizeof(Value) * cap);
+    if (!items) return false;
+    list->items = items;
+    list->capacity = cap;
+    return true;
+}
+
+// Also the place where C loops that build a list (split, list(iterable), ...) notice a
+// MemoryError owed by a small allocation (vm/gc.c), and stop.
+bool list_try_append(Vm *vm, ObjList *list, Value v) {
+    if (UNLIKELY(vm_memory_error_owed)) {
+        vm_memory_error_owed = false;
+        return vm_raise_memory_error(vm);
+    }
+    if (list->count == list->capacity) {
+        vm_push_root(vm, v);
+        bool ok = list_reserve(vm, list, list->count + 1);
+        vm_pop_root(vm);
+        if (!ok) return false;
+    }
+    list->items[list->count++] = v;
+    return true;
+}
+
+void list_append(Vm *vm, ObjList *list, Value v) {
+    if (list->count == list->capacity) {
+        vm_push_root(vm, v);
+        size_t cap = (list->count + 1) + ((list->count + 1) >> 3) + 6;
+        cap &= ~(size_t)3;
+        list->items = GC_ARRAY(vm, Value, list->items, list->capacity, cap);
+        list->capacity = cap;
+        vm_pop_root(vm);
+    }
+    list->items[list->count++] = v;
+}
+
+bool list_extend(Vm *vm, ObjList *list, Value iterable) {
+    if (IS_LIST(iterable) || IS_TUPLE(iterable)) {
+        // Snapshot the source length first: a.extend(a) doubles a once.
+        size_t n = IS_LIST(iterable) ? AS_LIST(iterable)->count : AS_TUPLE(iterable)->count;
+        if (n == 0) return true;
+        vm_push_root(vm, iterable);
+        bool ok = list_reserve(vm, list, list->count + n);
+        vm_pop_root(vm);
+        if (!ok) return false;
+        Value *src = IS_LIST(iterable) ? AS_LIST(iterable)->items : AS_TUPLE(iterable)->items;
+        values_move(&list->items[list->count], src, n);
+        list->count += n;
+        return true;
+    }
+    Value it;
+    if (!vm_iter(vm, iterable, &it)) return false;
+    vm_push_root(vm, it);
+    Value v;
+    int r;
+    while ((r = vm_next(vm, it, &v)) == 1)
+        if (!list_try_append(vm, list, v)) {
+            r = -1;
+            break;
+        }
+    vm_pop_root(vm);
+    return r == 0;
+}
+
+// ---- tuples and strs from other values ---------------------------------------------------------
+
+ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n) {
+    ObjTuple *t = tuple_new(vm, n);
+    values_move(t->items, items, n);
+    return t;
+}
+
+ObjTuple *tuple_from_list(Vm *vm, ObjList *list) {
+    ObjTuple *t = tuple_new(vm, list->count);
+    values_move(t->items, list->items, list->count);
+    return t;
+}
+
+ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list) {
+    vm_push_root(vm, OBJ_VAL(list));
+    ObjTuple *t = tuple_try_new(vm, list->count);
+    vm_pop_root(vm);
+    if (t) values_move(t->items, list->items, list->count);
+    return t;
+}
+
+ObjTuple *tuple_pair(Vm *vm, Value a, Value b) {
+    vm_push_root(vm, a);
+    vm_push_root(vm, b);
+    ObjTuple *t = tuple_new(vm, 2);
+    vm_pop_roots(vm, 2);
+    t->items[0] = a;
+    t->items[1] = b;
+    return t;
+}
+
+ObjStr *str_from_buf(Vm *vm, StrBuf *sb) {
+    // A failed buffer has already owed its MemoryError (vm/strbuf.h): its text is cut short.
+    ObjStr *s = sb->failed ? str_new(vm, "", 0) : str_new(vm, sb->data ? sb->data : "", sb->length);
+    sb_free(sb);
+    return s;
+}
+
+ObjStr *str_try_from_buf(Vm *vm, StrBuf *sb) {
+    if (sb->failed) {
+        // The buffer owed a MemoryError when it failed: raised here and now instead.
+        vm_memory_error_owed = false;
+        sb_free(sb);
+        vm_raise_memory_error(vm);
+        return NULL;
+    }
+    const char *chars = sb->data ? sb->data : "";
+    ObjStr *s = str_try_alloc(vm, sb->length, utf8_count(chars, sb->length));
+    if (s && sb->length) memcpy(s->chars, chars, sb->length);
+    sb_free(sb);
+    return s;
+}
+
+ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b) {
+    if (b->length == 0 && a->obj.cls == vm->str_class) return a;
+    if (a->length == 0 && b->obj.cls == vm->str_class) return b;
+    vm_push_root(vm, OBJ_VAL(a));
+    vm_push_root(vm, OBJ_VAL(b));
+    ObjStr *s = str_try_alloc(vm, a->length + b->length, a->nchars + b->nchars);
+    vm_pop_roots(vm, 2);
+    if (!s) return NULL;
+    memcpy(s->chars, a->chars, a->length);
+    memcpy(s->chars + a->length, b->chars, b->length);
+    return s;
 }

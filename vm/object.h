@@ -19,6 +19,7 @@
 
 #include <gmp.h>
 
+#include "strbuf.h"
 #include "value.h"
 
 typedef struct Vm Vm;
@@ -576,6 +577,27 @@ ObjRange *range_new(Vm *vm, int64_t start, int64_t stop, int64_t step);
 Value int_from_mpz(Vm *vm, mpz_ptr z);
 ObjSlice *slice_new(Vm *vm, Value start, Value stop, Value step);
 ObjBox *box_new(Vm *vm, ObjClass *cls, void *data, void (*finalize)(void *));
+
+// ---- small mutators and derived constructors (vm/object.c) --------------------------------------
+// Makes room for n items in total; false with MemoryError raised when memory runs out (the list
+// is unchanged).  May collect: the list must be rooted by the caller.
+bool list_reserve(Vm *vm, ObjList *list, size_t n);
+void list_append(Vm *vm, ObjList *list, Value v);
+bool list_try_append(Vm *vm, ObjList *list, Value v); // MemoryError instead of exiting
+bool list_extend(Vm *vm, ObjList *list, Value iterable);
+ObjTuple *tuple_from_values(Vm *vm, const Value *items, size_t n);
+ObjTuple *tuple_from_list(Vm *vm, ObjList *list);
+ObjTuple *tuple_try_from_list(Vm *vm, ObjList *list); // NULL with MemoryError raised
+// (a, b): a and b stay rooted while the tuple is allocated, so they may be fresh objects.
+ObjTuple *tuple_pair(Vm *vm, Value a, Value b);
+ObjStr *str_from_buf(Vm *vm, StrBuf *sb); // frees sb
+ObjStr *str_try_from_buf(Vm *vm, StrBuf *sb); // frees sb; NULL with MemoryError raised
+ObjStr *str_concat(Vm *vm, ObjStr *a, ObjStr *b); // NULL with MemoryError raised
+
+// Copies n Values (overlap allowed).  n may be 0 with NULL pointers: an empty list has no array.
+static inline void values_move(Value *dst, const Value *src, size_t n) {
+    if (n) memmove(dst, src, sizeof(Value) * n);
+}
 
 // UTF-8 helpers shared by str and the front end's neighbours.
 size_t utf8_count(const char *s, size_t length);                    // code points

@@ -140,10 +140,13 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     switch (o->kind) {
     case OBJ_STR: *out = str_hash((ObjStr *)o); return true;
     case OBJ_BYTES: *out = ((ObjBytes *)o)->hash; return true;
-    case OBJ_BIGINT: *out = big_hash(v); return true;
-    case OBJ_TUPLE: return tuple_hash(vm, (ObjTuple *)o, out);
+    case OBJ_BIGINT: *out = hash_mpz(AS_BIGINT(v)->value); return true;
+    case OBJ_TUPLE: return hash_tuple(vm, (ObjTuple *)o, out);
     case OBJ_SET:
-        if (((ObjSet *)o)->frozen) return frozenset_hash(vm, (ObjSet *)o, out);
+        if (((ObjSet *)o)->frozen) {
+            *out = hash_frozenset((ObjSet *)o);
+            return true;
+        }
         /* fall through */
     case OBJ_LIST:
     case OBJ_DICT:
@@ -171,7 +174,7 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     // As in CPython, the int __hash__ returns IS the hash, not re-hashed: only -1 (CPython's error
     // marker) becomes -2.  An int that does not fit in 64 bits is reduced as its own hash would be.
     if (IS_BIGINT(r)) {
-        *out = big_hash(r);
+        *out = hash_mpz(AS_BIGINT(r)->value);
         return true;
     }
     int64_t value = AS_INTLIKE(r);
