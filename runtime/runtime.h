@@ -12,6 +12,7 @@
 #include "dict.h"
 #include "gc.h"
 #include "hash.h"
+#include "set.h"
 #include "strbuf.h"
 #include "vm.h"
 
@@ -50,11 +51,6 @@ bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeEr
 // ---- containers ---------------------------------------------------------------------------------
 // A native's `return` of (a, b): stores the pair in *result, true.
 bool tuple_pair_result(Vm *vm, Value a, Value b, Value *result);
-bool set_add_value(Vm *vm, ObjSet *set, Value key);
-int set_contains_value(Vm *vm, ObjSet *set, Value key); // 1, 0, -1 on error
-int set_discard_value(Vm *vm, ObjSet *set, Value key);  // 1 removed, 0 absent, -1 error
-bool set_next(ObjSet *set, size_t *pos, Value *key);
-bool set_update(Vm *vm, ObjSet *set, Value iterable);
 
 // ---- strings ------------------------------------------------------------------------------------
 // repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
