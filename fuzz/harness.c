@@ -25,6 +25,7 @@
 #include "compile.h"
 #include "gc.h"
 #include "interp.h"
+#include "modules.h"
 #include "runtime.h"
 
 const char *__asan_default_options(void);
@@ -99,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     text[size] = 0;
     Vm *vm = vm_new();
     runtime_init(vm);
+    builtin_modules_register();
     vm->stdlib_dir = str_from_c(vm, stdlib_dir);
     vm->script_dir = str_from_c(vm, ".");
     vm->argv = list_new(vm, 0);

@@ -12,9 +12,6 @@
 #include "runtime.h"
 #include "strbuf.h"
 
-// int, bool or big int: every value whose class is int or a subclass of it.
-static inline bool IS_INTEGER(Value v) { return IS_INTLIKE(v) || IS_BIGINT(v); }
-
 // A read-only mpz for any int form.  For a big int it is the object's own; for a small one it is
 // built in `scratch` without allocating (and must not outlive it).
 typedef struct {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "import.h"
 #include "runtime.h"
 
 static bool builtin_print(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {

@@ -8,12 +8,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "import.h"
+
 #include "compile.h"
 #include "error.h"
 #include "interp.h"
-#include "modules.h"
 #include "runtime.h"
 
+// Registered by stdlib at startup; NULL until then (no built-in C module is found).
+static BuiltinModuleFinder find_builtin;
+
+void import_set_builtin_finder(BuiltinModuleFinder find) { find_builtin = find; }
+
+static ModuleInit builtin_module(const char *name) { return find_builtin ? find_builtin(name) : NULL; }
 
 static bool file_exists(const char *path) {
     struct stat st;
@@ -69,7 +76,7 @@ static bool load_module(Vm *vm, ObjStr *name, Value *out) {
         *out = cached;
         return true;
     }
-    ModuleInit init = builtin_module_find(name->chars);
+    ModuleInit init = builtin_module(name->chars);
     if (init) {
         ObjModule *m = init(vm);
         if (!m) return false;
@@ -172,7 +179,7 @@ bool import_from(Vm *vm, Value module, ObjStr *name, Value *out) {
         ObjStr *full = str_printf(vm, "%s.%s", AS_MODULE(module)->name->chars, name->chars);
         vm_push_root(vm, OBJ_VAL(full));
         char *path = find_source(vm, full->chars);
-        bool builtin = builtin_module_find(full->chars) != NULL;
+        bool builtin = builtin_module(full->chars) != NULL;
         if (path || builtin) {
             free(path);
             Value leaf;

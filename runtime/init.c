@@ -6,8 +6,10 @@
  * until then nothing is a root, so nothing may be collected.
  */
 #include "asyncio.h"
+#include "bigint.h"
 #include "gc.h"
 #include "hooks.h"
+#include "import.h"
 #include "runtime.h"
 
 void runtime_init(Vm *vm) {
@@ -29,6 +31,20 @@ void runtime_init(Vm *vm) {
     runtime_init_builtins(vm);
     dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
 
+    vm_hooks.number_binary_op = number_binary_op;
+    vm_hooks.number_compare = number_compare;
+    vm_hooks.number_unary_op = number_unary_op;
+    vm_hooks.float_repr_into = float_repr_into;
+    vm_hooks.str_repr_into = str_repr_into;
+    vm_hooks.bigint_repr = big_repr;
+    vm_hooks.format_for_fstring = format_for_fstring;
+    vm_hooks.import_name = import_name;
+    vm_hooks.import_from = import_from;
+    vm_hooks.import_star = import_star;
+    vm_hooks.exception_group_match = exception_group_match;
+    vm_hooks.exception_group_reraise = exception_group_reraise;
+    vm_hooks.exception_traceback = exception_traceback;
+    vm_hooks.exception_set_traceback = exception_set_traceback;
     vm_hooks.mark_loop = loop_mark;
     vm_hooks.free_loop = loop_free_state;
     vm_hooks.resume_sleep = sleep_resume;

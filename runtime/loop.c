@@ -22,6 +22,7 @@
 #include "asyncio.h"
 #include "clock.h"
 #include "error.h"
+#include "import.h"
 #include "runtime.h"
 #include "timer_heap.h"
 

@@ -200,6 +200,7 @@ int main(int argc, char **argv) {
     Vm *vm = vm_new();
     if (!vm) return 1;
     runtime_init(vm);
+    builtin_modules_register();
     set_paths(vm, argv[0], file && strcmp(file, "-") != 0 ? filename : NULL);
     vm->argv = list_new(vm, 0);
     list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, command ? "-c" : (file ? file : ""))));

@@ -53,14 +53,14 @@ bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeEr
 bool tuple_pair_result(Vm *vm, Value a, Value b, Value *result);
 
 // ---- strings ------------------------------------------------------------------------------------
-// repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
-// object.__str__ calls, as CPython's calls the type's repr slot directly.
-ObjStr *repr_by_method(Vm *vm, Value v);
 // Appends repr(str) with CPython's quoting and escapes.
 void str_repr_into(ObjStr *s, StrBuf *out);
 void bytes_repr_into(const unsigned char *data, size_t n, StrBuf *out);
 // Formats v with a format spec (format(v, spec)).
 ObjStr *format_value(Vm *vm, Value v, ObjStr *spec);
+// FORMAT_VALUE's work (through vm_hooks): conversion 0 none, 1 str, 2 repr, 3 ascii; spec EMPTY
+// or a str.
+bool format_for_fstring(Vm *vm, Value v, int conversion, Value spec, Value *out);
 ObjStr *str_percent_format(Vm *vm, ObjStr *fmt, Value args); // fmt % args
 bool str_getitem(Vm *vm, ObjStr *s, Value key, Value *out);
 // Slice bounds after Python's rules for a sequence of length n; returns the item count.
@@ -87,9 +87,6 @@ bool raise_os_errno(Vm *vm, int err, Value filename);
 bool exception_group_match(Vm *vm, Value exc, Value type, Value *match, Value *rest);
 // What an except* statement raises at its end: the unhandled rest plus what handlers raised.
 bool exception_group_reraise(Vm *vm, Value orig, Value rest, ObjList *raised, Value *out);
-// Returns obj.__dict__ for objects that have one, else NULL.
-ObjDict *object_dict(Vm *vm, Value obj);
-bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);
 
 // ---- files --------------------------------------------------------------------------------------
 bool file_write_str(Vm *vm, Value file, ObjStr *s); // file.write(s) on any object with write()
@@ -125,7 +122,5 @@ bool exception_set_traceback(Vm *vm, ObjException *e, Value tb);
 void run_python_finalizers_at_exit(Vm *vm);
 // At exit, after those: empties every module's namespace and collects what they kept alive.
 void release_modules_at_exit(Vm *vm);
-// Imports a module by dotted name, as `import name` does.
-bool import_module(Vm *vm, ObjStr *name, Value *out);
 
 #endif

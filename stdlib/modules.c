@@ -36,6 +36,8 @@ ModuleInit builtin_module_find(const char *name) {
     return NULL;
 }
 
+void builtin_modules_register(void) { import_set_builtin_finder(builtin_module_find); }
+
 // ---- namespaces and classes ---------------------------------------------------------------------
 
 ObjModule *mod_new(Vm *vm, const char *name) {

@@ -8,9 +8,9 @@ in at startup (see its opening comment).  Two more rules keep declarations hones
 declares no prototype of a non-static function (it belongs in the header of the file that
 defines it), and each header is found in exactly one folder.
 
-ALLOWED lists the includes that are right where they are; KNOWN lists the upward includes that
-remain to be removed (part 2 of issue 8).  The test fails on any other upward include, and also
-when a KNOWN entry no longer happens, so that the list only shrinks and stays true.
+ALLOWED lists the includes that are right where they are; KNOWN lists upward includes still to be
+removed (none are left).  The test fails on any other upward include, and also when a KNOWN or
+ALLOWED entry no longer happens, so that the lists only shrink and stay true.
 
 Run from the repository root: python3 tests/layers.py  (make unit and make test run it).
 """
@@ -28,22 +28,7 @@ ALLOWED = {
     ("runtime/main.c", "modules.h"): "the program's entry point",
 }
 
-KNOWN = {
-    # The object protocol, attribute lookup and the constructors the dispatch loop calls are
-    # still declared in runtime.h (and vm.h / interp.h declare functions runtime/ defines).
-    ("vm/compile.c", "runtime.h"),
-    ("vm/dis.c", "runtime.h"),
-    ("vm/error.c", "runtime.h"),
-    ("vm/frame.c", "runtime.h"),
-    ("vm/vm.c", "runtime.h"),
-    # Moved down from runtime/ with the object protocol; they still call the number, str, tuple,
-    # set and exception code of runtime/ directly.
-    ("vm/attr.c", "runtime.h"),
-    ("vm/ops.c", "bigint.h"),
-    ("vm/ops.c", "runtime.h"),
-    # import finds built-in modules in stdlib's registry: a candidate for a hook.
-    ("runtime/import.c", "modules.h"),
-}
+KNOWN = set()  # empty since issue 8 part 2; an entry here would be an upward include still to remove
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 # A non-static prototype at the start of a line in a .c file: `type name(args);`

@@ -24,9 +24,11 @@
  */
 #include <string.h>
 
+#include "dict.h"
 #include "error.h"
+#include "gc.h"
+#include "hooks.h"
 #include "interp.h"
-#include "runtime.h"
 
 // The raw entry for name in cls or its nearest base (the MRO is the chain of bases), EMPTY when
 // none has it.  Nothing is bound or called: callers decide what the entry means.  This is the
@@ -159,7 +161,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         else if (name_is(name, "__cause__")) *out = e->cause;
         else if (name_is(name, "__context__")) *out = e->context;
         else if (name_is(name, "__suppress_context__")) *out = BOOL_VAL(e->suppress_context);
-        else if (name_is(name, "__traceback__")) *out = exception_traceback(vm, e);
+        else if (name_is(name, "__traceback__")) *out = vm_hooks.exception_traceback(vm, e);
         else if (name == vm->s_dict) *out = OBJ_VAL(object_dict(vm, obj));
         else {
             ObjClass *cls = AS_OBJ(obj)->cls;
@@ -532,7 +534,7 @@ bool vm_generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
             vm_pop_root(vm);
             return true;
         }
-        if (name_is(name, "__traceback__")) return exception_set_traceback(vm, e, value);
+        if (name_is(name, "__traceback__")) return vm_hooks.exception_set_traceback(vm, e, value);
     }
     if (IS_FUNCTION(obj)) {
         ObjFunction *f = AS_FUNCTION(obj);

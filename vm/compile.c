@@ -36,7 +36,7 @@
 #include "interp.h"
 #include "opcodes.h"
 #include "pos_index.h"
-#include "runtime.h"
+#include "dict.h"
 #include "symtable.h"
 
 // ---- the compiler state -------------------------------------------------------------------------

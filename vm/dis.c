@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "opcodes.h"
-#include "runtime.h"
+#include "dict.h"
 
 static const char *const op_names[] = {
 #define OP_NAME(name, ...) #name,

@@ -12,7 +12,7 @@
 
 #include "error.h"
 #include "gc.h"
-#include "runtime.h"
+#include "dict.h"
 
 
 bool vm_raise_value(Vm *vm, Value exc) {

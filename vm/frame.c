@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "gc.h"
-#include "runtime.h"
+#include "dict.h"
 
 // The frame stack grows by chunks of this size (a frame larger than a chunk gets a chunk of its
 // own).  Frames never straddle chunks, so a frame is always one contiguous block; the last frame

@@ -19,13 +19,7 @@ bool build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out);
 bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_result);
 bool get_awaitable(Vm *vm, Value v, Value *out);
 bool vm_print_expr(Vm *vm, Value v);
-// runtime/format.c: FORMAT_VALUE (conversion 0 none, 1 str, 2 repr, 3 ascii; spec EMPTY or str)
-bool format_for_fstring(Vm *vm, Value v, int conversion, Value spec, Value *out);
 // vm/attr.c: LOAD_BUILD_CLASS
 bool load_build_class(Vm *vm, Value *out);
-// runtime/import.c: IMPORT_NAME, IMPORT_FROM, IMPORT_STAR
-bool import_name(Vm *vm, ObjStr *name, Value fromlist, Value *out);
-bool import_from(Vm *vm, Value module, ObjStr *name, Value *out);
-bool import_star(Vm *vm, Value module, ObjDict *into);
 
 #endif

@@ -509,6 +509,8 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define IS_LOOP(v) is_kind(v, OBJ_LOOP)
 #define IS_SLEEP(v) is_kind(v, OBJ_SLEEP)
 #define IS_BIGINT(v) is_kind(v, OBJ_BIGINT)
+// int, bool or big int: every value whose class is int or a subclass of it.
+static inline bool IS_INTEGER(Value v) { return IS_INTLIKE(v) || IS_BIGINT(v); }
 
 #define AS_STR(v) ((ObjStr *)AS_OBJ(v))
 #define AS_BYTES(v) ((ObjBytes *)AS_OBJ(v))

@@ -18,10 +18,11 @@
  */
 #include <string.h>
 
+#include "dict.h"
 #include "error.h"
+#include "hash.h"
+#include "hooks.h"
 #include "interp.h"
-#include "bigint.h"
-#include "runtime.h"
 
 // The class of any value.  Immediates (None, bools, small ints, floats) carry no header, so their
 // class comes from the Vm; heap objects point at theirs.
@@ -205,16 +206,16 @@ ObjStr *vm_repr(Vm *vm, Value v) {
     case VAL_INT: return str_printf(vm, "%lld", (long long)AS_INT(v));
     case VAL_FLOAT:
         sb_init(&sb);
-        float_repr_into(AS_FLOAT(v), &sb);
+        vm_hooks.float_repr_into(AS_FLOAT(v), &sb);
         return str_from_buf(vm, &sb);
     case VAL_OBJ: break;
     }
     if (IS_STR(v)) {
         sb_init(&sb);
-        str_repr_into(AS_STR(v), &sb);
+        vm_hooks.str_repr_into(AS_STR(v), &sb);
         return str_from_buf(vm, &sb);
     }
-    if (IS_BIGINT(v)) return big_repr(vm, v);
+    if (IS_BIGINT(v)) return vm_hooks.bigint_repr(vm, v);
     if (!vm_enter_c_level(vm, REPR_WHERE)) return NULL;
     ObjStr *s = repr_by_method(vm, v);
     vm_leave_c_level(vm);
@@ -247,7 +248,7 @@ ObjStr *vm_str(Vm *vm, Value v) {
 // How `a OP b` is decided (vm_binary_op), for operands the VM's inline int/float paths did not
 // take:
 //   1. str + str is joined here (the most common non-numeric operator);
-//   2. number_binary_op (runtime/number.c) handles every pair of numbers: int, bool, float and big
+//   2. number_binary_op (runtime/number.c, through vm_hooks) handles every pair of numbers: int, bool, float and big
 //      int, in any mix.  It returns 0 when an operand is not a number, and then the dunders decide;
 //   3. for `a OP= b` only: a.__iOP__(b), when a's class has it (list += extends in place);
 //   4. a.__OP__(b), then b.__rOP__(a) when b's class differs from a's.  When b's class is a
@@ -314,7 +315,7 @@ bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
         *out = OBJ_VAL(joined);
         return true;
     }
-    int r = number_binary_op(vm, op, a, b, out);
+    int r = vm_hooks.number_binary_op(vm, op, a, b, out);
     if (r) return r > 0;
     bool inplace = binop_is_inplace(op);
     BinaryOp base = binop_plain(op);
@@ -354,7 +355,7 @@ bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
 }
 
 bool vm_unary_op(Vm *vm, int op, Value a, Value *out) {
-    int r = number_unary_op(vm, op, a, out);
+    int r = vm_hooks.number_unary_op(vm, op, a, out);
     if (r) return r > 0;
     ObjStr *name = op == UNARY_NEG ? vm->s_neg : op == UNARY_POS ? vm->s_pos : vm->s_invert;
     int found = call_dunder(vm, a, name, NULL, 0, out);
@@ -414,7 +415,7 @@ static bool compare_by_methods(Vm *vm, int op, Value a, Value b, Value *out);
 // values go through their dunders, one recursion level deep (a list's __eq__ compares its items,
 // which may be lists).
 bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out) {
-    int r = number_compare(vm, op, a, b, out);
+    int r = vm_hooks.number_compare(vm, op, a, b, out);
     if (r) return r > 0;
     if (IS_STR(a) && IS_STR(b)) {
         ObjStr *x = AS_STR(a), *y = AS_STR(b);
@@ -789,7 +790,14 @@ bool vm_print_expr(Vm *vm, Value v) {
     ObjStr *s = vm_repr(vm, v);
     if (!s) return false;
     vm_push_root(vm, OBJ_VAL(s));
-    bool ok = file_write_str(vm, vm->stdout_file, s) && file_write_str(vm, vm->stdout_file, str_from_c(vm, "\n"));
+    Value write, ignored;
+    bool ok = vm_getattr(vm, vm->stdout_file, str_from_c(vm, "write"), &write);
+    if (ok) {
+        vm_push_root(vm, write);
+        ok = vm_call1(vm, write, OBJ_VAL(s), &ignored) &&
+             vm_call1(vm, write, OBJ_VAL(str_from_c(vm, "\n")), &ignored);
+        vm_pop_root(vm);
+    }
     vm_pop_root(vm);
     return ok;
 }

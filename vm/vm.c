@@ -32,8 +32,9 @@
 #include "frame.h"
 #include "gc.h"
 #include "opcodes.h"
-#include "runtime.h"
+#include "dict.h"
 #include "error.h"
+#include "set.h"
 #include "interp.h"
 #include "hooks.h"
 
@@ -1520,7 +1521,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             sp++; // keep spec rooted
             sp[-1] = spec;
             Value r;
-            if (!format_for_fstring(vm, v, flags & 3, spec, &r)) THROW();
+            if (!vm_hooks.format_for_fstring(vm, v, flags & 3, spec, &r)) THROW();
             sp--;
             sp[-1] = r;
             break;
@@ -1777,20 +1778,20 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(IMPORT_NAME): {
             SAVE();
             Value m;
-            if (!import_name(vm, code->names[READ_ARG()], PEEK(1), &m)) THROW();
+            if (!vm_hooks.import_name(vm, code->names[READ_ARG()], PEEK(1), &m)) THROW();
             sp[-1] = m;
             break;
         }
         CASE(IMPORT_FROM): {
             SAVE();
             Value v;
-            if (!import_from(vm, PEEK(1), code->names[READ_ARG()], &v)) THROW();
+            if (!vm_hooks.import_from(vm, PEEK(1), code->names[READ_ARG()], &v)) THROW();
             PUSH(v);
             break;
         }
         CASE(IMPORT_STAR):
             SAVE();
-            if (!import_star(vm, PEEK(1), frame->locals ? frame->locals : frame->globals)) THROW();
+            if (!vm_hooks.import_star(vm, PEEK(1), frame->locals ? frame->locals : frame->globals)) THROW();
             sp--;
             break;
         CASE(SETUP_FINALLY):
@@ -1842,7 +1843,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 THROW();
             }
             Value match, rest;
-            if (!exception_group_match(vm, PEEK(2), type, &match, &rest)) THROW();
+            if (!vm_hooks.exception_group_match(vm, PEEK(2), type, &match, &rest)) THROW();
             sp[-2] = rest;
             sp[-1] = match;
             break;
@@ -1850,7 +1851,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(PREP_RERAISE_STAR): {
             SAVE();
             Value rest = PEEK(1), raised = PEEK(2), orig = PEEK(3), out;
-            if (!exception_group_reraise(vm, orig, rest, AS_LIST(raised), &out)) THROW();
+            if (!vm_hooks.exception_group_reraise(vm, orig, rest, AS_LIST(raised), &out)) THROW();
             sp -= 2;
             sp[-1] = out;
             break;
@@ -1894,7 +1895,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             Value exc = PEEK(1);
             Value exit = PEEK(3);
             Value args[3] = {OBJ_VAL(AS_OBJ(exc)->cls), exc, NONE_VAL()};
-            if (IS_EXCEPTION(exc)) args[2] = exception_traceback(vm, AS_EXCEPTION(exc));
+            if (IS_EXCEPTION(exc)) args[2] = vm_hooks.exception_traceback(vm, AS_EXCEPTION(exc));
             Value r;
             if (!vm_call(vm, exit, args, 3, NULL, &r)) THROW();
             PUSH(r);

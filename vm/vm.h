@@ -302,6 +302,9 @@ bool vm_equal(Vm *vm, Value a, Value b, bool *out);
 bool vm_hash(Vm *vm, Value v, uint64_t *out);
 ObjStr *vm_repr(Vm *vm, Value v);   // NULL with an exception pending
 ObjStr *vm_str(Vm *vm, Value v);
+// repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
+// object.__str__ calls, as CPython's calls the type's repr slot directly.
+ObjStr *repr_by_method(Vm *vm, Value v);
 bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out); // BINARY_OP's argument (opcodes.h)
 bool vm_unary_op(Vm *vm, int op, Value a, Value *out);
 bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out);
@@ -327,6 +330,10 @@ bool vm_is_instance(Vm *vm, Value v, ObjClass *cls);
 bool class_is_subclass(ObjClass *sub, ObjClass *base);
 // Finds a name along the class's bases; EMPTY when absent.
 Value class_lookup(ObjClass *cls, ObjStr *name);
+// Returns obj.__dict__ for objects that have one, else NULL.
+ObjDict *object_dict(Vm *vm, Value obj);
+// Calls a class: __new__, then __init__ when __new__ returned an instance of it.
+bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);
 // Collects an iterable into a fresh list.
 ObjList *vm_list_from_iterable(Vm *vm, Value iterable);
 bool vm_index_value(Vm *vm, Value v, int64_t *out); // __index__ semantics: ints and bools only

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "modules.h"
 #include "runtime.h"
 #include "vm.h"
 
@@ -239,6 +240,7 @@ int main(int argc, char **argv) {
     Vm *vm = vm_new();
     if (!vm) return 1;
     runtime_init(vm);
+    builtin_modules_register();
     // `make unit` runs the test from the repository root, where stdlib/ is.
     vm->stdlib_dir = str_from_c(vm, "stdlib");
     vm->script_dir = str_from_c(vm, ".");
