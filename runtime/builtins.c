@@ -53,7 +53,8 @@ static bool builtin_print(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     if (IS_STR(end)) sb_append(&sb, AS_STR(end)->chars, AS_STR(end)->length);
     else sb_putc(&sb, '\n');
     *result = NONE_VAL();
-    if (IS_FILE(file) && AS_FILE(file)->fp && AS_FILE(file)->writable) {
+    if (IS_FILE(file) && AS_FILE(file)->fp && AS_FILE(file)->writable && !AS_FILE(file)->binary &&
+        AS_FILE(file)->last_io >= 0) {
         // The common case needs no str object: write the bytes straight to the stream.
         fwrite(sb.data, 1, sb.length, AS_FILE(file)->fp);
         sb_free(&sb);

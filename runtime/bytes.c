@@ -4,6 +4,7 @@
  * shares with str (find, split, strip, ...) are in text.c; this file has the constructor, the
  * operators, the ASCII-only case methods and predicates, decode, hex and fromhex.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "container.h"
@@ -19,6 +20,19 @@ static ObjBytes *bytes_of_class(Vm *vm, ObjClass *cls, const void *p, size_t n) 
     ObjBytes *b = bytes_new(vm, p, n);
     b->obj.cls = cls;
     return b;
+}
+
+// The bytes of self, a bytes or a bytearray (the methods both types share take either).
+static ByteSpan self_span(Value self) {
+    ByteSpan span;
+    bytes_like(NULL, self, &span);
+    return span;
+}
+
+// A new object of self's kind (bytes or bytearray) holding n bytes at p.
+static Value same_kind(Vm *vm, Value self, const void *p, size_t n) {
+    if (IS_BYTEARRAY(self)) return OBJ_VAL(bytearray_new(vm, p, n));
+    return OBJ_VAL(bytes_new(vm, p, n));
 }
 
 // ---- repr ---------------------------------------------------------------------------------------
@@ -51,107 +65,139 @@ void bytes_repr_into(const unsigned char *data, size_t n, StrBuf *out) {
     sb_putc(out, quote);
 }
 
-// ---- construction -------------------------------------------------------------------------------
+// ---- construction (bytes and bytearray) --------------------------------------------------------
 
-// bytes(iterable of ints): each item an int in range(0, 256).
-static bool from_iterable(Vm *vm, Value src, StrBuf *out) {
+// Appends the items of an iterable of ints, each in range(0, 256) (range_msg words the refusal).
+static bool append_ints(Vm *vm, Value src, const char *range_msg, StrBuf *out) {
     Value holder, *items;
     size_t n;
     if (!text_gather(vm, src, NULL, &holder, &items, &n)) return false;
-    for (size_t i = 0; i < n; i++) {
+    vm_push_root(vm, holder);
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        int64_t v;
         if (!IS_INTLIKE(items[i])) {
-            sb_free(out);
-            return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
-                            vm_type_name(vm, items[i]));
-        }
-        int64_t v = AS_INTLIKE(items[i]);
-        if (v < 0 || v > 255) {
-            sb_free(out);
-            return vm_raise(vm, vm->ValueError, "bytes must be in range(0, 256)");
+            if (IS_BIGINT(items[i])) ok = vm_raise(vm, vm->ValueError, "%s", range_msg);
+            else if (IS_EMPTY(class_lookup(vm_class_of(vm, items[i]), vm->s_index)))
+                ok = vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
+                              vm_type_name(vm, items[i]));
+            else if ((ok = vm_index_value(vm, items[i], &v)) && (v < 0 || v > 255))
+                ok = vm_raise(vm, vm->ValueError, "%s", range_msg);
+            if (!ok) break;
+        } else {
+            v = AS_INTLIKE(items[i]);
+            if (v < 0 || v > 255) {
+                ok = vm_raise(vm, vm->ValueError, "%s", range_msg);
+                break;
+            }
         }
         sb_putc(out, (char)v);
     }
+    vm_pop_root(vm);
+    return ok;
+}
+
+static bool append_or_fail(Vm *vm, StrBuf *out, const void *p, size_t n) {
+    if (!sb_try_reserve(out, n)) return vm_raise_memory_error(vm);
+    sb_append(out, p, n);
     return true;
 }
 
-// bytes() / bytes(int) / bytes(bytes) / bytes(iterable) / bytes(str, encoding[, errors]).
+bool bytes_fill_from(Vm *vm, const char *type_name, Value src, Value encoding, Value errors,
+                     StrBuf *out) {
+    static const char *const names[] = {"encoding", "errors"};
+    Value extra[2] = {encoding, errors};
+    for (int i = 0; i < 2; i++)
+        if (!IS_EMPTY(extra[i]) && !IS_STR(extra[i]))
+            return vm_raise(vm, vm->TypeError, "%s() argument '%s' must be str, not %s", type_name,
+                            names[i], vm_type_name(vm, extra[i]));
+    if (IS_STR(src)) {
+        if (IS_EMPTY(encoding)) return vm_raise(vm, vm->TypeError, "string argument without an encoding");
+        ObjBytes *b = codec_encode(vm, AS_STR(src), AS_STR(encoding),
+                                   IS_EMPTY(errors) ? NULL : AS_STR(errors));
+        return b && append_or_fail(vm, out, b->data, b->length);
+    }
+    if (!IS_EMPTY(encoding))
+        return vm_raise(vm, vm->TypeError, "encoding without a string argument");
+    if (!IS_EMPTY(errors))
+        return vm_raise(vm, vm->TypeError, "errors without a string argument");
+    if (IS_EMPTY(src)) return true;
+    if (IS_BIGINT(src)) return repeat_count_too_big(vm); // CPython's same message
+    if (IS_INTLIKE(src)) {
+        int64_t n = AS_INTLIKE(src);
+        if (n < 0) return vm_raise(vm, vm->ValueError, "negative count");
+        if (!sb_try_reserve(out, (size_t)n)) return vm_raise_memory_error(vm);
+        sb_repeat(out, 0, (size_t)n);
+        return true;
+    }
+    if (IS_MEMORYVIEW(src)) return memoryview_copy_into(vm, AS_MEMORYVIEW(src), out);
+    ByteSpan span;
+    if (bytes_like(vm, src, &span)) return append_or_fail(vm, out, span.data, span.length);
+    Value it = src;
+    if (!IS_LIST(src) && !IS_TUPLE(src) && !vm_iter(vm, src, &it)) {
+        if (!vm_exception_matches(vm, vm->TypeError)) return false;
+        vm_clear_exception(vm);
+        return vm_raise(vm, vm->TypeError, "cannot convert '%s' object to %s",
+                        vm_type_name(vm, src), type_name);
+    }
+    vm_push_root(vm, it);
+    bool ok = append_ints(vm, it, strcmp(type_name, "bytes") == 0 ? "bytes must be in range(0, 256)"
+                                                                 : "byte must be in range(0, 256)", out);
+    vm_pop_root(vm);
+    return ok;
+}
+
+// bytes() / bytes(int) / bytes(bytes-like) / bytes(iterable) / bytes(str, encoding[, errors]).
 static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     static const char *const names[] = {"source", "encoding", "errors", NULL};
     Value a[3];
     if (!parse_args(vm, "bytes", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     ObjClass *cls = AS_CLASS(args[0]);
     Value src = a[0];
-    for (int i = 1; i < 3; i++)
-        if (!IS_EMPTY(a[i]) && !IS_STR(a[i]))
-            return vm_raise(vm, vm->TypeError, "bytes() argument '%s' must be str, not %s",
-                            names[i], vm_type_name(vm, a[i]));
-    if (IS_STR(src)) {
-        if (IS_EMPTY(a[1])) return vm_raise(vm, vm->TypeError, "string argument without an encoding");
-        ObjBytes *b = codec_encode(vm, AS_STR(src), AS_STR(a[1]),
-                                   IS_EMPTY(a[2]) ? NULL : AS_STR(a[2]));
-        if (!b) return false;
-        if (cls != vm->bytes_class) b->obj.cls = cls;
-        *result = OBJ_VAL(b);
-        return true;
-    }
-    if (!IS_EMPTY(a[1]))
-        return vm_raise(vm, vm->TypeError, "encoding without a string argument");
-    if (!IS_EMPTY(a[2]))
-        return vm_raise(vm, vm->TypeError, "errors without a string argument");
-    if (IS_EMPTY(src)) {
-        *result = OBJ_VAL(bytes_of_class(vm, cls, "", 0));
-        return true;
-    }
-    if (IS_BYTES(src)) {
+    if (IS_BYTES(src) && IS_EMPTY(a[1]) && IS_EMPTY(a[2])) {
         if (cls == vm->bytes_class && AS_OBJ(src)->cls == cls) *result = src;
         else *result = OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(src)->data, AS_BYTES(src)->length));
         return true;
     }
-    if (IS_BIGINT(src)) return repeat_count_too_big(vm); // bytes(n): CPython's same message
-    if (IS_INTLIKE(src)) {
-        int64_t n = AS_INTLIKE(src);
-        if (n < 0) return vm_raise(vm, vm->ValueError, "negative count");
-        ObjBytes *b = bytes_try_alloc(vm, (size_t)n);
-        if (!b) return false;
-        memset(b->data, 0, (size_t)n);
+    ByteSpan span;
+    if (!IS_STR(src) && IS_EMPTY(a[1]) && IS_EMPTY(a[2]) && bytes_like(vm, src, &span)) {
+        *result = OBJ_VAL(bytes_of_class(vm, cls, span.data, span.length));
+        return true;
+    }
+    // An object with __bytes__ (other than the kinds bytes_fill_from knows).
+    if (IS_OBJ(src) && !IS_STR(src) && !IS_BIGINT(src) && !IS_MEMORYVIEW(src)) {
+        Value conv;
+        int r = vm_call_method(vm, src, str_from_c(vm, "__bytes__"), NULL, 0, &conv);
+        if (r < 0) return false;
+        if (r > 0) {
+            if (!IS_BYTES(conv))
+                return vm_raise(vm, vm->TypeError, "__bytes__ returned non-bytes (type %s)",
+                                vm_type_name(vm, conv));
+            if (cls == vm->bytes_class) {
+                *result = conv;
+            } else {
+                vm_push_root(vm, conv);
+                *result = OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(conv)->data, AS_BYTES(conv)->length));
+                vm_pop_root(vm);
+            }
+            return true;
+        }
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    if (!bytes_fill_from(vm, "bytes", src, a[1], a[2], &sb)) {
+        sb_free(&sb);
+        return false;
+    }
+    ObjBytes *b = bytes_try_alloc(vm, sb.length);
+    if (b) {
+        if (sb.length) memcpy(b->data, sb.data, sb.length);
         b->hash = hash_bytes(b->data, b->length);
         b->obj.cls = cls;
         *result = OBJ_VAL(b);
-        return true;
     }
-    // An object with __bytes__, else any iterable of ints.
-    Value conv;
-    int r = vm_call_method(vm, src, str_from_c(vm, "__bytes__"), NULL, 0, &conv);
-    if (r < 0) return false;
-    if (r > 0) {
-        if (!IS_BYTES(conv))
-            return vm_raise(vm, vm->TypeError, "__bytes__ returned non-bytes (type %s)",
-                            vm_type_name(vm, conv));
-        if (cls == vm->bytes_class) {
-            *result = conv;
-        } else {
-            vm_push_root(vm, conv);
-            *result = OBJ_VAL(bytes_of_class(vm, cls, AS_BYTES(conv)->data, AS_BYTES(conv)->length));
-            vm_pop_root(vm);
-        }
-        return true;
-    }
-    Value it = src;
-    if (!IS_LIST(src) && !IS_TUPLE(src) && !vm_iter(vm, src, &it)) {
-        if (!vm_exception_matches(vm, vm->TypeError)) return false;
-        vm_clear_exception(vm);
-        return vm_raise(vm, vm->TypeError, "cannot convert '%s' object to bytes",
-                        vm_type_name(vm, src));
-    }
-    vm_push_root(vm, it);
-    StrBuf sb;
-    sb_init(&sb);
-    bool ok = from_iterable(vm, it, &sb);
-    vm_pop_root(vm);
-    if (!ok) return false;
-    *result = OBJ_VAL(bytes_of_class(vm, cls, sb.data ? sb.data : "", sb.length));
     sb_free(&sb);
-    return true;
+    return b != NULL;
 }
 
 // ---- operators ----------------------------------------------------------------------------------
@@ -165,20 +211,25 @@ static bool defers(Vm *vm, Value v, const char *name) {
 
 static bool bytes_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__add__", nargs - 1, kwnames, 1, 1)) return false;
-    if (!IS_BYTES(args[1])) {
+    ByteSpan other;
+    int r = bytes_like(vm, args[1], &other);
+    if (r < 0) return false;
+    if (r == 0) {
         if (defers(vm, args[1], "__radd__")) {
             *result = vm->not_implemented;
             return true;
         }
         return vm_raise(vm, vm->TypeError, "can't concat %s to bytes", vm_type_name(vm, args[1]));
     }
-    ObjBytes *a = AS_BYTES(args[0]), *b = AS_BYTES(args[1]);
-    StrBuf sb;
-    sb_init(&sb);
-    sb_append(&sb, (const char *)a->data, a->length);
-    sb_append(&sb, (const char *)b->data, b->length);
-    *result = OBJ_VAL(bytes_new(vm, sb.data, sb.length));
-    sb_free(&sb);
+    ObjBytes *a = AS_BYTES(args[0]);
+    if (other.length > SIZE_MAX / 2 - a->length) return vm_raise_memory_error(vm);
+    ObjBytes *out = bytes_try_alloc(vm, a->length + other.length);
+    if (!out) return false;
+    a = AS_BYTES(args[0]); // (args stay rooted; the pointers stay valid: nothing moved)
+    memcpy(out->data, a->data, a->length);
+    if (other.length) memcpy(out->data + a->length, other.data, other.length);
+    out->hash = hash_bytes(out->data, out->length);
+    *result = OBJ_VAL(out);
     return true;
 }
 
@@ -233,23 +284,24 @@ static bool bytes_mod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     return true;
 }
 
+// `x in self` for a bytes or bytearray self: x is one byte as an int, or a bytes-like needle.
 static bool bytes_contains(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__contains__", nargs - 1, kwnames, 1, 1)) return false;
-    ObjBytes *b = AS_BYTES(args[0]);
+    ByteSpan hay = self_span(args[0]), needle;
     Value x = args[1];
+    unsigned char one;
     if (IS_INTLIKE(x)) {
         int64_t v = AS_INTLIKE(x);
         if (v < 0 || v > 255) return vm_raise(vm, vm->ValueError, "byte must be in range(0, 256)");
-        *result = BOOL_VAL(b->length && memchr(b->data, (int)v, b->length) != NULL);
-        return true;
+        one = (unsigned char)v;
+        needle.data = &one;
+        needle.length = 1;
+    } else if (!bytes_like_or_raise(vm, x, &needle)) {
+        return false;
     }
-    if (!IS_BYTES(x))
-        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
-                        vm_type_name(vm, x));
-    ObjBytes *n = AS_BYTES(x);
-    bool found = n->length == 0;
-    for (size_t i = 0; !found && i + n->length <= b->length; i++)
-        found = memcmp(b->data + i, n->data, n->length) == 0;
+    bool found = needle.length == 0;
+    for (size_t i = 0; !found && i + needle.length <= hay.length; i++)
+        found = hay.data[i] == needle.data[0] && memcmp(hay.data + i, needle.data, needle.length) == 0;
     *result = BOOL_VAL(found);
     return true;
 }
@@ -312,21 +364,22 @@ static bool bytes_iter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     return true;
 }
 
-static int compare(ObjBytes *a, ObjBytes *b) {
-    size_t n = a->length < b->length ? a->length : b->length;
-    int c = n ? memcmp(a->data, b->data, n) : 0;
+int bytes_compare_spans(ByteSpan a, ByteSpan b) {
+    size_t n = a.length < b.length ? a.length : b.length;
+    int c = n ? memcmp(a.data, b.data, n) : 0;
     if (c != 0) return c;
-    return a->length < b->length ? -1 : a->length > b->length ? 1 : 0;
+    return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
+// Comparisons between bytes and bytearray, either way round; anything else is NotImplemented.
 #define BYTES_COMPARE(fname, pyname, op)                                                         \
     static bool fname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {       \
         if (!check_args(vm, pyname, nargs - 1, kwnames, 1, 1)) return false;                     \
-        if (!IS_BYTES(args[1])) {                                                                \
+        if (!IS_BYTES(args[1]) && !IS_BYTEARRAY(args[1])) {                                      \
             *result = vm->not_implemented;                                                       \
             return true;                                                                         \
         }                                                                                        \
-        *result = BOOL_VAL(compare(AS_BYTES(args[0]), AS_BYTES(args[1])) op 0);                  \
+        *result = BOOL_VAL(bytes_compare_spans(self_span(args[0]), self_span(args[1])) op 0);    \
         return true;                                                                             \
     }
 
@@ -366,8 +419,8 @@ static bool bytes_decode(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
                             names[i], vm_type_name(vm, a[i]));
         enc[i] = AS_STR(a[i]);
     }
-    ObjBytes *b = AS_BYTES(args[0]);
-    ObjStr *s = codec_decode(vm, b->data, b->length, enc[0], enc[1]);
+    ByteSpan b = self_span(args[0]);
+    ObjStr *s = codec_decode(vm, b.data, b.length, enc[0], enc[1]);
     if (!s) return false;
     *result = OBJ_VAL(s);
     return true;
@@ -386,7 +439,8 @@ static bool bytes_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         size_t n;
         const char *p;
         if (IS_STR(a[0])) n = AS_STR(a[0])->nchars, p = AS_STR(a[0])->chars;
-        else if (IS_BYTES(a[0])) n = AS_BYTES(a[0])->length, p = (const char *)AS_BYTES(a[0])->data;
+        else if (IS_BYTES(a[0]) || IS_BYTEARRAY(a[0]))
+            n = self_span(a[0]).length, p = (const char *)self_span(a[0]).data;
         else
             return vm_raise(vm, vm->TypeError, "object of type '%s' has no len()",
                             vm_type_name(vm, a[0]));
@@ -400,19 +454,19 @@ static bool bytes_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
                             vm_type_name(vm, a[1]));
         group = AS_INTLIKE(a[1]);
     }
-    ObjBytes *b = AS_BYTES(args[0]);
+    ByteSpan b = self_span(args[0]);
     StrBuf sb;
     sb_init(&sb);
-    sb_reserve(&sb, b->length * 3);
+    sb_reserve(&sb, b.length * 3);
     int64_t g = group < 0 ? -group : group;
-    for (size_t i = 0; i < b->length; i++) {
+    for (size_t i = 0; i < b.length; i++) {
         if (sep && g > 0 && i > 0) {
             // Positions are counted from the end for a positive group, from the start otherwise.
-            size_t k = group > 0 ? b->length - i : i;
+            size_t k = group > 0 ? b.length - i : i;
             if (k % (size_t)g == 0) sb_putc(&sb, sep);
         }
-        sb_putc(&sb, HEX[b->data[i] >> 4]);
-        sb_putc(&sb, HEX[b->data[i] & 0xF]);
+        sb_putc(&sb, HEX[b.data[i] >> 4]);
+        sb_putc(&sb, HEX[b.data[i] & 0xF]);
     }
     *result = OBJ_VAL(str_from_buf(vm, &sb));
     return true;
@@ -456,10 +510,14 @@ static bool bytes_fromhex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         sb_putc(&sb, (char)(hi * 16 + lo));
         i += 2;
     }
-    ObjBytes *b = bytes_new(vm, sb.data ? sb.data : "", sb.length);
+    // The class's own kind is made first; a subclass is then called with it, as CPython does.
+    ObjClass *cls = AS_CLASS(args[0]);
+    bool mutable = class_is_subclass(cls, vm->bytearray_class);
+    Value made = mutable ? OBJ_VAL(bytearray_new(vm, sb.data ? sb.data : "", sb.length))
+                         : OBJ_VAL(bytes_new(vm, sb.data ? sb.data : "", sb.length));
     sb_free(&sb);
-    if (AS_CLASS(args[0]) != vm->bytes_class) return vm_call1(vm, args[0], OBJ_VAL(b), result);
-    *result = OBJ_VAL(b);
+    if (cls != vm->bytes_class && cls != vm->bytearray_class) return vm_call1(vm, args[0], made, result);
+    *result = made;
     return true;
 }
 
@@ -474,15 +532,22 @@ static bool is_space(unsigned char c) { return ascii_space((char)c); }
 
 typedef enum { B_UPPER, B_LOWER, B_SWAP, B_TITLE, B_CAPITALIZE } ByteCase;
 
+// "bytes.upper" or "bytearray.upper", for the argument count errors of a method of either type.
+static bool no_args(Vm *vm, Value self, const char *name, int nargs, ObjTuple *kwnames) {
+    char qualified[48];
+    snprintf(qualified, sizeof qualified, "%s.%s", IS_BYTEARRAY(self) ? "bytearray" : "bytes", name);
+    return check_args(vm, qualified, nargs - 1, kwnames, 0, 0);
+}
+
 static bool case_method(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
                         ByteCase mode, Value *result) {
-    if (!check_args(vm, name, nargs - 1, kwnames, 0, 0)) return false;
-    ObjBytes *b = AS_BYTES(args[0]);
-    unsigned char *tmp = malloc(b->length + 1);
+    if (!no_args(vm, args[0], name, nargs, kwnames)) return false;
+    ByteSpan b = self_span(args[0]);
+    unsigned char *tmp = malloc(b.length + 1);
     if (!tmp) abort();
     bool prev_cased = false;
-    for (size_t i = 0; i < b->length; i++) {
-        unsigned char c = b->data[i];
+    for (size_t i = 0; i < b.length; i++) {
+        unsigned char c = b.data[i];
         bool up;
         switch (mode) {
         case B_UPPER: up = true; break;
@@ -493,36 +558,36 @@ static bool case_method(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const
         }
         if (up && is_lower(c)) c = (unsigned char)(c - 32);
         else if (!up && is_upper(c)) c = (unsigned char)(c + 32);
-        prev_cased = is_alpha(b->data[i]);
+        prev_cased = is_alpha(b.data[i]);
         tmp[i] = c;
     }
-    *result = OBJ_VAL(bytes_new(vm, tmp, b->length));
+    *result = same_kind(vm, args[0], tmp, b.length);
     free(tmp);
     return true;
 }
 
 static bool bytes_upper(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return case_method(vm, args, nargs, kwnames, "bytes.upper", B_UPPER, result);
+    return case_method(vm, args, nargs, kwnames, "upper", B_UPPER, result);
 }
 static bool bytes_lower(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return case_method(vm, args, nargs, kwnames, "bytes.lower", B_LOWER, result);
+    return case_method(vm, args, nargs, kwnames, "lower", B_LOWER, result);
 }
 static bool bytes_swapcase(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return case_method(vm, args, nargs, kwnames, "bytes.swapcase", B_SWAP, result);
+    return case_method(vm, args, nargs, kwnames, "swapcase", B_SWAP, result);
 }
 static bool bytes_title(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return case_method(vm, args, nargs, kwnames, "bytes.title", B_TITLE, result);
+    return case_method(vm, args, nargs, kwnames, "title", B_TITLE, result);
 }
 static bool bytes_capitalize(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return case_method(vm, args, nargs, kwnames, "bytes.capitalize", B_CAPITALIZE, result);
+    return case_method(vm, args, nargs, kwnames, "capitalize", B_CAPITALIZE, result);
 }
 
 static bool all_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
                       bool (*pred)(unsigned char), Value *result) {
-    if (!check_args(vm, name, nargs - 1, kwnames, 0, 0)) return false;
-    ObjBytes *b = AS_BYTES(args[0]);
-    bool ok = b->length > 0;
-    for (size_t i = 0; ok && i < b->length; i++) ok = pred(b->data[i]);
+    if (!no_args(vm, args[0], name, nargs, kwnames)) return false;
+    ByteSpan b = self_span(args[0]);
+    bool ok = b.length > 0;
+    for (size_t i = 0; ok && i < b.length; i++) ok = pred(b.data[i]);
     *result = BOOL_VAL(ok);
     return true;
 }
@@ -532,16 +597,16 @@ static bool all_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const c
         return all_bytes(vm, args, nargs, kwnames, pyname, pred, result);                        \
     }
 
-PREDICATE(bytes_isalpha, "bytes.isalpha", is_alpha)
-PREDICATE(bytes_isalnum, "bytes.isalnum", is_alnum)
-PREDICATE(bytes_isdigit, "bytes.isdigit", is_digit)
-PREDICATE(bytes_isspace, "bytes.isspace", is_space)
+PREDICATE(bytes_isalpha, "isalpha", is_alpha)
+PREDICATE(bytes_isalnum, "isalnum", is_alnum)
+PREDICATE(bytes_isdigit, "isdigit", is_digit)
+PREDICATE(bytes_isspace, "isspace", is_space)
 
 static bool bytes_isascii(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "bytes.isascii", nargs - 1, kwnames, 0, 0)) return false;
-    ObjBytes *b = AS_BYTES(args[0]);
+    if (!no_args(vm, args[0], "isascii", nargs, kwnames)) return false;
+    ByteSpan b = self_span(args[0]);
     bool ok = true;
-    for (size_t i = 0; ok && i < b->length; i++) ok = b->data[i] < 0x80;
+    for (size_t i = 0; ok && i < b.length; i++) ok = b.data[i] < 0x80;
     *result = BOOL_VAL(ok);
     return true;
 }
@@ -549,11 +614,11 @@ static bool bytes_isascii(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 // isupper / islower: some cased byte, none of the other case.
 static bool case_predicate(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
                            bool upper, Value *result) {
-    if (!check_args(vm, name, nargs - 1, kwnames, 0, 0)) return false;
-    ObjBytes *b = AS_BYTES(args[0]);
+    if (!no_args(vm, args[0], name, nargs, kwnames)) return false;
+    ByteSpan b = self_span(args[0]);
     bool cased = false;
-    for (size_t i = 0; i < b->length; i++) {
-        unsigned char c = b->data[i];
+    for (size_t i = 0; i < b.length; i++) {
+        unsigned char c = b.data[i];
         if (upper ? is_lower(c) : is_upper(c)) {
             *result = BOOL_VAL(false);
             return true;
@@ -565,18 +630,18 @@ static bool case_predicate(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, co
 }
 
 static bool bytes_isupper(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return case_predicate(vm, args, nargs, kwnames, "bytes.isupper", true, result);
+    return case_predicate(vm, args, nargs, kwnames, "isupper", true, result);
 }
 static bool bytes_islower(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    return case_predicate(vm, args, nargs, kwnames, "bytes.islower", false, result);
+    return case_predicate(vm, args, nargs, kwnames, "islower", false, result);
 }
 
 static bool bytes_istitle(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "bytes.istitle", nargs - 1, kwnames, 0, 0)) return false;
-    ObjBytes *b = AS_BYTES(args[0]);
+    if (!no_args(vm, args[0], "istitle", nargs, kwnames)) return false;
+    ByteSpan b = self_span(args[0]);
     bool cased = false, prev_cased = false, ok = true;
-    for (size_t i = 0; ok && i < b->length; i++) {
-        unsigned char c = b->data[i];
+    for (size_t i = 0; ok && i < b.length; i++) {
+        unsigned char c = b.data[i];
         if (is_upper(c)) {
             ok = !prev_cased;
             prev_cased = cased = true;
@@ -591,27 +656,17 @@ static bool bytes_istitle(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     return true;
 }
 
-void runtime_init_bytes(Vm *vm) {
-    ObjClass *cls = vm->bytes_class;
+// The methods bytes and bytearray share: each reads self through self_span and makes its result
+// of self's kind.
+void bytes_define_shared_methods(Vm *vm, ObjClass *cls) {
     define_methods(vm, cls,
-                   (MethodDef[]){{"__new__", bytes_new_native},
-                                 {"__add__", bytes_add},
-                                 {"__mul__", bytes_mul},
-                                 {"__rmul__", bytes_rmul},
-                                 {"__mod__", bytes_mod},
-                                 {"__contains__", bytes_contains},
-                                 {"__getitem__", bytes_getitem},
-                                 {"__len__", bytes_len},
-                                 {"__iter__", bytes_iter},
+                   (MethodDef[]){{"__contains__", bytes_contains},
                                  {"__eq__", bytes_eq},
                                  {"__ne__", bytes_ne},
                                  {"__lt__", bytes_lt},
                                  {"__le__", bytes_le},
                                  {"__gt__", bytes_gt},
                                  {"__ge__", bytes_ge},
-                                 {"__hash__", bytes_hash},
-                                 {"__repr__", bytes_repr},
-                                 {"__str__", bytes_repr},
                                  {"decode", bytes_decode},
                                  {"hex", bytes_hex},
                                  {"fromhex", bytes_fromhex},
@@ -630,7 +685,25 @@ void runtime_init_bytes(Vm *vm) {
                                  {"istitle", bytes_istitle},
                                  {NULL, NULL}});
     AS_NATIVE(dict_get_str(cls->dict, str_from_c(vm, "fromhex")))->is_classmethod = true;
+    text_define_methods(vm, cls);
+}
+
+void runtime_init_bytes(Vm *vm) {
+    ObjClass *cls = vm->bytes_class;
+    define_methods(vm, cls,
+                   (MethodDef[]){{"__new__", bytes_new_native},
+                                 {"__add__", bytes_add},
+                                 {"__mul__", bytes_mul},
+                                 {"__rmul__", bytes_rmul},
+                                 {"__mod__", bytes_mod},
+                                 {"__getitem__", bytes_getitem},
+                                 {"__len__", bytes_len},
+                                 {"__iter__", bytes_iter},
+                                 {"__hash__", bytes_hash},
+                                 {"__repr__", bytes_repr},
+                                 {"__str__", bytes_repr},
+                                 {NULL, NULL}});
+    bytes_define_shared_methods(vm, cls);
     ObjClass *iter_cls = define_class(vm, "bytes_iterator", vm->iterator_class, OBJ_ITER);
     AS_NATIVE(dict_get_str(cls->dict, vm->s_iter))->data = OBJ_VAL(iter_cls);
-    text_define_methods(vm, cls);
 }

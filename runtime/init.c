@@ -20,6 +20,8 @@ void runtime_init(Vm *vm) {
     runtime_init_number(vm);
     runtime_init_str(vm);
     runtime_init_bytes(vm);
+    runtime_init_bytearray(vm);
+    runtime_init_memoryview(vm);
     runtime_init_list(vm);
     runtime_init_tuple(vm);
     runtime_init_dict(vm);

@@ -67,6 +67,37 @@ bool str_getitem(Vm *vm, ObjStr *s, Value key, Value *out);
 bool slice_indices(Vm *vm, ObjSlice *s, int64_t n, int64_t *start, int64_t *stop, int64_t *step,
                    int64_t *count);
 
+// ---- bytes-like objects: bytes, bytearray, memoryview (memoryview.c, bytearray.c) ------------
+
+// Bytes borrowed from a bytes-like object: valid until the program next resizes a bytearray (so
+// until the next call back into Python code, not across an allocation, which moves nothing).
+typedef struct {
+    const unsigned char *data;
+    size_t length;
+} ByteSpan;
+
+// The one way to read "a bytes-like object": 1 with *out set for bytes, bytearray and a
+// contiguous memoryview; 0 when v is none of those (nothing raised); -1 with ValueError raised
+// for a released memoryview or BufferError for a strided one.  vm may be NULL when v is known to
+// be bytes or a bytearray.
+int bytes_like(Vm *vm, Value v, ByteSpan *out);
+// The same where a bytes-like object is required: TypeError "a bytes-like object is required,
+// not 'T'" when v is not one.
+bool bytes_like_or_raise(Vm *vm, Value v, ByteSpan *out);
+// Appends a view's bytes (of any step) to out; false with an exception pending when released.
+bool memoryview_copy_into(Vm *vm, ObjMemoryView *view, StrBuf *out);
+
+// A new bytearray holding a copy of the n bytes at p (p may be NULL when n is 0).
+ObjByteArray *bytearray_new(Vm *vm, const void *p, size_t n);
+// Appends n bytes to a bytearray (p must not point into b); false with BufferError (a view
+// holds it) or MemoryError raised.
+bool bytearray_append(Vm *vm, ObjByteArray *b, const void *p, size_t n);
+// Removes the first n bytes (n <= length) in O(1); false with BufferError raised.
+bool bytearray_consume(Vm *vm, ObjByteArray *b, size_t n);
+static inline unsigned char *bytearray_bytes(ObjByteArray *b) {
+    return b->data ? b->data + b->start : (unsigned char *)"";
+}
+
 // ---- numbers ------------------------------------------------------------------------------------
 // Arithmetic on int, bool and float (runtime/number.c): 1 done (*out set), 0 when an operand is not
 // a number (the caller then tries __op__ / __rop__ methods), -1 error pending (ZeroDivisionError,
@@ -100,6 +131,8 @@ void runtime_init_class_builtins(Vm *vm); // class.c: __build_class__ and the cl
 void runtime_init_exceptions(Vm *vm);
 void runtime_init_str(Vm *vm);
 void runtime_init_bytes(Vm *vm);
+void runtime_init_bytearray(Vm *vm); // bytearray.c
+void runtime_init_memoryview(Vm *vm); // memoryview.c
 void runtime_init_number(Vm *vm);
 void runtime_init_list(Vm *vm);
 void runtime_init_tuple(Vm *vm);

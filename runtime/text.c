@@ -17,6 +17,7 @@
 typedef struct {
     Value self;
     bool is_str;
+    bool is_bytearray; // results are bytearrays (else bytes, for a non-str)
     bool ascii;
     const char *data;
     size_t len;    // bytes
@@ -33,9 +34,11 @@ static Text text_of(Value self) {
         t.nchars = s->nchars;
         t.ascii = s->length == s->nchars;
     } else {
-        ObjBytes *b = AS_BYTES(self);
-        t.data = (const char *)b->data;
-        t.len = t.nchars = b->length;
+        ByteSpan b;
+        bytes_like(NULL, self, &b);
+        t.is_bytearray = IS_BYTEARRAY(self);
+        t.data = (const char *)b.data;
+        t.len = t.nchars = b.length;
         t.ascii = true;
     }
     return t;
@@ -49,9 +52,10 @@ static size_t byte_to_char(const Text *t, size_t off) {
     return t->ascii ? off : utf8_count(t->data, off);
 }
 
-// A new str or bytes holding n bytes at p.
-static Value make_piece(Vm *vm, bool is_str, const char *p, size_t n) {
-    if (is_str) return OBJ_VAL(str_new(vm, p, n));
+// A new str, bytes or bytearray (self's kind) holding n bytes at p.
+static Value make_piece(Vm *vm, const Text *t, const char *p, size_t n) {
+    if (t->is_str) return OBJ_VAL(str_new(vm, p, n));
+    if (t->is_bytearray) return OBJ_VAL(bytearray_new(vm, p, n));
     return OBJ_VAL(bytes_new(vm, p, n));
 }
 
@@ -75,9 +79,14 @@ static bool put_repeat(Vm *vm, StrBuf *sb, char c, size_t n) {
     return true;
 }
 
-// The str or bytes made of what sb holds; sb is freed.  False with MemoryError raised.
-static bool buf_result(Vm *vm, bool is_str, StrBuf *sb, Value *result) {
-    if (is_str) {
+// The str, bytes or bytearray made of what sb holds; sb is freed.  False with MemoryError raised.
+static bool buf_result(Vm *vm, const Text *t, StrBuf *sb, Value *result) {
+    if (t->is_bytearray) {
+        *result = OBJ_VAL(bytearray_new(vm, sb->data, sb->length));
+        sb_free(sb);
+        return true;
+    }
+    if (t->is_str) {
         ObjStr *s = str_try_from_buf(vm, sb);
         if (!s) return false;
         *result = OBJ_VAL(s);
@@ -97,18 +106,19 @@ static bool buf_result(Vm *vm, bool is_str, StrBuf *sb, Value *result) {
 // its characters need no counting.
 static Value piece_of(Vm *vm, const Text *t, const char *p, size_t n) {
     if (t->is_str && t->ascii) return OBJ_VAL(str_new_counted(vm, p, n, n));
-    return make_piece(vm, t->is_str, p, n);
+    return make_piece(vm, t, p, n);
 }
 
-// Self unchanged: the object itself unless it is an instance of a subclass.
+// Self unchanged: the object itself unless it is an instance of a subclass, or a copy when it is
+// mutable.
 static Value self_exact(Vm *vm, const Text *t) {
     if (t->is_str) return OBJ_VAL(str_exact(vm, AS_STR(t->self)));
     if (AS_OBJ(t->self)->cls == vm->bytes_class) return t->self;
-    return make_piece(vm, false, t->data, t->len);
+    return make_piece(vm, t, t->data, t->len);
 }
 
-static Value empty_of(Vm *vm, bool is_str) {
-    return is_str ? OBJ_VAL(vm->s_empty) : make_piece(vm, false, "", 0);
+static Value empty_of(Vm *vm, const Text *t) {
+    return t->is_str ? OBJ_VAL(vm->s_empty) : make_piece(vm, t, "", 0);
 }
 
 // Appends a new piece of self to a rooted list, keeping the piece rooted while the list grows.
@@ -154,19 +164,22 @@ typedef struct {
     char byte;     // storage when a bytes method is given an int
 } Needle;
 
+// A str for a str method; any bytes-like object for a bytes or bytearray method (a released
+// memoryview counts as not bytes-like here).
 static bool needle_from(Value v, bool is_str, Needle *out) {
-    if (is_str ? IS_STR(v) : IS_BYTES(v)) {
-        if (is_str) {
-            out->p = AS_STR(v)->chars;
-            out->n = AS_STR(v)->length;
-            out->nchars = AS_STR(v)->nchars;
-        } else {
-            out->p = (const char *)AS_BYTES(v)->data;
-            out->n = out->nchars = AS_BYTES(v)->length;
-        }
+    if (is_str) {
+        if (!IS_STR(v)) return false;
+        out->p = AS_STR(v)->chars;
+        out->n = AS_STR(v)->length;
+        out->nchars = AS_STR(v)->nchars;
         return true;
     }
-    return false;
+    ByteSpan span;
+    if (IS_MEMORYVIEW(v) && AS_MEMORYVIEW(v)->released) return false;
+    if (bytes_like(NULL, v, &span) <= 0) return false;
+    out->p = (const char *)span.data;
+    out->n = out->nchars = span.length;
+    return true;
 }
 
 // A str method's argument must be a str ("must be str, not int"); a bytes method's, bytes.
@@ -233,7 +246,7 @@ static bool range_args(Vm *vm, const Text *t, Value *args, int nargs, int first,
 
 bool text_check_args(Vm *vm, Value self, const char *name, ArgStyle style, int nargs,
                      ObjTuple *kwnames, int min, int max) {
-    const char *type = IS_STR(self) ? "str" : "bytes";
+    const char *type = IS_STR(self) ? "str" : IS_BYTEARRAY(self) ? "bytearray" : "bytes";
     bool kw = kwnames && kwnames->count;
     if (style == ARGS_METHOD) {
         char qualified[64];
@@ -373,7 +386,8 @@ static bool starts_ends(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const
         return true;
     }
     if (!needle_from(args[1], t.is_str, &nd)) {
-        const char *type = t.is_str ? "str" : "bytes";
+        const char *type = t.is_str ? "str" : t.is_bytearray ? "bytearray" : "bytes";
+        if (!t.is_str) type = "bytes"; // CPython says bytes for a bytearray too
         return vm_raise(vm, vm->TypeError, "%s first arg must be %s or a tuple of %s, not %s", name,
                         type, type, vm_type_name(vm, args[1]));
     }
@@ -587,13 +601,15 @@ static bool partition_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bo
     if (off < 0) {
         Value whole = self_exact(vm, &t);
         tup->items[right ? 2 : 0] = whole;
-        tup->items[1] = empty_of(vm, t.is_str);
-        tup->items[right ? 0 : 2] = empty_of(vm, t.is_str);
+        tup->items[1] = empty_of(vm, &t);
+        tup->items[right ? 0 : 2] = empty_of(vm, &t);
     } else {
         size_t at = (size_t)off;
         tup->items[0] = piece_of(vm, &t, t.data, at);
-        tup->items[1] = IS_STR(args[1]) && t.is_str ? OBJ_VAL(str_exact(vm, AS_STR(args[1])))
-                                                    : make_piece(vm, t.is_str, sep.p, sep.n);
+        // bytes.partition gives back the separator object it was given (bytes or bytearray).
+        if (t.is_str) tup->items[1] = OBJ_VAL(str_exact(vm, AS_STR(args[1])));
+        else if (!t.is_bytearray && (IS_BYTES(args[1]) || IS_BYTEARRAY(args[1]))) tup->items[1] = args[1];
+        else tup->items[1] = make_piece(vm, &t, sep.p, sep.n);
         tup->items[2] = piece_of(vm, &t, t.data + at + sep.n, t.len - at - sep.n);
     }
     vm_pop_root(vm);
@@ -745,7 +761,7 @@ static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         return true;
     }
     if (!put_bytes(vm, &sb, t.data + i, t.len - i)) return false;
-    return buf_result(vm, t.is_str, &sb, result);
+    return buf_result(vm, &t, &sb, result);
 }
 
 bool text_gather(Vm *vm, Value iterable, const char *what, Value *holder, Value **items, size_t *n) {
@@ -801,6 +817,7 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     Value holder, *items;
     size_t n;
     if (!text_gather(vm, args[1], "can only join an iterable", &holder, &items, &n)) return false;
+    t = text_of(args[0]); // iterating ran code, which may have resized a bytearray self
     if (n == 1 && t.is_str && IS_STR(items[0]) && AS_OBJ(items[0])->cls == vm->str_class) {
         *result = items[0];
         return true;
@@ -831,7 +848,7 @@ static bool text_join(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         nchars += piece.nchars;
     }
     vm_pop_root(vm);
-    if (!t.is_str) return buf_result(vm, false, &sb, result);
+    if (!t.is_str) return buf_result(vm, &t, &sb, result);
     ObjStr *s = str_try_alloc(vm, sb.length, nchars);
     if (s && sb.length) memcpy(s->chars, sb.data, sb.length);
     sb_free(&sb);
@@ -862,12 +879,13 @@ static int fill_arg(Vm *vm, const Text *t, const char *name, Value *args, int na
         memcpy(buf, AS_STR(f)->chars, AS_STR(f)->length);
         return (int)AS_STR(f)->length;
     }
-    if (!IS_BYTES(f) || AS_BYTES(f)->length != 1) {
+    ByteSpan fill;
+    if ((!IS_BYTES(f) && !IS_BYTEARRAY(f)) || (bytes_like(vm, f, &fill), fill.length != 1)) {
         vm_raise(vm, vm->TypeError, "%s() argument 2 must be a byte string of length 1, not %s",
                  name, vm_type_name(vm, f));
         return -1;
     }
-    buf[0] = (char)AS_BYTES(f)->data[0];
+    buf[0] = (char)fill.data[0];
     return 1;
 }
 
@@ -904,7 +922,7 @@ static bool pad_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const ch
     if (!put_fill(vm, &sb, fill, fill_len, left) || !put_bytes(vm, &sb, t.data, t.len) ||
         !put_fill(vm, &sb, fill, fill_len, marg - left))
         return false;
-    return buf_result(vm, t.is_str, &sb, result);
+    return buf_result(vm, &t, &sb, result);
 }
 
 static bool text_center(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -936,7 +954,7 @@ static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     }
     if (!put_repeat(vm, &sb, '0', (size_t)zeros) || !put_bytes(vm, &sb, t.data + skip, t.len - skip))
         return false;
-    return buf_result(vm, t.is_str, &sb, result);
+    return buf_result(vm, &t, &sb, result);
 }
 
 static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -971,7 +989,7 @@ static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
             if (c == '\n' || c == '\r') col = 0;
         }
     }
-    return buf_result(vm, t.is_str, &sb, result);
+    return buf_result(vm, &t, &sb, result);
 }
 
 void text_define_methods(Vm *vm, ObjClass *cls) {

@@ -51,6 +51,18 @@ void str_define_case_methods(Vm *vm, ObjClass *cls);
 // replaced by `what` ("can only join an iterable"), as CPython does.
 bool text_gather(Vm *vm, Value iterable, const char *what, Value *holder, Value **items, size_t *n);
 
+// ---- bytes and bytearray (bytes.c) -------------------------------------------------------------
+
+// Appends what bytes(src, encoding, errors) / bytearray(...) hold: nothing, n zero bytes, a str
+// encoded, a bytes-like object's bytes, or the ints of an iterable.  type_name ("bytes",
+// "bytearray") words the errors.  False with an exception pending (out is left to the caller).
+bool bytes_fill_from(Vm *vm, const char *type_name, Value src, Value encoding, Value errors,
+                     StrBuf *out);
+// Adds to cls (bytes or bytearray) the methods the two share.
+void bytes_define_shared_methods(Vm *vm, ObjClass *cls);
+// <0, 0, >0 as a sorts before, with or after b (byte order, then length).
+int bytes_compare_spans(ByteSpan a, ByteSpan b);
+
 // ---- codecs (codec.c) ---------------------------------------------------------------------------
 
 // str.encode / bytes.decode for utf-8, ascii and latin-1 and their aliases; `encoding` and

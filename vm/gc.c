@@ -526,6 +526,10 @@ static void blacken(Vm *vm, Obj *obj) {
         gc_mark_object(vm, (Obj *)((ObjFile *)obj)->mode);
         break;
     case OBJ_BOX:
+    case OBJ_BYTEARRAY:
+        break;
+    case OBJ_MEMORYVIEW:
+        gc_mark_value(vm, ((ObjMemoryView *)obj)->base);
         break;
     case OBJ_FUTURE: {
         ObjFuture *f = (ObjFuture *)obj;
@@ -705,6 +709,34 @@ static void queue_finalizers(Vm *vm) {
     trace_references(vm);
 }
 
+void gc_track_view(Vm *vm, ObjMemoryView *view) {
+    if (vm->nviews == vm->views_capacity) {
+        vm->views_capacity = vm->views_capacity ? vm->views_capacity * 2 : 64;
+        vm->views = realloc(vm->views, sizeof(ObjMemoryView *) * vm->views_capacity);
+        if (!vm->views) out_of_memory();
+    }
+    vm->views[vm->nviews++] = view;
+}
+
+// After marking, before the sweep (both ends of every view are still readable): a dying view that
+// was never released gives its export back to a bytearray that lives on; released and dying
+// views leave the list.
+static void drop_dead_views(Vm *vm) {
+    size_t keep = 0;
+    for (size_t i = 0; i < vm->nviews; i++) {
+        ObjMemoryView *v = vm->views[i];
+        if (v->obj.marked && !v->released) {
+            vm->views[keep++] = v;
+            continue;
+        }
+        if (!v->released) {
+            ObjByteArray *base = (ObjByteArray *)AS_OBJ(v->base);
+            if (base->obj.marked && base->exports > 0) base->exports--;
+        }
+    }
+    vm->nviews = keep;
+}
+
 static void remove_white_strings(Vm *vm) {
     for (size_t i = 0; i < vm->intern_capacity; i++) {
         ObjStr *s = vm->interned[i];
@@ -802,6 +834,13 @@ static size_t release_object(Vm *vm, Obj *obj) {
         mpz_clear(((ObjBigInt *)obj)->value);
         size = sizeof(ObjBigInt);
         break;
+    case OBJ_BYTEARRAY: {
+        ObjByteArray *b = (ObjByteArray *)obj;
+        if (b->data) gc_realloc(vm, b->data, b->capacity, 0);
+        size = sizeof(ObjByteArray);
+        break;
+    }
+    case OBJ_MEMORYVIEW: size = sizeof(ObjMemoryView); break;
     }
     vm->bytes_allocated -= size;
     return size;
@@ -876,6 +915,7 @@ void gc_collect(Vm *vm) {
     mark_roots(vm);
     trace_references(vm);
     queue_finalizers(vm);
+    drop_dead_views(vm);
     remove_white_strings(vm);
     sweep(vm);
     vm->next_gc = vm->bytes_allocated * GC_GROW_FACTOR;
@@ -897,4 +937,7 @@ void gc_free_all(Vm *vm) {
     free(vm->finalizable);
     vm->finalizable = NULL;
     vm->nfinalizable = 0;
+    free(vm->views);
+    vm->views = NULL;
+    vm->nviews = vm->views_capacity = 0;
 }

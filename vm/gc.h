@@ -39,6 +39,9 @@ void gc_each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj));
 // Registers a coroutine or future: if it becomes unreachable while it still has something to say
 // ("never awaited", "never retrieved", "destroyed but pending"), it is queued for the message.
 void gc_track_finalizable(Vm *vm, Obj *obj);
+// Registers a memoryview of a bytearray: when it is collected without release(), the collection
+// decrements its bytearray's exports (CPython does that when the view's last reference goes).
+void gc_track_view(Vm *vm, ObjMemoryView *view);
 // Gives the pool's spare blocks back to the C library (at exit).
 void gc_pool_release(void);
 

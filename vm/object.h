@@ -50,13 +50,15 @@ typedef enum {
     OBJ_GENERATOR, // generators, coroutines and async generators (see ObjGenerator.flavor)
     OBJ_ITER,      // the iterators of built-in types, map, zip, enumerate, ...
     OBJ_WRAPPER,   // property, staticmethod, classmethod, dict views, super objects
-    OBJ_FILE,      // a text file from open()
+    OBJ_FILE,      // a file from open(), text or binary (see ObjFile.binary)
     OBJ_BOX,       // C data with a finalizer: used by runtime modules (random's state, ...)
     OBJ_FUTURE,    // asyncio.Future and asyncio.Task (see ObjFuture.is_task)
     OBJ_HANDLE,    // asyncio.Handle and asyncio.TimerHandle: a callback the loop will run
     OBJ_LOOP,      // an event loop
     OBJ_SLEEP,     // the coroutine asyncio.sleep() returns, written in C (runtime/sleep.c)
     OBJ_BIGINT,    // an int outside int64: a GMP integer (runtime/bigint.c)
+    OBJ_BYTEARRAY, // a mutable byte string (runtime/bytearray.c)
+    OBJ_MEMORYVIEW, // a window on the bytes of a bytes or bytearray (runtime/memoryview.c)
 } ObjKind;
 
 struct Obj {
@@ -86,6 +88,33 @@ typedef struct {
     uint64_t hash;
     unsigned char data[]; // length bytes, then a NUL
 } ObjBytes;
+
+// A mutable byte string.  Its bytes are data[start .. start+length) inside a block of `capacity`
+// bytes owned through gc_realloc: deleting from the front only moves `start` forward (the bytes
+// are moved back when the unused front grows past half the block), so a stream that consumes
+// what it reads from the front pays O(1) per deletion.  While `exports` memoryviews look at it, it
+// must not move or change size (BufferError).  data[start + length] is always a NUL.
+typedef struct {
+    Obj obj;
+    unsigned char *data;
+    size_t start;
+    size_t length;
+    size_t capacity;
+    size_t exports;  // unreleased memoryviews not yet collected (vm/gc.c drops the dead ones)
+} ObjByteArray;
+
+// A memoryview: `length` items, one byte each, `step` bytes apart, from byte `offset` of the bytes
+// or bytearray `base` (a view of a view points at the first one's base).  The address is computed
+// from the base at each use, because a bytearray's block may move when no view holds it.
+typedef struct {
+    Obj obj;
+    Value base;
+    size_t offset;
+    size_t length;
+    int64_t step;    // 1 for a contiguous view; any non-zero step after slicing with one
+    bool released;   // release() was called or the `with` block ended: every use raises
+    bool readonly;   // a view of bytes
+} ObjMemoryView;
 
 // ---- containers ---------------------------------------------------------------------------------
 
@@ -380,6 +409,9 @@ typedef struct {
     bool readable;
     bool writable;
     bool is_std;   // sys.stdout / sys.stderr / sys.stdin: never fclose'd
+    bool binary;   // opened with 'b': reads give bytes, writes take bytes-like objects
+    int8_t last_io; // +1 after a write, -1 after a read, 0 after a seek or flush: C streams need
+                    // a flush or seek between the two directions (runtime/file.c does it)
 } ObjFile;
 
 // C data owned by an object: the finalizer runs when the object is swept (it must not allocate).
@@ -509,6 +541,8 @@ static inline bool is_kind(Value v, ObjKind k) { return IS_OBJ(v) && AS_OBJ(v)->
 #define IS_LOOP(v) is_kind(v, OBJ_LOOP)
 #define IS_SLEEP(v) is_kind(v, OBJ_SLEEP)
 #define IS_BIGINT(v) is_kind(v, OBJ_BIGINT)
+#define IS_BYTEARRAY(v) is_kind(v, OBJ_BYTEARRAY)
+#define IS_MEMORYVIEW(v) is_kind(v, OBJ_MEMORYVIEW)
 // int, bool or big int: every value whose class is int or a subclass of it.
 static inline bool IS_INTEGER(Value v) { return IS_INTLIKE(v) || IS_BIGINT(v); }
 
@@ -539,6 +573,8 @@ static inline bool IS_INTEGER(Value v) { return IS_INTLIKE(v) || IS_BIGINT(v); }
 #define AS_HANDLE(v) ((ObjHandle *)AS_OBJ(v))
 #define AS_LOOP(v) ((ObjLoop *)AS_OBJ(v))
 #define AS_SLEEP(v) ((ObjSleep *)AS_OBJ(v))
+#define AS_BYTEARRAY(v) ((ObjByteArray *)AS_OBJ(v))
+#define AS_MEMORYVIEW(v) ((ObjMemoryView *)AS_OBJ(v))
 
 // ---- constructors (vm/object.c); each may collect garbage --------------------------------------
 

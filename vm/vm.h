@@ -84,7 +84,8 @@ struct Vm {
         *async_generator_class, *property_class, *staticmethod_class, *classmethod_class,
         *super_class, *file_class, *ellipsis_class, *dict_keys_class, *dict_values_class,
         *dict_items_class, *notimpl_class, *asend_class, *traceback_class, *frame_class,
-        *iterator_class;
+        *bytearray_class, *memoryview_class, *buffered_reader_class, *buffered_writer_class,
+        *buffered_random_class, *iterator_class;
     Value ellipsis, not_implemented;
 
     // -- the exception hierarchy --
@@ -96,7 +97,8 @@ struct Vm {
         *UnicodeError, *UnicodeDecodeError, *GeneratorExit, *SyntaxError, *IndentationError,
         *EOFError, *FloatingPointError, *Warning, *RuntimeWarning, *DeprecationWarning,
         *UserWarning, *BufferError, *PermissionError, *FileExistsError, *IsADirectoryError,
-        *TimeoutError, *UnicodeEncodeError, *ExceptionGroup, *BaseExceptionGroup;
+        *TimeoutError, *UnicodeEncodeError, *UnsupportedOperation, *ExceptionGroup,
+        *BaseExceptionGroup;
     ObjException *memory_error; // preallocated: raising it must not allocate
 
     // -- frequently used names (interned) --
@@ -129,6 +131,9 @@ struct Vm {
     ObjStr *binop_names[48]; // interned operator dunder names, cached by vm/ops.c
     int nbinop_names;
     void *compiler_roots;   // the compiler in progress, whose constants are roots
+    ObjMemoryView **views;  // the memoryviews of bytearrays not yet released: when one dies
+    size_t nviews;          // unreleased, the collection gives its export back (gc_track_view)
+    size_t views_capacity;
     Obj **finalize_queue;   // unreachable objects with a message to print ("coroutine ... was never
     size_t nfinalize;       // awaited", "Task exception was never retrieved"): kept alive until
     size_t finalize_capacity; // vm_report_finalizers() prints them at a safe point
