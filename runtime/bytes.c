@@ -160,7 +160,9 @@ static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
         return true;
     }
     ByteSpan span;
-    if (!IS_STR(src) && IS_EMPTY(a[1]) && IS_EMPTY(a[2]) && bytes_like(vm, src, &span)) {
+    int buffer = IS_STR(src) || !IS_EMPTY(a[1]) || !IS_EMPTY(a[2]) ? 0 : bytes_like(vm, src, &span);
+    if (buffer < 0) return false;
+    if (buffer > 0) {
         *result = OBJ_VAL(bytes_of_class(vm, cls, span.data, span.length));
         return true;
     }
@@ -213,8 +215,8 @@ static bool bytes_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     if (!check_args(vm, "__add__", nargs - 1, kwnames, 1, 1)) return false;
     ByteSpan other;
     int r = bytes_like(vm, args[1], &other);
-    if (r < 0) return false;
-    if (r == 0) {
+    if (r < 0) vm_clear_exception(vm); // a released view: refused as CPython does, by its type
+    if (r <= 0) {
         if (defers(vm, args[1], "__radd__")) {
             *result = vm->not_implemented;
             return true;

@@ -22,13 +22,15 @@ static bool float_convert(Vm *vm, Value x, double *out) {
     }
     if (IS_BIGINT(x)) return big_to_double(vm, x, out);
     if (IS_STR(x)) return float_from_str(vm, AS_STR(x), out);
-    if (IS_BYTES(x)) {
-        ObjBytes *b = AS_BYTES(x);
-        if (num_parse_float((const char *)b->data, b->length, out)) return true;
+    ByteSpan b;
+    int is_buffer = IS_OBJ(x) ? bytes_like(vm, x, &b) : 0;
+    if (is_buffer < 0) return false;
+    if (is_buffer) {
+        if (num_parse_float((const char *)b.data, b.length, out)) return true;
         StrBuf sb;
         sb_init(&sb);
         sb_puts(&sb, "could not convert string to float: ");
-        bytes_repr_into(b->data, b->length, &sb);
+        bytes_repr_into(b.data, b.length, &sb);
         vm_raise(vm, vm->ValueError, "%s", sb.data);
         sb_free(&sb);
         return false;

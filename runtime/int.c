@@ -29,6 +29,15 @@ static bool invalid_bytes_literal(Vm *vm, ObjBytes *b, int base) {
 
 static bool int_from_text(Vm *vm, Value x, int base, Value *out) {
     if (IS_STR(x)) return int_from_str(vm, AS_STR(x)->chars, AS_STR(x)->length, base, out);
+    if (!IS_BYTES(x)) { // a bytearray or memoryview: read as the bytes it holds
+        ByteSpan span;
+        if (bytes_like(vm, x, &span) < 0) return false;
+        Value copy = OBJ_VAL(bytes_new(vm, span.data, span.length));
+        vm_push_root(vm, copy);
+        bool ok = int_from_text(vm, copy, base, out);
+        vm_pop_root(vm);
+        return ok;
+    }
     ObjBytes *b = AS_BYTES(x);
     int64_t small;
     int r = num_parse_int((const char *)b->data, b->length, base, &small);
@@ -58,7 +67,7 @@ static bool int_convert(Vm *vm, Value x, Value *out) {
         return true;
     }
     if (IS_FLOAT(x)) return num_float_to_int(vm, AS_FLOAT(x), out);
-    if (IS_STR(x) || IS_BYTES(x)) return int_from_text(vm, x, 10, out);
+    if (IS_STR(x) || IS_BYTES(x) || IS_BYTEARRAY(x)) return int_from_text(vm, x, 10, out);
     Value r;
     if (!call_special(vm, x, "__int__", &r)) return false;
     if (!IS_EMPTY(r)) {
@@ -126,7 +135,7 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
     if (!num_index(vm, base_arg, &base)) return false;
     if (base != 0 && (base < 2 || base > 36))
         return vm_raise(vm, vm->ValueError, "int() base must be >= 2 and <= 36, or 0");
-    if (!IS_STR(x) && !IS_BYTES(x))
+    if (!IS_STR(x) && !IS_BYTES(x) && !IS_BYTEARRAY(x))
         return vm_raise(vm, vm->TypeError, "int() can't convert non-string with explicit base");
     return int_from_text(vm, x, (int)base, result);
 }
@@ -497,6 +506,10 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
 // The bytes of from_bytes' argument: a bytes object, or any iterable of ints in range(256).
 static ObjBytes *bytes_of(Vm *vm, Value v) {
     if (IS_BYTES(v)) return AS_BYTES(v);
+    ByteSpan span;
+    int r = bytes_like(vm, v, &span);
+    if (r < 0) return NULL;
+    if (r > 0) return bytes_new(vm, span.data, span.length);
     if (IS_STR(v) || IS_NUMBER(v) || IS_NONE(v)) {
         vm_raise(vm, vm->TypeError, "cannot convert '%s' object to bytes", vm_type_name(vm, v));
         return NULL;

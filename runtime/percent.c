@@ -92,7 +92,14 @@ static bool float_of(Vm *vm, Value v, double *out) {
 static bool text_of_arg(Vm *vm, Formatter *f, Value v, char type, StrBuf *text) {
     if (f->is_bytes && (type == 's' || type == 'b')) {
         Value r = v;
-        int found = IS_BYTES(v) ? 1 : vm_call_method(vm, v, str_from_c(vm, "__bytes__"), NULL, 0, &r);
+        ByteSpan span;
+        int buffer = bytes_like(vm, v, &span);
+        if (buffer < 0) return false;
+        if (buffer > 0) {
+            sb_append(text, (const char *)span.data, span.length);
+            return true;
+        }
+        int found = vm_call_method(vm, v, str_from_c(vm, "__bytes__"), NULL, 0, &r);
         if (found < 0) return false;
         if (found > 0 && IS_BYTES(r)) {
             ObjBytes *b = AS_BYTES(r);
@@ -124,8 +131,10 @@ static void pad_bytes(const char *p, size_t n, const PercentSpec *ps, StrBuf *ou
 static bool char_of(Vm *vm, Formatter *f, Value v, const PercentSpec *ps) {
     char err[128];
     if (f->is_bytes) {
-        if (IS_BYTES(v) && AS_BYTES(v)->length == 1) {
-            pad_bytes((const char *)AS_BYTES(v)->data, 1, ps, &f->out);
+        if ((IS_BYTES(v) || IS_BYTEARRAY(v)) && (IS_BYTES(v) ? AS_BYTES(v)->length : AS_BYTEARRAY(v)->length) == 1) {
+            ByteSpan one;
+            bytes_like(vm, v, &one);
+            pad_bytes((const char *)one.data, 1, ps, &f->out);
             return true;
         }
         if (!IS_INTLIKE(v))

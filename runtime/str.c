@@ -227,8 +227,13 @@ static bool str_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
         if (!IS_EMPTY(a[2])) errors = AS_STR(a[2]);
         if (IS_EMPTY(a[0])) {
             s = vm->s_empty;
-        } else if (IS_BYTES(a[0])) {
-            s = codec_decode(vm, AS_BYTES(a[0])->data, AS_BYTES(a[0])->length, encoding, errors);
+        } else if (IS_BYTES(a[0]) || IS_BYTEARRAY(a[0]) || IS_MEMORYVIEW(a[0])) {
+            ByteSpan span;
+            int r = bytes_like(vm, a[0], &span);
+            if (r < 0) return false;
+            if (r == 0) // a strided view: decoded from a copy of its items
+                return vm_raise(vm, vm->TypeError, "decoding to str: need a bytes-like object, memoryview found");
+            s = codec_decode(vm, span.data, span.length, encoding, errors);
             if (!s) return false;
         } else if (IS_STR(a[0])) {
             return vm_raise(vm, vm->TypeError, "decoding str is not supported");
@@ -469,12 +474,13 @@ static bool builtin_ord(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         *result = INT_VAL(uni_next(s->chars, s->length, &pos));
         return true;
     }
-    if (IS_BYTES(args[0])) {
-        ObjBytes *b = AS_BYTES(args[0]);
-        if (b->length != 1)
+    if (IS_BYTES(args[0]) || IS_BYTEARRAY(args[0])) {
+        ByteSpan b;
+        bytes_like(vm, args[0], &b);
+        if (b.length != 1)
             return vm_raise(vm, vm->TypeError,
-                            "ord() expected a character, but string of length %zu found", b->length);
-        *result = INT_VAL(b->data[0]);
+                            "ord() expected a character, but string of length %zu found", b.length);
+        *result = INT_VAL(b.data[0]);
         return true;
     }
     return vm_raise(vm, vm->TypeError, "ord() expected string of length 1, but %s found",

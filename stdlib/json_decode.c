@@ -439,10 +439,11 @@ static bool decode_text(Vm *vm, Value text, Value *args, int nargs, ObjTuple *kw
         return vm_raise(vm, vm->TypeError, "json.loads(cls=...) is not supported by aio");
 #undef SET_HOOK
 #undef HOOK
-    if (IS_BYTES(text)) {
-        ObjBytes *b = AS_BYTES(text);
-        size_t skip = (b->length >= 3 && memcmp(b->data, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
-        d.doc = str_new(vm, (const char *)b->data + skip, b->length - skip);
+    if (IS_BYTES(text) || IS_BYTEARRAY(text)) {
+        ByteSpan b;
+        bytes_like(vm, text, &b);
+        size_t skip = (b.length >= 3 && memcmp(b.data, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
+        d.doc = str_new(vm, (const char *)b.data + skip, b.length - skip);
     } else if (IS_STR(text)) {
         d.doc = AS_STR(text);
     } else {

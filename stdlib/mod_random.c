@@ -130,9 +130,11 @@ static bool do_seed(Vm *vm, RandomState *st, Value a, int64_t version) {
     if (IS_STR(a)) {
         data = (const unsigned char *)AS_STR(a)->chars;
         n = AS_STR(a)->length;
-    } else if (IS_BYTES(a)) {
-        data = AS_BYTES(a)->data;
-        n = AS_BYTES(a)->length;
+    } else if (IS_BYTES(a) || IS_BYTEARRAY(a)) {
+        ByteSpan span;
+        bytes_like(vm, a, &span);
+        data = span.data;
+        n = span.length;
     } else {
         return vm_raise(vm, vm->TypeError,
                         "The only supported seed types are: None,\nint, float, str, bytes, and "
