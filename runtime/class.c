@@ -25,6 +25,18 @@ void define_methods(Vm *vm, ObjClass *cls, const MethodDef *defs) {
     }
 }
 
+// Adds read-only properties to a built-in class: each native is the getter, called with self.
+void define_getters(Vm *vm, ObjClass *cls, const MethodDef *defs) {
+    for (const MethodDef *d = defs; d->name; d++) {
+        ObjNative *n = native_new(vm, d->name, d->fn, cls);
+        vm_push_root(vm, OBJ_VAL(n));
+        ObjWrapper *w = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(n), NONE_VAL(), NONE_VAL());
+        vm_push_root(vm, OBJ_VAL(w));
+        dict_set_str(vm, cls->dict, n->name, OBJ_VAL(w));
+        vm_pop_roots(vm, 2);
+    }
+}
+
 // A module-level C function (no owner class: never binds self), stored in namespace ns.
 void define_native(Vm *vm, ObjDict *ns, const char *name, NativeFn fn) {
     ObjNative *n = native_new(vm, name, fn, NULL);

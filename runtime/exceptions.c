@@ -257,15 +257,6 @@ bool raise_os_errno(Vm *vm, int err, Value filename) {
     return vm_raise_value(vm, OBJ_VAL(e));
 }
 
-static void add_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter) {
-    ObjNative *n = native_new(vm, name, getter, cls);
-    vm_push_root(vm, OBJ_VAL(n));
-    ObjWrapper *w = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(n), NONE_VAL(), NONE_VAL());
-    vm_push_root(vm, OBJ_VAL(w));
-    dict_set_cstr(vm, cls->dict, name, OBJ_VAL(w));
-    vm_pop_roots(vm, 2);
-}
-
 void runtime_init_exceptions(Vm *vm) {
     // traceback and frame objects are plain instances whose attributes live in their dict
     vm->traceback_class = define_class(vm, "traceback", vm->object_class, OBJ_INSTANCE);
@@ -350,8 +341,7 @@ void runtime_init_exceptions(Vm *vm) {
     dict_set_cstr(vm, vm->builtins, "IOError", OBJ_VAL(vm->OSError));
     dict_set_cstr(vm, vm->builtins, "EnvironmentError", OBJ_VAL(vm->OSError));
     define_methods(vm, vm->OSError, (MethodDef[]){{"__init__", oserror_init}, {"__str__", oserror_str}, {NULL, NULL}});
-    add_property(vm, vm->OSError, "errno", oserror_errno);
-    add_property(vm, vm->OSError, "strerror", oserror_strerror);
+    define_getters(vm, vm->OSError, (MethodDef[]){{"errno", oserror_errno}, {"strerror", oserror_strerror}, {NULL, NULL}});
     runtime_init_exception_groups(vm);
     // MemoryError is raised when allocation fails: make it in advance.
     vm->memory_error = exception_new(vm, vm->MemoryError, tuple_new(vm, 0));
@@ -596,8 +586,8 @@ static void runtime_init_exception_groups(Vm *vm) {
                                                              {"subgroup", eg_subgroup},
                                                              {"derive", eg_derive},
                                                              {NULL, NULL}});
-    add_property(vm, vm->BaseExceptionGroup, "message", eg_message);
-    add_property(vm, vm->BaseExceptionGroup, "exceptions", eg_exceptions);
+    define_getters(vm, vm->BaseExceptionGroup,
+                   (MethodDef[]){{"message", eg_message}, {"exceptions", eg_exceptions}, {NULL, NULL}});
     // ExceptionGroup reaches BaseExceptionGroup's methods through this copy of its namespace.
     size_t pos = 0;
     Value k, v;

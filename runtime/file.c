@@ -542,15 +542,6 @@ static bool binary_writelines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
 
 // ---- classes ------------------------------------------------------------------------------------
 
-static void add_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter) {
-    ObjNative *n = native_new(vm, name, getter, cls);
-    vm_push_root(vm, OBJ_VAL(n));
-    ObjWrapper *w = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(n), NONE_VAL(), NONE_VAL());
-    vm_push_root(vm, OBJ_VAL(w));
-    dict_set_cstr(vm, cls->dict, name, OBJ_VAL(w));
-    vm_pop_roots(vm, 2);
-}
-
 static void define_shared(Vm *vm, ObjClass *cls) {
     define_methods(vm, cls, (MethodDef[]){{"readlines", file_readlines},
                                           {"__next__", file_next},
@@ -568,9 +559,7 @@ static void define_shared(Vm *vm, ObjClass *cls) {
                                           {"isatty", file_isatty},
                                           {"__repr__", file_repr},
                                           {NULL, NULL}});
-    add_property(vm, cls, "closed", file_closed);
-    add_property(vm, cls, "name", file_name);
-    add_property(vm, cls, "mode", file_mode);
+    define_getters(vm, cls, (MethodDef[]){{"closed", file_closed}, {"name", file_name}, {"mode", file_mode}, {NULL, NULL}});
 }
 
 static ObjClass *binary_class(Vm *vm, const char *name) {

@@ -434,15 +434,6 @@ static bool attr_contiguous(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     return true;
 }
 
-static void add_property(Vm *vm, ObjClass *cls, const char *name, NativeFn getter) {
-    ObjNative *n = native_new(vm, name, getter, cls);
-    vm_push_root(vm, OBJ_VAL(n));
-    ObjWrapper *w = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(n), NONE_VAL(), NONE_VAL());
-    vm_push_root(vm, OBJ_VAL(w));
-    dict_set_cstr(vm, cls->dict, name, OBJ_VAL(w));
-    vm_pop_roots(vm, 2);
-}
-
 void runtime_init_memoryview(Vm *vm) {
     ObjClass *cls = vm->memoryview_class = define_class(vm, "memoryview", vm->object_class, OBJ_MEMORYVIEW);
     cls->flags |= CLASS_FINAL;
@@ -465,16 +456,18 @@ void runtime_init_memoryview(Vm *vm) {
                                  {"hex", memoryview_hex},
                                  {"toreadonly", memoryview_toreadonly},
                                  {NULL, NULL}});
-    add_property(vm, cls, "obj", attr_obj);
-    add_property(vm, cls, "nbytes", attr_nbytes);
-    add_property(vm, cls, "readonly", attr_readonly);
-    add_property(vm, cls, "format", attr_format);
-    add_property(vm, cls, "itemsize", attr_one);
-    add_property(vm, cls, "ndim", attr_one);
-    add_property(vm, cls, "shape", attr_shape);
-    add_property(vm, cls, "strides", attr_strides);
-    add_property(vm, cls, "contiguous", attr_contiguous);
-    add_property(vm, cls, "c_contiguous", attr_contiguous);
+    define_getters(vm, cls,
+                   (MethodDef[]){{"obj", attr_obj},
+                                 {"nbytes", attr_nbytes},
+                                 {"readonly", attr_readonly},
+                                 {"format", attr_format},
+                                 {"itemsize", attr_one},
+                                 {"ndim", attr_one},
+                                 {"shape", attr_shape},
+                                 {"strides", attr_strides},
+                                 {"contiguous", attr_contiguous},
+                                 {"c_contiguous", attr_contiguous},
+                                 {NULL, NULL}});
     ObjClass *iter_cls = define_class(vm, "memory_iterator", vm->iterator_class, OBJ_ITER);
     AS_NATIVE(dict_get_str(cls->dict, vm->s_iter))->data = OBJ_VAL(iter_cls);
 }

@@ -557,18 +557,6 @@ static bool slice_step(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *resu
 
 // ---- registration -------------------------------------------------------------------------------
 
-// Installs read-only properties whose getters are natives.
-static void define_getters(Vm *vm, ObjClass *cls, const MethodDef *defs) {
-    for (const MethodDef *d = defs; d->name; d++) {
-        ObjNative *getter = native_new(vm, d->name, d->fn, cls);
-        vm_push_root(vm, OBJ_VAL(getter));
-        ObjWrapper *prop = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, OBJ_VAL(getter), NONE_VAL(), NONE_VAL());
-        vm_push_root(vm, OBJ_VAL(prop));
-        dict_set_cstr(vm, cls->dict, d->name, OBJ_VAL(prop));
-        vm_pop_roots(vm, 2);
-    }
-}
-
 void runtime_init_range(Vm *vm) {
     ObjClass *cls = vm->range_class;
     define_methods(vm, cls, (MethodDef[]){

@@ -23,6 +23,8 @@ typedef struct {
 
 // Adds natives as methods of cls (bound to self when fetched through an instance).
 void define_methods(Vm *vm, ObjClass *cls, const MethodDef *defs);
+// Adds read-only properties (a getter native each, called with self) to cls.
+void define_getters(Vm *vm, ObjClass *cls, const MethodDef *defs);
 // Adds a plain function to a namespace (builtins, a module).
 void define_native(Vm *vm, ObjDict *ns, const char *name, NativeFn fn);
 // A class implemented in C whose instances have the given kind.
