@@ -387,14 +387,14 @@ static bool sock_exit(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 static bool sock_family(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "family", args, nargs);
     if (!st) return false;
-    *result = INT_VAL(st->family);
+    *result = socket_family_value(vm, st->family);
     return true;
 }
 
 static bool sock_type(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "type", args, nargs);
     if (!st) return false;
-    *result = INT_VAL(st->type);
+    *result = socket_kind_value(vm, st->type);
     return true;
 }
 
@@ -802,7 +802,7 @@ static bool sock_setsockopt(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
                             vm_type_name(vm, args[3]));
         if (!int_arg(vm, args[4], &optlen)) return false;
         r = setsockopt(st->fd, level, optname, NULL, (socklen_t)optlen);
-    } else if (IS_INTLIKE(args[3]) || IS_BIGINT(args[3])) {
+    } else if (!IS_BYTES(args[3]) && !IS_STR(args[3]) && !IS_NONE(args[3])) {
         int value;
         if (!int_arg(vm, args[3], &value)) return false;
         r = setsockopt(st->fd, level, optname, &value, sizeof value);

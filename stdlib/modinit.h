@@ -65,6 +65,19 @@ Value mod_kwarg(Value *args, int nargs, ObjTuple *kwnames, const char *name);
 // argument 'x'".
 bool mod_check_kwargs(Vm *vm, const char *fname, ObjTuple *kwnames, const char *const *allowed);
 
+// ---- integer enumerations (intenum.c) ----
+// CPython's IntEnum constants (socket.AF_INET is <AddressFamily.AF_INET: 2>) as instances that
+// behave as their int value; intenum.c explains what they can and cannot do.
+typedef struct {
+    const char *name; // NULL ends a table
+    int64_t value;
+} IntEnumMember;
+// The class m.name with one member per entry, each also stored as m.NAME (a later entry with an
+// earlier value is an alias of the first).
+ObjClass *intenum_class(Vm *vm, ObjModule *m, const char *name, const IntEnumMember *members);
+// The member of cls with that value, or the plain int when it has none.
+Value intenum_member(Vm *vm, ObjClass *cls, int64_t value);
+
 // ---- shared by os and os.path ----
 // Raises the OSError subclass for errno `err` ("[Errno 2] No such file or directory: 'x'");
 // filename may be EMPTY.

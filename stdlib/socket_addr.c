@@ -267,8 +267,8 @@ static bool socket_getaddrinfo(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         ObjTuple *t = tuple_new(vm, 5);
         vm_push_root(vm, OBJ_VAL(t));
-        t->items[0] = INT_VAL(ai->ai_family);
-        t->items[1] = INT_VAL(ai->ai_socktype);
+        t->items[0] = socket_family_value(vm, ai->ai_family);
+        t->items[1] = socket_kind_value(vm, ai->ai_socktype);
         t->items[2] = INT_VAL(ai->ai_protocol);
         t->items[3] = OBJ_VAL(ai->ai_canonname ? str_from_c(vm, ai->ai_canonname) : vm->s_empty);
         t->items[4] = sockaddr_to_value(vm, ai->ai_addr, ai->ai_addrlen);
@@ -443,8 +443,9 @@ static bool socket_create_connection(Vm *vm, Value *args, int nargs, ObjTuple *k
     for (size_t i = 0; i < list->count; i++) {
         ObjTuple *info = AS_TUPLE(list->items[i]);
         Value sock;
-        if (!new_socket(vm, (int)AS_INT(info->items[0]), (int)AS_INT(info->items[1]), (int)AS_INT(info->items[2]),
-                        &sock)) {
+        int64_t family = 0, kind = 0;
+        if (!mod_arg_index(vm, info->items[0], &family) || !mod_arg_index(vm, info->items[1], &kind) ||
+            !new_socket(vm, (int)family, (int)kind, (int)AS_INT(info->items[2]), &sock)) {
             list_append(vm, errors, take_exception(vm));
             continue;
         }
@@ -551,9 +552,6 @@ static const struct {
     const char *name;
     long value;
 } socket_constants[] = {
-    {"AF_UNSPEC", AF_UNSPEC}, {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_UNIX", AF_UNIX},
-    {"SOCK_STREAM", SOCK_STREAM}, {"SOCK_DGRAM", SOCK_DGRAM}, {"SOCK_RAW", SOCK_RAW},
-    {"SOCK_SEQPACKET", SOCK_SEQPACKET}, {"SOCK_NONBLOCK", SOCK_NONBLOCK}, {"SOCK_CLOEXEC", SOCK_CLOEXEC},
     {"SOL_SOCKET", SOL_SOCKET}, {"SO_REUSEADDR", SO_REUSEADDR}, {"SO_REUSEPORT", SO_REUSEPORT},
     {"SO_ERROR", SO_ERROR}, {"SO_KEEPALIVE", SO_KEEPALIVE}, {"SO_SNDBUF", SO_SNDBUF},
     {"SO_RCVBUF", SO_RCVBUF}, {"SO_TYPE", SO_TYPE}, {"SO_BROADCAST", SO_BROADCAST},
@@ -583,6 +581,29 @@ static const struct {
     {NULL, 0},
 };
 
+// AddressFamily and SocketKind, CPython's IntEnum classes of AF_* and SOCK_* (the other
+// constants stay plain ints).
+static const IntEnumMember address_families[] = {
+    {"AF_UNSPEC", AF_UNSPEC}, {"AF_UNIX", AF_UNIX}, {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {NULL, 0},
+};
+static const IntEnumMember socket_kinds[] = {
+    {"SOCK_STREAM", SOCK_STREAM},     {"SOCK_DGRAM", SOCK_DGRAM},       {"SOCK_RAW", SOCK_RAW},
+    {"SOCK_SEQPACKET", SOCK_SEQPACKET}, {"SOCK_NONBLOCK", SOCK_NONBLOCK}, {"SOCK_CLOEXEC", SOCK_CLOEXEC},
+    {NULL, 0},
+};
+
+Value socket_family_value(Vm *vm, int family) {
+    ObjClass *cls = mod_find_class(vm, "socket", "AddressFamily");
+    if (!cls) vm_clear_exception(vm);
+    return cls ? intenum_member(vm, cls, family) : INT_VAL(family);
+}
+
+Value socket_kind_value(Vm *vm, int type) {
+    ObjClass *cls = mod_find_class(vm, "socket", "SocketKind");
+    if (!cls) vm_clear_exception(vm);
+    return cls ? intenum_member(vm, cls, type) : INT_VAL(type);
+}
+
 static const MethodDef socket_functions[] = {
     {"getaddrinfo", socket_getaddrinfo},
     {"gethostname", socket_gethostname},
@@ -611,6 +632,8 @@ static void module_exception(Vm *vm, ObjModule *m, const char *name, ObjClass *b
 void socket_init_functions(Vm *vm, ObjModule *m) {
     for (int i = 0; socket_constants[i].name; i++)
         mod_set(vm, m, socket_constants[i].name, INT_VAL(socket_constants[i].value));
+    intenum_class(vm, m, "AddressFamily", address_families);
+    intenum_class(vm, m, "SocketKind", socket_kinds);
     mod_set(vm, m, "has_ipv6", BOOL_VAL(true));
     for (const MethodDef *d = socket_functions; d->name; d++) define_native(vm, m->globals, d->name, d->fn);
     module_exception(vm, m, "herror", vm->OSError);

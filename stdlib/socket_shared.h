@@ -32,6 +32,10 @@ bool sockaddr_from_value(Vm *vm, const char *fname, int family, Value addr,
 // The Python form of an address: ('127.0.0.1', 80), ('::1', 80, 0, 0), a path str (or bytes for
 // Linux's abstract names), None for an empty address.
 Value sockaddr_to_value(Vm *vm, const struct sockaddr *sa, socklen_t len);
+// sock.family / sock.type as CPython shows them: the AddressFamily / SocketKind member, or the
+// plain int for a value without one.
+Value socket_family_value(Vm *vm, int family);
+Value socket_kind_value(Vm *vm, int type);
 // Raises socket.gaierror(code, gai_strerror(code)); EAI_SYSTEM raises the errno's OSError.
 bool raise_gaierror(Vm *vm, int code);
 // Adds the constants and the functions that do not need a socket object (getaddrinfo, inet_*,
