@@ -24,7 +24,6 @@
 
 #include "compile.h"
 #include "gc.h"
-#include "interp.h"
 #include "modules.h"
 #include "runtime.h"
 

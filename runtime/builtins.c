@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "frame.h"
 #include "import.h"
 #include "runtime.h"
 

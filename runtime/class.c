@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "interp.h"
+#include "frame.h"
 #include "runtime.h"
 
 // ---- defining classes and natives from C --------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "frame.h"
 #include "runtime.h"
 
 static void runtime_init_exception_groups(Vm *vm);

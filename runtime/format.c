@@ -10,7 +10,6 @@
  */
 #include <string.h>
 
-#include "interp.h"
 #include "numfmt.h"
 #include "text.h"
 

@@ -12,7 +12,6 @@
 
 #include "compile.h"
 #include "error.h"
-#include "interp.h"
 #include "runtime.h"
 
 // Registered by stdlib at startup; NULL until then (no built-in C module is found).

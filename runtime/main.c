@@ -12,7 +12,6 @@
 #include "compile.h"
 #include "dis.h"
 #include "error.h"
-#include "interp.h"
 #include "modules.h"
 #include "runtime.h"
 #include "symtable.h"

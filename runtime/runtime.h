@@ -153,6 +153,10 @@ void run_python_finalizer(Vm *vm, Obj *o);
 // setting it (None or a traceback; TypeError otherwise).
 Value exception_traceback(Vm *vm, ObjException *e);
 bool exception_set_traceback(Vm *vm, ObjException *e, Value tb);
+// Prints the messages of objects the GC found unreachable (future.c).  Called where no
+// C code holds unrooted objects: between loop callbacks and at exit.
+void vm_report_finalizers(Vm *vm);
+
 // At exit: finalizes every object still alive that has __del__ or is an abandoned generator.
 void run_python_finalizers_at_exit(Vm *vm);
 // At exit, after those: empties every module's namespace and collects what they kept alive.

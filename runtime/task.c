@@ -15,6 +15,7 @@
 
 #include "asyncio.h"
 #include "error.h"
+#include "frame.h"
 #include "runtime.h"
 
 static int64_t task_name_counter;

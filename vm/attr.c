@@ -28,7 +28,6 @@
 #include "error.h"
 #include "gc.h"
 #include "hooks.h"
-#include "interp.h"
 
 // The raw entry for name in cls or its nearest base (the MRO is the chain of bases), EMPTY when
 // none has it.  Nothing is bound or called: callers decide what the entry means.  This is the

@@ -33,7 +33,6 @@
 #include "error.h"
 #include "frame.h"
 #include "gc.h"
-#include "interp.h"
 #include "opcodes.h"
 #include "pos_index.h"
 #include "dict.h"

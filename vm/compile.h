@@ -20,4 +20,7 @@ ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *er
 // Returns NULL with a SyntaxError pending on vm when any of them fails.
 ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length);
 
+// The compiler's objects are GC roots while it runs (the GC calls this).
+void compile_mark_roots(Vm *vm);
+
 #endif

@@ -1,10 +1,28 @@
-/* Raising and printing exceptions: the parts of the error protocol beyond vm.h's vm_raise*. */
+/* Raising and printing exceptions (vm/error.c).
+ *
+ * Errors follow one rule: a C function that can fail returns false (or NULL) and leaves the
+ * exception in vm->exception; its caller checks and propagates.  There is no setjmp/longjmp.
+ */
 #ifndef AIO_ERROR_H
 #define AIO_ERROR_H
 
-#include "parse.h"
+#include "object.h"
+#include "source.h"
 #include "strbuf.h"
-#include "vm.h"
+
+// ---- raising -----------------------------------------------------------------------------------
+// All return false, so `return vm_raise(...)` reads naturally in a native.
+bool vm_raise(Vm *vm, ObjClass *cls, const char *fmt, ...);
+bool vm_raise_value(Vm *vm, Value exc); // an exception instance or class
+bool vm_raise_memory_error(Vm *vm);      // never allocates
+bool vm_raise_obj(Vm *vm, ObjClass *cls, Value arg);  // cls(arg), e.g. KeyError(key)
+bool vm_exception_matches(Vm *vm, ObjClass *cls);     // is the pending exception a cls?
+void vm_clear_exception(Vm *vm);
+// Prints an exception with its traceback and chained causes, as CPython does, to stderr.
+void vm_print_exception(Vm *vm, Value exc);
+// What CPython prints for an error in a finalizer run at shutdown: the traceback's entries
+// without source lines, and no chained exceptions.
+void vm_print_exception_brief(Vm *vm, Value exc);
 
 // Turns a front-end error record into a pending SyntaxError / IndentationError.
 bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err);
@@ -12,8 +30,6 @@ bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const Sy
 bool raise_with_cause(Vm *vm, Value exc, Value cause);
 // The source text of a line, stripped (malloc'ed; NULL when unavailable).
 char *source_line(const char *filename, int line);
-// The exception an except/finally block is handling, or None.
-Value vm_current_handled(Vm *vm);
 // What vm_print_exception prints, into a buffer, for the traceback module: the whole report
 // (with the chained exceptions when chain), the "Traceback (most recent call last):" block
 // alone, or the last line ("Type: message").

@@ -3,7 +3,7 @@
 #include "gc.h"
 
 #include "frame.h"
-#include "interp.h"
+#include "compile.h"
 #include "hooks.h"
 #include "strbuf.h"
 

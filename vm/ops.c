@@ -20,9 +20,9 @@
 
 #include "dict.h"
 #include "error.h"
+#include "frame.h"
 #include "hash.h"
 #include "hooks.h"
-#include "interp.h"
 
 // The class of any value.  Immediates (None, bools, small ints, floats) carry no header, so their
 // class comes from the Vm; heap objects point at theirs.

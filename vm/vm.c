@@ -35,7 +35,6 @@
 #include "dict.h"
 #include "error.h"
 #include "set.h"
-#include "interp.h"
 #include "hooks.h"
 
 volatile sig_atomic_t vm_interrupted;

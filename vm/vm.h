@@ -1,10 +1,6 @@
-/* The virtual machine: frames, the interpreter state, and the operations every module calls.
- *
- * A Frame is one activation of a Code object.  Ordinary calls take their frames from the Vm's
- * frame stack (a bump allocator in chunks: a call costs little more than a push); a generator or
- * coroutine owns a frame of its own on the C heap, which it links into the chain while it runs.
- * The chain from vm->frame through `caller` is every activation that is running or waiting for a
- * callee: the GC marks it as a root, and tracebacks are read from it.
+/* The virtual machine: the interpreter state (struct Vm), running code, calls, temp roots, and
+ * the headers of the rest of the VM's public API (error.h, ops.h, attr.h, included at the end).
+ * Frames are described in frame.h.
  *
  * Errors follow one rule: a C function that can fail returns false (or NULL) and leaves the
  * exception in vm->exception; its caller checks and propagates.  There is no setjmp/longjmp.
@@ -17,39 +13,7 @@
 #include "object.h"
 #include "opcodes.h"
 
-// A try/with block active in a frame: where to jump when an exception rises through it, and how
-// deep the value stack was when it was set up.
-typedef struct {
-    uint32_t handler;
-    uint32_t level;
-} Block;
-
-struct Frame {
-    Frame *caller;      // the frame to return or yield to
-    ObjFunction *func;  // NULL for module code
-    ObjCode *code;
-    uint32_t *ip;       // next instruction (saved while the frame is not the running one)
-    Value *sp;          // stack top (saved likewise)
-    Value *stack;       // the value stack's base: after locals and cells
-    ObjDict *globals;
-    ObjDict *locals;    // module and class bodies: their namespace; NULL for functions
-    ObjGenerator *gen;  // the owner, for a generator or coroutine frame
-    Value handled;      // the exception an except/finally block of this frame is handling, or EMPTY
-    ObjTuple *kwnames;  // set by KW_NAMES for the next CALL
-    uint32_t send_exit; // where SEND continues when the delegate returns
-    uint16_t nblocks;   // try/with blocks entered (at most code->maxblocks)
-    bool boundary;      // returning or yielding from this frame ends the run() that entered it
-    Block *blocks;      // code->maxblocks entries after the slots
-    Value slots[];      // locals, cells, then the value stack
-};
-
-// The frame stack: chunks of memory handed out last-in first-out.
-typedef struct FrameChunk {
-    struct FrameChunk *prev;
-    char *top;  // first free byte
-    char *end;
-    char data[];
-} FrameChunk;
+typedef struct FrameChunk FrameChunk; // the frame stack (frame.h)
 
 // How run() ended.
 typedef enum { RUN_RETURNED, RUN_YIELDED, RUN_RAISED } RunResult;
@@ -281,66 +245,17 @@ static inline void vm_push_root(Vm *vm, Value v) {
 static inline void vm_pop_root(Vm *vm) { vm->nroots--; }
 static inline void vm_pop_roots(Vm *vm, int n) { vm->nroots -= n; }
 
-// ---- raising (vm/error.c) -----------------------------------------------------------------------
-// All return false, so `return vm_raise(...)` reads naturally in a native.
-bool vm_raise(Vm *vm, ObjClass *cls, const char *fmt, ...);
-bool vm_raise_value(Vm *vm, Value exc); // an exception instance or class
-bool vm_raise_memory_error(Vm *vm);      // never allocates
-bool vm_raise_obj(Vm *vm, ObjClass *cls, Value arg);  // cls(arg), e.g. KeyError(key)
-bool vm_exception_matches(Vm *vm, ObjClass *cls);     // is the pending exception a cls?
-void vm_clear_exception(Vm *vm);
-// Prints an exception with its traceback and chained causes, as CPython does, to stderr.
-void vm_print_exception(Vm *vm, Value exc);
-// What CPython prints for an error in a finalizer run at shutdown: the traceback's entries
-// without source lines, and no chained exceptions.
-void vm_print_exception_brief(Vm *vm, Value exc);
+// ---- running code objects (vm.c) ---------------------------------------------------------------
+// Runs a module's code with the given globals (also its locals).
+bool vm_run_code(Vm *vm, ObjCode *code, ObjDict *globals, Value *result);
+// Runs a class body (the function the class statement compiled) with ns as its namespace.
+bool vm_run_class_body(Vm *vm, ObjFunction *fn, ObjDict *ns);
+// The exception an except/finally block is handling, or None.
+Value vm_current_handled(Vm *vm);
 
-// Prints the messages of objects the GC found unreachable (runtime/future.c).  Called where no
-// C code holds unrooted objects: between loop callbacks and at exit.
-void vm_report_finalizers(Vm *vm);
-
-// ---- the object protocol (vm/ops.c, vm/attr.c) -------------------------------------------------
-ObjClass *vm_class_of(Vm *vm, Value v);
-const char *vm_type_name(Vm *vm, Value v);
-bool vm_truthy(Vm *vm, Value v, bool *out);
-bool vm_equal(Vm *vm, Value a, Value b, bool *out);
-bool vm_hash(Vm *vm, Value v, uint64_t *out);
-ObjStr *vm_repr(Vm *vm, Value v);   // NULL with an exception pending
-ObjStr *vm_str(Vm *vm, Value v);
-// repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
-// object.__str__ calls, as CPython's calls the type's repr slot directly.
-ObjStr *repr_by_method(Vm *vm, Value v);
-bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out); // BINARY_OP's argument (opcodes.h)
-bool vm_unary_op(Vm *vm, int op, Value a, Value *out);
-bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out);
-bool vm_contains(Vm *vm, Value container, Value item, bool *out);
-bool vm_getitem(Vm *vm, Value obj, Value key, Value *out);
-bool vm_setitem(Vm *vm, Value obj, Value key, Value value);
-bool vm_delitem(Vm *vm, Value obj, Value key);
-bool vm_getattr(Vm *vm, Value obj, ObjStr *name, Value *out);
-// 1 found, 0 missing (no exception), -1 error: getattr(obj, name, default) and hasattr use it.
-int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out);
-bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value);
-bool vm_delattr(Vm *vm, Value obj, ObjStr *name);
-// The store object.__setattr__ does (no __setattr__ of the class is consulted): a property's
-// setter, an exception's or function's own fields, else the object's __dict__.
-bool vm_generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value);
-// Raises AttributeError for obj.name with CPython's wording for a class, a module or an object.
-bool vm_raise_no_attribute(Vm *vm, Value obj, ObjStr *name);
-bool vm_iter(Vm *vm, Value obj, Value *out);
-// 1 with *out set, 0 when exhausted, -1 on error.
-int vm_next(Vm *vm, Value iter, Value *out);
-bool vm_len(Vm *vm, Value obj, int64_t *out);
-bool vm_is_instance(Vm *vm, Value v, ObjClass *cls);
-bool class_is_subclass(ObjClass *sub, ObjClass *base);
-// Finds a name along the class's bases; EMPTY when absent.
-Value class_lookup(ObjClass *cls, ObjStr *name);
-// Returns obj.__dict__ for objects that have one, else NULL.
-ObjDict *object_dict(Vm *vm, Value obj);
-// Calls a class: __new__, then __init__ when __new__ returned an instance of it.
-bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);
-// Collects an iterable into a fresh list.
-ObjList *vm_list_from_iterable(Vm *vm, Value iterable);
-bool vm_index_value(Vm *vm, Value v, int64_t *out); // __index__ semantics: ints and bools only
+// The rest of the VM's public API, each part declared beside the file that defines it.
+#include "attr.h"  // attribute lookup and instantiation (attr.c)
+#include "error.h" // raising and printing exceptions (error.c)
+#include "ops.h"   // the object protocol (ops.c)
 
 #endif
