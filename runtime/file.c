@@ -485,8 +485,7 @@ static bool binary_readinto(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     if (!f || !check_readable(vm, f)) return false;
     Value target = args[1];
     ByteSpan span;
-    bool writable = IS_BYTEARRAY(target) || (IS_MEMORYVIEW(target) && !AS_MEMORYVIEW(target)->readonly);
-    int r = writable ? bytes_like(vm, target, &span) : 0;
+    int r = bytes_like_writable(vm, target, &span);
     if (r < 0) return false;
     if (r == 0)
         return vm_raise(vm, vm->TypeError, "readinto() argument must be read-write bytes-like object, not %s",

@@ -60,6 +60,11 @@ bool bytes_like_or_raise(Vm *vm, Value v, ByteSpan *out) {
     return false;
 }
 
+int bytes_like_writable(Vm *vm, Value v, ByteSpan *out) {
+    if (!IS_BYTEARRAY(v) && !(IS_MEMORYVIEW(v) && !AS_MEMORYVIEW(v)->readonly)) return 0;
+    return bytes_like(vm, v, out);
+}
+
 bool memoryview_copy_into(Vm *vm, ObjMemoryView *view, StrBuf *out) {
     if (view->released) return forbidden(vm);
     if (!sb_try_reserve(out, view->length)) return vm_raise_memory_error(vm);

@@ -86,6 +86,10 @@ int bytes_like(Vm *vm, Value v, ByteSpan *out);
 // The same where a bytes-like object is required: TypeError "a bytes-like object is required,
 // not 'T'" when v is not one.
 bool bytes_like_or_raise(Vm *vm, Value v, ByteSpan *out);
+// The same for a buffer a function fills in place (readinto, recv_into): 1 for a bytearray or a
+// writable contiguous memoryview (out->data may then be written, out->length bytes), 0 for
+// anything else (bytes, a read-only view), -1 with ValueError raised for a released view.
+int bytes_like_writable(Vm *vm, Value v, ByteSpan *out);
 // Appends a view's bytes (of any step) to out; false with an exception pending when released.
 bool memoryview_copy_into(Vm *vm, ObjMemoryView *view, StrBuf *out);
 

@@ -197,11 +197,10 @@ static bool os_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
 static bool os_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int fd = -1;
     if (!check_args_clinic(vm, "write", nargs, kwnames, 2, 2) || !fd_arg(vm, args[0], &fd)) return false;
-    if (!IS_BYTES(args[1]))
-        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, args[1]));
-    ObjBytes *data = AS_BYTES(args[1]);
+    ByteSpan data;
+    if (!bytes_like_or_raise(vm, args[1], &data)) return false;
     for (;;) {
-        ssize_t put = write(fd, data->data, data->length);
+        ssize_t put = write(fd, data.data, data.length);
         if (put >= 0) {
             *result = INT_VAL(put);
             return true;

@@ -176,14 +176,13 @@ static bool int_arg(Vm *vm, Value v, int *out) {
     return true;
 }
 
-// The bytes of a bytes-like argument (bytes for now).
+// The bytes of a bytes-like argument: bytes, bytearray or a contiguous memoryview.
 static bool buffer_arg(Vm *vm, Value v, const unsigned char **data, size_t *len) {
-    if (IS_BYTES(v)) {
-        *data = AS_BYTES(v)->data;
-        *len = AS_BYTES(v)->length;
-        return true;
-    }
-    return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, v));
+    ByteSpan span;
+    if (!bytes_like_or_raise(vm, v, &span)) return false;
+    *data = span.data;
+    *len = span.length;
+    return true;
 }
 
 // A timeout argument: None is -1; else a non-negative number of seconds.
