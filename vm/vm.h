@@ -255,6 +255,7 @@ Value vm_current_handled(Vm *vm);
 
 // The rest of the VM's public API, each part declared beside the file that defines it.
 #include "attr.h"  // attribute lookup and instantiation (attr.c)
+#include "code.h"  // the layout of code objects and their caches
 #include "error.h" // raising and printing exceptions (error.c)
 #include "ops.h"   // the object protocol (ops.c)
 
