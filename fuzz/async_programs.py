@@ -17,13 +17,10 @@ Prints one line per differing seed and a final count; the programs that differ a
 (default /tmp/aio-fuzz) to be rerun by hand.  Try it with the sanitizer and GC-stress builds too
 (--aio build/aio-asan, --aio build/aio-gc).
 """
-import argparse
-import os
 import random
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import _diffrun
 
 WORKER = '''import asyncio
 
@@ -278,42 +275,16 @@ def flow_program(seed):
     return "\n".join(lines) + "\n"
 
 
-def run(cmd):
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-        return done.returncode, done.stdout
-    except subprocess.TimeoutExpired:
-        return "timeout", ""
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--aio", default=os.path.join(ROOT, "aio"))
-    ap.add_argument("--seeds", type=int, default=200)
-    ap.add_argument("--first", type=int, default=1)
-    ap.add_argument("--keep", default="/tmp/aio-fuzz")
+    ap = _diffrun.parser(__doc__, keep="/tmp/aio-fuzz", timeout=60)
     ap.add_argument("--kind", choices=["async", "flow", "all"], default="all",
                     help="which programs each seed makes (default both)")
     args = ap.parse_args()
-    os.makedirs(args.keep, exist_ok=True)
     makers = {"async": program, "flow": flow_program}
     kinds = list(makers) if args.kind == "all" else [args.kind]
-    failed = total = 0
-    for seed in range(args.first, args.first + args.seeds):
-        for kind in kinds:
-            total += 1
-            path = os.path.join(args.keep, f"{kind}{seed}.py")
-            with open(path, "w") as f:
-                f.write(makers[kind](seed))
-            expected = run([sys.executable, path])
-            got = run([args.aio, path])
-            if got != expected:
-                failed += 1
-                print(f"{kind} seed {seed}: aio differs from python3 ({path})")
-            else:
-                os.remove(path)
-    print(f"{total - failed} agreed, {failed} differed")
-    return 1 if failed else 0
+    return _diffrun.compare(args, ((f"{kind} seed {seed}", f"{kind}{seed}.py", makers[kind](seed))
+                                   for seed in range(args.first, args.first + args.seeds)
+                                   for kind in kinds))
 
 
 if __name__ == "__main__":

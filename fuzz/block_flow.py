@@ -18,13 +18,10 @@ Prints one line per differing seed and a final count; the differing programs are
 instruction's stack depth against the compiler's, which catches miscompiled exits that happen
 to print the right thing.
 """
-import argparse
-import os
 import random
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import _diffrun
 
 PRELUDE = '''import asyncio
 
@@ -226,43 +223,12 @@ def make_program(seed, functions):
     return '\n'.join(out) + '\n'
 
 
-def run(cmd, path):
-    try:
-        p = subprocess.run(cmd + [path], capture_output=True, timeout=20)
-    except subprocess.TimeoutExpired:
-        return ('timeout', b'', b'')
-    return (p.returncode, p.stdout, p.stderr[-2000:])
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--aio', default=os.path.join(ROOT, 'aio'))
-    ap.add_argument('--seeds', type=int, default=200)
-    ap.add_argument('--first', type=int, default=0)
-    ap.add_argument('--functions', type=int, default=10)
-    ap.add_argument('--keep', default='/tmp/aio-fuzz-blocks')
+    ap = _diffrun.parser(__doc__, keep='/tmp/aio-fuzz-blocks', first=0)
+    ap.add_argument('--functions', type=int, default=10, help='functions per program (default 10)')
     args = ap.parse_args()
-    os.makedirs(args.keep, exist_ok=True)
-    bad = 0
-    for seed in range(args.first, args.first + args.seeds):
-        src = make_program(seed, args.functions)
-        path = os.path.join(args.keep, f'blocks_{seed}.py')
-        with open(path, 'w') as f:
-            f.write(src)
-        want = run([sys.executable], path)
-        if want[0] == 'timeout':  # finally bodies are copied at every exit: some programs explode
-            os.remove(path)
-            continue
-        got = run([args.aio], path)
-        if want[:2] == got[:2]:
-            os.remove(path)
-            continue
-        bad += 1
-        why = f'exit {got[0]} (python3 {want[0]})' if want[0] != got[0] else 'stdout differs'
-        tail = got[2].decode('utf-8', 'replace').strip().splitlines()[-1:] or ['']
-        print(f'seed {seed}: {why}: {tail[0][:160]} -> {path}')
-    print(f'{args.seeds} programs ({args.seeds * args.functions} functions), {bad} differ')
-    return 1 if bad else 0
+    return _diffrun.compare(args, ((f'seed {seed}', f'blocks_{seed}.py', make_program(seed, args.functions))
+                                   for seed in range(args.first, args.first + args.seeds)))
 
 
 if __name__ == '__main__':

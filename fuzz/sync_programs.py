@@ -14,13 +14,10 @@ hand-off or cancellation bug in stdlib/asyncio/locks.aio or queues.aio.
 Prints one line per differing seed and a final count; differing programs are kept in DIR
 (default /tmp/aio-fuzz-sync) to be rerun by hand.
 """
-import argparse
-import os
 import random
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import _diffrun
 
 PRELUDE = '''import asyncio
 
@@ -201,36 +198,10 @@ def program(seed):
     return "\n".join(lines) + "\n"
 
 
-def run(cmd):
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
-        return done.returncode, done.stdout
-    except subprocess.TimeoutExpired:
-        return "timeout", ""
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--aio", default=os.path.join(ROOT, "aio"))
-    ap.add_argument("--seeds", type=int, default=200)
-    ap.add_argument("--first", type=int, default=1)
-    ap.add_argument("--keep", default="/tmp/aio-fuzz-sync")
-    args = ap.parse_args()
-    os.makedirs(args.keep, exist_ok=True)
-    failed = 0
-    for seed in range(args.first, args.first + args.seeds):
-        path = os.path.join(args.keep, f"seed{seed}.py")
-        with open(path, "w") as f:
-            f.write(program(seed))
-        expected = run([sys.executable, path])
-        got = run([args.aio, path])
-        if got != expected or expected[0] == "timeout":
-            failed += 1
-            print(f"seed {seed}: aio differs from python3 ({path})")
-        else:
-            os.remove(path)
-    print(f"{args.seeds - failed} agreed, {failed} differed")
-    return 1 if failed else 0
+    args = _diffrun.parser(__doc__, keep="/tmp/aio-fuzz-sync").parse_args()
+    return _diffrun.compare(args, ((f"seed {seed}", f"seed{seed}.py", program(seed))
+                                   for seed in range(args.first, args.first + args.seeds)))
 
 
 if __name__ == "__main__":
