@@ -71,6 +71,15 @@ bool arg_int(Vm *vm, Value v, int64_t *out) {
     return vm_index_value(vm, v, out);
 }
 
+// Where CPython parses an argument as a C int, a value outside its range is an OverflowError
+// that names the C type (not ssize_t, as the index conversion would say).
+bool arg_c_int(Vm *vm, Value v, int64_t *out) {
+    if (!IS_BIGINT(v) && !arg_int(vm, v, out)) return false;
+    if (IS_BIGINT(v) || *out > INT32_MAX || *out < INT32_MIN)
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
+    return true;
+}
+
 bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out) {
     if (IS_STR(v)) {
         *out = AS_STR(v);

@@ -138,6 +138,19 @@ static int big_pow(Vm *vm, mpz_srcptr x, mpz_srcptr y, Value a, Value b, Value *
     return 1;
 }
 
+// Which huge left shifts CPython calls OverflowError rather than MemoryError: it sizes the
+// result in 30-bit digits (those of x, y // 30 more, one more for a partial shift) and refuses
+// a count past the most digits an int object could hold, 2**63 - 25 bytes of 4-byte digits.
+static bool shift_result_too_long(mpz_srcptr x, mpz_srcptr y) {
+    mpz_t digits;
+    mpz_init(digits);
+    unsigned long partial = mpz_fdiv_q_ui(digits, y, 30);
+    mpz_add_ui(digits, digits, (mpz_sizeinbase(x, 2) + 29) / 30 + (partial != 0));
+    bool too_long = mpz_cmp_ui(digits, (9223372036854775807UL - 24) / 4) > 0;
+    mpz_clear(digits);
+    return too_long;
+}
+
 static int shift_op(Vm *vm, bool left, mpz_srcptr x, mpz_srcptr y, Value *out) {
     if (mpz_sgn(y) < 0) return vm_raise(vm, vm->ValueError, "negative shift count"), -1;
     if (mpz_sgn(x) == 0) {
@@ -146,9 +159,10 @@ static int shift_op(Vm *vm, bool left, mpz_srcptr x, mpz_srcptr y, Value *out) {
     }
     mpz_t r;
     if (left) {
-        if (!mpz_fits_slong_p(y))
+        if (shift_result_too_long(x, y))
             return vm_raise(vm, vm->OverflowError, "too many digits in integer"), -1;
-        if (mpz_get_ui(y) + mpz_sizeinbase(x, 2) > MAX_RESULT_BITS) return raise_memory(vm), -1;
+        if (!mpz_fits_ulong_p(y) || mpz_get_ui(y) + mpz_sizeinbase(x, 2) > MAX_RESULT_BITS)
+            return raise_memory(vm), -1;
         mpz_init(r);
         mpz_mul_2exp(r, x, mpz_get_ui(y));
     } else {

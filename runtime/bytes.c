@@ -437,7 +437,10 @@ static bool bytes_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     if (!parse_args(vm, "hex", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     char sep = 0;
     int64_t group = 1;
-    if (!IS_EMPTY(a[0]) && !IS_NONE(a[0])) {
+    // bytes_per_sep is converted first, and an explicit None is not a separator (CPython's
+    // order of errors).
+    if (!IS_EMPTY(a[1]) && !arg_c_int(vm, a[1], &group)) return false;
+    if (!IS_EMPTY(a[0])) {
         size_t n;
         const char *p;
         if (IS_STR(a[0])) n = AS_STR(a[0])->nchars, p = AS_STR(a[0])->chars;
@@ -449,12 +452,6 @@ static bool bytes_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         if (n != 1) return vm_raise(vm, vm->ValueError, "sep must be length 1.");
         if ((unsigned char)p[0] >= 0x80) return vm_raise(vm, vm->ValueError, "sep must be ASCII.");
         sep = p[0];
-    }
-    if (!IS_EMPTY(a[1])) {
-        if (!IS_INTLIKE(a[1]))
-            return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
-                            vm_type_name(vm, a[1]));
-        group = AS_INTLIKE(a[1]);
     }
     ByteSpan b = self_span(args[0]);
     StrBuf sb;

@@ -510,11 +510,20 @@ static ObjBytes *bytes_of(Vm *vm, Value v) {
     int r = bytes_like(vm, v, &span);
     if (r < 0) return NULL;
     if (r > 0) return bytes_new(vm, span.data, span.length);
-    if (IS_STR(v) || IS_NUMBER(v) || IS_NONE(v)) {
+    // A str, or anything that cannot be iterated, is refused with the same message.
+    Value it = v;
+    bool iterable = !IS_STR(v) && vm_iter(vm, v, &it);
+    if (!iterable && !IS_STR(v)) {
+        if (!vm_exception_matches(vm, vm->TypeError)) return NULL;
+        vm_clear_exception(vm);
+    }
+    if (!iterable) {
         vm_raise(vm, vm->TypeError, "cannot convert '%s' object to bytes", vm_type_name(vm, v));
         return NULL;
     }
-    ObjList *items = vm_list_from_iterable(vm, v);
+    vm_push_root(vm, it);
+    ObjList *items = vm_list_from_iterable(vm, it);
+    vm_pop_root(vm);
     if (!items) return NULL;
     vm_push_root(vm, OBJ_VAL(items));
     unsigned char *buf = malloc(items->count + 1);

@@ -324,7 +324,8 @@ static bool format_arg(Vm *vm, Formatter *f) {
     }
 done:
     if (!IS_EMPTY(f->dict) && f->argidx < f->arglen)
-        return vm_raise(vm, vm->TypeError, "not all arguments converted during string formatting");
+        return vm_raise(vm, vm->TypeError, "not all arguments converted during %s formatting",
+                        f->is_bytes ? "bytes" : "string");
     return true;
 }
 
@@ -363,7 +364,8 @@ static bool run(Vm *vm, Formatter *f, Value args) {
     vm_pop_root(vm);
     if (f->argidx < f->arglen && IS_EMPTY(f->dict)) {
         sb_free(&f->out);
-        return vm_raise(vm, vm->TypeError, "not all arguments converted during string formatting");
+        return vm_raise(vm, vm->TypeError, "not all arguments converted during %s formatting",
+                        f->is_bytes ? "bytes" : "string");
     }
     return true;
 }

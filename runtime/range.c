@@ -212,6 +212,8 @@ static bool range_index(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     } else {
         at = range_scan(vm, r, args[1], false);
         if (at == -2) return false;
+        // Only ints are named in the message: other values get the generic sequence one.
+        if (at < 0) return vm_raise(vm, vm->ValueError, "sequence.index(x): x not in sequence");
     }
     if (at < 0) {
         ObjStr *s = vm_repr(vm, args[1]);

@@ -48,6 +48,7 @@ bool parse_args(Vm *vm, const char *fname, Value *args, int nargs, ObjTuple *kwn
 bool check_args(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max);
 bool check_args_clinic(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max);
 bool arg_int(Vm *vm, Value v, int64_t *out);           // an int (or bool); TypeError otherwise
+bool arg_c_int(Vm *vm, Value v, int64_t *out);         // arg_int within a C int (CPython's "i")
 bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeError otherwise
 
 // ---- containers ---------------------------------------------------------------------------------

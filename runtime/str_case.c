@@ -260,7 +260,10 @@ static bool str_maketrans(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
                           "if you give only one argument to maketrans it must be a dict");
         else ok = maketrans_from_dict(vm, AS_DICT(args[0]), d);
     } else {
-        for (int i = 0; ok && i < nargs; i++)
+        if (!IS_STR(args[0]))
+            ok = vm_raise(vm, vm->TypeError,
+                          "first maketrans argument must be a string if there is a second argument");
+        for (int i = 1; ok && i < nargs; i++)
             if (!IS_STR(args[i]))
                 ok = vm_raise(vm, vm->TypeError, "maketrans() argument %d must be str, not %s", i + 1,
                               vm_type_name(vm, args[i]));

@@ -298,7 +298,8 @@ static bool find_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const c
     Text t = text_of(args[0]);
     Needle nd = {0};
     int64_t start, end;
-    if (!search_arg(vm, args[1], t.is_str, &nd) || !range_args(vm, &t, args, nargs, 2, &start, &end))
+    // start and end are converted before the needle is looked at (CPython's order of errors).
+    if (!range_args(vm, &t, args, nargs, 2, &start, &end) || !search_arg(vm, args[1], t.is_str, &nd))
         return false;
     int64_t at = -1;
     if (end - start >= (int64_t)nd.nchars) {
@@ -331,7 +332,8 @@ static bool text_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     Text t = text_of(args[0]);
     Needle nd = {0};
     int64_t start, end;
-    if (!search_arg(vm, args[1], t.is_str, &nd) || !range_args(vm, &t, args, nargs, 2, &start, &end))
+    // start and end are converted before the needle is looked at (CPython's order of errors).
+    if (!range_args(vm, &t, args, nargs, 2, &start, &end) || !search_arg(vm, args[1], t.is_str, &nd))
         return false;
     int64_t count = 0;
     if (end - start < (int64_t)nd.nchars) {
@@ -557,7 +559,7 @@ static bool text_splitlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     Value a[1];
     if (!parse_args(vm, "splitlines", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     int64_t keepends = 0;
-    if (!IS_EMPTY(a[0]) && !arg_int(vm, a[0], &keepends)) return false;
+    if (!IS_EMPTY(a[0]) && !arg_c_int(vm, a[0], &keepends)) return false;
     Text t = text_of(args[0]);
     ObjList *list = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(list));
@@ -962,9 +964,7 @@ static bool text_expandtabs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     Value a[1];
     if (!parse_args(vm, "expandtabs", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
     int64_t tabsize = 8;
-    if (!IS_EMPTY(a[0]) && !arg_int(vm, a[0], &tabsize)) return false;
-    if (tabsize > INT32_MAX || tabsize < INT32_MIN) // CPython takes a C int
-        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
+    if (!IS_EMPTY(a[0]) && !arg_c_int(vm, a[0], &tabsize)) return false;
     Text t = text_of(args[0]);
     if (!memchr(t.data, '\t', t.len)) {
         *result = self_exact(vm, &t);

@@ -692,7 +692,11 @@ bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames
             *out = OBJ_VAL(vm_class_of(vm, args[0]));
             return true;
         }
-        return vm_raise(vm, vm->TypeError, "type() takes 1 argument");
+        int nkw = kwnames ? (int)kwnames->count : 0;
+        if (nargs == 1 && nkw) return vm_raise(vm, vm->TypeError, "type() takes no keyword arguments");
+        if (nargs + nkw != 3) return vm_raise(vm, vm->TypeError, "type() takes 1 or 3 arguments");
+        // spec.md difference 12: no metaclasses, so classes come only from class statements.
+        return vm_raise(vm, vm->NotImplementedError, "type() with 3 arguments is not supported");
     }
     Value new_fn = class_lookup(cls, vm->s_new);
     int total = nargs + (kwnames ? (int)kwnames->count : 0);
