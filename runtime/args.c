@@ -71,6 +71,8 @@ bool arg_int(Vm *vm, Value v, int64_t *out) {
     return vm_index_value(vm, v, out);
 }
 
+const char *arg_type_name(Vm *vm, Value v) { return IS_NONE(v) ? "None" : vm_type_name(vm, v); }
+
 // Where CPython parses an argument as a C int, a value outside its range is an OverflowError
 // that names the C type (not ssize_t, as the index conversion would say).
 bool arg_c_int(Vm *vm, Value v, int64_t *out) {
@@ -85,5 +87,5 @@ bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out) {
         *out = AS_STR(v);
         return true;
     }
-    return vm_raise(vm, vm->TypeError, "%s() argument must be str, not %s", fname, vm_type_name(vm, v));
+    return vm_raise(vm, vm->TypeError, "%s() argument must be str, not %s", fname, arg_type_name(vm, v));
 }

@@ -110,7 +110,7 @@ bool bytes_fill_from(Vm *vm, const char *type_name, Value src, Value encoding, V
     for (int i = 0; i < 2; i++)
         if (!IS_EMPTY(extra[i]) && !IS_STR(extra[i]))
             return vm_raise(vm, vm->TypeError, "%s() argument '%s' must be str, not %s", type_name,
-                            names[i], vm_type_name(vm, extra[i]));
+                            names[i], arg_type_name(vm, extra[i]));
     if (IS_STR(src)) {
         if (IS_EMPTY(encoding)) return vm_raise(vm, vm->TypeError, "string argument without an encoding");
         ObjBytes *b = codec_encode(vm, AS_STR(src), AS_STR(encoding),
@@ -418,7 +418,7 @@ static bool bytes_decode(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         if (IS_EMPTY(a[i])) continue;
         if (!IS_STR(a[i]))
             return vm_raise(vm, vm->TypeError, "decode() argument '%s' must be str, not %s",
-                            names[i], vm_type_name(vm, a[i]));
+                            names[i], arg_type_name(vm, a[i]));
         enc[i] = AS_STR(a[i]);
     }
     ByteSpan b = self_span(args[0]);
@@ -487,7 +487,7 @@ static bool bytes_fromhex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     if (!check_args(vm, "fromhex", nargs - 1, kwnames, 1, 1)) return false;
     if (!IS_STR(args[1]))
         return vm_raise(vm, vm->TypeError, "fromhex() argument must be str, not %s",
-                        vm_type_name(vm, args[1]));
+                        arg_type_name(vm, args[1]));
     ObjStr *s = AS_STR(args[1]);
     StrBuf sb;
     sb_init(&sb);

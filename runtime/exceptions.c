@@ -373,7 +373,7 @@ static bool eg_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *res
     ObjClass *cls = AS_CLASS(args[0]);
     if (nargs != 3 || kwnames)
         return vm_raise(vm, vm->TypeError, "BaseExceptionGroup.__new__() takes exactly 2 arguments (%d given)", nargs - 1);
-    if (!IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "argument 1 must be str, not %s", vm_type_name(vm, args[1]));
+    if (!IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "BaseExceptionGroup.__new__() argument 1 must be str, not %s", arg_type_name(vm, args[1]));
     Value seq = args[2];
     if (!IS_LIST(seq) && !IS_TUPLE(seq)) return vm_raise(vm, vm->TypeError, "second argument (exceptions) must be a sequence");
     ObjList *items = vm_list_from_iterable(vm, seq);

@@ -79,7 +79,7 @@ static bool builtin_open(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!IS_STR(a[0]))
         return vm_raise(vm, vm->TypeError, "expected str, bytes or os.PathLike object, not %s", vm_type_name(vm, a[0]));
     if (!IS_EMPTY(a[1]) && !IS_STR(a[1]))
-        return vm_raise(vm, vm->TypeError, "open() argument 'mode' must be str, not %s", vm_type_name(vm, a[1]));
+        return vm_raise(vm, vm->TypeError, "open() argument 'mode' must be str, not %s", arg_type_name(vm, a[1]));
     if (!IS_EMPTY(a[2]) && !IS_INTLIKE(a[2]))
         return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
                         vm_type_name(vm, a[2]));
@@ -333,7 +333,7 @@ static bool file_isatty(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 static bool text_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "write", nargs, kwnames, 2, 2)) return false;
     if (!IS_STR(args[1]))
-        return vm_raise(vm, vm->TypeError, "write() argument must be str, not %s", vm_type_name(vm, args[1]));
+        return vm_raise(vm, vm->TypeError, "write() argument must be str, not %s", arg_type_name(vm, args[1]));
     if (!file_write_str(vm, args[0], AS_STR(args[1]))) return false;
     *result = INT_VAL((int64_t)AS_STR(args[1])->nchars);
     return true;

@@ -375,7 +375,7 @@ static bool str_format_dunder(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
     if (!check_args(vm, "str.__format__", nargs - 1, kwnames, 1, 1)) return false;
     if (!IS_STR(args[1]))
         return vm_raise(vm, vm->TypeError, "__format__() argument must be str, not %s",
-                        vm_type_name(vm, args[1]));
+                        arg_type_name(vm, args[1]));
     ObjStr *spec = AS_STR(args[1]);
     ObjStr *s = AS_STR(args[0]);
     StrBuf sb;
@@ -400,7 +400,7 @@ static bool builtin_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     if (!IS_EMPTY(a[1])) {
         if (!IS_STR(a[1]))
             return vm_raise(vm, vm->TypeError, "format() argument 2 must be str, not %s",
-                            vm_type_name(vm, a[1]));
+                            arg_type_name(vm, a[1]));
         spec = AS_STR(a[1]);
     }
     ObjStr *s = format_value(vm, a[0], spec);

@@ -428,7 +428,7 @@ static bool byteorder_arg(Vm *vm, const char *fname, Value v, bool *little) {
     }
     if (!IS_STR(v))
         return vm_raise(vm, vm->TypeError, "%s() argument 'byteorder' must be str, not %s", fname,
-                        vm_type_name(vm, v));
+                        arg_type_name(vm, v));
     const char *s = AS_STR(v)->chars;
     if (strcmp(s, "little") != 0 && strcmp(s, "big") != 0)
         return vm_raise(vm, vm->ValueError, "byteorder must be either 'little' or 'big'");

@@ -647,7 +647,7 @@ ObjStr *num_repr(Vm *vm, Value v) {
 bool num_format(Vm *vm, Value self, Value spec, Value *result) {
     if (!IS_STR(spec))
         return vm_raise(vm, vm->TypeError, "__format__() argument must be str, not %s",
-                        vm_type_name(vm, spec));
+                        arg_type_name(vm, spec));
     ObjStr *s = AS_STR(spec);
     if (s->length == 0) {
         ObjStr *r = num_repr(vm, self); // str() of a number is its repr

@@ -49,6 +49,9 @@ bool check_args(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min
 bool check_args_clinic(Vm *vm, const char *fname, int nargs, ObjTuple *kwnames, int min, int max);
 bool arg_int(Vm *vm, Value v, int64_t *out);           // an int (or bool); TypeError otherwise
 bool arg_c_int(Vm *vm, Value v, int64_t *out);         // arg_int within a C int (CPython's "i")
+// The type as CPython's argument parser names it in "f() argument 1 must be str, not None":
+// its name, but None for None (messages without "argument" say NoneType).
+const char *arg_type_name(Vm *vm, Value v);
 bool arg_str(Vm *vm, const char *fname, Value v, ObjStr **out); // a str; TypeError otherwise
 
 // ---- containers ---------------------------------------------------------------------------------

@@ -219,10 +219,10 @@ static bool str_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
         ObjStr *encoding = NULL, *errors = NULL;
         if (!IS_EMPTY(a[1]) && !IS_STR(a[1]))
             return vm_raise(vm, vm->TypeError, "str() argument 'encoding' must be str, not %s",
-                            vm_type_name(vm, a[1]));
+                            arg_type_name(vm, a[1]));
         if (!IS_EMPTY(a[2]) && !IS_STR(a[2]))
             return vm_raise(vm, vm->TypeError, "str() argument 'errors' must be str, not %s",
-                            vm_type_name(vm, a[2]));
+                            arg_type_name(vm, a[2]));
         if (!IS_EMPTY(a[1])) encoding = AS_STR(a[1]);
         if (!IS_EMPTY(a[2])) errors = AS_STR(a[2]);
         if (IS_EMPTY(a[0])) {
@@ -452,7 +452,7 @@ static bool str_encode(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
         if (IS_EMPTY(a[i])) continue;
         if (!IS_STR(a[i]))
             return vm_raise(vm, vm->TypeError, "encode() argument '%s' must be str, not %s",
-                            names[i], vm_type_name(vm, a[i]));
+                            names[i], arg_type_name(vm, a[i]));
         enc[i] = AS_STR(a[i]);
     }
     ObjBytes *b = codec_encode(vm, AS_STR(args[0]), enc[0], enc[1]);

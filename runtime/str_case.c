@@ -266,7 +266,7 @@ static bool str_maketrans(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         for (int i = 1; ok && i < nargs; i++)
             if (!IS_STR(args[i]))
                 ok = vm_raise(vm, vm->TypeError, "maketrans() argument %d must be str, not %s", i + 1,
-                              vm_type_name(vm, args[i]));
+                              arg_type_name(vm, args[i]));
         ObjStr *x = AS_STR(args[0]), *y = AS_STR(args[1]);
         if (ok && x->nchars != y->nchars)
             ok = vm_raise(vm, vm->ValueError,

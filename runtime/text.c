@@ -697,7 +697,7 @@ static bool affix_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const 
     if (!needle_from(args[1], t.is_str, &nd)) {
         if (t.is_str)
             return vm_raise(vm, vm->TypeError, "%s() argument must be str, not %s", name,
-                            vm_type_name(vm, args[1]));
+                            arg_type_name(vm, args[1]));
         return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
                         vm_type_name(vm, args[1]));
     }
@@ -727,7 +727,7 @@ static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         if (needle_from(args[i], t.is_str, i == 1 ? &old : &new)) continue;
         if (t.is_str)
             return vm_raise(vm, vm->TypeError, "replace() argument %d must be str, not %s", i,
-                            vm_type_name(vm, args[i]));
+                            arg_type_name(vm, args[i]));
         return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'",
                         vm_type_name(vm, args[i]));
     }

@@ -92,7 +92,7 @@ static bool sys_intern(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     if (!check_args(vm, "intern", nargs, kwnames, 1, 1)) return false;
     if (!IS_STR(args[0]))
         return vm_raise(vm, vm->TypeError, "intern() argument must be str, not %s",
-                        vm_type_name(vm, args[0]));
+                        arg_type_name(vm, args[0]));
     ObjStr *s = AS_STR(args[0]);
     *result = OBJ_VAL(str_intern(vm, s->chars, s->length));
     return true;

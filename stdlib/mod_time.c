@@ -249,7 +249,7 @@ static bool time_strftime(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
                         nargs);
     if (!IS_STR(args[0]))
         return vm_raise(vm, vm->TypeError, "strftime() argument 1 must be str, not %s",
-                        vm_type_name(vm, args[0]));
+                        arg_type_name(vm, args[0]));
     struct tm tm;
     if (!tm_arg(vm, "strftime", args + 1, nargs - 1, &tm)) return false;
     if (tm.tm_isdst < -1) tm.tm_isdst = -1;

@@ -309,7 +309,7 @@ static bool socket_gethostbyname(Vm *vm, Value *args, int nargs, ObjTuple *kwnam
 static bool socket_inet_aton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!exact_args(vm, "inet_aton", nargs, kwnames, 1)) return false;
     if (!IS_STR(args[0]))
-        return vm_raise(vm, vm->TypeError, "inet_aton() argument 1 must be str, not %s", vm_type_name(vm, args[0]));
+        return vm_raise(vm, vm->TypeError, "inet_aton() argument 1 must be str, not %s", arg_type_name(vm, args[0]));
     struct in_addr in;
     if (inet_aton(AS_STR(args[0])->chars, &in) == 0)
         return vm_raise(vm, vm->OSError, "illegal IP address string passed to inet_aton");
@@ -332,7 +332,7 @@ static bool socket_inet_pton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     int64_t family;
     if (!exact_args(vm, "inet_pton", nargs, kwnames, 2) || !mod_arg_index(vm, args[0], &family)) return false;
     if (!IS_STR(args[1]))
-        return vm_raise(vm, vm->TypeError, "inet_pton() argument 2 must be str, not %s", vm_type_name(vm, args[1]));
+        return vm_raise(vm, vm->TypeError, "inet_pton() argument 2 must be str, not %s", arg_type_name(vm, args[1]));
     unsigned char buf[sizeof(struct in6_addr)];
     int r = inet_pton((int)family, AS_STR(args[1])->chars, buf);
     if (r < 0) return raise_os_errno(vm, errno, EMPTY_VAL());
