@@ -484,7 +484,10 @@ static bool ascii_space(char c) {
 
 // bytes.fromhex(string), a class method: args[0] is the class.
 static bool bytes_fromhex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "fromhex", nargs - 1, kwnames, 1, 1)) return false;
+    bool bytearray = AS_CLASS(args[0]) == vm->bytearray_class ||
+                     class_is_subclass(AS_CLASS(args[0]), vm->bytearray_class);
+    if (!check_args(vm, bytearray ? "bytearray.fromhex" : "bytes.fromhex", nargs - 1, kwnames, 1, 1))
+        return false;
     if (!IS_STR(args[1]))
         return vm_raise(vm, vm->TypeError, "fromhex() argument must be str, not %s",
                         arg_type_name(vm, args[1]));

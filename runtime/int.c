@@ -131,8 +131,8 @@ static bool int_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
         return IS_EMPTY(x) || int_convert(vm, x, result);
     }
     if (IS_EMPTY(x)) return vm_raise(vm, vm->TypeError, "int() missing string argument");
-    int64_t base;
-    if (!num_index(vm, base_arg, &base)) return false;
+    int64_t base = -1; // a huge base is only out of range
+    if (!IS_BIGINT(base_arg) && !num_index(vm, base_arg, &base)) return false;
     if (base != 0 && (base < 2 || base > 36))
         return vm_raise(vm, vm->ValueError, "int() base must be >= 2 and <= 36, or 0");
     if (!IS_STR(x) && !IS_BYTES(x) && !IS_BYTEARRAY(x))

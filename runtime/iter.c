@@ -342,12 +342,12 @@ static bool builtin_sum(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     static const char *const names[] = {"start", NULL};
     Value acc = nargs == 2 ? args[1] : INT_VAL(0);
     if (!arity_keywords(vm, "sum", kwnames, args + nargs, names, &acc)) return false;
+    Value it; // the iterable is checked before start (CPython's order of errors)
+    if (!vm_iter(vm, args[0], &it)) return false;
     if (IS_STR(acc)) return vm_raise(vm, vm->TypeError, "sum() can't sum strings [use ''.join(seq) instead]");
     if (IS_BYTES(acc)) return vm_raise(vm, vm->TypeError, "sum() can't sum bytes [use b''.join(seq) instead]");
     if (IS_BYTEARRAY(acc))
         return vm_raise(vm, vm->TypeError, "sum() can't sum bytearray [use b''.join(seq) instead]");
-    Value it;
-    if (!vm_iter(vm, args[0], &it)) return false;
     vm_push_root(vm, it);
     vm_push_root(vm, acc); // roots[nroots - 1] tracks the running total
     Value item;

@@ -610,6 +610,8 @@ static bool list_count(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 }
 
 static bool list_sort(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int given = nargs - 1 + (kwnames ? (int)kwnames->count : 0);
+    if (given > 2) return vm_raise(vm, vm->TypeError, "sort() takes at most 2 arguments (%d given)", given);
     if (nargs > 1) return vm_raise(vm, vm->TypeError, "sort() takes no positional arguments");
     static const char *const names[] = {"key", "reverse", NULL};
     Value opt[2] = {NONE_VAL(), INT_VAL(0)};

@@ -161,11 +161,14 @@ static bool char_of(Vm *vm, Formatter *f, Value v, const PercentSpec *ps) {
 
 static bool at_end(const Formatter *f) { return f->pos >= f->len; }
 
-// Reads a '*' argument for a width or precision.
-static bool star_arg(Vm *vm, Formatter *f, int64_t *out) {
+// Reads a '*' argument for a width (a C ssize_t in CPython) or a precision (a C int).
+static bool star_arg(Vm *vm, Formatter *f, bool precision, int64_t *out) {
     Value v = NONE_VAL();
     if (!next_arg(vm, f, &v)) return false;
-    if (!IS_INTLIKE(v)) return vm_raise(vm, vm->TypeError, "* wants int");
+    if (!IS_INTLIKE(v) && !IS_BIGINT(v)) return vm_raise(vm, vm->TypeError, "* wants int");
+    if (IS_BIGINT(v) || (precision && (AS_INTLIKE(v) > INT32_MAX || AS_INTLIKE(v) < INT32_MIN)))
+        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C %s",
+                        precision ? "int" : "ssize_t");
     *out = AS_INTLIKE(v);
     return true;
 }
@@ -229,7 +232,7 @@ static bool format_arg(Vm *vm, Formatter *f) {
         else break;
     }
     if (c == '*') {
-        if (!star_arg(vm, f, &ps.width)) return false;
+        if (!star_arg(vm, f, false, &ps.width)) return false;
         if (ps.width < 0) {
             ps.left_adjust = true;
             ps.width = -ps.width;
@@ -242,7 +245,7 @@ static bool format_arg(Vm *vm, Formatter *f) {
         ps.precision = 0;
         c = at_end(f) ? 0 : f->fmt[f->pos++];
         if (c == '*') {
-            if (!star_arg(vm, f, &ps.precision)) return false;
+            if (!star_arg(vm, f, true, &ps.precision)) return false;
             if (ps.precision < 0) ps.precision = 0;
             c = at_end(f) ? 0 : f->fmt[f->pos++];
         } else if (c >= '0' && c <= '9') {

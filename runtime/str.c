@@ -490,12 +490,7 @@ static bool builtin_ord(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 static bool builtin_chr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "chr", nargs, kwnames, 1, 1)) return false;
     int64_t c;
-    if (IS_BIGINT(args[0]))
-        return vm_raise(vm, vm->OverflowError, "Python int too large to convert to C int");
-    if (!IS_INTLIKE(args[0]))
-        return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
-                        vm_type_name(vm, args[0]));
-    c = AS_INTLIKE(args[0]);
+    if (!arg_c_int(vm, args[0], &c)) return false;
     if (c < 0 || c > 0x10FFFF) return vm_raise(vm, vm->ValueError, "chr() arg not in range(0x110000)");
     *result = OBJ_VAL(str_from_code_point(vm, (uint32_t)c));
     return true;

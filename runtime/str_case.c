@@ -260,13 +260,18 @@ static bool str_maketrans(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
                           "if you give only one argument to maketrans it must be a dict");
         else ok = maketrans_from_dict(vm, AS_DICT(args[0]), d);
     } else {
-        if (!IS_STR(args[0]))
-            ok = vm_raise(vm, vm->TypeError,
-                          "first maketrans argument must be a string if there is a second argument");
+        // The second and third arguments are checked before the first (CPython's order).
         for (int i = 1; ok && i < nargs; i++)
             if (!IS_STR(args[i]))
                 ok = vm_raise(vm, vm->TypeError, "maketrans() argument %d must be str, not %s", i + 1,
                               arg_type_name(vm, args[i]));
+        if (ok && !IS_STR(args[0]))
+            ok = vm_raise(vm, vm->TypeError,
+                          "first maketrans argument must be a string if there is a second argument");
+        if (!ok) {
+            vm_pop_root(vm);
+            return false;
+        }
         ObjStr *x = AS_STR(args[0]), *y = AS_STR(args[1]);
         if (ok && x->nchars != y->nchars)
             ok = vm_raise(vm, vm->ValueError,
