@@ -2,7 +2,8 @@
  *
  * Indexing a bytes gives an int, slicing gives bytes, and iteration yields ints.  The methods it
  * shares with str (find, split, strip, ...) are in text.c; this file has the constructor, the
- * operators, the ASCII-only case methods and predicates, decode, hex and fromhex.
+ * operators, the ASCII-only case methods and predicates, decode, hex, fromhex, translate and
+ * maketrans.
  */
 #include <stdio.h>
 #include <string.h>
@@ -658,6 +659,78 @@ static bool bytes_istitle(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     return true;
 }
 
+// ---- translate and maketrans -------------------------------------------------------------------
+
+// A bytes-like argument, or CPython's TypeError naming what was given instead.
+static bool byte_span_arg(Vm *vm, Value v, ByteSpan *out) {
+    int r = bytes_like(vm, v, out);
+    if (r > 0) return true;
+    if (r == 0)
+        vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, v));
+    return false;
+}
+
+// translate(table, /, delete=b''): the bytes in delete are dropped, then each remaining byte is
+// replaced by table[byte] (a table of None keeps it).  The table is checked, length included,
+// before delete is looked at.
+static bool bytes_translate(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int npos = nargs - 1, nkw = kwnames ? (int)kwnames->count : 0;
+    if (npos + nkw > 2)
+        return vm_raise(vm, vm->TypeError, "translate() takes at most 2 arguments (%d given)", npos + nkw);
+    if (npos < 1)
+        return vm_raise(vm, vm->TypeError, "translate() takes at least 1 positional argument (0 given)");
+    Value delete = npos == 2 ? args[2] : EMPTY_VAL();
+    for (int i = 0; i < nkw; i++) {
+        const char *kw = AS_STR(kwnames->items[i])->chars;
+        if (strcmp(kw, "delete") != 0)
+            return vm_raise(vm, vm->TypeError, "'%s' is an invalid keyword argument for translate()", kw);
+        delete = args[nargs + i];
+    }
+    ByteSpan table = {0}, drop = {0};
+    if (!IS_NONE(args[1])) {
+        if (!byte_span_arg(vm, args[1], &table)) return false;
+        if (table.length != 256)
+            return vm_raise(vm, vm->ValueError, "translation table must be 256 characters long");
+    }
+    if (!IS_EMPTY(delete) && !byte_span_arg(vm, delete, &drop)) return false;
+    bool dropped[256] = {false};
+    for (size_t i = 0; i < drop.length; i++) dropped[drop.data[i]] = true;
+    ByteSpan self = self_span(args[0]);
+    unsigned char *out = malloc(self.length + 1);
+    if (!out) abort();
+    size_t n = 0;
+    for (size_t i = 0; i < self.length; i++) {
+        unsigned char c = self.data[i];
+        if (!dropped[c]) out[n++] = table.data ? table.data[c] : c;
+    }
+    if (IS_BYTES(args[0]) && AS_OBJ(args[0])->cls == vm->bytes_class && n == self.length &&
+        memcmp(out, self.data, n) == 0)
+        *result = args[0]; // unchanged: the same object, as CPython gives
+    else
+        *result = same_kind(vm, args[0], out, n);
+    free(out);
+    return true;
+}
+
+// bytes.maketrans(frm, to) (a class method here, so args[0] is the class): the 256-byte table
+// that maps each byte of frm to the byte of to at the same place and every other byte to itself.
+static bool bytes_maketrans(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjClass *cls = AS_CLASS(args[0]);
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "%s.maketrans() takes no keyword arguments",
+                        class_is_subclass(cls, vm->bytearray_class) ? "bytearray" : "bytes");
+    if (nargs != 3) return vm_raise(vm, vm->TypeError, "maketrans expected 2 arguments, got %d", nargs - 1);
+    ByteSpan from, to;
+    if (!byte_span_arg(vm, args[1], &from) || !byte_span_arg(vm, args[2], &to)) return false;
+    if (from.length != to.length)
+        return vm_raise(vm, vm->ValueError, "maketrans arguments must have same length");
+    unsigned char table[256];
+    for (int i = 0; i < 256; i++) table[i] = (unsigned char)i;
+    for (size_t i = 0; i < from.length; i++) table[from.data[i]] = to.data[i];
+    *result = OBJ_VAL(bytes_new(vm, table, 256));
+    return true;
+}
+
 // The methods bytes and bytearray share: each reads self through self_span and makes its result
 // of self's kind.
 void bytes_define_shared_methods(Vm *vm, ObjClass *cls) {
@@ -672,6 +745,8 @@ void bytes_define_shared_methods(Vm *vm, ObjClass *cls) {
                                  {"decode", bytes_decode},
                                  {"hex", bytes_hex},
                                  {"fromhex", bytes_fromhex},
+                                 {"translate", bytes_translate},
+                                 {"maketrans", bytes_maketrans},
                                  {"upper", bytes_upper},
                                  {"lower", bytes_lower},
                                  {"swapcase", bytes_swapcase},
@@ -687,6 +762,7 @@ void bytes_define_shared_methods(Vm *vm, ObjClass *cls) {
                                  {"istitle", bytes_istitle},
                                  {NULL, NULL}});
     AS_NATIVE(dict_get_str(cls->dict, str_from_c(vm, "fromhex")))->is_classmethod = true;
+    AS_NATIVE(dict_get_str(cls->dict, str_from_c(vm, "maketrans")))->is_classmethod = true;
     text_define_methods(vm, cls);
 }
 
