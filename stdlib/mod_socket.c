@@ -176,12 +176,52 @@ static bool int_arg(Vm *vm, Value v, int *out) {
     return true;
 }
 
-// The bytes of a bytes-like argument: bytes, bytearray or a contiguous memoryview.
-static bool buffer_arg(Vm *vm, Value v, const unsigned char **data, size_t *len) {
+// A buffer borrowed from an argument for the length of one call.  A bytearray behind it is
+// pinned (its export count raised, as CPython's buffer protocol does), so Python code that runs
+// meanwhile -- a signal handler -- cannot resize it (BufferError) while the call holds a pointer
+// into it.  Every successful *_buffer_arg is paired with buffer_release.
+typedef struct {
+    unsigned char *data;
+    size_t len;
+    ObjByteArray *pinned;
+} SockBuffer;
+
+static void buffer_pin(SockBuffer *b, Value owner) {
+    b->pinned = IS_BYTEARRAY(owner) ? AS_BYTEARRAY(owner) : NULL;
+    if (b->pinned) b->pinned->exports++;
+}
+
+static void buffer_release(SockBuffer *b) {
+    if (b->pinned && b->pinned->exports > 0) b->pinned->exports--;
+    b->pinned = NULL;
+}
+
+// A readable bytes-like argument: bytes, bytearray or a contiguous memoryview.
+static bool buffer_arg(Vm *vm, Value v, SockBuffer *out) {
+    if (IS_MEMORYVIEW(v) && !AS_MEMORYVIEW(v)->released && AS_MEMORYVIEW(v)->step != 1 &&
+        AS_MEMORYVIEW(v)->length > 1)
+        return vm_raise(vm, vm->BufferError, "memoryview: underlying buffer is not C-contiguous");
     ByteSpan span;
     if (!bytes_like_or_raise(vm, v, &span)) return false;
-    *data = span.data;
-    *len = span.length;
+    out->data = (unsigned char *)span.data;
+    out->len = span.length;
+    buffer_pin(out, IS_MEMORYVIEW(v) ? AS_MEMORYVIEW(v)->base : v);
+    return true;
+}
+
+// A writable bytes-like argument (recv_into): a bytearray or a contiguous memoryview of one.
+static bool writable_buffer_arg(Vm *vm, const char *fname, Value v, SockBuffer *out) {
+    bool writable = IS_BYTEARRAY(v) || (IS_MEMORYVIEW(v) && !AS_MEMORYVIEW(v)->released && !AS_MEMORYVIEW(v)->readonly &&
+                                        IS_BYTEARRAY(AS_MEMORYVIEW(v)->base) &&
+                                        (AS_MEMORYVIEW(v)->step == 1 || AS_MEMORYVIEW(v)->length <= 1));
+    if (!writable)
+        return vm_raise(vm, vm->TypeError, "%s() argument 1 must be read-write bytes-like object, not %s",
+                        fname, vm_type_name(vm, v));
+    ByteSpan span;
+    if (bytes_like(vm, v, &span) < 0) return false;
+    out->data = (unsigned char *)span.data;
+    out->len = span.length;
+    buffer_pin(out, IS_MEMORYVIEW(v) ? AS_MEMORYVIEW(v)->base : v);
     return true;
 }
 
@@ -638,6 +678,7 @@ typedef struct {
     int flags;
     const struct sockaddr *to; // sendto only
     socklen_t tolen;
+    SockBuffer buffer;         // where data comes from (released after the call)
 } SendCtx;
 
 static ssize_t send_op(int fd, void *ctx) {
@@ -650,17 +691,21 @@ static ssize_t send_op(int fd, void *ctx) {
 static bool send_args(Vm *vm, const char *fname, Value *args, int nargs, ObjTuple *kwnames, SendCtx *c) {
     if (!method_args(vm, fname, nargs, kwnames, 1, 2)) return false;
     memset(c, 0, sizeof *c);
-    if (!buffer_arg(vm, args[1], &c->data, &c->len)) return false;
-    return nargs < 3 || int_arg(vm, args[2], &c->flags);
+    if (nargs > 2 && !int_arg(vm, args[2], &c->flags)) return false;
+    if (!buffer_arg(vm, args[1], &c->buffer)) return false;
+    c->data = c->buffer.data;
+    c->len = c->buffer.len;
+    return true;
 }
 
 static bool sock_send(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "send", args, nargs);
     SendCtx c;
     ssize_t n;
-    if (!st || !send_args(vm, "send", args, nargs, kwnames, &c) ||
-        !sock_call(vm, st, POLLOUT, deadline_for(st), c.flags, send_op, &c, &n))
-        return false;
+    if (!st || !send_args(vm, "send", args, nargs, kwnames, &c)) return false;
+    bool ok = sock_call(vm, st, POLLOUT, deadline_for(st), c.flags, send_op, &c, &n);
+    buffer_release(&c.buffer);
+    if (!ok) return false;
     *result = INT_VAL(n);
     return true;
 }
@@ -670,7 +715,6 @@ static bool sock_sendall(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     SockState *st = self_state(vm, "sendall", args, nargs);
     SendCtx c;
     if (!st || !send_args(vm, "sendall", args, nargs, kwnames, &c)) return false;
-    vm_push_root(vm, args[1]); // its bytes are read across signal handlers
     double deadline = deadline_for(st);
     bool ok = true;
     while (ok && c.len > 0) {
@@ -682,7 +726,7 @@ static bool sock_sendall(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
             if (vm_interrupted) ok = vm_run_signal_handlers(vm);
         }
     }
-    vm_pop_root(vm);
+    buffer_release(&c.buffer);
     if (!ok) return false;
     *result = NONE_VAL();
     return true;
@@ -697,13 +741,18 @@ static bool sock_sendto(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         return vm_raise(vm, vm->TypeError, "sendto() takes 2 or 3 arguments (%d given)", nargs - 1);
     SendCtx c;
     memset(&c, 0, sizeof c);
-    if (!buffer_arg(vm, args[1], &c.data, &c.len)) return false;
     if (nargs == 4 && !int_arg(vm, args[2], &c.flags)) return false;
     struct sockaddr_storage ss;
+    // The address first: resolving a name may run no Python code, but it is the slower part.
     if (!sockaddr_from_value(vm, "sendto", st->family, args[nargs - 1], &ss, &c.tolen)) return false;
+    if (!buffer_arg(vm, args[1], &c.buffer)) return false;
+    c.data = c.buffer.data;
+    c.len = c.buffer.len;
     c.to = (struct sockaddr *)&ss;
     ssize_t n;
-    if (!sock_call(vm, st, POLLOUT, deadline_for(st), c.flags, send_op, &c, &n)) return false;
+    bool ok = sock_call(vm, st, POLLOUT, deadline_for(st), c.flags, send_op, &c, &n);
+    buffer_release(&c.buffer);
+    if (!ok) return false;
     *result = INT_VAL(n);
     return true;
 }
@@ -736,6 +785,10 @@ static bool recv_bytes(Vm *vm, SockState *st, const char *fname, Value *args, in
     if (!mod_arg_index(vm, args[1], &bufsize)) return false;
     if (nargs > 2 && !int_arg(vm, args[2], &c->flags)) return false;
     if (bufsize < 0) return vm_raise(vm, vm->ValueError, "negative buffersize in %s", fname);
+    if (bufsize == 0 && !c->want_from) { // recv(0) asks nothing of the kernel, as CPython's
+        *result = OBJ_VAL(bytes_new(vm, "", 0));
+        return true;
+    }
     unsigned char small[16384];
     unsigned char *buf = small;
     if ((size_t)bufsize > sizeof small) {
@@ -781,6 +834,54 @@ static bool sock_recvfrom(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     return true;
 }
 
+// recv_into(buffer, nbytes=0, flags=0) -> n and recvfrom_into(...) -> (n, address): receive
+// into the start of a bytearray or writable memoryview (all of it when nbytes is 0).
+static bool recv_into_common(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool want_from, Value *result) {
+    const char *fname = want_from ? "recvfrom_into" : "recv_into";
+    SockState *st = self_state(vm, fname, args, nargs);
+    static const char *const names[] = {"buffer", "nbytes", "flags", NULL};
+    Value a[3];
+    if (!st || !parse_args(vm, fname, args + 1, nargs - 1, kwnames, names, 1, a)) return false;
+    SockBuffer buf = {NULL, 0, NULL};
+    if (!writable_buffer_arg(vm, fname, a[0], &buf)) return false;
+    int64_t nbytes = 0;
+    RecvCtx c;
+    memset(&c, 0, sizeof c);
+    c.want_from = want_from;
+    bool ok = (IS_EMPTY(a[1]) || mod_arg_index(vm, a[1], &nbytes)) && (IS_EMPTY(a[2]) || int_arg(vm, a[2], &c.flags));
+    if (ok && nbytes < 0) ok = vm_raise(vm, vm->ValueError, "negative buffersize in %s", fname);
+    if (ok && nbytes == 0) nbytes = (int64_t)buf.len;
+    if (ok && (size_t)nbytes > buf.len)
+        ok = vm_raise(vm, vm->ValueError, want_from ? "nbytes is greater than the length of the buffer"
+                                                    : "buffer too small for requested bytes");
+    ssize_t n = 0;
+    if (ok && (nbytes > 0 || want_from)) {
+        c.buf = buf.data;
+        c.len = (size_t)nbytes;
+        ok = sock_call(vm, st, POLLIN, deadline_for(st), c.flags, recv_op, &c, &n);
+    }
+    buffer_release(&buf);
+    if (!ok) return false;
+    if (!want_from) {
+        *result = INT_VAL(n);
+        return true;
+    }
+    Value addr = c.fromlen ? sockaddr_to_value(vm, (struct sockaddr *)&c.from, c.fromlen) : NONE_VAL();
+    if (IS_EMPTY(addr)) return false;
+    vm_push_root(vm, addr);
+    *result = OBJ_VAL(tuple_pair(vm, INT_VAL(n), addr));
+    vm_pop_root(vm);
+    return true;
+}
+
+static bool sock_recv_into(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return recv_into_common(vm, args, nargs, kwnames, false, result);
+}
+
+static bool sock_recvfrom_into(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return recv_into_common(vm, args, nargs, kwnames, true, result);
+}
+
 // ---- options and shutdown -----------------------------------------------------------------------
 
 // setsockopt(level, optname, value: int | bytes) or setsockopt(level, optname, None, optlen).
@@ -801,15 +902,16 @@ static bool sock_setsockopt(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
                             vm_type_name(vm, args[3]));
         if (!int_arg(vm, args[4], &optlen)) return false;
         r = setsockopt(st->fd, level, optname, NULL, (socklen_t)optlen);
-    } else if (!IS_BYTES(args[3]) && !IS_STR(args[3]) && !IS_NONE(args[3])) {
+    } else if (!IS_BYTES(args[3]) && !IS_BYTEARRAY(args[3]) && !IS_MEMORYVIEW(args[3]) && !IS_STR(args[3]) &&
+               !IS_NONE(args[3])) {
         int value;
         if (!int_arg(vm, args[3], &value)) return false;
         r = setsockopt(st->fd, level, optname, &value, sizeof value);
     } else {
-        const unsigned char *data = NULL;
-        size_t len = 0;
-        if (!buffer_arg(vm, args[3], &data, &len)) return false;
-        r = setsockopt(st->fd, level, optname, data, (socklen_t)len);
+        SockBuffer value;
+        if (!buffer_arg(vm, args[3], &value)) return false;
+        r = setsockopt(st->fd, level, optname, value.data, (socklen_t)value.len);
+        buffer_release(&value);
     }
     if (r != 0) return raise_os_errno(vm, errno, EMPTY_VAL());
     *result = NONE_VAL();
@@ -890,6 +992,8 @@ static const MethodDef socket_methods[] = {
     {"sendto", sock_sendto},
     {"recv", sock_recv},
     {"recvfrom", sock_recvfrom},
+    {"recv_into", sock_recv_into},
+    {"recvfrom_into", sock_recvfrom_into},
     {"setsockopt", sock_setsockopt},
     {"getsockopt", sock_getsockopt},
     {"shutdown", sock_shutdown},

@@ -62,14 +62,24 @@ static bool raise_errno_message(Vm *vm, int err, ObjStr *message) {
 
 // ---- resolving hosts ----------------------------------------------------------------------------
 
-// The bytes of a host argument: str, bytes (bytearray to come).  NUL-terminated text in out.
-static bool host_text(Vm *vm, Value v, const char *what, const char **out) {
+// The text of a host argument: str, bytes or bytearray.  A bytearray's bytes are copied into
+// `copy` (HOST_COPY bytes) to get their terminating NUL.
+#define HOST_COPY 1100
+static bool host_text(Vm *vm, Value v, const char *what, char *copy, const char **out) {
     if (IS_STR(v)) {
         *out = AS_STR(v)->chars;
         return true;
     }
     if (IS_BYTES(v)) {
         *out = (const char *)AS_BYTES(v)->data;
+        return true;
+    }
+    if (IS_BYTEARRAY(v)) {
+        size_t n = AS_BYTEARRAY(v)->length;
+        if (n >= HOST_COPY) return vm_raise(vm, vm->UnicodeError, "encoding with 'idna' codec failed (UnicodeError: label too long)");
+        memcpy(copy, bytearray_bytes(AS_BYTEARRAY(v)), n);
+        copy[n] = '\0';
+        *out = copy;
         return true;
     }
     return vm_raise(vm, vm->TypeError, "%s, not %s", what, vm_type_name(vm, v));
@@ -133,11 +143,11 @@ bool sockaddr_from_value(Vm *vm, const char *fname, int family, Value addr,
         if (IS_STR(addr)) {
             path = (const unsigned char *)AS_STR(addr)->chars;
             n = AS_STR(addr)->length;
-        } else if (IS_BYTES(addr)) {
-            path = AS_BYTES(addr)->data;
-            n = AS_BYTES(addr)->length;
         } else {
-            return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, addr));
+            ByteSpan span;
+            if (!bytes_like_or_raise(vm, addr, &span)) return false;
+            path = span.data;
+            n = span.length;
         }
         struct sockaddr_un *un = (struct sockaddr_un *)out;
         if (n >= sizeof un->sun_path && !(n == sizeof un->sun_path && path[0] == '\0'))
@@ -160,8 +170,9 @@ bool sockaddr_from_value(Vm *vm, const char *fname, int family, Value addr,
                                                ? "AF_INET address must be a pair (host, port)"
                                                : "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])");
     const char *host;
+    char host_copy[HOST_COPY];
     int64_t port, flowinfo = 0, scope_id = 0;
-    if (!host_text(vm, t->items[0], "str, bytes or bytearray expected", &host) || !port_arg(vm, t->items[1], &port))
+    if (!host_text(vm, t->items[0], "str, bytes or bytearray expected", host_copy, &host) || !port_arg(vm, t->items[1], &port))
         return false;
     if (t->count > 2 && !mod_arg_index(vm, t->items[2], &flowinfo)) return false;
     if (t->count > 3 && !mod_arg_index(vm, t->items[3], &scope_id)) return false;
@@ -236,9 +247,9 @@ static bool socket_getaddrinfo(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
     Value a[6];
     if (!parse_args(vm, "getaddrinfo", args, nargs, kwnames, names, 2, a)) return false;
     const char *host = NULL, *port = NULL;
-    char port_digits[24];
+    char port_digits[24], host_copy[HOST_COPY];
     if (IS_STR(a[0]) || IS_BYTES(a[0])) {
-        if (!host_text(vm, a[0], "", &host)) return false;
+        if (!host_text(vm, a[0], "", host_copy, &host)) return false;
     } else if (!IS_NONE(a[0])) {
         return vm_raise(vm, vm->TypeError, "getaddrinfo() argument 1 must be string or None");
     }
@@ -293,8 +304,9 @@ static bool socket_gethostname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
 // gethostbyname(name) -> '127.0.0.1': the first IPv4 address of the name.
 static bool socket_gethostbyname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     const char *host;
+    char host_copy[HOST_COPY];
     if (!exact_args(vm, "gethostbyname", nargs, kwnames, 1) ||
-        !host_text(vm, args[0], "gethostbyname() argument 1 must be str, bytes or bytearray", &host))
+        !host_text(vm, args[0], "gethostbyname() argument 1 must be str, bytes or bytearray", host_copy, &host))
         return false;
     struct sockaddr_storage ss;
     if (!set_ip_address(vm, host, AF_INET, &ss)) return false;
@@ -319,11 +331,11 @@ static bool socket_inet_aton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 
 static bool socket_inet_ntoa(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!exact_args(vm, "inet_ntoa", nargs, kwnames, 1)) return false;
-    if (!IS_BYTES(args[0]))
-        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, args[0]));
-    if (AS_BYTES(args[0])->length != 4) return vm_raise(vm, vm->OSError, "packed IP wrong length for inet_ntoa");
+    ByteSpan packed;
+    if (!bytes_like_or_raise(vm, args[0], &packed)) return false;
+    if (packed.length != 4) return vm_raise(vm, vm->OSError, "packed IP wrong length for inet_ntoa");
     char text[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, AS_BYTES(args[0])->data, text, sizeof text);
+    inet_ntop(AF_INET, packed.data, text, sizeof text);
     *result = OBJ_VAL(str_from_c(vm, text));
     return true;
 }
@@ -344,14 +356,14 @@ static bool socket_inet_pton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 static bool socket_inet_ntop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int64_t family;
     if (!exact_args(vm, "inet_ntop", nargs, kwnames, 2) || !mod_arg_index(vm, args[0], &family)) return false;
-    if (!IS_BYTES(args[1]))
-        return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not '%s'", vm_type_name(vm, args[1]));
+    ByteSpan packed;
+    if (!bytes_like_or_raise(vm, args[1], &packed)) return false;
     if (family != AF_INET && family != AF_INET6)
         return vm_raise(vm, vm->ValueError, "unknown address family %lld", (long long)family);
-    if (AS_BYTES(args[1])->length != (family == AF_INET ? 4u : 16u))
+    if (packed.length != (family == AF_INET ? 4u : 16u))
         return vm_raise(vm, vm->ValueError, "invalid length of packed IP address string");
     char text[INET6_ADDRSTRLEN];
-    inet_ntop((int)family, AS_BYTES(args[1])->data, text, sizeof text);
+    inet_ntop((int)family, packed.data, text, sizeof text);
     *result = OBJ_VAL(str_from_c(vm, text));
     return true;
 }
