@@ -84,6 +84,24 @@ ObjBox *socket_wrap_fd(Vm *vm, int fd, int family, int type, int proto) {
     return box;
 }
 
+// ---- running out of descriptors ------------------------------------------------------------------
+
+// The descriptor of a socket nobody references is closed when the GC sweeps the object, where
+// CPython closes it the moment the last reference goes.  So when the process has no descriptor
+// left, a collection gives back those of the unreachable sockets, and the caller tries once more.
+static bool collect_if_out_of_descriptors(Vm *vm, int err) {
+    if (err != EMFILE && err != ENFILE) return false;
+    gc_collect(vm);
+    return true;
+}
+
+// The errno of the pending OSError (0 when there is none).
+static int pending_errno(Vm *vm) {
+    Value e = vm->exception;
+    if (!IS_EXCEPTION(e) || !IS_INT(AS_EXCEPTION(e)->extra)) return 0;
+    return (int)AS_INT(AS_EXCEPTION(e)->extra);
+}
+
 // ---- waiting ------------------------------------------------------------------------------------
 
 static double monotonic_now(void) {
@@ -285,6 +303,8 @@ static bool sock_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     static const char *const names[] = {"family", "type", "proto", "fileno", NULL};
     Value a[4];
     if (!parse_args(vm, "socket", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    // Fuzz builds make no sockets but socketpairs: no ports, and no adopting the harness's files.
+    if (!vm_sandbox_allows(vm, "socket.socket", NULL)) return false;
     int family = -1, type = -1, proto = -1;
     if (!IS_EMPTY(a[0]) && !IS_NONE(a[0]) && !int_arg(vm, a[0], &family)) return false;
     if (!IS_EMPTY(a[1]) && !IS_NONE(a[1]) && !int_arg(vm, a[1], &type)) return false;
@@ -316,8 +336,8 @@ static bool sock_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
         if (family == -1) family = AF_INET;
         if (type == -1) type = SOCK_STREAM;
         if (proto == -1) proto = 0;
-        if (!vm_sandbox_allows(vm, "socket.socket", NULL)) return false;
         fd = socket(family, type | SOCK_CLOEXEC, proto);
+        if (fd < 0 && collect_if_out_of_descriptors(vm, errno)) fd = socket(family, type | SOCK_CLOEXEC, proto);
         if (fd < 0) return raise_os_errno(vm, errno, EMPTY_VAL());
     }
     SockState *st = state_new(fd, family, type, proto);
@@ -338,8 +358,9 @@ static bool socket_socketpair(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
     if (!IS_EMPTY(a[1]) && !int_arg(vm, a[1], &type)) return false;
     if (!IS_EMPTY(a[2]) && !int_arg(vm, a[2], &proto)) return false;
     int fds[2];
-    if (socketpair(family, type | SOCK_CLOEXEC, proto, fds) != 0)
-        return raise_os_errno(vm, errno, EMPTY_VAL());
+    int r = socketpair(family, type | SOCK_CLOEXEC, proto, fds);
+    if (r != 0 && collect_if_out_of_descriptors(vm, errno)) r = socketpair(family, type | SOCK_CLOEXEC, proto, fds);
+    if (r != 0) return raise_os_errno(vm, errno, EMPTY_VAL());
     ObjBox *first = socket_wrap_fd(vm, fds[0], family, type, proto);
     if (!first) {
         close(fds[1]);
@@ -401,6 +422,7 @@ static bool sock_dup(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     SockState *st = self_state(vm, "dup", args, nargs);
     if (!st || !self_only(vm, "socket.dup", nargs, kwnames)) return false;
     int fd = fcntl(st->fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0 && collect_if_out_of_descriptors(vm, errno)) fd = fcntl(st->fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return raise_os_errno(vm, errno, EMPTY_VAL());
     ObjBox *box = socket_wrap_fd(vm, fd, st->family, st->type, st->proto);
     if (!box) return false;
@@ -655,7 +677,13 @@ static bool sock_accept(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     AcceptCtx ctx;
     memset(&ctx, 0, sizeof ctx);
     ssize_t fd;
-    if (!sock_call(vm, st, POLLIN, deadline_for(st), 0, accept_op, &ctx, &fd)) return false;
+    if (!sock_call(vm, st, POLLIN, deadline_for(st), 0, accept_op, &ctx, &fd)) {
+        int err = pending_errno(vm);
+        if (err != EMFILE && err != ENFILE) return false;
+        vm_clear_exception(vm);
+        collect_if_out_of_descriptors(vm, err);
+        if (!sock_call(vm, st, POLLIN, deadline_for(st), 0, accept_op, &ctx, &fd)) return false;
+    }
     ObjBox *conn = socket_wrap_fd(vm, (int)fd, st->family, st->type, st->proto);
     if (!conn) return false;
     vm_push_root(vm, OBJ_VAL(conn));
