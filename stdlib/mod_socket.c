@@ -430,6 +430,51 @@ static bool sock_dup(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     return true;
 }
 
+// get_inheritable() / set_inheritable(flag): whether child processes get the descriptor (its
+// close-on-exec flag, off for every socket made here, as in CPython).
+static bool sock_get_inheritable(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    SockState *st = self_state(vm, "get_inheritable", args, nargs);
+    if (!st || !self_only(vm, "socket.get_inheritable", nargs, kwnames)) return false;
+    int flags = fcntl(st->fd, F_GETFD);
+    if (flags < 0) return raise_os_errno(vm, errno, EMPTY_VAL());
+    *result = BOOL_VAL(!(flags & FD_CLOEXEC));
+    return true;
+}
+
+static bool sock_set_inheritable(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    SockState *st = self_state(vm, "set_inheritable", args, nargs);
+    if (!st) return false;
+    if (nargs < 2 && !kwnames)
+        return vm_raise(vm, vm->TypeError, "socket.set_inheritable() missing 1 required positional argument: 'inheritable'");
+    if (kwnames || nargs != 2)
+        return vm_raise(vm, vm->TypeError, "socket.set_inheritable() takes 2 positional arguments but %d were given", nargs);
+    bool inheritable;
+    if (!vm_truthy(vm, args[1], &inheritable)) return false;
+    int flags = fcntl(st->fd, F_GETFD);
+    if (flags < 0 || fcntl(st->fd, F_SETFD, inheritable ? flags & ~FD_CLOEXEC : flags | FD_CLOEXEC) < 0)
+        return raise_os_errno(vm, errno, EMPTY_VAL());
+    *result = NONE_VAL();
+    return true;
+}
+
+// fromfd(fd, family, type, proto=0): a socket object on a duplicate of fd.
+static bool socket_fromfd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"fd", "family", "type", "proto", NULL};
+    Value a[4];
+    int fd, family, type, proto = 0;
+    if (!parse_args(vm, "fromfd", args, nargs, kwnames, names, 3, a) || !int_arg(vm, a[0], &fd) ||
+        !int_arg(vm, a[1], &family) || !int_arg(vm, a[2], &type) || (!IS_EMPTY(a[3]) && !int_arg(vm, a[3], &proto)))
+        return false;
+    if (!vm_sandbox_allows(vm, "socket.fromfd", NULL)) return false;
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0 && collect_if_out_of_descriptors(vm, errno)) copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) return raise_os_errno(vm, errno, EMPTY_VAL());
+    ObjBox *box = socket_wrap_fd(vm, copy, family, type, proto);
+    if (!box) return false;
+    *result = OBJ_VAL(box);
+    return true;
+}
+
 static bool sock_enter(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!self_state(vm, "__enter__", args, nargs)) return false;
     *result = args[0];
@@ -1004,6 +1049,8 @@ static const MethodDef socket_methods[] = {
     {"detach", sock_detach},
     {"fileno", sock_fileno},
     {"dup", sock_dup},
+    {"get_inheritable", sock_get_inheritable},
+    {"set_inheritable", sock_set_inheritable},
     {"gettimeout", sock_gettimeout},
     {"settimeout", sock_settimeout},
     {"setblocking", sock_setblocking},
@@ -1040,6 +1087,7 @@ ObjModule *mod_socket_init(Vm *vm) {
     mod_property(vm, cls, "timeout", sock_timeout);
     mod_set(vm, m, "SocketType", OBJ_VAL(cls));
     define_native(vm, m->globals, "socketpair", socket_socketpair);
+    define_native(vm, m->globals, "fromfd", socket_fromfd);
     define_native(vm, m->globals, "getdefaulttimeout", socket_getdefaulttimeout);
     define_native(vm, m->globals, "setdefaulttimeout", socket_setdefaulttimeout);
     mod_set(vm, m, "error", OBJ_VAL(vm->OSError));

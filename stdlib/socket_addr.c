@@ -316,6 +316,111 @@ static bool socket_gethostbyname(Vm *vm, Value *args, int nargs, ObjTuple *kwnam
     return true;
 }
 
+// getnameinfo((host, port[, flowinfo[, scope_id]]), flags) -> (host, port) as strs.
+static bool socket_getnameinfo(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t flags;
+    if (!exact_args(vm, "getnameinfo", nargs, kwnames, 2)) return false;
+    if (!IS_TUPLE(args[0])) return vm_raise(vm, vm->TypeError, "getnameinfo() argument 1 must be a tuple");
+    ObjTuple *t = AS_TUPLE(args[0]);
+    if (t->count < 2 || t->count > 4) return vm_raise(vm, vm->TypeError, "getnameinfo(): illegal sockaddr argument");
+    if (!mod_arg_index(vm, args[1], &flags)) return false;
+    const char *host;
+    char host_copy[HOST_COPY], port_digits[24];
+    int64_t port, flowinfo = 0, scope_id = 0;
+    if (!host_text(vm, t->items[0], "str, bytes or bytearray expected", host_copy, &host) ||
+        !mod_arg_index(vm, t->items[1], &port))
+        return false;
+    if (t->count > 2 && !mod_arg_index(vm, t->items[2], &flowinfo)) return false;
+    if (t->count > 3 && !mod_arg_index(vm, t->items[3], &scope_id)) return false;
+    snprintf(port_digits, sizeof port_digits, "%lld", (long long)port);
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST}, *res = NULL;
+    int r = getaddrinfo(host, port_digits, &hints, &res);
+    if (r != 0) return raise_gaierror(vm, r);
+    if (res->ai_next) {
+        freeaddrinfo(res);
+        return vm_raise(vm, vm->OSError, "sockaddr resolved to multiple addresses");
+    }
+    struct sockaddr_storage ss;
+    memcpy(&ss, res->ai_addr, res->ai_addrlen);
+    socklen_t len = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (ss.ss_family == AF_INET6) {
+        ((struct sockaddr_in6 *)&ss)->sin6_flowinfo = htonl((uint32_t)flowinfo);
+        ((struct sockaddr_in6 *)&ss)->sin6_scope_id = (uint32_t)scope_id;
+    } else if (t->count != 2) {
+        return vm_raise(vm, vm->OSError, "IPv4 sockaddr must be 2 tuple");
+    }
+    char hbuf[NI_MAXHOST], sbuf[NI_MAXSERV];
+    if (!(flags & NI_NUMERICHOST) && !vm_sandbox_allows(vm, "name resolution", NULL)) return false;
+    r = getnameinfo((struct sockaddr *)&ss, len, hbuf, sizeof hbuf, sbuf, sizeof sbuf, (int)flags);
+    if (r != 0) return raise_gaierror(vm, r);
+    Value h = OBJ_VAL(str_from_c(vm, hbuf));
+    vm_push_root(vm, h);
+    Value sv = OBJ_VAL(str_from_c(vm, sbuf));
+    vm_push_root(vm, sv);
+    *result = OBJ_VAL(tuple_pair(vm, h, sv));
+    vm_pop_roots(vm, 2);
+    return true;
+}
+
+// getservbyname(name[, proto]) -> port; getservbyport(port[, proto]) -> name;
+// getprotobyname(name) -> number: lookups in the system's tables (/etc/services, /etc/protocols).
+static bool optional_proto(Vm *vm, const char *fname, Value *args, int nargs, ObjTuple *kwnames, const char **proto) {
+    if (kwnames) return vm_raise(vm, vm->TypeError, "%s() takes no keyword arguments", fname);
+    if (nargs < 1 || nargs > 2)
+        return vm_raise(vm, vm->TypeError, "%s() takes at %s %d argument%s (%d given)", fname,
+                        nargs < 1 ? "least" : "most", nargs < 1 ? 1 : 2, nargs < 1 ? "" : "s", nargs);
+    *proto = NULL;
+    if (nargs == 2) {
+        if (!IS_STR(args[1]))
+            return vm_raise(vm, vm->TypeError, "%s() argument 2 must be str, not %s", fname, vm_type_name(vm, args[1]));
+        *proto = AS_STR(args[1])->chars;
+    }
+    return true;
+}
+
+static bool socket_getservbyname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    const char *proto;
+    if (!optional_proto(vm, "getservbyname", args, nargs, kwnames, &proto)) return false;
+    if (!IS_STR(args[0]))
+        return vm_raise(vm, vm->TypeError, "getservbyname() argument 1 must be str, not %s", vm_type_name(vm, args[0]));
+    struct servent *se = getservbyname(AS_STR(args[0])->chars, proto);
+    if (!se) return vm_raise(vm, vm->OSError, "service/proto not found");
+    *result = INT_VAL(ntohs((uint16_t)se->s_port));
+    return true;
+}
+
+static bool socket_getservbyport(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    const char *proto;
+    int64_t port;
+    if (!optional_proto(vm, "getservbyport", args, nargs, kwnames, &proto) || !mod_arg_index(vm, args[0], &port))
+        return false;
+    if (port < 0 || port > 65535) return vm_raise(vm, vm->OverflowError, "getservbyport: port must be 0-65535.");
+    struct servent *se = getservbyport(htons((uint16_t)port), proto);
+    if (!se) return vm_raise(vm, vm->OSError, "port/proto not found");
+    *result = OBJ_VAL(str_from_c(vm, se->s_name));
+    return true;
+}
+
+static bool socket_getprotobyname(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!exact_args(vm, "getprotobyname", nargs, kwnames, 1)) return false;
+    if (!IS_STR(args[0]))
+        return vm_raise(vm, vm->TypeError, "getprotobyname() argument 1 must be str, not %s", vm_type_name(vm, args[0]));
+    struct protoent *pe = getprotobyname(AS_STR(args[0])->chars);
+    if (!pe) return vm_raise(vm, vm->OSError, "protocol not found");
+    *result = INT_VAL(pe->p_proto);
+    return true;
+}
+
+// close(fd): closes a socket descriptor the program holds as an int (after detach()).
+static bool socket_close_fd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t fd;
+    if (!check_args(vm, "close", nargs, kwnames, 1, 1) || !mod_arg_index(vm, args[0], &fd)) return false;
+    if (close((int)fd) != 0 && errno != ECONNRESET) return raise_os_errno(vm, errno, EMPTY_VAL());
+    *result = NONE_VAL();
+    return true;
+}
+
 // ---- packed addresses and byte order ------------------------------------------------------------
 
 static bool socket_inet_aton(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -631,6 +736,11 @@ static const MethodDef socket_functions[] = {
     {"create_connection", socket_create_connection},
     {"create_server", socket_create_server},
     {"has_dualstack_ipv6", socket_has_dualstack_ipv6},
+    {"getnameinfo", socket_getnameinfo},
+    {"getservbyname", socket_getservbyname},
+    {"getservbyport", socket_getservbyport},
+    {"getprotobyname", socket_getprotobyname},
+    {"close", socket_close_fd},
     {NULL, NULL},
 };
 
