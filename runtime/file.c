@@ -28,6 +28,7 @@ static ObjFile *new_file(Vm *vm, ObjClass *cls, FILE *fp, const char *name, cons
     f->name = n;
     f->mode = m;
     f->is_std = std;
+    f->buffer = EMPTY_VAL();
     f->binary = strchr(mode, 'b') != NULL;
     f->readable = strchr(mode, 'r') || strchr(mode, '+');
     f->writable = strchr(mode, 'w') || strchr(mode, 'a') || strchr(mode, 'x') || strchr(mode, '+');
@@ -322,6 +323,23 @@ static bool file_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     return true;
 }
 
+// sys.stdout.buffer and friends: a binary file on the same C stream, so text and bytes written
+// to one std stream keep their order.  Other text files have no binary side in aio.
+static bool file_buffer(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjFile *f = AS_FILE(args[0]);
+    if (!f->is_std)
+        return vm_raise(vm, vm->AttributeError, "'_io.TextIOWrapper' object has no attribute 'buffer'");
+    if (IS_EMPTY(f->buffer)) {
+        bool input = f->fp == stdin;
+        ObjFile *b = new_file(vm, input ? vm->buffered_reader_class : vm->buffered_writer_class, f->fp,
+                              f->name->chars, input ? "rb" : "wb", true);
+        f = AS_FILE(args[0]); // (args stay rooted)
+        f->buffer = OBJ_VAL(b);
+    }
+    *result = f->buffer;
+    return true;
+}
+
 static bool file_isatty(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFile *f = AS_FILE(args[0]);
     *result = BOOL_VAL(f->fp && isatty(fileno(f->fp)));
@@ -576,6 +594,7 @@ static ObjClass *binary_class(Vm *vm, const char *name) {
 
 void runtime_init_file(Vm *vm) {
     define_shared(vm, vm->file_class);
+    define_getters(vm, vm->file_class, (MethodDef[]){{"buffer", file_buffer}, {NULL, NULL}});
     define_methods(vm, vm->file_class, (MethodDef[]){{"write", text_write},
                                                      {"writelines", text_writelines},
                                                      {"read", text_read},

@@ -524,6 +524,7 @@ static void blacken(Vm *vm, Obj *obj) {
     case OBJ_FILE:
         gc_mark_object(vm, (Obj *)((ObjFile *)obj)->name);
         gc_mark_object(vm, (Obj *)((ObjFile *)obj)->mode);
+        gc_mark_value(vm, ((ObjFile *)obj)->buffer);
         break;
     case OBJ_BOX:
     case OBJ_BYTEARRAY:

@@ -351,6 +351,8 @@ typedef struct {
     bool writable;
     bool is_std;   // sys.stdout / sys.stderr / sys.stdin: never fclose'd
     bool binary;   // opened with 'b': reads give bytes, writes take bytes-like objects
+    Value buffer;  // a std stream's binary side (sys.stdout.buffer), on the same FILE; EMPTY
+                   // until asked for
     int8_t last_io; // +1 after a write, -1 after a read, 0 after a seek or flush: C streams need
                     // a flush or seek between the two directions (runtime/file.c does it)
 } ObjFile;
