@@ -213,12 +213,24 @@ static bool byte_value(Vm *vm, Value v, unsigned char *out) {
     return true;
 }
 
+// slice_indices for b: a slice bound's __index__ may run code that resizes b, so the bounds are
+// worked out again until b's length holds still across the computation.
+static bool slice_of(Vm *vm, ObjByteArray *b, ObjSlice *slice, int64_t *start, int64_t *stop,
+                     int64_t *step, int64_t *count) {
+    for (int attempt = 0; attempt < 8; attempt++) {
+        size_t before = b->length;
+        if (!slice_indices(vm, slice, (int64_t)before, start, stop, step, count)) return false;
+        if (b->length == before) return true;
+    }
+    return vm_raise(vm, vm->RuntimeError, "bytearray changed size during slicing");
+}
+
 static bool bytearray_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__getitem__", nargs - 1, kwnames, 1, 1)) return false;
     ObjByteArray *b = AS_BYTEARRAY(args[0]);
     if (IS_SLICE(args[1])) {
         int64_t start, stop, step, count;
-        if (!slice_indices(vm, AS_SLICE(args[1]), (int64_t)b->length, &start, &stop, &step, &count))
+        if (!slice_of(vm, b, AS_SLICE(args[1]), &start, &stop, &step, &count))
             return false;
         if (step == 1 || count <= 0) {
             *result = OBJ_VAL(bytearray_new(vm, bytearray_bytes(b) + (count > 0 ? start : 0),
@@ -266,7 +278,7 @@ static bool assign_slice(Vm *vm, ObjByteArray *b, ObjSlice *slice, Value v) {
         return false;
     }
     int64_t start, stop, step, count;
-    bool ok = slice_indices(vm, slice, (int64_t)b->length, &start, &stop, &step, &count);
+    bool ok = slice_of(vm, b, slice, &start, &stop, &step, &count);
     const unsigned char *src = (const unsigned char *)sb.data;
     if (ok && step == 1) {
         if (stop < start) stop = start;
@@ -290,6 +302,8 @@ static bool bytearray_setitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
     size_t i;
     unsigned char c;
     if (!position(vm, b, args[1], &i) || !byte_value(vm, args[2], &c)) return false;
+    if (i >= b->length) // the value's __index__ shrank the array
+        return vm_raise(vm, vm->IndexError, "bytearray index out of range");
     bytearray_bytes(b)[i] = c;
     return true;
 }
@@ -303,7 +317,7 @@ static bool bytearray_delitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
         return position(vm, b, args[1], &i) && splice(vm, b, i, i + 1, NULL, 0);
     }
     int64_t start, stop, step, count;
-    if (!slice_indices(vm, AS_SLICE(args[1]), (int64_t)b->length, &start, &stop, &step, &count))
+    if (!slice_of(vm, b, AS_SLICE(args[1]), &start, &stop, &step, &count))
         return false;
     if (count <= 0) return true;
     if (step == 1) return splice(vm, b, (size_t)start, (size_t)stop, NULL, 0);

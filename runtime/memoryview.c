@@ -181,7 +181,8 @@ static bool memoryview_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
     if (!v) return false;
     if (IS_SLICE(args[1])) {
         int64_t start, stop, step, count;
-        if (!slice_indices(vm, AS_SLICE(args[1]), (int64_t)v->length, &start, &stop, &step, &count))
+        if (!slice_indices(vm, AS_SLICE(args[1]), (int64_t)v->length, &start, &stop, &step, &count) ||
+            !self_view(vm, args[0])) // __index__ code may have released the view
             return false;
         size_t n = count > 0 ? (size_t)count : 0;
         size_t offset = n ? item_offset(v, (size_t)start) : v->offset;
@@ -189,7 +190,7 @@ static bool memoryview_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
         return true;
     }
     size_t i;
-    if (!item_index(vm, v, args[1], &i)) return false;
+    if (!item_index(vm, v, args[1], &i) || !self_view(vm, args[0])) return false; // (code ran)
     *result = INT_VAL(view_start(v)[(int64_t)i * v->step]);
     return true;
 }
@@ -215,6 +216,7 @@ static bool memoryview_setitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
             ok = bytes_like_or_raise(vm, value, &span);
             if (ok) sb_append(&src, (const char *)span.data, span.length);
         }
+        if (ok && !self_view(vm, args[0])) ok = false; // released by code the slice or value ran
         if (ok && (int64_t)src.length != (count > 0 ? count : 0))
             ok = vm_raise(vm, vm->ValueError,
                           "memoryview assignment: lvalue and rvalue have different structures");
@@ -234,6 +236,7 @@ static bool memoryview_setitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
     }
     int64_t x = AS_INTLIKE(value);
     if (x < 0 || x > 255) return vm_raise(vm, vm->ValueError, "memoryview: invalid value for format 'B'");
+    if (!self_view(vm, args[0])) return false; // the key's __index__ released it
     view_start(v)[(int64_t)i * v->step] = (unsigned char)x;
     return true;
 }

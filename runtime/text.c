@@ -223,14 +223,16 @@ static bool slice_arg(Vm *vm, Value *args, int nargs, int i, int64_t *out) {
                     "slice indices must be integers or None or have an __index__ method");
 }
 
-// start and end (in characters) after CPython's ADJUST_INDICES.
-static bool range_args(Vm *vm, const Text *t, Value *args, int nargs, int first, int64_t *start,
+// start and end (in characters) after CPython's ADJUST_INDICES.  An __index__ method may run and
+// resize a bytearray self: t is read again afterwards, and callers borrow needles only after this.
+static bool range_args(Vm *vm, Text *t, Value *args, int nargs, int first, int64_t *start,
                        int64_t *end) {
-    int64_t len = (int64_t)t->nchars;
     *start = 0;
     *end = INT64_MAX;
     if (!slice_arg(vm, args, nargs, first, start) || !slice_arg(vm, args, nargs, first + 1, end))
         return false;
+    *t = text_of(t->self);
+    int64_t len = (int64_t)t->nchars;
     if (*end > len) {
         *end = len;
     } else if (*end < 0) {
