@@ -505,6 +505,7 @@ static bool split_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool r
     if (!split_args(vm, args, nargs, kwnames, right ? "rsplit" : "split", &t, &sep, &whitespace,
                     &maxsplit))
         return false;
+    t = text_of(args[0]); // maxsplit's __index__ may have resized a bytearray self
     ObjList *list = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(list));
     bool ok = true;
@@ -734,7 +735,13 @@ static bool text_replace(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
                         vm_type_name(vm, args[i]));
     }
     int64_t count = -1;
-    if (nargs > 3 && !arg_int(vm, args[3], &count)) return false;
+    if (nargs > 3) {
+        if (!arg_int(vm, args[3], &count)) return false;
+        // count's __index__ may have resized a bytearray self or needle: read them again.
+        t = text_of(args[0]);
+        needle_from(args[1], t.is_str, &old);
+        needle_from(args[2], t.is_str, &new);
+    }
     if (count < 0) count = INT64_MAX;
     StrBuf sb;
     sb_init(&sb);
@@ -907,9 +914,9 @@ static bool put_fill(Vm *vm, StrBuf *sb, const char *fill, int fill_len, int64_t
 static bool pad_impl(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name,
                      char align, Value *result) {
     if (!text_check_args(vm, args[0], name, ARGS_CLINIC, nargs - 1, kwnames, 1, 2)) return false;
-    Text t = text_of(args[0]);
     int64_t width = 0;
     if (!arg_int(vm, args[1], &width)) return false;
+    Text t = text_of(args[0]); // read after width's __index__, which may resize a bytearray
     char fill[4];
     int fill_len = fill_arg(vm, &t, name, args, nargs, fill);
     if (fill_len < 0) return false;
@@ -940,10 +947,10 @@ static bool text_rjust(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 }
 
 static bool text_zfill(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    Text t = text_of(args[0]);
     if (!text_check_args(vm, args[0], "zfill", ARGS_METHOD, nargs - 1, kwnames, 1, 1)) return false;
     int64_t width = 0;
     if (!arg_int(vm, args[1], &width)) return false;
+    Text t = text_of(args[0]); // read after width's __index__, which may resize a bytearray
     if (width <= (int64_t)t.nchars) { // compared first: width - nchars could overflow
         *result = self_exact(vm, &t);
         return true;
