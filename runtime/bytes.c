@@ -293,8 +293,8 @@ static bool bytes_contains(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     ByteSpan hay = self_span(args[0]), needle;
     Value x = args[1];
     unsigned char one;
-    if (IS_INTLIKE(x)) {
-        int64_t v = AS_INTLIKE(x);
+    if (IS_INTLIKE(x) || IS_BIGINT(x)) {
+        int64_t v = IS_BIGINT(x) ? -1 : AS_INTLIKE(x);
         if (v < 0 || v > 255) return vm_raise(vm, vm->ValueError, "byte must be in range(0, 256)");
         one = (unsigned char)v;
         needle.data = &one;
@@ -442,15 +442,14 @@ static bool bytes_hex(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     // order of errors).
     if (!IS_EMPTY(a[1]) && !arg_c_int(vm, a[1], &group)) return false;
     if (!IS_EMPTY(a[0])) {
-        size_t n;
+        // Any sized object is measured first; only then must it be a str or bytes.
+        int64_t len;
+        if (!vm_len(vm, a[0], &len)) return false;
+        if (len != 1) return vm_raise(vm, vm->ValueError, "sep must be length 1.");
         const char *p;
-        if (IS_STR(a[0])) n = AS_STR(a[0])->nchars, p = AS_STR(a[0])->chars;
-        else if (IS_BYTES(a[0]) || IS_BYTEARRAY(a[0]))
-            n = self_span(a[0]).length, p = (const char *)self_span(a[0]).data;
-        else
-            return vm_raise(vm, vm->TypeError, "object of type '%s' has no len()",
-                            vm_type_name(vm, a[0]));
-        if (n != 1) return vm_raise(vm, vm->ValueError, "sep must be length 1.");
+        if (IS_STR(a[0])) p = AS_STR(a[0])->chars;
+        else if (IS_BYTES(a[0]) || IS_BYTEARRAY(a[0])) p = (const char *)self_span(a[0]).data;
+        else return vm_raise(vm, vm->TypeError, "sep must be str or bytes.");
         if ((unsigned char)p[0] >= 0x80) return vm_raise(vm, vm->ValueError, "sep must be ASCII.");
         sep = p[0];
     }

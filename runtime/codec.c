@@ -252,6 +252,8 @@ static bool decode_replacement(ErrorMode mode, const unsigned char *data, size_t
 
 ObjStr *codec_decode(Vm *vm, const unsigned char *data, size_t len, ObjStr *encoding,
                      ObjStr *errors) {
+    // Nothing to decode: CPython answers '' without looking the encoding up.
+    if (len == 0) return str_from_c(vm, "");
     Codec codec;
     if (!lookup_codec(vm, encoding, &codec)) return NULL;
     ErrorMode mode = error_mode(errors);

@@ -295,7 +295,8 @@ static bool dict_items(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) {
 
 static bool dict_pop(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_range(vm, "dict.pop", nargs - 1, kwnames, 1, 2)) return false;
-    int r = dict_delete(vm, AS_DICT(args[0]), args[1], result);
+    // An empty dict does not hash the key: {}.pop([]) is a KeyError, as in CPython.
+    int r = AS_DICT(args[0])->used == 0 ? 0 : dict_delete(vm, AS_DICT(args[0]), args[1], result);
     if (r < 0) return false;
     if (r > 0) return true;
     if (nargs > 2) {

@@ -473,7 +473,7 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     else mpz_set(t, v);
     uint64_t bits = mpz_sgn(t) == 0 ? 0 : mpz_sizeinbase(t, 2);
     if (is_signed) bits++;
-    if (bits > (uint64_t)length * 8) {
+    if ((bits + 7) / 8 > (uint64_t)length) { // (a huge length would overflow length * 8)
         mpz_clear(t);
         return vm_raise(vm, vm->OverflowError, "int too big to convert");
     }

@@ -192,8 +192,8 @@ static bool needle_arg(Vm *vm, Value v, bool is_str, Needle *out) {
 
 // find/count/index: a bytes method also takes an int, meaning that one byte.
 static bool search_arg(Vm *vm, Value v, bool is_str, Needle *out) {
-    if (!is_str && IS_INTLIKE(v)) {
-        int64_t b = AS_INTLIKE(v);
+    if (!is_str && (IS_INTLIKE(v) || IS_BIGINT(v))) {
+        int64_t b = IS_BIGINT(v) ? -1 : AS_INTLIKE(v);
         if (b < 0 || b > 255) return vm_raise(vm, vm->ValueError, "byte must be in range(0, 256)");
         out->byte = (char)b;
         out->p = &out->byte;
