@@ -47,9 +47,11 @@ void runtime_init(Vm *vm) {
     vm_hooks.exception_group_reraise = exception_group_reraise;
     vm_hooks.exception_traceback = exception_traceback;
     vm_hooks.exception_set_traceback = exception_set_traceback;
-    vm_hooks.mark_loop = loop_mark;
-    vm_hooks.free_loop = loop_free_state;
+    vm_hooks.mark_async = async_gc_mark;
+    vm_hooks.free_async = async_gc_free;
+    vm_hooks.async_wants_finalizer = async_gc_wants_finalizer;
     vm_hooks.resume_sleep = sleep_resume;
+    vm_hooks.sleep_awaited = sleep_awaited;
     vm_hooks.report_finalizers = vm_report_finalizers;
 
     vm->gc_enabled = true;

@@ -108,6 +108,8 @@ static bool raise_cancelled(Vm *vm, ObjSleep *s) {
     return vm_raise_value(vm, exc);
 }
 
+void sleep_awaited(ObjSleep *s) { s->was_awaited = true; }
+
 RunResult sleep_resume(Vm *vm, ObjSleep *s, Value value, Value exc, Value *out) {
     if (s->state != SLEEP_DONE && !IS_EMPTY(exc)) return raise_in(vm, s, exc);
     switch ((SleepState)s->state) {

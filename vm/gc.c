@@ -532,43 +532,13 @@ static void blacken(Vm *vm, Obj *obj) {
     case OBJ_MEMORYVIEW:
         gc_mark_value(vm, ((ObjMemoryView *)obj)->base);
         break;
-    case OBJ_FUTURE: {
-        ObjFuture *f = (ObjFuture *)obj;
-        gc_mark_object(vm, (Obj *)f->dict);
-        gc_mark_value(vm, f->loop);
-        gc_mark_value(vm, f->result);
-        gc_mark_value(vm, f->exception);
-        gc_mark_value(vm, f->callback0);
-        gc_mark_object(vm, (Obj *)f->callbacks);
-        gc_mark_value(vm, f->cancel_message);
-        gc_mark_value(vm, f->cancelled_exc);
-        if (f->is_task) {
-            gc_mark_value(vm, f->coro);
-            gc_mark_value(vm, f->fut_waiter);
-            gc_mark_value(vm, f->name);
-        }
-        break;
-    }
-    case OBJ_HANDLE: {
-        ObjHandle *h = (ObjHandle *)obj;
-        gc_mark_value(vm, h->callback);
-        gc_mark_value(vm, h->args);
-        gc_mark_value(vm, h->loop);
-        break;
-    }
+    case OBJ_FUTURE:
+    case OBJ_HANDLE:
     case OBJ_LOOP:
-        gc_mark_object(vm, (Obj *)((ObjLoop *)obj)->dict);
-        if (vm_hooks.mark_loop) vm_hooks.mark_loop(vm, (ObjLoop *)obj);
+    case OBJ_SLEEP:
+        // asyncio's objects: their layouts are runtime/ 's (runtime/async_gc.c)
+        vm_hooks.mark_async(vm, obj);
         break;
-    case OBJ_SLEEP: {
-        ObjSleep *s = (ObjSleep *)obj;
-        gc_mark_value(vm, s->delay);
-        gc_mark_value(vm, s->result);
-        gc_mark_object(vm, (Obj *)s->waiter);
-        gc_mark_object(vm, (Obj *)s->loop);
-        gc_mark_object(vm, (Obj *)s->origin_code);
-        break;
-    }
     }
 }
 
@@ -638,12 +608,7 @@ static bool wants_finalizer(Obj *o) {
         if (g->flavor == FLAVOR_GENERATOR) return g->state == GEN_SUSPENDED && g->frame->nblocks > 0;
         return g->flavor == FLAVOR_COROUTINE && g->state == GEN_CREATED && !g->was_awaited;
     }
-    if (o->kind == OBJ_SLEEP) return ((ObjSleep *)o)->state == SLEEP_CREATED && !((ObjSleep *)o)->was_awaited;
-    if (o->kind == OBJ_FUTURE) {
-        ObjFuture *f = (ObjFuture *)o;
-        return (f->log_traceback && f->state == FUT_FINISHED) ||
-               (f->is_task && f->state == FUT_PENDING && f->log_destroy_pending);
-    }
+    if (o->kind == OBJ_SLEEP || o->kind == OBJ_FUTURE) return vm_hooks.async_wants_finalizer(o, true);
     return false;
 }
 
@@ -654,9 +619,7 @@ static bool may_want_finalizer(Obj *o) {
     if (o->kind == OBJ_GENERATOR && ((ObjGenerator *)o)->flavor == FLAVOR_GENERATOR)
         return ((ObjGenerator *)o)->state != GEN_CLOSED;
     if (o->kind == OBJ_GENERATOR) return ((ObjGenerator *)o)->state == GEN_CREATED && !((ObjGenerator *)o)->was_awaited;
-    if (o->kind == OBJ_SLEEP) return ((ObjSleep *)o)->state == SLEEP_CREATED && !((ObjSleep *)o)->was_awaited;
-    ObjFuture *f = (ObjFuture *)o;
-    return f->state == FUT_PENDING || f->log_traceback;
+    return vm_hooks.async_wants_finalizer(o, false); // a future or a sleep
 }
 
 void gc_track_finalizable(Vm *vm, Obj *obj) {
@@ -824,13 +787,10 @@ static size_t release_object(Vm *vm, Obj *obj) {
         size = sizeof(ObjBox);
         break;
     }
-    case OBJ_FUTURE: size = ((ObjFuture *)obj)->is_task ? TASK_SIZE : FUTURE_SIZE; break;
-    case OBJ_HANDLE: size = sizeof(ObjHandle); break;
+    case OBJ_FUTURE:
+    case OBJ_HANDLE:
     case OBJ_LOOP:
-        if (vm_hooks.free_loop) vm_hooks.free_loop((ObjLoop *)obj);
-        size = sizeof(ObjLoop);
-        break;
-    case OBJ_SLEEP: size = sizeof(ObjSleep); break;
+    case OBJ_SLEEP: size = vm_hooks.free_async(obj); break;
     case OBJ_BIGINT:
         mpz_clear(((ObjBigInt *)obj)->value);
         size = sizeof(ObjBigInt);

@@ -12,8 +12,9 @@
  *   - the instructions whose work is a library's: f-string formatting (FORMAT_VALUE), import
  *     (IMPORT_NAME / IMPORT_FROM / IMPORT_STAR), except* (CHECK_EG_MATCH / PREP_RERAISE_STAR) and
  *     an exception's __traceback__ (runtime/format.c, import.c, exceptions.c);
- *   - asyncio's C objects: the GC must trace and free an event loop's C state (runtime/loop.c),
- *     SEND and gen_send must resume the C coroutine asyncio.sleep() returns (runtime/sleep.c);
+ *   - asyncio's C objects, whose layouts are runtime/asyncio.h's: the GC must trace and free
+ *     them (runtime/async_gc.c), SEND and gen_send must resume the C coroutine asyncio.sleep()
+ *     returns (runtime/sleep.c);
  *   - the checks between instructions must run the queued finalizers (runtime/future.c) and the
  *     Python-level signal handlers (stdlib/mod_signal.c).
  * Instead of calling up, the VM calls through vm_hooks, which the higher layers fill in:
@@ -59,14 +60,21 @@ typedef struct {
     bool (*exception_set_traceback)(Vm *vm, ObjException *e, Value tb);
 
     // ---- asyncio's C objects, finalizers and signals ----
-    // GC, marking an ObjLoop: marks the values its C state holds (ready queue, timers, ...).
-    // NULL: nothing beyond the loop's dict is marked (no loop can exist without runtime/).
-    void (*mark_loop)(Vm *vm, ObjLoop *loop);
-    // GC, freeing an ObjLoop: releases its C state (libuv handles, queues).  NULL: nothing to free.
-    void (*free_loop)(ObjLoop *loop);
+    // The GC's view of asyncio's C objects (Future, Task, Handle, sleep, loop), whose layouts are
+    // runtime/asyncio.h's (runtime/async_gc.c).  Required once such an object exists, which only
+    // runtime/ can make.  mark_async marks what one refers to; free_async releases its C state (a
+    // loop's libuv handles and queues) and returns its allocation's size; async_wants_finalizer
+    // says whether a future or sleep has a message for when it is collected (unreachable), or
+    // might still come to have one (reachable).
+    void (*mark_async)(Vm *vm, Obj *obj);
+    size_t (*free_async)(Obj *obj);
+    bool (*async_wants_finalizer)(Obj *obj, bool unreachable);
     // Sends value (or throws exc, when not EMPTY) into a native sleep coroutine, as gen_resume
     // does for a generator.  Must be set before any ObjSleep exists.
     RunResult (*resume_sleep)(Vm *vm, ObjSleep *s, Value value, Value exc, Value *out);
+    // GET_AWAITABLE: notes that the sleep was awaited (else, collected, it reports "coroutine
+    // 'sleep' was never awaited").  Set with resume_sleep.
+    void (*sleep_awaited)(ObjSleep *s);
     // Runs the finalizers the GC queued (__del__ methods, generators to close) and reports what
     // they and dead futures have to say.  NULL: they wait in the queue.
     void (*report_finalizers)(Vm *vm);

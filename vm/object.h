@@ -364,85 +364,13 @@ typedef struct {
     void (*finalize)(void *data);
 } ObjBox;
 
-// ---- asyncio's core objects (runtime/future.c, runtime/loop.c) ----------------------------------
-
-typedef enum { FUT_PENDING, FUT_CANCELLED, FUT_FINISHED } FutureState;
-
-// A Future, and a Task (a Future that drives a coroutine): the fields follow CPython's
-// _asyncio.c FutureObj and TaskObj one for one.
-typedef struct ObjFuture {
-    Obj obj;
-    FutureState state;
-    bool is_task;
-    bool blocking;          // _asyncio_future_blocking: a Task must wait for it
-    bool log_traceback;     // an exception nobody retrieved: reported when collected
-    bool in_repr;           // its repr is being built: a repr reached again is "..." (reprlib)
-    ObjDict *dict;          // attributes set by programs and subclasses (created on first use)
-    Value loop;
-    Value result;
-    Value exception;        // None when there is none
-    Value callback0;        // the first done callback, EMPTY when none (most futures only
-                            // ever have one: the task waiting on them)
-    ObjList *callbacks;     // the callbacks after the first, in order; NULL when none
-    Value cancel_message;   // cancel(msg), or None
-    Value cancelled_exc;    // the CancelledError that cancelled it, once made
-    // Task only: a plain Future's allocation ends here (FUTURE_SIZE).
-    bool must_cancel;       // cancel() arrived while the task was not waiting on a future
-    bool log_destroy_pending;
-    bool registered;        // in its loop's list of pending tasks, linked by prev_task/next_task
-    int num_cancels_requested;
-    Value coro;             // the coroutine (or generator) the task drives
-    Value fut_waiter;       // the future the task is blocked on, or None
-    Value name;             // Task-1, Task-2, ... (a str, or an int made into one lazily)
-    struct ObjFuture *prev_task, *next_task;
-} ObjFuture;
-#define FUTURE_SIZE offsetof(ObjFuture, must_cancel)
-#define TASK_SIZE sizeof(ObjFuture)
-
-// What the loop's timer heap orders: the deadline of a TimerHandle or of a sleep.
-typedef struct {
-    double when;        // loop time when it is due
-    bool scheduled;     // still in the heap
-    bool cancelled;
-} TimerState;
-
-// A callback the loop will run: call_soon's Handle, call_later's TimerHandle.  (A task's steps
-// and wakeups go into the ready queue without one: see runtime/loop.c.)
-typedef struct {
-    Obj obj;
-    Value callback;
-    Value args;         // a tuple
-    Value loop;
-    bool is_timer;
-    TimerState timer;   // `cancelled` is used by plain Handles too
-} ObjHandle;
-
-// The states of a sleep, one per suspension point of CPython's `async def sleep`: created; yielded
-// once (a zero sleep); waiting for its timer; woken by it; cancelled while waiting; finished.
-typedef enum { SLEEP_CREATED, SLEEP_YIELDED, SLEEP_WAITING, SLEEP_WOKEN, SLEEP_CANCELLED, SLEEP_DONE } SleepState;
-struct ObjLoop;
-// asyncio.sleep(delay, result): a coroutine written in C that behaves as CPython's `async def
-// sleep` (runtime/sleep.c).  A task waits on it directly: it is its own timer and its own future.
-typedef struct {
-    Obj obj;
-    uint8_t state;        // SleepState
-    bool was_awaited;     // for "coroutine 'sleep' was never awaited"
-    int origin_line;      // where it was created, for that warning
-    ObjCode *origin_code;
-    TimerState timer;     // its deadline while WAITING
-    Value delay;          // as given (checked when it starts); once cancelled, the cancel message
-    Value result;
-    ObjFuture *waiter;    // the task waiting on it, or NULL
-    struct ObjLoop *loop; // the loop its timer is on, once started
-} ObjSleep;
-
-struct LoopState; // libuv handles and the C arrays of one loop (runtime/loop.c)
-
-typedef struct ObjLoop {
-    Obj obj;
-    ObjDict *dict;
-    struct LoopState *state;
-} ObjLoop;
+// ---- asyncio's core objects ------------------------------------------------------------------------
+// Their layouts are runtime/asyncio.h's: the VM handles them only through pointers, and the GC
+// reaches their fields through vm_hooks (hooks.h).
+typedef struct ObjFuture ObjFuture; // asyncio.Future and asyncio.Task
+typedef struct ObjHandle ObjHandle; // asyncio.Handle and asyncio.TimerHandle
+typedef struct ObjSleep ObjSleep;   // the coroutine asyncio.sleep() returns
+typedef struct ObjLoop ObjLoop;     // an event loop
 
 // ---- big ints ------------------------------------------------------------------------------------
 

@@ -765,7 +765,7 @@ bool get_awaitable(Vm *vm, Value v, Value *out) {
         return true;
     }
     if (IS_SLEEP(v)) {
-        AS_SLEEP(v)->was_awaited = true;
+        vm_hooks.sleep_awaited(AS_SLEEP(v));
         *out = v;
         return true;
     }
