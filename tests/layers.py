@@ -35,6 +35,12 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 PROTOTYPE = re.compile(r'^(?!static\b|typedef\b|return\b|extern\s+volatile\b)[A-Za-z_][\w \t\*]*?\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*;', re.M)
 
 
+# A function definition at the start of a line: `type name(args) {` (static ones are private).
+DEFINITION = re.compile(r'^(?!static\b|typedef\b)[A-Za-z_][\w \t\*()]*?\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*\{', re.M)
+# A prototype at the start of a line in a header.
+DECLARATION = re.compile(r'^(?!static\b|typedef\b|return\b|#)[A-Za-z_][\w \t\*]*?\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)\s*;', re.M)
+
+
 def main():
     home = {}
     errors = []
@@ -71,6 +77,25 @@ def main():
                     line = text.count("\n", 0, m.start()) + 1
                     errors.append(f"{path}:{line}: local prototype of {m.group(1)}(): declare it in "
                                   f"the header of the file that defines it, or make it static")
+    defined_in = {}
+    for layer in LAYERS:
+        for name in sorted(os.listdir(layer)):
+            if name.endswith((".c", ".h", ".re", ".y")):
+                for m in DEFINITION.finditer(open(f"{layer}/{name}", encoding="utf-8").read()):
+                    defined_in.setdefault(m.group(1), layer)
+    for layer in LAYERS:
+        for name in sorted(os.listdir(layer)):
+            if not name.endswith(".h"):
+                continue
+            path = f"{layer}/{name}"
+            text = open(path, encoding="utf-8").read()
+            for m in DECLARATION.finditer(text):
+                where = defined_in.get(m.group(1))
+                if where and LAYERS.index(where) > LAYERS.index(layer):
+                    line = text.count("\n", 0, m.start()) + 1
+                    errors.append(f"{path}:{line}: declares {m.group(1)}(), which {where}/ defines: declare it "
+                                  f"in that file's header, or reach it through vm/hooks.h")
+
     for key in sorted(KNOWN - seen):
         errors.append(f"{key[0]} no longer includes {key[1]}: remove it from KNOWN in tests/layers.py")
     for key in sorted(set(ALLOWED) - seen):
