@@ -44,6 +44,8 @@ def bench(name):
         aio_bytes = timed_extra([AIO, path])
         py_bytes = timed_extra([sys.executable, path])
         line += f"  bytes/task aio {aio_bytes} python3 {py_bytes}"
+    if name == "echo":
+        line += f"  round trips/s aio {timed_extra([AIO, path])} python3 {timed_extra([sys.executable, path])}"
     print(line)
     return True
 
@@ -60,7 +62,7 @@ def startup():
 
 
 def main():
-    names = sys.argv[1:] or ["fib", "loop", "method", "words", "switch", "spawn", "gather", "timers"]
+    names = sys.argv[1:] or ["fib", "loop", "method", "words", "switch", "spawn", "gather", "timers", "echo"]
     ok = all([bench(n) for n in names])
     startup()
     sys.exit(0 if ok else 1)
