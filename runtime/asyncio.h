@@ -207,6 +207,9 @@ void loop_ready_handle(ObjLoop *loop, ObjHandle *h);
 ObjHandle *loop_handle_new(Vm *vm, Value loop, Value callback, Value args);
 void loop_handle_cancel(Vm *vm, ObjHandle *h);
 bool loop_closed(ObjLoop *loop);
+// Keeps v alive while a libuv request of the loop is in flight (what its callback will queue).
+void loop_hold(Vm *vm, Value loop, Value v);
+void loop_release(Vm *vm, Value loop, Value v);
 // RuntimeError "Event loop is closed" when it is.
 bool loop_check_open(Vm *vm, ObjLoop *loop);
 

@@ -55,6 +55,7 @@ typedef struct LoopState {
     ObjFuture *tasks;       // pending tasks, linked through the tasks: strongly held until they finish
     ObjList *asyncgens;     // async generators first iterated on this loop (shutdown_asyncgens)
     IoTable *io;            // the descriptors watched by add_reader/add_writer (io.c), or NULL
+    ObjList *held;          // objects libuv requests in flight need alive (loop_hold)
     Value current_task;
     Value exception_handler;
     bool running, stopping, closed, debug;
@@ -74,6 +75,7 @@ void loop_mark(Vm *vm, ObjLoop *loop) {
     for (ObjFuture *t = st->tasks; t; t = t->next_task) gc_mark_object(vm, (Obj *)t);
     gc_mark_object(vm, (Obj *)st->asyncgens);
     io_mark(vm, st->io);
+    gc_mark_object(vm, (Obj *)st->held);
     gc_mark_value(vm, st->current_task);
     gc_mark_value(vm, st->exception_handler);
 }
@@ -83,7 +85,10 @@ static void close_uv(LoopState *st) {
     io_close(st->io);
     uv_close((uv_handle_t *)&st->wakeup, NULL);
     uv_close((uv_handle_t *)&st->async, NULL);
-    uv_run(&st->uv, UV_RUN_NOWAIT); // lets libuv finish the closes; no Python code runs here
+    // Lets libuv finish the closes, and waits for the requests still in its thread pool (name
+    // lookups): with `data` NULL their callbacks only free their memory.  No Python code runs.
+    st->uv.data = NULL;
+    uv_run(&st->uv, UV_RUN_DEFAULT);
     uv_loop_close(&st->uv);
     io_free(st->io);
     st->io = NULL;
@@ -359,6 +364,19 @@ ObjHandle *loop_handle_new(Vm *vm, Value loop, Value callback, Value args) {
 
 void loop_handle_cancel(Vm *vm, ObjHandle *h) { handle_cancel(vm, h); }
 
+void loop_hold(Vm *vm, Value loop, Value v) { list_append(vm, state_of(loop)->held, v); }
+
+void loop_release(Vm *vm, Value loop, Value v) {
+    if (!IS_LOOP(loop) || !state_of(loop)) return;
+    ObjList *held = state_of(loop)->held;
+    for (size_t i = 0; i < held->count; i++)
+        if (value_is(held->items[i], v)) {
+            held->items[i] = held->items[held->count - 1];
+            held->count--;
+            return;
+        }
+}
+
 bool loop_closed(ObjLoop *loop) { return !loop->state || loop->state->closed; }
 
 bool loop_check_open(Vm *vm, ObjLoop *loop) { return check_closed(vm, loop->state); }
@@ -569,6 +587,7 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     loop->state = st;
     vm_push_root(vm, OBJ_VAL(loop));
     st->asyncgens = list_new(vm, 0);
+    st->held = list_new(vm, 0);
     vm_pop_root(vm);
     int err = uv_loop_init(&st->uv);
     if (err == 0) {
@@ -579,6 +598,7 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
         raise_uv_error(vm, err);
         return NULL;
     }
+    st->uv.data = loop; // how a libuv request's callback finds the loop (NULL once closing)
     uv_timer_init(&st->uv, &st->wakeup);
     uv_unref((uv_handle_t *)&st->async); // it must not keep uv_run waiting by itself
     st->uv_ready = true;
@@ -651,6 +671,7 @@ LOOP_METHOD(loop_close) {
     if (st->closed) return true;
     st->closed = true;
     st->ready_count = 0;
+    st->held->count = 0;
     timer_heap_remove_if(&st->timers, unschedule);
     // Pending tasks are no longer held: collected, they report "Task was destroyed but it is pending!".
     forget_tasks(st);

@@ -1093,6 +1093,7 @@ ObjModule *mod_socket_init(Vm *vm) {
     mod_set(vm, m, "error", OBJ_VAL(vm->OSError));
     mod_set(vm, m, "timeout", OBJ_VAL(vm->TimeoutError));
     socket_init_functions(vm, m);
+    socket_resolver_init(vm, m);
     vm_pop_root(vm);
     return m;
 }

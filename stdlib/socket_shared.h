@@ -53,4 +53,8 @@ SockState *socket_state(Value v);
 bool socket_connect_value(Vm *vm, Value sock, Value addr);
 bool socket_close_value(Vm *vm, Value sock);
 
+// ---- socket_resolver.c ----
+// Adds socket._getaddrinfo_start, loop.getaddrinfo's lookup on libuv's resolver.
+void socket_resolver_init(Vm *vm, ObjModule *m);
+
 #endif
