@@ -850,8 +850,24 @@ static ssize_t recv_op(int fd, void *ctx) {
     return recv(fd, c->buf, c->len, c->flags);
 }
 
-// Receives up to bufsize bytes into a new bytes object.  Small reads go through a stack buffer so
-// the bytes object is allocated once, at its final size.
+// The buffer recv reads into before the bytes are copied into an object of the size received
+// (programs ask for 64 KiB and get a few bytes).  One per process: aio runs one thread, and the
+// bytes are copied out right after the read that filled them, before any Python code runs.
+static unsigned char *recv_scratch;
+static size_t recv_scratch_size;
+#define RECV_SCRATCH_MAX (1 << 20) // larger requests get a block of their own
+
+static unsigned char *scratch_for(size_t n) {
+    if (n <= recv_scratch_size) return recv_scratch;
+    if (n > RECV_SCRATCH_MAX) return NULL;
+    unsigned char *grown = realloc(recv_scratch, n);
+    if (!grown) return NULL;
+    recv_scratch = grown;
+    recv_scratch_size = n;
+    return grown;
+}
+
+// Receives up to bufsize bytes into a new bytes object, allocated once at the size received.
 static bool recv_bytes(Vm *vm, SockState *st, const char *fname, Value *args, int nargs, RecvCtx *c,
                        Value *result) {
     int64_t bufsize;
@@ -862,10 +878,9 @@ static bool recv_bytes(Vm *vm, SockState *st, const char *fname, Value *args, in
         *result = OBJ_VAL(bytes_new(vm, "", 0));
         return true;
     }
-    unsigned char small[16384];
-    unsigned char *buf = small;
-    if ((size_t)bufsize > sizeof small) {
-        buf = malloc((size_t)bufsize);
+    unsigned char *buf = scratch_for((size_t)bufsize), *own = NULL;
+    if (!buf) {
+        buf = own = malloc((size_t)bufsize);
         if (!buf) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
     }
     c->buf = buf;
@@ -873,7 +888,7 @@ static bool recv_bytes(Vm *vm, SockState *st, const char *fname, Value *args, in
     ssize_t n;
     bool ok = sock_call(vm, st, POLLIN, deadline_for(st), c->flags, recv_op, c, &n);
     if (ok) *result = OBJ_VAL(bytes_new(vm, buf, (size_t)n));
-    if (buf != small) free(buf);
+    free(own);
     return ok;
 }
 
