@@ -79,6 +79,7 @@ ObjBox *socket_wrap_fd(Vm *vm, int fd, int family, int type, int proto) {
         sock_finalize(st);
         return NULL;
     }
+    if (type & SOCK_NONBLOCK) st->timeout = 0.0;
     ObjBox *box = box_new(vm, cls, st, sock_finalize);
     if (!apply_blocking_mode(vm, st)) return NULL;
     return box;
