@@ -11,6 +11,8 @@
 #   make bench      benchmarks against python3, as time ratios
 #   make test-debug the suite in the AIO_DEBUG build: every instruction checks the frame's stack
 #                   depth and blocks against what the compiler computed
+#   make VARIANT=trace  build/aio-trace, which prints every instruction it runs and the value
+#                   stack before it on stderr (as clox's DEBUG_TRACE_EXECUTION)
 #   make unit       the layering check (tests/layers.py), C unit tests of self-contained modules,
 #                   and the opcode stack-effect test
 #   make fuzz       libFuzzer on the fuzz build for FUZZ_TIME seconds (default 600); fuzz/README.md
@@ -51,6 +53,9 @@ endif
 ifeq ($(VARIANT),debug)
   OPT := -O1 -g -DAIO_DEBUG
 endif
+ifeq ($(VARIANT),trace)
+  OPT := -O1 -g -DAIO_TRACE_EXECUTION
+endif
 # The fuzz build (fuzz/README.md): clang, sanitizers, libFuzzer's coverage, the limits and sandbox
 # of -DAIO_FUZZ and the VM's assertions (-DAIO_DEBUG).  It links the libFuzzer target and a
 # command line from the same objects.
@@ -72,9 +77,12 @@ endif
 # its global common-subexpression pass merges all the `goto *dispatch_table[...]` into one shared
 # jump (its manual advises -fno-gcse for computed gotos), and it copies a computed goto back into
 # its predecessors only for blocks shorter than our dispatch.  With both flags every handler
-# dispatches itself: -8% to -12% instructions on bench/fib, loop and method (callgrind).
+# dispatches itself: -8% to -12% instructions on bench/fib, loop and method (callgrind).  And its
+# SLP vectorizer notices that SAVE() stores ip and sp to adjacent fields of the frame, and keeps
+# the two in one vector register, moving them in and out of it around every instruction (a third
+# more instructions on bench/fib): -fno-tree-slp-vectorize.
 ifneq ($(findstring gcc version,$(shell $(CC) -v 2>&1)),)
-  VM_LOOP_FLAGS := -fno-gcse --param max-goto-duplication-insns=20
+  VM_LOOP_FLAGS := -fno-gcse --param max-goto-duplication-insns=20 -fno-tree-slp-vectorize
 endif
 $(OBJDIR)/vm/vm.o: OPT += $(VM_LOOP_FLAGS)
 

@@ -36,6 +36,9 @@
 #include "error.h"
 #include "set.h"
 #include "hooks.h"
+#ifdef AIO_TRACE_EXECUTION
+#include "dis.h"
+#endif
 
 volatile sig_atomic_t vm_interrupted;
 bool vm_memory_error_owed;
@@ -533,13 +536,13 @@ static bool run_checkpoint(Vm *vm) {
 #endif
 #define THROW() goto error
 
-// Dispatch.  With GCC or Clang every handler ends in its own indirect jump to the next one
-// (computed goto), which branch predictors follow far better than one shared switch; the
-// portable build (-DAIO_SWITCH_DISPATCH) uses the switch alone, and so does the AIO_DEBUG build,
-// so that every instruction passes the loop's top, where it checks the frame.  Handlers written
-// with DISPATCH() jump directly; those that `break` out of the switch reach the loop's top, which
-// dispatches the same way.  The loop reads the same either way.
-#if defined(__GNUC__) && !defined(AIO_SWITCH_DISPATCH) && !defined(AIO_DEBUG)
+// Dispatch.  Every case ends with DISPATCH().  With GCC or Clang that is the case's own indirect
+// jump to the next handler (computed goto), which branch predictors follow far better than one
+// shared switch.  The portable build (-DAIO_SWITCH_DISPATCH) uses the switch alone, and so do the
+// AIO_DEBUG build, so that every instruction passes the loop's top where it checks the frame, and
+// the trace build (-DAIO_TRACE_EXECUTION), which prints each instruction there.  The loop reads the
+// same either way.
+#if defined(__GNUC__) && !defined(AIO_SWITCH_DISPATCH) && !defined(AIO_DEBUG) && !defined(AIO_TRACE_EXECUTION)
 #define COMPUTED_GOTO 1
 #define CASE(name) case OP_##name: L_##name
 #define DISPATCH()                                                                                 \
@@ -806,6 +809,391 @@ Value vm_current_handled(Vm *vm) {
     return NONE_VAL();
 }
 
+// ---- the work of the longer instructions --------------------------------------------------------
+// Each helper here is one instruction's work, or the slow path of one, taken out of run() so that
+// the loop reads as a table of short cases.  None sees run()'s registers: each takes what it needs
+// (the frame's saved sp is current whenever a helper can allocate or raise) and returns what the
+// case needs to go on.  The helpers on hot paths are `static inline`, so they stay in the loop.
+
+static bool raise_unbound_local(Vm *vm, ObjCode *code, uint32_t slot) {
+    return vm_raise(vm, vm->UnboundLocalError,
+                    "cannot access local variable '%s' where it is not associated with a value",
+                    code->varnames[slot]->chars);
+}
+
+// An empty cell read by LOAD_DEREF: one of the frame's own cells is an unbound local; a free
+// variable is unbound in the enclosing scope.
+static bool raise_unbound_cell(Vm *vm, ObjCode *code, int i) {
+    if (i < code->ncells - code->nfree)
+        return vm_raise(vm, vm->UnboundLocalError,
+                        "cannot access local variable '%s' where it is not associated with a value",
+                        code->cellnames[i]->chars);
+    return vm_raise(vm, vm->NameError,
+                    "cannot access free variable '%s' where it is not associated with a value in enclosing scope",
+                    code->cellnames[i]->chars);
+}
+
+// LOAD_GLOBAL when its cache does not hold (see the case): the globals, then the builtins; refills
+// the cache.
+static bool load_global_slow(Vm *vm, ObjDict *globals, LookupCache *cache, ObjStr *name, Value *out) {
+    int64_t at = dict_find_str(globals, name);
+    if (at >= 0) {
+        *cache = (LookupCache){globals, globals->version, 0, (int32_t)at, false};
+        *out = globals->entries[at].value;
+        return true;
+    }
+    at = dict_find_str(vm->builtins, name);
+    if (UNLIKELY(at < 0)) return vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
+    *cache = (LookupCache){globals, globals->version, vm->builtins->version, (int32_t)at, true};
+    *out = vm->builtins->entries[at].value;
+    return true;
+}
+
+// LOAD_NAME, for code that runs with a namespace dict (class bodies): that dict, the globals, the
+// builtins.
+static bool load_name(Vm *vm, Frame *frame, ObjStr *name, Value *out) {
+    Value v = frame->locals ? dict_get_str(frame->locals, name) : EMPTY_VAL();
+    if (IS_EMPTY(v)) v = dict_get_str(frame->globals, name);
+    if (IS_EMPTY(v)) v = dict_get_str(vm->builtins, name);
+    if (UNLIKELY(IS_EMPTY(v))) return vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
+    *out = v;
+    return true;
+}
+
+// The namespace that STORE_NAME, DELETE_NAME and IMPORT_STAR write: the code's own dict when it has
+// one, else the globals.
+static inline ObjDict *name_namespace(Frame *frame) { return frame->locals ? frame->locals : frame->globals; }
+
+// DELETE_NAME / DELETE_GLOBAL: a missing name is a NameError.
+static bool delete_name(Vm *vm, ObjDict *ns, ObjStr *name) {
+    int r = dict_delete(vm, ns, OBJ_VAL(name), NULL);
+    if (r == 0) vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
+    return r > 0;
+}
+
+// LOAD_ATTR's shortcut for self.x: an instance's own dict decides, unless its class has a data
+// descriptor (a property ...), which would take precedence (see vm/attr.c).  EMPTY: the general
+// lookup must decide.
+//
+// (This shortcut and the next ones return the Value itself rather than filling a `Value *out`,
+// and the cases keep the fast path's value in a variable of its own: a Value whose address is
+// taken lives in memory, written as two 8-byte stores and read back as one 16-byte load, which the
+// processor cannot forward.  That stall cost a fifth of bench/method.aio's time.)
+static inline Value load_attr_from_dict(Value obj, ObjStr *name) {
+    if (!IS_INSTANCE(obj) || AS_OBJ(obj)->cls->has_data_descriptors) return EMPTY_VAL();
+    return dict_get_str(AS_INSTANCE(obj)->dict, name);
+}
+
+// STORE_ATTR's shortcut for self.x = v: an attribute the instance already has, when nothing can
+// intercept the store (a __setattr__, a data descriptor, a built-in class without a dict), is
+// overwritten in place, with no hashing and no resizing.  False: the general store must do it.
+static inline bool store_attr_in_place(Value obj, ObjStr *name, Value value) {
+    if (!IS_INSTANCE(obj)) return false;
+    ObjClass *cls = AS_OBJ(obj)->cls;
+    if (cls->has_setattr || cls->has_data_descriptors || (cls->flags & CLASS_BUILTIN)) return false;
+    ObjDict *d = AS_INSTANCE(obj)->dict;
+    int64_t at = dict_find_str(d, name);
+    if (at < 0) return false;
+    d->entries[at].value = value;
+    return true;
+}
+
+// LOAD_METHOD's shortcut: name is a plain method of obj's class (found through the instruction's
+// cache), not shadowed by the instance's own dict.  The case then pushes the function and obj,
+// and CALL passes obj as self: no bound method is made.  EMPTY: fetch the attribute as usual.
+static inline Value find_plain_method(LookupCache *cache, Value obj, ObjStr *name) {
+    if (IS_INSTANCE(obj)) {
+        Value m = cached_class_lookup(cache, AS_OBJ(obj)->cls, name);
+        if (!(IS_FUNCTION(m) || IS_NATIVE(m)) || !IS_EMPTY(dict_get_str(AS_INSTANCE(obj)->dict, name)))
+            return EMPTY_VAL();
+        return m;
+    }
+    // Objects of C kinds: only their C methods (classes, modules and wrappers look up their own way).
+    if (!IS_OBJ(obj) || IS_CLASS(obj) || IS_MODULE(obj) || IS_WRAPPER(obj)) return EMPTY_VAL();
+    Value m = cached_class_lookup(cache, AS_OBJ(obj)->cls, name);
+    if (!IS_NATIVE(m) || !AS_NATIVE(m)->is_method || AS_NATIVE(m)->is_classmethod) return EMPTY_VAL();
+    return m;
+}
+
+// CALL's common case, done without leaving the loop: a Python function with plain positional
+// parameters (CODE_SIMPLE) called with exactly argcount positional arguments, when the running
+// chunk of the frame stack has room.  The frame is set up here as frame_push and init_frame would
+// do it (keep them in step), the arguments copied straight into its slots.  Returns the new frame,
+// linked under caller and running (vm->frame), with the caller's stack popped down to the slot the
+// result will take; NULL when the call is not of this kind, with nothing changed.  A checkpoint
+// that is due sends the call the long way (do_call), where it is taken.
+static inline Frame *push_simple_call(Vm *vm, Frame *caller, Value *sp, int argc) {
+    Value *base = sp - argc - 2;
+    Value callee = base[1];
+    Value *args = base + 2;
+    if (!IS_EMPTY(base[0])) { // LOAD_METHOD's function and self: self is the first argument
+        callee = base[0];
+        args = base + 1;
+        argc++;
+    }
+    if (!IS_FUNCTION(callee) || caller->kwnames || CHECKPOINT_DUE()) return NULL;
+    ObjFunction *fn = AS_FUNCTION(callee);
+    ObjCode *code = fn->code;
+    FrameChunk *chunk = vm->chunk;
+    if (!(code->flags & CODE_SIMPLE) || argc != code->argcount || vm->depth >= vm->recursion_limit ||
+        !chunk || (size_t)(chunk->end - chunk->top) < code->frame_bytes)
+        return NULL;
+    Frame *f = (Frame *)chunk->top;
+    chunk->top += code->frame_bytes;
+    f->caller = caller;
+    f->func = fn;
+    f->code = code;
+    f->ip = code->words;
+    f->stack = f->slots + code->nlocals; // CODE_SIMPLE: no cells
+    f->sp = f->stack;
+    f->globals = fn->globals;
+    f->locals = NULL;
+    f->gen = NULL;
+    f->handled = EMPTY_VAL();
+    f->kwnames = NULL;
+    f->boundary = false;
+    f->nblocks = 0;
+    f->blocks = (Block *)(f->stack + code->stacksize);
+    for (int i = 0; i < argc; i++) f->slots[i] = args[i];
+    for (int i = argc; i < code->nlocals; i++) f->slots[i] = EMPTY_VAL();
+    vm->depth++;
+    caller->sp = base;
+    vm->frame = f;
+    return f;
+}
+
+// CALL_FUNCTION_EX: f(*args, **kwargs), with the stack holding EMPTY f argtuple [kwdict] from
+// base up (the compiler built the tuple and the dict).  They stay there, rooted by the saved sp,
+// while the call runs; the tuple of keyword names made here takes the EMPTY's slot to be rooted too.
+static bool call_function_ex(Vm *vm, Value *base, bool has_kw, Value *out) {
+    Value callable = base[1];
+    ObjTuple *positional = AS_TUPLE(base[2]);
+    ObjDict *kwargs = has_kw ? AS_DICT(base[3]) : NULL;
+    size_t npos = positional->count, nkw = kwargs ? kwargs->used : 0;
+    Value *args = malloc(sizeof(Value) * (npos + nkw + 1));
+    if (!args) return vm_raise_memory_error(vm);
+    if (npos) memcpy(args, positional->items, sizeof(Value) * npos);
+    ObjTuple *kwnames = NULL;
+    if (nkw) {
+        kwnames = tuple_new(vm, nkw);
+        base[0] = OBJ_VAL(kwnames);
+        size_t pos = 0, i = 0;
+        Value k, v;
+        while (dict_next(kwargs, &pos, &k, &v)) {
+            if (!IS_STR(k)) {
+                free(args);
+                return vm_raise(vm, vm->TypeError, "keywords must be strings");
+            }
+            kwnames->items[i] = k;
+            args[npos + i++] = v;
+        }
+    }
+    bool ok = vm_call(vm, callable, args, (int)npos, kwnames, out);
+    free(args);
+    return ok;
+}
+
+// BINARY_SUBSCR's and STORE_SUBSCR's shortcut: a list indexed by an int within its bounds
+// (negative counting from the end).  The position, or -1 when the general path must decide (and
+// raise IndexError when it is out of range).
+static inline int64_t list_index_in_range(Value obj, Value key) {
+    if (!IS_LIST(obj) || !IS_INT(key)) return -1;
+    int64_t i = AS_INT(key), n = (int64_t)AS_LIST(obj)->count;
+    if (i < 0) i += n;
+    return i >= 0 && i < n ? i : -1;
+}
+
+// BUILD_SET: a set of the n values from items, added in order (a later equal key does not
+// replace the first).
+static bool build_set(Vm *vm, const Value *items, int n, Value *out) {
+    ObjSet *s = set_new(vm, false);
+    vm_push_root(vm, OBJ_VAL(s));
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) ok = set_add_value(vm, s, items[i]);
+    vm_pop_root(vm);
+    *out = OBJ_VAL(s);
+    return ok;
+}
+
+// BUILD_MAP: a dict of the n key, value pairs laid out in items, in order (a later key wins).
+static bool build_map(Vm *vm, const Value *items, int n, Value *out) {
+    ObjDict *d = dict_new(vm);
+    vm_push_root(vm, OBJ_VAL(d));
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) ok = dict_set(vm, d, items[2 * i], items[2 * i + 1]);
+    vm_pop_root(vm);
+    *out = OBJ_VAL(d);
+    return ok;
+}
+
+// DICT_UPDATE ({**m} in a dict display) and DICT_MERGE (f(**m) in a call) add the mapping in
+// *src_slot to d.  A call is stricter: a key given twice is an error, and so is a src that is
+// not a mapping; both messages name the callee.  A mapping other than a dict is first read into
+// a fresh dict, which replaces it in *src_slot (a stack slot) to stay rooted.
+static bool merge_mapping(Vm *vm, ObjDict *d, Value *src_slot, bool for_call, Value callee) {
+    Value src = *src_slot;
+    if (!for_call) return dict_update(vm, d, src);
+    if (!IS_DICT(src) && !IS_EMPTY(class_lookup(vm_class_of(vm, src), vm->s_keys))) {
+        ObjDict *copy = dict_new(vm);
+        vm_push_root(vm, OBJ_VAL(copy));
+        bool ok = dict_update(vm, copy, src);
+        vm_pop_root(vm);
+        if (!ok) return false;
+        src = *src_slot = OBJ_VAL(copy);
+    }
+    char who[256];
+    if (!IS_DICT(src)) {
+        describe_callee(vm, callee, who, sizeof who);
+        return vm_raise(vm, vm->TypeError, "%s argument after ** must be a mapping, not %s", who,
+                        vm_type_name(vm, src));
+    }
+    size_t pos = 0;
+    Value k, v;
+    while (dict_next(AS_DICT(src), &pos, &k, &v)) {
+        Value old;
+        int r = dict_get(vm, d, k, &old);
+        if (r < 0) return false;
+        if (r == 1) {
+            describe_callee(vm, callee, who, sizeof who);
+            ObjStr *ks = vm_str(vm, k);
+            if (ks) vm_raise(vm, vm->TypeError, "%s got multiple values for keyword argument '%s'", who, ks->chars);
+            return false;
+        }
+        if (!dict_set(vm, d, k, v)) return false;
+    }
+    return true;
+}
+
+// Runs generator g's frame inline, linked under caller: from here on the running frame is g's,
+// and its YIELD_VALUE or RETURN_VALUE comes back to the caller inside the same run() (it is not a
+// boundary).  A suspended generator gets `sent` pushed, as the value of the yield it stopped at; a
+// fresh one starts at its first instruction with nothing pushed.  FOR_ITER and SEND both come
+// here; what each leaves in the caller's frame (see them) tells the generator, when it yields or
+// returns, which of the two is waiting.
+static inline Frame *enter_generator_frame(Vm *vm, Frame *caller, ObjGenerator *g, Value sent) {
+    Frame *child = g->frame;
+    child->caller = caller;
+    child->boundary = false;
+    if (g->state != GEN_CREATED) *child->sp++ = sent;
+    g->state = GEN_RUNNING;
+    vm->frame = child;
+    return child;
+}
+
+// SEND to a receiver that does not run inline: a generator in another state (gen_resume raises
+// the right error), asyncio.sleep()'s C object, or any iterator or object with send().
+static RunResult send_out_of_line(Vm *vm, Value receiver, Value v, Value *out) {
+    if (IS_GENERATOR(receiver)) return gen_resume(vm, AS_GENERATOR(receiver), v, EMPTY_VAL(), out);
+    if (IS_SLEEP(receiver)) return vm_hooks.resume_sleep(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), out);
+    int sent = send_generic(vm, receiver, v, out);
+    return sent < 0 ? RUN_RAISED : sent == 1 ? RUN_YIELDED : RUN_RETURNED;
+}
+
+// A yield: the generator's frame hands control back to whoever resumed it.  It leaves the chain
+// (its next send may come from anywhere) and no longer counts in the depth; its ip and sp, saved
+// by the caller of this, are where it resumes.  Returns the frame to continue in.
+static inline Frame *suspend_generator_frame(Vm *vm, Frame *frame, bool plain_yield) {
+    ObjGenerator *g = frame->gen;
+    g->state = GEN_SUSPENDED;
+    g->plain_yield = plain_yield;
+    vm->depth--;
+    Frame *caller = frame->caller;
+    frame->caller = NULL;
+    vm->frame = caller;
+    return caller;
+}
+
+// A frame is done, returned from or raised out of: it gives back its depth and leaves the chain.
+// A generator's frame belongs to the generator object, which is now closed; any other frame goes
+// back to the frame stack.  When it raised, a StopIteration leaving a generator becomes a
+// RuntimeError (PEP 479).
+static inline void end_frame(Vm *vm, Frame *frame, bool raised) {
+    ObjGenerator *g = frame->gen;
+    Frame *caller = frame->caller;
+    vm->depth--;
+    if (g) {
+        g->state = GEN_CLOSED;
+        g->frame = NULL; // its memory goes with the generator object
+        if (raised) convert_stop_iteration(vm, g);
+    } else {
+        frame_pop(vm, frame);
+    }
+    vm->frame = caller;
+}
+
+// GET_YIELD_FROM_ITER: what `yield from v` iterates.  A generator (or asyncio.sleep()'s object) is
+// used as it is, but a plain generator may not delegate to a coroutine; anything else is iter(v).
+static bool yield_from_iter(Vm *vm, Frame *frame, Value v, Value *out) {
+    *out = v;
+    if (IS_GENERATOR(v) || IS_SLEEP(v)) {
+        bool is_coroutine = IS_SLEEP(v) || AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE;
+        if (is_coroutine && frame->gen && frame->gen->flavor == FLAVOR_GENERATOR &&
+            !(frame->code->flags & CODE_COROUTINE))
+            return vm_raise(vm, vm->TypeError, "cannot 'yield from' a coroutine object in a non-coroutine generator");
+        return true;
+    }
+    return vm_iter(vm, v, out);
+}
+
+// `except T` and `except* T`: T must be an exception class or a tuple of them.
+static bool check_except_type(Vm *vm, Value type) {
+    if (exception_class_check(vm, type)) return true;
+    return vm_raise(vm, vm->TypeError, "catching classes that do not inherit from BaseException is not allowed");
+}
+
+// A bare `raise`: the exception being handled becomes the pending one again (no new traceback
+// entry: the unwinding goes on from where it was).
+static bool take_handled_exception(Vm *vm) {
+    Value current = vm_current_handled(vm);
+    if (IS_NONE(current)) return vm_raise(vm, vm->RuntimeError, "No active exception to reraise");
+    vm->exception = current;
+    return true;
+}
+
+// GET_AITER: `async for` calls __aiter__ on its iterable.
+static bool get_aiter(Vm *vm, Value v, Value *out) {
+    int r = vm_call_method(vm, v, vm->s_aiter, NULL, 0, out);
+    if (r == 0)
+        vm_raise(vm, vm->TypeError, "'async for' requires an object with __aiter__ method, got %s",
+                 vm_type_name(vm, v));
+    return r > 0;
+}
+
+// The first half of GET_ANEXT: each step of `async for` calls __anext__, whose result is awaited.
+static bool call_anext(Vm *vm, Value it, Value *out) {
+    int r = vm_call_method(vm, it, vm->s_anext, NULL, 0, out);
+    if (r == 0)
+        vm_raise(vm, vm->TypeError,
+                 "'async for' received an object from __aiter__ that does not implement __anext__: %s",
+                 vm_type_name(vm, it));
+    return r > 0;
+}
+
+#ifdef AIO_TRACE_EXECUTION
+// The instruction trace (make VARIANT=trace), on stderr: before each instruction, the running
+// frame's value stack from bottom to top, then the instruction with its line number, as --dis
+// shows it.  A line `== name` marks each change of running frame (a call, a return, a generator
+// resumed).  Values are shown by dis_brief_value, which runs no __repr__ and allocates nothing,
+// so the trace cannot change what the program does.
+static void trace_instruction(Vm *vm, Frame *frame, uint32_t *ip, Value *sp) {
+    static Frame *last_frame;
+    if (frame != last_frame) {
+        fprintf(stderr, "== %s\n", frame->code->qualname->chars);
+        last_frame = frame;
+    }
+    fputs("          ", stderr);
+    for (Value *v = frame->stack; v < sp; v++) {
+        fputs("[ ", stderr);
+        dis_brief_value(vm, *v, stderr);
+        fputs(" ]", stderr);
+    }
+    fputc('\n', stderr);
+    size_t at = (size_t)(ip - frame->code->words);
+    fprintf(stderr, "%4d      ", frame->code->lines[at]);
+    dis_instruction(vm, frame->code, at, true, stderr);
+}
+#endif
+
 #ifdef AIO_DEBUG
 uint64_t vm_debug_op_counts[256];
 uint64_t vm_debug_branch_counts[256][2];
@@ -899,12 +1287,16 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         last_ip = ip;
         vm_debug_op_counts[last_op]++;
 #endif
+#ifdef AIO_TRACE_EXECUTION
+        trace_instruction(vm, frame, ip, sp);
+#endif
         word = *ip++;
 #ifdef COMPUTED_GOTO
         goto *dispatch_table[word & 0xFF];
 #endif
+        // Every case ends in DISPATCH(), THROW(), `goto reraise` or a return from run().
         switch ((OpCode)(word & 0xFF)) {
-        CASE(NOP): break;
+        CASE(NOP): DISPATCH();
         CASE(POP_TOP): sp--; DISPATCH();
         CASE(PUSH_NULL): PUSH(EMPTY_VAL()); DISPATCH();
         CASE(COPY): {
@@ -919,14 +1311,14 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             sp[-n] = t;
             DISPATCH();
         }
+
+        // ---- variables ----
         CASE(LOAD_CONST): PUSH(consts[READ_ARG()]); DISPATCH();
         CASE(LOAD_FAST): {
             Value v = slots[READ_ARG()];
             if (UNLIKELY(IS_EMPTY(v))) {
                 SAVE();
-                vm_raise(vm, vm->UnboundLocalError,
-                         "cannot access local variable '%s' where it is not associated with a value",
-                         code->varnames[READ_ARG()]->chars);
+                raise_unbound_local(vm, code, READ_ARG());
                 THROW();
             }
             PUSH(v);
@@ -936,45 +1328,42 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(DELETE_FAST):
             if (IS_EMPTY(slots[READ_ARG()])) {
                 SAVE();
-                vm_raise(vm, vm->UnboundLocalError,
-                         "cannot access local variable '%s' where it is not associated with a value",
-                         code->varnames[READ_ARG()]->chars);
+                raise_unbound_local(vm, code, READ_ARG());
                 THROW();
             }
             slots[READ_ARG()] = EMPTY_VAL();
-            break;
-        CASE(LOAD_DEREF):
-        CASE(LOAD_CLASSDEREF): {
+            DISPATCH();
+        CASE(LOAD_DEREF): {
             int i = (int)READ_ARG();
-            if ((word & 0xFF) == OP_LOAD_CLASSDEREF) {
-                Value v = dict_get_str(frame->locals, code->cellnames[i]);
-                if (!IS_EMPTY(v)) {
-                    PUSH(v);
-                    break;
-                }
-            }
             Value v = AS_CELL(slots[code->nlocals + i])->value;
             if (UNLIKELY(IS_EMPTY(v))) {
                 SAVE();
-                if (i < code->ncells - code->nfree)
-                    vm_raise(vm, vm->UnboundLocalError,
-                             "cannot access local variable '%s' where it is not associated with a value",
-                             code->cellnames[i]->chars);
-                else
-                    vm_raise(vm, vm->NameError,
-                             "cannot access free variable '%s' where it is not associated with a value in enclosing scope",
-                             code->cellnames[i]->chars);
+                raise_unbound_cell(vm, code, i);
                 THROW();
             }
             PUSH(v);
-            break;
+            DISPATCH();
+        }
+        CASE(LOAD_CLASSDEREF): {
+            // A class body reading a variable of the function around it: its namespace first.
+            int i = (int)READ_ARG();
+            Value v = dict_get_str(frame->locals, code->cellnames[i]);
+            if (IS_EMPTY(v)) v = AS_CELL(slots[code->nlocals + i])->value;
+            if (UNLIKELY(IS_EMPTY(v))) {
+                SAVE();
+                raise_unbound_cell(vm, code, i);
+                THROW();
+            }
+            PUSH(v);
+            DISPATCH();
         }
         CASE(STORE_DEREF): AS_CELL(slots[code->nlocals + READ_ARG()])->value = POP(); DISPATCH();
-        CASE(DELETE_DEREF): AS_CELL(slots[code->nlocals + READ_ARG()])->value = EMPTY_VAL(); break;
-        CASE(LOAD_CLOSURE): PUSH(slots[code->nlocals + READ_ARG()]); break;
-        CASE(LOAD_GLOBAL) : {
-            // The cache remembers where the name was found; it holds while neither the globals
-            // nor (for a builtin) the builtins dict has gained or lost a key since.
+        CASE(DELETE_DEREF): AS_CELL(slots[code->nlocals + READ_ARG()])->value = EMPTY_VAL(); DISPATCH();
+        CASE(LOAD_CLOSURE): PUSH(slots[code->nlocals + READ_ARG()]); DISPATCH();
+        CASE(LOAD_GLOBAL): {
+            // The cache remembers where the name was found.  It holds while neither the globals nor
+            // (for a builtin) the builtins dict has gained or lost a key since: an assignment to an
+            // existing name changes the value in place, which is read afresh here.
             LookupCache *cache = &code->caches[ip - 1 - code->words];
             ObjDict *globals = frame->globals;
             if (LIKELY(cache->dict == globals && cache->version == globals->version)) {
@@ -987,76 +1376,44 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     DISPATCH();
                 }
             }
-            ObjStr *name = code->names[READ_ARG()];
-            int64_t at = dict_find_str(globals, name);
-            if (at >= 0) {
-                *cache = (LookupCache){globals, globals->version, 0, (int32_t)at, false};
-                PUSH(globals->entries[at].value);
-                DISPATCH();
-            }
-            at = dict_find_str(vm->builtins, name);
-            if (UNLIKELY(at < 0)) {
-                SAVE();
-                vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
-                THROW();
-            }
-            *cache = (LookupCache){globals, globals->version, vm->builtins->version, (int32_t)at, true};
-            PUSH(vm->builtins->entries[at].value);
+            SAVE();
+            Value v;
+            if (!load_global_slow(vm, globals, cache, code->names[READ_ARG()], &v)) THROW();
+            PUSH(v);
             DISPATCH();
         }
         CASE(STORE_GLOBAL):
             SAVE();
             dict_set_str(vm, frame->globals, code->names[READ_ARG()], PEEK(1));
             sp--;
-            break;
-        CASE(DELETE_GLOBAL): {
+            DISPATCH();
+        CASE(DELETE_GLOBAL):
             SAVE();
-            ObjStr *name = code->names[READ_ARG()];
-            int r = dict_delete(vm, frame->globals, OBJ_VAL(name), NULL);
-            if (r <= 0) {
-                if (r == 0) vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
-                THROW();
-            }
-            break;
-        }
+            if (!delete_name(vm, frame->globals, code->names[READ_ARG()])) THROW();
+            DISPATCH();
         CASE(LOAD_NAME): {
-            ObjStr *name = code->names[READ_ARG()];
-            Value v = frame->locals ? dict_get_str(frame->locals, name) : EMPTY_VAL();
-            if (IS_EMPTY(v)) v = dict_get_str(frame->globals, name);
-            if (IS_EMPTY(v)) v = dict_get_str(vm->builtins, name);
-            if (UNLIKELY(IS_EMPTY(v))) {
-                SAVE();
-                vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
-                THROW();
-            }
+            SAVE();
+            Value v;
+            if (!load_name(vm, frame, code->names[READ_ARG()], &v)) THROW();
             PUSH(v);
-            break;
+            DISPATCH();
         }
         CASE(STORE_NAME):
             SAVE();
-            dict_set_str(vm, frame->locals ? frame->locals : frame->globals, code->names[READ_ARG()],
-                         PEEK(1));
+            dict_set_str(vm, name_namespace(frame), code->names[READ_ARG()], PEEK(1));
             sp--;
-            break;
-        CASE(DELETE_NAME): {
+            DISPATCH();
+        CASE(DELETE_NAME):
             SAVE();
-            ObjStr *name = code->names[READ_ARG()];
-            int r = dict_delete(vm, frame->locals ? frame->locals : frame->globals, OBJ_VAL(name), NULL);
-            if (r <= 0) {
-                if (r == 0) vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
-                THROW();
-            }
-            break;
-        }
+            if (!delete_name(vm, name_namespace(frame), code->names[READ_ARG()])) THROW();
+            DISPATCH();
+
+        // ---- attributes ----
         CASE(LOAD_ATTR): {
-            Value obj = PEEK(1);
-            if (IS_INSTANCE(obj) && !AS_OBJ(obj)->cls->has_data_descriptors) {
-                // self.x: the instance dict decides unless the class has a property or descriptor
-                Value v = dict_get_str(AS_INSTANCE(obj)->dict, code->names[READ_ARG()]);
-                if (!IS_EMPTY(v)) {
-                    sp[-1] = v;
-                    DISPATCH();
-                }
+            Value own = load_attr_from_dict(PEEK(1), code->names[READ_ARG()]);
+            if (!IS_EMPTY(own)) {
+                sp[-1] = own;
+                DISPATCH();
             }
             SAVE();
             Value v;
@@ -1064,116 +1421,53 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             sp[-1] = v;
             DISPATCH();
         }
-        CASE(STORE_ATTR): {
-            Value obj = PEEK(1);
-            if (IS_INSTANCE(obj)) {
-                ObjClass *cls = AS_OBJ(obj)->cls;
-                ObjDict *d = AS_INSTANCE(obj)->dict;
-                ObjStr *name = code->names[READ_ARG()];
-                if (!cls->has_setattr && !cls->has_data_descriptors && !(cls->flags & CLASS_BUILTIN)) {
-                    int64_t at = dict_find_str(d, name);
-                    if (at >= 0) { // an existing attribute: overwrite in place, no hashing
-                        d->entries[at].value = PEEK(2);
-                        sp -= 2;
-                        DISPATCH();
-                    }
-                }
+        CASE(STORE_ATTR):
+            if (store_attr_in_place(PEEK(1), code->names[READ_ARG()], PEEK(2))) {
+                sp -= 2;
+                DISPATCH();
             }
             SAVE();
             if (!vm_setattr(vm, PEEK(1), code->names[READ_ARG()], PEEK(2))) THROW();
             sp -= 2;
             DISPATCH();
-        }
         CASE(DELETE_ATTR):
             SAVE();
             if (!vm_delattr(vm, PEEK(1), code->names[READ_ARG()])) THROW();
             sp--;
-            break;
+            DISPATCH();
         CASE(LOAD_METHOD): {
-            // obj.name(...): when name is a plain method of obj's class, push the function and
-            // obj, so CALL passes obj as self without making a bound method.
+            // obj -> function obj (a plain method: CALL passes obj as self), or EMPTY attribute.
             Value obj = PEEK(1);
-            ObjStr *name = code->names[READ_ARG()];
-            LookupCache *cache = &code->caches[ip - 1 - code->words];
             SAVE();
-            if (IS_INSTANCE(obj)) {
-                ObjClass *cls = AS_OBJ(obj)->cls;
-                Value m = cached_class_lookup(cache, cls, name);
-                if ((IS_FUNCTION(m) || IS_NATIVE(m)) &&
-                    IS_EMPTY(dict_get_str(AS_INSTANCE(obj)->dict, name))) {
-                    sp[-1] = m;
-                    PUSH(obj);
-                    DISPATCH();
-                }
-            } else if (IS_OBJ(obj) && !IS_CLASS(obj) && !IS_MODULE(obj) && !IS_WRAPPER(obj)) {
-                Value m = cached_class_lookup(cache, AS_OBJ(obj)->cls, name);
-                if (IS_NATIVE(m) && AS_NATIVE(m)->is_method && !AS_NATIVE(m)->is_classmethod) {
-                    sp[-1] = m;
-                    PUSH(obj);
-                    DISPATCH();
-                }
+            Value method = find_plain_method(&code->caches[ip - 1 - code->words], obj, code->names[READ_ARG()]);
+            if (!IS_EMPTY(method)) {
+                sp[-1] = method;
+                PUSH(obj);
+                DISPATCH();
             }
             Value v;
-            if (!vm_getattr(vm, obj, name, &v)) THROW();
+            if (!vm_getattr(vm, obj, code->names[READ_ARG()], &v)) THROW();
             sp[-1] = EMPTY_VAL();
             PUSH(v);
             DISPATCH();
         }
+
+        // ---- calls ----
         CASE(KW_NAMES): frame->kwnames = AS_TUPLE(consts[READ_ARG()]); DISPATCH();
         CASE(CALL): {
-            // The common call, inline: a Python function with plain positional parameters,
-            // called with exactly that many arguments, gets its frame straight off the frame
-            // stack.  Everything else goes through do_call.
-            {
-                int argc = (int)READ_ARG();
-                Value *base = sp - argc - 2;
-                Value callee = base[1];
-                Value *args = base + 2;
-                if (!IS_EMPTY(base[0])) {
-                    callee = base[0];
-                    args = base + 1;
-                    argc++;
-                }
-                if (IS_FUNCTION(callee) && !frame->kwnames && !CHECKPOINT_DUE()) {
-                    ObjFunction *fn = AS_FUNCTION(callee);
-                    ObjCode *callee_code = fn->code;
-                    FrameChunk *chunk = vm->chunk;
-                    if ((callee_code->flags & CODE_SIMPLE) && argc == callee_code->argcount &&
-                        vm->depth < vm->recursion_limit && chunk &&
-                        (size_t)(chunk->end - chunk->top) >= callee_code->frame_bytes) {
-                        Frame *f = (Frame *)chunk->top;
-                        chunk->top += callee_code->frame_bytes;
-                        f->caller = frame;
-                        f->func = fn;
-                        f->code = callee_code;
-                        f->ip = callee_code->words;
-                        f->stack = f->slots + callee_code->nlocals;
-                        f->sp = f->stack;
-                        f->globals = fn->globals;
-                        f->locals = NULL;
-                        f->gen = NULL;
-                        f->handled = EMPTY_VAL();
-                        f->kwnames = NULL;
-                        f->boundary = false;
-                        f->nblocks = 0;
-                        f->blocks = (Block *)(f->stack + callee_code->stacksize);
-                        for (int i = 0; i < argc; i++) f->slots[i] = args[i];
-                        for (int i = argc; i < callee_code->nlocals; i++) f->slots[i] = EMPTY_VAL();
-                        vm->depth++;
-                        frame->ip = ip;
-                        frame->sp = base;
-                        vm->frame = f;
-                        frame = f;
-                        LOAD();
-                        DISPATCH();
-                    }
-                }
+            // The stack: function-or-EMPTY, self-or-callable, the arguments (see compile.c).
+            Frame *callee = push_simple_call(vm, frame, sp, (int)READ_ARG());
+            if (LIKELY(callee != NULL)) {
+                frame->ip = ip;
+                frame = callee;
+                LOAD();
+                DISPATCH();
             }
             SAVE();
             if (CHECKPOINT_DUE() && !run_checkpoint(vm)) THROW();
             Frame *next = do_call(vm, frame, &sp, (int)READ_ARG());
             if (!next) THROW();
-            if (next != frame) {
+            if (next != frame) { // a bytecode function: continue in its frame
                 frame = next;
                 LOAD();
             }
@@ -1181,47 +1475,32 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(CALL_FUNCTION_EX): {
             SAVE();
-            bool has_kw = READ_ARG() & 1;
-            Value kwargs = has_kw ? POP() : NONE_VAL();
-            Value argtuple = POP();
-            Value callable = POP();
-            sp--; // the EMPTY slot
-            ObjTuple *t = AS_TUPLE(argtuple);
-            int nkw = has_kw ? (int)AS_DICT(kwargs)->used : 0;
-            int total = (int)t->count + nkw;
-            Value *buf = malloc(sizeof(Value) * (size_t)(total + 1));
-            if (t->count) memcpy(buf, t->items, sizeof(Value) * t->count);
-            ObjTuple *kwnames = NULL;
-            // keep the pieces alive on the stack while the call runs
-            sp[0] = callable;
-            sp[1] = argtuple;
-            sp[2] = kwargs;
-            frame->sp = sp + 3;
-            if (nkw) {
-                kwnames = tuple_new(vm, (size_t)nkw);
-                size_t pos = 0;
-                Value k, v;
-                int i = 0;
-                while (dict_next(AS_DICT(kwargs), &pos, &k, &v)) {
-                    if (!IS_STR(k)) {
-                        free(buf);
-                        vm_raise(vm, vm->TypeError, "keywords must be strings");
-                        THROW();
-                    }
-                    kwnames->items[i] = k;
-                    buf[t->count + (size_t)i] = v;
-                    i++;
-                }
-                sp[3] = OBJ_VAL(kwnames);
-                frame->sp = sp + 4;
-            }
+            Value *base = sp - 3 - (READ_ARG() & 1);
             Value r;
-            bool ok = vm_call(vm, callable, buf, (int)t->count, kwnames, &r);
-            free(buf);
-            if (!ok) THROW();
+            if (!call_function_ex(vm, base, READ_ARG() & 1, &r)) THROW();
+            sp = base;
             PUSH(r);
-            break;
+            DISPATCH();
         }
+        CASE(MAKE_FUNCTION): {
+            SAVE();
+            int flags = (int)READ_ARG();
+            int n = (flags & 1) + ((flags >> 1) & 1) + ((flags >> 3) & 1) + 1;
+            Value fn;
+            if (!build_function(vm, frame, flags, sp, &fn)) THROW();
+            sp -= n;
+            PUSH(fn);
+            DISPATCH();
+        }
+        CASE(LOAD_BUILD_CLASS): {
+            SAVE();
+            Value v;
+            if (!load_build_class(vm, &v)) THROW();
+            PUSH(v);
+            DISPATCH();
+        }
+
+        // ---- operators ----
         CASE(BINARY_OP): {
             // Fast paths write only the payload: the left operand's slot already has the tag.
             int op = (int)READ_ARG();
@@ -1258,7 +1537,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                                                           : UNARY_INVERT;
             if (!vm_unary_op(vm, op, PEEK(1), &r)) THROW();
             sp[-1] = r;
-            break;
+            DISPATCH();
         }
         CASE(UNARY_NOT): {
             Value v = PEEK(1);
@@ -1310,17 +1589,15 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             sp--;
             DISPATCH();
         }
+
+        // ---- subscripts and containers ----
         CASE(BINARY_SUBSCR): {
             Value key = PEEK(1), obj = PEEK(2);
-            if (IS_LIST(obj) && IS_INT(key)) {
-                ObjList *l = AS_LIST(obj);
-                int64_t i = AS_INT(key);
-                if (i < 0) i += (int64_t)l->count;
-                if (i >= 0 && i < (int64_t)l->count) {
-                    sp[-2] = l->items[i];
-                    sp--;
-                    DISPATCH();
-                }
+            int64_t i = list_index_in_range(obj, key);
+            if (i >= 0) {
+                sp[-2] = AS_LIST(obj)->items[i];
+                sp--;
+                DISPATCH();
             }
             SAVE();
             Value r;
@@ -1331,18 +1608,12 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(STORE_SUBSCR): {
             Value key = PEEK(1), obj = PEEK(2), value = PEEK(3);
-            if (IS_LIST(obj) && IS_INT(key)) {
-                ObjList *l = AS_LIST(obj);
-                int64_t i = AS_INT(key);
-                if (i < 0) i += (int64_t)l->count;
-                if (i >= 0 && i < (int64_t)l->count) {
-                    l->items[i] = value;
-                    sp -= 3;
-                    DISPATCH();
-                }
+            int64_t i = list_index_in_range(obj, key);
+            if (i >= 0) AS_LIST(obj)->items[i] = value;
+            else {
+                SAVE();
+                if (!vm_setitem(vm, obj, key, value)) THROW();
             }
-            SAVE();
-            if (!vm_setitem(vm, obj, key, value)) THROW();
             sp -= 3;
             DISPATCH();
         }
@@ -1350,17 +1621,15 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             if (!vm_delitem(vm, PEEK(2), PEEK(1))) THROW();
             sp -= 2;
-            break;
+            DISPATCH();
         CASE(BUILD_SLICE): {
-            SAVE();
+            SAVE(); // the bounds stay on the stack, rooted, while the slice is allocated
             int n = (int)READ_ARG();
-            Value step = n == 3 ? POP() : NONE_VAL();
-            Value stop = POP(), start = POP();
-            sp += 3; // keep them rooted while allocating
-            ObjSlice *s = slice_new(vm, start, stop, step);
-            sp -= 3;
+            Value step = n == 3 ? PEEK(1) : NONE_VAL();
+            ObjSlice *s = slice_new(vm, PEEK(n), PEEK(n - 1), step);
+            sp -= n;
             PUSH(OBJ_VAL(s));
-            break;
+            DISPATCH();
         }
         CASE(BUILD_TUPLE): {
             SAVE();
@@ -1379,37 +1648,25 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             l->count = (size_t)n;
             sp -= n;
             PUSH(OBJ_VAL(l));
-            break;
+            DISPATCH();
         }
         CASE(BUILD_SET): {
             SAVE();
             int n = (int)READ_ARG();
-            ObjSet *s = set_new(vm, false);
-            vm_push_root(vm, OBJ_VAL(s));
-            for (int i = n; i > 0; i--)
-                if (!set_add_value(vm, s, PEEK(i))) {
-                    vm_pop_root(vm);
-                    THROW();
-                }
-            vm_pop_root(vm);
+            Value s;
+            if (!build_set(vm, sp - n, n, &s)) THROW();
             sp -= n;
-            PUSH(OBJ_VAL(s));
-            break;
+            PUSH(s);
+            DISPATCH();
         }
         CASE(BUILD_MAP): {
             SAVE();
             int n = (int)READ_ARG();
-            ObjDict *d = dict_new(vm);
-            vm_push_root(vm, OBJ_VAL(d));
-            for (int i = 2 * n; i > 0; i -= 2)
-                if (!dict_set(vm, d, PEEK(i), PEEK(i - 1))) {
-                    vm_pop_root(vm);
-                    THROW();
-                }
-            vm_pop_root(vm);
+            Value d;
+            if (!build_map(vm, sp - 2 * n, n, &d)) THROW();
             sp -= 2 * n;
-            PUSH(OBJ_VAL(d));
-            break;
+            PUSH(d);
+            DISPATCH();
         }
         CASE(BUILD_STRING): {
             SAVE();
@@ -1420,119 +1677,77 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             ObjStr *s = str_from_buf(vm, &sb);
             sp -= n;
             PUSH(OBJ_VAL(s));
-            break;
+            DISPATCH();
         }
-        CASE(LIST_APPEND): {
+        // The next four add TOS to the container READ_ARG() deep below it (a comprehension's result
+        // lies under its loop iterators).
+        CASE(LIST_APPEND):
             SAVE();
             if (!list_try_append(vm, AS_LIST(PEEK(READ_ARG() + 1)), PEEK(1))) THROW();
             sp--;
             DISPATCH();
-        }
-        CASE(SET_ADD): {
+        CASE(SET_ADD):
             SAVE();
-            Value v = PEEK(1);
-            if (!set_add_value(vm, AS_SET(PEEK(READ_ARG() + 1)), v)) THROW();
+            if (!set_add_value(vm, AS_SET(PEEK(READ_ARG() + 1)), PEEK(1))) THROW();
             sp--;
-            break;
-        }
-        CASE(MAP_ADD): {
+            DISPATCH();
+        CASE(MAP_ADD):
             SAVE();
-            Value v = PEEK(1), k = PEEK(2);
-            if (!dict_set(vm, AS_DICT(PEEK(READ_ARG() + 2)), k, v)) THROW();
+            if (!dict_set(vm, AS_DICT(PEEK(READ_ARG() + 2)), PEEK(2), PEEK(1))) THROW();
             sp -= 2;
-            break;
-        }
+            DISPATCH();
         CASE(LIST_EXTEND): {
             SAVE();
             Value it = PEEK(1);
             if (!list_extend(vm, AS_LIST(PEEK(READ_ARG() + 1)), it)) {
                 if (vm_exception_matches(vm, vm->TypeError) && !IS_OBJ(it)) {
                     vm_clear_exception(vm);
-                    vm_raise(vm, vm->TypeError, "Value after * must be an iterable, not %s",
-                             vm_type_name(vm, it));
+                    vm_raise(vm, vm->TypeError, "Value after * must be an iterable, not %s", vm_type_name(vm, it));
                 }
                 THROW();
             }
             sp--;
-            break;
+            DISPATCH();
         }
         CASE(SET_UPDATE):
             SAVE();
             if (!set_update(vm, AS_SET(PEEK(READ_ARG() + 1)), PEEK(1))) THROW();
             sp--;
-            break;
+            DISPATCH();
         CASE(DICT_UPDATE):
-        CASE(DICT_MERGE): {
+        CASE(DICT_MERGE):
+            // For DICT_MERGE (a call's **m) the callee lies below the dict being built.
             SAVE();
-            Value src = PEEK(1);
-            ObjDict *d = AS_DICT(PEEK(READ_ARG() + 1));
-            if ((word & 0xFF) == OP_DICT_MERGE && !IS_DICT(src) &&
-                !IS_EMPTY(class_lookup(vm_class_of(vm, src), vm->s_keys))) {
-                // **mapping: read into a dict first, whose keys are then checked for repeats.
-                ObjDict *copy = dict_new(vm);
-                vm_push_root(vm, OBJ_VAL(copy));
-                bool ok = dict_update(vm, copy, src);
-                vm_pop_root(vm);
-                if (!ok) THROW();
-                src = sp[-1] = OBJ_VAL(copy);
-            }
-            if ((word & 0xFF) == OP_DICT_MERGE && IS_DICT(src)) {
-                size_t pos = 0;
-                Value k, v;
-                while (dict_next(AS_DICT(src), &pos, &k, &v)) {
-                    Value old;
-                    int r = dict_get(vm, d, k, &old);
-                    if (r < 0) THROW();
-                    if (r == 1) {
-                        char who[256];
-                        describe_callee(vm, PEEK(READ_ARG() + 3), who, sizeof who);
-                        ObjStr *ks = vm_str(vm, k);
-                        if (ks) vm_raise(vm, vm->TypeError, "%s got multiple values for keyword argument '%s'",
-                                         who, ks->chars);
-                        THROW();
-                    }
-                    if (!dict_set(vm, d, k, v)) THROW();
-                }
-            } else if (!IS_DICT(src) && (word & 0xFF) == OP_DICT_MERGE) {
-                char who[256];
-                describe_callee(vm, PEEK(READ_ARG() + 3), who, sizeof who);
-                vm_raise(vm, vm->TypeError, "%s argument after ** must be a mapping, not %s", who,
-                         vm_type_name(vm, src));
+            if (!merge_mapping(vm, AS_DICT(PEEK(READ_ARG() + 1)), &sp[-1], (word & 0xFF) == OP_DICT_MERGE,
+                               (word & 0xFF) == OP_DICT_MERGE ? PEEK(READ_ARG() + 3) : NONE_VAL()))
                 THROW();
-            } else if (!dict_update(vm, d, src)) {
-                THROW();
-            }
             sp--;
-            break;
-        }
+            DISPATCH();
         CASE(LIST_TO_TUPLE): {
             SAVE();
             ObjTuple *t = tuple_try_from_list(vm, AS_LIST(PEEK(1)));
             if (!t) THROW();
             sp[-1] = OBJ_VAL(t);
-            break;
+            DISPATCH();
         }
         CASE(FORMAT_VALUE): {
+            // value [spec] -> str; the spec, when there is one, stays on the stack while formatting.
             SAVE();
             int flags = (int)READ_ARG();
-            Value spec = (flags & 4) ? POP() : EMPTY_VAL();
-            Value v = PEEK(1);
-            sp++; // keep spec rooted
-            sp[-1] = spec;
+            Value spec = (flags & 4) ? PEEK(1) : EMPTY_VAL();
             Value r;
-            if (!vm_hooks.format_for_fstring(vm, v, flags & 3, spec, &r)) THROW();
-            sp--;
+            if (!vm_hooks.format_for_fstring(vm, PEEK((flags & 4) ? 2 : 1), flags & 3, spec, &r)) THROW();
+            if (flags & 4) sp--;
             sp[-1] = r;
-            break;
+            DISPATCH();
         }
         CASE(UNPACK_SEQUENCE): {
             SAVE();
             int n = (int)READ_ARG();
-            Value seq = PEEK(1);
             // The items land straight in the stack slots the targets will pop.
-            if (!unpack_sequence(vm, seq, n, 0, false, sp - 1)) THROW();
+            if (!unpack_sequence(vm, PEEK(1), n, 0, false, sp - 1)) THROW();
             sp += n - 1;
-            break;
+            DISPATCH();
         }
         CASE(UNPACK_EX): {
             SAVE();
@@ -1541,60 +1756,47 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             // slot is overwritten only once nothing more is read from it).
             if (!unpack_sequence(vm, PEEK(1), before, after, true, sp - 1)) THROW();
             sp += before + after;
-            break;
+            DISPATCH();
         }
+
+        // ---- loops, jumps, generators ----
         CASE(GET_ITER): {
             Value v = PEEK(1);
-            if (IS_ITER(v) || IS_GENERATOR(v)) break;
+            if (IS_ITER(v) || IS_GENERATOR(v)) DISPATCH();
             SAVE();
             Value it;
             if (!vm_iter(vm, v, &it)) THROW();
             sp[-1] = it;
-            break;
+            DISPATCH();
         }
         CASE(FOR_ITER): {
             Value it = PEEK(1);
-            Value v;
-            int r;
-            if (IS_ITER(it)) {
-                SAVE();
-                r = AS_ITER(it)->next(vm, AS_OBJ(it), &v);
-            } else if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR &&
-                       AS_GENERATOR(it)->state != GEN_RUNNING && AS_GENERATOR(it)->state != GEN_CLOSED) {
-                // Run the generator's frame inline, linked under this one (no C recursion).  This
-                // frame's saved ip is left ON this FOR_ITER (ip - 1), not after it: that is how
-                // the generator's YIELD_VALUE and RETURN_VALUE tell a for loop from a SEND.  A
-                // yield steps past the FOR_ITER (ip++) and pushes the value as the next item; a
-                // return pops the generator and jumps to the loop's exit, FOR_ITER's argument.
-                ObjGenerator *g = AS_GENERATOR(it);
-                SAVE();
+            SAVE();
+            if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR &&
+                AS_GENERATOR(it)->state != GEN_RUNNING && AS_GENERATOR(it)->state != GEN_CLOSED) {
+                // Run the generator's frame inline, under this one.  This frame's saved ip is left
+                // ON this FOR_ITER (ip - 1), not after it: that is how the generator's YIELD_VALUE
+                // and RETURN_VALUE tell a for loop from a SEND.  A yield steps past the FOR_ITER
+                // (ip++) and pushes the value as the next item; a return pops the generator and
+                // jumps to the loop's exit, FOR_ITER's argument.
                 if (!enter_depth(vm)) THROW();
-                Frame *child = g->frame;
-                bool created = g->state == GEN_CREATED;
                 frame->send_exit = READ_ARG();
-                child->caller = frame;
-                child->boundary = false;
-                if (!created) *child->sp++ = NONE_VAL();
-                g->state = GEN_RUNNING;
-                frame->ip = ip - 1; // mark: resumed from FOR_ITER (see RETURN_VALUE)
-                frame = vm->frame = child;
+                frame->ip = ip - 1;
+                frame = enter_generator_frame(vm, frame, AS_GENERATOR(it), NONE_VAL());
                 LOAD();
                 DISPATCH();
-            } else {
-                SAVE();
-                r = vm_next(vm, it, &v);
             }
-            if (r == 1) {
-                PUSH(v);
-            } else if (r == 0) {
+            Value v;
+            int r = IS_ITER(it) ? AS_ITER(it)->next(vm, AS_OBJ(it), &v) : vm_next(vm, it, &v);
+            if (r < 0) THROW();
+            if (r > 0) PUSH(v);
+            else { // exhausted: pop the iterator, leave the loop
                 sp--;
                 JUMP_TO(READ_ARG());
-            } else {
-                THROW();
             }
             DISPATCH();
         }
-        CASE(JUMP) : {
+        CASE(JUMP): {
             uint32_t target = READ_ARG();
             // A backward jump closes a loop: the place to run signal handlers (Ctrl-C).
             if (CHECKPOINT_DUE() && code->words + target < ip) {
@@ -1616,7 +1818,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 if (!vm_truthy(vm, v, &t)) THROW();
             }
             if (t == ((word & 0xFF) == OP_POP_JUMP_IF_TRUE)) JUMP_TO(READ_ARG());
-            break;
+            DISPATCH();
         }
         CASE(POP_JUMP_IF_NONE):
             if (IS_NONE(POP())) JUMP_TO(READ_ARG());
@@ -1628,21 +1830,14 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             if (!vm_truthy(vm, PEEK(1), &t)) THROW();
             if (t == ((word & 0xFF) == OP_JUMP_IF_TRUE_OR_POP)) JUMP_TO(READ_ARG());
             else sp--;
-            break;
+            DISPATCH();
         }
         CASE(RETURN_VALUE): {
             Value v = POP();
             Frame *caller = frame->caller;
             bool boundary = frame->boundary;
             ObjGenerator *g = frame->gen;
-            vm->depth--;
-            if (g) {
-                g->state = GEN_CLOSED;
-                g->frame = NULL; // its memory goes with the generator object
-            } else {
-                frame_pop(vm, frame);
-            }
-            vm->frame = caller;
+            end_frame(vm, frame, false);
             if (boundary) {
                 *result = v;
                 return RUN_RETURNED;
@@ -1650,12 +1845,13 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             frame = caller;
             LOAD();
             if (g) {
-                // The caller was delegating to the generator: from SEND it continues at the exit
-                // with the return value; from FOR_ITER the loop ends.
-                uint32_t w = *ip;
-                if ((w & 0xFF) == OP_FOR_ITER) {
+                // The caller was running the generator inline.  From FOR_ITER (its saved ip still
+                // on the FOR_ITER) the loop ends: the generator is popped and the loop's exit
+                // follows.  From SEND the return value replaces the generator and SEND's exit
+                // follows.
+                if ((*ip & 0xFF) == OP_FOR_ITER) {
                     sp--;
-                    JUMP_TO(w >> 8);
+                    JUMP_TO(*ip >> 8);
                 } else {
                     sp[-1] = v;
                     JUMP_TO(frame->send_exit);
@@ -1667,143 +1863,103 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         }
         CASE(YIELD_VALUE): {
             Value v = POP();
-            ObjGenerator *g = frame->gen;
-            g->state = GEN_SUSPENDED;
-            g->plain_yield = READ_ARG() == 0;
             SAVE();
-            vm->depth--;
-            Frame *caller = frame->caller;
             bool boundary = frame->boundary;
-            frame->caller = NULL;
-            vm->frame = caller;
+            Frame *caller = suspend_generator_frame(vm, frame, READ_ARG() == 0);
             if (boundary) {
                 *result = v;
                 return RUN_YIELDED;
             }
             frame = caller;
             LOAD();
-            if ((*ip & 0xFF) == OP_FOR_ITER) ip++; // resumed from FOR_ITER: the value is the item
+            // Back in the frame that ran the generator inline.  After a FOR_ITER (its saved ip still
+            // on the FOR_ITER) step past it: the value is the loop's next item.  After a SEND the ip
+            // is already on the YIELD_VALUE 1 that passes the value further up.
+            if ((*ip & 0xFF) == OP_FOR_ITER) ip++;
             PUSH(v);
-            break;
+            DISPATCH();
         }
         CASE(SEND): {
-            Value v = PEEK(1);
-            Value receiver = PEEK(2);
+            // receiver v -> receiver value (it yielded value; SEND falls through to its
+            // YIELD_VALUE 1), or -> result, jumping to READ_ARG() (it returned result).
+            Value v = PEEK(1), receiver = PEEK(2);
             SAVE();
-            RunResult r;
-            Value out;
-            if (IS_GENERATOR(receiver)) {
-                ObjGenerator *g = AS_GENERATOR(receiver);
-                if (g->state == GEN_SUSPENDED || (g->state == GEN_CREATED && IS_NONE(v))) {
-                    // the common case: run the delegate's frame right here, linked under this one.
-                    // While it runs, this frame keeps the receiver on top of its stack and SEND's
-                    // target in send_exit; the saved ip is after SEND (the YIELD_VALUE that passes
-                    // each yielded value up).  The delegate's RETURN_VALUE puts its value where the
-                    // receiver was and jumps to send_exit, as SEND itself does when the delegate
-                    // finishes.
-                    if (!enter_depth(vm)) THROW();
-                    sp--;
-                    frame->sp = sp;
-                    frame->send_exit = READ_ARG();
-                    Frame *child = g->frame;
-                    child->caller = frame;
-                    child->boundary = false;
-                    if (g->state == GEN_SUSPENDED) *child->sp++ = v;
-                    g->state = GEN_RUNNING;
-                    frame = vm->frame = child;
-                    LOAD();
-                    break;
-                }
-                r = gen_resume(vm, g, v, EMPTY_VAL(), &out);
-            } else if (IS_SLEEP(receiver)) {
-                r = vm_hooks.resume_sleep(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), &out);
-            } else {
-                int sent = send_generic(vm, receiver, v, &out);
-                r = sent < 0 ? RUN_RAISED : sent == 1 ? RUN_YIELDED : RUN_RETURNED;
+            if (IS_GENERATOR(receiver) && (AS_GENERATOR(receiver)->state == GEN_SUSPENDED ||
+                                           (AS_GENERATOR(receiver)->state == GEN_CREATED && IS_NONE(v)))) {
+                // The common case: run the delegate's frame inline, under this one.  While it runs,
+                // this frame keeps the receiver on top of its stack and SEND's target in send_exit;
+                // its saved ip is after the SEND, on the YIELD_VALUE 1 that passes each yielded
+                // value up.  The delegate's RETURN_VALUE puts its value where the receiver was and
+                // jumps to send_exit, as SEND itself does below when a delegate finishes.
+                if (!enter_depth(vm)) THROW();
+                frame->sp = --sp;
+                frame->send_exit = READ_ARG();
+                frame = enter_generator_frame(vm, frame, AS_GENERATOR(receiver), v);
+                LOAD();
+                DISPATCH();
             }
+            Value out;
+            RunResult r = send_out_of_line(vm, receiver, v, &out);
             if (r == RUN_RAISED) THROW();
             sp--;
-            if (r == RUN_YIELDED) {
-                PUSH(out);
-            } else {
+            if (r == RUN_YIELDED) PUSH(out);
+            else {
                 sp[-1] = out;
                 JUMP_TO(READ_ARG());
             }
-            break;
+            DISPATCH();
         }
         CASE(GET_YIELD_FROM_ITER): {
-            Value v = PEEK(1);
-            if (IS_GENERATOR(v) || IS_SLEEP(v)) {
-                bool is_coroutine = IS_SLEEP(v) || AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE;
-                if (is_coroutine && frame->gen && frame->gen->flavor == FLAVOR_GENERATOR &&
-                    !(code->flags & CODE_COROUTINE)) {
-                    SAVE();
-                    vm_raise(vm, vm->TypeError,
-                             "cannot 'yield from' a coroutine object in a non-coroutine generator");
-                    THROW();
-                }
-                break;
-            }
             SAVE();
             Value it;
-            if (!vm_iter(vm, v, &it)) THROW();
+            if (!yield_from_iter(vm, frame, PEEK(1), &it)) THROW();
             sp[-1] = it;
-            break;
+            DISPATCH();
         }
         CASE(GET_AWAITABLE): {
             SAVE();
             Value it;
             if (!get_awaitable(vm, PEEK(1), &it)) THROW();
             sp[-1] = it;
-            break;
+            DISPATCH();
         }
-        CASE(MAKE_FUNCTION): {
-            SAVE();
-            int flags = (int)READ_ARG();
-            int n = (flags & 1) + ((flags >> 1) & 1) + ((flags >> 3) & 1) + 1;
-            Value fn;
-            if (!build_function(vm, frame, flags, sp, &fn)) THROW();
-            sp -= n;
-            PUSH(fn);
-            break;
-        }
-        CASE(LOAD_BUILD_CLASS): {
-            SAVE();
-            Value v;
-            if (!load_build_class(vm, &v)) THROW();
-            PUSH(v);
-            break;
-        }
+
+        // ---- imports ----
         CASE(IMPORT_NAME): {
             SAVE();
             Value m;
             if (!vm_hooks.import_name(vm, code->names[READ_ARG()], PEEK(1), &m)) THROW();
             sp[-1] = m;
-            break;
+            DISPATCH();
         }
         CASE(IMPORT_FROM): {
             SAVE();
             Value v;
             if (!vm_hooks.import_from(vm, PEEK(1), code->names[READ_ARG()], &v)) THROW();
             PUSH(v);
-            break;
+            DISPATCH();
         }
         CASE(IMPORT_STAR):
             SAVE();
-            if (!vm_hooks.import_star(vm, PEEK(1), frame->locals ? frame->locals : frame->globals)) THROW();
+            if (!vm_hooks.import_star(vm, PEEK(1), name_namespace(frame))) THROW();
             sp--;
-            break;
+            DISPATCH();
+
+        // ---- blocks and exceptions ----
+        // A block records where its handler starts and the stack depth to cut back to; the
+        // unwinding at the end of run() takes the innermost one.
         CASE(SETUP_FINALLY):
             frame->blocks[frame->nblocks++] = (Block){READ_ARG(), (uint32_t)(sp - frame->stack)};
-            break;
+            DISPATCH();
         CASE(SETUP_WITH): {
+            // mgr -> exit enter_result, with a block whose handler finds exit below the exception.
             SAVE();
             Value exit, entered;
             if (!with_enter(vm, PEEK(1), false, &exit, &entered)) THROW();
             sp[-1] = exit;
             frame->blocks[frame->nblocks++] = (Block){READ_ARG(), (uint32_t)(sp - frame->stack)};
             PUSH(entered);
-            break;
+            DISPATCH();
         }
         CASE(BEFORE_ASYNC_WITH): {
             SAVE();
@@ -1811,41 +1967,34 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             if (!with_enter(vm, PEEK(1), true, &exit, &awaitable)) THROW();
             sp[-1] = exit;
             PUSH(awaitable);
-            break;
+            DISPATCH();
         }
-        CASE(POP_BLOCK): frame->nblocks--; break;
+        CASE(POP_BLOCK): frame->nblocks--; DISPATCH();
         CASE(PUSH_EXC_INFO): {
+            // exc -> prev exc: the exception becomes this frame's handled one, the one it replaces
+            // is kept below for POP_EXCEPT.
             Value exc = PEEK(1);
             sp[-1] = frame->handled;
             PUSH(exc);
             frame->handled = exc;
-            break;
+            DISPATCH();
         }
-        CASE(POP_EXCEPT): frame->handled = POP(); break;
+        CASE(POP_EXCEPT): frame->handled = POP(); DISPATCH();
         CASE(CHECK_EXC_MATCH): {
-            Value type = PEEK(1);
             SAVE();
-            if (!exception_class_check(vm, type)) {
-                vm_raise(vm, vm->TypeError,
-                         "catching classes that do not inherit from BaseException is not allowed");
-                THROW();
-            }
-            sp[-1] = BOOL_VAL(exception_matches_value(vm, PEEK(2), type));
-            break;
+            if (!check_except_type(vm, PEEK(1))) THROW();
+            sp[-1] = BOOL_VAL(exception_matches_value(vm, PEEK(2), PEEK(1)));
+            DISPATCH();
         }
         CASE(CHECK_EG_MATCH): {
+            // group type -> rest match (None when nothing matched)
             SAVE();
-            Value type = PEEK(1);
-            if (!exception_class_check(vm, type)) {
-                vm_raise(vm, vm->TypeError,
-                         "catching classes that do not inherit from BaseException is not allowed");
-                THROW();
-            }
             Value match, rest;
-            if (!vm_hooks.exception_group_match(vm, PEEK(2), type, &match, &rest)) THROW();
+            if (!check_except_type(vm, PEEK(1))) THROW();
+            if (!vm_hooks.exception_group_match(vm, PEEK(2), PEEK(1), &match, &rest)) THROW();
             sp[-2] = rest;
             sp[-1] = match;
-            break;
+            DISPATCH();
         }
         CASE(PREP_RERAISE_STAR): {
             SAVE();
@@ -1853,88 +2002,72 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             if (!vm_hooks.exception_group_reraise(vm, orig, rest, AS_LIST(raised), &out)) THROW();
             sp -= 2;
             sp[-1] = out;
-            break;
+            DISPATCH();
         }
-        CASE(RERAISE): {
-            Value exc = POP();
+        CASE(RERAISE):
+            vm->exception = POP();
             SAVE();
-            vm->exception = exc;
             goto reraise;
-        }
         CASE(RAISE_VARARGS): {
+            // 0: re-raise the handled exception; 1: raise exc; 2: raise exc from cause.
             SAVE();
             int n = (int)READ_ARG();
             if (n == 0) {
-                Value cur = vm_current_handled(vm);
-                if (IS_NONE(cur)) {
-                    vm_raise(vm, vm->RuntimeError, "No active exception to reraise");
-                    THROW();
-                }
-                vm->exception = cur;
+                if (!take_handled_exception(vm)) THROW();
                 goto reraise;
             }
-            Value cause = n == 2 ? PEEK(1) : EMPTY_VAL();
-            Value exc = PEEK(n);
-            if (!raise_with_cause(vm, exc, cause)) THROW();
+            raise_with_cause(vm, PEEK(n), n == 2 ? PEEK(1) : EMPTY_VAL());
             THROW();
         }
         CASE(WITH_EXIT): {
+            // exit -> (nothing), or for async with (arg 1) -> the awaitable exit returned.
             SAVE();
-            Value exit = PEEK(1);
             Value args[3] = {NONE_VAL(), NONE_VAL(), NONE_VAL()};
             Value r;
-            if (!vm_call(vm, exit, args, 3, NULL, &r)) THROW();
+            if (!vm_call(vm, PEEK(1), args, 3, NULL, &r)) THROW();
             if (READ_ARG()) sp[-1] = r;
             else sp--;
-            break;
+            DISPATCH();
         }
         CASE(WITH_EXCEPT_START): {
-            // stack: exit prev exc
+            // exit prev exc -> exit prev exc result of exit(type, exc, traceback)
             SAVE();
             Value exc = PEEK(1);
-            Value exit = PEEK(3);
             Value args[3] = {OBJ_VAL(AS_OBJ(exc)->cls), exc, NONE_VAL()};
             if (IS_EXCEPTION(exc)) args[2] = vm_hooks.exception_traceback(vm, AS_EXCEPTION(exc));
             Value r;
-            if (!vm_call(vm, exit, args, 3, NULL, &r)) THROW();
+            if (!vm_call(vm, PEEK(3), args, 3, NULL, &r)) THROW();
             PUSH(r);
-            break;
+            DISPATCH();
         }
-        CASE(LOAD_ASSERTION_ERROR): PUSH(OBJ_VAL(vm->AssertionError)); break;
+        CASE(LOAD_ASSERTION_ERROR): PUSH(OBJ_VAL(vm->AssertionError)); DISPATCH();
+
+        // ---- async for ----
         CASE(GET_AITER): {
             SAVE();
-            Value v = PEEK(1), it;
-            int r = vm_call_method(vm, v, vm->s_aiter, NULL, 0, &it);
-            if (r < 0) THROW();
-            if (r == 0) {
-                vm_raise(vm, vm->TypeError, "'async for' requires an object with __aiter__ method, got %s",
-                         vm_type_name(vm, v));
-                THROW();
-            }
+            Value it;
+            if (!get_aiter(vm, PEEK(1), &it)) THROW();
             sp[-1] = it;
-            break;
+            DISPATCH();
         }
         CASE(GET_ANEXT): {
+            // it -> it awaitable
             SAVE();
-            Value it = PEEK(1), aw;
-            int r = vm_call_method(vm, it, vm->s_anext, NULL, 0, &aw);
-            if (r < 0) THROW();
-            if (r == 0) {
-                vm_raise(vm, vm->TypeError,
-                         "'async for' received an object from __aiter__ that does not implement __anext__: %s",
-                         vm_type_name(vm, it));
-                THROW();
-            }
-            PUSH(aw);
-            if (!get_awaitable(vm, aw, &sp[-1])) THROW();
-            break;
+            Value next;
+            if (!call_anext(vm, PEEK(1), &next)) THROW();
+            PUSH(next);
+            SAVE(); // rooted while it is turned into an awaitable
+            if (!get_awaitable(vm, next, &sp[-1])) THROW();
+            DISPATCH();
         }
         CASE(END_ASYNC_FOR): {
+            // The handler of an async for's __anext__: StopAsyncIteration ends the loop (dropping
+            // the iterator and the exception); anything else goes on.
             Value exc = PEEK(1);
             SAVE();
             if (vm_is_instance(vm, exc, vm->StopAsyncIteration)) {
                 sp -= 2;
-                break;
+                DISPATCH();
             }
             sp--;
             vm->exception = exc;
@@ -1944,42 +2077,34 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             if (!vm_print_expr(vm, PEEK(1))) THROW();
             sp--;
-            break;
+            DISPATCH();
         default: UNREACHABLE();
         }
-        continue;
 
     error:
         // A fresh exception: it gains this frame in its traceback.
         add_trace(vm, frame);
     reraise:
+        // The exception in vm->exception goes to the innermost block of the frame, or, when the
+        // frame has none, ends the frame and moves to its caller, which gains a traceback entry.
         for (;;) {
             if (frame->nblocks > 0) {
                 Block b = frame->blocks[--frame->nblocks];
                 sp = frame->stack + b.level;
-                Value exc = vm->exception;
+                PUSH(vm->exception);
                 vm->exception = EMPTY_VAL();
-                PUSH(exc);
                 JUMP_TO(b.handler);
-                break;
+                DISPATCH();
             }
-            // No handler here: the frame is done; the exception moves to the caller.
             Frame *caller = frame->caller;
-            bool boundary = frame->boundary;
-            ObjGenerator *g = frame->gen;
-            vm->depth--;
-            if (g) {
-                g->state = GEN_CLOSED;
-                g->frame = NULL;
-                convert_stop_iteration(vm, g);
-            } else {
-                frame_pop(vm, frame);
-            }
-            vm->frame = caller;
+            bool boundary = frame->boundary, was_generator = frame->gen != NULL;
+            end_frame(vm, frame, true);
             if (boundary) return RUN_RAISED;
             frame = caller;
             LOAD();
-            if (g && (*ip & 0xFF) == OP_FOR_ITER) ip++; // raised from an inline FOR_ITER
+            // Raised by a generator run inline from FOR_ITER: the error is the FOR_ITER's, so the
+            // caller's ip steps past it (tracebacks show the line of the word before ip).
+            if (was_generator && (*ip & 0xFF) == OP_FOR_ITER) ip++;
             add_trace(vm, frame);
         }
     }
