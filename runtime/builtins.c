@@ -58,6 +58,7 @@ static bool builtin_print(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         AS_FILE(file)->last_io >= 0) {
         // The common case needs no str object: write the bytes straight to the stream.
         fwrite(sb.data, 1, sb.length, AS_FILE(file)->fp);
+        AS_FILE(file)->last_io = 1; // a read that follows must flush first (runtime/file.c)
         sb_free(&sb);
         bool flushing = false;
         if (!IS_NONE(flush) && !vm_truthy(vm, flush, &flushing)) return false;
