@@ -8,8 +8,11 @@
  * happen at any allocation: C code that holds a fresh object across another allocation must
  * protect it (vm_push_root / vm_pop_root).
  *
- * Kinds with Python-visible behaviour keep that behaviour in runtime/<kind>.c; this header only
- * fixes their layout so the VM, the GC and the runtime agree on it.
+ * Kinds with Python-visible behaviour keep that behaviour in runtime/<kind>.c; this header fixes
+ * their layout so the VM, the GC and the runtime agree on it, and declares their constructors and
+ * small mutators (vm/object.c).  Two groups of layouts live elsewhere: code objects in code.h, and
+ * asyncio's Future, Handle, sleep and loop in runtime/asyncio.h (the VM only names those; the GC
+ * reaches their fields through vm/hooks.h).
  */
 #ifndef AIO_OBJECT_H
 #define AIO_OBJECT_H
