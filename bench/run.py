@@ -5,8 +5,14 @@ five times; the median times are compared.  A ratio below 1 means aio is faster.
 
 Each program prints a checksum; the two interpreters must print the same one.  Startup time is
 measured too (`aio -c 'print(1)'` as a whole process).
+
+bench/echo.aio is also compared with bench/limit/echo.c, the same protocol in C on raw libuv
+(built as build/echo-limit by `make bench`): round trips per second by the wall clock (what the
+program itself reports) and per CPU second (user + system time of the process, from rusage),
+the second being the figure to trust when other jobs share the machine.
 """
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -18,9 +24,12 @@ RUNS = 5
 
 
 def timed(cmd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     # a benchmark may report a measurement of its own on stderr ("bytes/task: N")
     timed.extra = done.stderr.strip()
     return elapsed, done.stdout
@@ -28,6 +37,8 @@ def timed(cmd):
 
 def bench(name):
     path = os.path.join(ROOT, "bench", name + ".aio")
+    if name == "echo":
+        return echo_round_trips(path)
     aio_times, py_times = [], []
     aio_out = py_out = None
     for _ in range(RUNS):
@@ -44,9 +55,36 @@ def bench(name):
         aio_bytes = timed_extra([AIO, path])
         py_bytes = timed_extra([sys.executable, path])
         line += f"  bytes/task aio {aio_bytes} python3 {py_bytes}"
-    if name == "echo":
-        line += f"  round trips/s aio {timed_extra([AIO, path])} python3 {timed_extra([sys.executable, path])}"
+    if name == "idle_connections":
+        aio_bytes = timed_extra([AIO, path])
+        py_bytes = timed_extra([sys.executable, path])
+        line += f"  bytes/connection aio {aio_bytes} python3 {py_bytes}"
     print(line)
+    return True
+
+
+def echo_round_trips(path):
+    """Runs the echo benchmark under aio, python3 and the C limit RUNS times each, interleaved,
+    and prints the medians of round trips per wall second and per CPU second."""
+    runners = {"aio": [AIO, path], "python3": [sys.executable, path],
+               "C libuv": [os.path.join(ROOT, "build", "echo-limit")]}
+    wall, cpu, outputs = ({k: [] for k in runners} for _ in range(3))
+    for _ in range(RUNS):
+        for who, cmd in runners.items():
+            _, out = timed(cmd)
+            outputs[who].append(out)
+            wall[who].append(int(timed.extra.split(":")[-1]))
+            cpu[who].append(int(out) / timed.cpu)
+    if len({o for outs in outputs.values() for o in outs}) != 1:
+        print(f"echo: ROUND TRIP COUNTS DIFFER {outputs}")
+        return False
+    med = {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in runners}
+    for who, (w, c) in med.items():
+        print(f"  echo {who:8s} {w:9.0f} round trips/s wall  {c:9.0f} per CPU second")
+    for basis, i in (("wall", 0), ("CPU", 1)):
+        a = med["aio"][i]
+        print(f"  echo by {basis:4s}: aio {a / med['python3'][i]:4.2f}x python3, "
+              f"{a / med['C libuv'][i]:4.2f}x the C limit")
     return True
 
 
@@ -62,7 +100,8 @@ def startup():
 
 
 def main():
-    names = sys.argv[1:] or ["fib", "loop", "method", "words", "switch", "spawn", "gather", "timers", "echo"]
+    names = sys.argv[1:] or ["fib", "loop", "method", "words", "switch", "spawn", "gather", "timers", "echo",
+                              "idle_connections"]
     ok = all([bench(n) for n in names])
     startup()
     sys.exit(0 if ok else 1)
