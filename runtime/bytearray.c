@@ -389,40 +389,31 @@ static bool bytearray_iadd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 }
 
 // self repeated n times, into `into` (self itself for *=); n <= 0 empties it.
-static bool repeat_into(Vm *vm, ObjByteArray *self, Value count, ObjByteArray *into) {
-    if (IS_BIGINT(count)) return repeat_count_too_big(vm);
-    int64_t n = AS_INTLIKE(count);
+static bool repeat_into(Vm *vm, ObjByteArray *self, int64_t n, ObjByteArray *into) {
     size_t unit = self->length;
     if (n <= 0 || unit == 0) return splice(vm, into, 0, into->length, NULL, 0);
     if ((uint64_t)n > (uint64_t)(SIZE_MAX / 4) / unit) return vm_raise_memory_error(vm);
     size_t total = unit * (size_t)n;
     if (into != self && !splice(vm, into, 0, into->length, bytearray_bytes(self), unit)) return false;
     if (!may_resize(vm, into) || !reserve(vm, into, total)) return false;
-    unsigned char *p = bytearray_bytes(into);
-    for (size_t done = unit; done < total;) { // doubling copies
-        size_t chunk = done <= total - done ? done : total - done;
-        memcpy(p + done, p, chunk);
-        done += chunk;
-    }
+    seq_fill_repeated(bytearray_bytes(into), unit, total);
     into->length = total;
     return true;
 }
 
 static bool multiply(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, const char *name, Value *result) {
     if (!check_args(vm, name, nargs - 1, kwnames, 1, 1)) return false;
-    if (!IS_INTLIKE(args[1]) && !IS_BIGINT(args[1])) {
-        if (strcmp(name, "__rmul__") == 0 || seq_other_may_handle(vm, args[1], "__rmul__")) {
-            *result = vm->not_implemented;
-            return true;
-        }
-        return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'",
-                        vm_type_name(vm, args[1]));
+    int64_t n;
+    int r = seq_repeat_count(vm, args[1], &n); // the count as every sequence reads it
+    if (r <= 0) {
+        *result = vm->not_implemented;
+        return r == 0;
     }
     ObjByteArray *self = AS_BYTEARRAY(args[0]);
     bool in_place = strcmp(name, "__imul__") == 0;
     ObjByteArray *into = in_place ? self : alloc_empty(vm, vm->bytearray_class);
     vm_push_root(vm, OBJ_VAL(into));
-    bool ok = repeat_into(vm, self, args[1], into);
+    bool ok = repeat_into(vm, self, n, into);
     vm_pop_root(vm);
     *result = OBJ_VAL(into);
     return ok;

@@ -205,20 +205,13 @@ static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 
 // ---- operators ----------------------------------------------------------------------------------
 
-// Whether `v op self` should be left to v's reflected method: only classes written in Python
-// get the chance (built-in types have no reflected method that accepts a str or bytes).
-static bool defers(Vm *vm, Value v, const char *name) {
-    ObjClass *cls = vm_class_of(vm, v);
-    return !(cls->flags & CLASS_BUILTIN) && !IS_EMPTY(class_lookup(cls, str_from_c(vm, name)));
-}
-
 static bool bytes_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__add__", nargs - 1, kwnames, 1, 1)) return false;
     ByteSpan other;
     int r = bytes_like(vm, args[1], &other);
     if (r < 0) vm_clear_exception(vm); // a released view: refused as CPython does, by its type
     if (r <= 0) {
-        if (defers(vm, args[1], "__radd__")) {
+        if (seq_other_may_handle(vm, args[1], "__radd__")) {
             *result = vm->not_implemented;
             return true;
         }
@@ -249,34 +242,30 @@ static bool repeat(Vm *vm, ObjBytes *b, int64_t n, Value *result) {
     vm_pop_root(vm);
     if (!out) return false;
     memcpy(out->data, b->data, b->length);
-    for (size_t done = b->length; done < total;) { // doubling copies
-        size_t chunk = done <= total - done ? done : total - done;
-        memcpy(out->data + done, out->data, chunk);
-        done += chunk;
-    }
+    seq_fill_repeated(out->data, b->length, total);
     out->hash = hash_bytes(out->data, total);
     *result = OBJ_VAL(out);
     return true;
 }
 
-static bool bytes_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "__mul__", nargs - 1, kwnames, 1, 1)) return false;
-    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
-    if (IS_INTLIKE(args[1])) return repeat(vm, AS_BYTES(args[0]), AS_INTLIKE(args[1]), result);
-    if (defers(vm, args[1], "__rmul__")) {
+// __mul__ and __rmul__ (`name`): the count as every sequence reads it (seq_repeat_count).
+static bool multiply(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, name, nargs - 1, kwnames, 1, 1)) return false;
+    int64_t n;
+    int r = seq_repeat_count(vm, args[1], &n);
+    if (r <= 0) {
         *result = vm->not_implemented;
-        return true;
+        return r == 0;
     }
-    return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'",
-                    vm_type_name(vm, args[1]));
+    return repeat(vm, AS_BYTES(args[0]), n, result);
+}
+
+static bool bytes_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return multiply(vm, "__mul__", args, nargs, kwnames, result);
 }
 
 static bool bytes_rmul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "__rmul__", nargs - 1, kwnames, 1, 1)) return false;
-    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
-    if (IS_INTLIKE(args[1])) return repeat(vm, AS_BYTES(args[0]), AS_INTLIKE(args[1]), result);
-    *result = vm->not_implemented;
-    return true;
+    return multiply(vm, "__rmul__", args, nargs, kwnames, result);
 }
 
 static bool bytes_mod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {

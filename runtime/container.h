@@ -77,6 +77,24 @@ static inline bool seq_other_may_handle(Vm *vm, Value other, const char *name) {
     return !IS_EMPTY(class_lookup(cls, str_from_c(vm, name)));
 }
 
+// The count n of `seq * n` and `n * seq` for every built-in sequence (list, tuple, str, bytes,
+// bytearray): an int, or an object with __index__; a negative count is 0.  1: *out is the count.
+// 0: n is no integer, but its class is one written in Python that may answer through __rmul__, so
+// the caller returns NotImplemented.  -1: an error is raised (a count beyond int64, which no
+// sequence could hold, or "can't multiply sequence by non-int").
+int seq_repeat_count(Vm *vm, Value n, int64_t *out);
+
+// The bytes of a repetition: dst[0, unit) holds one copy; fills dst up to total with more, each
+// memcpy doubling what is already there (log2(n) copies instead of n).
+static inline void seq_fill_repeated(void *dst, size_t unit, size_t total) {
+    char *p = dst;
+    for (size_t done = unit; done < total;) {
+        size_t chunk = done <= total - done ? done : total - done;
+        memcpy(p + done, p, chunk);
+        done += chunk;
+    }
+}
+
 // Makes a built-in iterator class (list_iterator, ...) and hangs it on the `data` of the native
 // `method` of owner (its __iter__ or __reversed__): the class dict keeps it alive without it being
 // visible from Python, and container_iter_class_of finds it again (no Vm field holds it).

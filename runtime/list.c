@@ -372,8 +372,7 @@ static bool list_iadd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     return true;
 }
 
-// The repeat count of seq * n: 1 ok, 0 declined (NotImplemented), -1 error.
-static int repeat_count(Vm *vm, Value n, int64_t *out) {
+int seq_repeat_count(Vm *vm, Value n, int64_t *out) {
     if (IS_BIGINT(n)) return repeat_count_too_big(vm), -1;
     if (IS_INTLIKE(n) || !IS_EMPTY(class_lookup(vm_class_of(vm, n), vm->s_index))) {
         if (!vm_index_value(vm, n, out)) return -1;
@@ -395,7 +394,7 @@ static bool check_repeat_size(Vm *vm, size_t count, int64_t n) {
 static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "list.__mul__", nargs - 1, kwnames)) return false;
     int64_t n;
-    int r = repeat_count(vm, args[1], &n);
+    int r = seq_repeat_count(vm, args[1], &n);
     if (r <= 0) {
         *result = vm->not_implemented;
         return r == 0;
@@ -415,7 +414,7 @@ static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 static bool list_imul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "list.__imul__", nargs - 1, kwnames)) return false;
     int64_t n;
-    int r = repeat_count(vm, args[1], &n);
+    int r = seq_repeat_count(vm, args[1], &n);
     if (r <= 0) {
         *result = vm->not_implemented;
         return r == 0;

@@ -256,13 +256,6 @@ static bool str_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 
 // ---- operators ----------------------------------------------------------------------------------
 
-// Whether `v op self` should be left to v's reflected method: only classes written in Python
-// get the chance (built-in types have no reflected method that accepts a str or bytes).
-static bool defers(Vm *vm, Value v, const char *name) {
-    ObjClass *cls = vm_class_of(vm, v);
-    return !(cls->flags & CLASS_BUILTIN) && !IS_EMPTY(class_lookup(cls, str_from_c(vm, name)));
-}
-
 static bool str_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__add__", nargs - 1, kwnames, 1, 1)) return false;
     if (IS_STR(args[1])) {
@@ -271,7 +264,7 @@ static bool str_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
         *result = OBJ_VAL(joined);
         return true;
     }
-    if (defers(vm, args[1], "__radd__")) {
+    if (seq_other_may_handle(vm, args[1], "__radd__")) {
         *result = vm->not_implemented;
         return true;
     }
@@ -300,34 +293,30 @@ static bool repeat(Vm *vm, ObjStr *s, int64_t n, Value *result) {
         memset(out->chars, s->chars[0], total);
     } else {
         memcpy(out->chars, s->chars, s->length);
-        for (size_t done = s->length; done < total;) { // doubling copies
-            size_t chunk = done <= total - done ? done : total - done;
-            memcpy(out->chars + done, out->chars, chunk);
-            done += chunk;
-        }
+        seq_fill_repeated(out->chars, s->length, total);
     }
     *result = OBJ_VAL(out);
     return true;
 }
 
-static bool str_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "__mul__", nargs - 1, kwnames, 1, 1)) return false;
-    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
-    if (IS_INTLIKE(args[1])) return repeat(vm, AS_STR(args[0]), AS_INTLIKE(args[1]), result);
-    if (defers(vm, args[1], "__rmul__")) {
+// __mul__ and __rmul__ (`name`): the count as every sequence reads it (seq_repeat_count).
+static bool multiply(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, name, nargs - 1, kwnames, 1, 1)) return false;
+    int64_t n;
+    int r = seq_repeat_count(vm, args[1], &n);
+    if (r <= 0) {
         *result = vm->not_implemented;
-        return true;
+        return r == 0;
     }
-    return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'",
-                    vm_type_name(vm, args[1]));
+    return repeat(vm, AS_STR(args[0]), n, result);
+}
+
+static bool str_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return multiply(vm, "__mul__", args, nargs, kwnames, result);
 }
 
 static bool str_rmul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "__rmul__", nargs - 1, kwnames, 1, 1)) return false;
-    if (IS_BIGINT(args[1])) return repeat_count_too_big(vm);
-    if (IS_INTLIKE(args[1])) return repeat(vm, AS_STR(args[0]), AS_INTLIKE(args[1]), result);
-    *result = vm->not_implemented;
-    return true;
+    return multiply(vm, "__rmul__", args, nargs, kwnames, result);
 }
 
 static bool str_mod(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {

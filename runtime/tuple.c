@@ -108,19 +108,12 @@ static bool tuple_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 static bool tuple_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!arity_one(vm, "tuple.__mul__", nargs - 1, kwnames)) return false;
-    Value nv = args[1];
-    if (!IS_INTLIKE(nv) && IS_EMPTY(class_lookup(vm_class_of(vm, nv), vm->s_index))) {
-        if (seq_other_may_handle(vm, nv, "__rmul__")) {
-            *result = vm->not_implemented;
-            return true;
-        }
-        return vm_raise(vm, vm->TypeError, "can't multiply sequence by non-int of type '%s'",
-                        vm_type_name(vm, nv));
-    }
     int64_t n;
-    if (IS_BIGINT(nv)) return repeat_count_too_big(vm);
-    if (!vm_index_value(vm, nv, &n)) return false;
-    if (n < 0) n = 0;
+    int r = seq_repeat_count(vm, args[1], &n);
+    if (r <= 0) {
+        *result = vm->not_implemented;
+        return r == 0;
+    }
     ObjTuple *a = AS_TUPLE(args[0]);
     if (n == 1 && vm_class_of(vm, args[0]) == vm->tuple_class) {
         *result = args[0];
