@@ -6,6 +6,8 @@ Each seed makes a program of a few hundred lines; each line evaluates one random
 operator between two values, a unary operator, a method of the value's type with random
 arguments, a builtin, a subscript or slice, %-formatting, str.format, format() with a random
 spec, an f-string) and prints the repr of the result or the exception's type and message.
+It also calls mutating methods and prints the container after them, parses numbers out of odd
+text with int() and float(), and rounds and divides mixed numbers.
 spec.md promises CPython's results and error messages for all of these, so any difference is a
 bug (or a difference spec.md lists: complex results are left out).  Set results are printed
 sorted (a set's order of strings depends on CPython's hash seed).
@@ -34,6 +36,8 @@ PRELUDE = '''def show(f):
         return
     if isinstance(v, (set, frozenset)):
         print(type(v).__name__, sorted(repr(x) for x in v))
+    elif isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], set):
+        print(repr(v[0]), 'set', sorted(repr(x) for x in v[1]))
     elif isinstance(v, (map, filter, zip, enumerate, reversed)):
         print(type(v).__name__, list(v)[:50])
     else:
@@ -83,6 +87,20 @@ METHODS = {t: [m for m in dir(t) if not m.startswith("_")]
            for t in (int, float, str, bytes, list, tuple, dict, set, frozenset, range)}
 TYPE_OF = {id(INTS): int, id(FLOATS): float, id(STRS): str, id(BYTES): bytes, id(LISTS): list,
            id(TUPLES): tuple, id(DICTS): dict, id(SETS): set, id(RANGES): range}
+# Methods that reach the containers' dunders by name (kind 11 calls them as methods).
+# Always with the right number of arguments: the messages of CPython's slot wrappers for a wrong
+# count ("expected 1 argument, got 2") are not aio's (and no program depends on them).
+# __imul__ is left out: called by name, CPython's converts its argument with __index__ first
+# ("'str' object cannot be interpreted as an integer"), a message aio gives only for x *= 'a'.
+MUTATORS = {"__setitem__": 2, "__delitem__": 1, "__iadd__": 1, "__ior__": 1,
+            "__isub__": 1, "__iand__": 1, "__ixor__": 1, "__contains__": 1, "__len__": 0}
+# Text that int() and float() may or may not accept.
+NUMBER_TEXTS = ["12", " 12 ", "-0", "+3", "1_000", "_1", "1__0", "1_", "0x1f", "0X1F", "0o17",
+                "0b101", "00", "09", "1e5", "1E-3", ".5", "5.", "inf", "-Infinity", "nan", "-nan",
+                "1.5", "  -0.0\n", "\u0661\u0662", "\u0663.\u0665", "1 2", "", " ", "0x",
+                "1e400", "1e-400", "0x1p3", "12345678901234567890123", "z", "Z1", "\u00b2",
+                "1_000.5", "1._5", "infinity", "+inf", "--1", "0_0", "0_x1", "\t7\x0c"]
+
 # The right operand of the operators that can make huge results (or take minutes) is small.
 SMALL = ["0", "1", "2", "3", "-1", "-2", "7", "0.5", "-2.5", "True", "(2**64)", "'ab'", "[1]",
          "(1, 2)", "b'x'", "None", "1.5"]
@@ -106,7 +124,7 @@ def arguments(r, depth):
 
 
 def expression(r, depth=0):
-    kind = r.randrange(11)
+    kind = r.randrange(14)
     if kind <= 2:
         op = r.choice(BINOPS)
         if op in ("*", "**", "<<"):
@@ -139,10 +157,35 @@ def expression(r, depth=0):
         return f"{spec!r} % {value(r, depth)}"
     if kind == 9:
         return f"format({value(r, depth)}, {r.choice(FORMAT_SPECS)!r})"
+    if kind == 11:  # a mutating method, then the container itself
+        pool = r.choice([LISTS, LISTS, DICTS, SETS])
+        kind_of = {id(LISTS): list, id(DICTS): dict, id(SETS): set}[id(pool)]
+        name = r.choice(METHODS[kind_of] + list(MUTATORS))
+        v = r.choice(pool)
+        if v.startswith("frozenset"):
+            v = "set()"
+        if name in MUTATORS:
+            args = ", ".join(value(r, depth + 1) for _ in range(MUTATORS[name]))
+        else:
+            args = arguments(r, depth)
+        return f"(lambda x: (x.{name}({args}), x))({v})"
+    if kind == 12:  # parsing numbers out of text
+        text = r.choice(NUMBER_TEXTS)
+        conv = r.choice(["int({})", "float({})", "int({}, 0)", "int({}, 16)", "int({}, 2)",
+                         "int({}, 36)", "float({}.encode())", "int({}.encode(), 0)"])
+        return conv.format(repr(text))
+    if kind == 13:  # rounding and modular arithmetic on mixed numbers
+        a, b = r.choice(INTS + FLOATS), r.choice(INTS + FLOATS + ["None"])
+        form = r.choice(["round({a}, {n})", "round({a})", "divmod({a}, {b})", "pow({a}, {n}, {m})",
+                         "{a} // {b}", "{a} % {b}", "{a} / {b}", "int({a})", "float({a}).hex()",
+                         "({a}).as_integer_ratio()", "({a}).is_integer()", "hash({a})"])
+        n = r.choice(["0", "1", "2", "-1", "-2", "5", "None", "-400", "400", "True", "2**64"])
+        m = r.choice(["0", "1", "7", "-7", "1000", "2**64 + 1", "2.5"])  # None could take forever
+        return form.format(a=a, b=b, n=n, m=m)
     spec = r.choice(FORMAT_SPECS)
     conv = r.choice(["", "", "", "!r", "!s", "!a"])
     v = value(r, depth)
-    if r.random() < 0.5:
+    if r.random() < 0.5 or "\\" in v or '"' in v:  # 3.11's f-strings take no backslash there
         return f"'{{0{conv}:{spec}}}'.format({v})"
     return f'f"{{({v}){conv}:{spec}}}"'
 

@@ -790,11 +790,12 @@ static bool builtin_pow(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     }
     if (IS_INTEGER(a[0]) && IS_INTEGER(a[1]) && IS_INTEGER(a[2]))
         return big_powmod(vm, a[0], a[1], a[2], result);
-    if (num_is_number(a[0]) && num_is_number(a[1]) && num_is_number(a[2]))
+    // Three-argument pow of other types asks only the base's __pow__, as CPython does; then a
+    // float anywhere refuses the modulus (float's power is tried even for pow(2, 3, 2.5)).
+    int r = num_is_number(a[0]) ? 0 : call_dunder(vm, a[0], "__pow__", a + 1, 2, result);
+    if (r == 0 && (IS_FLOAT(a[0]) || IS_FLOAT(a[1]) || IS_FLOAT(a[2])))
         return vm_raise(vm, vm->TypeError,
                         "pow() 3rd argument not allowed unless all arguments are integers");
-    // Three-argument pow of other types asks only the base's __pow__, as CPython does.
-    int r = num_is_number(a[0]) ? 0 : call_dunder(vm, a[0], "__pow__", a + 1, 2, result);
     if (r == 0)
         return vm_raise(vm, vm->TypeError,
                         "unsupported operand type(s) for ** or pow(): '%s', '%s', '%s'",
