@@ -507,6 +507,17 @@ bool vm_contains(Vm *vm, Value container, Value item, bool *out) {
     }
 }
 
+// The C classes CPython lets one subscript (list[int]): a user class cannot have these names and
+// be built in, so the name is enough.
+static bool builtin_is_generic(ObjClass *cls) {
+    static const char *const generic[] = {"list", "dict", "tuple", "set", "frozenset", "type",
+                                          "enumerate", "BaseExceptionGroup", "ExceptionGroup",
+                                          "Future", "Task", "deque", NULL};
+    for (int i = 0; generic[i]; i++)
+        if (strcmp(cls->name->chars, generic[i]) == 0) return true;
+    return false;
+}
+
 // obj[key].  Subscripting a class is different: `cls[key]` calls the class's __class_getitem__
 // with the class first (it is a classmethod whether or not it was decorated as one), and
 // list[int] and the like give back the class itself, which is all aio's type hints need.
@@ -526,8 +537,9 @@ bool vm_getitem(Vm *vm, Value obj, Value key, Value *out) {
             Value args[2] = {obj, key};
             return vm_call(vm, IS_WRAPPER(m) ? AS_WRAPPER(m)->a : m, args, 2, NULL, out);
         }
-        // list[int] and friends: generic aliases print as the class for our purposes
-        if (AS_CLASS(obj)->flags & CLASS_BUILTIN) {
+        // list[int] and friends: generic aliases are the class itself for our purposes (spec.md),
+        // but only for the built-in classes that are generic in CPython.
+        if ((AS_CLASS(obj)->flags & CLASS_BUILTIN) && builtin_is_generic(AS_CLASS(obj))) {
             *out = obj;
             return true;
         }
