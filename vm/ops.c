@@ -252,8 +252,9 @@ ObjStr *vm_str(Vm *vm, Value v) {
 //      int, in any mix.  It returns 0 when an operand is not a number, and then the dunders decide;
 //   3. for `a OP= b` only: a.__iOP__(b), when a's class has it (list += extends in place);
 //   4. a.__OP__(b), then b.__rOP__(a) when b's class differs from a's.  When b's class is a
-//      subclass of a's, b's reflected method is asked FIRST, so a subclass can override how it
-//      combines with its parent class.  A method that returns NotImplemented passes the turn on;
+//      subclass of a's and has a reflected method of its own (not the one a's class has), that
+//      method is asked FIRST, so a subclass can override how it combines with its parent class.
+//      A method that returns NotImplemented passes the turn on;
 //   5. when nobody answered, TypeError with CPython's wording, which for sequences is special
 //      ("can only concatenate", "can't multiply sequence by non-int").
 // Comparisons (vm_compare) follow the same steps with the reflected operator (a < b asks
@@ -325,8 +326,15 @@ bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out) {
         if (r) return r > 0;
     }
     ObjClass *ca = vm_class_of(vm, a), *cb = vm_class_of(vm, b);
-    // A subclass's reflected method goes first when it overrides the parent's.
-    bool reflected_first = ca != cb && class_is_subclass(cb, ca);
+    // A subclass's reflected method goes first, but only when the subclass has one that differs
+    // from what the left operand's class has (a subclass that merely inherits __radd__ waits its
+    // turn, as in CPython).  Comparisons have no such condition (compare_by_methods).
+    bool reflected_first = false;
+    if (ca != cb && class_is_subclass(cb, ca)) {
+        ObjStr *reflected = binop_name(vm, binop_names[base][1]);
+        Value in_b = class_lookup(cb, reflected);
+        reflected_first = !IS_EMPTY(in_b) && !value_is(in_b, class_lookup(ca, reflected));
+    }
     if (reflected_first) {
         r = try_binary(vm, b, binop_names[base][1], a, out);
         if (r) return r > 0;
