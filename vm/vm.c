@@ -1511,11 +1511,13 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     sp--;
                     DISPATCH();
                 }
-            } else if (IS_FLOAT(sp[-1]) && IS_FLOAT(sp[-2])) {
-                double x = sp[-2].as.number, y = sp[-1].as.number;
+            } else if ((IS_FLOAT(sp[-1]) || IS_INT(sp[-1])) && (IS_FLOAT(sp[-2]) || IS_INT(sp[-2]))) {
+                // At least one float (two ints went above): the int is converted as float(i)
+                // would, which is what Python does for mixed arithmetic.
+                double x = AS_NUMBER(sp[-2]), y = AS_NUMBER(sp[-1]);
                 BinaryOp o = binop_plain(op);
                 if (o == BINOP_ADD || o == BINOP_SUB || o == BINOP_MUL) {
-                    sp[-2].as.number = o == BINOP_ADD ? x + y : o == BINOP_SUB ? x - y : x * y;
+                    sp[-2] = FLOAT_VAL(o == BINOP_ADD ? x + y : o == BINOP_SUB ? x - y : x * y);
                     sp--;
                     DISPATCH();
                 }
