@@ -7,8 +7,12 @@
 #include "hooks.h"
 #include "strbuf.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define TOMBSTONE ((ObjStr *)1)
 
@@ -17,7 +21,7 @@ static void out_of_memory(void) {
     exit(1);
 }
 
-static void maybe_collect(Vm *vm, size_t growth);
+static bool maybe_collect(Vm *vm, size_t growth, bool may_spend);
 
 // ---- the small-block pages ----------------------------------------------------------------------
 // Most objects are small and short-lived (a string per word, a tuple per pair, a Handle per
@@ -35,7 +39,8 @@ static void maybe_collect(Vm *vm, size_t growth);
 // Pages are cut from arenas mapped from the system, aligned to their size.  Once the heap is big,
 // new arenas ask for transparent huge pages where the system has them: a growing heap then takes
 // one page fault per arena instead of one per 4 KiB, which was a good part of the time of
-// allocation-heavy programs.  Arenas go back to the system only at exit.
+// allocation-heavy programs.  Arenas go back to the system when memory runs short (an arena whose
+// pages are all spare is unmapped, see release_free_memory) and at exit.
 #define POOL_LIMIT 512
 #define POOL_CLASSES (POOL_LIMIT / 16)
 #define PAGE_BYTES (64 * 1024)
@@ -154,6 +159,54 @@ static void block_free(SizeClass *classes, void *b, size_t size) {
     sc->free = fb;
 }
 
+// An arena is aligned to its size, so the arena of a page is its address rounded down.
+static char *arena_of(const void *p) { return (char *)((uintptr_t)p & ~(uintptr_t)(ARENA_BYTES - 1)); }
+
+static int compare_addresses(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t) * (char *const *)a, y = (uintptr_t) * (char *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+// Unmaps the arenas whose pages are all spare (for the newest arena: all the pages cut from it so
+// far), so that their memory can serve malloc again.  Only when memory is short: a program that
+// frees and refills its heap would otherwise map and unmap arenas over and over.
+static void release_empty_arenas(void) {
+    if (!POOL_ENABLED || !spare_pages || !narenas) return;
+    unsigned char *spare = calloc(narenas, 1); // spare pages per arena, then 0xff: unmap it
+    if (!spare) return;
+    qsort(arenas, narenas, sizeof *arenas, compare_addresses);
+    for (Page *page = spare_pages; page; page = page->next) {
+        char *arena = arena_of(page);
+        char **slot = bsearch(&arena, arenas, narenas, sizeof *arenas, compare_addresses);
+        if (slot) spare[slot - arenas]++;
+    }
+    char *newest = arena_top && arena_top < arena_end ? arena_of(arena_top) : NULL;
+    bool any = false;
+    for (size_t i = 0; i < narenas; i++) {
+        size_t cut = arenas[i] == newest ? (size_t)(arena_top - newest) / PAGE_BYTES : ARENA_BYTES / PAGE_BYTES;
+        if (spare[i] == cut) spare[i] = 0xff, any = true;
+    }
+    if (any) {
+        for (Page **link = &spare_pages; *link;) {
+            char *arena = arena_of(*link);
+            char **slot = bsearch(&arena, arenas, narenas, sizeof *arenas, compare_addresses);
+            if (slot && spare[slot - arenas] == 0xff) *link = (*link)->next;
+            else link = &(*link)->next;
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < narenas; i++) {
+            if (spare[i] != 0xff) {
+                arenas[kept++] = arenas[i];
+                continue;
+            }
+            if (arenas[i] == newest) arena_top = arena_end = NULL;
+            munmap(arenas[i], ARENA_BYTES);
+        }
+        narenas = kept;
+    }
+    free(spare);
+}
+
 void gc_pool_release(void) {
     for (size_t i = 0; i < narenas; i++) munmap(arenas[i], ARENA_BYTES);
     free(arenas);
@@ -190,17 +243,6 @@ void gc_each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj)) {
     each_object(vm, fn);
 }
 
-static void maybe_collect(Vm *vm, size_t growth) {
-#ifdef AIO_STRESS_GC
-    // Every allocation collects while the heap is small; a heap of hundreds of megabytes (the
-    // MemoryError tests fill one) is collected as usual, or those tests would take hours.
-    if (vm->gc_enabled && (vm->bytes_allocated < (16u << 20) || vm->bytes_allocated + growth > vm->next_gc))
-        gc_collect(vm);
-#else
-    if (vm->gc_enabled && vm->bytes_allocated + growth > vm->next_gc) gc_collect(vm);
-#endif
-}
-
 // Fuzz builds (vm/fuzz_limits.c) play a system with vm->fuzz_memory_limit bytes, so that the
 // paths below that answer MemoryError are the ones a fuzzed program reaches.  A request that
 // would pass the limit is refused once (a collection follows); then a gc_try_ request is refused
@@ -228,38 +270,98 @@ static bool fuzz_refuses(Vm *vm, size_t size, int attempt, bool may_spend) {
 // Allocations whose size the program chooses (big strings, lists, tables) use the gc_try_
 // variants instead, which raise MemoryError at once and return NULL; constructors that copy their
 // contents (str_new, bytes_new) and StrBuf owe a MemoryError and hand back a cut-short stand-in.
-// The reserve is taken back after a collection, once memory is available again.  What still ends
-// the process ("aio: out of memory") is an ordinary allocation failing with the reserve spent.
-#define RESERVE_BYTES (16u << 20) // room to finish what was started and raise
+//
+// Without its reserve the interpreter is short of memory, and it takes the reserve back before
+// it lets the heap grow far: once the heap has grown by LOW_MEMORY_BUDGET bytes (low_memory_limit)
+// a collection runs, empty arenas and the C library's free memory go back to the system, and the
+// reserve is taken again.  When that fails (the program still holds what filled memory), an
+// ordinary allocation goes ahead with a MemoryError owed again, and a gc_try_ one fails.  So a
+// program that catches MemoryError and carries on meets MemoryError again, each time, and is
+// back to normal as soon as it drops what it held.  What still ends the process ("aio: out of
+// memory") is an ordinary allocation that fails after all this: one bigger than what is left
+// while the reserve is spent.
+#define RESERVE_BYTES (16u << 20)             // room to finish what was started and raise
+#define LOW_MEMORY_BUDGET (RESERVE_BYTES / 4) // growth allowed without the reserve
 static void *reserve;
+static size_t low_memory_limit; // while the reserve is spent: the heap size that collects
 static bool collecting;
 
+// The reserve is mapped, not malloc'd: unmapping it gives the address space back for certain,
+// where free() could keep it in malloc's heap, out of reach of the pages' arenas.
 void gc_take_reserve(void) {
-    if (!reserve) reserve = malloc(RESERVE_BYTES);
+    if (reserve) return;
+    void *m = mmap(NULL, RESERVE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    reserve = m == MAP_FAILED ? NULL : m;
 }
 
-// Makes room for another attempt at an allocation that failed: attempt 0 collects, attempt 1
-// (only if may_spend) gives the reserve back and owes a MemoryError.  False when nothing is left.
-static bool recover_memory(Vm *vm, int attempt, bool may_spend) {
-    if (attempt == 0 && vm->gc_enabled && !collecting) {
-        gc_collect(vm);
+// Gives memory the heap does not use back to the system: empty arenas, and what malloc keeps.
+static void release_free_memory(void) {
+    release_empty_arenas();
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+// After a collection: memory is short if the reserve is spent, so the heap's free memory goes
+// back to the system and the reserve is taken again; failing that, the heap may grow by another
+// budget before the next attempt.
+static void retake_reserve(Vm *vm) {
+    if (reserve) return;
+    release_free_memory();
+    gc_take_reserve();
+    if (!reserve) low_memory_limit = vm->bytes_allocated + LOW_MEMORY_BUDGET;
+}
+
+static void owe_memory_error(void) {
+    vm_memory_error_owed = true;
+    vm_interrupted = 1;
+}
+
+// Called before the heap grows by `growth` bytes: collects when it is time.  False when the
+// reserve is spent and cannot be taken back: then an allocation that may not spend (a gc_try_
+// one) must fail, and any other is allowed with a MemoryError owed.
+static bool maybe_collect(Vm *vm, size_t growth, bool may_spend) {
+    if (UNLIKELY(!reserve) && vm->bytes_allocated + growth > low_memory_limit) {
+        if (vm->gc_enabled && !collecting) gc_collect(vm); // retakes the reserve if it can
+        else retake_reserve(vm);
+        if (!reserve) {
+            if (!may_spend) return false;
+            owe_memory_error();
+        }
         return true;
     }
-    if (attempt <= 1 && may_spend && reserve) {
-        free(reserve);
+#ifdef AIO_STRESS_GC
+    // Every allocation collects while the heap is small; a heap of hundreds of megabytes (the
+    // MemoryError tests fill one) is collected as usual, or those tests would take hours.
+    if (vm->gc_enabled && (vm->bytes_allocated < (16u << 20) || vm->bytes_allocated + growth > vm->next_gc))
+        gc_collect(vm);
+#else
+    if (vm->gc_enabled && vm->bytes_allocated + growth > vm->next_gc) gc_collect(vm);
+#endif
+    return true;
+}
+
+// Makes room for another attempt at an allocation that failed: attempt 0 collects and gives free
+// memory back, attempt 1 (only if may_spend) spends the reserve and owes a MemoryError.  False
+// when nothing is left.
+static bool recover_memory(Vm *vm, int attempt, bool may_spend) {
+    if (attempt == 0) {
+        if (vm->gc_enabled && !collecting) gc_collect(vm);
+        release_free_memory();
+        return true;
+    }
+    if (attempt == 1 && may_spend && reserve) {
+        munmap(reserve, RESERVE_BYTES);
         reserve = NULL;
-        vm_memory_error_owed = true;
-        vm_interrupted = 1;
+        low_memory_limit = vm->bytes_allocated + LOW_MEMORY_BUDGET;
+        owe_memory_error();
         return true;
     }
     return false;
 }
 
 // A StrBuf that could not grow (vm/strbuf.h): the MemoryError is owed the same way.
-void sb_out_of_memory(void) {
-    vm_memory_error_owed = true;
-    vm_interrupted = 1;
-}
+void sb_out_of_memory(void) { owe_memory_error(); }
 
 static void *system_realloc(Vm *vm, void *ptr, size_t new_size, bool may_spend) {
     void *result;
@@ -270,7 +372,7 @@ static void *system_realloc(Vm *vm, void *ptr, size_t new_size, bool may_spend) 
 }
 
 static void *resize(Vm *vm, void *ptr, size_t old_size, size_t new_size, bool may_spend) {
-    if (new_size > old_size) maybe_collect(vm, new_size - old_size);
+    if (new_size > old_size && !maybe_collect(vm, new_size - old_size, may_spend)) return NULL;
     if (new_size == 0) {
         vm->bytes_allocated -= old_size;
         free(ptr);
@@ -296,7 +398,7 @@ void *gc_try_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
 }
 
 static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero, bool may_spend) {
-    maybe_collect(vm, size);
+    if (!maybe_collect(vm, size, may_spend)) return NULL;
     Obj *obj = NULL;
     for (int attempt = 0;; attempt++) {
         if (FUZZ_REFUSES(vm, size, attempt, may_spend)) {
@@ -882,7 +984,7 @@ void gc_collect(Vm *vm) {
     vm->next_gc = vm->bytes_allocated * GC_GROW_FACTOR;
     if (vm->next_gc < GC_FIRST_THRESHOLD) vm->next_gc = GC_FIRST_THRESHOLD;
     collecting = false;
-    gc_take_reserve();
+    retake_reserve(vm);
 #ifdef AIO_LOG_GC
     fprintf(stderr, "-- gc: %zu -> %zu bytes\n", before, vm->bytes_allocated);
 #endif
