@@ -22,6 +22,22 @@ mpz_srcptr big_view(Value v, BigScratch *scratch);
 
 // Sets GMP's allocation functions (counted by the GC); called once by runtime_init_number.
 void bigint_init(Vm *vm);
+// Before a GMP call that makes a number: true if the memory it may take, `factor` times `limbs`
+// limbs, is there; else MemoryError is raised and GMP must not be called (see bigint.c).
+bool big_room(Vm *vm, double limbs, double factor);
+#define BIG_PEAK_COPY 1.1  // sums, differences, copies and shifts, of the result's size
+#define BIG_PEAK_BITS 3.5  // &, |, ^ (negative operands are complemented first), of the larger operand
+#define BIG_PEAK_GCD 4.0   // gcd and lcm, of the two operands' sizes together
+#define BIG_PEAK_POW 6.0   // powers, factorials and binomials, of the result's size
+#define BIG_PEAK_ROOT 8.0  // integer square roots, of the result's size
+#define BIG_PEAK_TEXT 10.0 // conversions to and from digits, of the number's size
+// Products and quotients take scratch space in proportion to the smaller operand (the divisor,
+// or the quotient if it is smaller): these give the limbs a call holds, for factor 1.
+static inline double big_peak_mul(double a, double b) { return a + b + 8 * (a < b ? a : b); }
+static inline double big_peak_div(double a, double b) {
+    double quotient = a - b + 1 > 1 ? a - b + 1 : 1;
+    return a + b + 10 * (quotient < b ? quotient : b);
+}
 
 // The int kernels for operands of any int form: 1 done, 0 op not defined on ints, -1 error.
 int big_binary_op(Vm *vm, int op, Value a, Value b, Value *out);

@@ -467,6 +467,7 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         return vm_raise(vm, vm->OverflowError, "can't convert negative int to unsigned");
     // Does v fit in `length` bytes?  Unsigned needs its bits; signed one more for the sign.  A
     // negative v needs the bits of -v-1 (~v), as two's complement stores it.
+    if (!big_room(vm, (double)mpz_size(v), BIG_PEAK_COPY)) return false;
     mpz_t t;
     mpz_init(t);
     if (mpz_sgn(v) < 0) mpz_com(t, v);
@@ -561,6 +562,7 @@ static bool int_from_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
     // Read most significant first.  A negative number is read inverted (so it has leading
     // zeros like a positive one) and turned back with -u - 1.
     bool negative = is_signed && n > 0 && (b->data[little ? n - 1 : 0] & 0x80);
+    if (!big_room(vm, (double)n / 8, BIG_PEAK_BITS)) return false;
     mpz_t z;
     mpz_init(z);
     vm_push_root(vm, OBJ_VAL(b)); // GMP's allocation may collect

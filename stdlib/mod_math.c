@@ -780,7 +780,12 @@ static bool math_gcd(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
             return false;
         }
         BigScratch s;
-        mpz_gcd(g, g, big_view(v, &s));
+        mpz_srcptr x = big_view(v, &s);
+        if (!big_room(vm, (double)(mpz_size(g) + mpz_size(x)), BIG_PEAK_GCD)) {
+            mpz_clear(g);
+            return false;
+        }
+        mpz_gcd(g, g, x);
     }
     *result = int_from_mpz(vm, g);
     return true;
@@ -797,7 +802,12 @@ static bool math_lcm(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
             return false;
         }
         BigScratch s;
-        mpz_lcm(l, l, big_view(v, &s)); // never negative; 0 once any argument is 0
+        mpz_srcptr x = big_view(v, &s);
+        if (!big_room(vm, (double)(mpz_size(l) + mpz_size(x)), 2 * BIG_PEAK_GCD)) {
+            mpz_clear(l);
+            return false;
+        }
+        mpz_lcm(l, l, x); // never negative; 0 once any argument is 0
     }
     *result = int_from_mpz(vm, l);
     return true;
@@ -811,6 +821,7 @@ static bool factorial_of(Vm *vm, Value n, Value *result) {
                    : vm_raise(vm, vm->OverflowError,
                               "factorial() argument should not exceed " C_LONG_MAX_TEXT);
     if (k < 0) return vm_raise(vm, vm->ValueError, "factorial() not defined for negative values");
+    if (k > 1 && !big_room(vm, (double)k * log2((double)k) / 64, BIG_PEAK_POW)) return false; // k! < k**k
     mpz_t f;
     mpz_init(f);
     mpz_fac_ui(f, (unsigned long)k);
@@ -864,6 +875,11 @@ static bool math_comb(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         return vm_raise(vm, vm->OverflowError,
                         "min(n - k, k) must not exceed " C_LONG_MAX_TEXT);
     }
+    // C(n, j) < n**j
+    if (!big_room(vm, (double)mpz_get_ui(j) * (double)mpz_sizeinbase(n, 2) / 64, BIG_PEAK_POW)) {
+        mpz_clears(r, j, NULL);
+        return false;
+    }
     mpz_bin_ui(r, n, mpz_get_ui(j));
     mpz_clear(j);
     *result = int_from_mpz(vm, r);
@@ -883,7 +899,8 @@ static bool math_perm(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     }
     if (!mpz_fits_slong_p(k))
         return vm_raise(vm, vm->OverflowError, "k must not exceed " C_LONG_MAX_TEXT);
-    // P(n, k) = C(n, k) * k!
+    // P(n, k) = C(n, k) * k!, both below n**k
+    if (!big_room(vm, (double)mpz_get_ui(k) * (double)mpz_sizeinbase(n, 2) / 64, 2 * BIG_PEAK_POW)) return false;
     mpz_t r, f;
     mpz_inits(r, f, NULL);
     mpz_bin_ui(r, n, mpz_get_ui(k));
@@ -900,6 +917,7 @@ static bool math_isqrt(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     BigScratch s;
     mpz_srcptr x = big_view(n, &s);
     if (mpz_sgn(x) < 0) return vm_raise(vm, vm->ValueError, "isqrt() argument must be nonnegative");
+    if (!big_room(vm, (double)mpz_size(x) / 2, BIG_PEAK_ROOT)) return false;
     mpz_t r;
     mpz_init(r);
     mpz_sqrt(r, x);

@@ -203,12 +203,16 @@ static bool rnd_random(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 }
 
 // getrandbits(k) for any k, as CPython builds it: 32-bit words from the least significant up,
-// the last one cut to the bits that remain.
-static Value random_bits(Vm *vm, Mt19937 *mt, uint64_t k) {
-    if (k <= 63) return INT_VAL((int64_t)mt_getrandbits(mt, (int)k));
+// the last one cut to the bits that remain.  False with MemoryError raised when memory is short.
+static bool random_bits(Vm *vm, Mt19937 *mt, uint64_t k, Value *out) {
+    if (k <= 63) {
+        *out = INT_VAL((int64_t)mt_getrandbits(mt, (int)k));
+        return true;
+    }
     size_t words = (size_t)((k - 1) / 32 + 1);
+    if (!big_room(vm, (double)words / 2, 2 * BIG_PEAK_COPY)) return false; // the words, then the int
     uint32_t *w = malloc(words * sizeof(uint32_t));
-    if (!w) abort();
+    if (!w) return vm_raise_memory_error(vm);
     for (size_t i = 0; i < words; i++, k -= 32) {
         uint32_t r = mt_next_u32(mt);
         w[i] = k < 32 ? r >> (32 - k) : r;
@@ -217,16 +221,20 @@ static Value random_bits(Vm *vm, Mt19937 *mt, uint64_t k) {
     mpz_init(z);
     mpz_import(z, words, -1, sizeof(uint32_t), 0, 0, w);
     free(w);
-    return int_from_mpz(vm, z);
+    *out = int_from_mpz(vm, z);
+    return true;
 }
 
-// _randbelow(n) for an int n > 0 of any size.
-static Value random_below(Vm *vm, Mt19937 *mt, Value n) {
-    if (IS_INTLIKE(n)) return INT_VAL((int64_t)mt_randbelow(mt, (uint64_t)AS_INTLIKE(n)));
+// _randbelow(n) for an int n > 0 of any size (false when memory is short).
+static bool random_below(Vm *vm, Mt19937 *mt, Value n, Value *out) {
+    if (IS_INTLIKE(n)) {
+        *out = INT_VAL((int64_t)mt_randbelow(mt, (uint64_t)AS_INTLIKE(n)));
+        return true;
+    }
     uint64_t k = big_bit_length(n);
     for (;;) {
-        Value r = random_bits(vm, mt, k);
-        if (big_compare(r, n) < 0) return r;
+        if (!random_bits(vm, mt, k, out)) return false;
+        if (big_compare(*out, n) < 0) return true;
     }
 }
 
@@ -237,8 +245,7 @@ static bool rnd_getrandbits(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     if (!mod_arg_index(vm, args[1], &k)) return false;
     if (k < 0) return vm_raise(vm, vm->ValueError, "number of bits must be non-negative");
     if (k > ((int64_t)1 << 34)) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
-    *result = random_bits(vm, &st->mt, (uint64_t)k);
-    return true;
+    return random_bits(vm, &st->mt, (uint64_t)k, result);
 }
 
 // An integer argument of randrange: ints, or floats with an integral value (deprecated in
@@ -275,7 +282,10 @@ static bool wide_randrange(Vm *vm, RandomState *st, Value start, Value stop, Val
             return vm_raise(vm, vm->ValueError, "empty range for randrange() (%s, %s, %s)",
                             a->chars, b->chars, c->chars);
         }
-        t = random_below(vm, &st->mt, width);
+        if (!random_below(vm, &st->mt, width, &t)) {
+            vm_pop_root(vm);
+            return false;
+        }
         vm_push_root(vm, t);
         ok = num_int_values_op(vm, BINOP_ADD, start, t, result) > 0;
         vm_pop_roots(vm, 2);
@@ -296,7 +306,10 @@ static bool wide_randrange(Vm *vm, RandomState *st, Value start, Value stop, Val
     if (!ok) return false;
     if (big_compare(n, INT_VAL(0)) <= 0) return vm_raise(vm, vm->ValueError, "empty range for randrange()");
     vm_push_root(vm, n);
-    t = random_below(vm, &st->mt, n);
+    if (!random_below(vm, &st->mt, n, &t)) {
+        vm_pop_root(vm);
+        return false;
+    }
     vm_push_root(vm, t);
     ok = num_int_values_op(vm, BINOP_MUL, step, t, &t) > 0;
     vm_push_root(vm, t);
@@ -313,8 +326,7 @@ static bool randrange(Vm *vm, RandomState *st, Value start, Value stop, Value st
                 return vm_raise(vm, vm->TypeError, "Missing a non-None stop argument");
             if (big_compare(start, INT_VAL(0)) <= 0)
                 return vm_raise(vm, vm->ValueError, "empty range for randrange()");
-            *result = random_below(vm, &st->mt, start);
-            return true;
+            return random_below(vm, &st->mt, start, result);
         }
         if (!IS_INTEGER(start) || !IS_INTEGER(stop) || !(IS_EMPTY(step) || IS_INTEGER(step)))
             return vm_raise(vm, vm->TypeError, "randrange() of mixed big ints and other types");

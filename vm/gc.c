@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #define TOMBSTONE ((ObjStr *)1)
 
@@ -168,12 +165,13 @@ static int compare_addresses(const void *a, const void *b) {
 }
 
 // Unmaps the arenas whose pages are all spare (for the newest arena: all the pages cut from it so
-// far), so that their memory can serve malloc again.  Only when memory is short: a program that
-// frees and refills its heap would otherwise map and unmap arenas over and over.
-static void release_empty_arenas(void) {
-    if (!POOL_ENABLED || !spare_pages || !narenas) return;
+// far), so that their memory can serve malloc again, if they make at least half of `wanted`
+// bytes; true if some were unmapped.  Only when memory is short: the pages of a program that
+// frees and refills its heap would otherwise be unmapped and faulted in again over and over.
+static bool release_empty_arenas(size_t wanted) {
+    if (!POOL_ENABLED || !spare_pages || !narenas) return false;
     unsigned char *spare = calloc(narenas, 1); // spare pages per arena, then 0xff: unmap it
-    if (!spare) return;
+    if (!spare) return false;
     qsort(arenas, narenas, sizeof *arenas, compare_addresses);
     for (Page *page = spare_pages; page; page = page->next) {
         char *arena = arena_of(page);
@@ -181,12 +179,13 @@ static void release_empty_arenas(void) {
         if (slot) spare[slot - arenas]++;
     }
     char *newest = arena_top && arena_top < arena_end ? arena_of(arena_top) : NULL;
-    bool any = false;
+    size_t empty = 0;
     for (size_t i = 0; i < narenas; i++) {
         size_t cut = arenas[i] == newest ? (size_t)(arena_top - newest) / PAGE_BYTES : ARENA_BYTES / PAGE_BYTES;
-        if (spare[i] == cut) spare[i] = 0xff, any = true;
+        if (spare[i] == cut) spare[i] = 0xff, empty += ARENA_BYTES;
     }
-    if (any) {
+    bool release = empty > 0 && empty >= wanted / 2;
+    if (release) {
         for (Page **link = &spare_pages; *link;) {
             char *arena = arena_of(*link);
             char **slot = bsearch(&arena, arenas, narenas, sizeof *arenas, compare_addresses);
@@ -205,6 +204,7 @@ static void release_empty_arenas(void) {
         narenas = kept;
     }
     free(spare);
+    return release;
 }
 
 void gc_pool_release(void) {
@@ -294,20 +294,12 @@ void gc_take_reserve(void) {
     reserve = m == MAP_FAILED ? NULL : m;
 }
 
-// Gives memory the heap does not use back to the system: empty arenas, and what malloc keeps.
-static void release_free_memory(void) {
-    release_empty_arenas();
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
-}
-
 // After a collection: memory is short if the reserve is spent, so the heap's free memory goes
 // back to the system and the reserve is taken again; failing that, the heap may grow by another
 // budget before the next attempt.
 static void retake_reserve(Vm *vm) {
     if (reserve) return;
-    release_free_memory();
+    release_empty_arenas(0);
     gc_take_reserve();
     if (!reserve) low_memory_limit = vm->bytes_allocated + LOW_MEMORY_BUDGET;
 }
@@ -341,16 +333,17 @@ static bool maybe_collect(Vm *vm, size_t growth, bool may_spend) {
     return true;
 }
 
-// Makes room for another attempt at an allocation that failed: attempt 0 collects and gives free
-// memory back, attempt 1 (only if may_spend) spends the reserve and owes a MemoryError.  False
-// when nothing is left.
-static bool recover_memory(Vm *vm, int attempt, bool may_spend) {
+// Makes room for another attempt at an allocation of `size` bytes that failed: attempt 0
+// collects, attempt 1 gives empty arenas back if that can help, and the next (only if may_spend)
+// spends the reserve and owes a MemoryError.  False when nothing is left.  (What free() gives
+// back to malloc, malloc returns to the system itself, as far as it can.)
+static bool recover_memory(Vm *vm, size_t size, int attempt, bool may_spend) {
     if (attempt == 0) {
         if (vm->gc_enabled && !collecting) gc_collect(vm);
-        release_free_memory();
         return true;
     }
-    if (attempt == 1 && may_spend && reserve) {
+    if (attempt == 1 && release_empty_arenas(size)) return true;
+    if (attempt <= 2 && may_spend && reserve) {
         munmap(reserve, RESERVE_BYTES);
         reserve = NULL;
         low_memory_limit = vm->bytes_allocated + LOW_MEMORY_BUDGET;
@@ -367,7 +360,7 @@ static void *system_realloc(Vm *vm, void *ptr, size_t new_size, bool may_spend) 
     void *result;
     for (int attempt = 0; !(result = FUZZ_REFUSES(vm, new_size, attempt, may_spend) ? NULL : realloc(ptr, new_size));
          attempt++)
-        if (!recover_memory(vm, attempt, may_spend)) return NULL;
+        if (!recover_memory(vm, new_size, attempt, may_spend)) return NULL;
     return result;
 }
 
@@ -414,7 +407,7 @@ static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool 
             }
         }
         if (obj) break;
-        if (!recover_memory(vm, attempt, may_spend)) return NULL;
+        if (!recover_memory(vm, size, attempt, may_spend)) return NULL;
     }
     vm->bytes_allocated += size;
     obj->kind = kind;
@@ -447,6 +440,27 @@ Obj *gc_try_alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool 
 
 void gc_owe_memory_error(void) { sb_out_of_memory(); }
 
+// Below this a library's allocations are left to the reserve: they cannot take all of it.
+#define ROOM_CHECKED_FROM LOW_MEMORY_BUDGET
+
+bool gc_make_room(Vm *vm, size_t bytes) {
+    if (bytes > SIZE_MAX / 2) return vm_raise_memory_error(vm);
+    if (bytes < ROOM_CHECKED_FROM && (reserve || vm->bytes_allocated + bytes <= low_memory_limit)) return true;
+    if (!maybe_collect(vm, bytes, false)) return vm_raise_memory_error(vm);
+    // The system is asked for the address space itself, which is given back at once: the calls
+    // that follow get it (nothing else runs in between).
+    for (int attempt = 0;; attempt++) {
+        if (!FUZZ_REFUSES(vm, bytes, attempt, false)) {
+            void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (m != MAP_FAILED) {
+                munmap(m, bytes);
+                return true;
+            }
+        }
+        if (!recover_memory(vm, bytes, attempt, false)) return vm_raise_memory_error(vm);
+    }
+}
+
 // ---- marking ------------------------------------------------------------------------------------
 
 // Set when the gray stack could not grow (memory is short, and a big list of containers needs
@@ -465,6 +479,7 @@ void gc_mark_object(Vm *vm, Obj *obj) {
         return;
     }
     if (vm->gray_count == vm->gray_capacity) {
+        if (gray_overflowed) return; // the system said no during this pass: not asked again
         size_t capacity = vm->gray_capacity ? vm->gray_capacity * 2 : 256;
         Obj **gray = realloc(vm->gray, sizeof(Obj *) * capacity);
         if (!gray) {

@@ -28,6 +28,10 @@ Obj *gc_alloc_object_or_null(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, b
 // For constructors that cannot fail: a MemoryError is owed (raised at the interpreter's next
 // check) and they return a stand-in (an empty str, ...).
 void gc_owe_memory_error(void);
+// For code that cannot fail once started (GMP's functions, whose allocations must succeed):
+// true if `bytes` more can be allocated now; else MemoryError is raised (after a collection) and
+// the code must not start.  Small amounts pass unchecked while the reserve can cover them.
+bool gc_make_room(Vm *vm, size_t bytes);
 // Sets aside the reserve spent when memory runs out (again after each collection).
 void gc_take_reserve(void);
 void gc_collect(Vm *vm);
