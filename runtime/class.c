@@ -131,8 +131,7 @@ static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         size_t at = 0;
         Value key, val;
         while (dict_next(ns, &at, &key, &val))
-            if ((IS_WRAPPER(val) && AS_WRAPPER(val)->wrap == WRAP_PROPERTY) ||
-                (IS_INSTANCE(val) && IS_FUNCTION(class_lookup(AS_OBJ(val)->cls, vm->s_set))))
+            if ((IS_WRAPPER(val) && AS_WRAPPER(val)->wrap == WRAP_PROPERTY) || vm_is_user_data_descriptor(vm, val))
                 cls->has_data_descriptors = true;
     }
     Value setattr = class_lookup(cls, vm->s_setattr);
@@ -454,7 +453,7 @@ void runtime_init_classes(Vm *vm) {
     NAME(s_format, "__format__"); NAME(s_index, "__index__"); NAME(s_neg, "__neg__");
     NAME(s_pos, "__pos__"); NAME(s_invert, "__invert__"); NAME(s_abs, "__abs__");
     NAME(s_send, "send"); NAME(s_throw, "throw"); NAME(s_close, "close"); NAME(s_get, "__get__");
-    NAME(s_set, "__set__"); NAME(s_set_name, "__set_name__"); NAME(s_args, "args");
+    NAME(s_set, "__set__"); NAME(s_delete, "__delete__"); NAME(s_set_name, "__set_name__"); NAME(s_args, "args");
     NAME(s_keys, "keys"); NAME(s_int, "__int__"); NAME(s_float, "__float__");
     NAME(s_round, "__round__"); NAME(s_reversed, "__reversed__"); NAME(s_file, "__file__");
     NAME(s_lambda, "<lambda>"); NAME(s_genexpr, "<genexpr>"); NAME(s_listcomp, "<listcomp>");

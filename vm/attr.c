@@ -292,7 +292,7 @@ static bool super_getattr(Vm *vm, ObjWrapper *sup, ObjStr *name, Value *out) {
 // of precedence, which decides what `obj.name` means when several places define the name:
 //   1. a data descriptor on the class (searched along the bases) wins over everything, even a
 //      value of the same name in the object's own __dict__: a property, or an instance of a
-//      Python class whose __get__ and __set__ are both functions;
+//      Python class with a __get__ and a __set__ or __delete__ (vm_is_user_data_descriptor);
 //   2. then the object's own __dict__ (instances, exceptions and functions have one);
 //   3. then the fields every object of a C kind has without a dict entry (special_attr);
 //   4. then anything else the class has: a function or a method binds to the object, a
@@ -341,8 +341,7 @@ int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
         }
         return 1;
     }
-    if (IS_INSTANCE(descr) && IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_set)) &&
-        IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_get))) {
+    if (vm_is_user_data_descriptor(vm, descr) && IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_get))) {
         // A data descriptor written in Python wins over the instance dict, as a property does.
         Value a[3] = {descr, obj, OBJ_VAL(cls)};
         return vm_call(vm, class_lookup(AS_OBJ(descr)->cls, vm->s_get), a, 3, NULL, out) ? 1 : -1;
@@ -432,11 +431,17 @@ typedef struct {
     bool getattr, setattr, del, data_descriptors;
 } ClassFlags;
 
-// A data descriptor takes precedence over the instance dict on reads and intercepts writes: a
-// property, or an instance whose class defines __set__.
+// A data descriptor takes precedence over the instance dict on reads and intercepts writes and
+// deletions: a property, or an instance whose class defines __set__ or __delete__.
+bool vm_is_user_data_descriptor(Vm *vm, Value v) {
+    if (!IS_INSTANCE(v)) return false;
+    ObjClass *cls = AS_OBJ(v)->cls;
+    return IS_FUNCTION(class_lookup(cls, vm->s_set)) || IS_FUNCTION(class_lookup(cls, vm->s_delete));
+}
+
 static bool is_data_descriptor(Vm *vm, Value v) {
     if (IS_WRAPPER(v)) return AS_WRAPPER(v)->wrap == WRAP_PROPERTY;
-    return IS_INSTANCE(v) && IS_FUNCTION(class_lookup(AS_OBJ(v)->cls, vm->s_set));
+    return vm_is_user_data_descriptor(vm, v);
 }
 
 // The flags cls should have, read from its dict and its bases' dicts (no allocation).
@@ -488,11 +493,11 @@ static void refresh_if_class(Vm *vm, Obj *obj) {
 // instances of cls into data descriptors (or stop them being ones) wherever they sit, so that
 // recomputes every class.
 static void class_dict_changed(Vm *vm, ObjClass *cls, ObjStr *name, Value old, Value new) {
-    bool hook = name == vm->s_getattr || name == vm->s_setattr || name == vm->s_set ||
-                name_is(name, "__del__");
+    bool descriptor_hook = name == vm->s_set || name == vm->s_delete;
+    bool hook = name == vm->s_getattr || name == vm->s_setattr || descriptor_hook || name_is(name, "__del__");
     if (!hook && !is_data_descriptor(vm, old) && !is_data_descriptor(vm, new)) return;
     bool changed = refresh_class_flags(vm, cls);
-    if (changed || name == vm->s_set) gc_each_object(vm, refresh_if_class);
+    if (changed || descriptor_hook) gc_each_object(vm, refresh_if_class);
 }
 
 // The store that object.__setattr__ does.  The order: a property's setter (a property without
@@ -593,13 +598,12 @@ bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
             return vm_call(vm, setattr, args, 3, NULL, &ignored);
         }
         Value descr = class_lookup(cls, name);
-        if (IS_INSTANCE(descr)) {
+        if (vm_is_user_data_descriptor(vm, descr)) {
             Value set = class_lookup(AS_OBJ(descr)->cls, vm->s_set);
-            if (IS_FUNCTION(set)) {
-                Value a[3] = {descr, obj, value};
-                Value ignored;
-                return vm_call(vm, set, a, 3, NULL, &ignored);
-            }
+            if (!IS_FUNCTION(set)) return vm_raise(vm, vm->AttributeError, "__set__"); // only __delete__
+            Value a[3] = {descr, obj, value};
+            Value ignored;
+            return vm_call(vm, set, a, 3, NULL, &ignored);
         }
         if (IS_EMPTY(descr) || !IS_WRAPPER(descr)) return dict_set(vm, AS_INSTANCE(obj)->dict, OBJ_VAL(name), value);
     } else if (IS_OBJ(obj) && !IS_CLASS(obj)) {
@@ -614,8 +618,9 @@ bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     return vm_generic_setattr(vm, obj, name, value);
 }
 
-// del obj.name: a property's deleter, else a __delattr__ written in aio, else remove the entry
-// from the object's dict (keeping the class flags right when obj is a class).
+// del obj.name: a property's deleter or a data descriptor's __delete__, else a __delattr__
+// written in aio, else remove the entry from the object's dict (keeping the class flags right
+// when obj is a class).
 bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
     ObjClass *cls = vm_class_of(vm, obj);
     Value descr = class_lookup(cls, name);
@@ -626,6 +631,12 @@ bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
                             name->chars, cls->name->chars);
         Value ignored;
         return vm_call1(vm, deleter, obj, &ignored);
+    }
+    if (!IS_CLASS(obj) && vm_is_user_data_descriptor(vm, descr)) {
+        Value delete = class_lookup(AS_OBJ(descr)->cls, vm->s_delete);
+        if (!IS_FUNCTION(delete)) return vm_raise(vm, vm->AttributeError, "__delete__"); // only __set__
+        Value a[2] = {descr, obj}, ignored;
+        return vm_call(vm, delete, a, 2, NULL, &ignored);
     }
     Value delattr = class_lookup(cls, vm->s_delattr);
     if (IS_FUNCTION(delattr)) {

@@ -20,6 +20,9 @@ bool vm_raise_no_attribute(Vm *vm, Value obj, ObjStr *name);
 // Returns obj.__dict__ for objects that have one, else NULL.
 ObjDict *object_dict(Vm *vm, Value obj);
 
+// An instance of a Python class defining __set__ or __delete__: it takes precedence over the
+// instance dict (with a __get__, on reads too).
+bool vm_is_user_data_descriptor(Vm *vm, Value v);
 // Finds a name along the class's bases; EMPTY when absent.  Nothing is bound or called.
 Value class_lookup(ObjClass *cls, ObjStr *name);
 bool class_is_subclass(ObjClass *sub, ObjClass *base);

@@ -71,7 +71,7 @@ struct Vm {
         *s_getitem, *s_setitem, *s_delitem, *s_contains, *s_enter, *s_exit, *s_getattr,
         *s_setattr, *s_delattr, *s_dict, *s_class, *s_main, *s_builtins, *s_await, *s_aiter,
         *s_anext, *s_aenter, *s_aexit, *s_format, *s_index, *s_neg, *s_pos, *s_invert, *s_abs,
-        *s_send, *s_throw, *s_close, *s_get, *s_set, *s_set_name, *s_args, *s_keys,
+        *s_send, *s_throw, *s_close, *s_get, *s_set, *s_delete, *s_set_name, *s_args, *s_keys,
         *s_int, *s_float, *s_round, *s_reversed, *s_file, *s_lambda, *s_genexpr, *s_listcomp,
         *s_dictcomp, *s_setcomp, *s_module_name, *s_init_subclass, *s_class_getitem,
         *s_sleep, *s_empty;
