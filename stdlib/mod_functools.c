@@ -697,6 +697,7 @@ ObjModule *mod_functools_init(Vm *vm) {
                                               {"__repr__", partial_repr},
                                               {NULL, NULL}});
     ObjClass *lru = mod_class(vm, m, "_lru_cache_wrapper", vm->object_class, OBJ_INSTANCE);
+    lru->flags |= CLASS_INSTANCE_DICT; // update_wrapper fills it, as CPython's
     define_methods(vm, lru, (MethodDef[]){{"__call__", lru_call},
                                           {"__get__", lru_get},
                                           {"cache_info", lru_cache_info},

@@ -378,9 +378,10 @@ int vm_getattr_opt(Vm *vm, Value obj, ObjStr *name, Value *out) {
             *out = AS_WRAPPER(descr)->a;
         } else if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_CLASSMETHOD) {
             *out = bind(vm, OBJ_VAL(cls), AS_WRAPPER(descr)->a);
-        } else if (IS_OBJ(descr) && (IS_INSTANCE(descr) || IS_OBJ(descr)) &&
-                   IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_get))) {
-            // A descriptor written in Python: descr.__get__(obj, type(obj)).
+        } else if (IS_OBJ(descr) && (IS_FUNCTION(class_lookup(AS_OBJ(descr)->cls, vm->s_get)) ||
+                                     IS_NATIVE(class_lookup(AS_OBJ(descr)->cls, vm->s_get)))) {
+            // A descriptor written in Python, or a C one (an lru_cache wrapper binds like a
+            // function): descr.__get__(obj, type(obj)).
             Value get = class_lookup(AS_OBJ(descr)->cls, vm->s_get);
             Value a[3] = {descr, obj, OBJ_VAL(cls)};
             return vm_call(vm, get, a, 3, NULL, out) ? 1 : -1;
@@ -589,7 +590,7 @@ bool vm_generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
 bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
     if (IS_INSTANCE(obj)) {
         ObjClass *cls = AS_OBJ(obj)->cls;
-        if (cls->flags & CLASS_BUILTIN) // object(), NotImplemented, ...: no __dict__
+        if ((cls->flags & (CLASS_BUILTIN | CLASS_INSTANCE_DICT)) == CLASS_BUILTIN) // object(), NotImplemented, ...: no __dict__
             return vm_raise_no_attribute(vm, obj, name);
         if (cls->has_setattr) {
             Value setattr = class_lookup(cls, vm->s_setattr);

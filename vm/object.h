@@ -239,6 +239,7 @@ enum {
     CLASS_EXCEPTION = 1 << 2, // BaseException or a subclass: instances are OBJ_EXCEPTION
     CLASS_EXC_GROUP = 1 << 3, // ExceptionGroup or a subclass: also counts as a BaseExceptionGroup
     CLASS_BASE_EXC_GROUP = 1 << 4, // BaseExceptionGroup itself
+    CLASS_INSTANCE_DICT = 1 << 5,  // a C class whose instances take attributes (in their dict)
 };
 
 struct ObjClass {
