@@ -77,17 +77,15 @@ ObjModule *define_module(Vm *vm, const char *name) {
 //      (__classcell__), which zero-argument super() and __class__ in methods read;
 //   4. a class that defines __eq__ without __hash__ becomes unhashable (__hash__ = None);
 //   5. set the fast-path flags from the dict and the bases;
-//   6. call __set_name__ on each attribute that has it, then the base's __init_subclass__.
+//   6. call __set_name__ on each attribute that has it, then the base's __init_subclass__ with
+//      the class statement's keywords (`class C(Base, flag=True)`; a metaclass= is ignored).
 // The namespace and the class are rooted (two roots) until the end.
+static bool call_init_subclass(Vm *vm, ObjClass *base, ObjClass *cls, Value *args, int nargs,
+                               ObjTuple *kwnames);
+
 static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs < 2 || !IS_FUNCTION(args[0]) || !IS_STR(args[1]))
         return vm_raise(vm, vm->TypeError, "__build_class__: bad arguments");
-    if (kwnames) {
-        for (size_t i = 0; i < kwnames->count; i++)
-            if (strcmp(AS_STR(kwnames->items[i])->chars, "metaclass") != 0)
-                return vm_raise(vm, vm->TypeError, "%s.__init_subclass__() takes no keyword arguments",
-                                "object");
-    }
     ObjClass *base = vm->object_class;
     if (nargs > 3)
         return vm_raise(vm, vm->TypeError, "multiple inheritance is not supported by aio");
@@ -151,18 +149,42 @@ static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
             }
         }
     }
-    Value init_sub = base ? class_lookup(base, vm->s_init_subclass) : EMPTY_VAL();
-    if (IS_WRAPPER(init_sub) && AS_WRAPPER(init_sub)->wrap == WRAP_CLASSMETHOD) init_sub = AS_WRAPPER(init_sub)->a;
-    if (IS_FUNCTION(init_sub)) {
-        Value ignored;
-        if (!vm_call1(vm, init_sub, OBJ_VAL(cls), &ignored)) {
-            vm_pop_roots(vm, 2);
-            return false;
-        }
-    }
+    bool ok = call_init_subclass(vm, base, cls, args, nargs, kwnames);
     vm_pop_roots(vm, 2);
+    if (!ok) return false;
     *result = OBJ_VAL(cls);
     return true;
+}
+
+// base.__init_subclass__(cls, **keywords): the keywords are the values after build_class's
+// nargs positional arguments, named by kwnames, less metaclass=.
+static bool call_init_subclass(Vm *vm, ObjClass *base, ObjClass *cls, Value *args, int nargs,
+                               ObjTuple *kwnames) {
+    size_t nkw = 0;
+    Value values[64];
+    ObjTuple *names = NULL;
+    if (kwnames && kwnames->count) {
+        if (kwnames->count > 64) return vm_raise(vm, vm->TypeError, "too many class keywords");
+        for (size_t i = 0; i < kwnames->count; i++)
+            if (strcmp(AS_STR(kwnames->items[i])->chars, "metaclass") != 0) values[nkw++] = args[nargs + (int)i];
+        if (nkw) {
+            names = tuple_new(vm, nkw);
+            size_t at = 0;
+            for (size_t i = 0; i < kwnames->count; i++)
+                if (strcmp(AS_STR(kwnames->items[i])->chars, "metaclass") != 0) names->items[at++] = kwnames->items[i];
+        }
+    }
+    Value init_sub = base ? class_lookup(base, vm->s_init_subclass) : EMPTY_VAL();
+    if (IS_WRAPPER(init_sub) && AS_WRAPPER(init_sub)->wrap == WRAP_CLASSMETHOD) init_sub = AS_WRAPPER(init_sub)->a;
+    if (!IS_FUNCTION(init_sub) && !(IS_NATIVE(init_sub) && nkw)) return true; // object's: nothing to do
+    Value call_args[65];
+    call_args[0] = OBJ_VAL(cls);
+    for (size_t i = 0; i < nkw; i++) call_args[1 + i] = values[i];
+    if (names) vm_push_root(vm, OBJ_VAL(names));
+    Value ignored;
+    bool ok = vm_call(vm, init_sub, call_args, 1, nkw ? names : NULL, &ignored);
+    if (names) vm_pop_root(vm);
+    return ok;
 }
 
 // ---- object and type ----------------------------------------------------------------------------
@@ -276,6 +298,9 @@ static bool object_delattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 }
 
 static bool object_init_subclass(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (kwnames && kwnames->count)
+        return vm_raise(vm, vm->TypeError, "%s.__init_subclass__() takes no keyword arguments",
+                        nargs && IS_CLASS(args[0]) ? AS_CLASS(args[0])->name->chars : "object");
     *result = NONE_VAL();
     return true;
 }

@@ -696,7 +696,8 @@ static void compile_call_args(Compiler *c, Ast *e, int already) {
         Ast *arg = e->list.items[i];
         if (arg->kind == AST_STARRED) {
             compile_expr(c, arg->a);
-            emit(c, OP_LIST_EXTEND, 1);
+            // The call's only positional part (f(*x)): its error names the callee, as CPython's.
+            emit(c, OP_LIST_EXTEND, e->list.count == 1 ? LIST_EXTEND_SOLE_STAR | 1 : 1);
         } else {
             compile_expr(c, arg);
             emit(c, OP_LIST_APPEND, 1);

@@ -167,4 +167,8 @@ static inline ArgKind op_arg_kind(OpCode op) {
 // the handler an exception jumps to.
 static inline bool op_is_jump(OpCode op) { return op_arg_kind(op) == ARG_JUMP; }
 
+// A flag in LIST_EXTEND's argument (above the list's depth): the iterable is the only positional
+// part of a call, f(*x), so a non-iterable is reported in the callee's name.
+#define LIST_EXTEND_SOLE_STAR 0x100
+
 #endif

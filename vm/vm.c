@@ -1701,10 +1701,19 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(LIST_EXTEND): {
             SAVE();
             Value it = PEEK(1);
-            if (!list_extend(vm, AS_LIST(PEEK(READ_ARG() + 1)), it)) {
+            int depth = (int)(READ_ARG() & ~(uint32_t)LIST_EXTEND_SOLE_STAR);
+            if (!list_extend(vm, AS_LIST(PEEK(depth + 1)), it)) {
                 if (vm_exception_matches(vm, vm->TypeError) && !IS_OBJ(it)) {
                     vm_clear_exception(vm);
-                    vm_raise(vm, vm->TypeError, "Value after * must be an iterable, not %s", vm_type_name(vm, it));
+                    if (READ_ARG() & LIST_EXTEND_SOLE_STAR) { // f(*x): below the list, f
+                        char who[256];
+                        describe_callee(vm, PEEK(depth + 2), who, sizeof who);
+                        vm_raise(vm, vm->TypeError, "%s argument after * must be an iterable, not %s", who,
+                                 vm_type_name(vm, it));
+                    } else {
+                        vm_raise(vm, vm->TypeError, "Value after * must be an iterable, not %s",
+                                 vm_type_name(vm, it));
+                    }
                 }
                 THROW();
             }
