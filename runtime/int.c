@@ -478,7 +478,8 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         mpz_clear(t);
         return vm_raise(vm, vm->OverflowError, "int too big to convert");
     }
-    unsigned char *buf = calloc((size_t)length + 1, 1);
+    // A terabyte or more is refused before asking (AddressSanitizer aborts on such a request).
+    unsigned char *buf = (uint64_t)length < ((uint64_t)1 << 40) ? calloc((size_t)length + 1, 1) : NULL;
     if (!buf) {
         mpz_clear(t);
         return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
