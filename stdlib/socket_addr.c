@@ -240,6 +240,25 @@ Value sockaddr_to_value(Vm *vm, const struct sockaddr *sa, socklen_t len) {
 
 // ---- getaddrinfo and friends --------------------------------------------------------------------
 
+
+ObjList *addrinfo_to_list(Vm *vm, const struct addrinfo *res) {
+    ObjList *list = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(list));
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        ObjTuple *t = tuple_new(vm, 5);
+        vm_push_root(vm, OBJ_VAL(t));
+        t->items[0] = socket_family_value(vm, ai->ai_family);
+        t->items[1] = socket_kind_value(vm, ai->ai_socktype);
+        t->items[2] = INT_VAL(ai->ai_protocol);
+        t->items[3] = OBJ_VAL(ai->ai_canonname ? str_from_c(vm, ai->ai_canonname) : vm->s_empty);
+        t->items[4] = sockaddr_to_value(vm, ai->ai_addr, ai->ai_addrlen);
+        list_append(vm, list, OBJ_VAL(t));
+        vm_pop_root(vm);
+    }
+    vm_pop_root(vm);
+    return list;
+}
+
 // getaddrinfo(host, port, family=0, type=0, proto=0, flags=0) ->
 //     [(family, type, proto, canonname, sockaddr), ...]
 static bool socket_getaddrinfo(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -273,21 +292,8 @@ static bool socket_getaddrinfo(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
     int r = resolve(vm, host, port, &hints, &res, &refused);
     if (refused) return false;
     if (r != 0) return raise_gaierror(vm, r);
-    ObjList *list = list_new(vm, 0);
-    vm_push_root(vm, OBJ_VAL(list));
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        ObjTuple *t = tuple_new(vm, 5);
-        vm_push_root(vm, OBJ_VAL(t));
-        t->items[0] = socket_family_value(vm, ai->ai_family);
-        t->items[1] = socket_kind_value(vm, ai->ai_socktype);
-        t->items[2] = INT_VAL(ai->ai_protocol);
-        t->items[3] = OBJ_VAL(ai->ai_canonname ? str_from_c(vm, ai->ai_canonname) : vm->s_empty);
-        t->items[4] = sockaddr_to_value(vm, ai->ai_addr, ai->ai_addrlen);
-        list_append(vm, list, OBJ_VAL(t));
-        vm_pop_root(vm);
-    }
+    ObjList *list = addrinfo_to_list(vm, res);
     freeaddrinfo(res);
-    vm_pop_root(vm);
     *result = OBJ_VAL(list);
     return true;
 }

@@ -80,25 +80,6 @@ static int eai_code(int status) {
     return EAI_FAIL;
 }
 
-// The answer as CPython's list of 5-tuples.
-static ObjList *answer_list(Vm *vm, struct addrinfo *res) {
-    ObjList *list = list_new(vm, 0);
-    vm_push_root(vm, OBJ_VAL(list));
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        ObjTuple *t = tuple_new(vm, 5);
-        vm_push_root(vm, OBJ_VAL(t));
-        t->items[0] = socket_family_value(vm, ai->ai_family);
-        t->items[1] = socket_kind_value(vm, ai->ai_socktype);
-        t->items[2] = INT_VAL(ai->ai_protocol);
-        t->items[3] = OBJ_VAL(ai->ai_canonname ? str_from_c(vm, ai->ai_canonname) : vm->s_empty);
-        t->items[4] = sockaddr_to_value(vm, ai->ai_addr, ai->ai_addrlen);
-        list_append(vm, list, OBJ_VAL(t));
-        vm_pop_root(vm);
-    }
-    vm_pop_root(vm);
-    return list;
-}
-
 // deliver(box, future): run from the ready queue once the lookup is resolved.
 static bool deliver(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     *result = NONE_VAL();
@@ -111,7 +92,7 @@ static bool deliver(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
     bool ok = true;
     if (fut->state == FUT_PENDING) {
         if (l->status == 0) {
-            ObjList *list = answer_list(vm, l->res);
+            ObjList *list = addrinfo_to_list(vm, l->res);
             vm_push_root(vm, OBJ_VAL(list));
             ok = future_set_result(vm, fut, OBJ_VAL(list));
             vm_pop_root(vm);

@@ -12,6 +12,7 @@
 #ifndef AIO_SOCKET_SHARED_H
 #define AIO_SOCKET_SHARED_H
 
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include "modinit.h"
@@ -36,6 +37,8 @@ Value sockaddr_to_value(Vm *vm, const struct sockaddr *sa, socklen_t len);
 // plain int for a value without one.
 Value socket_family_value(Vm *vm, int family);
 Value socket_kind_value(Vm *vm, int type);
+// getaddrinfo's answer as CPython's list of 5-tuples (family, type, proto, canonname, sockaddr).
+ObjList *addrinfo_to_list(Vm *vm, const struct addrinfo *res);
 // Raises socket.gaierror(code, gai_strerror(code)); EAI_SYSTEM raises the errno's OSError.
 bool raise_gaierror(Vm *vm, int code);
 // Adds the constants and the functions that do not need a socket object (getaddrinfo, inet_*,
