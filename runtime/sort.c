@@ -1,44 +1,67 @@
-/* sort: list.sort() and sorted(), as CPython 3.11's timsort (Objects/listobject.c).
+/* sort: list.sort() and sorted() -- a stable, adaptive merge sort ("timsort" with powersort's merge
+ * order, the algorithm CPython 3.11 uses, as described in its Objects/listsort.txt and in Munro and
+ * Wild, "Nearly-Optimal Mergesorts", 2018).
  *
- * The algorithm is CPython's, step for step, so that a program whose comparisons have side effects
- * (or are inconsistent, as with NaN or sets) sees the same calls in the same order: runs are found
- * with count_run, short runs are extended by binary insertion to `minrun`, and pending runs are
- * merged in the order powersort chooses (3.11's strategy), galloping when one run keeps winning.
- * Only `<` is ever called.
+ * Why it must be this exact algorithm: a program can watch the sort through `__lt__` (a method
+ * that prints, counts, raises, or answers inconsistently).  CPython is our specification, so we
+ * make the same `<` calls, on the same pairs, in the same order, and leave the list in the same
+ * state when a comparison raises.  tests/types/sort_comparison_order.aio pins this down.  Only
+ * `<` is ever called, always as `x < y` where x is the item that would move first if it won.
  *
- * Memory and the GC: while user code runs inside a comparison, a collection may happen.  Every
- * array the sort reads or writes is therefore owned by a rooted ObjList (the items, the keys and
- * the merge buffers), so each value is always reachable from somewhere the GC marks.
+ * The plan, in four steps:
+ *   1. find_run: take the longest ascending (a <= b <= ...) or strictly descending prefix of what
+ *      is left; a descending run is reversed in place (strictness keeps this stable).
+ *   2. extend_run_by_insertion: a run shorter than `min_run` (32..64) is grown to min_run items
+ *      with binary insertion sort, because merging many tiny runs is slower than inserting.
+ *   3. push_run: the run goes on a stack; before that, runs below it are merged in powersort's
+ *      order (see boundary_power), which keeps merges balanced, like a nearly-perfect binary tree.
+ *   4. merge_runs merges two neighbouring runs, one item at a time, switching to "galloping"
+ *      (exponential then binary search) while one side keeps winning (see merge_forward).
+ *
+ * Keys and values: with key=, the sort orders `keys` and moves each item of `values` alongside
+ * its key (Columns below); without key=, the items are their own keys and values is NULL.
+ *
+ * Memory and the GC: every comparison may run user code, and so a collection.  Every array the
+ * sort reads or writes is therefore owned by a rooted ObjList (the detached items, the keys, and
+ * the two merge buffers), so each value is always reachable from somewhere the GC marks, even
+ * while it is "in flight" between the list and a buffer.  Arrays are only grown before a merge
+ * starts; positions are indices, so nothing holds a stale pointer across a reallocation.
  */
 #include <string.h>
 
 #include "container.h"
 
-#define MIN_GALLOP 7
-#define MAX_MERGE_PENDING 85 // enough for 2**64 items with minrun >= 32
+// The threshold a merge starts with: after this many wins in a row by one run, gallop.
+#define INITIAL_GALLOP_THRESHOLD 7
+// Runs on the stack at most.  Powers strictly grow down the stack and are at most 64 for lists
+// that fit in memory, so this is more than enough.
+#define MAX_PENDING_RUNS 85
 
-// Parallel key and value arrays: values is NULL when there is no key function (keys are the items).
+// Parallel arrays: keys[i] decides the order, values[i] (if values is not NULL) moves with it.
 typedef struct {
     Value *keys;
     Value *values;
-} Slice;
+} Columns;
 
 typedef struct {
-    Slice base;
-    int64_t len;
-    int power; // of the boundary between this run and the next (powersort)
-} Run;
+    int64_t start;  // index of its first item in the list
+    int64_t length;
+    int power; // powersort's power of the boundary between this run and the one above it
+} PendingRun;
 
 typedef struct {
     Vm *vm;
-    ObjList *tmp_keys;   // merge buffer for keys (rooted)
-    ObjList *tmp_values; // merge buffer for values, NULL without a key function (rooted)
-    int64_t min_gallop;
-    Value *basekeys; // the start of the keys, for run positions
-    int64_t listlen;
-    Run pending[MAX_MERGE_PENDING];
-    int n; // runs on the pending stack
-} MergeState;
+    Columns list;        // the items being sorted (owned by rooted ObjLists, see sort_list)
+    int64_t list_length;
+    ObjList *buffer_keys;   // merge buffer for keys (rooted)
+    ObjList *buffer_values; // merge buffer for values, NULL without key= (rooted)
+    // Wins in a row needed before a merge gallops.  It adapts across merges of one sort: it falls
+    // while galloping pays off (data with long stretches from one side) and rises when it does not
+    // (random data, where plain merging makes fewer comparisons).
+    int64_t gallop_threshold;
+    PendingRun runs[MAX_PENDING_RUNS];
+    int run_count;
+} SortState;
 
 // x < y: 1 true, 0 false, -1 error.  Same-kind numbers and strings take a fast path; its answers
 // equal what `<` would return, so only speed differs.
@@ -59,493 +82,443 @@ static int less_than(Vm *vm, Value x, Value y) {
     return truth;
 }
 
-#define ISLT(ms, x, y) less_than((ms)->vm, x, y)
+// --- moving items (keys and values together) ---------------------------------------------------
 
-static void slice_advance(Slice *s, int64_t n) {
-    s->keys += n;
-    if (s->values) s->values += n;
+static void move_items(Columns dst, int64_t to, Columns src, int64_t from, int64_t count) {
+    if (count <= 0) return;
+    values_move(&dst.keys[to], &src.keys[from], (size_t)count);
+    if (dst.values) values_move(&dst.values[to], &src.values[from], (size_t)count);
 }
 
-static void slice_copy(Slice *dst, int64_t i, Slice *src, int64_t j) {
-    dst->keys[i] = src->keys[j];
-    if (dst->values) dst->values[i] = src->values[j];
+static void copy_item(Columns dst, int64_t to, Columns src, int64_t from) {
+    dst.keys[to] = src.keys[from];
+    if (dst.values) dst.values[to] = src.values[from];
 }
 
-static void slice_copy_incr(Slice *dst, Slice *src) {
-    *dst->keys++ = *src->keys++;
-    if (dst->values) *dst->values++ = *src->values++;
-}
-
-static void slice_copy_decr(Slice *dst, Slice *src) {
-    *dst->keys-- = *src->keys--;
-    if (dst->values) *dst->values-- = *src->values--;
-}
-
-static void slice_move(Slice *dst, int64_t i, Slice *src, int64_t j, int64_t n) {
-    values_move(&dst->keys[i], &src->keys[j], (size_t)n);
-    if (dst->values) values_move(&dst->values[i], &src->values[j], (size_t)n);
-}
-
-static void reverse_values(Value *lo, Value *hi) {
-    for (--hi; lo < hi; lo++, hi--) {
-        Value t = *lo;
-        *lo = *hi;
-        *hi = t;
+static void reverse_array(Value *a, int64_t count) {
+    for (int64_t i = 0, j = count - 1; i < j; i++, j--) {
+        Value t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 }
 
-static void slice_reverse(Slice *s, int64_t n) {
-    if (n < 2) return;
-    reverse_values(s->keys, s->keys + n);
-    if (s->values) reverse_values(s->values, s->values + n);
+static void reverse_items(Columns c, int64_t start, int64_t count) {
+    reverse_array(c.keys + start, count);
+    if (c.values) reverse_array(c.values + start, count);
 }
 
-// Binary insertion sort of lo[0, hi) where lo[0, start) is already sorted.
-static bool binarysort(MergeState *ms, Slice lo, int64_t hi, int64_t start) {
-    if (start == 0) ++start;
-    for (; start < hi; ++start) {
-        int64_t l = 0, r = start;
-        Value pivot = lo.keys[r];
-        // Invariants: pivot >= all in [0, l), pivot < all in [r, start).
-        do {
-            int64_t p = l + ((r - l) >> 1);
-            int k = ISLT(ms, pivot, lo.keys[p]);
-            if (k < 0) return false;
-            if (k) r = p;
-            else l = p + 1;
-        } while (l < r);
-        values_move(&lo.keys[l + 1], &lo.keys[l], (size_t)(start - l));
-        lo.keys[l] = pivot;
-        if (lo.values) {
-            Value pv = lo.values[start];
-            values_move(&lo.values[l + 1], &lo.values[l], (size_t)(start - l));
-            lo.values[l] = pv;
-        }
-    }
-    return true;
-}
+// --- steps 1 and 2: runs -------------------------------------------------------------------------
 
-// Length of the run starting at keys[0] (n items left): ascending (a[i] <= a[i+1]) or strictly
-// descending.  -1 on error.
-static int64_t count_run(MergeState *ms, Value *keys, int64_t n, bool *descending) {
+// Length of the run at list[start..] (at most `available` items).  A run is either non-descending
+// or strictly descending (*descending set); a strictly descending run may be reversed without
+// swapping equal items.  -1 on error.
+static int64_t find_run(SortState *st, int64_t start, int64_t available, bool *descending) {
+    Value *k = st->list.keys + start;
     *descending = false;
-    if (n == 1) return 1;
-    int64_t len = 2;
-    int k = ISLT(ms, keys[1], keys[0]);
-    if (k < 0) return -1;
-    if (k) {
-        *descending = true;
-        for (int64_t i = 2; i < n; i++, len++) {
-            k = ISLT(ms, keys[i], keys[i - 1]);
-            if (k < 0) return -1;
-            if (!k) break;
-        }
-    } else {
-        for (int64_t i = 2; i < n; i++, len++) {
-            k = ISLT(ms, keys[i], keys[i - 1]);
-            if (k < 0) return -1;
-            if (k) break;
-        }
+    if (available == 1) return 1;
+    int first = less_than(st->vm, k[1], k[0]);
+    if (first < 0) return -1;
+    *descending = first;
+    int64_t length = 2;
+    // Extend while each next item keeps the direction: for a descending run, k[i] < k[i-1];
+    // for an ascending one, not (k[i] < k[i-1]).
+    while (length < available) {
+        int lower = less_than(st->vm, k[length], k[length - 1]);
+        if (lower < 0) return -1;
+        if (lower != first) break;
+        length++;
     }
-    return len;
+    return length;
 }
 
-// Where key belongs in the sorted a[0, n): the leftmost position (a[k-1] < key <= a[k]).
-// Starts at `hint` and gallops outwards.  -1 on error.
-static int64_t gallop_left(MergeState *ms, Value key, Value *a, int64_t n, int64_t hint) {
-    int64_t ofs = 1, lastofs = 0;
-    int k = ISLT(ms, a[hint], key);
-    if (k < 0) return -1;
-    if (k) {
-        // a[hint] < key: gallop right until a[hint+lastofs] < key <= a[hint+ofs].
-        int64_t maxofs = n - hint;
-        while (ofs < maxofs) {
-            k = ISLT(ms, a[hint + ofs], key);
-            if (k < 0) return -1;
-            if (!k) break;
-            lastofs = ofs;
-            ofs = (ofs << 1) + 1;
+// list[start, start+sorted) is sorted; inserts the items up to start+target one by one, each at
+// the place a binary search finds: after every item it is not less than (so equal items keep
+// their order).
+static bool extend_run_by_insertion(SortState *st, int64_t start, int64_t sorted, int64_t target) {
+    Columns c = st->list;
+    if (sorted == 0) sorted = 1;
+    for (int64_t next = start + sorted; next < start + target; next++) {
+        Value key = c.keys[next];
+        // The slot is in [lo, hi]: key is not less than anything before lo, and is less than
+        // everything from hi to the end of the sorted part.
+        int64_t lo = start, hi = next;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            int below = less_than(st->vm, key, c.keys[mid]);
+            if (below < 0) return false;
+            if (below) hi = mid;
+            else lo = mid + 1;
         }
-        if (ofs > maxofs) ofs = maxofs;
-        lastofs += hint;
-        ofs += hint;
-    } else {
-        // key <= a[hint]: gallop left until a[hint-ofs] < key <= a[hint-lastofs].
-        int64_t maxofs = hint + 1;
-        while (ofs < maxofs) {
-            k = ISLT(ms, a[hint - ofs], key);
-            if (k < 0) return -1;
-            if (k) break;
-            lastofs = ofs;
-            ofs = (ofs << 1) + 1;
-        }
-        if (ofs > maxofs) ofs = maxofs;
-        int64_t t = lastofs;
-        lastofs = hint - ofs;
-        ofs = hint - t;
-    }
-    // a[lastofs] < key <= a[ofs]: binary search in between.
-    ++lastofs;
-    while (lastofs < ofs) {
-        int64_t m = lastofs + ((ofs - lastofs) >> 1);
-        k = ISLT(ms, a[m], key);
-        if (k < 0) return -1;
-        if (k) lastofs = m + 1;
-        else ofs = m;
-    }
-    return ofs;
-}
-
-// Like gallop_left, but the rightmost position (a[k-1] <= key < a[k]): equal items stay first.
-static int64_t gallop_right(MergeState *ms, Value key, Value *a, int64_t n, int64_t hint) {
-    int64_t ofs = 1, lastofs = 0;
-    int k = ISLT(ms, key, a[hint]);
-    if (k < 0) return -1;
-    if (k) {
-        // key < a[hint]: gallop left until a[hint-ofs] <= key < a[hint-lastofs].
-        int64_t maxofs = hint + 1;
-        while (ofs < maxofs) {
-            k = ISLT(ms, key, a[hint - ofs]);
-            if (k < 0) return -1;
-            if (!k) break;
-            lastofs = ofs;
-            ofs = (ofs << 1) + 1;
-        }
-        if (ofs > maxofs) ofs = maxofs;
-        int64_t t = lastofs;
-        lastofs = hint - ofs;
-        ofs = hint - t;
-    } else {
-        // a[hint] <= key: gallop right until a[hint+lastofs] <= key < a[hint+ofs].
-        int64_t maxofs = n - hint;
-        while (ofs < maxofs) {
-            k = ISLT(ms, key, a[hint + ofs]);
-            if (k < 0) return -1;
-            if (k) break;
-            lastofs = ofs;
-            ofs = (ofs << 1) + 1;
-        }
-        if (ofs > maxofs) ofs = maxofs;
-        lastofs += hint;
-        ofs += hint;
-    }
-    ++lastofs;
-    while (lastofs < ofs) {
-        int64_t m = lastofs + ((ofs - lastofs) >> 1);
-        k = ISLT(ms, key, a[m]);
-        if (k < 0) return -1;
-        if (k) ofs = m;
-        else lastofs = m + 1;
-    }
-    return ofs;
-}
-
-// Grows a merge buffer to hold n values.  New slots are set to None before the GC can see them.
-static void buffer_reserve(Vm *vm, ObjList *buf, int64_t n) {
-    if (!buf || (size_t)n <= buf->capacity) return;
-    buf->items = GC_ARRAY(vm, Value, buf->items, buf->capacity, (size_t)n);
-    for (size_t i = buf->capacity; i < (size_t)n; i++) buf->items[i] = NONE_VAL();
-    buf->capacity = buf->count = (size_t)n;
-}
-
-// Makes the merge buffers at least n long and returns them as a Slice.
-static Slice merge_getmem(MergeState *ms, int64_t n) {
-    buffer_reserve(ms->vm, ms->tmp_keys, n);
-    buffer_reserve(ms->vm, ms->tmp_values, n);
-    return (Slice){ms->tmp_keys->items, ms->tmp_values ? ms->tmp_values->items : NULL};
-}
-
-// Merges the na items at ssa with the nb items at ssb that follow them, na <= nb.  The first item
-// of b and the last of a are known to be out of place (merge_at arranged that).
-static bool merge_lo(MergeState *ms, Slice ssa, int64_t na, Slice ssb, int64_t nb) {
-    Slice tmp = merge_getmem(ms, na);
-    slice_move(&tmp, 0, &ssa, 0, na);
-    Slice dest = ssa;
-    ssa = tmp;
-    bool ok = false;
-
-    slice_copy_incr(&dest, &ssb);
-    --nb;
-    if (nb == 0) goto succeed;
-    if (na == 1) goto copy_b;
-
-    int64_t min_gallop = ms->min_gallop;
-    for (;;) {
-        int64_t acount = 0, bcount = 0; // times A or B won in a row
-        // The straightforward merge, until one run seems to win consistently.
-        for (;;) {
-            int k = ISLT(ms, ssb.keys[0], ssa.keys[0]);
-            if (k < 0) goto fail;
-            if (k) {
-                slice_copy_incr(&dest, &ssb);
-                ++bcount;
-                acount = 0;
-                if (--nb == 0) goto succeed;
-                if (bcount >= min_gallop) break;
-            } else {
-                slice_copy_incr(&dest, &ssa);
-                ++acount;
-                bcount = 0;
-                if (--na == 1) goto copy_b;
-                if (acount >= min_gallop) break;
-            }
-        }
-        // Gallop while it pays off.
-        ++min_gallop;
-        do {
-            min_gallop -= min_gallop > 1;
-            ms->min_gallop = min_gallop;
-            int64_t k = gallop_right(ms, ssb.keys[0], ssa.keys, na, 0);
-            if (k < 0) goto fail;
-            acount = k;
-            if (k) {
-                slice_move(&dest, 0, &ssa, 0, k);
-                slice_advance(&dest, k);
-                slice_advance(&ssa, k);
-                na -= k;
-                if (na == 1) goto copy_b;
-                if (na == 0) goto succeed; // only with an inconsistent comparison
-            }
-            slice_copy_incr(&dest, &ssb);
-            if (--nb == 0) goto succeed;
-
-            k = gallop_left(ms, ssa.keys[0], ssb.keys, nb, 0);
-            if (k < 0) goto fail;
-            bcount = k;
-            if (k) {
-                slice_move(&dest, 0, &ssb, 0, k);
-                slice_advance(&dest, k);
-                slice_advance(&ssb, k);
-                nb -= k;
-                if (nb == 0) goto succeed;
-            }
-            slice_copy_incr(&dest, &ssa);
-            if (--na == 1) goto copy_b;
-        } while (acount >= MIN_GALLOP || bcount >= MIN_GALLOP);
-        ++min_gallop; // leaving galloping mode costs
-        ms->min_gallop = min_gallop;
-    }
-succeed:
-    ok = true;
-fail:
-    if (na) slice_move(&dest, 0, &ssa, 0, na);
-    return ok;
-copy_b:
-    // The last item of a belongs after everything left in b.
-    slice_move(&dest, 0, &ssb, 0, nb);
-    slice_copy(&dest, nb, &ssa, 0);
-    return true;
-}
-
-// The mirror image of merge_lo for na > nb: merges from the right end, buffering b.
-static bool merge_hi(MergeState *ms, Slice ssa, int64_t na, Slice ssb, int64_t nb) {
-    Slice tmp = merge_getmem(ms, nb);
-    Slice dest = ssb;
-    slice_advance(&dest, nb - 1);
-    slice_move(&tmp, 0, &ssb, 0, nb);
-    Slice basea = ssa, baseb = tmp;
-    ssb = tmp;
-    slice_advance(&ssb, nb - 1);
-    slice_advance(&ssa, na - 1);
-    bool ok = false;
-
-    slice_copy_decr(&dest, &ssa);
-    --na;
-    if (na == 0) goto succeed;
-    if (nb == 1) goto copy_a;
-
-    int64_t min_gallop = ms->min_gallop;
-    for (;;) {
-        int64_t acount = 0, bcount = 0;
-        for (;;) {
-            int k = ISLT(ms, ssb.keys[0], ssa.keys[0]);
-            if (k < 0) goto fail;
-            if (k) {
-                slice_copy_decr(&dest, &ssa);
-                ++acount;
-                bcount = 0;
-                if (--na == 0) goto succeed;
-                if (acount >= min_gallop) break;
-            } else {
-                slice_copy_decr(&dest, &ssb);
-                ++bcount;
-                acount = 0;
-                if (--nb == 1) goto copy_a;
-                if (bcount >= min_gallop) break;
-            }
-        }
-        ++min_gallop;
-        do {
-            min_gallop -= min_gallop > 1;
-            ms->min_gallop = min_gallop;
-            int64_t k = gallop_right(ms, ssb.keys[0], basea.keys, na, na - 1);
-            if (k < 0) goto fail;
-            k = na - k;
-            acount = k;
-            if (k) {
-                slice_advance(&dest, -k);
-                slice_advance(&ssa, -k);
-                slice_move(&dest, 1, &ssa, 1, k);
-                na -= k;
-                if (na == 0) goto succeed;
-            }
-            slice_copy_decr(&dest, &ssb);
-            if (--nb == 1) goto copy_a;
-
-            k = gallop_left(ms, ssa.keys[0], baseb.keys, nb, nb - 1);
-            if (k < 0) goto fail;
-            k = nb - k;
-            bcount = k;
-            if (k) {
-                slice_advance(&dest, -k);
-                slice_advance(&ssb, -k);
-                slice_move(&dest, 1, &ssb, 1, k);
-                nb -= k;
-                if (nb == 1) goto copy_a;
-                if (nb == 0) goto succeed; // only with an inconsistent comparison
-            }
-            slice_copy_decr(&dest, &ssa);
-            if (--na == 0) goto succeed;
-        } while (acount >= MIN_GALLOP || bcount >= MIN_GALLOP);
-        ++min_gallop;
-        ms->min_gallop = min_gallop;
-    }
-succeed:
-    ok = true;
-fail:
-    if (nb) slice_move(&dest, -(nb - 1), &baseb, 0, nb);
-    return ok;
-copy_a:
-    // The first item of b belongs before everything left in a.
-    slice_move(&dest, 1 - na, &ssa, 1 - na, na);
-    slice_advance(&dest, -na);
-    slice_advance(&ssa, -na);
-    slice_copy(&dest, 0, &ssb, 0);
-    return true;
-}
-
-// Merges pending runs i and i+1.
-static bool merge_at(MergeState *ms, int i) {
-    Slice ssa = ms->pending[i].base, ssb = ms->pending[i + 1].base;
-    int64_t na = ms->pending[i].len, nb = ms->pending[i + 1].len;
-    ms->pending[i].len = na + nb;
-    if (i == ms->n - 3) ms->pending[i + 1] = ms->pending[i + 2];
-    --ms->n;
-
-    // Items of a before where b[0] goes are already in place.
-    int64_t k = gallop_right(ms, ssb.keys[0], ssa.keys, na, 0);
-    if (k < 0) return false;
-    slice_advance(&ssa, k);
-    na -= k;
-    if (na == 0) return true;
-    // Items of b after where a[-1] goes are already in place.
-    nb = gallop_left(ms, ssa.keys[na - 1], ssb.keys, nb, nb - 1);
-    if (nb <= 0) return nb == 0;
-    return na <= nb ? merge_lo(ms, ssa, na, ssb, nb) : merge_hi(ms, ssa, na, ssb, nb);
-}
-
-// The "power" of the run at s1 (length n1) followed by one of length n2, in a list of n items:
-// the depth of their boundary in a conceptual binary merge tree (Munro and Wild's powersort).
-static int powerloop(int64_t s1, int64_t n1, int64_t n2, int64_t n) {
-    int result = 0;
-    // Midpoints a and b of the two runs, doubled so they are integers; compare the binary
-    // expansions of a/n and b/n bit by bit until they differ.
-    int64_t a = 2 * s1 + n1;
-    int64_t b = a + n1 + n2;
-    for (;;) {
-        ++result;
-        if (a >= n) { // both quotient bits are 1
-            a -= n;
-            b -= n;
-        } else if (b >= n) { // a's bit is 0, b's is 1
-            break;
-        }
-        a <<= 1;
-        b <<= 1;
-    }
-    return result;
-}
-
-// A new run of length n2 was found: merge the pending runs whose power exceeds the power of the
-// boundary between the topmost run and the new one.
-static bool found_new_run(MergeState *ms, int64_t n2) {
-    if (ms->n == 0) return true;
-    Run *p = ms->pending;
-    int64_t s1 = p[ms->n - 1].base.keys - ms->basekeys;
-    int64_t n1 = p[ms->n - 1].len;
-    int power = powerloop(s1, n1, n2, ms->listlen);
-    while (ms->n > 1 && p[ms->n - 2].power > power)
-        if (!merge_at(ms, ms->n - 2)) return false;
-    p[ms->n - 1].power = power;
-    return true;
-}
-
-static bool merge_force_collapse(MergeState *ms) {
-    Run *p = ms->pending;
-    while (ms->n > 1) {
-        int n = ms->n - 2;
-        if (n > 0 && p[n - 1].len < p[n + 1].len) --n;
-        if (!merge_at(ms, n)) return false;
+        Value value = c.values ? c.values[next] : NONE_VAL();
+        move_items(c, lo + 1, c, lo, next - lo);
+        c.keys[lo] = key;
+        if (c.values) c.values[lo] = value;
     }
     return true;
 }
 
-// The run length below which runs are extended by binary insertion: between 32 and 64, so that
-// n / minrun is a power of two or a little less.
-static int64_t compute_minrun(int64_t n) {
-    int64_t r = 0;
+// The shortest run the main loop accepts, in 32..64: the list length's top six bits, plus one if
+// any lower bit is set.  Then length / min_run is a power of two or a little below one, so the
+// runs of a random list merge in balanced pairs.
+static int64_t min_run_length(int64_t n) {
+    bool low_bits_set = false;
     while (n >= 64) {
-        r |= n & 1;
+        low_bits_set |= n & 1;
         n >>= 1;
     }
-    return n + r;
+    return n + low_bits_set;
 }
 
-static bool timsort(MergeState *ms, Slice lo, int64_t nremaining) {
-    if (nremaining < 2) return true;
-    ms->basekeys = lo.keys;
-    ms->listlen = nremaining;
-    int64_t minrun = compute_minrun(nremaining);
-    do {
-        bool descending;
-        int64_t n = count_run(ms, lo.keys, nremaining, &descending);
-        if (n < 0) return false;
-        if (descending) slice_reverse(&lo, n);
-        if (n < minrun) {
-            int64_t force = nremaining <= minrun ? nremaining : minrun;
-            if (!binarysort(ms, lo, force, n)) return false;
-            n = force;
+// --- galloping -----------------------------------------------------------------------------------
+
+// Whether `key` goes after run[i] when key is inserted into the sorted run.  With ties_after,
+// key goes after items equal to it (test: not key < run[i]); otherwise before them (test:
+// run[i] < key).  1 yes, 0 no, -1 error.
+static int goes_after(SortState *st, Value key, Value item, bool ties_after) {
+    if (ties_after) {
+        int r = less_than(st->vm, key, item);
+        return r < 0 ? -1 : !r;
+    }
+    return less_than(st->vm, item, key);
+}
+
+// The number of items of the sorted run[0, n) that key goes after (see goes_after): its insertion
+// point.  The search starts at index `hint` (where the answer is expected) and looks at hint+1,
+// hint+3, hint+7, ... (or hint-1, hint-3, ... to the left) until it passes the point, then does a
+// binary search in the last gap.  Finding a point d places away costs about 2*log2(d) comparisons
+// instead of log2(n): cheap when the answer is near the hint, as it is while one run keeps winning.
+// -1 on error.
+static int64_t gallop(SortState *st, Value key, const Value *run, int64_t n, int64_t hint,
+                      bool ties_after) {
+    // Afterwards: key goes after run[lo-1] (or lo == 0) and not after run[hi] (or hi == n), and
+    // the answer is in [lo, hi].
+    int64_t lo, hi;
+    int64_t near = 0, far = 1; // offsets from hint; far = 2 * near + 1
+    int after = goes_after(st, key, run[hint], ties_after);
+    if (after < 0) return -1;
+    if (after) {
+        // Search rightwards: run[hint + near] is known to come before key.
+        int64_t limit = n - hint;
+        while (far < limit) {
+            after = goes_after(st, key, run[hint + far], ties_after);
+            if (after < 0) return -1;
+            if (!after) break;
+            near = far;
+            far = 2 * far + 1;
         }
-        if (!found_new_run(ms, n)) return false;
-        ms->pending[ms->n].base = lo;
-        ms->pending[ms->n].len = n;
-        ++ms->n;
-        slice_advance(&lo, n);
-        nremaining -= n;
-    } while (nremaining);
-    return merge_force_collapse(ms);
+        if (far > limit) far = limit;
+        lo = hint + near + 1;
+        hi = hint + far;
+    } else {
+        // Search leftwards: key is known not to go after run[hint - near].
+        int64_t limit = hint + 1;
+        while (far < limit) {
+            after = goes_after(st, key, run[hint - far], ties_after);
+            if (after < 0) return -1;
+            if (after) break;
+            near = far;
+            far = 2 * far + 1;
+        }
+        if (far > limit) far = limit;
+        lo = hint - far + 1;
+        hi = hint - near;
+    }
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        after = goes_after(st, key, run[mid], ties_after);
+        if (after < 0) return -1;
+        if (after) lo = mid + 1;
+        else hi = mid;
+    }
+    return hi;
 }
 
-// A fresh list that takes over `count` values; rooted by the caller.
-static ObjList *owner_new(Vm *vm) { return list_new(vm, 0); }
+// --- step 4: merging two neighbouring runs -------------------------------------------------------
+
+// Makes the merge buffers hold at least n items and returns them.  New slots are set to None
+// before the GC can see them.
+static Columns reserve_buffer(SortState *st, int64_t n) {
+    ObjList *lists[2] = {st->buffer_keys, st->buffer_values};
+    for (int i = 0; i < 2; i++) {
+        ObjList *buf = lists[i];
+        if (!buf || (size_t)n <= buf->capacity) continue;
+        buf->items = GC_ARRAY(st->vm, Value, buf->items, buf->capacity, (size_t)n);
+        for (size_t j = buf->capacity; j < (size_t)n; j++) buf->items[j] = NONE_VAL();
+        buf->capacity = buf->count = (size_t)n;
+    }
+    return (Columns){st->buffer_keys->items, st->buffer_values ? st->buffer_values->items : NULL};
+}
+
+// After `wins` items in a row came from one run by galloping, is it worth galloping on?
+static bool gallop_paid_off(int64_t a_wins, int64_t b_wins) {
+    return a_wins >= INITIAL_GALLOP_THRESHOLD || b_wins >= INITIAL_GALLOP_THRESHOLD;
+}
+
+// Merges run A = list[a_start, +a_len) with run B that follows it (b_len items), when A is the
+// shorter: A is copied to the buffer and the output is written from left to right over the list,
+// never overtaking the unread part of B.  merge_runs guarantees that B's first item goes first and
+// A's last item goes last.
+//
+// The merge alternates two modes.  One-at-a-time: compare the heads, take the smaller (A on ties,
+// for stability), and count wins in a row.  When one side has won gallop_threshold times, switch
+// to galloping: find with `gallop` how many items of A go before B's head and move them at once,
+// then how many of B go before A's head; stay while either count is at least 7.  Each further
+// round of galloping lowers the threshold (min 1); leaving raises it by 1.
+//
+// If a comparison raises, the buffered part of A is copied back into the gap, so the list still
+// holds every item (in a partly merged order, as CPython's).
+static bool merge_forward(SortState *st, int64_t a_start, int64_t a_len, int64_t b_len) {
+    Columns buf = reserve_buffer(st, a_len);
+    Columns out = st->list;
+    move_items(buf, 0, out, a_start, a_len);
+    int64_t a = 0, a_end = a_len;                          // A's unread items, in buf
+    int64_t b = a_start + a_len, b_end = b + b_len;        // B's unread items, in the list
+    int64_t dest = a_start;                                // next slot to fill, in the list
+    bool ok = true;
+
+    copy_item(out, dest++, out, b++);
+    if (b == b_end) goto finish;
+    if (a_end - a == 1) goto last_of_a;
+
+    for (;;) {
+        int64_t a_wins = 0, b_wins = 0;
+        for (;;) { // one at a time
+            int b_first = less_than(st->vm, out.keys[b], buf.keys[a]);
+            if (b_first < 0) goto error;
+            if (b_first) {
+                copy_item(out, dest++, out, b++);
+                b_wins++, a_wins = 0;
+                if (b == b_end) goto finish;
+                if (b_wins >= st->gallop_threshold) break;
+            } else {
+                copy_item(out, dest++, buf, a++);
+                a_wins++, b_wins = 0;
+                if (a_end - a == 1) goto last_of_a;
+                if (a_wins >= st->gallop_threshold) break;
+            }
+        }
+        for (;;) { // galloping
+            a_wins = gallop(st, out.keys[b], buf.keys + a, a_end - a, 0, true);
+            if (a_wins < 0) goto error;
+            move_items(out, dest, buf, a, a_wins);
+            dest += a_wins, a += a_wins;
+            if (a_end - a == 1) goto last_of_a;
+            if (a == a_end) goto finish; // only with inconsistent comparisons
+            copy_item(out, dest++, out, b++);
+            if (b == b_end) goto finish;
+
+            b_wins = gallop(st, buf.keys[a], out.keys + b, b_end - b, 0, false);
+            if (b_wins < 0) goto error;
+            move_items(out, dest, out, b, b_wins);
+            dest += b_wins, b += b_wins;
+            if (b == b_end) goto finish;
+            copy_item(out, dest++, buf, a++);
+            if (a_end - a == 1) goto last_of_a;
+
+            if (!gallop_paid_off(a_wins, b_wins)) break;
+            if (st->gallop_threshold > 1) st->gallop_threshold--;
+        }
+        st->gallop_threshold++;
+    }
+error:
+    ok = false;
+finish:
+    move_items(out, dest, buf, a, a_end - a); // the gap left is exactly A's unread part
+    return ok;
+last_of_a:
+    // A's last item is known to go after everything left in B.
+    move_items(out, dest, out, b, b_end - b);
+    copy_item(out, dest + (b_end - b), buf, a);
+    return true;
+}
+
+// The mirror image of merge_forward, when B is the shorter: B is buffered and the output is
+// written from right to left, taking the larger of the two tails (B's on ties).  Galloping looks
+// from the right end of each run (hint = last index).  merge_runs guarantees that A's last item
+// goes last and B's first item goes first.
+static bool merge_backward(SortState *st, int64_t a_start, int64_t a_len, int64_t b_len) {
+    Columns buf = reserve_buffer(st, b_len);
+    Columns out = st->list;
+    int64_t b_start = a_start + a_len;
+    move_items(buf, 0, out, b_start, b_len);
+    // Unread items: A is list[a_start, a_stop), B is buf[0, b_stop); dest is the last free slot.
+    int64_t a_stop = b_start, b_stop = b_len;
+    int64_t dest = b_start + b_len - 1;
+    bool ok = true;
+
+    copy_item(out, dest--, out, --a_stop);
+    if (a_stop == a_start) goto finish;
+    if (b_stop == 1) goto first_of_b;
+
+    for (;;) {
+        int64_t a_wins = 0, b_wins = 0;
+        for (;;) { // one at a time, from the right
+            int a_last = less_than(st->vm, buf.keys[b_stop - 1], out.keys[a_stop - 1]);
+            if (a_last < 0) goto error;
+            if (a_last) {
+                copy_item(out, dest--, out, --a_stop);
+                a_wins++, b_wins = 0;
+                if (a_stop == a_start) goto finish;
+                if (a_wins >= st->gallop_threshold) break;
+            } else {
+                copy_item(out, dest--, buf, --b_stop);
+                b_wins++, a_wins = 0;
+                if (b_stop == 1) goto first_of_b;
+                if (b_wins >= st->gallop_threshold) break;
+            }
+        }
+        for (;;) { // galloping: how many of A's tail go after B's last item, and vice versa
+            int64_t a_left = a_stop - a_start;
+            int64_t stays = gallop(st, buf.keys[b_stop - 1], out.keys + a_start, a_left,
+                                   a_left - 1, true);
+            if (stays < 0) goto error;
+            a_wins = a_left - stays;
+            dest -= a_wins, a_stop -= a_wins;
+            move_items(out, dest + 1, out, a_stop, a_wins);
+            if (a_stop == a_start) goto finish;
+            copy_item(out, dest--, buf, --b_stop);
+            if (b_stop == 1) goto first_of_b;
+
+            stays = gallop(st, out.keys[a_stop - 1], buf.keys, b_stop, b_stop - 1, false);
+            if (stays < 0) goto error;
+            b_wins = b_stop - stays;
+            dest -= b_wins, b_stop -= b_wins;
+            move_items(out, dest + 1, buf, b_stop, b_wins);
+            if (b_stop == 1) goto first_of_b;
+            if (b_stop == 0) goto finish; // only with inconsistent comparisons
+            copy_item(out, dest--, out, --a_stop);
+            if (a_stop == a_start) goto finish;
+
+            if (!gallop_paid_off(a_wins, b_wins)) break;
+            if (st->gallop_threshold > 1) st->gallop_threshold--;
+        }
+        st->gallop_threshold++;
+    }
+error:
+    ok = false;
+finish:
+    move_items(out, dest - b_stop + 1, buf, 0, b_stop); // the gap is exactly B's unread part
+    return ok;
+first_of_b:
+    // B's first item is known to go before everything left in A.
+    {
+        int64_t a_left = a_stop - a_start;
+        move_items(out, dest - a_left + 1, out, a_start, a_left);
+        copy_item(out, dest - a_left, buf, 0);
+    }
+    return true;
+}
+
+// Merges stack entries i and i+1 into entry i.  Items of A that go before B's first item, and
+// items of B that go after A's last item, are already in place: two gallops trim them first, and
+// the shorter of what remains is buffered.
+static bool merge_runs(SortState *st, int i) {
+    PendingRun *r = st->runs;
+    int64_t a_start = r[i].start, a_len = r[i].length;
+    int64_t b_start = r[i + 1].start, b_len = r[i + 1].length;
+    r[i].length = a_len + b_len;
+    if (i == st->run_count - 3) r[i + 1] = r[i + 2];
+    st->run_count--;
+
+    Value *keys = st->list.keys;
+    int64_t in_place = gallop(st, keys[b_start], keys + a_start, a_len, 0, true);
+    if (in_place < 0) return false;
+    a_start += in_place, a_len -= in_place;
+    if (a_len == 0) return true;
+    b_len = gallop(st, keys[a_start + a_len - 1], keys + b_start, b_len, b_len - 1, false);
+    if (b_len <= 0) return b_len == 0;
+    return a_len <= b_len ? merge_forward(st, a_start, a_len, b_len)
+                          : merge_backward(st, a_start, a_len, b_len);
+}
+
+// --- step 3: powersort's merge order --------------------------------------------------------------
+
+// Picture the list as the interval [0, 1) and each run as a sub-interval.  The boundary between
+// two neighbouring runs gets a "power": the position of the first binary digit where the
+// fractions of their midpoints differ.  A boundary of power 1 is where a perfectly balanced merge
+// tree would make its root merge, power 2 the next level, and so on.  Merging, whenever a new run
+// arrives, every stack boundary of higher power than the new one yields a merge tree close to that
+// ideal (Munro and Wild, 2018), with merges of nearly equal sizes.
+static int boundary_power(int64_t first_start, int64_t first_len, int64_t second_len,
+                          int64_t total) {
+    // Twice the midpoints, so they are integers; the fractions are x / (2 * total), y / (2 * total).
+    int64_t x = 2 * first_start + first_len;
+    int64_t y = x + first_len + second_len;
+    for (int power = 1;; power++) {
+        // The next binary digit of each fraction is 1 iff its doubled numerator reached total.
+        bool x_digit = x >= total, y_digit = y >= total;
+        if (x_digit != y_digit) return power;
+        if (x_digit) x -= total, y -= total;
+        x *= 2, y *= 2;
+    }
+}
+
+// Pushes the run list[start, +length) after merging the runs below whose boundaries have more
+// power than its boundary with the current top run.
+static bool push_run(SortState *st, int64_t start, int64_t length) {
+    if (st->run_count > 0) {
+        PendingRun *top = &st->runs[st->run_count - 1];
+        int power = boundary_power(top->start, top->length, length, st->list_length);
+        while (st->run_count > 1 && st->runs[st->run_count - 2].power > power)
+            if (!merge_runs(st, st->run_count - 2)) return false;
+        st->runs[st->run_count - 1].power = power;
+    }
+    st->runs[st->run_count++] = (PendingRun){.start = start, .length = length};
+    return true;
+}
+
+// At the end, merges the stack down to one run, from the top; of the top three runs, the middle
+// one is merged with the smaller of its neighbours.
+static bool merge_all(SortState *st) {
+    while (st->run_count > 1) {
+        int i = st->run_count - 2;
+        if (i > 0 && st->runs[i - 1].length < st->runs[i + 1].length) i--;
+        if (!merge_runs(st, i)) return false;
+    }
+    return true;
+}
+
+static bool sort_columns(SortState *st) {
+    int64_t n = st->list_length;
+    if (n < 2) return true;
+    int64_t min_run = min_run_length(n);
+    for (int64_t start = 0; start < n;) {
+        bool descending;
+        int64_t length = find_run(st, start, n - start, &descending);
+        if (length < 0) return false;
+        if (descending) reverse_items(st->list, start, length);
+        if (length < min_run) {
+            int64_t target = n - start < min_run ? n - start : min_run;
+            if (!extend_run_by_insertion(st, start, length, target)) return false;
+            length = target;
+        }
+        if (!push_run(st, start, length)) return false;
+        start += length;
+    }
+    return merge_all(st);
+}
+
+// --- entry point ---------------------------------------------------------------------------------
 
 bool sort_list(Vm *vm, ObjList *list, Value key, bool reverse) {
-    // The owners are made before the list is emptied, so the items are never unreachable.
+    // Every owner is made (and rooted) before the list is emptied, so the items are never
+    // unreachable: `items` takes over the list's array, `keys` holds the key= results.
     int roots = 0;
-    ObjList *items = owner_new(vm);
+    ObjList *items = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(items)), roots++;
-    ObjList *keys = NULL;
-    ObjList *tmp_keys = owner_new(vm);
-    vm_push_root(vm, OBJ_VAL(tmp_keys)), roots++;
-    ObjList *tmp_values = NULL;
+    ObjList *buffer_keys = list_new(vm, 0);
+    vm_push_root(vm, OBJ_VAL(buffer_keys)), roots++;
+    ObjList *keys = NULL, *buffer_values = NULL;
     if (!IS_NONE(key)) {
-        keys = owner_new(vm);
+        keys = list_new(vm, 0);
         vm_push_root(vm, OBJ_VAL(keys)), roots++;
-        tmp_values = owner_new(vm);
-        vm_push_root(vm, OBJ_VAL(tmp_values)), roots++;
+        buffer_values = list_new(vm, 0);
+        vm_push_root(vm, OBJ_VAL(buffer_values)), roots++;
     }
 
-    // Detach the items: the list looks empty while user code may run.
+    // Detach the items: during the sort the list looks empty to user code, and anything user
+    // code adds to it is noticed (and discarded) at the end.
     items->items = list->items;
     items->count = list->count;
     items->capacity = list->capacity;
@@ -564,12 +537,15 @@ bool sort_list(Vm *vm, ObjList *list, Value key, bool reverse) {
         }
     }
     if (ok) {
-        Slice all = keys ? (Slice){keys->items, items->items} : (Slice){items->items, NULL};
-        if (reverse) slice_reverse(&all, n);
-        MergeState ms = {.vm = vm, .tmp_keys = tmp_keys, .tmp_values = tmp_values,
-                         .min_gallop = MIN_GALLOP, .n = 0};
-        ok = timsort(&ms, all, n);
-        if (reverse) slice_reverse(&all, n);
+        SortState st = {.vm = vm, .list_length = n, .buffer_keys = buffer_keys,
+                        .buffer_values = buffer_values,
+                        .gallop_threshold = INITIAL_GALLOP_THRESHOLD};
+        st.list = keys ? (Columns){keys->items, items->items} : (Columns){items->items, NULL};
+        // reverse=True must keep equal items in their original order, so it is not "sort with
+        // `>`": reverse, sort stably, reverse back.
+        if (reverse) reverse_items(st.list, 0, n);
+        ok = sort_columns(&st);
+        if (reverse) reverse_items(st.list, 0, n);
     }
 
     // Put the items back; whatever the list gained meanwhile is dropped, as CPython does.
