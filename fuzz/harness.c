@@ -16,6 +16,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/aio-fuzz-scratch.%d", (int)getpid());
     if (mkdir(scratch_dir, 0700) != 0) perror(scratch_dir);
     atexit(remove_scratch);
+    // As the command line does (signal_init_process): writing to a pipe or socket whose reader
+    // has gone is BrokenPipeError, not a SIGPIPE that kills the fuzzer (tests/io do it on purpose).
+    signal(SIGPIPE, SIG_IGN);
     if (!getcwd(home_dir, sizeof home_dir)) snprintf(home_dir, sizeof home_dir, "/");
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {

@@ -250,8 +250,9 @@ static void replace_range(Vm *vm, ObjList *list, int64_t lo, int64_t hi, ObjList
     size_t removed = (size_t)(hi - lo);
     size_t tail = (size_t)(count - hi);
     if (n > removed) list_reserve(vm, list, list->count + n - removed);
-    values_move(&list->items[lo + (int64_t)n], &list->items[hi], tail);
-    if (items) values_move(&list->items[lo], items->items, n);
+    // An empty list may have no array at all: no address is formed when nothing moves.
+    if (tail > 0) values_move(&list->items[lo + (int64_t)n], &list->items[hi], tail);
+    if (n > 0) values_move(&list->items[lo], items->items, n);
     list->count = list->count + n - removed;
 }
 

@@ -104,6 +104,7 @@ static void reverse_array(Value *a, int64_t count) {
 }
 
 static void reverse_items(Columns c, int64_t start, int64_t count) {
+    if (count < 2) return; // an empty list's arrays may be NULL: no pointer arithmetic on them
     reverse_array(c.keys + start, count);
     if (c.values) reverse_array(c.values + start, count);
 }
