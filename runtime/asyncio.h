@@ -194,6 +194,10 @@ bool loop_register_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_enter_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_leave_task(Vm *vm, Value loop, ObjFuture *task);
+// How long the running loop has been running callbacks (a task's step, a Handle) without getting
+// back to its wait: seconds, 0 when no loop runs or it is waiting.  A task that never awaits makes
+// it grow; the REPL's Ctrl-C handler (stdlib/aiotools.aio) reads it.
+double loop_stalled_seconds(Vm *vm);
 // The running loop finalises this async generator in shutdown_asyncgens().
 void loop_track_asyncgen(Vm *vm, ObjGenerator *agen);
 // For the C signal handler (async-signal-safe): ends the wait of the loop that is waiting.

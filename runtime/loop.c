@@ -58,6 +58,8 @@ typedef struct LoopState {
     ObjList *held;          // objects libuv requests in flight need alive (loop_hold)
     Value current_task;
     Value exception_handler;
+    double callbacks_since;  // clock_monotonic when this iteration began running callbacks; 0
+                             // while waiting (loop_stalled_seconds: the REPL's runaway watchdog)
     bool running, stopping, closed, debug;
 } LoopState;
 
@@ -560,7 +562,16 @@ static bool loop_run_once(Vm *vm, Value loop) {
     // they schedule (Runner's cancellation of the main task) runs in this iteration.
     if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
     ready_due_timers(vm, st);
-    return run_ready_now(vm, loop, st);
+    st->callbacks_since = clock_monotonic(vm);
+    bool ok = run_ready_now(vm, loop, st);
+    st->callbacks_since = 0;
+    return ok;
+}
+
+double loop_stalled_seconds(Vm *vm) {
+    if (!IS_LOOP(vm->running_loop) || !state_of(vm->running_loop)) return 0;
+    double since = state_of(vm->running_loop)->callbacks_since;
+    return since > 0 ? clock_monotonic(vm) - since : 0;
 }
 
 // ---- the loop object ----------------------------------------------------------------------------

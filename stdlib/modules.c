@@ -27,6 +27,7 @@ static const BuiltinModule builtin_modules[] = {
     {"traceback", mod_traceback_init},
     {"socket", mod_socket_init},
     {"_asyncio", mod_asyncio_core_init}, // runtime/loop.c: the event loop, Future, Task
+    {"_aiotools", mod_aiotools_init},    // the REPL's helpers in C (aiotools.aio is the rest)
     {NULL, NULL},
 };
 

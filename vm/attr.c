@@ -26,6 +26,7 @@
 
 #include "dict.h"
 #include "error.h"
+#include "frame.h"
 #include "gc.h"
 #include "hooks.h"
 
@@ -98,6 +99,23 @@ static bool name_is(ObjStr *name, const char *s) { return strcmp(name->chars, s)
 
 // Attributes every object of a kind has without a dict entry: function names, bound-method
 // parts, exception fields.  1 found, 0 not special.
+
+// gi_frame / cr_frame: a snapshot frame object (f_code, f_lineno, f_back None), as traceback
+// entries have (runtime/exceptions.c): aio keeps no frame objects, so its f_lineno is the line the
+// generator is at when asked (its first line before it starts) and does not follow it later.
+static Value generator_frame_snapshot(Vm *vm, ObjGenerator *g) {
+    Frame *f = g->frame;
+    size_t at = (size_t)(f->ip - f->code->words);
+    int line = g->state != GEN_CREATED && at > 0 ? f->code->lines[at - 1] : f->code->firstline;
+    ObjInstance *snapshot = instance_new(vm, vm->frame_class);
+    vm_push_root(vm, OBJ_VAL(snapshot));
+    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_code"), OBJ_VAL(f->code));
+    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_lineno"), INT_VAL(line));
+    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_back"), NONE_VAL());
+    vm_pop_root(vm);
+    return OBJ_VAL(snapshot);
+}
+
 static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
     if (name == vm->s_class) {
         *out = OBJ_VAL(vm_class_of(vm, obj));
@@ -141,7 +159,9 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         else if (name_is(name, "gi_running") || name_is(name, "cr_running"))
             *out = BOOL_VAL(g->state == GEN_RUNNING);
         else if (name_is(name, "gi_frame") || name_is(name, "cr_frame"))
-            *out = g->frame && g->state != GEN_CLOSED ? BOOL_VAL(true) : NONE_VAL();
+            *out = g->frame && g->state != GEN_CLOSED ? generator_frame_snapshot(vm, g) : NONE_VAL();
+        else if (name_is(name, "gi_code") || name_is(name, "cr_code") || name_is(name, "ag_code"))
+            *out = OBJ_VAL(g->code);
         else if (name_is(name, "gi_yieldfrom") || name_is(name, "cr_await"))
             *out = IS_EMPTY(gen_awaiting(g)) ? NONE_VAL() : gen_awaiting(g);
         else return 0;
