@@ -21,11 +21,11 @@
 #   make fuzz-coverage  line coverage of vm/ and runtime/ by the fuzz inputs (llvm-cov)
 
 CC      ?= cc
-PKGS    := libuv libutf8proc
+PKGS    := libuv libutf8proc libssl libcrypto
 # What the build needs, as command:package and header:package (Debian names).  pkg-config is
 # optional: without it the libraries are linked by their usual names.
-DEP_TOOLS   := re2c:re2c lemon:lemon python3:python3
-DEP_HEADERS := uv.h:libuv1-dev utf8proc.h:libutf8proc-dev gmp.h:libgmp-dev
+DEP_TOOLS   := re2c:re2c lemon:lemon python3:python3 openssl:openssl
+DEP_HEADERS := uv.h:libuv1-dev utf8proc.h:libutf8proc-dev gmp.h:libgmp-dev openssl/ssl.h:libssl-dev
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 INC     := -Ibase -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Ibuild
@@ -33,7 +33,7 @@ OPT     ?= -O2 -g
 LEMPAR  := /usr/share/lemon/lempar.c
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lutf8proc)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lutf8proc -lssl -lcrypto)
 
 SRCS := $(wildcard base/*.c lexer/*.c parser/*.c vm/*.c runtime/*.c stdlib/*.c)
 GEN  := build/scan.c build/grammar.c

@@ -26,6 +26,7 @@ static const BuiltinModule builtin_modules[] = {
     {"signal", mod_signal_init},
     {"traceback", mod_traceback_init},
     {"socket", mod_socket_init},
+    {"_ssl", mod_ssl_init}, // mod_ssl.c, on OpenSSL; stdlib/ssl.aio is the public module
     {"_asyncio", mod_asyncio_core_init}, // runtime/loop.c: the event loop, Future, Task
     {"_aiotools", mod_aiotools_init},    // the REPL's helpers in C (aiotools.aio is the rest)
     {NULL, NULL},
