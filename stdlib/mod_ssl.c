@@ -515,7 +515,11 @@ static bool session_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     ERR_clear_error();
     if (want > 0) {
         int ret = SSL_read_ex(s->ssl, b->data, (size_t)want, &got);
-        if (ret != 1) return raise_session_error(vm, s, ret, __LINE__);
+        // The peer's close_notify, with ours not sent yet: end of data, b'' (as CPython).
+        bool clean_end = ret != 1 && SSL_get_error(s->ssl, ret) == SSL_ERROR_ZERO_RETURN &&
+                         SSL_get_shutdown(s->ssl) == SSL_RECEIVED_SHUTDOWN;
+        if (clean_end) ERR_clear_error();
+        else if (ret != 1) return raise_session_error(vm, s, ret, __LINE__);
     }
     b->length = got;
     b->data[got] = 0;

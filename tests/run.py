@@ -29,6 +29,10 @@ are written in whole-line comments:
                           address space is not the program's.
   # not-a-test: REASON    a program whose output cannot be fixed (an example
                           that prints the time): skipped.
+  # setup: SCRIPT         a shell script (path from the test's folder) run once,
+                          in its own folder, before every test naming it; if it
+                          fails, those tests fail.  The TLS tests use it to make
+                          their certificates (tests/io/tls/_make_certs.sh).
 
 Usage:
   tests/run.py [-j N] [-v] [--aio PATH] [--oracle] [FILE_OR_DIR ...]
@@ -67,6 +71,7 @@ class Test:
         self.aio_only = None
         self.memory_limit = None  # KiB of address space, or None
         self.not_a_test = None
+        self.setup = None         # resolved path of a set-up script, or None
         self.parse()
 
     def parse(self):
@@ -102,6 +107,8 @@ class Test:
                 self.memory_limit = int(value)
             elif key == "not-a-test":
                 self.not_a_test = value.strip() or "not a test"
+            elif key == "setup":
+                self.setup = (self.path.parent / value.strip()).resolve()
         if stdin_lines:
             self.stdin = "\n".join(stdin_lines) + "\n"
         out = self.path.with_suffix(".out")
@@ -226,9 +233,20 @@ def main():
     limits_work = opts.oracle or not (
         os.environ.get("AIO_WRAPPER") or b"__asan_init" in aio.read_bytes())
 
+    # Set-up scripts: each once, before the tests that need it.
+    setup_failures = {}
+    for script in sorted({t.setup for t in tests if t.setup and not t.not_a_test}):
+        proc = subprocess.run(["sh", str(script)], cwd=script.parent,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if proc.returncode != 0:
+            setup_failures[script] = (f"setup {rel(script)} failed (status {proc.returncode})",
+                                      proc.stdout.decode("utf-8", "replace"))
+
     def job(test):
         if test.not_a_test:
             return "skip"
+        if test.setup in setup_failures:
+            return setup_failures[test.setup]
         if test.memory_limit and not limits_work:
             return "skip"
         if opts.oracle:
