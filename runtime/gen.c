@@ -1,7 +1,7 @@
 /* Generator and coroutine objects as Python sees them: send, throw, close, iteration, repr.
  *
  * The machinery that runs them (frames that suspend and resume, delegation through yield from
- * and await) is in vm/vm.c; gen_resume() is its entry point.  These natives translate its three
+ * and await) is in vm/gen.c; gen_resume() is its entry point.  These natives translate its three
  * outcomes into Python's protocol: a yielded value is returned, a return becomes StopIteration
  * carrying the value, an exception propagates.
  */

@@ -19,7 +19,7 @@
  *   - `await x` and `yield from x` compile to GET_AWAITABLE (or GET_YIELD_FROM_ITER), then
  *     LOAD_CONST None; SEND exit; YIELD_VALUE 1; JUMP back to the SEND (compile_await_value).  The
  *     VM finds a suspended delegation by that shape: the word after a YIELD_VALUE 1 is the JUMP
- *     whose argument is the SEND (delegating_send in vm.c).
+ *     whose argument is the SEND (delegating_send in vm/gen.c).
  *   - A handler's stack, on entry, is the stack of the SETUP_FINALLY that made it, plus the
  *     exception; PUSH_EXC_INFO then puts the previously handled exception below it (prev exc),
  *     and every way out of the handler ends with POP_EXCEPT, which restores prev.

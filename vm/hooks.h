@@ -84,7 +84,7 @@ typedef struct {
     bool (*run_signal_handlers)(Vm *vm);
 } VmHooks;
 
-// Filled by the higher layers at startup; read by vm.c, ops.c, attr.c and gc.c.
+// Filled by the higher layers at startup; read by vm.c, gen.c, ops.c, attr.c, dis.c and gc.c.
 extern VmHooks vm_hooks;
 
 #endif

@@ -1,6 +1,8 @@
-/* The interpreter: the dispatch loop, calls, generators, and unwinding.
+/* The interpreter: the dispatch loop and unwinding.  Calls made from C are in call.c, generators
+ * resumed from C in gen.c, and the out-of-line work of the longer instructions in instr.c; this
+ * file keeps run() and the helpers that are inline on its fast paths.
  *
- * run() executes the frame chain from vm->frame until a BOUNDARY frame returns, yields or raises.
+ * vm_run() executes the frame chain from vm->frame until a BOUNDARY frame returns, yields or raises.
  * A call from bytecode to a bytecode function, a SEND into a bytecode generator, a return and a
  * yield all just switch `frame` inside the loop (Lua's non-recursive calls), so Python-level
  * recursion never grows the C stack.  C code calls back into Python with vm_call(), which pushes a
@@ -34,6 +36,7 @@
 #include "opcodes.h"
 #include "dict.h"
 #include "error.h"
+#include "instr.h"
 #include "set.h"
 #include "hooks.h"
 #ifdef AIO_TRACE_EXECUTION
@@ -52,363 +55,6 @@ void vm_grow_roots(Vm *vm) {
     }
     vm->roots = roots;
     vm->roots_capacity = cap;
-}
-
-// ---- calls --------------------------------------------------------------------------------------
-
-// One more Python-level frame: the check CPython makes on every call.  Whoever succeeds here
-// owes a vm->depth-- when the frame ends (RETURN_VALUE, YIELD_VALUE and unwinding do it).
-static bool enter_depth(Vm *vm) {
-    if (vm->depth >= vm->recursion_limit) {
-        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
-    }
-    vm->depth++;
-    return true;
-}
-
-static RunResult run(Vm *vm, Value *result, bool throwing);
-
-// How much C stack is in use, measured from the address of a local against the one vm_new
-// recorded (the stack grows down on every platform aio runs on).
-static bool c_stack_exhausted(Vm *vm) {
-    char here;
-    return vm->stack_base && vm->stack_base - &here > MAX_C_STACK;
-}
-
-// Python code called from C nests a run() on the C stack; this keeps that nesting within bounds.
-static bool check_c_stack(Vm *vm) {
-    if (vm->native_depth >= MAX_NATIVE_DEPTH || c_stack_exhausted(vm))
-        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
-    return true;
-}
-
-bool vm_enter_c_level(Vm *vm, const char *where) {
-    if (vm->depth >= vm->recursion_limit || c_stack_exhausted(vm))
-        return vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded%s", where);
-    vm->depth++;
-    return true;
-}
-
-// Makes the generator / coroutine object that calling a generator function returns.  Its frame
-// lives in the same block, right after it: one allocation, and the frame goes with the object.
-static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTuple *kwnames,
-                           Value *out) {
-    ObjCode *code = fn->code;
-    ObjClass *cls = (code->flags & CODE_COROUTINE)   ? vm->coroutine_class
-                    : (code->flags & CODE_ASYNC_GEN) ? vm->async_generator_class
-                                                     : vm->generator_class;
-    ObjGenerator *gen =
-        (ObjGenerator *)gc_alloc_object(vm, generator_alloc_size(code), OBJ_GENERATOR, cls);
-    gen->state = GEN_CREATED;
-    gen->flavor = (code->flags & CODE_COROUTINE)   ? FLAVOR_COROUTINE
-                  : (code->flags & CODE_ASYNC_GEN) ? FLAVOR_ASYNC_GEN
-                                                   : FLAVOR_GENERATOR;
-    gen->name = fn->name;
-    gen->qualname = fn->qualname;
-    gen->code = code;
-    Frame *f = frame_init_owned((Frame *)(gen + 1), code, fn);
-    f->gen = gen;
-    gen->frame = f;
-    // Bind with the frame on the chain, as for any call (the generator is rooted meanwhile).
-    vm_push_root(vm, OBJ_VAL(gen));
-    f->caller = vm->frame;
-    vm->frame = f;
-    bool ok = frame_bind_args(vm, fn, f, args, nargs, kwnames);
-    vm->frame = f->caller;
-    f->caller = NULL;
-    vm_pop_root(vm);
-    if (!ok) {
-        gen->state = GEN_CLOSED; // never seen by the program: nothing to report when collected
-        gen->frame = NULL;
-        return false;
-    }
-    // a coroutine may be never awaited; a generator abandoned inside try/with is closed when
-    // it is collected
-    if (gen->flavor != FLAVOR_ASYNC_GEN) gc_track_finalizable(vm, (Obj *)gen);
-    vm_caller_line(vm, &gen->origin_code, &gen->origin_line);
-    *out = OBJ_VAL(gen);
-    return true;
-}
-
-// Where the running frame is: the line of the instruction being executed, which is the word
-// before the saved ip (ip already points at the next word).  A coroutine remembers this as its
-// origin, for the "was never awaited" warning.
-void vm_caller_line(Vm *vm, ObjCode **code, int *line) {
-    Frame *f = vm->frame;
-    *code = NULL;
-    *line = 0;
-    if (!f || !f->code) return;
-    size_t at = (size_t)(f->ip - f->code->words);
-    *code = f->code;
-    *line = at > 0 ? f->code->lines[at - 1] : f->code->firstline;
-}
-
-// Calls a bytecode function from C: a boundary frame and a nested run().
-static bool call_function(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjTuple *kwnames,
-                          Value *out) {
-    if (fn->code->flags & (CODE_GENERATOR | CODE_COROUTINE | CODE_ASYNC_GEN))
-        return make_generator(vm, fn, args, nargs, kwnames, out);
-    if (!check_c_stack(vm)) return false;
-    if (!enter_depth(vm)) return false;
-    Frame *f = frame_push(vm, fn->code, fn);
-    if (!f) {
-        vm->depth--;
-        return false;
-    }
-    f->caller = vm->frame;
-    f->boundary = true;
-    vm->frame = f;
-    if (!frame_bind_args(vm, fn, f, args, nargs, kwnames)) {
-        vm->frame = f->caller;
-        frame_pop(vm, f);
-        vm->depth--;
-        return false;
-    }
-    vm->native_depth++;
-    RunResult r = run(vm, out, false);
-    vm->native_depth--;
-    return r == RUN_RETURNED;
-}
-
-// Calls any callable from C.  args holds nargs positional values followed by one value per name
-// in kwnames.  Bound methods and objects with __call__ are unwrapped by prepending their self
-// (argbuf_prepend copies into a small stack buffer, or the heap for long calls).
-bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!vm_fuzz_tick(vm)) return false; // calls from C spend the fuzz budget too (nothing else)
-    if (!IS_OBJ(callee)) goto not_callable;
-    switch (AS_OBJ(callee)->kind) {
-    case OBJ_FUNCTION: return call_function(vm, AS_FUNCTION(callee), args, nargs, kwnames, result);
-    case OBJ_NATIVE: {
-        // A native may call back into vm_call (object.__str__ as __repr__, iter(x.__next__, None)
-        // nested, Task.cancel down a chain of tasks ...): each counts a level, as in CPython.
-        if (!vm_enter_c_level(vm, CALL_WHERE)) return false;
-        bool ok = AS_NATIVE(callee)->fn(vm, args, nargs, kwnames, result);
-        vm_leave_c_level(vm);
-        return ok;
-    }
-    case OBJ_BOUND: {
-        ObjBound *b = AS_BOUND(callee);
-        ArgBuf buf;
-        Value *all = argbuf_prepend(&buf, b->self, args, nargs + (kwnames ? (int)kwnames->count : 0));
-        bool ok = vm_call(vm, b->func, all, nargs + 1, kwnames, result);
-        argbuf_free(&buf);
-        return ok;
-    }
-    case OBJ_CLASS: return call_class(vm, AS_CLASS(callee), args, nargs, kwnames, result);
-    default: {
-        Value call = class_lookup(vm_class_of(vm, callee), vm->s_call);
-        if (IS_EMPTY(call)) goto not_callable;
-        // __call__ may itself be an object with a __call__, without end
-        if (!vm_enter_c_level(vm, CALL_WHERE)) return false;
-        ArgBuf buf;
-        Value *all = argbuf_prepend(&buf, callee, args, nargs + (kwnames ? (int)kwnames->count : 0));
-        bool ok = vm_call(vm, call, all, nargs + 1, kwnames, result);
-        argbuf_free(&buf);
-        vm_leave_c_level(vm);
-        return ok;
-    }
-    }
-not_callable:
-    return vm_raise(vm, vm->TypeError, "'%s' object is not callable", vm_type_name(vm, callee));
-}
-
-bool vm_call1(Vm *vm, Value f, Value a, Value *out) { return vm_call(vm, f, &a, 1, NULL, out); }
-
-bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out) {
-    Value args[2] = {a, b};
-    return vm_call(vm, f, args, 2, NULL, out);
-}
-
-// Looks name up on obj's CLASS (not the instance dict, as for every dunder) and calls it with obj
-// as self: 1 called, 0 the class has no such attribute (nothing raised), -1 error.
-int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result) {
-    ObjClass *cls = vm_class_of(vm, obj);
-    Value method = class_lookup(cls, name);
-    if (IS_EMPTY(method)) return 0;
-    if (!vm_fuzz_tick(vm)) return -1;
-    if (IS_NATIVE(method) && str_equal(AS_NATIVE(method)->name, name)) {
-        // a built-in type's own slot (not one stored under another name, as __repr__ = __str__),
-        // called directly as CPython does: no recursion level
-        if (c_stack_exhausted(vm)) {
-            vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded" CALL_WHERE);
-            return -1;
-        }
-        ArgBuf buf;
-        Value *all = argbuf_prepend(&buf, obj, args, nargs);
-        bool ok = AS_NATIVE(method)->fn(vm, all, nargs + 1, NULL, result);
-        argbuf_free(&buf);
-        return ok ? 1 : -1;
-    }
-    if (IS_WRAPPER(method) && AS_WRAPPER(method)->wrap == WRAP_STATICMETHOD)
-        return vm_call(vm, AS_WRAPPER(method)->a, args, nargs, NULL, result) ? 1 : -1;
-    ArgBuf buf;
-    Value *all = argbuf_prepend(&buf, obj, args, nargs);
-    bool ok = vm_call(vm, method, all, nargs + 1, NULL, result);
-    argbuf_free(&buf);
-    return ok ? 1 : -1;
-}
-
-// How call errors name the callee, as CPython does: "__main__.f()", "__main__.C.m()", "print()",
-// "list.append()", "dict()"; any other callable is "<type> object".
-static void describe_callee(Vm *vm, Value callee, char *buf, size_t size) {
-    if (IS_BOUND(callee)) callee = AS_BOUND(callee)->func;
-    const char *module = NULL, *qualname = NULL, *owner = NULL;
-    if (IS_FUNCTION(callee)) {
-        ObjFunction *fn = AS_FUNCTION(callee);
-        qualname = fn->qualname->chars;
-        if (IS_STR(fn->module)) module = AS_STR(fn->module)->chars;
-    } else if (IS_NATIVE(callee)) {
-        ObjNative *n = AS_NATIVE(callee);
-        qualname = n->name->chars;
-        if (n->owner && n->is_method) owner = n->owner->name->chars;
-    } else if (IS_CLASS(callee)) {
-        ObjClass *cls = AS_CLASS(callee);
-        qualname = cls->qualname ? cls->qualname->chars : cls->name->chars;
-        Value m = dict_get_str(cls->dict, vm->s_module);
-        if (IS_STR(m)) module = AS_STR(m)->chars;
-    }
-    if (!qualname) snprintf(buf, size, "%s object", vm_type_name(vm, callee));
-    else if (owner) snprintf(buf, size, "%s.%s()", owner, qualname);
-    else if (module && strcmp(module, "builtins") != 0) snprintf(buf, size, "%s.%s()", module, qualname);
-    else snprintf(buf, size, "%s()", qualname);
-}
-
-// ---- generators ---------------------------------------------------------------------------------
-
-// Where a suspended frame's pending SEND is, if it is suspended inside yield from / await: the
-// word after its YIELD_VALUE 1 is a JUMP back to the SEND.  Returns -1 when not delegating.
-static int delegating_send(Frame *f) {
-    uint32_t *ip = f->ip;
-    if (ip <= f->code->words) return -1;
-    uint32_t prev = ip[-1];
-    if ((prev & 0xFF) != OP_YIELD_VALUE || (prev >> 8) != 1) return -1;
-    return (int)(ip[0] >> 8);
-}
-
-// Runs a generator's frame from C, in a nested run(), until it yields, returns or raises.  A
-// suspended generator is stopped just after a YIELD_VALUE, whose result (the value sent in) it
-// expects on its stack: `push` puts it there.  A generator that has not started expects nothing.
-// `throwing` starts the run at the error handler, with vm->exception raised where the frame is.
-static RunResult resume_frame(Vm *vm, ObjGenerator *gen, Value value, bool push, bool throwing,
-                              Value *out) {
-    Frame *f = gen->frame;
-    if (!check_c_stack(vm) || !enter_depth(vm)) return RUN_RAISED;
-    f->caller = vm->frame;
-    f->boundary = true;
-    if (push) *f->sp++ = value;
-    gen->state = GEN_RUNNING;
-    vm->frame = f;
-    vm->native_depth++;
-    RunResult r = run(vm, out, throwing);
-    vm->native_depth--;
-    return r;
-}
-
-// What a suspended generator is delegating to (gi_yieldfrom / cr_await): the delegate sits on top
-// of its stack, where SEND keeps it.  EMPTY when it is not inside yield from / await.
-Value gen_awaiting(ObjGenerator *g) {
-    if (g->state != GEN_SUSPENDED || delegating_send(g->frame) < 0) return EMPTY_VAL();
-    return g->frame->sp[-1];
-}
-
-static const char *gen_kind_name(ObjGenerator *g) {
-    return g->flavor == FLAVOR_COROUTINE ? "coroutine" : g->flavor == FLAVOR_ASYNC_GEN ? "async generator" : "generator";
-}
-
-// Raises the pending exception (vm->exception) inside gen where it is suspended, without
-// passing it to a delegate: a generator suspended in yield from / await gets it at that SEND,
-// and its delegate is dropped.  A generator that never started closes without running.
-// Moving ip to just after the SEND makes the exception look raised by the SEND (the traceback
-// shows the await's line); the handler search needs no ip, since the frame's blocks say where the
-// handlers are, and the handler resets sp to its block's level, dropping the delegate.
-RunResult gen_throw_here(Vm *vm, ObjGenerator *gen, Value *out) {
-    if (gen->state == GEN_CREATED || gen->state == GEN_CLOSED) {
-        gen->state = GEN_CLOSED;
-        return RUN_RAISED;
-    }
-    int send_at = delegating_send(gen->frame);
-    if (send_at >= 0) gen->frame->ip = gen->frame->code->words + send_at + 1;
-    return resume_frame(vm, gen, NONE_VAL(), false, true, out);
-}
-
-// The delegate of suspended gen finished with value: gen continues after its SEND with it.  This
-// does by hand what SEND does when its delegate returns: the value replaces the delegate on the
-// stack and ip goes to SEND's exit (its argument).
-RunResult gen_delegate_returned(Vm *vm, ObjGenerator *gen, Value value, Value *out) {
-    Frame *f = gen->frame;
-    int send_at = delegating_send(f);
-    f->sp[-1] = value;
-    f->ip = f->code->words + (f->code->words[send_at] >> 8);
-    return resume_frame(vm, gen, value, false, false, out);
-}
-
-// send(value) or throw(exc) from C (generator.send, next(), the event loop stepping a task).
-// throw() into a generator that is inside yield from / await goes to the delegate first, as in
-// CPython; only when the delegate has no throw, or raises, does the exception surface in gen.
-RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out) {
-    if (gen->state == GEN_RUNNING) {
-        vm_raise(vm, vm->ValueError, "%s already executing", gen_kind_name(gen));
-        return RUN_RAISED;
-    }
-    if (gen->state == GEN_CLOSED) {
-        if (!IS_EMPTY(exc)) {
-            vm_raise_value(vm, exc);
-            return RUN_RAISED;
-        }
-        if (gen->flavor == FLAVOR_COROUTINE) {
-            vm_raise(vm, vm->RuntimeError, "cannot reuse already awaited coroutine");
-            return RUN_RAISED;
-        }
-        *out = NONE_VAL();
-        return RUN_RETURNED;
-    }
-    if (!IS_EMPTY(exc)) {
-        // throw(): delegate to what the generator is awaiting first, as CPython's gen_throw.
-        Value inner = gen_awaiting(gen);
-        if (!IS_EMPTY(inner)) {
-            Value v;
-            vm_push_root(vm, OBJ_VAL(gen));
-            gen->state = GEN_RUNNING; // as CPython: gi_running while the delegate handles it
-            RunResult r;
-            if (IS_GENERATOR(inner) || IS_SLEEP(inner)) {
-                r = coro_resume(vm, inner, NONE_VAL(), exc, &v);
-            } else {
-                Value thrower;
-                int has = vm_getattr_opt(vm, inner, vm->s_throw, &thrower);
-                if (has == 0) {
-                    gen->state = GEN_SUSPENDED;
-                    vm_pop_root(vm);
-                    vm_raise_value(vm, exc);
-                    return gen_throw_here(vm, gen, out);
-                }
-                r = has < 0 ? RUN_RAISED : vm_call1(vm, thrower, exc, &v) ? RUN_YIELDED : RUN_RAISED;
-                if (r == RUN_RAISED && vm_exception_matches(vm, vm->StopIteration)) {
-                    v = AS_EXCEPTION(vm->exception)->extra;
-                    vm_clear_exception(vm);
-                    r = RUN_RETURNED;
-                }
-            }
-            gen->state = GEN_SUSPENDED;
-            vm_pop_root(vm);
-            if (r == RUN_YIELDED) {
-                *out = v;
-                return RUN_YIELDED;
-            }
-            if (r == RUN_RETURNED) return gen_delegate_returned(vm, gen, v, out);
-            return gen_throw_here(vm, gen, out);
-        }
-        vm_raise_value(vm, exc);
-        return gen_throw_here(vm, gen, out);
-    }
-    if (gen->state == GEN_CREATED) {
-        if (!IS_NONE(value)) {
-            vm_raise(vm, vm->TypeError, "can't send non-None value to a just-started %s",
-                     gen_kind_name(gen));
-            return RUN_RAISED;
-        }
-        return resume_frame(vm, gen, value, false, false, out);
-    }
-    return resume_frame(vm, gen, value, true, false, out);
 }
 
 VmHooks vm_hooks;
@@ -430,46 +76,6 @@ bool vm_run_signal_handlers(Vm *vm) {
     return !vm_hooks.run_signal_handlers || vm_hooks.run_signal_handlers(vm);
 }
 
-// gen_resume for anything awaitable that the VM drives itself: a bytecode coroutine, or the C
-// object asyncio.sleep() returns (resumed through the hook runtime/ registered).
-RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out) {
-    if (IS_SLEEP(coro)) return vm_hooks.resume_sleep(vm, AS_SLEEP(coro), value, exc, out);
-    return gen_resume(vm, AS_GENERATOR(coro), value, exc, out);
-}
-
-// Sends into any iterator that is not a bytecode generator: 1 yielded, 0 returned, -1 error.
-static int send_generic(Vm *vm, Value receiver, Value value, Value *out) {
-    if (IS_ITER(receiver) && IS_NONE(value)) {
-        // An iterator that finishes may leave a return value in *out (a Future's result).
-        *out = NONE_VAL();
-        int r = AS_ITER(receiver)->next(vm, AS_OBJ(receiver), out);
-        return r == 1 ? 1 : r == 0 ? 0 : -1;
-    }
-    bool ok;
-    if (IS_NONE(value)) {
-        // __next__ itself, so that the value of the StopIteration it raises is the result
-        int r = vm_call_method(vm, receiver, vm->s_next, NULL, 0, out);
-        if (r == 0) r = vm_next(vm, receiver, out);
-        if (r == 1) return 1;
-        if (r == 0) {
-            *out = NONE_VAL();
-            return 0;
-        }
-        ok = false;
-    } else {
-        Value send;
-        if (!vm_getattr(vm, receiver, vm->s_send, &send)) return -1;
-        ok = vm_call1(vm, send, value, out);
-        if (ok) return 1;
-    }
-    if (vm_exception_matches(vm, vm->StopIteration)) {
-        *out = AS_EXCEPTION(vm->exception)->extra;
-        vm_clear_exception(vm);
-        return 0;
-    }
-    return -1;
-}
-
 // ---- exceptions during run ----------------------------------------------------------------------
 
 // Appends f's current line to the pending exception's traceback.  Called once per frame the
@@ -485,24 +91,6 @@ static void add_trace(Vm *vm, Frame *f) {
         if (!e->trace) abort();
     }
     e->trace[e->ntrace++] = (TraceEntry){f->code, line};
-}
-
-// A StopIteration escaping a generator becomes a RuntimeError (PEP 479); likewise a
-// StopAsyncIteration escaping an async generator.
-static void convert_stop_iteration(Vm *vm, ObjGenerator *gen) {
-    const char *what;
-    if (vm_exception_matches(vm, vm->StopIteration)) what = "StopIteration";
-    else if (gen->flavor == FLAVOR_ASYNC_GEN && vm_exception_matches(vm, vm->StopAsyncIteration))
-        what = "StopAsyncIteration";
-    else return;
-    Value cause = vm->exception;
-    vm_clear_exception(vm);
-    vm_push_root(vm, cause);
-    vm_raise(vm, vm->RuntimeError, "%s raised %s", gen_kind_name(gen), what);
-    AS_EXCEPTION(vm->exception)->cause = cause;
-    AS_EXCEPTION(vm->exception)->context = cause;
-    AS_EXCEPTION(vm->exception)->suppress_context = true;
-    vm_pop_root(vm);
 }
 
 // ---- the dispatch loop --------------------------------------------------------------------------
@@ -643,7 +231,7 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
         ObjCode *code = fn->code;
         if ((code->flags & CODE_SIMPLE) && !kwnames && npos == code->argcount) {
             // The common call: positional arguments straight into the new frame's slots.
-            if (!enter_depth(vm)) return NULL;
+            if (!vm_enter_depth(vm)) return NULL;
             Frame *f = frame_push(vm, code, fn);
             if (!f) {
                 vm->depth--;
@@ -656,7 +244,7 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
             return f;
         }
         if (!(code->flags & (CODE_GENERATOR | CODE_COROUTINE | CODE_ASYNC_GEN))) {
-            if (!enter_depth(vm)) return NULL;
+            if (!vm_enter_depth(vm)) return NULL;
             Frame *f = frame_push(vm, fn->code, fn);
             if (!f) {
                 vm->depth--;
@@ -684,122 +272,6 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
     return frame;
 }
 
-// Unpacking an iterator reads it as CPython does: item by item, and for plain unpacking one item
-// past the targets proves there are too many, so `a, b = itertools.count()` fails at the third.
-// The items read so far are held on the temp roots (dest is above the stack pointer, unmarked).
-static bool unpack_iterator(Vm *vm, Value seq, int before, int after, bool star, Value *dest) {
-    Value it;
-    if (!vm_iter(vm, seq, &it)) {
-        ObjClass *cls = vm_class_of(vm, seq);
-        if (vm_exception_matches(vm, vm->TypeError) && IS_EMPTY(class_lookup(cls, vm->s_iter)) &&
-            IS_EMPTY(class_lookup(cls, vm->s_getitem))) {
-            vm_clear_exception(vm);
-            return vm_raise(vm, vm->TypeError, "cannot unpack non-iterable %s object",
-                            vm_type_name(vm, seq));
-        }
-        return false;
-    }
-    vm_push_root(vm, it);
-    int got = 0;
-    bool ok = true;
-    for (; got < before; got++) {
-        Value item;
-        int r = vm_next(vm, it, &item);
-        if (r <= 0) {
-            ok = false;
-            if (r == 0 && star)
-                vm_raise(vm, vm->ValueError, "not enough values to unpack (expected at least %d, got %d)",
-                         before + after, got);
-            else if (r == 0)
-                vm_raise(vm, vm->ValueError, "not enough values to unpack (expected %d, got %d)", before, got);
-            break;
-        }
-        vm_push_root(vm, item);
-    }
-    ObjList *rest = NULL;
-    if (ok && !star) {
-        Value extra;
-        int r = vm_next(vm, it, &extra);
-        if (r != 0) ok = false;
-        if (r == 1) vm_raise(vm, vm->ValueError, "too many values to unpack (expected %d)", before);
-    } else if (ok) {
-        rest = vm_list_from_iterable(vm, it);
-        if (!rest) ok = false;
-        else if (rest->count < (size_t)after) {
-            ok = false;
-            vm_raise(vm, vm->ValueError, "not enough values to unpack (expected at least %d, got %zu)",
-                     before + after, (size_t)before + rest->count);
-        }
-    }
-    if (ok) {
-        // The stack order: the last target's value deepest, the first target's on top.
-        Value *firsts = vm->roots + vm->nroots - before;
-        int k = before + (star ? after + 1 : 0) - 1;
-        for (int i = 0; i < before; i++) dest[k--] = firsts[i];
-        if (star) {
-            size_t keep = rest->count - (size_t)after;
-            dest[k--] = OBJ_VAL(rest);
-            for (size_t i = keep; i < rest->count; i++) dest[k--] = rest->items[i];
-            rest->count = keep; // the middle: what is left once the last targets take theirs
-        }
-    }
-    vm_pop_roots(vm, got + 1);
-    return ok;
-}
-
-// Unpacks seq into dest, which the targets then pop: exactly `before` items, or with a star
-// `before` items, a list of the middle and `after` items.
-static bool unpack_sequence(Vm *vm, Value seq, int before, int after, bool star, Value *dest) {
-    if (!IS_TUPLE(seq) && !IS_LIST(seq)) return unpack_iterator(vm, seq, before, after, star, dest);
-    size_t n = IS_TUPLE(seq) ? AS_TUPLE(seq)->count : AS_LIST(seq)->count;
-    if (!star) {
-        if (n != (size_t)before) {
-            if (n < (size_t)before)
-                return vm_raise(vm, vm->ValueError, "not enough values to unpack (expected %d, got %zu)",
-                                before, n);
-            return vm_raise(vm, vm->ValueError, "too many values to unpack (expected %d)", before);
-        }
-        Value *items = IS_TUPLE(seq) ? AS_TUPLE(seq)->items : AS_LIST(seq)->items;
-        // items go on the stack last-first, so the first target is stored first
-        for (int i = 0; i < before; i++) dest[before - 1 - i] = items[i];
-        return true;
-    }
-    if (n < (size_t)(before + after))
-        return vm_raise(vm, vm->ValueError,
-                        "not enough values to unpack (expected at least %d, got %zu)", before + after, n);
-    vm_push_root(vm, seq);
-    ObjList *middle = list_new(vm, n - (size_t)(before + after));
-    vm_pop_root(vm);
-    Value *items = IS_TUPLE(seq) ? AS_TUPLE(seq)->items : AS_LIST(seq)->items; // after the allocation
-    for (size_t i = (size_t)before; i < n - (size_t)after; i++) middle->items[middle->count++] = items[i];
-    int total = before + after + 1;
-    int k = total - 1;
-    for (int i = 0; i < before; i++) dest[k--] = items[i];
-    dest[k--] = OBJ_VAL(middle);
-    for (size_t i = n - (size_t)after; i < n; i++) dest[k--] = items[i];
-    return true;
-}
-
-// `except T:` accepts an exception class or a tuple of them (nested tuples too), else TypeError.
-static bool exception_class_check(Vm *vm, Value type) {
-    if (IS_CLASS(type) && class_is_subclass(AS_CLASS(type), vm->BaseException)) return true;
-    if (IS_TUPLE(type)) {
-        for (size_t i = 0; i < AS_TUPLE(type)->count; i++)
-            if (!exception_class_check(vm, AS_TUPLE(type)->items[i])) return false;
-        return true;
-    }
-    return false;
-}
-
-static bool exception_matches_value(Vm *vm, Value exc, Value type) {
-    if (IS_TUPLE(type)) {
-        for (size_t i = 0; i < AS_TUPLE(type)->count; i++)
-            if (exception_matches_value(vm, exc, AS_TUPLE(type)->items[i])) return true;
-        return false;
-    }
-    return vm_is_instance(vm, exc, AS_CLASS(type));
-}
-
 // sys.exception(): the exception being handled by the innermost frame that is handling one.  Each
 // frame keeps its own (PUSH_EXC_INFO / POP_EXCEPT), so a call from inside an except block sees
 // the caller's exception until it catches one of its own.
@@ -810,66 +282,15 @@ Value vm_current_handled(Vm *vm) {
 }
 
 // ---- the work of the longer instructions --------------------------------------------------------
-// Each helper here is one instruction's work, or the slow path of one, taken out of run() so that
-// the loop reads as a table of short cases.  None sees run()'s registers: each takes what it needs
-// (the frame's saved sp is current whenever a helper can allocate or raise) and returns what the
-// case needs to go on.  The helpers on hot paths are `static inline`, so they stay in the loop.
-
-static bool raise_unbound_local(Vm *vm, ObjCode *code, uint32_t slot) {
-    return vm_raise(vm, vm->UnboundLocalError,
-                    "cannot access local variable '%s' where it is not associated with a value",
-                    code->varnames[slot]->chars);
-}
-
-// An empty cell read by LOAD_DEREF: one of the frame's own cells is an unbound local; a free
-// variable is unbound in the enclosing scope.
-static bool raise_unbound_cell(Vm *vm, ObjCode *code, int i) {
-    if (i < code->ncells - code->nfree)
-        return vm_raise(vm, vm->UnboundLocalError,
-                        "cannot access local variable '%s' where it is not associated with a value",
-                        code->cellnames[i]->chars);
-    return vm_raise(vm, vm->NameError,
-                    "cannot access free variable '%s' where it is not associated with a value in enclosing scope",
-                    code->cellnames[i]->chars);
-}
-
-// LOAD_GLOBAL when its cache does not hold (see the case): the globals, then the builtins; refills
-// the cache.
-static bool load_global_slow(Vm *vm, ObjDict *globals, LookupCache *cache, ObjStr *name, Value *out) {
-    int64_t at = dict_find_str(globals, name);
-    if (at >= 0) {
-        *cache = (LookupCache){globals, globals->version, 0, (int32_t)at, false};
-        *out = globals->entries[at].value;
-        return true;
-    }
-    at = dict_find_str(vm->builtins, name);
-    if (UNLIKELY(at < 0)) return vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
-    *cache = (LookupCache){globals, globals->version, vm->builtins->version, (int32_t)at, true};
-    *out = vm->builtins->entries[at].value;
-    return true;
-}
-
-// LOAD_NAME, for code that runs with a namespace dict (class bodies): that dict, the globals, the
-// builtins.
-static bool load_name(Vm *vm, Frame *frame, ObjStr *name, Value *out) {
-    Value v = frame->locals ? dict_get_str(frame->locals, name) : EMPTY_VAL();
-    if (IS_EMPTY(v)) v = dict_get_str(frame->globals, name);
-    if (IS_EMPTY(v)) v = dict_get_str(vm->builtins, name);
-    if (UNLIKELY(IS_EMPTY(v))) return vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
-    *out = v;
-    return true;
-}
+// Each helper here is one instruction's work, or the fast path of one, taken out of run() so that
+// the loop reads as a table of short cases; they are `static inline`, so they stay in the loop.
+// (The slow paths are in instr.c.)  None sees run()'s registers: each takes what it needs (the
+// frame's saved sp is current whenever a helper can allocate or raise) and returns what the case
+// needs to go on.
 
 // The namespace that STORE_NAME, DELETE_NAME and IMPORT_STAR write: the code's own dict when it has
 // one, else the globals.
 static inline ObjDict *name_namespace(Frame *frame) { return frame->locals ? frame->locals : frame->globals; }
-
-// DELETE_NAME / DELETE_GLOBAL: a missing name is a NameError.
-static bool delete_name(Vm *vm, ObjDict *ns, ObjStr *name) {
-    int r = dict_delete(vm, ns, OBJ_VAL(name), NULL);
-    if (r == 0) vm_raise(vm, vm->NameError, "name '%s' is not defined", name->chars);
-    return r > 0;
-}
 
 // LOAD_ATTR's shortcut for self.x: an instance's own dict decides, unless its class has a data
 // descriptor (a property ...), which would take precedence (see vm/attr.c).  EMPTY: the general
@@ -962,37 +383,6 @@ static inline Frame *push_simple_call(Vm *vm, Frame *caller, Value *sp, int argc
     return f;
 }
 
-// CALL_FUNCTION_EX: f(*args, **kwargs), with the stack holding EMPTY f argtuple [kwdict] from
-// base up (the compiler built the tuple and the dict).  They stay there, rooted by the saved sp,
-// while the call runs; the tuple of keyword names made here takes the EMPTY's slot to be rooted too.
-static bool call_function_ex(Vm *vm, Value *base, bool has_kw, Value *out) {
-    Value callable = base[1];
-    ObjTuple *positional = AS_TUPLE(base[2]);
-    ObjDict *kwargs = has_kw ? AS_DICT(base[3]) : NULL;
-    size_t npos = positional->count, nkw = kwargs ? kwargs->used : 0;
-    Value *args = malloc(sizeof(Value) * (npos + nkw + 1));
-    if (!args) return vm_raise_memory_error(vm);
-    if (npos) memcpy(args, positional->items, sizeof(Value) * npos);
-    ObjTuple *kwnames = NULL;
-    if (nkw) {
-        kwnames = tuple_new(vm, nkw);
-        base[0] = OBJ_VAL(kwnames);
-        size_t pos = 0, i = 0;
-        Value k, v;
-        while (dict_next(kwargs, &pos, &k, &v)) {
-            if (!IS_STR(k)) {
-                free(args);
-                return vm_raise(vm, vm->TypeError, "keywords must be strings");
-            }
-            kwnames->items[i] = k;
-            args[npos + i++] = v;
-        }
-    }
-    bool ok = vm_call(vm, callable, args, (int)npos, kwnames, out);
-    free(args);
-    return ok;
-}
-
 // BINARY_SUBSCR's and STORE_SUBSCR's shortcut: a list indexed by an int within its bounds
 // (negative counting from the end).  The position, or -1 when the general path must decide (and
 // raise IndexError when it is out of range).
@@ -1001,67 +391,6 @@ static inline int64_t list_index_in_range(Value obj, Value key) {
     int64_t i = AS_INT(key), n = (int64_t)AS_LIST(obj)->count;
     if (i < 0) i += n;
     return i >= 0 && i < n ? i : -1;
-}
-
-// BUILD_SET: a set of the n values from items, added in order (a later equal key does not
-// replace the first).
-static bool build_set(Vm *vm, const Value *items, int n, Value *out) {
-    ObjSet *s = set_new(vm, false);
-    vm_push_root(vm, OBJ_VAL(s));
-    bool ok = true;
-    for (int i = 0; i < n && ok; i++) ok = set_add_value(vm, s, items[i]);
-    vm_pop_root(vm);
-    *out = OBJ_VAL(s);
-    return ok;
-}
-
-// BUILD_MAP: a dict of the n key, value pairs laid out in items, in order (a later key wins).
-static bool build_map(Vm *vm, const Value *items, int n, Value *out) {
-    ObjDict *d = dict_new(vm);
-    vm_push_root(vm, OBJ_VAL(d));
-    bool ok = true;
-    for (int i = 0; i < n && ok; i++) ok = dict_set(vm, d, items[2 * i], items[2 * i + 1]);
-    vm_pop_root(vm);
-    *out = OBJ_VAL(d);
-    return ok;
-}
-
-// DICT_UPDATE ({**m} in a dict display) and DICT_MERGE (f(**m) in a call) add the mapping in
-// *src_slot to d.  A call is stricter: a key given twice is an error, and so is a src that is
-// not a mapping; both messages name the callee.  A mapping other than a dict is first read into
-// a fresh dict, which replaces it in *src_slot (a stack slot) to stay rooted.
-static bool merge_mapping(Vm *vm, ObjDict *d, Value *src_slot, bool for_call, Value callee) {
-    Value src = *src_slot;
-    if (!for_call) return dict_update(vm, d, src);
-    if (!IS_DICT(src) && !IS_EMPTY(class_lookup(vm_class_of(vm, src), vm->s_keys))) {
-        ObjDict *copy = dict_new(vm);
-        vm_push_root(vm, OBJ_VAL(copy));
-        bool ok = dict_update(vm, copy, src);
-        vm_pop_root(vm);
-        if (!ok) return false;
-        src = *src_slot = OBJ_VAL(copy);
-    }
-    char who[256];
-    if (!IS_DICT(src)) {
-        describe_callee(vm, callee, who, sizeof who);
-        return vm_raise(vm, vm->TypeError, "%s argument after ** must be a mapping, not %s", who,
-                        vm_type_name(vm, src));
-    }
-    size_t pos = 0;
-    Value k, v;
-    while (dict_next(AS_DICT(src), &pos, &k, &v)) {
-        Value old;
-        int r = dict_get(vm, d, k, &old);
-        if (r < 0) return false;
-        if (r == 1) {
-            describe_callee(vm, callee, who, sizeof who);
-            ObjStr *ks = vm_str(vm, k);
-            if (ks) vm_raise(vm, vm->TypeError, "%s got multiple values for keyword argument '%s'", who, ks->chars);
-            return false;
-        }
-        if (!dict_set(vm, d, k, v)) return false;
-    }
-    return true;
 }
 
 // Runs generator g's frame inline, linked under caller: from here on the running frame is g's,
@@ -1078,15 +407,6 @@ static inline Frame *enter_generator_frame(Vm *vm, Frame *caller, ObjGenerator *
     g->state = GEN_RUNNING;
     vm->frame = child;
     return child;
-}
-
-// SEND to a receiver that does not run inline: a generator in another state (gen_resume raises
-// the right error), asyncio.sleep()'s C object, or any iterator or object with send().
-static RunResult send_out_of_line(Vm *vm, Value receiver, Value v, Value *out) {
-    if (IS_GENERATOR(receiver)) return gen_resume(vm, AS_GENERATOR(receiver), v, EMPTY_VAL(), out);
-    if (IS_SLEEP(receiver)) return vm_hooks.resume_sleep(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), out);
-    int sent = send_generic(vm, receiver, v, out);
-    return sent < 0 ? RUN_RAISED : sent == 1 ? RUN_YIELDED : RUN_RETURNED;
 }
 
 // A yield: the generator's frame hands control back to whoever resumed it.  It leaves the chain
@@ -1114,59 +434,11 @@ static inline void end_frame(Vm *vm, Frame *frame, bool raised) {
     if (g) {
         g->state = GEN_CLOSED;
         g->frame = NULL; // its memory goes with the generator object
-        if (raised) convert_stop_iteration(vm, g);
+        if (raised) gen_convert_stop_iteration(vm, g);
     } else {
         frame_pop(vm, frame);
     }
     vm->frame = caller;
-}
-
-// GET_YIELD_FROM_ITER: what `yield from v` iterates.  A generator (or asyncio.sleep()'s object) is
-// used as it is, but a plain generator may not delegate to a coroutine; anything else is iter(v).
-static bool yield_from_iter(Vm *vm, Frame *frame, Value v, Value *out) {
-    *out = v;
-    if (IS_GENERATOR(v) || IS_SLEEP(v)) {
-        bool is_coroutine = IS_SLEEP(v) || AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE;
-        if (is_coroutine && frame->gen && frame->gen->flavor == FLAVOR_GENERATOR &&
-            !(frame->code->flags & CODE_COROUTINE))
-            return vm_raise(vm, vm->TypeError, "cannot 'yield from' a coroutine object in a non-coroutine generator");
-        return true;
-    }
-    return vm_iter(vm, v, out);
-}
-
-// `except T` and `except* T`: T must be an exception class or a tuple of them.
-static bool check_except_type(Vm *vm, Value type) {
-    if (exception_class_check(vm, type)) return true;
-    return vm_raise(vm, vm->TypeError, "catching classes that do not inherit from BaseException is not allowed");
-}
-
-// A bare `raise`: the exception being handled becomes the pending one again (no new traceback
-// entry: the unwinding goes on from where it was).
-static bool take_handled_exception(Vm *vm) {
-    Value current = vm_current_handled(vm);
-    if (IS_NONE(current)) return vm_raise(vm, vm->RuntimeError, "No active exception to reraise");
-    vm->exception = current;
-    return true;
-}
-
-// GET_AITER: `async for` calls __aiter__ on its iterable.
-static bool get_aiter(Vm *vm, Value v, Value *out) {
-    int r = vm_call_method(vm, v, vm->s_aiter, NULL, 0, out);
-    if (r == 0)
-        vm_raise(vm, vm->TypeError, "'async for' requires an object with __aiter__ method, got %s",
-                 vm_type_name(vm, v));
-    return r > 0;
-}
-
-// The first half of GET_ANEXT: each step of `async for` calls __anext__, whose result is awaited.
-static bool call_anext(Vm *vm, Value it, Value *out) {
-    int r = vm_call_method(vm, it, vm->s_anext, NULL, 0, out);
-    if (r == 0)
-        vm_raise(vm, vm->TypeError,
-                 "'async for' received an object from __aiter__ that does not implement __anext__: %s",
-                 vm_type_name(vm, it));
-    return r > 0;
 }
 
 #ifdef AIO_TRACE_EXECUTION
@@ -1249,7 +521,7 @@ static void debug_check_frame(Vm *vm, Frame *frame, uint32_t *ip, Value *sp, int
 }
 #endif
 
-static RunResult run(Vm *vm, Value *result, bool throwing) {
+RunResult vm_run(Vm *vm, Value *result, bool throwing) {
     Frame *frame = vm->frame;
     uint32_t *ip;
     Value *sp;
@@ -1318,7 +590,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             Value v = slots[READ_ARG()];
             if (UNLIKELY(IS_EMPTY(v))) {
                 SAVE();
-                raise_unbound_local(vm, code, READ_ARG());
+                instr_raise_unbound_local(vm, code, READ_ARG());
                 THROW();
             }
             PUSH(v);
@@ -1328,7 +600,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(DELETE_FAST):
             if (IS_EMPTY(slots[READ_ARG()])) {
                 SAVE();
-                raise_unbound_local(vm, code, READ_ARG());
+                instr_raise_unbound_local(vm, code, READ_ARG());
                 THROW();
             }
             slots[READ_ARG()] = EMPTY_VAL();
@@ -1338,7 +610,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             Value v = AS_CELL(slots[code->nlocals + i])->value;
             if (UNLIKELY(IS_EMPTY(v))) {
                 SAVE();
-                raise_unbound_cell(vm, code, i);
+                instr_raise_unbound_cell(vm, code, i);
                 THROW();
             }
             PUSH(v);
@@ -1351,7 +623,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             if (IS_EMPTY(v)) v = AS_CELL(slots[code->nlocals + i])->value;
             if (UNLIKELY(IS_EMPTY(v))) {
                 SAVE();
-                raise_unbound_cell(vm, code, i);
+                instr_raise_unbound_cell(vm, code, i);
                 THROW();
             }
             PUSH(v);
@@ -1378,7 +650,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             }
             SAVE();
             Value v;
-            if (!load_global_slow(vm, globals, cache, code->names[READ_ARG()], &v)) THROW();
+            if (!instr_load_global_slow(vm, globals, cache, code->names[READ_ARG()], &v)) THROW();
             PUSH(v);
             DISPATCH();
         }
@@ -1389,12 +661,12 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             DISPATCH();
         CASE(DELETE_GLOBAL):
             SAVE();
-            if (!delete_name(vm, frame->globals, code->names[READ_ARG()])) THROW();
+            if (!instr_delete_name(vm, frame->globals, code->names[READ_ARG()])) THROW();
             DISPATCH();
         CASE(LOAD_NAME): {
             SAVE();
             Value v;
-            if (!load_name(vm, frame, code->names[READ_ARG()], &v)) THROW();
+            if (!instr_load_name(vm, frame, code->names[READ_ARG()], &v)) THROW();
             PUSH(v);
             DISPATCH();
         }
@@ -1405,7 +677,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             DISPATCH();
         CASE(DELETE_NAME):
             SAVE();
-            if (!delete_name(vm, name_namespace(frame), code->names[READ_ARG()])) THROW();
+            if (!instr_delete_name(vm, name_namespace(frame), code->names[READ_ARG()])) THROW();
             DISPATCH();
 
         // ---- attributes ----
@@ -1477,7 +749,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             Value *base = sp - 3 - (READ_ARG() & 1);
             Value r;
-            if (!call_function_ex(vm, base, READ_ARG() & 1, &r)) THROW();
+            if (!vm_call_function_ex(vm, base, READ_ARG() & 1, &r)) THROW();
             sp = base;
             PUSH(r);
             DISPATCH();
@@ -1656,7 +928,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             int n = (int)READ_ARG();
             Value s;
-            if (!build_set(vm, sp - n, n, &s)) THROW();
+            if (!instr_build_set(vm, sp - n, n, &s)) THROW();
             sp -= n;
             PUSH(s);
             DISPATCH();
@@ -1665,7 +937,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             int n = (int)READ_ARG();
             Value d;
-            if (!build_map(vm, sp - 2 * n, n, &d)) THROW();
+            if (!instr_build_map(vm, sp - 2 * n, n, &d)) THROW();
             sp -= 2 * n;
             PUSH(d);
             DISPATCH();
@@ -1707,7 +979,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                     vm_clear_exception(vm);
                     if (READ_ARG() & LIST_EXTEND_SOLE_STAR) { // f(*x): below the list, f
                         char who[256];
-                        describe_callee(vm, PEEK(depth + 2), who, sizeof who);
+                        vm_describe_callee(vm, PEEK(depth + 2), who, sizeof who);
                         vm_raise(vm, vm->TypeError, "%s argument after * must be an iterable, not %s", who,
                                  vm_type_name(vm, it));
                     } else {
@@ -1729,7 +1001,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(DICT_MERGE):
             // For DICT_MERGE (a call's **m) the callee lies below the dict being built.
             SAVE();
-            if (!merge_mapping(vm, AS_DICT(PEEK(READ_ARG() + 1)), &sp[-1], (word & 0xFF) == OP_DICT_MERGE,
+            if (!instr_merge_mapping(vm, AS_DICT(PEEK(READ_ARG() + 1)), &sp[-1], (word & 0xFF) == OP_DICT_MERGE,
                                (word & 0xFF) == OP_DICT_MERGE ? PEEK(READ_ARG() + 3) : NONE_VAL()))
                 THROW();
             sp--;
@@ -1756,7 +1028,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             int n = (int)READ_ARG();
             // The items land straight in the stack slots the targets will pop.
-            if (!unpack_sequence(vm, PEEK(1), n, 0, false, sp - 1)) THROW();
+            if (!instr_unpack_sequence(vm, PEEK(1), n, 0, false, sp - 1)) THROW();
             sp += n - 1;
             DISPATCH();
         }
@@ -1765,7 +1037,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             int before = (int)(READ_ARG() & 0xFF), after = (int)(READ_ARG() >> 8);
             // The items land straight in the stack slots the targets will pop (the sequence's
             // slot is overwritten only once nothing more is read from it).
-            if (!unpack_sequence(vm, PEEK(1), before, after, true, sp - 1)) THROW();
+            if (!instr_unpack_sequence(vm, PEEK(1), before, after, true, sp - 1)) THROW();
             sp += before + after;
             DISPATCH();
         }
@@ -1790,7 +1062,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 // and RETURN_VALUE tell a for loop from a SEND.  A yield steps past the FOR_ITER
                 // (ip++) and pushes the value as the next item; a return pops the generator and
                 // jumps to the loop's exit, FOR_ITER's argument.
-                if (!enter_depth(vm)) THROW();
+                if (!vm_enter_depth(vm)) THROW();
                 frame->send_exit = READ_ARG();
                 frame->ip = ip - 1;
                 frame = enter_generator_frame(vm, frame, AS_GENERATOR(it), NONE_VAL());
@@ -1902,7 +1174,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 // its saved ip is after the SEND, on the YIELD_VALUE 1 that passes each yielded
                 // value up.  The delegate's RETURN_VALUE puts its value where the receiver was and
                 // jumps to send_exit, as SEND itself does below when a delegate finishes.
-                if (!enter_depth(vm)) THROW();
+                if (!vm_enter_depth(vm)) THROW();
                 frame->sp = --sp;
                 frame->send_exit = READ_ARG();
                 frame = enter_generator_frame(vm, frame, AS_GENERATOR(receiver), v);
@@ -1910,7 +1182,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
                 DISPATCH();
             }
             Value out;
-            RunResult r = send_out_of_line(vm, receiver, v, &out);
+            RunResult r = gen_send_out_of_line(vm, receiver, v, &out);
             if (r == RUN_RAISED) THROW();
             sp--;
             if (r == RUN_YIELDED) PUSH(out);
@@ -1923,7 +1195,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(GET_YIELD_FROM_ITER): {
             SAVE();
             Value it;
-            if (!yield_from_iter(vm, frame, PEEK(1), &it)) THROW();
+            if (!gen_yield_from_iter(vm, frame, PEEK(1), &it)) THROW();
             sp[-1] = it;
             DISPATCH();
         }
@@ -1993,15 +1265,15 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(POP_EXCEPT): frame->handled = POP(); DISPATCH();
         CASE(CHECK_EXC_MATCH): {
             SAVE();
-            if (!check_except_type(vm, PEEK(1))) THROW();
-            sp[-1] = BOOL_VAL(exception_matches_value(vm, PEEK(2), PEEK(1)));
+            if (!instr_check_except_type(vm, PEEK(1))) THROW();
+            sp[-1] = BOOL_VAL(instr_exception_matches(vm, PEEK(2), PEEK(1)));
             DISPATCH();
         }
         CASE(CHECK_EG_MATCH): {
             // group type -> rest match (None when nothing matched)
             SAVE();
             Value match, rest;
-            if (!check_except_type(vm, PEEK(1))) THROW();
+            if (!instr_check_except_type(vm, PEEK(1))) THROW();
             if (!vm_hooks.exception_group_match(vm, PEEK(2), PEEK(1), &match, &rest)) THROW();
             sp[-2] = rest;
             sp[-1] = match;
@@ -2024,7 +1296,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             SAVE();
             int n = (int)READ_ARG();
             if (n == 0) {
-                if (!take_handled_exception(vm)) THROW();
+                if (!instr_take_handled_exception(vm)) THROW();
                 goto reraise;
             }
             raise_with_cause(vm, PEEK(n), n == 2 ? PEEK(1) : EMPTY_VAL());
@@ -2057,7 +1329,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
         CASE(GET_AITER): {
             SAVE();
             Value it;
-            if (!get_aiter(vm, PEEK(1), &it)) THROW();
+            if (!instr_get_aiter(vm, PEEK(1), &it)) THROW();
             sp[-1] = it;
             DISPATCH();
         }
@@ -2065,7 +1337,7 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             // it -> it awaitable
             SAVE();
             Value next;
-            if (!call_anext(vm, PEEK(1), &next)) THROW();
+            if (!instr_call_anext(vm, PEEK(1), &next)) THROW();
             PUSH(next);
             SAVE(); // rooted while it is turned into an awaitable
             if (!get_awaitable(vm, next, &sp[-1])) THROW();
@@ -2119,61 +1391,6 @@ static RunResult run(Vm *vm, Value *result, bool throwing) {
             add_trace(vm, frame);
         }
     }
-}
-
-// ---- running source -----------------------------------------------------------------------------
-
-bool vm_run_code(Vm *vm, ObjCode *code, ObjDict *globals, Value *result) {
-    if (!enter_depth(vm)) return false;
-    Frame *f = frame_push(vm, code, NULL);
-    if (!f) {
-        vm->depth--;
-        return false;
-    }
-    f->globals = globals;
-    f->locals = globals;
-    f->caller = vm->frame;
-    f->boundary = true;
-    vm->frame = f;
-    vm->native_depth++;
-    RunResult r = run(vm, result, false);
-    vm->native_depth--;
-    return r == RUN_RETURNED;
-}
-
-// Runs a class body (a function whose code has CODE_MODULE) with `ns` as its namespace.
-bool vm_run_class_body(Vm *vm, ObjFunction *fn, ObjDict *ns) {
-    if (!enter_depth(vm)) return false;
-    Frame *f = frame_push(vm, fn->code, fn);
-    if (!f) {
-        vm->depth--;
-        return false;
-    }
-    f->locals = ns;
-    f->caller = vm->frame;
-    f->boundary = true;
-    vm->frame = f;
-    if (!frame_bind_args(vm, fn, f, NULL, 0, NULL)) {
-        vm->frame = f->caller;
-        frame_pop(vm, f);
-        vm->depth--;
-        return false;
-    }
-    Value ignored;
-    vm->native_depth++;
-    RunResult r = run(vm, &ignored, false);
-    vm->native_depth--;
-    return r == RUN_RETURNED;
-}
-
-bool vm_run_source(Vm *vm, const char *filename, const char *text, size_t length, ObjDict *globals,
-                   Value *result) {
-    ObjCode *code = vm_compile_source(vm, filename, text, length);
-    if (!code) return false;
-    vm_push_root(vm, OBJ_VAL(code));
-    bool ok = vm_run_code(vm, code, globals, result);
-    vm_pop_root(vm);
-    return ok;
 }
 
 // ---- the interpreter's life ---------------------------------------------------------------------

@@ -174,45 +174,12 @@ static inline bool vm_sandbox_allows(Vm *vm, const char *what, const char *path)
 Vm *vm_new(void);
 void vm_free(Vm *vm);
 
-// ---- running code -------------------------------------------------------------------------------
-// Compiles and runs source as the module `name` with the given namespace.  Returns false with an
-// exception pending (a SyntaxError too).
-bool vm_run_source(Vm *vm, const char *filename, const char *text, size_t length, ObjDict *globals,
-                   Value *result);
-// Calls any callable with positional args (and keyword values after them, named by kwnames).
-bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Value *result);
-static inline bool vm_call0(Vm *vm, Value f, Value *out) { return vm_call(vm, f, NULL, 0, NULL, out); }
-bool vm_call1(Vm *vm, Value f, Value a, Value *out);
-bool vm_call2(Vm *vm, Value f, Value a, Value b, Value *out);
-// Looks up a special method on the type of obj and calls it.  Returns 0 when the type has no such
-// method, 1 on success, -1 with an exception pending.
-int vm_call_method(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *result);
-// Every C path that can recurse as deep as a program likes -- a native or a __call__ calling
-// back into the interpreter, repr / == / hash walking nested containers, json.dumps, callbacks
-// that re-enter the event loop -- brackets each level with vm_enter_c_level / vm_leave_c_level.
-// As in CPython 3.11 these levels count against the Python call limit (sys.getrecursionlimit()),
-// and they also stop before the C stack itself runs out, so no limit a program sets can crash
-// aio.  `where` completes the message ("", " while calling a Python object", ...).
-bool vm_enter_c_level(Vm *vm, const char *where);
-#define CALL_WHERE " while calling a Python object"
-#define REPR_WHERE " while getting the repr of an object"
-#define COMPARE_WHERE " in comparison"
-static inline void vm_leave_c_level(Vm *vm) { vm->depth--; }
-// Resumes a generator or coroutine: sends value (or throws exc when exc is not EMPTY).
-RunResult gen_resume(Vm *vm, ObjGenerator *gen, Value value, Value exc, Value *out);
-// throw() and close() of a generator suspended in yield from / await (runtime/gen.c): raise the
-// pending exception in gen itself, dropping its delegate; or continue gen after its delegate
-// returned value.
-RunResult gen_throw_here(Vm *vm, ObjGenerator *gen, Value *out);
-RunResult gen_delegate_returned(Vm *vm, ObjGenerator *gen, Value value, Value *out);
-// What a suspended generator delegates to (yield from / await: CPython's gi_yieldfrom and
-// cr_await), or EMPTY.
-Value gen_awaiting(ObjGenerator *g);
-// The same for any coroutine: a bytecode one, or the sleep that asyncio.sleep() makes.
-RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out);
-// The code and line the innermost bytecode frame is at (where a native was called from); NULL
-// code when no bytecode is running.
-void vm_caller_line(Vm *vm, ObjCode **code, int *line);
+// ---- the dispatch loop (vm.c) -------------------------------------------------------------------
+// Runs the frame chain from vm->frame until a boundary frame returns, yields or raises (throwing:
+// start at the error handler, with vm->exception pending in vm->frame).  Only the files that enter
+// frames call it: call.c (calls from C, running modules and class bodies) and gen.c (resuming a
+// generator); everyone else goes through vm_call, vm_run_code or gen_resume.
+RunResult vm_run(Vm *vm, Value *result, bool throwing);
 
 // ---- argument buffers ---------------------------------------------------------------------------
 // A call's arguments with one more value in front (self, the class).  Small calls use the inline
@@ -245,11 +212,6 @@ static inline void vm_push_root(Vm *vm, Value v) {
 static inline void vm_pop_root(Vm *vm) { vm->nroots--; }
 static inline void vm_pop_roots(Vm *vm, int n) { vm->nroots -= n; }
 
-// ---- running code objects (vm.c) ---------------------------------------------------------------
-// Runs a module's code with the given globals (also its locals).
-bool vm_run_code(Vm *vm, ObjCode *code, ObjDict *globals, Value *result);
-// Runs a class body (the function the class statement compiled) with ns as its namespace.
-bool vm_run_class_body(Vm *vm, ObjFunction *fn, ObjDict *ns);
 // The exception an except/finally block is handling, or None.
 Value vm_current_handled(Vm *vm);
 
@@ -258,5 +220,7 @@ Value vm_current_handled(Vm *vm);
 #include "code.h"  // the layout of code objects and their caches
 #include "error.h" // raising and printing exceptions (error.c)
 #include "ops.h"   // the object protocol (ops.c)
+#include "call.h"  // calls from C, running modules and class bodies (call.c)
+#include "gen.h"   // resuming generators and coroutines (gen.c)
 
 #endif
