@@ -165,19 +165,23 @@ test: deps
 	python3 tests/layers.py
 	python3 tests/run.py --aio ./aio
 
+# The slower builds run one test per CPU: their tests are CPU-bound, and the default of two per CPU
+# would push some past their timeouts.
+CPUS := $(shell nproc 2>/dev/null || echo 2)
+
 # allocator_may_return_null: a program-chosen size too big for ASan's allocator must come back as
 # NULL, which aio turns into MemoryError, as it does in the release build.
 test-asan: deps
 	@$(MAKE) --no-print-directory VARIANT=asan
-	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 python3 tests/run.py --aio build/aio-asan
+	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 python3 tests/run.py -j $(CPUS) --aio build/aio-asan
 
 test-gc: deps
 	@$(MAKE) --no-print-directory VARIANT=gc
-	python3 tests/run.py --aio build/aio-gc
+	python3 tests/run.py -j $(CPUS) --aio build/aio-gc
 
 test-debug: deps
 	@$(MAKE) --no-print-directory VARIANT=debug
-	python3 tests/run.py --aio build/aio-debug
+	python3 tests/run.py -j $(CPUS) --aio build/aio-debug
 
 oracle: deps
 	python3 tests/run.py --oracle

@@ -35,7 +35,7 @@ are written in whole-line comments:
                           their certificates (tests/io/tls/_make_certs.sh).
 
 Usage:
-  tests/run.py [-j N] [-v] [--aio PATH] [--oracle] [FILE_OR_DIR ...]
+  tests/run.py [-j N] [-v] [--durations N] [--aio PATH] [--oracle] [FILE_OR_DIR ...]
 
 The interpreter is --aio PATH (default ./aio in the repo root), prefixed by
 the words of $AIO_WRAPPER if set (e.g. AIO_WRAPPER="valgrind -q").  With
@@ -51,6 +51,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -204,8 +205,12 @@ def collect(targets):
 def main():
     ap = argparse.ArgumentParser(description="Run aio's golden tests.")
     ap.add_argument("targets", nargs="*", help="test files or folders")
-    ap.add_argument("-j", type=int, default=os.cpu_count() or 1,
-                    help="tests run in parallel (default: CPU count)")
+    # Many tests spend their time asleep (the seed samples wait seconds on purpose), so twice as
+    # many run at once as there are CPUs.
+    ap.add_argument("-j", type=int, default=2 * (os.cpu_count() or 1),
+                    help="tests run in parallel (default: twice the CPU count)")
+    ap.add_argument("--durations", type=int, metavar="N", default=0,
+                    help="list the N slowest tests at the end")
     ap.add_argument("-v", action="store_true", help="show full diffs")
     ap.add_argument("--aio", help="interpreter (default: ./aio in the repo "
                     "root; a relative PATH is taken from the current folder)")
@@ -221,6 +226,9 @@ def main():
             print(f"FAIL {rel(f)}: bad test file: {e}")
             failed += 1
 
+    # The slow tests (the ones that declare a longer timeout) start first, so they overlap
+    # with the many short ones instead of running alone at the end.
+    tests.sort(key=lambda t: -t.timeout)
     if opts.oracle:
         base = [os.environ.get("PYTHON", "python3")]
     else:
@@ -242,7 +250,16 @@ def main():
             setup_failures[script] = (f"setup {rel(script)} failed (status {proc.returncode})",
                                       proc.stdout.decode("utf-8", "replace"))
 
+    seconds = {}
+
     def job(test):
+        start = time.monotonic()
+        try:
+            return run_one(test)
+        finally:
+            seconds[test.path] = time.monotonic() - start
+
+    def run_one(test):
         if test.not_a_test:
             return "skip"
         if test.setup in setup_failures:
@@ -267,6 +284,9 @@ def main():
                 if opts.v and result[1]:
                     print(result[1].rstrip("\n"), flush=True)
 
+    slowest = sorted(seconds.items(), key=lambda item: -item[1])[:opts.durations]
+    for path, took in slowest:
+        print(f"{took:7.2f} s  {rel(path)}")
     summary = f"{passed} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped"
