@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bigint.h"
 #include "socket_shared.h"
 
 double socket_default_timeout = -1;
@@ -250,17 +251,24 @@ static bool timeout_arg(Vm *vm, Value v, double *out) {
         *out = -1;
         return true;
     }
+    // CPython keeps timeouts as int64 nanoseconds: what does not fit is OverflowError, with
+    // one message for floats and another for ints (checked before the sign).
     double t;
     if (IS_FLOAT(v)) {
         t = AS_FLOAT(v);
+        if (isnan(t)) return vm_raise(vm, vm->ValueError, "Invalid value NaN (not a number)");
+        if (!(fabs(t) * 1e9 < 9223372036854775808.0))
+            return vm_raise(vm, vm->OverflowError, "timestamp out of range for platform time_t");
     } else { // anything but a float goes through __index__, as CPython's timeout parsing
+        Value whole;
         int64_t n;
-        if (!mod_arg_index(vm, v, &n)) return false;
+        if (!mod_arg_int(vm, v, &whole)) return false;
+        if (!big_fits_int64(whole, &n) || n > INT64_MAX / 1000000000 || n < -(INT64_MAX / 1000000000))
+            return vm_raise(vm, vm->OverflowError, "timestamp too large to convert to C _PyTime_t");
         t = (double)n;
     }
-    if (isnan(t)) return vm_raise(vm, vm->ValueError, "Invalid value NaN (not a number)");
     if (t < 0) return vm_raise(vm, vm->ValueError, "Timeout value out of range");
-    *out = t;
+    *out = t + 0.0; // -0.0 is 0.0
     return true;
 }
 

@@ -20,6 +20,7 @@ static const BuiltinModule builtin_modules[] = {
     {"random", mod_random_init},
     {"os", mod_os_init},
     {"os.path", mod_os_path_init},
+    {"errno", mod_errno_init},
     {"json", mod_json_init},
     {"itertools", mod_itertools_init},
     {"functools", mod_functools_init},
