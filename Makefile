@@ -9,6 +9,7 @@
 #   make test-gc    the suite with the GC collecting at every allocation
 #   make oracle     check every expectation against python3 (CPython is the oracle)
 #   make bench      benchmarks against python3, as time ratios
+#   make fd-leak    10,000 connections opened and closed leave no descriptor behind (CI)
 #   make test-debug the suite in the AIO_DEBUG build: every instruction checks the frame's stack
 #                   depth and blocks against what the compiler computed
 #   make VARIANT=trace  build/aio-trace, which prints every instruction it runs and the value
@@ -95,7 +96,7 @@ ifeq ($(VARIANT),fuzz)
   TARGET := build/aio-fuzz build/aio-fuzz-cli
 endif
 
-.PHONY: all deps demo test test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
+.PHONY: all deps demo test fd-leak test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
 
 all: $(TARGET)
 
@@ -185,6 +186,11 @@ test-debug: deps
 
 oracle: deps
 	python3 tests/run.py --oracle
+
+# The descriptor-leak test at the size issue 9 asks for; the suite runs it with 2,000 connections
+# to stay fast.
+fd-leak: aio
+	cd tests/io && ../../aio connections_no_fd_leak.aio 10000 | tee /dev/stderr | grep -c True | grep -qx 2
 
 # bench/limit/echo.c is bench/echo.aio written directly on libuv: the physical limit beside which
 # bench/run.py reports aio's and python3's round trips per second.
