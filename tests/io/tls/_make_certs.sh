@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes the certificates the TLS tests use, into build/tls-certs/ of the repository (run by
-# tests/run.py for every test with "# setup: _make_certs.sh", once per run, in this folder).
+# tests/run.py for every test with "# setup: .../_make_certs.sh", once per run; it may be run
+# from anywhere: sh tests/io/tls/_make_certs.sh).
 # They are made at test time and never committed: each is valid for two days, and they are made
 # again when older than 12 hours.
 #
@@ -11,7 +12,7 @@
 # Files are written under temporary names and renamed, so a run of the suite in parallel
 # never sees half a file.
 set -e
-out=../../../build/tls-certs
+out="$(dirname "$0")/../../../build/tls-certs"
 mkdir -p "$out"
 cd "$out"
 if [ -n "$(find other.pem -mmin -720 2>/dev/null)" ] && [ -f server.pem ]; then exit 0; fi
