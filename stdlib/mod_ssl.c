@@ -503,28 +503,27 @@ static bool session_do_handshake(Vm *vm, Value *args, int nargs, ObjTuple *kwnam
     return true;
 }
 
-// read(n): up to n bytes of the peer's application data.
+// read(n): up to n bytes of the peer's application data.  OpenSSL hands out at most one record
+// (16 KiB of data) per call, so the bytes are read into a buffer of that order and copied into
+// an object of the exact size: asking for 256 KiB does not make every chunk that big.
 static bool session_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static unsigned char chunk[64 * 1024];
     Session *s = self_session(vm, "read", args, nargs, kwnames, 2, 2);
     int64_t want;
     if (!s || !arg_int(vm, args[1], &want)) return false;
     if (want < 0) return vm_raise(vm, vm->ValueError, "size should not be negative");
-    ObjBytes *b = bytes_try_alloc(vm, (size_t)want);
-    if (!b) return false;
     size_t got = 0;
     ERR_clear_error();
     if (want > 0) {
-        int ret = SSL_read_ex(s->ssl, b->data, (size_t)want, &got);
+        size_t ask = (size_t)want < sizeof chunk ? (size_t)want : sizeof chunk;
+        int ret = SSL_read_ex(s->ssl, chunk, ask, &got);
         // The peer's close_notify, with ours not sent yet: end of data, b'' (as CPython).
         bool clean_end = ret != 1 && SSL_get_error(s->ssl, ret) == SSL_ERROR_ZERO_RETURN &&
                          SSL_get_shutdown(s->ssl) == SSL_RECEIVED_SHUTDOWN;
         if (clean_end) ERR_clear_error();
         else if (ret != 1) return raise_session_error(vm, s, ret, __LINE__);
     }
-    b->length = got;
-    b->data[got] = 0;
-    b->hash = hash_bytes(b->data, got);
-    *result = OBJ_VAL(b);
+    *result = OBJ_VAL(bytes_new(vm, chunk, got));
     return true;
 }
 
@@ -697,21 +696,28 @@ static Value alt_names_value(Vm *vm, X509 *cert) {
     return OBJ_VAL(t);
 }
 
+// d[key] = value, with value kept alive while the key is made.
+static void dict_put(Vm *vm, ObjDict *d, const char *key, Value value) {
+    vm_push_root(vm, value);
+    dict_set_cstr(vm, d, key, value);
+    vm_pop_root(vm);
+}
+
 static Value cert_dict(Vm *vm, X509 *cert) {
     ObjDict *d = dict_new(vm);
     vm_push_root(vm, OBJ_VAL(d));
-    dict_set_cstr(vm, d, "subject", name_value(vm, X509_get_subject_name(cert)));
-    dict_set_cstr(vm, d, "issuer", name_value(vm, X509_get_issuer_name(cert)));
-    dict_set_cstr(vm, d, "version", INT_VAL(X509_get_version(cert) + 1));
+    dict_put(vm, d, "subject", name_value(vm, X509_get_subject_name(cert)));
+    dict_put(vm, d, "issuer", name_value(vm, X509_get_issuer_name(cert)));
+    dict_put(vm, d, "version", INT_VAL(X509_get_version(cert) + 1));
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
     char *hex = bn ? BN_bn2hex(bn) : NULL;
-    dict_set_cstr(vm, d, "serialNumber", str_or_none(vm, hex ? hex : ""));
+    dict_put(vm, d, "serialNumber", str_or_none(vm, hex ? hex : ""));
     OPENSSL_free(hex);
     BN_free(bn);
-    dict_set_cstr(vm, d, "notBefore", asn1_time_value(vm, X509_get0_notBefore(cert)));
-    dict_set_cstr(vm, d, "notAfter", asn1_time_value(vm, X509_get0_notAfter(cert)));
+    dict_put(vm, d, "notBefore", asn1_time_value(vm, X509_get0_notBefore(cert)));
+    dict_put(vm, d, "notAfter", asn1_time_value(vm, X509_get0_notAfter(cert)));
     Value alt = alt_names_value(vm, cert);
-    if (!IS_EMPTY(alt)) dict_set_cstr(vm, d, "subjectAltName", alt);
+    if (!IS_EMPTY(alt)) dict_put(vm, d, "subjectAltName", alt);
     vm_pop_root(vm);
     return OBJ_VAL(d);
 }
