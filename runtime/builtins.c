@@ -207,9 +207,25 @@ static bool builtin_callable(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     return true;
 }
 
-// dir(): the sorted attribute names of an object, its class and the class's bases.
+static bool builtin_locals(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result);
+
+// dir(): with no argument, the names bound in the running scope (locals() of a function); for a
+// module, the names of its namespace; for an object whose class defines __dir__, what that
+// returns; else the attribute names of the object, its class and the class's bases.  Sorted.
 static bool builtin_dir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "dir", nargs, kwnames, 0, 1)) return false;
+    Value sorted = dict_get_str(vm->builtins, str_from_c(vm, "sorted"));
+    if (nargs == 1 && !IS_CLASS(args[0])) {
+        Value custom = class_lookup(vm_class_of(vm, args[0]), str_from_c(vm, "__dir__"));
+        if (!IS_EMPTY(custom)) {
+            Value listed;
+            if (vm_call_method(vm, args[0], str_from_c(vm, "__dir__"), NULL, 0, &listed) < 0) return false;
+            vm_push_root(vm, listed);
+            bool ok = vm_call1(vm, sorted, listed, result);
+            vm_pop_root(vm);
+            return ok;
+        }
+    }
     ObjList *names = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(names));
     ObjSet *seen = set_new(vm, false);
@@ -217,8 +233,15 @@ static bool builtin_dir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     ObjDict *dicts[64];
     int nd = 0;
     if (nargs == 0) {
-        dicts[nd++] = vm->frame ? (vm->frame->locals ? vm->frame->locals : vm->frame->globals) : vm->builtins;
+        Value scope = OBJ_VAL(vm->builtins);
+        if (vm->frame) (void)builtin_locals(vm, NULL, 0, NULL, &scope); // no arguments: cannot fail
+        vm_push_root(vm, scope); // popped with the others: fail and success pop all three
+        dicts[nd++] = AS_DICT(scope);
+    } else if (IS_MODULE(args[0])) {
+        vm_push_root(vm, NONE_VAL());
+        dicts[nd++] = AS_MODULE(args[0])->globals;
     } else {
+        vm_push_root(vm, NONE_VAL());
         Value v = args[0];
         ObjDict *own = IS_CLASS(v) ? NULL : object_dict(vm, v);
         if (own) dicts[nd++] = own;
@@ -237,15 +260,14 @@ static bool builtin_dir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         }
     }
     {
-        Value sorted = dict_get_str(vm->builtins, str_from_c(vm, "sorted"));
         Value out;
         if (!vm_call1(vm, sorted, OBJ_VAL(names), &out)) goto fail;
-        vm_pop_roots(vm, 2);
+        vm_pop_roots(vm, 3);
         *result = out;
         return true;
     }
 fail:
-    vm_pop_roots(vm, 2);
+    vm_pop_roots(vm, 3);
     return false;
 }
 
