@@ -75,7 +75,8 @@ ObjModule *define_module(Vm *vm, const char *name) {
 //      `def`s and assignments fill it;
 //   3. make the class around that dict; take __qualname__ out of it; fill the __class__ cell
 //      (__classcell__), which zero-argument super() and __class__ in methods read;
-//   4. a class that defines __eq__ without __hash__ becomes unhashable (__hash__ = None);
+//   4. a class that defines __eq__ without __hash__ becomes unhashable (__hash__ = None); one
+//      without a docstring gets __doc__ None;
 //   5. set the fast-path flags from the dict and the bases;
 //   6. call __set_name__ on each attribute that has it, then the base's __init_subclass__ with
 //      the class statement's keywords (`class C(Base, flag=True)`; a metaclass= is ignored).
@@ -123,6 +124,8 @@ static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     }
     if (!IS_EMPTY(dict_get_str(ns, vm->s_eq)) && IS_EMPTY(dict_get_str(ns, vm->s_hash)))
         dict_set_str(vm, ns, vm->s_hash, NONE_VAL());
+    // A class without a docstring has __doc__ None of its own: a base's is not inherited.
+    if (IS_EMPTY(dict_get_str(ns, vm->s_doc))) dict_set_str(vm, ns, vm->s_doc, NONE_VAL());
     if (!IS_EMPTY(class_lookup(cls, vm->s_getattr))) cls->has_getattr = true;
     if (!IS_EMPTY(class_lookup(cls, str_from_c(vm, "__del__")))) cls->has_del = true;
     {

@@ -2048,6 +2048,12 @@ static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *e
         compile_name_op(&c, "__module__", CTX_STORE);
         emit_const(&c, OBJ_VAL(str_new(c.vm, scope->qualname, strlen(scope->qualname))));
         compile_name_op(&c, "__qualname__", CTX_STORE);
+        // A docstring is stored as the class's __doc__, as CPython's compiler does (a class
+        // without one gets __doc__ None when it is made: runtime/class.c).
+        if (body->count && body->items[0]->kind == AST_EXPR && body->items[0]->a->kind == AST_STR) {
+            emit_const(&c, OBJ_VAL(str_new(c.vm, body->items[0]->a->str, body->items[0]->a->len)));
+            compile_name_op(&c, "__doc__", CTX_STORE);
+        }
         compile_stmts(&c, body);
         if (scope->needs_class_cell) {
             emit(&c, OP_LOAD_CLOSURE, cell_slot(&c, "__class__"));
