@@ -22,21 +22,21 @@
 #   make fuzz-coverage  line coverage of vm/ and runtime/ by the fuzz inputs (llvm-cov)
 
 CC      ?= cc
-PKGS    := libuv libutf8proc libssl libcrypto
+PKGS    := libuv libutf8proc libssl libcrypto libedit
 # What the build needs, as command:package and header:package (Debian names).  pkg-config is
 # optional: without it the libraries are linked by their usual names.
 DEP_TOOLS   := re2c:re2c lemon:lemon python3:python3 openssl:openssl
-DEP_HEADERS := uv.h:libuv1-dev utf8proc.h:libutf8proc-dev gmp.h:libgmp-dev openssl/ssl.h:libssl-dev
+DEP_HEADERS := uv.h:libuv1-dev utf8proc.h:libutf8proc-dev gmp.h:libgmp-dev openssl/ssl.h:libssl-dev histedit.h:libedit-dev
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
-INC     := -Ibase -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Ibuild
+INC     := -Ibase -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Irepl -Ibuild
 OPT     ?= -O2 -g
 LEMPAR  := /usr/share/lemon/lempar.c
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lutf8proc -lssl -lcrypto)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lutf8proc -lssl -lcrypto -ledit)
 
-SRCS := $(wildcard base/*.c lexer/*.c parser/*.c vm/*.c runtime/*.c stdlib/*.c)
+SRCS := $(wildcard base/*.c lexer/*.c parser/*.c vm/*.c runtime/*.c stdlib/*.c repl/*.c)
 GEN  := build/scan.c build/grammar.c
 
 # Each variant builds into its own folder so they never mix objects.
@@ -101,7 +101,7 @@ endif
 all: $(TARGET)
 
 ifeq ($(VARIANT),fuzz)
-build/aio-fuzz: $(filter-out %/runtime/main.o,$(OBJS)) $(OBJDIR)/fuzz/harness.o
+build/aio-fuzz: $(filter-out %/repl/main.o,$(OBJS)) $(OBJDIR)/fuzz/harness.o
 	$(CC) $(OPT) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lgmp -lm
 
 build/aio-fuzz-cli: $(OBJS)
@@ -211,7 +211,7 @@ unit:
 	./build/debug/opcode_effects_vm
 
 # The opcode stack-effect test runs programs in the debug build: it links all of its objects but main.
-$(OBJDIR)/opcode_effects_vm: tests/unit/opcode_effects_vm.c $(filter-out $(OBJDIR)/runtime/main.o,$(OBJS))
+$(OBJDIR)/opcode_effects_vm: tests/unit/opcode_effects_vm.c $(filter-out $(OBJDIR)/repl/main.o,$(OBJS))
 	$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(PKG_CFLAGS) $^ $(PKG_LIBS) -lgmp $(LDEXTRA) -lm -o $@
 
 # ---- fuzzing (fuzz/README.md) ------------------------------------------------------------------

@@ -89,7 +89,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-// What the command line does at exit (runtime/main.c): namespaces emptied, finalizer messages
+// What the command line does at exit (repl/main.c): namespaces emptied, finalizer messages
 // printed, everything collected.
 static void shut_down(Vm *vm) {
     vm_report_finalizers(vm);

@@ -154,6 +154,15 @@ static void declare_params(Pass *p, Scope *fn, Ast *args) {
     if (args->c) add_symbol(p, fn, args->c->str, SYM_PARAM);
 }
 
+// An await (or async for/with, or an async comprehension) makes the comprehensions around it
+// asynchronous, and when they lead up to the module, the module too: only the REPL's parser lets
+// module code await (top-level await), and there the entry's code becomes a coroutine.
+static void mark_awaiting(Scope *scope) {
+    Scope *s = scope;
+    for (; s && s->is_comprehension; s = s->parent) s->is_coroutine = true;
+    if (s && s->kind == SCOPE_MODULE) s->is_coroutine = true;
+}
+
 static void visit_comprehension(Pass *p, Scope *scope, Ast *node, const char *name) {
     // The first iterable is evaluated in the enclosing scope; everything else in the new one.
     Ast *first = node->list.items[0];
@@ -164,8 +173,7 @@ static void visit_comprehension(Pass *p, Scope *scope, Ast *node, const char *na
     add_symbol(p, comp, ".0", SYM_PARAM);
     for (int i = 0; i < node->list.count; i++) {
         Ast *gen = node->list.items[i];
-        if (gen->flag)
-            for (Scope *s = comp; s && s->is_comprehension; s = s->parent) s->is_coroutine = true;
+        if (gen->flag) mark_awaiting(comp);
         if (i > 0) visit(p, comp, gen->b);
         visit_target(p, comp, gen->a);
         visit_list(p, comp, &gen->list);
@@ -239,6 +247,7 @@ static void visit(Pass *p, Scope *scope, Ast *node) {
         for (int i = 0; i < node->list.count; i++) visit_target(p, scope, node->list.items[i]);
         break;
     case AST_FOR:
+        if (node->flag && scope->kind == SCOPE_MODULE) scope->is_coroutine = true; // top-level async for
         visit(p, scope, node->b);
         visit_target(p, scope, node->a);
         visit_list(p, scope, &node->list);
@@ -288,8 +297,7 @@ static void visit(Pass *p, Scope *scope, Ast *node) {
         }
         break;
     case AST_AWAIT:
-        // An await inside a comprehension makes it (and the comprehensions around it) asynchronous.
-        for (Scope *s = scope; s && s->is_comprehension; s = s->parent) s->is_coroutine = true;
+        mark_awaiting(scope);
         visit(p, scope, node->a);
         break;
     case AST_YIELD:
@@ -305,6 +313,7 @@ static void visit(Pass *p, Scope *scope, Ast *node) {
         visit_list(p, scope, &node->list2);
         visit_list(p, scope, &node->list3);
         visit_list(p, scope, &node->list4);
+        if (node->kind == AST_WITH && node->flag && scope->kind == SCOPE_MODULE) scope->is_coroutine = true;
         break;
     }
 }

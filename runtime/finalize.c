@@ -4,7 +4,7 @@
  * aio's collector is tracing, not reference counting, so these run later than in CPython: the
  * collection that finds the object unreachable queues it (vm/gc.c), and the queue is run at the
  * interpreter's next safe point (where signal handlers run), when an event loop iterates, and at
- * exit (runtime/main.c's shutdown).  Each object is finalized at most once; an error in a
+ * exit (repl/main.c's shutdown).  Each object is finalized at most once; an error in a
  * finalizer is printed as CPython's "Exception ignored in: ..." and does not propagate.
  */
 #include "runtime.h"

@@ -1213,3 +1213,33 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
     vm_pop_root(vm);
     return m;
 }
+
+// ---- a loop driven one iteration at a time (the REPL) --------------------------------------------
+// The REPL (repl/repl.c) keeps its loop running for the whole session, as python -m asyncio does,
+// but runs it itself, an iteration at a time: between keystrokes and while an entry awaits.  While
+// it runs, asyncio.get_running_loop() is that loop, and run_forever() or asyncio.run() refuse.
+
+bool loop_begin_run(Vm *vm, Value loop) {
+    if (!check_loop(vm, loop)) return false;
+    LoopState *st = state_of(loop);
+    if (!check_closed(vm, st) || !check_running(vm, loop)) return false;
+    st->running = true;
+    vm->running_loop = loop;
+    return true;
+}
+
+// One iteration (it waits when nothing is ready); false with the exception that escaped it.
+// loop.stop() only ends the iteration it is called in: the REPL's loop keeps running.
+bool loop_run_one_iteration(Vm *vm, Value loop) {
+    LoopState *st = state_of(loop);
+    bool ok = loop_run_once(vm, loop);
+    st->stopping = false;
+    return ok;
+}
+
+void loop_end_run(Vm *vm, Value loop) {
+    LoopState *st = state_of(loop);
+    st->running = false;
+    st->stopping = false;
+    vm->running_loop = NONE_VAL();
+}

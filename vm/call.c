@@ -40,6 +40,7 @@ static bool make_generator(Vm *vm, ObjFunction *fn, Value *args, int nargs, ObjT
     gen->code = code;
     Frame *f = frame_init_owned((Frame *)(gen + 1), code, fn);
     f->gen = gen;
+    if (code->flags & CODE_MODULE) f->locals = f->globals; // a REPL entry that awaits (compile.h)
     gen->frame = f;
     // Bind with the frame on the chain, as for any call (the generator is rooted meanwhile).
     vm_push_root(vm, OBJ_VAL(gen));

@@ -110,6 +110,7 @@ struct Compiler {
     int fblocks_dropped; // pushes past MAX_FBLOCKS after an error: pops discard them first
     int block_nesting;   // CPython's count of nested blocks (a handler counts two)
     bool in_async_comprehension;
+    bool interactive; // a REPL entry's top-level code: expression statements print (PRINT_EXPR)
 };
 
 // The compiler chain is a GC root while compiling (constants already made are live objects).
@@ -1687,7 +1688,7 @@ static void compile_stmt(Compiler *c, Ast *s) {
     switch (s->kind) {
     case AST_EXPR:
         compile_expr(c, s->a);
-        emit(c, OP_POP_TOP, 0);
+        emit(c, c->interactive ? OP_PRINT_EXPR : OP_POP_TOP, 0);
         break;
     case AST_ASSIGN: // a = b = v: v once, a copy for every target but the last, stored left to right
         compile_expr(c, s->a);
@@ -2136,11 +2137,15 @@ static ObjCode *compile_scope(Compiler *parent, Ast *node, AstList *body, Ast *e
 }
 
 // The top-level code of a module: it runs with the module's globals as its namespace
-// (CODE_MODULE), and its constant 0 is the file name, which every nested code copies.
-ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *err) {
+// (CODE_MODULE), and its constant 0 is the file name, which every nested code copies.  A REPL
+// entry (`interactive`) prints the value of its expression statements, and when it awaits at
+// top level its code is also a coroutine's: calling it makes a coroutine that runs in the globals.
+static ObjCode *compile_top_level(Vm *vm, Ast *module, const char *filename, SyntaxErr *err, bool interactive) {
     Compiler c;
     init_compiler(&c, NULL, vm, module->scope, err);
     c.flags = CODE_MODULE;
+    c.interactive = interactive;
+    if (interactive && ((Scope *)module->scope)->is_coroutine) c.flags |= CODE_COROUTINE;
     add_const(&c, OBJ_VAL(str_intern(vm, filename, strlen(filename)))); // constant 0: the filename
     declare_layout(&c, NULL);
     compile_stmts(&c, &module->list);
@@ -2151,18 +2156,35 @@ ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *er
     return code;
 }
 
-// Parses and compiles source, turning a syntax error into a pending SyntaxError.
-ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length) {
+ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *err) {
+    return compile_top_level(vm, module, filename, err, false);
+}
+
+// Parses and compiles source, turning a syntax error into a pending SyntaxError.  For a REPL
+// entry (`interactive`, vm_compile_entry) an unfinished block is not an error: NULL with
+// *incomplete set and nothing pending.
+static ObjCode *compile_text(Vm *vm, const char *filename, const char *text, size_t length, bool interactive,
+                             bool *incomplete) {
     Arena arena;
     arena_init(&arena);
-    Source src = {filename, text, length, false};
+    Source src = {filename, text, length, interactive};
     ParseStatus status;
     SyntaxErr err;
     memset(&err, 0, sizeof err);
     Ast *module = parse_source(&arena, &src, &status, &err);
     ObjCode *code = NULL;
-    if (module && symtable_build(&arena, module, &err)) code = compile_module(vm, module, filename, &err);
+    if (module && symtable_build(&arena, module, &err))
+        code = compile_top_level(vm, module, filename, &err, interactive);
     arena_free(&arena);
-    if (!code) raise_syntax_error(vm, filename, text, &err);
+    if (incomplete) *incomplete = status == PARSE_INCOMPLETE;
+    if (!code && status != PARSE_INCOMPLETE) raise_syntax_error(vm, filename, text, &err);
     return code;
+}
+
+ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length) {
+    return compile_text(vm, filename, text, length, false, NULL);
+}
+
+ObjCode *vm_compile_entry(Vm *vm, const char *filename, const char *text, size_t length, bool *incomplete) {
+    return compile_text(vm, filename, text, length, true, incomplete);
 }

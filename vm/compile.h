@@ -20,6 +20,13 @@ ObjCode *compile_module(Vm *vm, Ast *module, const char *filename, SyntaxErr *er
 // Returns NULL with a SyntaxError pending on vm when any of them fails.
 ObjCode *vm_compile_source(Vm *vm, const char *filename, const char *text, size_t length);
 
+// A REPL entry: as vm_compile_source, but the parser allows top-level await and the code prints
+// the value of each expression statement (PRINT_EXPR).  Code that awaits has CODE_COROUTINE:
+// calling a function made of it gives a coroutine running in the function's globals.  When the
+// text ends inside an unfinished block (or bracket), returns NULL with *incomplete set and no
+// exception pending: the REPL asks for another line.
+ObjCode *vm_compile_entry(Vm *vm, const char *filename, const char *text, size_t length, bool *incomplete);
+
 // The compiler's objects are GC roots while it runs (the GC calls this).
 void compile_mark_roots(Vm *vm);
 

@@ -1,4 +1,6 @@
-/* The command line: run a file, a -c string or standard input; --dis, --ast, --version, -h.
+/* The command line: run a file, a -c string, a module (-m) or standard input, or start the REPL
+ * (repl.h) when standard input and output are a terminal and there is nothing else to run, or
+ * after the program with -i; --dis, --ast, --version, -h.
  *
  * Exit statuses are CPython's: 0 on success, 1 for an uncaught exception (the traceback goes to
  * stderr), the code of SystemExit, and 2 for a usage error.  An uncaught KeyboardInterrupt ends
@@ -13,21 +15,25 @@
 #include "dis.h"
 #include "error.h"
 #include "modules.h"
+#include "repl.h"
 #include "runtime.h"
 #include "symtable.h"
 
-#define AIO_VERSION "0.1.0"
 #define EXIT_SIGINT (-SIGINT) // report_exception's status for an uncaught KeyboardInterrupt
 
 static void usage(FILE *out) {
-    fputs("usage: aio [option] ... [-c cmd | file | -] [arg] ...\n"
+    fputs("usage: aio [option] ... [-c cmd | -m mod | file | -] [arg] ...\n"
           "Options:\n"
           "  -c cmd     program passed in as string\n"
+          "  -m mod     run the module mod (a .aio file found as import finds it) as __main__\n"
+          "  -i         inspect interactively after running the program (the REPL)\n"
+          "  -q         don't print the REPL's banner\n"
           "  --dis      print the bytecode of the program instead of running it\n"
           "  --ast      print the syntax tree of the program instead of running it\n"
           "  -h, --help print this help message and exit\n"
           "  --version  print the version and exit\n"
           "file         program read from script file ('-' reads standard input)\n"
+          "             with none of these on a terminal: the REPL (top-level await works there)\n"
           "arg ...      arguments passed to the program in sys.argv[1:]\n",
           out);
 }
@@ -122,9 +128,42 @@ static void set_paths(Vm *vm, const char *argv0, const char *script) {
     }
 }
 
+// The file `aio -m name` runs: name.aio or name/__main__.aio (dots are folders), looked for
+// in the current directory, then in the stdlib folder, as import looks.  NULL when there is none.
+static char *find_module_file(const char *name, const char *stdlib_dir) {
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof rel, "%s", name);
+    for (char *p = rel; *p; p++)
+        if (*p == '.') *p = '/';
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
+    const char *dirs[] = {cwd, stdlib_dir};
+    static const char *const forms[] = {"%s/%s.aio", "%s/%s/__main__.aio"};
+    for (int d = 0; d < 2; d++)
+        for (int f = 0; f < 2; f++) {
+            char path[PATH_MAX * 2 + 32];
+            snprintf(path, sizeof path, forms[f], dirs[d], rel);
+            if (access(path, R_OK) == 0) return strdup(path);
+        }
+    return NULL;
+}
+
+// CPython (3.9+) names the script by its absolute path in tracebacks and __file__.
+static void absolute_path(const char *file, char *out, size_t size) {
+    if (file[0] == '/') {
+        snprintf(out, size, "%s", file);
+        return;
+    }
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
+    const char *rel = file;
+    while (rel[0] == '.' && rel[1] == '/') rel += 2;
+    snprintf(out, size, "%s/%s", cwd, rel);
+}
+
 int main(int argc, char **argv) {
-    const char *file = NULL, *command = NULL;
-    bool dis = false, ast = false;
+    const char *file = NULL, *command = NULL, *module = NULL;
+    bool dis = false, ast = false, inspect = false, quiet = false;
     int argi = 1;
     for (; argi < argc; argi++) {
         const char *a = argv[argi];
@@ -138,13 +177,16 @@ int main(int argc, char **argv) {
         }
         if (strcmp(a, "--dis") == 0) dis = true;
         else if (strcmp(a, "--ast") == 0) ast = true;
-        else if (strcmp(a, "-c") == 0) {
+        else if (strcmp(a, "-i") == 0) inspect = true;
+        else if (strcmp(a, "-q") == 0) quiet = true;
+        else if (strcmp(a, "-c") == 0 || strcmp(a, "-m") == 0) {
             if (argi + 1 >= argc) {
-                fputs("Argument expected for the -c option\n", stderr);
+                fprintf(stderr, "Argument expected for the %s option\n", a);
                 usage(stderr);
                 return 2;
             }
-            command = argv[++argi];
+            if (a[1] == 'c') command = argv[++argi];
+            else module = argv[++argi];
             argi++;
             break;
         } else if (strcmp(a, "-") == 0 || a[0] != '-') {
@@ -157,10 +199,30 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    char *text;
-    size_t length;
-    const char *filename;
+    // Nothing to run and a terminal to talk to: the REPL, and only it.
+    bool repl_only = !command && !module && !file && !dis && !ast && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool repl = repl_only || (inspect && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+    char *text = NULL;
+    size_t length = 0;
+    const char *filename = "<stdin>";
     static char abspath[PATH_MAX * 2];
+    char *module_path = NULL;
+    if (module) {
+        char exe_dir[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe_dir, sizeof exe_dir - 1);
+        exe_dir[n > 0 ? n : 0] = 0;
+        char *slash = strrchr(exe_dir, '/');
+        if (slash) *slash = 0;
+        char stdlib_dir[PATH_MAX + 16];
+        snprintf(stdlib_dir, sizeof stdlib_dir, "%s/stdlib", exe_dir);
+        if (access(stdlib_dir, F_OK) != 0) snprintf(stdlib_dir, sizeof stdlib_dir, "%s/../stdlib", exe_dir);
+        module_path = find_module_file(module, stdlib_dir);
+        if (!module_path) {
+            fprintf(stderr, "aio: No module named %s\n", module);
+            return 1;
+        }
+        file = module_path;
+    }
     if (command) {
         text = strdup(command);
         length = strlen(text);
@@ -173,22 +235,12 @@ int main(int argc, char **argv) {
         }
         text = read_all(f, &length);
         fclose(f);
-        // CPython (3.9+) names the script by its absolute path in tracebacks and __file__.
-        if (file[0] == '/') {
-            snprintf(abspath, sizeof abspath, "%s", file);
-        } else {
-            char cwd[PATH_MAX];
-            if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
-            const char *rel = file;
-            while (rel[0] == '.' && rel[1] == '/') rel += 2;
-            snprintf(abspath, sizeof abspath, "%s/%s", cwd, rel);
-        }
+        absolute_path(file, abspath, sizeof abspath);
         // `python3 -m dis FILE` keeps the name as given: so does --dis (and its output, in
         // golden tests, does not depend on where the checkout is).
         filename = dis ? file : abspath;
-    } else {
+    } else if (!repl_only) {
         text = read_all(stdin, &length);
-        filename = "<stdin>";
     }
     if (ast) {
         int rc = dump_ast(filename, text, length);
@@ -200,35 +252,49 @@ int main(int argc, char **argv) {
     if (!vm) return 1;
     runtime_init(vm);
     builtin_modules_register();
-    set_paths(vm, argv[0], file && strcmp(file, "-") != 0 ? filename : NULL);
+    bool named_file = file && strcmp(file, "-") != 0;
+    set_paths(vm, argv[0], named_file ? filename : NULL);
     vm->argv = list_new(vm, 0);
-    list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, command ? "-c" : (file ? file : ""))));
+    const char *argv0 = command ? "-c" : named_file ? (module ? filename : file) : repl_only ? "" : file ? file : "";
+    list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, argv0)));
     for (int i = argi; i < argc; i++) list_append(vm, vm->argv, OBJ_VAL(str_from_c(vm, argv[i])));
 
     ObjModule *main_module = define_module(vm, "__main__");
     vm->main_module = main_module;
     dict_set_cstr(vm, main_module->globals, "__builtins__", OBJ_VAL(vm->builtins));
-    if (file) dict_set_str(vm, main_module->globals, vm->s_file, OBJ_VAL(str_from_c(vm, filename)));
+    if (named_file) dict_set_str(vm, main_module->globals, vm->s_file, OBJ_VAL(str_from_c(vm, filename)));
 
     int status = 0;
+    bool exited = false; // SystemExit or an uncaught KeyboardInterrupt: no REPL after it
     signal_init_process();
-    ObjCode *code = vm_compile_source(vm, filename, text, length);
-    if (!code) {
-        status = report_exception(vm);
-    } else if (dis) {
-        vm_push_root(vm, OBJ_VAL(code)); // describing constants allocates (reprs)
-        dis_code(vm, code, stdout);
-        vm_pop_root(vm);
-    } else {
-        vm_push_root(vm, OBJ_VAL(code));
-        Value result;
-        if (!vm_run_code(vm, code, main_module->globals, &result)) status = report_exception(vm);
-        vm_pop_root(vm);
+    if (text) {
+        ObjCode *code = vm_compile_source(vm, filename, text, length);
+        if (!code) {
+            status = report_exception(vm);
+        } else if (dis) {
+            vm_push_root(vm, OBJ_VAL(code)); // describing constants allocates (reprs)
+            dis_code(vm, code, stdout);
+            vm_pop_root(vm);
+        } else {
+            vm_push_root(vm, OBJ_VAL(code));
+            Value result;
+            if (!vm_run_code(vm, code, main_module->globals, &result)) {
+                exited = vm_is_instance(vm, vm->exception, vm->SystemExit);
+                status = report_exception(vm);
+            }
+            vm_pop_root(vm);
+        }
+    }
+    if (repl && !dis && !exited && status != EXIT_SIGINT) {
+        fflush(stdout);
+        fflush(stderr);
+        status = repl_run(vm, main_module, quiet || !repl_only) ? 0 : report_exception(vm);
     }
     shutdown(vm);
     fflush(stdout);
     fflush(stderr);
     free(text);
+    free(module_path);
     vm_free(vm);
     return status == EXIT_SIGINT ? exit_sigint() : status;
 }
