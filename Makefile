@@ -4,7 +4,7 @@
 #   make deps       check that the tools and libraries the build needs are there; if some are
 #                   missing, install their Debian packages (as root with apt-get; else print them)
 #   make demo       run the example that shows the language off
-#   make test       every golden test under tests/ and examples/
+#   make test       every golden test under tests/ and examples/, and the REPL's pty tests
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-gc    the suite with the GC collecting at every allocation
 #   make oracle     check every expectation against python3 (CPython is the oracle)
@@ -165,6 +165,7 @@ test: deps
 	@$(MAKE) --no-print-directory aio
 	python3 tests/layers.py
 	python3 tests/run.py --aio ./aio
+	python3 tests/repl/run.py --aio ./aio
 
 # The slower builds run one test per CPU: their tests are CPU-bound, and the default of two per CPU
 # would push some past their timeouts.
@@ -175,6 +176,7 @@ CPUS := $(shell nproc 2>/dev/null || echo 2)
 test-asan: deps
 	@$(MAKE) --no-print-directory VARIANT=asan
 	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 python3 tests/run.py -j $(CPUS) --aio build/aio-asan
+	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 python3 tests/repl/run.py --aio build/aio-asan
 
 test-gc: deps
 	@$(MAKE) --no-print-directory VARIANT=gc

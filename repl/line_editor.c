@@ -213,14 +213,15 @@ static unsigned char on_paste(EditLine *el, int ch) {
     }
     ed->paste.length -= mark;
     while (ed->paste.length && ed->paste.data[ed->paste.length - 1] == '\n') ed->paste.length--;
-    if (!ed->paste.data) sb_putc(&ed->paste, 0), ed->paste.length = 0;
+    ed->paste.data[ed->paste.length] = 0;
     char *nl = memchr(ed->paste.data, '\n', ed->paste.length);
     if (!nl) {
         el_insertstr(el, ed->paste.data);
         return CC_REFRESH;
     }
-    *nl = 0; // the first line joins the typed text on screen; line_editor_read shows the rest
+    *nl = 0; // the first line joins the typed text (shown here); line_editor_read shows the rest
     el_insertstr(el, ed->paste.data);
+    fputs(ed->paste.data, ed->term_out);
     *nl = '\n';
     memmove(ed->paste.data, nl, ed->paste.length - (size_t)(nl - ed->paste.data) + 1);
     ed->paste.length -= (size_t)(nl - ed->paste.data);
@@ -357,6 +358,9 @@ LineStatus line_editor_read(LineEditor *ed, const char *prompt, const char *inde
     *block = false;
     fputs("\033[?2004h", ed->term_out); // bracketed paste on while the line is edited
     if (indent && *indent) el_push(ed->el, indent);
+    // Raw mode before the prompt is drawn (libedit would set it only at the first read): keys
+    // typed from now on are not echoed by the terminal behind libedit's back.
+    el_set(ed->el, EL_PREP_TERM, 1);
     ed->reading = true;
     int n = 0;
     const char *line = el_gets(ed->el, &n);

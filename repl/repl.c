@@ -209,7 +209,8 @@ static bool start_session(Repl *r) {
         } else {
             dict_set_cstr(vm, r->session, "loop", loop);
         }
-        ok = ok && loop_begin_run(vm, loop);
+        static const char mark_loop[] = "asyncio.runners._repl_loop = loop\n"; // asyncio.run() says to await
+        ok = ok && run_in_session(r, "<repl>", mark_loop, sizeof mark_loop - 1) && loop_begin_run(vm, loop);
         if (ok) r->loop = loop;
     }
     if (!ok) {
@@ -285,6 +286,8 @@ static EntryOutcome run_awaiting_entry(Repl *r, ObjCode *code) {
         interrupted = IS_STR(how) && strcmp(AS_STR(how)->chars, "cancelled") == 0;
         if (interrupted) dict_set_cstr(vm, AS_MODULE(r->tools)->globals, "last_interrupt", NONE_VAL());
         if (!interrupted && !future_result(vm, task, &ignored)) print_pending(r);
+    } else if (task->state == FUT_FINISHED && !IS_NONE(task->exception) && interrupted) {
+        task->log_traceback = false; // the KeyboardInterrupt that stopped it: reported below
     } else if (task->state == FUT_FINISHED && !IS_NONE(task->exception)) {
         task->log_traceback = false;
         Value exc = task->exception;
@@ -295,7 +298,7 @@ static EntryOutcome run_awaiting_entry(Repl *r, ObjCode *code) {
         vm_raise_value(vm, exc);
         print_pending(r);
     }
-    if (interrupted) fputs("KeyboardInterrupt\n", stderr);
+    if (interrupted) fputs("\nKeyboardInterrupt\n", stderr);
     Value old;
     dict_delete(vm, r->session, OBJ_VAL(str_from_c(vm, "task")), &old);
     return ENTRY_DONE;
@@ -303,6 +306,12 @@ static EntryOutcome run_awaiting_entry(Repl *r, ObjCode *code) {
 
 static EntryOutcome run_entry(Repl *r, ObjCode *code) {
     Vm *vm = r->vm;
+    if (!r->started) start_session(r); // keys typed ahead: the first entry came before any wait
+    if (IS_NONE(r->loop) && (code->flags & CODE_COROUTINE)) {
+        vm_raise(vm, vm->RuntimeError, "the REPL has no event loop to run this entry on");
+        print_pending(r);
+        return ENTRY_DONE;
+    }
     if (code->flags & CODE_COROUTINE) return run_awaiting_entry(r, code);
     Value result;
     if (vm_run_code(vm, code, r->globals, &result)) return ENTRY_DONE;
@@ -397,6 +406,7 @@ static ReadOutcome read_entry(Repl *r, StrBuf *entry, ObjCode **code) {
 
 static int complete_hook(void *owner, const char *line, int cursor, int *start, char **out, int max) {
     Repl *r = owner;
+    if (!r->started) start_session(r); // asyncio and aiotools are in the namespace from then on
     return repl_complete(r->vm, r->globals, r->tools, line, cursor, start, out, max);
 }
 
@@ -435,8 +445,8 @@ bool repl_run(Vm *vm, ObjModule *main_module, bool quiet) {
         ObjCode *code = NULL;
         ReadOutcome got = read_entry(&r, &entry, &code);
         if (entry.length && got != READ_STOP && got != READ_EOF) {
-            size_t n = entry.length;
-            while (n && entry.data[n - 1] == '\n') n--;
+            size_t n = entry.length; // without the blank lines (auto-indented ones too) that ended it
+            while (n && (entry.data[n - 1] == '\n' || entry.data[n - 1] == ' ' || entry.data[n - 1] == '\t')) n--;
             entry.data[n] = 0;
             line_editor_remember(r.ed, entry.data);
         }

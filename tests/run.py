@@ -23,6 +23,9 @@ are written in whole-line comments:
   # timeout: SECONDS      default 10.
   # aio-flags: FLAGS      flags given to aio before the file name.
   # aio-only: REASON      aio-specific behaviour; skipped with --oracle.
+  # piped:                the file is the program's standard input, with no
+                          file argument (aio < FILE; python3 < FILE): the
+                          mode of a program piped in (no prompts, no echo).
   # memory-limit: KIB     run under `ulimit -v KIB` (address space), for tests
                           of MemoryError; python3 gets the same limit.  Skipped
                           for a sanitizer build or under $AIO_WRAPPER, whose
@@ -73,6 +76,7 @@ class Test:
         self.memory_limit = None  # KiB of address space, or None
         self.not_a_test = None
         self.setup = None         # resolved path of a set-up script, or None
+        self.piped = False
         self.parse()
 
     def parse(self):
@@ -106,6 +110,8 @@ class Test:
                 self.aio_only = value.strip() or "aio-only"
             elif key == "memory-limit":
                 self.memory_limit = int(value)
+            elif key == "piped":
+                self.piped = True
             elif key == "not-a-test":
                 self.not_a_test = value.strip() or "not a test"
             elif key == "setup":
@@ -147,11 +153,15 @@ def check(test, command, verbose):
     env = dict(os.environ, PYTHONUTF8="1", PYTHONDONTWRITEBYTECODE="1")
     if test.memory_limit:
         command = ["sh", "-c", f'ulimit -v {test.memory_limit} && exec "$@"', "sh"] + command
+    argv = command + [test.path.name] + test.args
+    stdin = (test.stdin or "").encode()
+    if test.piped:
+        argv, stdin = command + test.args, test.path.read_bytes()
     try:
         proc = subprocess.run(
-            command + [test.path.name] + test.args,
+            argv,
             cwd=test.path.parent, env=env,
-            input=(test.stdin or "").encode(),
+            input=stdin,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             timeout=test.timeout)
     except subprocess.TimeoutExpired:
