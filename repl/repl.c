@@ -40,6 +40,7 @@ typedef struct {
     bool started;
     uv_poll_t stdin_watch; // on the loop's libuv loop: ends the loop's wait when a key comes
     bool watch_open, stdin_ready;
+    bool waiting;          // in wait_for_key: the prompt is up, the loop runs
     bool prompt_interrupt; // aiotools' SIGINT handler asked to drop the line
     FILE *real_out, *real_err;
     char ps1[64], ps2[64];
@@ -116,11 +117,19 @@ static void print_pending(Repl *r) {
 
 // ---- the loop while the user types --------------------------------------------------------------
 
-// aiotools' SIGINT handler calls this when Ctrl-C comes at the prompt.
+// aiotools' SIGINT handler calls this when Ctrl-C comes and no task is to be stopped.  At the
+// prompt the line is dropped; in a statement that runs without awaiting (the loop is marked
+// running then, with no task), that statement gets the KeyboardInterrupt.
 static bool drop_line(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (current) current->prompt_interrupt = true;
+    if (!current || !current->waiting) return vm_raise_value(vm, OBJ_VAL(vm->KeyboardInterrupt));
+    current->prompt_interrupt = true;
     *result = NONE_VAL();
     return true;
+}
+
+// aiotools.in_statement: True while an entry runs without awaiting (notes in aiotools).
+static void set_in_statement(Repl *r, bool running) {
+    if (IS_MODULE(r->tools)) dict_set_cstr(r->vm, AS_MODULE(r->tools)->globals, "in_statement", BOOL_VAL(running));
 }
 
 // The program's output goes above the prompt while the user types: sys.stdout, sys.stderr and C's
@@ -165,6 +174,7 @@ static WaitOutcome wait_for_key(void *owner) {
     r->real_err = stderr;
     swap_std_streams(r, line_editor_console(r->ed, 1), line_editor_console(r->ed, 2));
     WaitOutcome outcome = WAIT_INPUT;
+    r->waiting = true;
     while (!r->stdin_ready) {
         if (!loop_run_one_iteration(vm, r->loop)) {
             Value exc = vm->exception;
@@ -185,6 +195,7 @@ static WaitOutcome wait_for_key(void *owner) {
         }
         fflush(stdout);
     }
+    r->waiting = false;
     swap_std_streams(r, r->real_out, r->real_err);
     uv_poll_stop(&r->stdin_watch);
     return outcome;
@@ -314,7 +325,10 @@ static EntryOutcome run_entry(Repl *r, ObjCode *code) {
     }
     if (code->flags & CODE_COROUTINE) return run_awaiting_entry(r, code);
     Value result;
-    if (vm_run_code(vm, code, r->globals, &result)) return ENTRY_DONE;
+    set_in_statement(r, true);
+    bool ok = vm_run_code(vm, code, r->globals, &result);
+    set_in_statement(r, false);
+    if (ok) return ENTRY_DONE;
     if (vm_is_instance(vm, vm->exception, vm->SystemExit)) return ENTRY_EXIT;
     print_pending(r);
     return ENTRY_DONE;

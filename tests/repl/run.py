@@ -55,6 +55,11 @@ def prompt(s, settle=False):
         s.settle(quiet=0.1)
 
 
+def end_with_ctrl_d(s):
+    s.settle(quiet=0.1)  # idle at the prompt: a ^D typed ahead would reach the terminal's
+    s.send(CTRL_D)       # line discipline instead of libedit
+
+
 # ---- the tests ------------------------------------------------------------------------------------
 
 def test_banner_block_and_echo(home):
@@ -124,7 +129,7 @@ def test_top_level_await(home):
     prompt(s)
     s.send("await main()\r")
     s.expect("5")
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
 
@@ -153,7 +158,7 @@ def test_background_output_redraws_the_line(home):
     s.send("abc\r")
     s.expect("132")
     s.send("t.cancel()\r")
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
 
@@ -185,7 +190,7 @@ def test_ctrl_c_cancels_the_await_not_the_background(home):
     s.expect("KeyboardInterrupt")
     prompt(s)
     s.send("t.cancel()\r")
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
 
@@ -197,7 +202,7 @@ def test_history_survives_a_restart(home):
     prompt(s)
     s.send("y = 7\r")
     prompt(s)
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
     s = home.start("-q")
     prompt(s)
@@ -211,7 +216,7 @@ def test_history_survives_a_restart(home):
     prompt(s)
     s.send("g(), y\r")
     s.expect("('from history', 7)")
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
 
@@ -226,7 +231,7 @@ def test_tab_completes_module_attributes(home):
     assert s.screen().cursor_line() == ">>> asyncio.sleep", s.screen().lines()[-3:]
     s.send("\r")
     s.expect("function sleep>")
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
 
@@ -237,14 +242,14 @@ def test_bracketed_paste_is_one_entry(home):
     s.send("\x1b[200~" + block.replace("\n", "\r") + "\x1b[201~")
     s.expect("pasted 2")
     prompt(s)
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
 
 def test_exit_statuses(home):
     s = home.start("-q")
     prompt(s)
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
     s = home.start("-q")
     prompt(s)
@@ -264,7 +269,7 @@ def test_inspect_after_a_script(home):
     prompt(s)
     s.send("value + 1\r")
     s.expect("42")
-    s.send(CTRL_D)
+    end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
 
