@@ -198,6 +198,7 @@ fd-leak: aio
 # bench/run.py reports aio's and python3's round trips per second.
 bench: aio build/echo-limit
 	python3 bench/run.py
+	python3 bench/repl_startup.py
 
 build/echo-limit: bench/limit/echo.c | build
 	$(CC) $(CSTD) -O2 $(WARN) $(shell pkg-config --cflags libuv 2>/dev/null) $< -o $@ \
