@@ -194,6 +194,38 @@ def test_ctrl_c_cancels_the_await_not_the_background(home):
     assert s.wait_exit() == 0
 
 
+def test_ctrl_c_stops_a_runaway_background_task(home):
+    s = home.start("-q")
+    prompt(s)
+    s.send("async def spin():\r" "while True: pass\r\r")
+    prompt(s)
+    s.send("t = asyncio.create_task(spin(), name='spinner')\r")
+    prompt(s)
+    time.sleep(0.7)     # the task has held the loop past aiotools' watchdog time
+    s.send(CTRL_C)
+    s.expect("task 'spinner' ran")
+    s.expect("without yielding; interrupted at <stdin>:2")
+    prompt(s)
+    s.send("t.done(), 6 * 7\r")
+    s.expect("(True, 42)")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
+def test_tasks_lists_the_background(home):
+    s = home.start("-q")
+    prompt(s)
+    s.send("async def nap():\r" "await asyncio.sleep(100)\r\r")
+    prompt(s)
+    s.send("t = asyncio.create_task(nap(), name='napper')\r")
+    prompt(s)
+    s.send("tasks()\r")
+    s.expect("napper")
+    s.expect("<stdin>:2")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
 def test_history_survives_a_restart(home):
     s = home.start("-q")
     prompt(s)
