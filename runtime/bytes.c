@@ -195,7 +195,6 @@ static bool bytes_new_native(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     ObjBytes *b = bytes_try_alloc(vm, sb.length);
     if (b) {
         if (sb.length) memcpy(b->data, sb.data, sb.length);
-        b->hash = hash_bytes(b->data, b->length);
         b->obj.cls = cls;
         *result = OBJ_VAL(b);
     }
@@ -224,7 +223,6 @@ static bool bytes_add(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     a = AS_BYTES(args[0]); // (args stay rooted; the pointers stay valid: nothing moved)
     memcpy(out->data, a->data, a->length);
     if (other.length) memcpy(out->data + a->length, other.data, other.length);
-    out->hash = hash_bytes(out->data, out->length);
     *result = OBJ_VAL(out);
     return true;
 }
@@ -243,7 +241,6 @@ static bool repeat(Vm *vm, ObjBytes *b, int64_t n, Value *result) {
     if (!out) return false;
     memcpy(out->data, b->data, b->length);
     seq_fill_repeated(out->data, b->length, total);
-    out->hash = hash_bytes(out->data, total);
     *result = OBJ_VAL(out);
     return true;
 }
@@ -319,6 +316,8 @@ static bool bytes_getitem(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
             return false;
         if (count <= 0) {
             *result = OBJ_VAL(bytes_new(vm, "", 0));
+        } else if (step == 1 && count == (int64_t)b->length && b->obj.cls == vm->bytes_class) {
+            *result = args[0]; // b[:] is b, as in CPython: bytes never change
         } else if (step == 1) {
             *result = OBJ_VAL(bytes_new(vm, b->data + start, (size_t)count));
         } else {
@@ -384,7 +383,7 @@ BYTES_COMPARE(bytes_ge, "__ge__", >=)
 
 static bool bytes_hash(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "__hash__", nargs - 1, kwnames, 0, 0)) return false;
-    *result = INT_VAL((int64_t)AS_BYTES(args[0])->hash);
+    *result = INT_VAL((int64_t)bytes_hash_of(AS_BYTES(args[0])));
     return true;
 }
 

@@ -174,7 +174,7 @@ ObjBytes *bytes_new(Vm *vm, const void *data, size_t length) {
     b->length = length;
     if (length) memcpy(b->data, data, length);
     b->data[length] = 0;
-    b->hash = hash_bytes(data, length);
+    b->hash = 0; // computed on first use (bytes_hash_of)
     return b;
 }
 

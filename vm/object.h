@@ -462,7 +462,7 @@ ObjStr *str_alloc(Vm *vm, size_t length, size_t nchars);
 // MemoryError and return NULL (the others never fail; see vm/gc.c).
 ObjStr *str_try_alloc(Vm *vm, size_t length, size_t nchars);
 ObjList *list_try_new(Vm *vm, size_t capacity);
-// Bytes whose length bytes the caller fills in, then sets hash = hash_bytes(data, length).
+// Bytes whose length bytes the caller fills in (hash 0: computed on first use, bytes_hash_of).
 ObjBytes *bytes_try_alloc(Vm *vm, size_t length);
 ObjTuple *tuple_try_new(Vm *vm, size_t count);
 ObjStr *str_intern(Vm *vm, const char *chars, size_t length);   // the one interned copy
@@ -522,6 +522,13 @@ uint64_t hash_bytes(const void *data, size_t length);                // never 0
 static inline uint64_t str_hash(ObjStr *s) {
     if (s->hash == 0) s->hash = hash_bytes(s->chars, s->length);
     return s->hash;
+}
+
+// A bytes object's hash, computed on first use as a string's: most bytes (every chunk a socket
+// receives) are never hashed.  Bytes never change after they are filled in, so it stays valid.
+static inline uint64_t bytes_hash_of(ObjBytes *b) {
+    if (b->hash == 0) b->hash = hash_bytes(b->data, b->length);
+    return b->hash;
 }
 
 // Equal contents; a hash known on both sides settles most inequalities without reading bytes.

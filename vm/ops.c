@@ -140,7 +140,7 @@ bool vm_hash(Vm *vm, Value v, uint64_t *out) {
     Obj *o = AS_OBJ(v);
     switch (o->kind) {
     case OBJ_STR: *out = str_hash((ObjStr *)o); return true;
-    case OBJ_BYTES: *out = ((ObjBytes *)o)->hash; return true;
+    case OBJ_BYTES: *out = bytes_hash_of((ObjBytes *)o); return true;
     case OBJ_BIGINT: *out = hash_mpz(AS_BIGINT(v)->value); return true;
     case OBJ_TUPLE: return hash_tuple(vm, (ObjTuple *)o, out);
     case OBJ_SET:
