@@ -241,13 +241,11 @@ static bool object_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
 // object.__eq__ is identity, NotImplemented otherwise (so the other operand gets its turn);
 // object.__ne__ inverts whatever __eq__ the class has, passing NotImplemented through.
 static bool object_eq(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (nargs != 2) return vm_raise(vm, vm->TypeError, "expected 1 argument");
     *result = value_is(args[0], args[1]) ? BOOL_VAL(true) : vm->not_implemented;
     return true;
 }
 
 static bool object_ne(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (nargs != 2) return vm_raise(vm, vm->TypeError, "expected 1 argument");
     Value eq = class_lookup(vm_class_of(vm, args[0]), vm->s_eq);
     Value r;
     if (!vm_call(vm, eq, args, 2, NULL, &r)) return false;
@@ -279,19 +277,25 @@ static bool object_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     return true;
 }
 
+// The attribute dunders called by name: vm_call checked their arity (vm/native_args.c).
+static bool attribute_name_check(Vm *vm, Value name) {
+    return IS_STR(name) || vm_raise(vm, vm->TypeError, "attribute name must be string, not '%s'",
+                                    vm_type_name(vm, name));
+}
+
 static bool object_setattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (nargs != 3 || !IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "expected 2 arguments");
+    if (!attribute_name_check(vm, args[1])) return false;
     *result = NONE_VAL();
     return vm_generic_setattr(vm, args[0], AS_STR(args[1]), args[2]);
 }
 
 static bool object_getattribute(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (nargs != 2 || !IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "expected 1 argument");
+    if (!attribute_name_check(vm, args[1])) return false;
     return vm_getattr(vm, args[0], AS_STR(args[1]), result);
 }
 
 static bool object_delattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (nargs != 2 || !IS_STR(args[1])) return vm_raise(vm, vm->TypeError, "expected 1 argument");
+    if (!attribute_name_check(vm, args[1])) return false;
     *result = NONE_VAL();
     ObjDict *dict = object_dict(vm, args[0]);
     if (!dict) return vm_raise_no_attribute(vm, args[0], AS_STR(args[1]));

@@ -358,6 +358,7 @@ void str_define_case_methods(Vm *vm, ObjClass *cls) {
                                  {NULL, NULL}});
     // maketrans is a static method: str.maketrans(...) and 'x'.maketrans(...) alike.
     ObjNative *mk = native_new(vm, "maketrans", str_maketrans, cls);
+    mk->is_method = false; // no self to check
     vm_push_root(vm, OBJ_VAL(mk));
     ObjWrapper *sm = wrapper_new(vm, vm->staticmethod_class, WRAP_STATICMETHOD, OBJ_VAL(mk),
                                  NONE_VAL(), NONE_VAL());

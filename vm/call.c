@@ -114,8 +114,13 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
     case OBJ_NATIVE: {
         // A native may call back into vm_call (object.__str__ as __repr__, iter(x.__next__, None)
         // nested, Task.cancel down a chain of tasks ...): each counts a level, as in CPython.
+        ObjNative *n = AS_NATIVE(callee);
+        if (n->is_method && !n->is_classmethod &&
+            (n->slot || nargs == 0 || vm_class_of(vm, args[0]) != n->owner) &&
+            !native_check_args(vm, n, args, nargs, kwnames))
+            return false;
         if (!vm_enter_c_level(vm, CALL_WHERE)) return false;
-        bool ok = AS_NATIVE(callee)->fn(vm, args, nargs, kwnames, result);
+        bool ok = n->fn(vm, args, nargs, kwnames, result);
         vm_leave_c_level(vm);
         return ok;
     }

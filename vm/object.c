@@ -277,6 +277,7 @@ ObjNative *native_new(Vm *vm, const char *name, NativeFn fn, ObjClass *owner) {
     n->owner = owner;
     n->data = NONE_VAL();
     n->is_method = owner != NULL;
+    n->slot = native_slot_kind(vm, name, owner);
     return n;
 }
 

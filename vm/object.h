@@ -223,7 +223,13 @@ typedef struct {
     Value data;      // closure data for natives made at run time (functools.partial, ...)
     bool is_method;  // accessed through an instance, it binds self
     bool is_classmethod; // binds the class instead (dict.fromkeys, ...)
+    uint8_t slot;        // a SlotKind: how many arguments a dunder takes (vm/native_args.c)
 } ObjNative;
+
+// How a C dunder counts its arguments, as CPython's slot wrappers do (vm/native_args.c).
+enum SlotKind { SLOT_NONE, SLOT_NO_ARGS, SLOT_ONE_ARG, SLOT_SEQUENCE_REPEAT, SLOT_TWO_ARGS, SLOT_ONE_OR_TWO,
+               SLOT_ANY_ARGS /* __init__, __call__: only self is checked */,
+               METHOD_NO_ARGS, METHOD_ONE_ARG /* dunders that CPython makes plain methods */ };
 
 typedef struct {
     Obj obj;
@@ -477,6 +483,11 @@ ObjCode *code_new(Vm *vm);
 ObjFunction *function_new(Vm *vm, ObjCode *code, ObjDict *globals);
 ObjCell *cell_new(Vm *vm, Value value);
 ObjNative *native_new(Vm *vm, const char *name, NativeFn fn, ObjClass *owner);
+uint8_t native_slot_kind(Vm *vm, const char *name, ObjClass *owner);
+// Before a C method runs (vm_call): a self of its class, and a slot's number of arguments.
+bool native_check_args(Vm *vm, ObjNative *n, Value *args, int nargs, ObjTuple *kwnames);
+// Runs an operator's dunder found on the class of args[0]; a C one without those checks.
+bool vm_call_operator_dunder(Vm *vm, Value method, Value *args, int nargs, Value *out);
 ObjBound *bound_new(Vm *vm, Value self, Value func);
 ObjClass *class_new(Vm *vm, ObjStr *name, ObjClass *base);
 ObjInstance *instance_new(Vm *vm, ObjClass *cls);

@@ -303,7 +303,7 @@ static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *
     Value m = class_lookup(vm_class_of(vm, self), binop_name(vm, name));
     if (IS_EMPTY(m) || IS_NONE(m)) return 0;
     Value args[2] = {self, other};
-    if (!vm_call(vm, m, args, 2, NULL, out)) return -1;
+    if (!vm_call_operator_dunder(vm, m, args, 2, out)) return -1;
     return value_is(*out, vm->not_implemented) ? 0 : 1;
 }
 
