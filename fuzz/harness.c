@@ -28,12 +28,10 @@
 #include "modules.h"
 #include "runtime.h"
 
-const char *__asan_default_options(void);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-// A malloc the system cannot satisfy returns NULL, as without ASan: aio answers MemoryError.
-const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+// AddressSanitizer's settings for the fuzz build are in vm/fuzz_limits.c (the command line shares them).
 
 static char stdlib_dir[PATH_MAX + 16];
 static char scratch_dir[64];      // where programs run: the sandbox allows files only there

@@ -257,8 +257,24 @@ static bool fuzz_refuses(Vm *vm, size_t size, int attempt, bool may_spend) {
     return false;
 }
 #define FUZZ_REFUSES(vm, size, attempt, may_spend) fuzz_refuses(vm, size, attempt, may_spend)
+
+// Work that grows with the data is paid for too: every FUZZ_BYTES_PER_TICK bytes allocated spend
+// one tick.  Otherwise a loop whose every turn copies more than the last (`s = s + 'abc'`,
+// `n = 3 * n`) does quadratic work within its 100,000 ticks: two minutes under ASan, past
+// libFuzzer's timeout.  The ticks are taken here and the RuntimeError comes at the next
+// checkpoint, as for any other tick (an allocation itself never fails for it).
+#define FUZZ_BYTES_PER_TICK (16u << 10)
+static void fuzz_pay_for(Vm *vm, size_t bytes) {
+    vm->fuzz_bytes_unpaid += bytes;
+    if (vm->fuzz_bytes_unpaid < FUZZ_BYTES_PER_TICK) return;
+    long ticks = (long)(vm->fuzz_bytes_unpaid / FUZZ_BYTES_PER_TICK);
+    vm->fuzz_bytes_unpaid %= FUZZ_BYTES_PER_TICK;
+    if (vm->fuzz_ticks > 0) vm->fuzz_ticks = vm->fuzz_ticks > ticks ? vm->fuzz_ticks - ticks : 0;
+}
+#define FUZZ_PAY_FOR(vm, bytes) fuzz_pay_for(vm, bytes)
 #else
 #define FUZZ_REFUSES(vm, size, attempt, may_spend) false
+#define FUZZ_PAY_FOR(vm, bytes) ((void)0)
 #endif
 
 // ---- running out of memory ----------------------------------------------------------------------
@@ -366,6 +382,7 @@ static void *system_realloc(Vm *vm, void *ptr, size_t new_size, bool may_spend) 
 
 static void *resize(Vm *vm, void *ptr, size_t old_size, size_t new_size, bool may_spend) {
     if (new_size > old_size && !maybe_collect(vm, new_size - old_size, may_spend)) return NULL;
+    FUZZ_PAY_FOR(vm, new_size);
     if (new_size == 0) {
         vm->bytes_allocated -= old_size;
         free(ptr);
@@ -392,6 +409,7 @@ void *gc_try_realloc(Vm *vm, void *ptr, size_t old_size, size_t new_size) {
 
 static Obj *alloc_object(Vm *vm, size_t size, ObjKind kind, ObjClass *cls, bool zero, bool may_spend) {
     if (!maybe_collect(vm, size, may_spend)) return NULL;
+    FUZZ_PAY_FOR(vm, size);
     Obj *obj = NULL;
     for (int attempt = 0;; attempt++) {
         if (FUZZ_REFUSES(vm, size, attempt, may_spend)) {

@@ -123,6 +123,7 @@ struct Vm {
     long fuzz_ticks;          // backward jumps, calls, C-level iterations and event-loop turns
                               // left; once below 0, every further one raises (vm_fuzz_spent)
     size_t fuzz_memory_limit; // heap bytes past which allocations fail as if malloc had (vm/gc.c)
+    size_t fuzz_bytes_unpaid; // bytes allocated since the last tick they paid for (vm/gc.c)
     double fuzz_clock_skew;   // seconds the clocks are ahead of real time: sleeps and the event
                               // loop's waits advance it instead of waiting (runtime/clock.c)
 #endif
