@@ -47,6 +47,7 @@ void runtime_init(Vm *vm) {
     vm_hooks.exception_group_reraise = exception_group_reraise;
     vm_hooks.exception_traceback = exception_traceback;
     vm_hooks.exception_set_traceback = exception_set_traceback;
+    vm_hooks.builtin_doc = builtin_doc;
     vm_hooks.mark_async = async_gc_mark;
     vm_hooks.free_async = async_gc_free;
     vm_hooks.async_wants_finalizer = async_gc_wants_finalizer;

@@ -161,6 +161,8 @@ void run_python_finalizer(Vm *vm, Obj *o);
 // setting it (None or a traceback; TypeError otherwise).
 Value exception_traceback(Vm *vm, ObjException *e);
 bool exception_set_traceback(Vm *vm, ObjException *e, Value tb);
+// __doc__ of a built-in function, method or class (vm_hooks.builtin_doc; runtime/builtin_doc.c).
+Value builtin_doc(Vm *vm, Value obj, Value self);
 // Prints the messages of objects the GC found unreachable (future.c).  Called where no
 // C code holds unrooted objects: between loop callbacks and at exit.
 void vm_report_finalizers(Vm *vm);

@@ -140,7 +140,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
     }
     case OBJ_NATIVE:
         if (name == vm->s_name || name == vm->s_qualname) *out = OBJ_VAL(AS_NATIVE(obj)->name);
-        else if (name == vm->s_doc) *out = NONE_VAL();
+        else if (name == vm->s_doc) *out = vm_hooks.builtin_doc ? vm_hooks.builtin_doc(vm, obj, EMPTY_VAL()) : NONE_VAL();
         else if (name == vm->s_module) *out = OBJ_VAL(str_from_c(vm, "builtins"));
         else if (name_is(name, "__self__")) *out = NONE_VAL();
         else return 0;
@@ -149,6 +149,8 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         ObjBound *b = AS_BOUND(obj);
         if (name_is(name, "__self__")) *out = b->self;
         else if (name_is(name, "__func__")) *out = b->func;
+        else if (name == vm->s_doc && IS_NATIVE(b->func) && vm_hooks.builtin_doc)
+            *out = vm_hooks.builtin_doc(vm, b->func, b->self);
         else return vm_getattr(vm, b->func, name, out) ? 1 : (vm_clear_exception(vm), 0);
         return 1;
     }
@@ -259,8 +261,8 @@ static int class_getattr_opt(Vm *vm, ObjClass *cls, ObjStr *name, Value *out) {
         *out = v;
         return 1;
     }
-    if (name == vm->s_doc) {
-        *out = NONE_VAL();
+    if (name == vm->s_doc) { // a class written in C (a class statement stores its own __doc__)
+        *out = vm_hooks.builtin_doc ? vm_hooks.builtin_doc(vm, OBJ_VAL(cls), EMPTY_VAL()) : NONE_VAL();
         return 1;
     }
     // Attributes of the metaclass (type): mro(), __subclasses__ ...

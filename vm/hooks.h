@@ -58,6 +58,10 @@ typedef struct {
     // (None or a traceback; TypeError otherwise).
     Value (*exception_traceback)(Vm *vm, ObjException *e);
     bool (*exception_set_traceback)(Vm *vm, ObjException *e, Value tb);
+    // __doc__ of a built-in function, method or class, which the C objects do not carry: this
+    // project's description of it (runtime/builtin_doc.c), or None.  self: the object a method
+    // is bound to, else EMPTY.  Never leaves an exception pending.  NULL: always None.
+    Value (*builtin_doc)(Vm *vm, Value obj, Value self);
 
     // ---- asyncio's C objects, finalizers and signals ----
     // The GC's view of asyncio's C objects (Future, Task, Handle, sleep, loop), whose layouts are
