@@ -36,7 +36,7 @@ struct LineEditor {
     FILE *term_out;                // libedit's output: the terminal, on its own descriptor
     unsigned char pending[4096];   // bytes read from the terminal, not yet given to libedit
     size_t pending_start, pending_end;
-    const char *prompt;
+    char prompt[128];              // as drawn (set_prompt)
     bool reading;                  // inside el_gets: a prompt and a line are on the screen
     bool cancelled;                // Ctrl-C: drop the line
     bool stopped;                  // the owner's wait said WAIT_STOP
@@ -285,7 +285,21 @@ static unsigned char on_tab(EditLine *el, int ch) {
     return rc;
 }
 
-static char *prompt_of(EditLine *el) { return (char *)editor_of(el)->prompt; }
+static char *prompt_of(EditLine *el) { return editor_of(el)->prompt; }
+
+// libedit ties an escape sequence of the prompt to the screen cell after it; one at the very end
+// (a colour's reset) would be tied to the first typed character's cell, and lost when that cell
+// is drawn.  So a trailing '\1'-wrapped sequence is moved before the prompt's last character.
+static void set_prompt(LineEditor *ed, const char *prompt) {
+    snprintf(ed->prompt, sizeof ed->prompt, "%s", prompt);
+    size_t n = strlen(ed->prompt);
+    if (n < 3 || ed->prompt[n - 1] != '\1') return;
+    char *open = memrchr(ed->prompt, '\1', n - 1);
+    if (!open || open == ed->prompt || open[-1] == '\1') return;
+    char last = open[-1];
+    memmove(open - 1, open, (size_t)(ed->prompt + n - open));
+    ed->prompt[n - 1] = last;
+}
 
 // ---- the editor ---------------------------------------------------------------------------------
 
@@ -295,7 +309,7 @@ LineEditor *line_editor_open(const LineEditorHooks *hooks, const char *history_p
     if (!ed) return NULL;
     ed->hooks = *hooks;
     sb_init(&ed->paste);
-    ed->prompt = "";
+    ed->prompt[0] = 0;
     int out_fd = dup(STDOUT_FILENO);
     ed->term_out = out_fd >= 0 ? fdopen(out_fd, "w") : NULL;
     ed->el = ed->term_out ? el_init("aio", stdin, ed->term_out, stderr) : NULL;
@@ -353,7 +367,7 @@ void line_editor_remember(LineEditor *ed, const char *entry) {
 }
 
 LineStatus line_editor_read(LineEditor *ed, const char *prompt, const char *indent, StrBuf *out, bool *block) {
-    ed->prompt = prompt;
+    set_prompt(ed, prompt);
     ed->cancelled = ed->stopped = ed->pasted = false;
     *block = false;
     fputs("\033[?2004h", ed->term_out); // bracketed paste on while the line is edited
