@@ -131,6 +131,8 @@ static ssize_t console_write(void *cookie, const char *buf, size_t size) {
     return (ssize_t)size;
 }
 
+void line_editor_resized(LineEditor *ed) { el_resize(ed->el); }
+
 FILE *line_editor_console(LineEditor *ed, int fd) { return ed->console[fd == 2]; }
 
 // ---- keys -------------------------------------------------------------------------------------

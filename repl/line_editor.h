@@ -52,6 +52,9 @@ LineStatus line_editor_read(LineEditor *ed, const char *prompt, const char *inde
 // Remembers a finished entry (several lines for a block) and saves the history file.
 void line_editor_remember(LineEditor *ed, const char *entry);
 
+// The terminal changed size (SIGWINCH): libedit measures it again.
+void line_editor_resized(LineEditor *ed);
+
 // The stream a program's output goes to while the editor may be showing a prompt: `fd` 1 or 2.
 // Text written there while a line is being read appears above the prompt, which is redrawn.
 FILE *line_editor_console(LineEditor *ed, int fd);

@@ -27,7 +27,6 @@
 #include "error.h"
 #include "line_editor.h"
 #include "repl.h"
-#include "repl_complete.h"
 #include "runtime.h"
 
 typedef struct {
@@ -39,6 +38,7 @@ typedef struct {
     Value tools;        // the aiotools module (held by `session`), or None
     bool started;
     uv_poll_t stdin_watch; // on the loop's libuv loop: ends the loop's wait when a key comes
+    uv_signal_t resize_watch; // SIGWINCH: the terminal's new size goes to libedit
     bool watch_open, stdin_ready;
     bool waiting;          // in wait_for_key: the prompt is up, the loop runs
     bool prompt_interrupt; // aiotools' SIGINT handler asked to drop the line
@@ -151,6 +151,11 @@ static void on_stdin_readable(uv_poll_t *watch, int status, int events) {
     uv_stop(watch->loop); // ends the loop's wait, as every libuv callback of the loop does
 }
 
+static void on_resize(uv_signal_t *watch, int signum) {
+    Repl *r = watch->data;
+    line_editor_resized(r->ed);
+}
+
 static bool start_session(Repl *r);
 
 // The line editor's wait: runs the loop until a key can be read.  Without a loop (its set-up
@@ -230,6 +235,10 @@ static bool start_session(Repl *r) {
     }
     uv_poll_init(loop_uv(AS_LOOP(r->loop)), &r->stdin_watch, STDIN_FILENO);
     r->stdin_watch.data = r;
+    uv_signal_init(loop_uv(AS_LOOP(r->loop)), &r->resize_watch);
+    r->resize_watch.data = r;
+    uv_signal_start(&r->resize_watch, on_resize, SIGWINCH);
+    uv_unref((uv_handle_t *)&r->resize_watch); // it must not keep the loop's wait going by itself
     r->watch_open = true;
     Value prompt;
     if (call_tool(r, "prompt", OBJ_VAL(str_from_c(vm, "ps1")), &prompt) && IS_STR(prompt))
@@ -245,6 +254,7 @@ static void end_session(Repl *r) {
     if (IS_NONE(r->loop)) return;
     if (r->watch_open) {
         uv_close((uv_handle_t *)&r->stdin_watch, NULL);
+        uv_close((uv_handle_t *)&r->resize_watch, NULL);
         uv_run(loop_uv(AS_LOOP(r->loop)), UV_RUN_NOWAIT); // the close completes now
     }
     loop_end_run(vm, r->loop);
@@ -418,10 +428,37 @@ static ReadOutcome read_entry(Repl *r, StrBuf *entry, ObjCode **code) {
 
 // ---- the session --------------------------------------------------------------------------------
 
+// Tab: aiotools.complete_line(line, cursor) -> (start, candidates), its indexes in characters,
+// ours in bytes.  No aiotools, no candidates.
 static int complete_hook(void *owner, const char *line, int cursor, int *start, char **out, int max) {
     Repl *r = owner;
+    Vm *vm = r->vm;
     if (!r->started) start_session(r); // asyncio and aiotools are in the namespace from then on
-    return repl_complete(r->vm, r->globals, r->tools, line, cursor, start, out, max);
+    Value fn = IS_MODULE(r->tools) ? dict_get_str(AS_MODULE(r->tools)->globals, str_from_c(vm, "complete_line"))
+                                   : EMPTY_VAL();
+    if (IS_EMPTY(fn)) return 0;
+    int chars = 0;
+    for (int i = 0; i < cursor; i++) chars += ((unsigned char)line[i] & 0xC0) != 0x80;
+    Value args[2] = {OBJ_VAL(str_from_c(vm, line)), INT_VAL(chars)};
+    vm_push_root(vm, args[0]);
+    Value got;
+    bool ok = vm_call(vm, fn, args, 2, NULL, &got);
+    vm_pop_root(vm);
+    if (!ok) vm_clear_exception(vm);
+    if (!ok || !IS_TUPLE(got) || AS_TUPLE(got)->count != 2 || !IS_INT(AS_TUPLE(got)->items[0]) ||
+        !IS_LIST(AS_TUPLE(got)->items[1]))
+        return 0;
+    int64_t at = AS_INTLIKE(AS_TUPLE(got)->items[0]);
+    int byte = 0; // the character index `at` as a byte offset
+    for (int64_t k = 0; byte < cursor && k < at; k++)
+        do byte++;
+        while (byte < cursor && ((unsigned char)line[byte] & 0xC0) == 0x80);
+    *start = byte;
+    ObjList *list = AS_LIST(AS_TUPLE(got)->items[1]);
+    int n = 0;
+    for (size_t i = 0; i < list->count && n < max; i++)
+        if (IS_STR(list->items[i])) out[n++] = strdup(AS_STR(list->items[i])->chars);
+    return n;
 }
 
 static char *history_path(void) {
