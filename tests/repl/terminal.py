@@ -144,7 +144,7 @@ class Session:
     def send(self, keys):
         os.write(self.fd, keys.encode() if isinstance(keys, str) else keys)
 
-    def expect(self, want, timeout=5.0):
+    def expect(self, want, timeout=10.0):
         """Waits until `want` shows up after the previous match; returns the seconds it took."""
         start = time.monotonic()
         while True:
