@@ -2,11 +2,12 @@
  * (SSLContext, SSLObject, the enums and the exception classes); this file owns only what needs
  * OpenSSL, as three small boxed objects:
  *
- *   _ssl.Context(server_side)   an SSL_CTX: certificates, trust store, verification, ciphers
+ *   _ssl.new_context(server_side) -> _ssl.Context
+ *                               an SSL_CTX: certificates, trust store, verification, ciphers
  *   _ssl.MemoryBIO()            a memory BIO: bytes in, bytes out (ssl.MemoryBIO is this class)
- *   _ssl.Session(ctx, incoming, outgoing, server_side, hostname, check_hostname)
- *                               an SSL connection state that reads its peer's bytes from the
- *                               `incoming` BIO and writes its own to `outgoing`
+ *   _ssl.new_session(ctx, incoming, outgoing, server_side, hostname, check_hostname)
+ *                               -> _ssl.Session, one connection's state: it reads the peer's
+ *                               bytes from the `incoming` BIO and writes its own to `outgoing`
  *
  * A Session never touches a socket: whoever drives it (SSLObject in ssl.aio, asyncio's TLS layer
  * in asyncio/sslproto.aio) moves bytes between the BIOs and the network.  That is why one
@@ -593,13 +594,6 @@ static bool session_version(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     return true;
 }
 
-static bool session_handshake_done(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    Session *s = self_session(vm, "handshake_done", args, nargs, kwnames, 1, 1);
-    if (!s) return false;
-    *result = BOOL_VAL(s->handshake_done);
-    return true;
-}
-
 // ---- the peer's certificate as a dict (CPython's layout) -----------------------------------------
 
 // ((('commonName', 'localhost'),), ...): one tuple per relative distinguished name, each a tuple
@@ -781,7 +775,6 @@ static const MethodDef session_methods[] = {
     {"pending", session_pending},
     {"cipher", session_cipher},
     {"version", session_version},
-    {"handshake_done", session_handshake_done},
     {"getpeercert", session_getpeercert},
     {NULL, NULL},
 };
