@@ -250,11 +250,14 @@ static bool raise_session_error(Vm *vm, Session *s, int ret, int line) {
 
 // ---- Context --------------------------------------------------------------------------------------
 
-// Context(server_side): TLS 1.2 at least, as CPython's default contexts.
+// new_context(server_side): TLS 1.2 at least, as CPython's default contexts.
 static bool ctx_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "Context", nargs, kwnames, 1, 1)) return false;
-    bool server = IS_BOOL(args[0]) && AS_BOOL(args[0]);
-    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    // server_side: True, False, or None for a context that serves either side (PROTOCOL_TLS)
+    const SSL_METHOD *method = IS_NONE(args[0]) ? TLS_method()
+                               : IS_BOOL(args[0]) && AS_BOOL(args[0]) ? TLS_server_method()
+                                                                      : TLS_client_method();
+    SSL_CTX *ctx = SSL_CTX_new(method);
     if (!ctx) return raise_queue_error(vm, NULL, -1, __LINE__);
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE |
@@ -449,7 +452,8 @@ static bool session_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     bool server = IS_BOOL(args[3]) && AS_BOOL(args[3]);
     bool check = IS_BOOL(args[5]) && AS_BOOL(args[5]);
     bool server_ctx = SSL_CTX_get_ssl_method(ctx) == TLS_server_method();
-    if (server && !server_ctx)
+    bool client_ctx = SSL_CTX_get_ssl_method(ctx) == TLS_client_method();
+    if (server && client_ctx)
         return RAISE_SSL(vm, "SSLError", 0, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context", NULL,
                          NULL, -1, NULL);
     if (!server && server_ctx)
