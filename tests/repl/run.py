@@ -252,6 +252,24 @@ def test_history_survives_a_restart(home):
     assert s.wait_exit() == 0
 
 
+def test_ctrl_r_searches_history(home):
+    s = home.start("-q")
+    prompt(s)
+    s.send("zz_marker = 5\r")
+    prompt(s)
+    s.send("other = 1\r")
+    prompt(s, settle=True)
+    s.send("\x12zz_m")          # Ctrl-R, then part of the entry
+    s.expect("zz_marker = 5")
+    s.send("\r")              # accepts the entry found
+    s.send("\r")              # runs it
+    prompt(s)
+    s.send("zz_marker + other\r")
+    s.expect("6")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
 def test_tab_completes_module_attributes(home):
     s = home.start("-q")
     prompt(s)
