@@ -5,7 +5,7 @@
  *     and aiotools, making the loop and marking it running) happens in the first wait for a key,
  *     so the prompt is up in a few milliseconds (start_session);
  *   - while the user types, wait_for_key runs the loop until standard input is readable, with
- *     the program's output sent above the prompt (console_begin/console_end);
+ *     the program's output sent above the prompt (swap_std_streams);
  *   - an entry is read line by line until it compiles or fails to (vm_compile_entry says when a
  *     block is unfinished); an entry that awaits at top level is a coroutine, run as the session's
  *     foreground task while the loop runs (run_awaiting_entry); any other runs at once, in the
@@ -89,9 +89,14 @@ static Value session_get(Repl *r, const char *name) {
 static bool call_tool(Repl *r, const char *name, Value arg, Value *result) {
     *result = NONE_VAL();
     if (IS_NONE(r->tools)) return true;
+    vm_push_root(r->vm, arg); // looking the name up may allocate
     Value fn = dict_get_str(AS_MODULE(r->tools)->globals, str_from_c(r->vm, name));
+    vm_pop_root(r->vm);
     if (IS_EMPTY(fn)) return true;
-    return vm_call1(r->vm, fn, arg, result);
+    vm_push_root(r->vm, arg);
+    bool ok = vm_call1(r->vm, fn, arg, result);
+    vm_pop_root(r->vm);
+    return ok;
 }
 
 static bool is_bare_interrupt(Vm *vm, Value exc) {
@@ -213,7 +218,10 @@ static bool start_session(Repl *r) {
     Vm *vm = r->vm;
     r->started = true;
     dict_set_cstr(vm, r->session, "repl_globals", OBJ_VAL(r->globals));
-    dict_set_cstr(vm, r->session, "drop_line", OBJ_VAL(native_new(vm, "drop_line", drop_line, NULL)));
+    Value drop = OBJ_VAL(native_new(vm, "drop_line", drop_line, NULL));
+    vm_push_root(vm, drop);
+    dict_set_cstr(vm, r->session, "drop_line", drop);
+    vm_pop_root(vm);
     bool ok = run_in_session(r, "<repl>", session_source, sizeof session_source - 1);
     if (ok) {
         r->tools = session_get(r, "aiotools");
@@ -439,7 +447,7 @@ static int complete_hook(void *owner, const char *line, int cursor, int *start, 
     if (IS_EMPTY(fn)) return 0;
     int chars = 0;
     for (int i = 0; i < cursor; i++) chars += ((unsigned char)line[i] & 0xC0) != 0x80;
-    Value args[2] = {OBJ_VAL(str_from_c(vm, line)), INT_VAL(chars)};
+    Value args[2] = {OBJ_VAL(str_new(vm, line, strlen(line))), INT_VAL(chars)};
     vm_push_root(vm, args[0]);
     Value got;
     bool ok = vm_call(vm, fn, args, 2, NULL, &got);
