@@ -37,6 +37,7 @@ struct LineEditor {
     unsigned char pending[4096];   // bytes read from the terminal, not yet given to libedit
     size_t pending_start, pending_end;
     char prompt[128];              // as drawn (set_prompt)
+    char given_prompt[128];        // as given
     bool reading;                  // inside el_gets: a prompt and a line are on the screen
     bool cancelled;                // Ctrl-C: drop the line
     bool stopped;                  // the owner's wait said WAIT_STOP
@@ -131,7 +132,17 @@ static ssize_t console_write(void *cookie, const char *buf, size_t size) {
     return (ssize_t)size;
 }
 
+static void set_prompt(LineEditor *ed, const char *prompt);
+
 void line_editor_resized(LineEditor *ed) { el_resize(ed->el); }
+
+void line_editor_replace_prompt(LineEditor *ed, const char *old, const char *new_prompt) {
+    if (!ed->reading || strcmp(ed->given_prompt, old) != 0) return;
+    fflush(ed->term_out);
+    erase_edit_area(ed);
+    set_prompt(ed, new_prompt);
+    el_set(ed->el, EL_REFRESH);
+}
 
 FILE *line_editor_console(LineEditor *ed, int fd) { return ed->console[fd == 2]; }
 
@@ -293,6 +304,7 @@ static char *prompt_of(EditLine *el) { return editor_of(el)->prompt; }
 // (a colour's reset) would be tied to the first typed character's cell, and lost when that cell
 // is drawn.  So a trailing '\1'-wrapped sequence is moved before the prompt's last character.
 static void set_prompt(LineEditor *ed, const char *prompt) {
+    snprintf(ed->given_prompt, sizeof ed->given_prompt, "%s", prompt);
     snprintf(ed->prompt, sizeof ed->prompt, "%s", prompt);
     size_t n = strlen(ed->prompt);
     if (n < 3 || ed->prompt[n - 1] != '\1') return;

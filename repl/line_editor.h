@@ -52,6 +52,9 @@ LineStatus line_editor_read(LineEditor *ed, const char *prompt, const char *inde
 // Remembers a finished entry (several lines for a block) and saves the history file.
 void line_editor_remember(LineEditor *ed, const char *entry);
 
+// The prompt on the screen, if it is `old`, becomes `new` (same width): drawn again at once.
+void line_editor_replace_prompt(LineEditor *ed, const char *old, const char *new_prompt);
+
 // The terminal changed size (SIGWINCH): libedit measures it again.
 void line_editor_resized(LineEditor *ed);
 

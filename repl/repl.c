@@ -186,7 +186,7 @@ static WaitOutcome wait_for_key(void *owner) {
     WaitOutcome outcome = WAIT_INPUT;
     r->waiting = true;
     while (!r->stdin_ready) {
-        if (!loop_run_one_iteration(vm, r->loop)) {
+        if (!loop_run_one_iteration(vm, r->loop, true)) {
             Value exc = vm->exception;
             if (is_bare_interrupt(vm, exc)) {
                 vm_clear_exception(vm);
@@ -253,6 +253,7 @@ static bool start_session(Repl *r) {
         snprintf(r->ps1, sizeof r->ps1, "%s", AS_STR(prompt)->chars);
     if (call_tool(r, "prompt", OBJ_VAL(str_from_c(vm, "ps2")), &prompt) && IS_STR(prompt))
         snprintf(r->ps2, sizeof r->ps2, "%s", AS_STR(prompt)->chars);
+    line_editor_replace_prompt(r->ed, ">>> ", r->ps1); // the first prompt, drawn plain, gets its colour
     if (!IS_EMPTY(vm->exception)) vm_clear_exception(vm);
     return true;
 }
@@ -296,7 +297,7 @@ static EntryOutcome run_awaiting_entry(Repl *r, ObjCode *code) {
     if (!call_tool(r, "set_foreground", OBJ_VAL(task), &ignored)) print_pending(r);
     bool interrupted = false;
     while (task->state == FUT_PENDING) {
-        if (loop_run_one_iteration(vm, r->loop)) continue;
+        if (loop_run_one_iteration(vm, r->loop, true)) continue;
         Value exc = vm->exception;
         if (vm_is_instance(vm, exc, vm->SystemExit)) return ENTRY_EXIT;
         if (is_bare_interrupt(vm, exc)) vm_clear_exception(vm);
@@ -350,6 +351,19 @@ static EntryOutcome run_entry(Repl *r, ObjCode *code) {
     if (vm_is_instance(vm, vm->exception, vm->SystemExit)) return ENTRY_EXIT;
     print_pending(r);
     return ENTRY_DONE;
+}
+
+// What python -m asyncio's order gives: it runs each entry in a loop callback, so what an entry
+// schedules (a new task's first step) runs before the next entry, even one typed ahead.  Here the
+// loop runs one iteration that does not wait.  False when SystemExit escaped it (left pending).
+static bool after_entry(Repl *r) {
+    Vm *vm = r->vm;
+    if (IS_NONE(r->loop)) return true;
+    if (loop_run_one_iteration(vm, r->loop, false)) return true;
+    if (vm_is_instance(vm, vm->exception, vm->SystemExit)) return false;
+    if (is_bare_interrupt(vm, vm->exception)) vm_clear_exception(vm);
+    else print_pending(r);
+    return true;
 }
 
 // ---- reading an entry ---------------------------------------------------------------------------
@@ -514,6 +528,7 @@ bool repl_run(Vm *vm, ObjModule *main_module, bool quiet) {
             vm_push_root(vm, OBJ_VAL(code));
             if (run_entry(&r, code) == ENTRY_EXIT) more = false;
             vm_pop_root(vm);
+            if (more && !after_entry(&r)) more = false;
             break;
         case READ_ERROR: print_pending(&r); break;
         case READ_EOF: case READ_EXIT: more = false; break;

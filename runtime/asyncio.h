@@ -203,10 +203,10 @@ void loop_track_asyncgen(Vm *vm, ObjGenerator *agen);
 // For the C signal handler (async-signal-safe): ends the wait of the loop that is waiting.
 void loop_signal_wakeup(void);
 // The REPL runs its loop an iteration at a time: loop_begin_run marks it running (as
-// run_forever does), loop_run_one_iteration runs one iteration (waiting in libuv when nothing is
-// ready; false with the exception that escaped), loop_end_run ends the session's run.
+// run_forever does), loop_run_one_iteration runs one iteration (with `wait`, waiting in libuv
+// when nothing is ready; false with the exception that escaped), loop_end_run ends the run.
 bool loop_begin_run(Vm *vm, Value loop);
-bool loop_run_one_iteration(Vm *vm, Value loop);
+bool loop_run_one_iteration(Vm *vm, Value loop, bool wait);
 void loop_end_run(Vm *vm, Value loop);
 
 // What io.c needs of the loop.  libuv's loop (NULL once closed); the slot for the loop's I/O table.

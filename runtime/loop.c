@@ -1228,10 +1228,13 @@ bool loop_begin_run(Vm *vm, Value loop) {
     return true;
 }
 
-// One iteration (it waits when nothing is ready); false with the exception that escaped it.
-// loop.stop() only ends the iteration it is called in: the REPL's loop keeps running.
-bool loop_run_one_iteration(Vm *vm, Value loop) {
+// One iteration; false with the exception that escaped it.  With `wait` it waits in libuv when
+// nothing is ready, as run_forever's iterations do; without, it only polls (as `stopping` makes
+// it do), and runs what is ready.  loop.stop() only ends the iteration it is called in: the
+// REPL's loop keeps running.
+bool loop_run_one_iteration(Vm *vm, Value loop, bool wait) {
     LoopState *st = state_of(loop);
+    if (!wait) st->stopping = true;
     bool ok = loop_run_once(vm, loop);
     st->stopping = false;
     return ok;

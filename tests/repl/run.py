@@ -217,7 +217,9 @@ def test_tasks_lists_the_background(home):
     prompt(s)
     s.send("async def nap():\r" "await asyncio.sleep(100)\r\r")
     prompt(s)
-    s.send("t = asyncio.create_task(nap(), name='napper')\r")
+    # typed ahead in one go: the task still takes its first step before the next entry runs
+    s.send("t = asyncio.create_task(nap(), name='napper')\rt\r")
+    s.expect("coro=<nap() running at <stdin>:2>")
     prompt(s)
     s.send("tasks()\r")
     s.expect("napper")
