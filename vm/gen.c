@@ -211,12 +211,22 @@ void gen_convert_stop_iteration(Vm *vm, ObjGenerator *gen) {
 }
 
 // SEND to a receiver that does not run inline: a generator in another state (gen_resume raises
-// the right error), asyncio.sleep()'s C object, or any iterator or object with send().
-RunResult gen_send_out_of_line(Vm *vm, Value receiver, Value v, Value *out) {
-    if (IS_GENERATOR(receiver)) return gen_resume(vm, AS_GENERATOR(receiver), v, EMPTY_VAL(), out);
-    if (IS_SLEEP(receiver)) return vm_hooks.resume_sleep(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), out);
-    int sent = send_generic(vm, receiver, v, out);
-    return sent < 0 ? RUN_RAISED : sent == 1 ? RUN_YIELDED : RUN_RETURNED;
+// the right error), asyncio.sleep()'s C object, or any iterator or object with send().  The
+// stack below top is `receiver v`; both stay there, rooted, while the receiver runs.  What it
+// yielded replaces v (RUN_YIELDED); what it returned replaces the receiver (RUN_RETURNED: SEND
+// then pops v's slot and jumps to its exit).
+RunResult gen_send_out_of_line(Vm *vm, Value *top) {
+    Value receiver = top[-2], v = top[-1], out;
+    RunResult r;
+    if (IS_GENERATOR(receiver)) r = gen_resume(vm, AS_GENERATOR(receiver), v, EMPTY_VAL(), &out);
+    else if (IS_SLEEP(receiver)) r = vm_hooks.resume_sleep(vm, AS_SLEEP(receiver), v, EMPTY_VAL(), &out);
+    else {
+        int sent = send_generic(vm, receiver, v, &out);
+        r = sent < 0 ? RUN_RAISED : sent == 1 ? RUN_YIELDED : RUN_RETURNED;
+    }
+    if (r == RUN_YIELDED) top[-1] = out;
+    else if (r == RUN_RETURNED) top[-2] = out;
+    return r;
 }
 
 // GET_YIELD_FROM_ITER: what `yield from v` iterates.  A generator (or asyncio.sleep()'s object) is

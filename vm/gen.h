@@ -21,8 +21,9 @@ Value gen_awaiting(ObjGenerator *g);
 RunResult coro_resume(Vm *vm, Value coro, Value value, Value exc, Value *out);
 
 // ---- for the dispatch loop (vm.c) ---------------------------------------------------------------
-// SEND to a receiver that does not run inline.
-RunResult gen_send_out_of_line(Vm *vm, Value receiver, Value v, Value *out);
+// SEND to a receiver that does not run inline, `receiver v` below top: what it yielded replaces
+// v, what it returned replaces the receiver.
+RunResult gen_send_out_of_line(Vm *vm, Value *top);
 // GET_YIELD_FROM_ITER: what `yield from v` iterates.
 bool gen_yield_from_iter(Vm *vm, Frame *frame, Value v, Value *out);
 // A StopIteration escaping a generator becomes a RuntimeError (PEP 479).

@@ -202,6 +202,20 @@ bool instr_build_map(Vm *vm, const Value *items, int n, Value *out) {
     return ok;
 }
 
+// LIST_EXTEND: a non-iterable that is not an object (an int ...) gets the message of a star: for
+// f(*x) it names f.
+bool instr_list_extend(Vm *vm, ObjList *list, Value it, Value callee) {
+    if (list_extend(vm, list, it)) return true;
+    if (!vm_exception_matches(vm, vm->TypeError) || IS_OBJ(it)) return false;
+    vm_clear_exception(vm);
+    if (IS_EMPTY(callee))
+        return vm_raise(vm, vm->TypeError, "Value after * must be an iterable, not %s", vm_type_name(vm, it));
+    char who[256];
+    vm_describe_callee(vm, callee, who, sizeof who);
+    return vm_raise(vm, vm->TypeError, "%s argument after * must be an iterable, not %s", who,
+                    vm_type_name(vm, it));
+}
+
 // DICT_UPDATE ({**m} in a dict display) and DICT_MERGE (f(**m) in a call) add the mapping in
 // *src_slot to d.  A call is stricter: a key given twice is an error, and so is a src that is
 // not a mapping; both messages name the callee.  A mapping other than a dict is first read into

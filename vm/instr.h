@@ -29,6 +29,9 @@ bool instr_take_handled_exception(Vm *vm);
 // BUILD_SET and BUILD_MAP from n values (n key, value pairs) laid out in items.
 bool instr_build_set(Vm *vm, const Value *items, int n, Value *out);
 bool instr_build_map(Vm *vm, const Value *items, int n, Value *out);
+// LIST_EXTEND: list.extend(it) for a * in a display, or in a call when callee is not EMPTY (the
+// call's only *args, whose error message names the callee).
+bool instr_list_extend(Vm *vm, ObjList *list, Value it, Value callee);
 // DICT_UPDATE ({**m}) and DICT_MERGE (f(**m), for_call) add the mapping in *src_slot to d.
 bool instr_merge_mapping(Vm *vm, ObjDict *d, Value *src_slot, bool for_call, Value callee);
 // GET_AITER and the first half of GET_ANEXT (`async for`).

@@ -189,6 +189,27 @@ static inline bool int_fast_op(int op, int64_t a, int64_t b, int64_t *out) {
     }
 }
 
+// BINARY_OP's fast paths, on the two operands on top of the stack (sp[-2] op sp[-1]): two ints
+// whose result fits, or + - * with at least one float (an int operand converted as float(i)
+// would, as Python does for mixed arithmetic).  The result goes in sp[-2]; an int result writes
+// only the payload, since the slot already has the tag.  False: the general path must decide.
+static inline bool binary_op_fast(int op, Value *sp) {
+    if (IS_INT(sp[-1]) && IS_INT(sp[-2])) {
+        int64_t r;
+        if (!int_fast_op(op, sp[-2].as.integer, sp[-1].as.integer, &r)) return false;
+        sp[-2].as.integer = r;
+        return true;
+    }
+    if ((IS_FLOAT(sp[-1]) || IS_INT(sp[-1])) && (IS_FLOAT(sp[-2]) || IS_INT(sp[-2]))) {
+        double x = AS_NUMBER(sp[-2]), y = AS_NUMBER(sp[-1]);
+        BinaryOp o = binop_plain(op);
+        if (o != BINOP_ADD && o != BINOP_SUB && o != BINOP_MUL) return false;
+        sp[-2] = FLOAT_VAL(o == BINOP_ADD ? x + y : o == BINOP_SUB ? x - y : x * y);
+        return true;
+    }
+    return false;
+}
+
 static inline bool int_fast_compare(int op, int64_t a, int64_t b) {
     switch (op) {
     case CMP_LT: return a < b;
@@ -198,6 +219,17 @@ static inline bool int_fast_compare(int op, int64_t a, int64_t b) {
     case CMP_EQ: return a == b;
     default: return a != b;
     }
+}
+
+// `if a < b:` is COMPARE_OP then POP_JUMP_IF_FALSE: when the next word is a conditional jump on
+// the comparison's result, it is taken (or stepped over) right here, without pushing a bool only
+// to pop it again.  False when the next word is anything else: the result must be pushed.
+static inline bool fused_conditional_jump(uint32_t **ip_io, ObjCode *code, bool res) {
+    uint32_t next = **ip_io;
+    if ((next & 0xFF) != OP_POP_JUMP_IF_FALSE && (next & 0xFF) != OP_POP_JUMP_IF_TRUE) return false;
+    if (res == ((next & 0xFF) == OP_POP_JUMP_IF_TRUE)) *ip_io = code->words + (next >> 8);
+    else (*ip_io)++;
+    return true;
 }
 
 // Calls `callable` with the arguments on the stack; pushes a new frame for bytecode functions.
@@ -397,9 +429,17 @@ static inline int64_t list_index_in_range(Value obj, Value key) {
 // and its YIELD_VALUE or RETURN_VALUE comes back to the caller inside the same run() (it is not a
 // boundary).  A suspended generator gets `sent` pushed, as the value of the yield it stopped at; a
 // fresh one starts at its first instruction with nothing pushed.  FOR_ITER and SEND both come
-// here; what each leaves in the caller's frame (see them) tells the generator, when it yields or
-// returns, which of the two is waiting.
-static inline Frame *enter_generator_frame(Vm *vm, Frame *caller, ObjGenerator *g, Value sent) {
+// here, and `exit` is where the caller goes on when g returns (the argument of either).
+//
+// The SEND/RETURN linkage.  While g runs inline, the caller's saved ip tells g, when it yields or
+// returns, which of the two is waiting: FOR_ITER leaves it ON the FOR_ITER (ip - 1), SEND leaves
+// it after the SEND, on the YIELD_VALUE 1 that passes each yielded value up.  See
+// back_from_inline_generator and the YIELD_VALUE case for the other half.
+// NULL with RecursionError pending, with nothing changed, when the depth is used up.
+static inline Frame *enter_generator_frame(Vm *vm, Frame *caller, ObjGenerator *g, Value sent,
+                                           uint32_t exit) {
+    if (!vm_enter_depth(vm)) return NULL;
+    caller->send_exit = exit;
     Frame *child = g->frame;
     child->caller = caller;
     child->boundary = false;
@@ -407,6 +447,38 @@ static inline Frame *enter_generator_frame(Vm *vm, Frame *caller, ObjGenerator *
     g->state = GEN_RUNNING;
     vm->frame = child;
     return child;
+}
+
+// FOR_ITER runs a plain generator inline unless it is already running (ValueError) or finished:
+// both cases take the general path, which raises or ends the loop.
+static inline bool for_iter_runs_inline(Value it) {
+    return IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR &&
+           AS_GENERATOR(it)->state != GEN_RUNNING && AS_GENERATOR(it)->state != GEN_CLOSED;
+}
+
+// SEND runs a bytecode generator or coroutine inline when it is suspended, or fresh and sent None;
+// any other state goes the long way, where gen_resume raises the right error.  While the delegate
+// runs inline, the SEND's frame keeps the receiver on top of its stack; the delegate's
+// RETURN_VALUE puts its value where the receiver was and jumps to SEND's exit, as SEND itself
+// does when a delegate run out of line returns.
+static inline bool send_runs_inline(Value receiver, Value v) {
+    return IS_GENERATOR(receiver) && (AS_GENERATOR(receiver)->state == GEN_SUSPENDED ||
+                                      (AS_GENERATOR(receiver)->state == GEN_CREATED && IS_NONE(v)));
+}
+
+// A generator run inline has returned v into caller, whose ip and sp are in *ip_io and *sp_io
+// (loaded from the frame, which still has g's delegate or iterator on top).  From FOR_ITER (the
+// saved ip still on the FOR_ITER) the loop ends: the generator is popped and the loop's exit
+// follows.  From SEND the return value replaces the generator and SEND's exit follows.
+static inline void back_from_inline_generator(Frame *caller, uint32_t **ip_io, Value **sp_io, Value v) {
+    uint32_t *ip = *ip_io;
+    if ((*ip & 0xFF) == OP_FOR_ITER) {
+        (*sp_io)--;
+        *ip_io = caller->code->words + (*ip >> 8);
+    } else {
+        (*sp_io)[-1] = v;
+        *ip_io = caller->code->words + caller->send_exit;
+    }
 }
 
 // A yield: the generator's frame hands control back to whoever resumed it.  It leaves the chain
@@ -774,29 +846,13 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
 
         // ---- operators ----
         CASE(BINARY_OP): {
-            // Fast paths write only the payload: the left operand's slot already has the tag.
-            int op = (int)READ_ARG();
-            if (IS_INT(sp[-1]) && IS_INT(sp[-2])) {
-                int64_t r;
-                if (int_fast_op(op, sp[-2].as.integer, sp[-1].as.integer, &r)) {
-                    sp[-2].as.integer = r;
-                    sp--;
-                    DISPATCH();
-                }
-            } else if ((IS_FLOAT(sp[-1]) || IS_INT(sp[-1])) && (IS_FLOAT(sp[-2]) || IS_INT(sp[-2]))) {
-                // At least one float (two ints went above): the int is converted as float(i)
-                // would, which is what Python does for mixed arithmetic.
-                double x = AS_NUMBER(sp[-2]), y = AS_NUMBER(sp[-1]);
-                BinaryOp o = binop_plain(op);
-                if (o == BINOP_ADD || o == BINOP_SUB || o == BINOP_MUL) {
-                    sp[-2] = FLOAT_VAL(o == BINOP_ADD ? x + y : o == BINOP_SUB ? x - y : x * y);
-                    sp--;
-                    DISPATCH();
-                }
+            if (binary_op_fast((int)READ_ARG(), sp)) {
+                sp--;
+                DISPATCH();
             }
             SAVE();
             Value r;
-            if (!vm_binary_op(vm, op, sp[-2], sp[-1], &r)) THROW();
+            if (!vm_binary_op(vm, (int)READ_ARG(), sp[-2], sp[-1], &r)) THROW();
             sp[-2] = r;
             sp--;
             DISPATCH();
@@ -825,26 +881,20 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             DISPATCH();
         }
         CASE(COMPARE_OP): {
-            int op = (int)READ_ARG();
             if (IS_INT(sp[-1]) && IS_INT(sp[-2])) {
-                bool res = int_fast_compare(op, sp[-2].as.integer, sp[-1].as.integer);
-                // `if a < b:` is COMPARE_OP then POP_JUMP_IF_FALSE: take the jump right here,
-                // without pushing a bool only to pop it again.
-                uint32_t next = *ip;
-                if ((next & 0xFF) == OP_POP_JUMP_IF_FALSE || (next & 0xFF) == OP_POP_JUMP_IF_TRUE) {
+                bool res = int_fast_compare((int)READ_ARG(), sp[-2].as.integer, sp[-1].as.integer);
+                if (fused_conditional_jump(&ip, code, res)) {
                     sp -= 2;
-                    ip++;
-                    if (res == ((next & 0xFF) == OP_POP_JUMP_IF_TRUE)) JUMP_TO(next >> 8);
                     DISPATCH();
                 }
-                sp[-2].tag = VAL_BOOL;
+                sp[-2].tag = VAL_BOOL; // tag and payload apart: fewer instructions than a whole Value
                 sp[-2].as.integer = res;
                 sp--;
                 DISPATCH();
             }
             SAVE();
             Value r;
-            if (!vm_compare(vm, op, sp[-2], sp[-1], &r)) THROW();
+            if (!vm_compare(vm, (int)READ_ARG(), sp[-2], sp[-1], &r)) THROW();
             sp[-2] = r;
             sp--;
             DISPATCH();
@@ -972,23 +1022,10 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             DISPATCH();
         CASE(LIST_EXTEND): {
             SAVE();
-            Value it = PEEK(1);
             int depth = (int)(READ_ARG() & ~(uint32_t)LIST_EXTEND_SOLE_STAR);
-            if (!list_extend(vm, AS_LIST(PEEK(depth + 1)), it)) {
-                if (vm_exception_matches(vm, vm->TypeError) && !IS_OBJ(it)) {
-                    vm_clear_exception(vm);
-                    if (READ_ARG() & LIST_EXTEND_SOLE_STAR) { // f(*x): below the list, f
-                        char who[256];
-                        vm_describe_callee(vm, PEEK(depth + 2), who, sizeof who);
-                        vm_raise(vm, vm->TypeError, "%s argument after * must be an iterable, not %s", who,
-                                 vm_type_name(vm, it));
-                    } else {
-                        vm_raise(vm, vm->TypeError, "Value after * must be an iterable, not %s",
-                                 vm_type_name(vm, it));
-                    }
-                }
-                THROW();
-            }
+            // f(*x): below the list lies f, which the error for a non-iterable x names
+            Value callee = (READ_ARG() & LIST_EXTEND_SOLE_STAR) ? PEEK(depth + 2) : EMPTY_VAL();
+            if (!instr_list_extend(vm, AS_LIST(PEEK(depth + 1)), PEEK(1), callee)) THROW();
             sp--;
             DISPATCH();
         }
@@ -1055,17 +1092,12 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
         CASE(FOR_ITER): {
             Value it = PEEK(1);
             SAVE();
-            if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR &&
-                AS_GENERATOR(it)->state != GEN_RUNNING && AS_GENERATOR(it)->state != GEN_CLOSED) {
-                // Run the generator's frame inline, under this one.  This frame's saved ip is left
-                // ON this FOR_ITER (ip - 1), not after it: that is how the generator's YIELD_VALUE
-                // and RETURN_VALUE tell a for loop from a SEND.  A yield steps past the FOR_ITER
-                // (ip++) and pushes the value as the next item; a return pops the generator and
-                // jumps to the loop's exit, FOR_ITER's argument.
-                if (!vm_enter_depth(vm)) THROW();
-                frame->send_exit = READ_ARG();
-                frame->ip = ip - 1;
-                frame = enter_generator_frame(vm, frame, AS_GENERATOR(it), NONE_VAL());
+            if (for_iter_runs_inline(it)) {
+                // The generator's frame runs inline, under this one (see enter_generator_frame).
+                Frame *child = enter_generator_frame(vm, frame, AS_GENERATOR(it), NONE_VAL(), READ_ARG());
+                if (!child) THROW();
+                frame->ip = ip - 1; // left ON the FOR_ITER: a yield steps past it, a return exits
+                frame = child;
                 LOAD();
                 DISPATCH();
             }
@@ -1127,21 +1159,8 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             }
             frame = caller;
             LOAD();
-            if (g) {
-                // The caller was running the generator inline.  From FOR_ITER (its saved ip still
-                // on the FOR_ITER) the loop ends: the generator is popped and the loop's exit
-                // follows.  From SEND the return value replaces the generator and SEND's exit
-                // follows.
-                if ((*ip & 0xFF) == OP_FOR_ITER) {
-                    sp--;
-                    JUMP_TO(*ip >> 8);
-                } else {
-                    sp[-1] = v;
-                    JUMP_TO(frame->send_exit);
-                }
-                DISPATCH();
-            }
-            PUSH(v);
+            if (g) back_from_inline_generator(frame, &ip, &sp, v); // it ran the generator inline
+            else PUSH(v);
             DISPATCH();
         }
         CASE(YIELD_VALUE): {
@@ -1167,27 +1186,18 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             // YIELD_VALUE 1), or -> result, jumping to READ_ARG() (it returned result).
             Value v = PEEK(1), receiver = PEEK(2);
             SAVE();
-            if (IS_GENERATOR(receiver) && (AS_GENERATOR(receiver)->state == GEN_SUSPENDED ||
-                                           (AS_GENERATOR(receiver)->state == GEN_CREATED && IS_NONE(v)))) {
-                // The common case: run the delegate's frame inline, under this one.  While it runs,
-                // this frame keeps the receiver on top of its stack and SEND's target in send_exit;
-                // its saved ip is after the SEND, on the YIELD_VALUE 1 that passes each yielded
-                // value up.  The delegate's RETURN_VALUE puts its value where the receiver was and
-                // jumps to send_exit, as SEND itself does below when a delegate finishes.
-                if (!vm_enter_depth(vm)) THROW();
+            if (send_runs_inline(receiver, v)) { // the common case (see send_runs_inline)
+                Frame *child = enter_generator_frame(vm, frame, AS_GENERATOR(receiver), v, READ_ARG());
+                if (!child) THROW();
                 frame->sp = --sp;
-                frame->send_exit = READ_ARG();
-                frame = enter_generator_frame(vm, frame, AS_GENERATOR(receiver), v);
+                frame = child;
                 LOAD();
                 DISPATCH();
             }
-            Value out;
-            RunResult r = gen_send_out_of_line(vm, receiver, v, &out);
+            RunResult r = gen_send_out_of_line(vm, sp);
             if (r == RUN_RAISED) THROW();
-            sp--;
-            if (r == RUN_YIELDED) PUSH(out);
-            else {
-                sp[-1] = out;
+            if (r == RUN_RETURNED) {
+                sp--;
                 JUMP_TO(READ_ARG());
             }
             DISPATCH();
