@@ -227,13 +227,12 @@ bool loop_check_open(Vm *vm, ObjLoop *loop);
 // The descriptors one loop watches, made on the first add_reader/add_writer.
 void io_define_loop_methods(Vm *vm, ObjClass *loop_class);
 void io_mark(Vm *vm, IoTable *io);
-// Before each wait in libuv: stops quietly the watchers whose descriptor was closed since they
-// were started (libuv would abort on registering it).
-void io_before_wait(IoTable *io);
+// Makes the loop's selector (its epoll set): 0, or the errno (EMFILE).
+int io_open(ObjLoop *loop);
 // Whether some descriptor is watched (a wait without timers can still end).
 bool io_watching(IoTable *io);
-// Closing the loop: uv_close on every watcher (the caller then runs libuv once so that the close
-// callbacks free them), then io_free.
+// Closing the loop: uv_close on the watch of the loop's epoll set, and the Handles forgotten (the
+// caller then runs libuv once so that the close completes), then io_free.
 void io_close(IoTable *io);
 void io_free(IoTable *io);
 

@@ -1,255 +1,204 @@
 /* I/O readiness on the event loop: loop.add_reader, remove_reader, add_writer, remove_writer.
  *
- * Owns the loop's table of watched descriptors (IoTable): for each descriptor one Watcher, which
- * holds the reader's Handle, the writer's Handle and one libuv uv_poll_t whose event mask is
- * started, changed and stopped as readers and writers come and go.  This is the counterpart of
- * the selector and its keys in CPython's SelectorEventLoop.
+ * Owns the loop's selector (IoTable): an epoll set of its own, as CPython's SelectorEventLoop
+ * has one, and for each descriptor the reader's Handle, the writer's Handle and the events it is
+ * registered for.  Registrations change at once, by epoll_ctl on that set, exactly when CPython's
+ * selector would change them.  libuv watches only the set's own descriptor (one uv_poll_t): when
+ * it is readable some descriptor in the set is ready, and one epoll_wait on the set (on_ready)
+ * says which.
  *
- * When libuv reports a descriptor ready (on_poll, during the loop's wait) the reader's Handle
- * and then the writer's join the ready queue, nothing more: they run from the ready queue like
- * every other callback, in the order the poll reported them and before the timers that are due
- * (as CPython's _run_once processes the selector's events before it moves due timers).
+ * Why not a uv_poll_t per descriptor: libuv registers lazily, and changing a poll's events
+ * removes the descriptor from epoll and adds it again at the next poll.  Either moves the
+ * descriptor within epoll's list of ready descriptors, whose order is the order callbacks run in
+ * when several descriptors are ready together; with our own set the order is CPython's (a
+ * descriptor joins the list when it becomes ready or when a change of its registration finds it
+ * ready, and the level-triggered ones still ready go back to the end after each wait).
  *
- * The descriptors belong to the program, which may close one while it is watched.  epoll then
- * forgets it silently, and CPython's selector raises OSError only at the next change of that
- * registration (EBADF when the number is free, ENOENT when it now names another file).  libuv,
- * though, aborts the process if it cannot register a descriptor it was asked to watch, and it
- * registers lazily, at the start of its next poll.  So:
- *   - a registration starting from nothing is checked at once (by libuv's uv_poll_init for a new
- *     watcher, by our own epoll_ctl probe for a reused one), giving CPython's errors
- *     (EBADF, EPERM for a regular file), and the file's identity (device, inode) is noted;
- *   - a change of a live registration first checks the identity (EBADF / ENOENT as above, and
- *     the registration is dropped, as CPython's selector drops the key);
- *   - just before each wait (io_before_wait) every watcher changed since the last wait is checked
- *     again: one whose descriptor was closed meanwhile is stopped quietly, as epoll would have
- *     forgotten it.
- * Watchers are malloc'ed and never inside a GC object; their Handles are marked through the
- * loop (io_mark).  A watcher whose descriptor has no reader or writer left stays in the table
- * with its poll stopped, ready for the next registration of that number; all are closed with
- * the loop (io_close) and freed in libuv's close callback.
+ * When the set reports descriptors ready, the reader's Handle and then the writer's join the
+ * ready queue, nothing more: they run from the ready queue like every other callback, in the
+ * order the wait reported them and before the timers that are due (as CPython's _run_once
+ * processes the selector's events before it moves due timers).  An error or hang-up counts as
+ * both readable and writable, for whichever is registered, as CPython's EpollSelector reports it.
+ *
+ * The descriptors belong to the program, which may close one while it is watched: epoll then
+ * forgets it, and the next change of its registration fails as it does in CPython (EBADF when
+ * the number is free, ENOENT when it now names another file), which drops the registration.
+ * Handles are marked through the loop (io_mark); the table is C memory, freed with the loop.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
-#include <fcntl.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "asyncio.h"
 #include "runtime.h"
 
 typedef struct Watcher {
-    uv_poll_t poll;             // poll.data points back to the watcher
-    ObjLoop *loop;
-    int fd;
     ObjHandle *reader, *writer; // NULL when there is none
-    int events;                 // UV_READABLE | UV_WRITABLE the poll is started with; 0: stopped
-    bool lost;                  // its descriptor was closed while watched: epoll forgot it
-    bool unchecked;             // started since the last wait: on the `unchecked` list
-    struct Watcher *next_unchecked;
+    int events;                 // EPOLLIN | EPOLLOUT as registered in the set; 0: not in it
 } Watcher;
 
 struct IoTable {
-    Watcher **by_fd;            // indexed by descriptor; NULL where none was ever watched
+    ObjLoop *loop;
+    int epfd;                   // the selector: our own epoll set; -1 if it could not be made
+    uv_poll_t set_ready;        // libuv's watch on epfd (readable: something in the set is ready)
+    bool set_watched;           // set_ready was initialised (it must be closed with the loop)
+    Watcher *by_fd;             // indexed by descriptor
     size_t capacity;
-    Watcher *unchecked;         // started since the last wait (io_before_wait checks them)
+    size_t registered;          // descriptors in the set: how many one wait may report
+    struct epoll_event *reported;
+    size_t reported_capacity;
 };
 
 // ---- the table ----------------------------------------------------------------------------------
 
-static IoTable *table_of(ObjLoop *loop) {
+static void on_ready(uv_poll_t *poll, int status, int events);
+
+// The loop's table, made with its epoll set by io_open when the loop is made; NULL with the errno
+// in *err when the set cannot be made (out of descriptors).
+static IoTable *table_of(ObjLoop *loop, int *err) {
     IoTable **slot = loop_io_table(loop);
-    if (!*slot) {
-        *slot = calloc(1, sizeof(IoTable));
-        if (!*slot) abort();
+    if (*slot) return *slot;
+    IoTable *io = calloc(1, sizeof(IoTable));
+    if (!io) abort();
+    io->loop = loop;
+    io->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (io->epfd < 0) {
+        *err = errno;
+        free(io);
+        return NULL;
     }
-    return *slot;
+    int r = uv_poll_init(loop_uv(loop), &io->set_ready, io->epfd);
+    if (r != 0) {
+        *err = -r;
+        close(io->epfd);
+        free(io);
+        return NULL;
+    }
+    io->set_ready.data = io;
+    io->set_watched = true;
+    *slot = io;
+    return io;
+}
+
+int io_open(ObjLoop *loop) {
+    int err = 0;
+    return table_of(loop, &err) ? 0 : err;
 }
 
 static Watcher *find_watcher(ObjLoop *loop, int fd) {
     IoTable *io = *loop_io_table(loop);
-    return io && (size_t)fd < io->capacity ? io->by_fd[fd] : NULL;
+    return io && (size_t)fd < io->capacity ? &io->by_fd[fd] : NULL;
+}
+
+static Watcher *watcher_for(IoTable *io, int fd) {
+    if ((size_t)fd >= io->capacity) {
+        size_t cap = io->capacity ? io->capacity : 16;
+        while (cap <= (size_t)fd) cap *= 2;
+        Watcher *grown = realloc(io->by_fd, cap * sizeof(Watcher));
+        if (!grown) abort();
+        memset(grown + io->capacity, 0, (cap - io->capacity) * sizeof(Watcher));
+        io->by_fd = grown;
+        io->capacity = cap;
+    }
+    return &io->by_fd[fd];
 }
 
 void io_mark(Vm *vm, IoTable *io) {
     if (!io) return;
     for (size_t i = 0; i < io->capacity; i++) {
-        Watcher *w = io->by_fd[i];
-        if (!w) continue;
+        Watcher *w = &io->by_fd[i];
         if (w->reader) gc_mark_object(vm, (Obj *)w->reader);
         if (w->writer) gc_mark_object(vm, (Obj *)w->writer);
     }
 }
 
-static void free_watcher(uv_handle_t *h) { free(h->data); }
-
 void io_close(IoTable *io) {
     if (!io) return;
-    for (size_t i = 0; i < io->capacity; i++) {
-        Watcher *w = io->by_fd[i];
-        if (!w) continue;
-        uv_close((uv_handle_t *)&w->poll, free_watcher);
-        io->by_fd[i] = NULL;
-    }
-    io->unchecked = NULL;
+    if (io->set_watched) uv_close((uv_handle_t *)&io->set_ready, NULL);
+    io->set_watched = false;
+    for (size_t i = 0; i < io->capacity; i++) io->by_fd[i].reader = io->by_fd[i].writer = NULL;
 }
 
 void io_free(IoTable *io) {
     if (!io) return;
+    if (io->epfd >= 0) close(io->epfd);
     free(io->by_fd);
+    free(io->reported);
     free(io);
 }
 
-bool io_watching(IoTable *io) {
-    if (!io) return false;
-    for (size_t i = 0; i < io->capacity; i++)
-        if (io->by_fd[i] && io->by_fd[i]->events) return true;
-    return false;
-}
+bool io_watching(IoTable *io) { return io && io->registered > 0; }
 
 // ---- readiness ----------------------------------------------------------------------------------
-
-static int start_poll(Watcher *w, int events);
 
 static void ready_unless_cancelled(ObjLoop *loop, ObjHandle *h) {
     if (h && !h->timer.cancelled) loop_ready_handle(loop, h);
 }
 
-static void on_poll(uv_poll_t *poll, int status, int events) {
-    Watcher *w = poll->data;
-    if (status < 0) {
-        // POLLERR: libuv has stopped the poll.  An epoll selector reports an error as readiness
-        // for whatever is registered, again at every wait until it is cleared or unregistered:
-        // start the poll again, to be checked before the next wait.
-        events = w->events;
-        if (start_poll(w, events) != 0) w->lost = true;
+// libuv saw the set readable: one wait on it, as CPython's selector.select() makes one, for as
+// many events as there are registered descriptors.
+static void on_ready(uv_poll_t *poll, int status, int events) {
+    IoTable *io = poll->data;
+    if (!io->registered) return;
+    if (io->reported_capacity < io->registered) {
+        free(io->reported);
+        io->reported_capacity = io->registered * 2;
+        io->reported = malloc(io->reported_capacity * sizeof(struct epoll_event));
+        if (!io->reported) abort();
     }
-    if (events & UV_READABLE) ready_unless_cancelled(w->loop, w->reader);
-    if (events & UV_WRITABLE) ready_unless_cancelled(w->loop, w->writer);
-}
-
-// ---- starting and stopping a watcher ------------------------------------------------------------
-
-static void mark_unchecked(IoTable *io, Watcher *w) {
-    if (w->unchecked) return;
-    w->unchecked = true;
-    w->next_unchecked = io->unchecked;
-    io->unchecked = w;
-}
-
-// epoll_ctl(op, fd) on the libuv loop's own epoll set, with the events and data libuv itself
-// gives it; 0 or the errno.  This is how the registration happens at once (libuv would make it
-// at its next poll, which changes the order in which epoll reports descriptors that are ready
-// together, and could find the descriptor closed by then).  libuv's own later ADD finds the
-// entry present and turns into a MOD with the same values.
-static int epoll_register(Watcher *w, int op, int events) {
-    struct epoll_event e;
-    memset(&e, 0, sizeof e);
-    e.events = (events & UV_READABLE ? EPOLLIN : 0) | (events & UV_WRITABLE ? EPOLLOUT : 0);
-    e.data.fd = w->fd;
-    return epoll_ctl(uv_backend_fd(loop_uv(w->loop)), op, w->fd, &e) == 0 ? 0 : errno;
-}
-
-// Starts w's poll for `events` and registers fd now; 0 or the errno of the registration (the
-// poll is then stopped again, so that libuv never tries to register fd itself).
-static int start_poll(Watcher *w, int events) {
-    int r = uv_poll_start(&w->poll, events, on_poll); // removes fd from epoll, then queues an ADD
-    if (r != 0) return -r;
-    int err = epoll_register(w, EPOLL_CTL_ADD, events);
-    if (err) {
-        uv_poll_stop(&w->poll);
-        w->events = 0;
-        return err;
+    int n;
+    do n = epoll_wait(io->epfd, io->reported, (int)io->registered, 0);
+    while (n < 0 && errno == EINTR);
+    for (int i = 0; i < n; i++) {
+        int fd = io->reported[i].data.fd;
+        uint32_t got = io->reported[i].events;
+        if ((size_t)fd >= io->capacity) continue;
+        Watcher *w = &io->by_fd[fd];
+        // anything but "readable" counts as writable, anything but "writable" as readable
+        if ((got & ~(uint32_t)EPOLLOUT) && (w->events & EPOLLIN)) ready_unless_cancelled(io->loop, w->reader);
+        if ((got & ~(uint32_t)EPOLLIN) && (w->events & EPOLLOUT)) ready_unless_cancelled(io->loop, w->writer);
     }
-    w->events = events;
-    mark_unchecked(table_of(w->loop), w);
-    return 0;
 }
 
-// A new watcher for fd.  uv_poll_init checks fd (EBADF, EPERM for regular files) and makes it
-// non-blocking; the program's blocking flag is put back, since watching must not change it
-// (CPython's selector leaves it alone).  NULL with the errno in *err.
-static Watcher *new_watcher(ObjLoop *loop, int fd, int *err) {
-    IoTable *io = table_of(loop);
-    if ((size_t)fd >= io->capacity) {
-        size_t cap = io->capacity ? io->capacity : 16;
-        while (cap <= (size_t)fd) cap *= 2;
-        Watcher **grown = realloc(io->by_fd, cap * sizeof(Watcher *));
-        if (!grown) abort();
-        memset(grown + io->capacity, 0, (cap - io->capacity) * sizeof(Watcher *));
-        io->by_fd = grown;
-        io->capacity = cap;
-    }
-    Watcher *w = calloc(1, sizeof(Watcher));
-    if (!w) abort();
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0) {
-        *err = errno;
-        free(w);
-        return NULL;
-    }
-    int r = uv_poll_init(loop_uv(loop), &w->poll, fd);
-    if (r != 0) {
-        *err = -r;
-        free(w);
-        return NULL;
-    }
-    fcntl(fd, F_SETFL, flags);
-    w->poll.data = w;
-    w->loop = loop;
-    w->fd = fd;
-    io->by_fd[fd] = w;
-    return w;
-}
-
-static void stop_watcher(Watcher *w) {
-    uv_poll_stop(&w->poll); // also removes fd from epoll, quietly if it is no longer there
-    w->events = 0;
-    w->lost = false;
-}
+// ---- registering --------------------------------------------------------------------------------
 
 // OSError, or the subclass CPython picks for err (PermissionError, FileNotFoundError ...).
 static bool raise_errno(Vm *vm, int err) { return raise_os_errno(vm, err, EMPTY_VAL()); }
 
-// Starts, changes or stops w's poll so that it watches `events`.  When a change of a live
-// registration fails, the registration is dropped (reader and writer forgotten, as CPython's
-// selector forgets the key) and OSError is raised.
-//
-// A change is made as epoll_ctl MOD first, for CPython's errors (EBADF: fd was closed meanwhile,
-// ENOENT: the number now names a file that was never registered); libuv then registers fd
-// afresh.  Unlike a plain MOD, that moves fd to the end of epoll's list of ready descriptors.
-static bool set_events(Vm *vm, Watcher *w, int events) {
-    if (events == w->events && !w->lost) return true;
-    if (events == 0) {
-        stop_watcher(w);
-        return true;
-    }
-    if (w->events || w->lost) {
-        int err = epoll_register(w, EPOLL_CTL_MOD, events);
-        if (err) {
-            stop_watcher(w);
-            w->reader = w->writer = NULL;
-            return raise_errno(vm, err);
-        }
-    }
-    w->lost = false;
-    int err = start_poll(w, events);
-    return err ? raise_errno(vm, err) : true;
+static int epoll_change(IoTable *io, int op, int fd, int events) {
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = (uint32_t)events;
+    e.data.fd = fd;
+    return epoll_ctl(io->epfd, op, fd, &e) == 0 ? 0 : errno;
 }
 
-// The registrations made since the last wait are still there, unless the program closed their
-// descriptor meanwhile: then libuv must not see them.
-void io_before_wait(IoTable *io) {
-    if (!io) return;
-    for (Watcher *w = io->unchecked; w; w = w->next_unchecked) {
-        w->unchecked = false;
-        if (w->events && epoll_register(w, EPOLL_CTL_MOD, w->events) != 0) {
-            uv_poll_stop(&w->poll);
-            w->events = 0;
-            w->lost = true;
+// Registers, changes or unregisters fd so that the set watches `events`, as CPython's selector
+// register / modify / unregister.  A failed registration raises OSError (EBADF, EPERM for a
+// regular file); a failed change drops the registration (reader and writer forgotten, as
+// CPython's selector forgets the key) and raises; unregistering never fails (a closed descriptor
+// has left the set by itself).
+static bool set_events(Vm *vm, IoTable *io, int fd, Watcher *w, int events) {
+    if (events == w->events) return true;
+    int err = 0;
+    if (events == 0) {
+        epoll_change(io, EPOLL_CTL_DEL, fd, 0);
+    } else {
+        err = epoll_change(io, w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, events);
+        if (err && w->events) {
+            epoll_change(io, EPOLL_CTL_DEL, fd, 0);
+            w->reader = w->writer = NULL;
         }
+        if (err) events = 0;
     }
-    io->unchecked = NULL;
+    if (!w->events && events && io->registered++ == 0 && uv_poll_start(&io->set_ready, UV_READABLE, on_ready) != 0)
+        abort();
+    if (w->events && !events && --io->registered == 0) uv_poll_stop(&io->set_ready);
+    w->events = events;
+    return err ? raise_errno(vm, err) : true;
 }
 
 // ---- the loop's methods -------------------------------------------------------------------------
@@ -310,18 +259,16 @@ static bool add_callback(Vm *vm, const char *method, bool reading, Value *args, 
     vm_push_root(vm, OBJ_VAL(cb_args));
     ObjHandle *h = loop_handle_new(vm, OBJ_VAL(loop), args[2], OBJ_VAL(cb_args));
     vm_pop_root(vm);
-    Watcher *w = find_watcher(loop, fd);
-    if (!w) {
-        int err = 0;
-        vm_push_root(vm, OBJ_VAL(h));
-        w = new_watcher(loop, fd, &err);
-        vm_pop_root(vm);
-        if (!w) return raise_errno(vm, err);
-    }
-    ObjHandle *old = reading ? w->reader : w->writer;
-    int events = (reading || w->reader ? UV_READABLE : 0) | (!reading || w->writer ? UV_WRITABLE : 0);
+    int err = 0;
     vm_push_root(vm, OBJ_VAL(h));
-    bool ok = set_events(vm, w, events);
+    IoTable *io = table_of(loop, &err);
+    vm_pop_root(vm);
+    if (!io) return raise_errno(vm, err);
+    Watcher *w = watcher_for(io, fd);
+    ObjHandle *old = reading ? w->reader : w->writer;
+    int events = (reading || w->reader ? EPOLLIN : 0) | (!reading || w->writer ? EPOLLOUT : 0);
+    vm_push_root(vm, OBJ_VAL(h));
+    bool ok = set_events(vm, io, fd, w, events);
     vm_pop_root(vm);
     if (!ok) return false;
     if (reading) w->reader = h;
@@ -353,11 +300,11 @@ static bool remove_callback(Vm *vm, const char *method, bool reading, Value *arg
     ObjHandle *h = w ? (reading ? w->reader : w->writer) : NULL;
     if (!h) return true;
     ObjHandle *other = reading ? w->writer : w->reader;
-    int events = other ? (reading ? UV_WRITABLE : UV_READABLE) : 0;
+    int events = other ? (reading ? EPOLLOUT : EPOLLIN) : 0;
     if (reading) w->reader = NULL;
     else w->writer = NULL;
     vm_push_root(vm, OBJ_VAL(h));
-    bool ok = set_events(vm, w, events);
+    bool ok = set_events(vm, *loop_io_table(loop), fd, w, events);
     vm_pop_root(vm);
     if (!ok) return false;
     loop_handle_cancel(vm, h);

@@ -483,7 +483,6 @@ static uint64_t wakeup_delay_ms(double seconds) { return (uint64_t)(seconds * 10
 // arrives.  With timeout 0 it only polls.  No Python code runs in here: the libuv callbacks
 // (on_wakeup, on_async) only end the wait.
 static void wait_for_events(LoopState *st, double timeout) {
-    io_before_wait(st->io);
     if (timeout == 0) {
         uv_run(&st->uv, UV_RUN_NOWAIT);
         return;
@@ -613,6 +612,14 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     uv_timer_init(&st->uv, &st->wakeup);
     uv_unref((uv_handle_t *)&st->async); // it must not keep uv_run waiting by itself
     st->uv_ready = true;
+    // The selector is made with the loop, as CPython's: it takes a descriptor number now, not
+    // one the program may be watching later.
+    err = io_open(loop);
+    if (err != 0) {
+        close_uv(st);
+        raise_os_errno(vm, err, EMPTY_VAL());
+        return NULL;
+    }
     return loop;
 }
 
