@@ -38,6 +38,7 @@
 typedef struct Watcher {
     ObjHandle *reader, *writer; // NULL when there is none
     int events;                 // EPOLLIN | EPOLLOUT as registered in the set; 0: not in it
+    Value transport;            // the transport that owns the descriptor (_set_transport), or 0
 } Watcher;
 
 struct IoTable {
@@ -99,7 +100,7 @@ static Watcher *watcher_for(IoTable *io, int fd) {
         while (cap <= (size_t)fd) cap *= 2;
         Watcher *grown = realloc(io->by_fd, cap * sizeof(Watcher));
         if (!grown) abort();
-        memset(grown + io->capacity, 0, (cap - io->capacity) * sizeof(Watcher));
+        for (size_t i = io->capacity; i < cap; i++) grown[i] = (Watcher){NULL, NULL, 0, EMPTY_VAL()};
         io->by_fd = grown;
         io->capacity = cap;
     }
@@ -112,6 +113,7 @@ void io_mark(Vm *vm, IoTable *io) {
         Watcher *w = &io->by_fd[i];
         if (w->reader) gc_mark_object(vm, (Obj *)w->reader);
         if (w->writer) gc_mark_object(vm, (Obj *)w->writer);
+        if (IS_OBJ(w->transport)) gc_mark_value(vm, w->transport);
     }
 }
 
@@ -119,7 +121,10 @@ void io_close(IoTable *io) {
     if (!io) return;
     if (io->set_watched) uv_close((uv_handle_t *)&io->set_ready, NULL);
     io->set_watched = false;
-    for (size_t i = 0; i < io->capacity; i++) io->by_fd[i].reader = io->by_fd[i].writer = NULL;
+    for (size_t i = 0; i < io->capacity; i++) {
+        io->by_fd[i].reader = io->by_fd[i].writer = NULL;
+        io->by_fd[i].transport = EMPTY_VAL();
+    }
 }
 
 void io_free(IoTable *io) {
@@ -238,10 +243,33 @@ static bool loop_self(Vm *vm, Value v, ObjLoop **loop) {
     return true;
 }
 
+// The public add_/remove_ methods refuse a descriptor that a transport still uses (one not
+// closing), with CPython's RuntimeError; the transports themselves use the _-prefixed forms.
+static bool check_no_transport(Vm *vm, ObjLoop *loop, int fd, Value fileobj) {
+    Watcher *w = find_watcher(loop, fd);
+    if (!w || !IS_OBJ(w->transport)) return true;
+    Value transport = w->transport, closing;
+    bool is_closing;
+    vm_push_root(vm, transport);
+    bool ok = vm_getattr(vm, transport, str_from_c(vm, "is_closing"), &closing) && vm_call0(vm, closing, &closing) &&
+              vm_truthy(vm, closing, &is_closing);
+    vm_pop_root(vm);
+    if (!ok || is_closing) return ok;
+    ObjStr *fd_text = vm_repr(vm, fileobj);
+    if (!fd_text) return false;
+    vm_push_root(vm, OBJ_VAL(fd_text));
+    ObjStr *transport_text = vm_repr(vm, transport);
+    vm_pop_root(vm);
+    if (!transport_text) return false;
+    return vm_raise(vm, vm->RuntimeError, "File descriptor %s is used by transport %s", fd_text->chars,
+                    transport_text->chars);
+}
+
 // add_reader(fd, callback, *args) and add_writer: a Handle for callback(*args) runs whenever fd
 // is ready.  A callback already registered for fd is replaced, and its Handle cancelled.
 static bool add_callback(Vm *vm, const char *method, bool reading, Value *args, int nargs, ObjTuple *kwnames,
                          Value *handle) {
+    bool public = method[0] != '_';
     ObjLoop *loop = NULL;
     if (!loop_self(vm, args[0], &loop)) return false;
     if (kwnames && kwnames->count)
@@ -255,6 +283,7 @@ static bool add_callback(Vm *vm, const char *method, bool reading, Value *args, 
     if (!loop_check_open(vm, loop)) return false;
     int fd;
     if (!fileobj_to_fd(vm, args[1], &fd)) return false;
+    if (public && !check_no_transport(vm, loop, fd, args[1])) return false;
     ObjTuple *cb_args = tuple_from_values(vm, args + 3, (size_t)(nargs - 3));
     vm_push_root(vm, OBJ_VAL(cb_args));
     ObjHandle *h = loop_handle_new(vm, OBJ_VAL(loop), args[2], OBJ_VAL(cb_args));
@@ -296,6 +325,7 @@ static bool remove_callback(Vm *vm, const char *method, bool reading, Value *arg
     if (loop_closed(loop)) return true;
     int fd;
     if (!fileobj_to_fd(vm, args[1], &fd)) return false;
+    if (method[0] != '_' && !check_no_transport(vm, loop, fd, args[1])) return false;
     Watcher *w = find_watcher(loop, fd);
     ObjHandle *h = w ? (reading ? w->reader : w->writer) : NULL;
     if (!h) return true;
@@ -342,6 +372,41 @@ static bool loop_remove_writer(Vm *vm, Value *args, int nargs, ObjTuple *kwnames
     return remove_callback(vm, "remove_writer", false, args, nargs, kwnames, result);
 }
 
+// _remove_reader / _remove_writer: the transports' own forms, without the ownership check.
+static bool loop_remove_reader_own(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return remove_callback(vm, "_remove_reader", true, args, nargs, kwnames, result);
+}
+
+static bool loop_remove_writer_own(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    return remove_callback(vm, "_remove_writer", false, args, nargs, kwnames, result);
+}
+
+// _ensure_fd_no_transport(fd): the check alone, for the sock_* coroutines before they wait.
+static bool loop_ensure_fd_no_transport(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjLoop *loop = NULL;
+    if (!loop_self(vm, args[0], &loop)) return false;
+    if (nargs != 2) return vm_raise(vm, vm->TypeError, "_ensure_fd_no_transport() takes 1 argument");
+    int fd;
+    if (!fileobj_to_fd(vm, args[1], &fd) || !check_no_transport(vm, loop, fd, args[1])) return false;
+    *result = NONE_VAL();
+    return true;
+}
+
+// _set_transport(fd, transport): the transport now owns fd (None: nobody does).  CPython keeps
+// the same in the loop's _transports mapping.
+static bool loop_set_transport(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjLoop *loop = NULL;
+    if (!loop_self(vm, args[0], &loop)) return false;
+    if (nargs != 3) return vm_raise(vm, vm->TypeError, "_set_transport() takes 2 arguments");
+    int fd;
+    if (!fileobj_to_fd(vm, args[1], &fd)) return false;
+    *result = NONE_VAL();
+    IoTable *io = *loop_io_table(loop);
+    if (!io || loop_closed(loop)) return true;
+    watcher_for(io, fd)->transport = IS_NONE(args[2]) ? EMPTY_VAL() : args[2];
+    return true;
+}
+
 void io_define_loop_methods(Vm *vm, ObjClass *loop_class) {
     define_methods(vm, loop_class, (MethodDef[]){{"add_reader", loop_add_reader},
                                                  {"remove_reader", loop_remove_reader},
@@ -349,5 +414,9 @@ void io_define_loop_methods(Vm *vm, ObjClass *loop_class) {
                                                  {"remove_writer", loop_remove_writer},
                                                  {"_add_reader", loop_add_reader_handle},
                                                  {"_add_writer", loop_add_writer_handle},
+                                                 {"_remove_reader", loop_remove_reader_own},
+                                                 {"_remove_writer", loop_remove_writer_own},
+                                                 {"_set_transport", loop_set_transport},
+                                                 {"_ensure_fd_no_transport", loop_ensure_fd_no_transport},
                                                  {NULL, NULL}});
 }
