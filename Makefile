@@ -189,7 +189,7 @@ test-debug: deps
 oracle: deps
 	python3 tests/run.py --oracle
 
-# The descriptor-leak test at the size issue 9 asks for; the suite runs it with 2,000 connections
+# The descriptor-leak test at the size issue 9 asks for; the suite runs it with 1,000 connections
 # to stay fast.
 fd-leak: aio
 	cd tests/io && ../../aio connections_no_fd_leak.aio 10000 | tee /dev/stderr | grep -c True | grep -qx 2
