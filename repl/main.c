@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "compile.h"
 #include "dis.h"
 #include "error.h"
@@ -18,6 +19,7 @@
 #include "repl.h"
 #include "runtime.h"
 #include "symtable.h"
+#include "trace.h"
 
 #define EXIT_SIGINT (-SIGINT) // report_exception's status for an uncaught KeyboardInterrupt
 
@@ -30,6 +32,8 @@ static void usage(FILE *out) {
           "  -q         don't print the REPL's banner\n"
           "  --dis      print the bytecode of the program instead of running it\n"
           "  --ast      print the syntax tree of the program instead of running it\n"
+          "  --trace[=FILE]  narrate the event loop on stderr (or into FILE; - is stdout)\n"
+          "  --virtual-time  a simulated clock: waits for timers take no time\n"
           "  -h, --help print this help message and exit\n"
           "  --version  print the version and exit\n"
           "file         program read from script file ('-' reads standard input)\n"
@@ -163,7 +167,8 @@ static void absolute_path(const char *file, char *out, size_t size) {
 
 int main(int argc, char **argv) {
     const char *file = NULL, *command = NULL, *module = NULL;
-    bool dis = false, ast = false, inspect = false, quiet = false;
+    bool dis = false, ast = false, inspect = false, quiet = false, virtual_time = false;
+    const char *trace_path = NULL;
     int argi = 1;
     for (; argi < argc; argi++) {
         const char *a = argv[argi];
@@ -179,6 +184,9 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--ast") == 0) ast = true;
         else if (strcmp(a, "-i") == 0) inspect = true;
         else if (strcmp(a, "-q") == 0) quiet = true;
+        else if (strcmp(a, "--trace") == 0) trace_path = "";
+        else if (strncmp(a, "--trace=", 8) == 0) trace_path = a + 8;
+        else if (strcmp(a, "--virtual-time") == 0) virtual_time = true;
         else if (strcmp(a, "-c") == 0 || strcmp(a, "-m") == 0) {
             if (argi + 1 >= argc) {
                 fprintf(stderr, "Argument expected for the %s option\n", a);
@@ -252,6 +260,11 @@ int main(int argc, char **argv) {
     if (!vm) return 1;
     runtime_init(vm);
     builtin_modules_register();
+    if (virtual_time) clock_use_virtual(vm);
+    if (trace_path && !trace_start(vm, trace_path)) {
+        fprintf(stderr, "aio: can't open trace file '%s'\n", trace_path);
+        return 2;
+    }
     bool named_file = file && strcmp(file, "-") != 0;
     set_paths(vm, argv[0], named_file ? filename : NULL);
     vm->argv = list_new(vm, 0);

@@ -220,6 +220,8 @@ bool loop_closed(ObjLoop *loop);
 // Keeps v alive while a libuv request of the loop is in flight (what its callback will queue).
 void loop_hold(Vm *vm, Value loop, Value v);
 void loop_release(Vm *vm, Value loop, Value v);
+// "f(1) at prog.aio:3": a handle as the views of the event stream show it (runs no Python code).
+void loop_describe_handle(Vm *vm, ObjHandle *h, StrBuf *sb);
 // RuntimeError "Event loop is closed" when it is.
 bool loop_check_open(Vm *vm, ObjLoop *loop);
 
@@ -229,8 +231,9 @@ void io_define_loop_methods(Vm *vm, ObjClass *loop_class);
 void io_mark(Vm *vm, IoTable *io);
 // Makes the loop's selector (its epoll set): 0, or the errno (EMFILE).
 int io_open(ObjLoop *loop);
-// Whether some descriptor is watched (a wait without timers can still end).
+// Whether some descriptor is watched (a wait without timers can still end); how many are.
 bool io_watching(IoTable *io);
+size_t io_watched_count(IoTable *io);
 // Closing the loop: uv_close on the watch of the loop's epoll set, and the Handles forgotten (the
 // caller then runs libuv once so that the close completes), then io_free.
 void io_close(IoTable *io);

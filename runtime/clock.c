@@ -1,13 +1,40 @@
-/* clock: the real clocks behind clock.h, read with clock_gettime.
+/* clock: the real clocks behind clock.h, read with clock_gettime, and the virtual clock of
+ * --virtual-time.
  *
  * The monotonic and perf clocks are the same CLOCK_MONOTONIC, as CPython's are on Linux, so
  * intervals measured with either agree.
+ *
+ * The virtual clock stands still while the program computes: it moves only when the event loop
+ * jumps to its next timer (runtime/loop.c) and when time.sleep() is called.  Its monotonic and
+ * perf clocks start at 0.0 and its wall clock at the real time of start-up rounded down to a
+ * whole second, so that a program measuring `end - start` around sleeps of whole (or binary)
+ * seconds gets exact differences.
  */
 #include "clock.h"
 
 #include <errno.h>
 #include <math.h>
 #include <time.h>
+
+#include "events.h"
+
+static bool virtual_on;
+static double virtual_elapsed; // seconds the virtual clock has moved since start-up
+static double virtual_wall_base;
+
+void clock_use_virtual(Vm *vm) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    virtual_wall_base = (double)ts.tv_sec;
+    virtual_elapsed = 0;
+    virtual_on = true;
+}
+
+bool clock_is_virtual(void) { return virtual_on; }
+
+void clock_advance_to(Vm *vm, double monotonic) {
+    if (monotonic > virtual_elapsed && monotonic < 1e12) virtual_elapsed = monotonic;
+}
 
 static int64_t read_ns(clockid_t id) {
     struct timespec ts;
@@ -34,18 +61,32 @@ void clock_skip(Vm *vm, double seconds) {
 #define SKEW_NS(vm) 0
 #endif
 
-double clock_monotonic(Vm *vm) { return read_seconds(CLOCK_MONOTONIC) + SKEW(vm); }
-double clock_wall(Vm *vm) { return read_seconds(CLOCK_REALTIME) + SKEW(vm); }
-double clock_perf(Vm *vm) { return read_seconds(CLOCK_MONOTONIC) + SKEW(vm); }
+#define VIRTUAL_NS(seconds) ((int64_t)llround((seconds) * 1e9))
+
+double clock_monotonic(Vm *vm) { return virtual_on ? virtual_elapsed : read_seconds(CLOCK_MONOTONIC) + SKEW(vm); }
+double clock_wall(Vm *vm) {
+    return virtual_on ? virtual_wall_base + virtual_elapsed : read_seconds(CLOCK_REALTIME) + SKEW(vm);
+}
+double clock_perf(Vm *vm) { return virtual_on ? virtual_elapsed : read_seconds(CLOCK_MONOTONIC) + SKEW(vm); }
 double clock_process(Vm *vm) { return read_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
-int64_t clock_monotonic_ns(Vm *vm) { return read_ns(CLOCK_MONOTONIC) + SKEW_NS(vm); }
-int64_t clock_wall_ns(Vm *vm) { return read_ns(CLOCK_REALTIME) + SKEW_NS(vm); }
-int64_t clock_perf_ns(Vm *vm) { return read_ns(CLOCK_MONOTONIC) + SKEW_NS(vm); }
+int64_t clock_monotonic_ns(Vm *vm) {
+    return virtual_on ? VIRTUAL_NS(virtual_elapsed) : read_ns(CLOCK_MONOTONIC) + SKEW_NS(vm);
+}
+int64_t clock_wall_ns(Vm *vm) {
+    return virtual_on ? (int64_t)virtual_wall_base * 1000000000 + VIRTUAL_NS(virtual_elapsed)
+                      : read_ns(CLOCK_REALTIME) + SKEW_NS(vm);
+}
+int64_t clock_perf_ns(Vm *vm) { return virtual_on ? VIRTUAL_NS(virtual_elapsed) : read_ns(CLOCK_MONOTONIC) + SKEW_NS(vm); }
 int64_t clock_process_ns(Vm *vm) { return read_ns(CLOCK_PROCESS_CPUTIME_ID); }
 
 bool clock_sleep(Vm *vm, double seconds) {
     if (!(seconds > 0)) return true;
+    if (EVENTS_ON && !IS_NONE(vm->running_loop)) events_emit(vm, &(Event){.kind = EV_LOOP_BLOCKED, .when = seconds});
+    if (virtual_on) {
+        clock_advance_to(vm, virtual_elapsed + seconds);
+        return true;
+    }
 #ifdef AIO_FUZZ
     clock_skip(vm, seconds);
     return true;

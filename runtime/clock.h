@@ -1,8 +1,8 @@
 /* clock: every time source the interpreter reads, in one place.
  *
  * time.time(), time.monotonic(), time.perf_counter(), time.sleep() and the event loop's timers
- * all ask this module, never the OS directly.  That is what lets virtual time (--virtual-time,
- * on the roadmap) replace real time for the whole program by changing only this file.
+ * all ask this module, never the OS directly.  That is what lets virtual time (--virtual-time)
+ * replace real time for the whole program by changing only this file.
  *
  * Seconds are doubles, as in Python's time module; the _ns variants are exact int64 nanosecond
  * counts, as time.time_ns() and friends return.  Each takes the Vm so a virtual clock can live
@@ -35,6 +35,13 @@ int64_t clock_process_ns(Vm *vm);
 // the handler raises (Ctrl-C's KeyboardInterrupt) the sleep ends, returning false with that
 // exception pending; otherwise the sleep resumes until the whole time has passed.
 bool clock_sleep(Vm *vm, double seconds);
+
+// --virtual-time: from now on every clock but the process clock is virtual (see clock.c), and
+// moves only by clock_advance_to (the event loop's jumps to its next timer) and clock_sleep.
+void clock_use_virtual(Vm *vm);
+bool clock_is_virtual(void);
+// Moves the virtual clock forward to the monotonic time given (never back).
+void clock_advance_to(Vm *vm, double monotonic);
 
 #ifdef AIO_FUZZ
 // Fuzz builds: moves every clock but the process clock `seconds` ahead (a sleep that took no time).

@@ -13,6 +13,7 @@
 
 #include "asyncio.h"
 #include "error.h"
+#include "events.h"
 #include "runtime.h"
 
 static const char *const state_names[] = {"PENDING", "CANCELLED", "FINISHED"};
@@ -62,6 +63,7 @@ static Value *callback_at(ObjFuture *f, size_t i) { return i == 0 ? &f->callback
 
 // Schedules every done callback with call_soon, then forgets them (CPython's future_schedule_callbacks).
 static bool schedule_callbacks(Vm *vm, ObjFuture *f) {
+    if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_FUTURE_DONE, .subject = (Obj *)f});
     Value first = f->callback0;
     ObjList *rest = f->callbacks;
     f->callback0 = EMPTY_VAL();

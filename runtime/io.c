@@ -33,6 +33,7 @@
 #include <uv.h>
 
 #include "asyncio.h"
+#include "events.h"
 #include "runtime.h"
 
 typedef struct Watcher {
@@ -137,10 +138,18 @@ void io_free(IoTable *io) {
 
 bool io_watching(IoTable *io) { return io && io->registered > 0; }
 
+size_t io_watched_count(IoTable *io) { return io ? io->registered : 0; }
+
 // ---- readiness ----------------------------------------------------------------------------------
 
 static void ready_unless_cancelled(ObjLoop *loop, ObjHandle *h) {
     if (h && !h->timer.cancelled) loop_ready_handle(loop, h);
+}
+
+// For the event stream: fd is ready, 1 to read, 2 to write, 3 both.
+static void record_ready(int fd, uint32_t got) {
+    long how = (got & ~(uint32_t)EPOLLOUT ? 1 : 0) | (got & ~(uint32_t)EPOLLIN ? 2 : 0);
+    events_emit(NULL, &(Event){.kind = EV_IO_READY, .counts = {fd, how}});
 }
 
 // libuv saw the set readable: one wait on it, as CPython's selector.select() makes one, for as
@@ -162,6 +171,7 @@ static void on_ready(uv_poll_t *poll, int status, int events) {
         uint32_t got = io->reported[i].events;
         if ((size_t)fd >= io->capacity) continue;
         Watcher *w = &io->by_fd[fd];
+        if (EVENTS_ON) record_ready(fd, got);
         // anything but "readable" counts as writable, anything but "writable" as readable
         if ((got & ~(uint32_t)EPOLLOUT) && (w->events & EPOLLIN)) ready_unless_cancelled(io->loop, w->reader);
         if ((got & ~(uint32_t)EPOLLIN) && (w->events & EPOLLOUT)) ready_unless_cancelled(io->loop, w->writer);

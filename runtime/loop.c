@@ -21,7 +21,9 @@
 
 #include "asyncio.h"
 #include "clock.h"
+#include "deadlock.h"
 #include "error.h"
+#include "events.h"
 #include "import.h"
 #include "runtime.h"
 #include "timer_heap.h"
@@ -58,6 +60,7 @@ typedef struct LoopState {
     ObjList *held;          // objects libuv requests in flight need alive (loop_hold)
     Value current_task;
     Value exception_handler;
+    bool timer_ended_wait;   // the last wait ended because the earliest timer was due
     double callbacks_since;  // clock_monotonic when this iteration began running callbacks; 0
                              // while waiting (loop_stalled_seconds: the REPL's runaway watchdog)
     bool running, stopping, closed, debug;
@@ -191,6 +194,7 @@ static bool start_timer(Vm *vm, Value loop, Obj *owner, double when) {
     t->when = when;
     t->scheduled = true;
     timer_heap_push(&st->timers, when, owner);
+    if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_TIMER_ARMED, .subject = owner, .when = when});
     return true;
 }
 
@@ -319,6 +323,29 @@ static void describe_callback(Vm *vm, Value cb, Value args, StrBuf *sb) {
         sb_printf(sb, " at %s:%d", AS_FUNCTION(cb)->code->filename->chars, AS_FUNCTION(cb)->code->firstline);
 }
 
+// How views of the event stream name a handle: "f(1, 'a') at prog.aio:3", without running
+// Python code or allocating (events.h).
+void loop_describe_handle(Vm *vm, ObjHandle *h, StrBuf *sb) {
+    Value cb = h->callback;
+    Value fn = IS_BOUND(cb) ? AS_BOUND(cb)->func : cb;
+    if (IS_FUNCTION(fn)) sb_puts(sb, AS_FUNCTION(fn)->qualname->chars);
+    else if (IS_NATIVE(fn)) sb_puts(sb, AS_NATIVE(fn)->name->chars);
+    else if (IS_NONE(cb)) sb_puts(sb, "<cancelled>");
+    else if (IS_OBJ(cb)) sb_printf(sb, "<%s>", AS_OBJ(cb)->cls->name->chars);
+    sb_putc(sb, '(');
+    if (IS_TUPLE(h->args))
+        for (size_t i = 0; i < AS_TUPLE(h->args)->count; i++) {
+            if (i) sb_puts(sb, ", ");
+            events_describe_value(vm, AS_TUPLE(h->args)->items[i], sb);
+        }
+    sb_putc(sb, ')');
+    if (IS_FUNCTION(fn)) {
+        ObjCode *code = AS_FUNCTION(fn)->code;
+        sb_puts(sb, " at ");
+        events_describe_location(vm, code, code->firstline, sb);
+    }
+}
+
 static bool handle_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjHandle *h = AS_HANDLE(args[0]);
     StrBuf sb;
@@ -417,6 +444,7 @@ static bool run_ready_entry(Vm *vm, Value loop, const ReadyEntry *e) {
     case READY_SLEEP_DUE: ok = sleep_timer_due(vm, (ObjSleep *)e->target); break;
     default: {
         ObjHandle *h = (ObjHandle *)e->target;
+        if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_CALLBACK, .subject = (Obj *)h});
         Value ignored;
         ObjTuple *t = AS_TUPLE(h->args);
         ok = vm_call(vm, h->callback, t->items, (int)t->count, NULL, &ignored);
@@ -449,7 +477,10 @@ static bool run_ready_entry(Vm *vm, Value loop, const ReadyEntry *e) {
 
 // The wake-up timer ends the wait.  uv_stop matters: a timer that is already due when uv_run
 // starts fires before the poll, and without it the poll would then block with no timer left.
-static void on_wakeup(uv_timer_t *t) { uv_stop(t->loop); }
+static void on_wakeup(uv_timer_t *t) {
+    ((LoopState *)t->data)->timer_ended_wait = true;
+    uv_stop(t->loop);
+}
 
 // call_soon_threadsafe's wake-up, and a signal's: ending the wait is all it does.
 static void on_async(uv_async_t *a) { uv_stop(a->loop); }
@@ -521,6 +552,7 @@ static void ready_due_timers(Vm *vm, LoopState *st) {
         pop_cancelled_timers(st);
         if (!st->timers.count || timer_heap_top(&st->timers)->when >= end_time) break;
         Obj *due = pop_timer(st);
+        if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_TIMER_FIRED, .subject = due});
         ready_push(st, due->kind == OBJ_SLEEP ? READY_SLEEP_DUE : READY_HANDLE, due, NONE_VAL());
     }
 }
@@ -542,11 +574,52 @@ static bool run_ready_now(Vm *vm, Value loop, LoopState *st) {
     return true;
 }
 
+static void record_iteration(Vm *vm, LoopState *st) {
+    Event e = {.kind = EV_LOOP_ITERATION, .when = -1};
+    e.counts[0] = (long)st->ready_count;
+    e.counts[1] = (long)(st->timers.count - st->cancelled_in_heap);
+    e.counts[2] = (long)io_watched_count(st->io);
+    if (st->timers.count) e.when = timer_heap_top(&st->timers)->when;
+    events_emit(vm, &e);
+}
+
+// Whether something outside the loop's timers can still end a wait: a watched descriptor, a
+// libuv request in flight (a name lookup), a Python-level handler for a signal other than SIGINT.
+static bool external_wait_pending(Vm *vm, LoopState *st) {
+    if (io_watching(st->io) || uv_loop_alive(&st->uv)) return true;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGINT && IS_OBJ(vm->signal_handlers[sig])) return true;
+    return false;
+}
+
+// --virtual-time's wait: with nothing but timers to wait for, the clock jumps to the earliest
+// one and the loop only polls; otherwise the loop waits in real time for what is outside it,
+// and the clock jumps to the timer only if the wait ended because the timer was due.
+static void wait_virtually(Vm *vm, LoopState *st, double timeout) {
+    bool external = external_wait_pending(vm, st);
+    double now = clock_monotonic(vm);
+    double target = st->timers.count ? timer_heap_top(&st->timers)->when : now;
+    if (target > now + timeout) target = now + timeout;
+    if (timeout > 0 && !external) {
+        if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_CLOCK_JUMP, .when = target - now});
+        clock_advance_to(vm, target);
+        wait_for_events(st, 0);
+        return;
+    }
+    st->timer_ended_wait = false;
+    wait_for_events(st, timeout);
+    if (timeout > 0 && st->timer_ended_wait) {
+        if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_CLOCK_JUMP, .when = target - now});
+        clock_advance_to(vm, target);
+    }
+}
+
 // One iteration, in the four steps the comment at the top of this file lists.
 static bool loop_run_once(Vm *vm, Value loop) {
     LoopState *st = state_of(loop);
     drop_cancelled_timers(st);
     double timeout = wait_timeout(vm, st);
+    if (EVENTS_ON) record_iteration(vm, st);
 #ifdef AIO_FUZZ
     // Fuzz builds never wait (runtime/clock.c): time jumps to the next timer, and a loop with
     // nothing left to wake it, which would wait forever, raises instead.
@@ -556,7 +629,9 @@ static bool loop_run_once(Vm *vm, Value loop) {
     if (timeout > 0) clock_skip(vm, timeout);
     timeout = 0;
 #endif
-    wait_for_events(st, timeout);
+    if (timeout < 0 && st->tasks && !external_wait_pending(vm, st)) deadlock_report(vm, st->tasks);
+    if (timeout != 0 && clock_is_virtual()) wait_virtually(vm, st, timeout);
+    else wait_for_events(st, timeout);
     // Python-level signal handlers run here, as CPython's run when select() is interrupted; what
     // they schedule (Runner's cancellation of the main task) runs in this iteration.
     if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
@@ -610,6 +685,7 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     }
     st->uv.data = loop; // how a libuv request's callback finds the loop (NULL once closing)
     uv_timer_init(&st->uv, &st->wakeup);
+    st->wakeup.data = st;
     uv_unref((uv_handle_t *)&st->async); // it must not keep uv_run waiting by itself
     st->uv_ready = true;
     // The selector is made with the loop, as CPython's: it takes a descriptor number now, not

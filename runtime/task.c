@@ -15,6 +15,7 @@
 
 #include "asyncio.h"
 #include "error.h"
+#include "events.h"
 #include "frame.h"
 #include "runtime.h"
 
@@ -44,6 +45,11 @@ ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name) {
     if (IS_GENERATOR(coro)) AS_GENERATOR(coro)->was_awaited = true;
     if (IS_SLEEP(coro)) AS_SLEEP(coro)->was_awaited = true;
     bool ok = loop_call_step(vm, loop, t, NONE_VAL()) && loop_register_task(vm, loop, t);
+    if (ok && EVENTS_ON) {
+        Event e = {.kind = EV_TASK_CREATED, .subject = (Obj *)t};
+        events_caller_location(vm, &e.code, &e.line);
+        events_emit(vm, &e);
+    }
     vm_pop_root(vm);
     return ok ? t : NULL;
 }
@@ -62,6 +68,7 @@ bool task_step(Vm *vm, ObjFuture *task, Value exc) {
     }
     task->fut_waiter = NONE_VAL();
     Value loop = task->loop;
+    if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_TASK_STEP, .subject = (Obj *)task, .detail = exc});
     loop_enter_task(vm, loop, task);
     vm_push_root(vm, OBJ_VAL(task));
     vm_push_root(vm, exc);
@@ -107,6 +114,8 @@ bool task_step(Vm *vm, ObjFuture *task, Value exc) {
         vm_pop_root(vm);
     } else {
         ok = task_handle_yield(vm, task, yielded);
+        if (EVENTS_ON && task->state == FUT_PENDING)
+            events_emit(vm, &(Event){.kind = EV_TASK_SUSPENDED, .subject = (Obj *)task, .detail = task->fut_waiter});
     }
     loop_leave_task(vm, loop, task);
     if (task->state != FUT_PENDING) loop_unregister_task(vm, loop, task);

@@ -1,0 +1,175 @@
+/* events: the stream's consumers list and clock, and the descriptions its views share.
+ *
+ * The stream keeps no history: events_emit stamps an event and calls the consumers in the order
+ * they subscribed.  A view that needs history (a timeline) keeps its own.
+ */
+#include "events.h"
+
+#include <string.h>
+
+#include "clock.h"
+#include "frame.h"
+#include "gen.h"
+#include "runtime.h"
+
+#define MAX_CONSUMERS 4
+
+bool events_on;
+
+static struct {
+    EventConsumer fn;
+    void *context;
+} consumers[MAX_CONSUMERS];
+static int consumer_count;
+static double origin; // clock_monotonic when the first consumer subscribed
+static Vm *stream_vm;  // for events recorded where no Vm is at hand (libuv callbacks)
+
+void events_subscribe(Vm *vm, EventConsumer fn, void *context) {
+    if (consumer_count == MAX_CONSUMERS) return;
+    if (!consumer_count) origin = clock_monotonic(vm);
+    stream_vm = vm;
+    consumers[consumer_count].fn = fn;
+    consumers[consumer_count].context = context;
+    consumer_count++;
+    events_on = true;
+}
+
+double events_relative(double loop_time) { return loop_time - origin; }
+
+void events_emit(Vm *vm, Event *e) {
+    if (!vm) vm = stream_vm;
+    e->time = clock_monotonic(vm) - origin;
+    for (int i = 0; i < consumer_count; i++) consumers[i].fn(vm, e, consumers[i].context);
+}
+
+// ---- descriptions -------------------------------------------------------------------------------
+
+static bool has_prefix_dir(const char *path, ObjStr *dir) {
+    return dir && strncmp(path, dir->chars, dir->length) == 0 && path[dir->length] == '/';
+}
+
+const char *events_source_name(Vm *vm, ObjCode *code) {
+    const char *path = code->filename->chars;
+    if (has_prefix_dir(path, vm->script_dir)) return path + vm->script_dir->length + 1;
+    if (has_prefix_dir(path, vm->stdlib_dir)) return path + vm->stdlib_dir->length + 1;
+    return path;
+}
+
+static bool in_stdlib(Vm *vm, ObjCode *code) {
+    return has_prefix_dir(code->filename->chars, vm->stdlib_dir) &&
+           !has_prefix_dir(code->filename->chars, vm->script_dir);
+}
+
+void events_describe_location(Vm *vm, ObjCode *code, int line, StrBuf *sb) {
+    if (!code) sb_puts(sb, "<unknown>");
+    else sb_printf(sb, "%s:%d", events_source_name(vm, code), line);
+}
+
+static void coroutine_name(Value coro, StrBuf *sb) {
+    if (IS_SLEEP(coro)) sb_puts(sb, "sleep()");
+    else if (IS_GENERATOR(coro)) sb_printf(sb, "%s()", AS_GENERATOR(coro)->qualname->chars);
+    else if (IS_OBJ(coro)) sb_printf(sb, "<%s>", AS_OBJ(coro)->cls->name->chars);
+}
+
+void events_describe_task(Vm *vm, ObjFuture *task, StrBuf *sb) {
+    if (IS_INT(task->name)) sb_printf(sb, "Task-%lld", (long long)AS_INT(task->name));
+    else if (IS_STR(task->name)) sb_puts(sb, AS_STR(task->name)->chars);
+    else sb_puts(sb, "Task");
+    sb_putc(sb, ' ');
+    coroutine_name(task->coro, sb);
+}
+
+// The line a generator's frame stands at: its first line before it starts, else the line of the
+// instruction it last ran (the await it is suspended in).
+static int frame_line(ObjGenerator *g) {
+    Frame *f = g->frame;
+    if (g->state == GEN_CREATED) return f->code->firstline;
+    size_t at = (size_t)(f->ip - f->code->words);
+    return f->code->lines[at > 0 ? at - 1 : 0];
+}
+
+bool events_task_location(Vm *vm, ObjFuture *task, ObjCode **code, int *line) {
+    *code = NULL;
+    *line = 0;
+    bool found_own = false;
+    Value v = task->coro;
+    for (int depth = 0; depth < 1000 && IS_GENERATOR(v); depth++) {
+        ObjGenerator *g = AS_GENERATOR(v);
+        if (!g->frame || g->state == GEN_CLOSED) break;
+        bool own = !in_stdlib(vm, g->frame->code);
+        if (own || !found_own) {
+            *code = g->frame->code;
+            *line = frame_line(g);
+            found_own = own;
+        }
+        if (g->state == GEN_CREATED) break;
+        v = gen_awaiting(g);
+    }
+    return *code != NULL;
+}
+
+void events_caller_location(Vm *vm, ObjCode **code, int *line) {
+    *code = NULL;
+    *line = 0;
+    for (Frame *f = vm->frame; f; f = f->caller) {
+        if (!f->code) continue;
+        size_t at = (size_t)(f->ip - f->code->words);
+        int l = at > 0 ? f->code->lines[at - 1] : f->code->firstline;
+        if (!*code) {
+            *code = f->code;
+            *line = l;
+        }
+        if (!in_stdlib(vm, f->code)) {
+            *code = f->code;
+            *line = l;
+            return;
+        }
+    }
+}
+
+static void describe_number(Value v, StrBuf *sb) {
+    if (IS_BOOL(v)) sb_puts(sb, AS_BOOL(v) ? "True" : "False");
+    else if (IS_INT(v)) sb_printf(sb, "%lld", (long long)AS_INT(v));
+    else float_repr_into(AS_FLOAT(v), sb);
+}
+
+void events_describe_value(Vm *vm, Value v, StrBuf *sb) {
+    if (IS_NONE(v)) sb_puts(sb, "None");
+    else if (IS_NUMBER(v)) describe_number(v, sb);
+    else if (IS_STR(v)) {
+        ObjStr *s = AS_STR(v);
+        sb_putc(sb, '\'');
+        size_t n = s->length > 60 ? 57 : s->length;
+        for (size_t i = 0; i < n; i++) {
+            char c = s->chars[i];
+            if (c == '\n') sb_puts(sb, "\\n");
+            else if (c == '\'' || c == '\\') sb_printf(sb, "\\%c", c);
+            else sb_putc(sb, c);
+        }
+        if (n < s->length) sb_puts(sb, "...");
+        sb_putc(sb, '\'');
+    } else if (IS_EXCEPTION(v)) {
+        ObjException *e = (ObjException *)AS_OBJ(v);
+        sb_printf(sb, "%s(", e->obj.cls->name->chars);
+        if (e->args && e->args->count == 1) events_describe_value(vm, e->args->items[0], sb);
+        else if (e->args && e->args->count > 1) sb_puts(sb, "...");
+        sb_putc(sb, ')');
+    } else if (IS_OBJ(v)) {
+        sb_printf(sb, "<%s>", AS_OBJ(v)->cls->name->chars);
+    }
+}
+
+void events_describe_awaited(Vm *vm, Value awaited, StrBuf *sb) {
+    if (IS_SLEEP(awaited)) {
+        ObjSleep *s = AS_SLEEP(awaited);
+        sb_puts(sb, "sleep(");
+        if (IS_NUMBER(s->delay)) describe_number(s->delay, sb);
+        sb_putc(sb, ')');
+    } else if (IS_FUTURE(awaited) && AS_FUTURE(awaited)->is_task) {
+        events_describe_task(vm, AS_FUTURE(awaited), sb);
+    } else if (IS_OBJ(awaited)) {
+        sb_puts(sb, AS_OBJ(awaited)->cls->name->chars);
+    } else {
+        events_describe_value(vm, awaited, sb);
+    }
+}
