@@ -154,6 +154,8 @@ void events_describe_value(Vm *vm, Value v, StrBuf *sb) {
         if (e->args && e->args->count == 1) events_describe_value(vm, e->args->items[0], sb);
         else if (e->args && e->args->count > 1) sb_puts(sb, "...");
         sb_putc(sb, ')');
+    } else if (IS_FUTURE(v) && AS_FUTURE(v)->is_task) {
+        events_describe_task(vm, AS_FUTURE(v), sb);
     } else if (IS_OBJ(v)) {
         sb_printf(sb, "<%s>", AS_OBJ(v)->cls->name->chars);
     }

@@ -584,11 +584,15 @@ static void record_iteration(Vm *vm, LoopState *st) {
 }
 
 // Whether something outside the loop's timers can still end a wait: a watched descriptor, a
-// libuv request in flight (a name lookup), a Python-level handler for a signal other than SIGINT.
+// libuv request in flight (a name lookup), a Python-level signal handler.  For SIGINT only a
+// handler the program wrote counts: Ctrl-C's default and asyncio.run's (a functools.partial)
+// are there in every program, and would make every deadlock look like a wait for Ctrl-C.
 static bool external_wait_pending(Vm *vm, LoopState *st) {
     if (io_watching(st->io) || uv_loop_alive(&st->uv)) return true;
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGINT && IS_OBJ(vm->signal_handlers[sig])) return true;
+    for (int sig = 1; sig < NSIG; sig++) {
+        Value h = vm->signal_handlers[sig];
+        if (sig == SIGINT ? IS_FUNCTION(h) || (IS_BOUND(h) && IS_FUNCTION(AS_BOUND(h)->func)) : IS_OBJ(h)) return true;
+    }
     return false;
 }
 
