@@ -55,13 +55,17 @@ const char *events_source_name(Vm *vm, ObjCode *code) {
     return path;
 }
 
+// The standard library's code: its folder, and the sources C modules compile from strings
+// ("<asyncio.base_events>"); not the program's "<string>" (-c) or "<stdin>".
 static bool in_stdlib(Vm *vm, ObjCode *code) {
-    return has_prefix_dir(code->filename->chars, vm->stdlib_dir) &&
-           !has_prefix_dir(code->filename->chars, vm->script_dir);
+    const char *path = code->filename->chars;
+    if (path[0] == '<') return strcmp(path, "<string>") != 0 && strcmp(path, "<stdin>") != 0;
+    return has_prefix_dir(path, vm->stdlib_dir) && !has_prefix_dir(path, vm->script_dir);
 }
 
 void events_describe_location(Vm *vm, ObjCode *code, int line, StrBuf *sb) {
     if (!code) sb_puts(sb, "<unknown>");
+    else if (in_stdlib(vm, code)) sb_puts(sb, events_source_name(vm, code));
     else sb_printf(sb, "%s:%d", events_source_name(vm, code), line);
 }
 

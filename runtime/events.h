@@ -70,7 +70,8 @@ void events_describe_awaited(Vm *vm, Value awaited, StrBuf *sb);
 // Where a task's coroutine stands: the innermost frame of its await chain that is the program's
 // own (not the standard library's), else the innermost one.  False when it has no frame.
 bool events_task_location(Vm *vm, ObjFuture *task, ObjCode **code, int *line);
-// "prog.aio:7"
+// "prog.aio:7"; a place in the standard library without its line ("asyncio/runners.aio"): its
+// lines change with every edit of the library, and a student's program never sees them.
 void events_describe_location(Vm *vm, ObjCode *code, int line, StrBuf *sb);
 // The program's innermost frame now (skipping the standard library's), for a creation site.
 void events_caller_location(Vm *vm, ObjCode **code, int *line);
