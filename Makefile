@@ -27,6 +27,7 @@ PKGS    := libuv libutf8proc libssl libcrypto libedit
 # optional: without it the libraries are linked by their usual names.
 DEP_TOOLS   := re2c:re2c lemon:lemon python3:python3 openssl:openssl
 DEP_HEADERS := uv.h:libuv1-dev utf8proc.h:libutf8proc-dev gmp.h:libgmp-dev openssl/ssl.h:libssl-dev histedit.h:libedit-dev
+DEP_FILES   := /usr/share/unicode/UnicodeData.txt:unicode-data
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 INC     := -Ibase -Ilexer -Iparser -Ivm -Iruntime -Istdlib -Irepl -Ibuild
@@ -37,12 +38,15 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lutf8proc -lssl -lcrypto -ledit)
 
 SRCS := $(wildcard base/*.c lexer/*.c parser/*.c vm/*.c runtime/*.c stdlib/*.c repl/*.c)
-GEN  := build/scan.c build/grammar.c
+GEN  := build/scan.c build/grammar.c build/unicode_names_data.c
+# The Unicode Character Database (Debian's unicode-data), for the character names of "\N{...}"
+UCD  := /usr/share/unicode
 
 # Each variant builds into its own folder so they never mix objects.
 VARIANT ?= release
 OBJDIR  := build/$(VARIANT)
-OBJS    := $(patsubst %.c,$(OBJDIR)/%.o,$(SRCS)) $(OBJDIR)/build/scan.o $(OBJDIR)/build/grammar.o
+OBJS    := $(patsubst %.c,$(OBJDIR)/%.o,$(SRCS)) $(OBJDIR)/build/scan.o $(OBJDIR)/build/grammar.o \
+           $(OBJDIR)/build/unicode_names_data.o
 
 ifeq ($(VARIANT),asan)
   OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -119,6 +123,11 @@ build/grammar.c build/grammar.h &: parser/grammar.y $(LEMPAR) | build
 	lemon -q -dbuild -T$(LEMPAR) parser/grammar.y
 	@touch build/grammar.c build/grammar.h
 
+# The character names, generated from the Unicode Character Database (base/unicode_names_gen.py).
+build/unicode_names_data.c: base/unicode_names_gen.py $(UCD)/UnicodeData.txt $(UCD)/NameAliases.txt \
+                            $(UCD)/DerivedAge.txt $(UCD)/Jamo.txt | build
+	python3 base/unicode_names_gen.py $(UCD) > $@.tmp && mv $@.tmp $@
+
 # Everything that includes the token kinds waits for the grammar.
 $(patsubst %.c,$(OBJDIR)/%.o,$(SRCS)) $(OBJDIR)/build/scan.o: build/grammar.h
 
@@ -146,6 +155,7 @@ deps:
 	@missing=""; \
 	for t in $(DEP_TOOLS); do command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
 	[ -f $(LEMPAR) ] || missing="$$missing lemon"; \
+	for f in $(DEP_FILES); do [ -f $${f%%:*} ] || missing="$$missing $${f#*:}"; done; \
 	for h in $(DEP_HEADERS); do \
 	  printf '#include <%s>\n' $${h%%:*} | $(CC) -x c -fsyntax-only $(PKG_CFLAGS) - >/dev/null 2>&1 || \
 	    missing="$$missing $${h#*:}"; \

@@ -14,6 +14,7 @@
 
 #include "literal.h"
 #include "strbuf.h"
+#include "unicode_names.h"
 
 enum { FSTRING_MAX_NESTING = 2, FSTRING_MAX_BRACKETS = 200 };
 
@@ -111,6 +112,33 @@ static int read_hex(const char *p, const char *end, int count, uint32_t *value) 
     return i;
 }
 
+// "\N{NAME}": p is just past the N.  The messages and the positions in them are CPython's: the
+// range runs from the backslash to the closing brace, or to the last byte read when the escape is
+// malformed (no brace, an empty name, or no closing brace before the end of the text).
+static const char *decode_named_escape(ParseState *st, Token t, const char *p, const char *end,
+                                       long pos, StrBuf *out) {
+    const char *name = p + 1, *close = name;
+    if (p < end && *p == '{')
+        while (close < end && *close != '}') close++;
+    if (p >= end || *p != '{' || close >= end || close == name) {
+        long last = p >= end || *p != '{' ? pos + 1 : close >= end ? pos + 1 + (long)(end - p) : pos + 2;
+        parse_error(st, t.line, t.col, 0,
+                    "(unicode error) 'unicodeescape' codec can't decode bytes in position %ld-%ld: "
+                    "malformed \\N character escape", pos, last);
+        return NULL;
+    }
+    int32_t code = unicode_code_of_name(name, (size_t)(close - name));
+    if (code < 0) {
+        parse_error(st, t.line, t.col, 0,
+                    "(unicode error) 'unicodeescape' codec can't decode bytes in position %ld-%ld: %s",
+                    pos, pos + 2 + (long)(close - p),
+                    code == UNICODE_NAMES_NO_MEMORY ? "out of memory" : "unknown Unicode character name");
+        return NULL;
+    }
+    put_utf8(out, (uint32_t)code);
+    return close + 1;
+}
+
 // Decodes one escape sequence; p points just after the backslash, `pos` is the backslash's
 // offset in the body (for CPython's messages).  Returns the position after the escape, or NULL
 // after recording an error.
@@ -154,10 +182,7 @@ static const char *decode_escape(ParseState *st, Token t, const char *p, const c
         else put_utf8(out, v);
         return p + 1 + width;
     }
-    if (c == 'N' && !bytes) {
-        parse_error(st, t.line, t.col, 0, "(unicode error) \\N{...} escapes are not supported");
-        return NULL;
-    }
+    if (c == 'N' && !bytes) return decode_named_escape(st, t, p + 1, end, pos, out);
     sb_putc(out, '\\'); // unknown escapes stay as written, as in CPython
     return p;
 }
@@ -337,10 +362,18 @@ static AstList fstring_parts(FString *fs, const char **p, int level) {
     while (q < fs->end && !st->failed) {
         const char *chunk = q;
         while (q < fs->end && *q != '{' && *q != '}') {
+            if (*q == '\\' && !fs->raw && q + 2 < fs->end && q[1] == 'N' && q[2] == '{') {
+                q += 3; // the braces of "\N{NAME}" are the escape's (decode reports one left open)
+                while (q < fs->end && *q != '}') q++;
+                if (q < fs->end) q++;
+                continue;
+            }
             if (*q == '\\' && q + 1 < fs->end) q++; // never split an escape
             q++;
         }
-        if (!decode(st, fs->t, fs->body, chunk, q, fs->raw, false, &text)) break;
+        // CPython decodes each piece of literal text on its own: positions in its messages count
+        // from the piece's start.
+        if (!decode(st, fs->t, chunk, chunk, q, fs->raw, false, &text)) break;
         if (q >= fs->end) break;
         if (level == 0 && q + 1 < fs->end && q[1] == *q) { // {{ or }}
             sb_putc(&text, *q);

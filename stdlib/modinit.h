@@ -22,6 +22,7 @@ ObjModule *mod_random_init(Vm *vm);
 ObjModule *mod_os_init(Vm *vm);
 ObjModule *mod_os_path_init(Vm *vm);
 ObjModule *mod_errno_init(Vm *vm);
+ObjModule *mod_unicodedata_init(Vm *vm);
 ObjModule *mod_json_init(Vm *vm);
 ObjModule *mod_itertools_init(Vm *vm);
 ObjModule *mod_functools_init(Vm *vm);

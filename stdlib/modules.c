@@ -21,6 +21,7 @@ static const BuiltinModule builtin_modules[] = {
     {"os", mod_os_init},
     {"os.path", mod_os_path_init},
     {"errno", mod_errno_init},
+    {"unicodedata", mod_unicodedata_init},
     {"json", mod_json_init},
     {"itertools", mod_itertools_init},
     {"functools", mod_functools_init},

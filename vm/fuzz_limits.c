@@ -13,8 +13,6 @@
 #include <string.h>
 
 #ifdef AIO_FUZZ
-const char *__asan_default_options(void);
-
 // AddressSanitizer's defaults for both fuzz binaries (ASAN_OPTIONS still overrides them):
 // - a malloc the system cannot satisfy returns NULL, as without ASan: aio answers MemoryError;
 // - freed memory is held back for reuse (the quarantine, which catches use after free) up to

@@ -162,6 +162,8 @@ bool vm_fuzz_spent(Vm *vm);
 static inline bool vm_fuzz_tick(Vm *vm) { return LIKELY(--vm->fuzz_ticks >= 0) || vm_fuzz_spent(vm); }
 // False with PermissionError pending when the sandbox refuses `what` on `path`.
 bool vm_sandbox_allows(Vm *vm, const char *what, const char *path);
+// AddressSanitizer's settings for the fuzz binaries, which it asks for at start-up.
+const char *__asan_default_options(void);
 #else
 static inline bool vm_fuzz_tick(Vm *vm) { (void)vm; return true; }
 static inline bool vm_sandbox_allows(Vm *vm, const char *what, const char *path) {
