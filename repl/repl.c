@@ -508,8 +508,7 @@ bool repl_run(Vm *vm, ObjModule *main_module, bool quiet) {
     }
     current = &r;
     if (!quiet)
-        printf("aio %s (a Python 3.11 subset): `await` works at the prompt; help() for help, exit or Ctrl-D to leave\n",
-               AIO_VERSION);
+        printf("aio %s (Python 3.11 subset): type help() for help, exit or Ctrl-D to leave\n", AIO_VERSION);
     fflush(stdout);
     StrBuf entry;
     sb_init(&entry);
