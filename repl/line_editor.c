@@ -13,11 +13,14 @@
 #define _GNU_SOURCE // fopencookie
 #include <errno.h>
 #include <histedit.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "line_editor.h"
 
@@ -74,14 +77,31 @@ static int terminal_columns(void) {
     return 80;
 }
 
-// Columns a string takes on screen: escape sequences wrapped in '\1' take none, and neither do
-// UTF-8 continuation bytes (every character counts one column: aio does not guess widths).
-static int visible_width(const char *s, const char *end) {
-    int w = 0;
+// The column after the text [s, end) drawn from column `start`, as libedit draws it: the character widths of the
+// locale (two for most CJK), nothing for escape sequences wrapped in '\1'.  At each '\n' (a
+// recalled block) the rows the line so far took are added to *rows and the count starts again.
+static int columns_of(const char *s, const char *end, int start, int cols, int *rows) {
+    int w = start;
     bool hidden = false;
-    for (; s < end && *s; s++) {
-        if (*s == '\1') hidden = !hidden;
-        else if (!hidden && ((unsigned char)*s & 0xC0) != 0x80) w++;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    while (s < end && *s) {
+        if (*s == '\1' || *s == '\n') {
+            if (*s == '\1') hidden = !hidden;
+            else if (rows) *rows += w / cols + 1, w = 0;
+            s++;
+            continue;
+        }
+        wchar_t c;
+        size_t n = mbrtowc(&c, s, (size_t)(end - s), &st);
+        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+            memset(&st, 0, sizeof st);
+            n = 1;
+            c = '?';
+        }
+        int cw = wcwidth(c);
+        if (!hidden) w += cw < 0 ? 1 : cw;
+        s += n;
     }
     return w;
 }
@@ -94,15 +114,8 @@ static int visible_width(const char *s, const char *end) {
 static void erase_edit_area(LineEditor *ed) {
     const LineInfo *li = el_line(ed->el);
     int cols = terminal_columns(), row = 0;
-    int col = visible_width(ed->prompt, ed->prompt + strlen(ed->prompt));
-    for (const char *p = li->buffer; p < li->cursor; p++) {
-        if (*p == '\n') {
-            row += col / cols + 1;
-            col = 0;
-        } else if (((unsigned char)*p & 0xC0) != 0x80) {
-            col++;
-        }
-    }
+    int col = columns_of(ed->prompt, ed->prompt + strlen(ed->prompt), 0, cols, NULL);
+    col = columns_of(li->buffer, li->cursor, col, cols, &row);
     row += col / cols;
     char seq[32];
     int n = row ? snprintf(seq, sizeof seq, "\r\033[%dA\033[J", row) : snprintf(seq, sizeof seq, "\r\033[J");
@@ -319,6 +332,9 @@ static void set_prompt(LineEditor *ed, const char *prompt) {
 
 LineEditor *line_editor_open(const LineEditorHooks *hooks, const char *history_path) {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) return NULL;
+    // libedit converts and measures characters by the locale's LC_CTYPE; aio's text is UTF-8
+    // whatever the environment says, so a UTF-8 one it is (C.UTF-8 when the user's is not).
+    if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0) setlocale(LC_CTYPE, "C.UTF-8");
     LineEditor *ed = calloc(1, sizeof *ed);
     if (!ed) return NULL;
     ed->hooks = *hooks;

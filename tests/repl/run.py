@@ -36,9 +36,11 @@ class Home:
         self.path = tempfile.mkdtemp(prefix="aio-repl-")
         self.sessions = []
 
-    def start(self, *args):
+    def start(self, *args, unset=()):
         env = dict(os.environ, HOME=self.path, TERM="xterm")
         env.pop("NO_COLOR", None)
+        for name in unset:
+            env.pop(name, None)
         s = Session([AIO, *args], env)
         self.sessions.append(s)
         return s
@@ -158,6 +160,44 @@ def test_background_output_redraws_the_line(home):
     s.send("abc\r")
     s.expect("132")
     s.send("t.cancel()\r")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
+def test_a_wrapped_line_under_background_output(home):
+    s = home.start("-q")
+    prompt(s)
+    s.send(TICKER)
+    prompt(s)
+    s.send("t = asyncio.create_task(tick())\r")
+    prompt(s, settle=True)
+    typed = "s = '" + "0123456789" * 9 + "'"   # 96 characters: the line wraps at 80 columns
+    s.send(typed + LEFT * 10)                  # the cursor on the second row
+    s.expect("tick 2")
+    s.expect("tick 3")
+    s.settle(quiet=0.05)
+    screen = s.screen()
+    lines = screen.lines()
+    at = next(i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith(">>> s = "))
+    assert lines[at] + lines[at + 1] == ">>> " + typed, lines[-6:]
+    assert sum(1 for line in lines if line.startswith(">>> s = ")) == 1, lines[-8:]
+    cursor = len(">>> " + typed) - 10
+    assert (screen.row, screen.col) == (at + cursor // 80, cursor % 80), (screen.row, screen.col, at)
+    s.send("\x05\r")  # Ctrl-E, Enter
+    prompt(s)
+    s.send("len(s), t.cancel()\r")
+    s.expect("(90, True)")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
+def test_utf8_whatever_the_locale(home):
+    s = home.start("-q", unset=("LANG", "LC_ALL", "LC_CTYPE"))
+    prompt(s, settle=True)
+    s.send("w = 'h\u00e9llo \u4e16\u754c'\r")
+    prompt(s)
+    s.send("w, len(w)\r")
+    s.expect("('h\u00e9llo \u4e16\u754c', 8)")
     end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
