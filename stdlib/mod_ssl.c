@@ -103,6 +103,8 @@ static const struct {
 } ssl_reasons[] = {
     REASON(CERTIFICATE_VERIFY_FAILED),
     REASON(WRONG_VERSION_NUMBER),
+    REASON(UNSUPPORTED_PROTOCOL),
+    REASON(TLSV1_ALERT_PROTOCOL_VERSION),
     REASON(UNEXPECTED_EOF_WHILE_READING),
     REASON(TLSV1_ALERT_UNKNOWN_CA),
     REASON(SSLV3_ALERT_BAD_CERTIFICATE),
@@ -264,6 +266,9 @@ static bool ctx_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
                                  SSL_OP_SINGLE_ECDH_USE);
     SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    // TLS 1.2's suites: CPython's default choice (forward secrecy, AEAD first, no SHA-1), so
+    // that both pick the same cipher.  TLS 1.3's suites are OpenSSL's own, as in CPython.
+    SSL_CTX_set_cipher_list(ctx, "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM");
     ObjClass *cls = mod_find_class(vm, "_ssl", "Context");
     if (!cls) {
         SSL_CTX_free(ctx);
@@ -351,6 +356,28 @@ static bool ctx_set_verify(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
                           : SSL_VERIFY_PEER | (mode == 2 ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
     SSL_CTX_set_verify(ctx, flags, NULL);
     *result = NONE_VAL();
+    return true;
+}
+
+// proto_version(which[, version]): the lowest (which 0) or highest (1) protocol version the
+// context accepts, as TLSVersion numbers (0x0303 is TLS 1.2); OpenSSL's "no bound" (0) is
+// MINIMUM_SUPPORTED (-2) or MAXIMUM_SUPPORTED (-1).  With a version, sets it first.
+static bool ctx_proto_version(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "proto_version", nargs, kwnames, 2, 3)) return false;
+    SSL_CTX *ctx = ctx_of(vm, args[0]);
+    int64_t which, version;
+    if (!ctx || !arg_int(vm, args[1], &which)) return false;
+    if (nargs == 3) {
+        if (!arg_int(vm, args[2], &version)) return false;
+        bool bound = version == -2 || version == -1;
+        if (!bound && (version < SSL3_VERSION || version > TLS1_3_VERSION))
+            return vm_raise(vm, vm->ValueError, "Unsupported TLS/SSL version 0x%llx", (unsigned long long)version);
+        int v = bound ? 0 : (int)version;
+        if ((which ? SSL_CTX_set_max_proto_version(ctx, v) : SSL_CTX_set_min_proto_version(ctx, v)) != 1)
+            return vm_raise(vm, vm->ValueError, "Unsupported protocol version 0x%x", v);
+    }
+    long v = which ? SSL_CTX_get_max_proto_version(ctx) : SSL_CTX_get_min_proto_version(ctx);
+    *result = INT_VAL(v ? v : which ? -1 : -2);
     return true;
 }
 
@@ -754,6 +781,7 @@ static const MethodDef context_methods[] = {
     {"set_default_verify_paths", ctx_set_default_verify_paths},
     {"set_ciphers", ctx_set_ciphers},
     {"set_verify", ctx_set_verify},
+    {"proto_version", ctx_proto_version},
     {NULL, NULL},
 };
 
@@ -792,6 +820,11 @@ static const IntEnumMember ssl_methods[] = {
     {"PROTOCOL_TLS", 2}, {"PROTOCOL_TLS_CLIENT", 16}, {"PROTOCOL_TLS_SERVER", 17}, {NULL, 0},
 };
 
+static const IntEnumMember tls_versions[] = {
+    {"MINIMUM_SUPPORTED", -2}, {"SSLv3", SSL3_VERSION}, {"TLSv1", TLS1_VERSION}, {"TLSv1_1", TLS1_1_VERSION},
+    {"TLSv1_2", TLS1_2_VERSION}, {"TLSv1_3", TLS1_3_VERSION}, {"MAXIMUM_SUPPORTED", -1}, {NULL, 0},
+};
+
 ObjModule *mod_ssl_init(Vm *vm) {
     ObjModule *m = mod_new(vm, "_ssl");
     vm_push_root(vm, OBJ_VAL(m));
@@ -806,6 +839,7 @@ ObjModule *mod_ssl_init(Vm *vm) {
     define_native(vm, m->globals, "new_session", session_new);
     intenum_class(vm, m, "VerifyMode", verify_modes);
     intenum_class(vm, m, "_SSLMethod", ssl_methods);
+    intenum_class(vm, m, "TLSVersion", tls_versions);
     mod_set(vm, m, "OPENSSL_VERSION", OBJ_VAL(str_from_c(vm, OpenSSL_version(OPENSSL_VERSION))));
     mod_set(vm, m, "OPENSSL_VERSION_NUMBER", INT_VAL((int64_t)OpenSSL_version_num()));
     vm_pop_root(vm);
