@@ -7,7 +7,5 @@
 // Prints every pending task (the loop's list, newest first), what it awaits and where, and the
 // cycles among them, on stderr; then ends the process with status 1.
 _Noreturn void deadlock_report(Vm *vm, ObjFuture *pending);
-// The lock a waiting task holds, described, or NULL.
-const char *deadlock_lock_held(Vm *vm, ObjFuture *task);
 
 #endif

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "frame.h"
 #include "gen.h"
+#include "dict.h"
 #include "runtime.h"
 
 #define MAX_CONSUMERS 4
@@ -165,6 +166,66 @@ void events_describe_value(Vm *vm, Value v, StrBuf *sb) {
     }
 }
 
+static bool is_public(ObjCode *code) { return code->name->chars[0] != '_'; }
+
+// The library call the program waits in: of the standard library's coroutines after the
+// program's innermost one in the task's await chain, the outermost public one (Queue.get, not
+// the Queue._wait_turn it calls; Lock.acquire, not the __aenter__ of `async with`), else the
+// innermost; or, with `qualname`, the one of that name.  NULL when there is none.
+static ObjGenerator *library_coroutine(Vm *vm, ObjFuture *task, const char *qualname) {
+    ObjGenerator *outer_public = NULL, *innermost = NULL;
+    Value v = task->coro;
+    for (int depth = 0; depth < 1000 && IS_GENERATOR(v); depth++) {
+        ObjGenerator *g = AS_GENERATOR(v);
+        if (!g->frame || g->state != GEN_SUSPENDED) break;
+        ObjCode *code = g->frame->code;
+        if (!in_stdlib(vm, code)) {
+            outer_public = innermost = NULL;
+        } else {
+            if (qualname && strcmp(code->qualname->chars, qualname) == 0) return g;
+            if (!outer_public && is_public(code)) outer_public = g;
+            innermost = g;
+        }
+        v = gen_awaiting(g);
+    }
+    if (qualname) return NULL;
+    return outer_public ? outer_public : innermost;
+}
+
+// An instance attribute read without allocating (the key compared as C text), or EMPTY.
+static Value instance_attribute(Value obj, const char *name) {
+    if (!IS_INSTANCE(obj) || !((ObjInstance *)AS_OBJ(obj))->dict) return EMPTY_VAL();
+    ObjDict *d = ((ObjInstance *)AS_OBJ(obj))->dict;
+    size_t pos = 0;
+    Value key, value;
+    while (dict_next(d, &pos, &key, &value))
+        if (IS_STR(key) && strcmp(AS_STR(key)->chars, name) == 0) return value;
+    return EMPTY_VAL();
+}
+
+ObjFuture *events_lock_holder(Vm *vm, ObjFuture *task) {
+    ObjGenerator *g = library_coroutine(vm, task, "Lock.acquire");
+    if (!g) return NULL;
+    Value holder = instance_attribute(g->frame->slots[0], "_holder");
+    return IS_FUTURE(holder) && AS_FUTURE(holder)->is_task ? AS_FUTURE(holder) : NULL;
+}
+
+void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb) {
+    Value awaited = task->fut_waiter;
+    ObjGenerator *lib = IS_FUTURE(awaited) && !AS_FUTURE(awaited)->is_task ? library_coroutine(vm, task, NULL) : NULL;
+    if (lib && strcmp(lib->frame->code->qualname->chars, "Lock.acquire") == 0) {
+        ObjFuture *holder = events_lock_holder(vm, task);
+        sb_puts(sb, "Lock");
+        if (holder) {
+            sb_puts(sb, " held by ");
+            events_describe_task(vm, holder, sb);
+        }
+        return;
+    }
+    events_describe_awaited(vm, awaited, sb);
+    if (lib) sb_printf(sb, " in %s()", lib->frame->code->qualname->chars);
+}
+
 void events_describe_awaited(Vm *vm, Value awaited, StrBuf *sb) {
     if (IS_SLEEP(awaited)) {
         ObjSleep *s = AS_SLEEP(awaited);
@@ -174,7 +235,8 @@ void events_describe_awaited(Vm *vm, Value awaited, StrBuf *sb) {
     } else if (IS_FUTURE(awaited) && AS_FUTURE(awaited)->is_task) {
         events_describe_task(vm, AS_FUTURE(awaited), sb);
     } else if (IS_OBJ(awaited)) {
-        sb_puts(sb, AS_OBJ(awaited)->cls->name->chars);
+        const char *cls = AS_OBJ(awaited)->cls->name->chars;
+        sb_puts(sb, strcmp(cls, "_GatheringFuture") == 0 ? "gather()" : cls);
     } else {
         events_describe_value(vm, awaited, sb);
     }

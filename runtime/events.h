@@ -67,6 +67,11 @@ const char *events_source_name(Vm *vm, ObjCode *code);
 void events_describe_task(Vm *vm, ObjFuture *task, StrBuf *sb);
 // "sleep(1.5)", "Task-3 fetch()", "Future", "Lock held by Task-2 main()" ...: what a task awaits.
 void events_describe_awaited(Vm *vm, Value awaited, StrBuf *sb);
+// What a waiting task waits for: events_describe_awaited of its fut_waiter, plus the library
+// coroutine it waits in ("Future in Queue.get()"); a lock as "Lock held by Task-2 main()".
+void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb);
+// The task holding the asyncio.Lock that task waits for in Lock.acquire(), or NULL.
+ObjFuture *events_lock_holder(Vm *vm, ObjFuture *task);
 // Where a task's coroutine stands: the innermost frame of its await chain that is the program's
 // own (not the standard library's), else the innermost one.  False when it has no frame.
 bool events_task_location(Vm *vm, ObjFuture *task, ObjCode **code, int *line);

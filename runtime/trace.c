@@ -77,7 +77,7 @@ static void describe_suspension(Vm *vm, const Event *e, StrBuf *sb) {
         sb_puts(sb, " yields");
     } else {
         sb_puts(sb, " awaits ");
-        events_describe_awaited(vm, e->detail, sb);
+        events_describe_wait(vm, task, sb);
     }
     ObjCode *code;
     int line;
