@@ -546,8 +546,10 @@ static void drop_cancelled_timers(LoopState *st) {
 
 // Step 3: every timer due by now joins the ready queue, in the heap's order.  "By now" allows
 // one tick of the clock, as CPython's end_time = self.time() + self._clock_resolution.
-static void ready_due_timers(Vm *vm, LoopState *st) {
-    double end_time = clock_monotonic(vm) + CLOCK_MONOTONIC_RESOLUTION;
+// Returns the time it read, which is also when the iteration's callbacks begin.
+static double ready_due_timers(Vm *vm, LoopState *st) {
+    double now = clock_monotonic(vm);
+    double end_time = now + CLOCK_MONOTONIC_RESOLUTION;
     for (;;) {
         pop_cancelled_timers(st);
         if (!st->timers.count || timer_heap_top(&st->timers)->when >= end_time) break;
@@ -555,6 +557,7 @@ static void ready_due_timers(Vm *vm, LoopState *st) {
         if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_TIMER_FIRED, .subject = due});
         ready_push(st, due->kind == OBJ_SLEEP ? READY_SLEEP_DUE : READY_HANDLE, due, NONE_VAL());
     }
+    return now;
 }
 
 // Step 4: runs exactly the entries that are ready now; what they schedule waits for the next
@@ -639,8 +642,7 @@ static bool loop_run_once(Vm *vm, Value loop) {
     // Python-level signal handlers run here, as CPython's run when select() is interrupted; what
     // they schedule (Runner's cancellation of the main task) runs in this iteration.
     if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
-    ready_due_timers(vm, st);
-    st->callbacks_since = clock_monotonic(vm);
+    st->callbacks_since = ready_due_timers(vm, st);
     bool ok = run_ready_now(vm, loop, st);
     st->callbacks_since = 0;
     return ok;
