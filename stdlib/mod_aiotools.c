@@ -3,7 +3,8 @@
  * Only what aio code cannot see for itself lives here: how long the running event loop has been
  * held by callbacks without getting back to its wait (the runaway-task watchdog of Ctrl-C), and
  * where the bytecode frames on the running chain are (file, line, function), which aio has no
- * frame objects for.  Nothing here calls Python code.
+ * frame objects for; and the names of the modules written in C, which no directory lists.  Nothing
+ * here calls Python code.
  */
 #include "asyncio.h"
 #include "frame.h"
@@ -45,12 +46,26 @@ static bool aiotools_frame_line(Vm *vm, Value *args, int nargs, ObjTuple *kwname
     return true;
 }
 
+// builtin_modules(): the names of the modules written in C, as a tuple (for completion).
+static bool aiotools_builtin_modules(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "builtin_modules", nargs, kwnames, 0, 0)) return false;
+    size_t n = 0;
+    while (builtin_module_name(n)) n++;
+    ObjTuple *names = tuple_new(vm, n);
+    vm_push_root(vm, OBJ_VAL(names));
+    for (size_t i = 0; i < n; i++) names->items[i] = OBJ_VAL(str_from_c(vm, builtin_module_name(i)));
+    vm_pop_root(vm);
+    *result = OBJ_VAL(names);
+    return true;
+}
+
 ObjModule *mod_aiotools_init(Vm *vm) {
     ObjModule *m = mod_new(vm, "_aiotools");
     vm_push_root(vm, OBJ_VAL(m));
     static const MethodDef fns[] = {
         {"loop_stalled_for", aiotools_loop_stalled_for},
         {"frame_line", aiotools_frame_line},
+        {"builtin_modules", aiotools_builtin_modules},
         {NULL, NULL},
     };
     for (const MethodDef *f = fns; f->name; f++) define_native(vm, m->globals, f->name, f->fn);

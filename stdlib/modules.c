@@ -40,6 +40,10 @@ ModuleInit builtin_module_find(const char *name) {
     return NULL;
 }
 
+const char *builtin_module_name(size_t i) {
+    return i < sizeof builtin_modules / sizeof builtin_modules[0] ? builtin_modules[i].name : NULL;
+}
+
 void builtin_modules_register(void) { import_set_builtin_finder(builtin_module_find); }
 
 // ---- namespaces and classes ---------------------------------------------------------------------

@@ -18,6 +18,8 @@
 
 // The init function of the built-in module `name`, or NULL when there is none.
 ModuleInit builtin_module_find(const char *name);
+// The name of the i-th module written in C (0, 1, ...), NULL past the last (for completion).
+const char *builtin_module_name(size_t i);
 // Makes the built-in modules importable (import_set_builtin_finder).
 void builtin_modules_register(void);
 
