@@ -19,6 +19,7 @@
 #include "repl.h"
 #include "runtime.h"
 #include "symtable.h"
+#include "timeline.h"
 #include "trace.h"
 
 #define EXIT_SIGINT (-SIGINT) // report_exception's status for an uncaught KeyboardInterrupt
@@ -34,6 +35,7 @@ static void usage(FILE *out) {
           "  --ast      print the syntax tree of the program instead of running it\n"
           "  --trace[=FILE]  narrate the event loop on stderr (or into FILE; - is stdout)\n"
           "  --virtual-time  a simulated clock: waits for timers take no time\n"
+          "  --timeline=FILE.json  write the run as a Chrome trace-event file (Perfetto)\n"
           "  -h, --help print this help message and exit\n"
           "  --version  print the version and exit\n"
           "file         program read from script file ('-' reads standard input)\n"
@@ -168,7 +170,7 @@ static void absolute_path(const char *file, char *out, size_t size) {
 int main(int argc, char **argv) {
     const char *file = NULL, *command = NULL, *module = NULL;
     bool dis = false, ast = false, inspect = false, quiet = false, virtual_time = false;
-    const char *trace_path = NULL;
+    const char *trace_path = NULL, *timeline_path = NULL;
     int argi = 1;
     for (; argi < argc; argi++) {
         const char *a = argv[argi];
@@ -187,6 +189,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--trace") == 0) trace_path = "";
         else if (strncmp(a, "--trace=", 8) == 0) trace_path = a + 8;
         else if (strcmp(a, "--virtual-time") == 0) virtual_time = true;
+        else if (strncmp(a, "--timeline=", 11) == 0) timeline_path = a + 11;
         else if (strcmp(a, "-c") == 0 || strcmp(a, "-m") == 0) {
             if (argi + 1 >= argc) {
                 fprintf(stderr, "Argument expected for the %s option\n", a);
@@ -263,6 +266,10 @@ int main(int argc, char **argv) {
     if (virtual_time) clock_use_virtual(vm);
     if (trace_path && !trace_start(vm, trace_path)) {
         fprintf(stderr, "aio: can't open trace file '%s'\n", trace_path);
+        return 2;
+    }
+    if (timeline_path && !timeline_start(vm, timeline_path)) {
+        fprintf(stderr, "aio: can't open timeline file '%s'\n", timeline_path);
         return 2;
     }
     bool named_file = file && strcmp(file, "-") != 0;

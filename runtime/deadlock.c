@@ -107,6 +107,7 @@ _Noreturn void deadlock_report(Vm *vm, ObjFuture *pending) {
     sb_free(&sb);
     free(tasks);
     fflush(stderr);
+    events_finish(); // views that write files complete them
     // CPython would wait forever: nothing the program could still run would change that, so aio
     // ends here, skipping the finalizers (they could only report the same tasks as destroyed).
     _exit(1);

@@ -5,6 +5,7 @@
  */
 #include "events.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -19,17 +20,33 @@ bool events_on;
 
 static struct {
     EventConsumer fn;
+    EventFinisher finish;
     void *context;
 } consumers[MAX_CONSUMERS];
 static int consumer_count;
+static double last_event_time;
 static double origin; // clock_monotonic when the first consumer subscribed
 static Vm *stream_vm;  // for events recorded where no Vm is at hand (libuv callbacks)
 
-void events_subscribe(Vm *vm, EventConsumer fn, void *context) {
+void events_finish(void) {
+    for (int i = 0; i < consumer_count; i++) {
+        EventFinisher finish = consumers[i].finish;
+        consumers[i].finish = NULL;
+        if (finish) finish(last_event_time, consumers[i].context);
+    }
+}
+
+static void finish_at_exit(void) { events_finish(); }
+
+void events_subscribe(Vm *vm, EventConsumer fn, EventFinisher finish, void *context) {
     if (consumer_count == MAX_CONSUMERS) return;
-    if (!consumer_count) origin = clock_monotonic(vm);
+    if (!consumer_count) {
+        origin = clock_monotonic(vm);
+        atexit(finish_at_exit);
+    }
     stream_vm = vm;
     consumers[consumer_count].fn = fn;
+    consumers[consumer_count].finish = finish;
     consumers[consumer_count].context = context;
     consumer_count++;
     events_on = true;
@@ -39,7 +56,7 @@ double events_relative(double loop_time) { return loop_time - origin; }
 
 void events_emit(Vm *vm, Event *e) {
     if (!vm) vm = stream_vm;
-    e->time = clock_monotonic(vm) - origin;
+    e->time = last_event_time = clock_monotonic(vm) - origin;
     for (int i = 0; i < consumer_count; i++) consumers[i].fn(vm, e, consumers[i].context);
 }
 

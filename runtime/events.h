@@ -48,13 +48,19 @@ typedef struct {
 } Event;
 
 typedef void (*EventConsumer)(Vm *vm, const Event *e, void *context);
+// Called once when the stream ends (at exit, or before a deadlock report exits): a view that
+// writes a file completes it.  `last` is the time of the last event.
+typedef void (*EventFinisher)(double last, void *context);
 
 // True while at least one consumer is subscribed: the only thing a recording site reads.
 extern bool events_on;
 #define EVENTS_ON __builtin_expect(events_on, 0)
 
-// Adds a consumer; the first one starts the stream's clock (times are relative to that moment).
-void events_subscribe(Vm *vm, EventConsumer fn, void *context);
+// Adds a consumer (finish may be NULL); the first one starts the stream's clock (times are
+// relative to that moment).
+void events_subscribe(Vm *vm, EventConsumer fn, EventFinisher finish, void *context);
+// Ends the stream: calls every finisher once (also run at exit).
+void events_finish(void);
 // Stamps e with the time and hands it to every consumer (vm may be NULL in a libuv callback).
 void events_emit(Vm *vm, Event *e);
 // Seconds since recording began (what Event.time holds), for a loop time such as a deadline.

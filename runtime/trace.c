@@ -180,6 +180,6 @@ bool trace_start(Vm *vm, const char *path) {
         trace.out = fopen(path, "w");
         if (!trace.out) return false;
     }
-    events_subscribe(vm, on_event, &trace);
+    events_subscribe(vm, on_event, NULL, &trace);
     return true;
 }

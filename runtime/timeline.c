@@ -1,0 +1,246 @@
+/* timeline: `aio --timeline=FILE.json`, the event stream as a Chrome trace-event file, which
+ * Perfetto (ui.perfetto.dev) and chrome://tracing open.
+ *
+ * One row ("thread") per task, named "Task-2 fetch()", and row 0 for the loop itself.  On a
+ * task's row: a bar "runs" for each step, a bar "awaits WHAT" for each wait between two steps, an
+ * instant at its creation and at its end.  On the loop's row: a red bar for each time.sleep()
+ * that blocked the loop, instants for callbacks, ready descriptors and virtual-time jumps, and a
+ * counter of the ready callbacks.  Times are microseconds since the program started.
+ *
+ * The file is written as the events come (so a long run keeps no history in memory) and closed
+ * by timeline_finish at exit; a run cut short still leaves a file those viewers read, since the
+ * format lets the closing brackets be missing.
+ */
+#include "timeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "runtime.h"
+
+// A task with a row: what it is doing since when.
+typedef struct {
+    ObjFuture *task; // NULL once it ended (the slot is free)
+    int row;
+    bool running;
+    double since;    // when its current step or wait began
+    char *waiting;   // what it awaits, while waiting (malloc'ed)
+} Lane;
+
+static struct {
+    FILE *out;
+    bool first_event;
+    int next_row;
+    Lane *lanes;
+    size_t count, capacity;
+} timeline;
+
+// ---- writing JSON -------------------------------------------------------------------------------
+
+static void put_json_string(const char *s) {
+    FILE *out = timeline.out;
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+// Starts one event object: {"ph":PH,"pid":1,"tid":ROW,"ts":T, ... (the caller adds fields and '}').
+static void begin_event(const char *ph, int row, double seconds) {
+    fputs(timeline.first_event ? "\n" : ",\n", timeline.out);
+    timeline.first_event = false;
+    fprintf(timeline.out, "{\"ph\":\"%s\",\"pid\":1,\"tid\":%d,\"ts\":%.3f", ph, row, seconds * 1e6);
+}
+
+static void put_name(const char *name) {
+    fputs(",\"name\":", timeline.out);
+    put_json_string(name);
+}
+
+static void row_name(int row, const char *name) {
+    begin_event("M", row, 0);
+    put_name("thread_name");
+    fputs(",\"args\":{\"name\":", timeline.out);
+    put_json_string(name);
+    fputs("}}", timeline.out);
+}
+
+// A bar on `row` from `from` to `to` seconds; `detail` (or NULL) shows when it is selected.
+static void bar(int row, const char *category, const char *name, double from, double to, const char *detail) {
+    begin_event("X", row, from);
+    fprintf(timeline.out, ",\"dur\":%.3f,\"cat\":\"%s\"", (to - from) * 1e6, category);
+    put_name(name);
+    if (detail) {
+        fputs(",\"args\":{\"detail\":", timeline.out);
+        put_json_string(detail);
+        fputc('}', timeline.out);
+    }
+    fputc('}', timeline.out);
+}
+
+static void instant(int row, const char *category, const char *name, double at) {
+    begin_event("i", row, at);
+    fprintf(timeline.out, ",\"s\":\"t\",\"cat\":\"%s\"", category);
+    put_name(name);
+    fputc('}', timeline.out);
+}
+
+// ---- lanes --------------------------------------------------------------------------------------
+
+static Lane *lane_of(ObjFuture *task) {
+    for (size_t i = 0; i < timeline.count; i++)
+        if (timeline.lanes[i].task == task) return &timeline.lanes[i];
+    return NULL;
+}
+
+static Lane *new_lane(ObjFuture *task) {
+    Lane *free_slot = lane_of(NULL);
+    if (!free_slot) {
+        if (timeline.count == timeline.capacity) {
+            timeline.capacity = timeline.capacity ? timeline.capacity * 2 : 16;
+            timeline.lanes = realloc(timeline.lanes, timeline.capacity * sizeof(Lane));
+            if (!timeline.lanes) abort();
+        }
+        free_slot = &timeline.lanes[timeline.count++];
+    }
+    *free_slot = (Lane){.task = task, .row = ++timeline.next_row};
+    return free_slot;
+}
+
+static char *take_text(StrBuf *sb) {
+    char *s = strdup(sb->data ? sb->data : "");
+    if (!s) abort();
+    sb->length = 0;
+    if (sb->data) sb->data[0] = 0;
+    return s;
+}
+
+// Ends the lane's current bar (its step, or its wait) at `now`.
+static void close_bar(Lane *lane, double now) {
+    if (lane->running) {
+        bar(lane->row, "step", "runs", lane->since, now, NULL);
+    } else if (lane->waiting) {
+        bar(lane->row, "wait", lane->waiting, lane->since, now, NULL);
+    }
+    free(lane->waiting);
+    lane->waiting = NULL;
+    lane->running = false;
+    lane->since = now;
+}
+
+// ---- the consumer -------------------------------------------------------------------------------
+
+static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
+    ObjFuture *task = (ObjFuture *)e->subject;
+    Lane *lane = lane_of(task);
+    if (e->kind == EV_TASK_CREATED) {
+        lane = new_lane(task);
+        events_describe_task(vm, task, sb);
+        char *name = take_text(sb);
+        row_name(lane->row, name);
+        free(name);
+        sb_puts(sb, "created at ");
+        events_describe_location(vm, e->code, e->line, sb);
+        char *what = take_text(sb);
+        instant(lane->row, "task", what, e->time);
+        free(what);
+        lane->since = e->time;
+        return;
+    }
+    if (!lane) return;
+    close_bar(lane, e->time);
+    if (e->kind == EV_TASK_STEP) {
+        lane->running = true;
+    } else if (e->kind == EV_TASK_SUSPENDED) {
+        if (IS_NONE(e->detail)) sb_puts(sb, "yields");
+        else {
+            sb_puts(sb, "awaits ");
+            events_describe_wait(vm, task, sb);
+        }
+        lane->waiting = take_text(sb);
+    } else { // the task is done
+        if (task->state == FUT_CANCELLED) sb_puts(sb, "cancelled");
+        else if (!IS_NONE(task->exception)) {
+            sb_puts(sb, "raised ");
+            events_describe_value(vm, task->exception, sb);
+        } else {
+            sb_puts(sb, "returned ");
+            events_describe_value(vm, task->result, sb);
+        }
+        char *what = take_text(sb);
+        instant(lane->row, "task", what, e->time);
+        free(what);
+        lane->task = NULL;
+    }
+}
+
+static void on_event(Vm *vm, const Event *e, void *context) {
+    StrBuf sb;
+    sb_init(&sb);
+    switch (e->kind) {
+    case EV_TASK_CREATED:
+    case EV_TASK_STEP:
+    case EV_TASK_SUSPENDED: on_task_event(vm, e, &sb); break;
+    case EV_FUTURE_DONE:
+        if (((ObjFuture *)e->subject)->is_task) on_task_event(vm, e, &sb);
+        break;
+    case EV_LOOP_ITERATION:
+        begin_event("C", 0, e->time);
+        fprintf(timeline.out, ",\"name\":\"ready callbacks\",\"args\":{\"ready\":%ld}}", e->counts[0]);
+        break;
+    case EV_LOOP_BLOCKED:
+        sb_puts(&sb, "time.sleep() at ");
+        {
+            ObjCode *code;
+            int line;
+            events_caller_location(vm, &code, &line);
+            events_describe_location(vm, code, line, &sb);
+        }
+        begin_event("X", 0, e->time);
+        fprintf(timeline.out, ",\"dur\":%.3f,\"cat\":\"blocked\",\"cname\":\"terrible\"", e->when * 1e6);
+        put_name("loop blocked");
+        fputs(",\"args\":{\"detail\":", timeline.out);
+        put_json_string(sb.data);
+        fputs("}}", timeline.out);
+        break;
+    case EV_CLOCK_JUMP:
+        sb_printf(&sb, "virtual time jumps %.6f s", e->when);
+        instant(0, "clock", sb.data, e->time);
+        break;
+    case EV_CALLBACK:
+        loop_describe_handle(vm, (ObjHandle *)e->subject, &sb);
+        instant(0, "callback", sb.data, e->time);
+        break;
+    case EV_IO_READY:
+        sb_printf(&sb, "fd %ld ready", e->counts[0]);
+        instant(0, "io", sb.data, e->time);
+        break;
+    case EV_TIMER_ARMED:
+    case EV_TIMER_FIRED: break;
+    }
+    sb_free(&sb);
+}
+
+static void finish(double last, void *context) {
+    if (!timeline.out) return;
+    for (size_t i = 0; i < timeline.count; i++)
+        if (timeline.lanes[i].task) close_bar(&timeline.lanes[i], last);
+    fputs("\n]}\n", timeline.out);
+    fclose(timeline.out);
+    timeline.out = NULL;
+}
+
+bool timeline_start(Vm *vm, const char *path) {
+    timeline.out = fopen(path, "w");
+    if (!timeline.out) return false;
+    fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", timeline.out);
+    timeline.first_event = true;
+    row_name(0, "event loop");
+    events_subscribe(vm, on_event, finish, &timeline);
+    return true;
+}
