@@ -44,6 +44,7 @@ struct LineEditor {
     bool reading;                  // inside el_gets: a prompt and a line are on the screen
     bool cancelled;                // Ctrl-C: drop the line
     bool stopped;                  // the owner's wait said WAIT_STOP
+    bool bracketed_paste;          // the terminal is asked for it (not on TERM=dumb or unset)
     bool pasted;                   // a bracketed paste ended the line; its text is in `paste`
     StrBuf paste;
     ConsoleStream console_cookie[2];
@@ -150,7 +151,7 @@ static void set_prompt(LineEditor *ed, const char *prompt);
 void line_editor_resized(LineEditor *ed) { el_resize(ed->el); }
 
 void line_editor_replace_prompt(LineEditor *ed, const char *old, const char *new_prompt) {
-    if (!ed->reading || strcmp(ed->given_prompt, old) != 0) return;
+    if (!ed->reading || strcmp(ed->given_prompt, old) != 0 || strcmp(old, new_prompt) == 0) return;
     fflush(ed->term_out);
     erase_edit_area(ed);
     set_prompt(ed, new_prompt);
@@ -209,6 +210,17 @@ static int read_key(EditLine *el, wchar_t *out) {
         case WAIT_STOP: ed->stopped = true; return 0;
         }
     }
+}
+
+// Ctrl-D: on an empty line the end of input (quietly: libedit's own binding echoes "^D"), else
+// it deletes the character under the cursor.
+static unsigned char on_ctrl_d(EditLine *el, int ch) {
+    const LineInfo *li = el_line(el);
+    if (li->buffer == li->lastchar) return CC_EOF;
+    if (li->cursor == li->lastchar) return CC_ERROR;
+    el_cursor(el, 1);
+    el_deletestr(el, 1);
+    return CC_REFRESH;
 }
 
 static unsigned char on_interrupt_key(EditLine *el, int ch) {
@@ -338,6 +350,8 @@ LineEditor *line_editor_open(const LineEditorHooks *hooks, const char *history_p
     LineEditor *ed = calloc(1, sizeof *ed);
     if (!ed) return NULL;
     ed->hooks = *hooks;
+    const char *term = getenv("TERM");
+    ed->bracketed_paste = term && *term && strcmp(term, "dumb") != 0;
     sb_init(&ed->paste);
     ed->prompt[0] = 0;
     int out_fd = dup(STDOUT_FILENO);
@@ -372,6 +386,8 @@ LineEditor *line_editor_open(const LineEditorHooks *hooks, const char *history_p
     el_set(el, EL_ADDFN, "aio-paste", "a bracketed paste", on_paste);
     el_set(el, EL_BIND, "^I", "aio-complete", NULL);
     el_set(el, EL_BIND, "^C", "aio-interrupt", NULL);
+    el_set(el, EL_ADDFN, "aio-eof", "end of input on an empty line, else delete", on_ctrl_d);
+    el_set(el, EL_BIND, "^D", "aio-eof", NULL);
     el_set(el, EL_BIND, "\\e[200~", "aio-paste", NULL);
     el_set(el, EL_BIND, "^R", "em-inc-search-prev", NULL);
     el_set(el, EL_BIND, "\\e[1;5D", "ed-prev-word", NULL);
@@ -400,7 +416,7 @@ LineStatus line_editor_read(LineEditor *ed, const char *prompt, const char *inde
     set_prompt(ed, prompt);
     ed->cancelled = ed->stopped = ed->pasted = false;
     *block = false;
-    fputs("\033[?2004h", ed->term_out); // bracketed paste on while the line is edited
+    if (ed->bracketed_paste) fputs("\033[?2004h", ed->term_out); // on while the line is edited
     if (indent && *indent) el_push(ed->el, indent);
     // Raw mode before the prompt is drawn (libedit would set it only at the first read): keys
     // typed from now on are not echoed by the terminal behind libedit's back.
@@ -409,7 +425,7 @@ LineStatus line_editor_read(LineEditor *ed, const char *prompt, const char *inde
     int n = 0;
     const char *line = el_gets(ed->el, &n);
     ed->reading = false;
-    fputs("\033[?2004l", ed->term_out);
+    if (ed->bracketed_paste) fputs("\033[?2004l", ed->term_out);
     fflush(ed->term_out);
     if (ed->stopped) return LINE_STOP;
     if (ed->cancelled) return LINE_INTERRUPTED;
