@@ -279,13 +279,19 @@ static bool ctx_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
 }
 
 // A str argument as a C string, or NULL for None.
-static bool opt_path(Vm *vm, const char *fname, Value v, const char **out) {
+static bool opt_str(Vm *vm, const char *fname, Value v, const char **out) {
     *out = NULL;
     if (IS_EMPTY(v) || IS_NONE(v)) return true;
     ObjStr *s;
     if (!arg_str(vm, fname, v, &s)) return false;
     *out = s->chars;
     return true;
+}
+
+// The same for a file OpenSSL will open, which the fuzz build's sandbox must allow as it
+// allows open()'s (vm/vm.h).
+static bool opt_path(Vm *vm, const char *fname, Value v, const char **out) {
+    return opt_str(vm, fname, v, out) && (!*out || vm_sandbox_allows(vm, fname, *out));
 }
 
 // load_cert_chain(certfile, keyfile): the certificate (and its chain) and the private key.
@@ -475,7 +481,7 @@ static bool session_new(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     BIO *in = ctx ? bio_of(vm, args[1]) : NULL;
     BIO *out = in ? bio_of(vm, args[2]) : NULL;
     const char *host;
-    if (!out || !opt_path(vm, "Session", args[4], &host)) return false;
+    if (!out || !opt_str(vm, "Session", args[4], &host)) return false;
     bool server = IS_BOOL(args[3]) && AS_BOOL(args[3]);
     bool check = IS_BOOL(args[5]) && AS_BOOL(args[5]);
     bool server_ctx = SSL_CTX_get_ssl_method(ctx) == TLS_server_method();
