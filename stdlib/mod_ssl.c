@@ -294,20 +294,40 @@ static bool opt_path(Vm *vm, const char *fname, Value v, const char **out) {
     return opt_str(vm, fname, v, out) && (!*out || vm_sandbox_allows(vm, fname, *out));
 }
 
-// load_cert_chain(certfile, keyfile): the certificate (and its chain) and the private key.
+// OpenSSL asks for the pass phrase of an encrypted key through this callback; `data` is the
+// password given to load_cert_chain, or NULL, and then the load fails instead of OpenSSL's
+// default of prompting on the terminal (a program must never hang on a hidden prompt).
+static int give_password(char *buf, int size, int rwflag, void *data) {
+    (void)rwflag;
+    const ByteSpan *password = data;
+    if (!password || password->length > (size_t)size) return -1;
+    memcpy(buf, password->data, password->length);
+    return (int)password->length;
+}
+
+// load_cert_chain(certfile, keyfile, password): the certificate (and its chain) and the
+// private key (str or bytes password for an encrypted one).
 static bool ctx_load_cert_chain(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!check_args(vm, "load_cert_chain", nargs, kwnames, 3, 3)) return false;
+    if (!check_args(vm, "load_cert_chain", nargs, kwnames, 4, 4)) return false;
     SSL_CTX *ctx = ctx_of(vm, args[0]);
     const char *cert, *key;
     if (!ctx || !opt_path(vm, "load_cert_chain", args[1], &cert) || !opt_path(vm, "load_cert_chain", args[2], &key))
         return false;
-    if (!key) key = cert;
-    ERR_clear_error();
-    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-        return raise_load_error(vm, __LINE__);
+    ByteSpan password = {NULL, 0};
+    bool has_password = !IS_NONE(args[3]);
+    if (has_password && IS_STR(args[3])) {
+        password = (ByteSpan){(const unsigned char *)AS_STR(args[3])->chars, AS_STR(args[3])->length};
+    } else if (has_password && bytes_like(vm, args[3], &password) != 1) {
+        return vm_raise(vm, vm->TypeError, "password should be a string or callable");
     }
-    if (SSL_CTX_check_private_key(ctx) != 1) return raise_load_error(vm, __LINE__);
+    if (!key) key = cert;
+    SSL_CTX_set_default_passwd_cb(ctx, give_password);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, has_password ? &password : NULL);
+    ERR_clear_error();
+    bool loaded = SSL_CTX_use_certificate_chain_file(ctx, cert) == 1 &&
+                  SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1;
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL); // `password` lives only during this call
+    if (!loaded || SSL_CTX_check_private_key(ctx) != 1) return raise_load_error(vm, __LINE__);
     *result = NONE_VAL();
     return true;
 }

@@ -7,6 +7,7 @@
 #
 #   server.pem, server.key   self-signed, CN=localhost, valid for localhost and 127.0.0.1
 #   other.pem, other.key     another self-signed certificate (CN=other.example)
+#   server.enc.key           server.key encrypted with the pass phrase "sesame"
 #
 # EC keys (P-256): making them takes milliseconds, where RSA keys can take a second.
 # Files are written under temporary names and renamed, so a run of the suite in parallel
@@ -15,7 +16,7 @@ set -e
 out="$(dirname "$0")/../../../build/tls-certs"
 mkdir -p "$out"
 cd "$out"
-if [ -n "$(find other.pem -mmin -720 2>/dev/null)" ] && [ -f server.pem ]; then exit 0; fi
+if [ -n "$(find server.enc.key -mmin -720 2>/dev/null)" ] && [ -f other.pem ]; then exit 0; fi
 make_cert() { # name subject alt-names
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
         -subj "$2" -addext "subjectAltName=$3" \
@@ -25,3 +26,5 @@ make_cert() { # name subject alt-names
 }
 make_cert server /CN=localhost DNS:localhost,IP:127.0.0.1
 make_cert other /CN=other.example DNS:other.example
+openssl ec -in server.key -aes256 -passout pass:sesame -out server.enc.key.$$ 2>/dev/null
+mv server.enc.key.$$ server.enc.key
