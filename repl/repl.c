@@ -16,6 +16,7 @@
  *     also stops runaway background tasks (notes in aiotools), completion, and the helpers
  *     tasks(), where() and help().
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +242,11 @@ static bool start_session(Repl *r) {
         print_pending(r);
         return false;
     }
+    // libuv makes a polled descriptor non-blocking; standard input stays as it was, for input()
+    // and for the shell after aio (the flag belongs to the terminal's open file, which they share)
+    int flags = fcntl(STDIN_FILENO, F_GETFL);
     uv_poll_init(loop_uv(AS_LOOP(r->loop)), &r->stdin_watch, STDIN_FILENO);
+    if (flags != -1) fcntl(STDIN_FILENO, F_SETFL, flags);
     r->stdin_watch.data = r;
     uv_signal_init(loop_uv(AS_LOOP(r->loop)), &r->resize_watch);
     r->resize_watch.data = r;

@@ -191,6 +191,19 @@ def test_a_wrapped_line_under_background_output(home):
     assert s.wait_exit() == 0
 
 
+def test_input_at_the_prompt(home):
+    s = home.start("-q")
+    prompt(s, settle=True)
+    s.send("n = input('name? ')\r")
+    s.expect("name? ")
+    s.send("ada\r")             # standard input is still blocking: input() waits for the line
+    prompt(s)
+    s.send("n\r")
+    s.expect("'ada'")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
 def test_utf8_whatever_the_locale(home):
     s = home.start("-q", unset=("LANG", "LC_ALL", "LC_CTYPE"))
     prompt(s, settle=True)
