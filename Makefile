@@ -191,6 +191,7 @@ test-asan: deps
 test-gc: deps
 	@$(MAKE) --no-print-directory VARIANT=gc
 	python3 tests/run.py -j $(CPUS) --aio build/aio-gc
+	python3 tests/repl/run.py --aio build/aio-gc
 
 test-debug: deps
 	@$(MAKE) --no-print-directory VARIANT=debug
