@@ -196,6 +196,7 @@ test-gc: deps
 test-debug: deps
 	@$(MAKE) --no-print-directory VARIANT=debug
 	python3 tests/run.py -j $(CPUS) --aio build/aio-debug
+	python3 tests/repl/run.py --aio build/aio-debug
 
 oracle: deps
 	python3 tests/run.py --oracle

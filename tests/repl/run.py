@@ -36,11 +36,12 @@ class Home:
         self.path = tempfile.mkdtemp(prefix="aio-repl-")
         self.sessions = []
 
-    def start(self, *args, unset=()):
+    def start(self, *args, unset=(), **extra):
         env = dict(os.environ, HOME=self.path, TERM="xterm")
         env.pop("NO_COLOR", None)
         for name in unset:
             env.pop(name, None)
+        env.update(extra)
         s = Session([AIO, *args], env)
         self.sessions.append(s)
         return s
@@ -336,6 +337,40 @@ def test_tab_completes_module_attributes(home):
     assert s.screen().cursor_line() == ">>> asyncio.sleep", s.screen().lines()[-3:]
     s.send("\r")
     s.expect("function sleep>")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
+def test_tab_completes_object_attributes(home):
+    s = home.start("-q")
+    prompt(s)
+    s.send("t = asyncio.ensure_future(asyncio.sleep(1))\r")
+    prompt(s, settle=True)
+    s.send("t.ca\t")          # cancel, cancelled, cancelling: as far as they agree
+    s.expect("ncel")
+    s.settle(quiet=0.05)
+    assert s.screen().cursor_line() == ">>> t.cancel", s.screen().lines()[-3:]
+    s.send("()\r")
+    s.expect("True")
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+
+
+def test_colour_and_no_colour(home):
+    s = home.start("-q")
+    prompt(s)
+    s.send("1/0\r")
+    s.expect("ZeroDivisionError")
+    prompt(s)
+    assert b"\x1b[1;35m" in s.output, s.output[-300:]   # a magenta prompt and error name
+    end_with_ctrl_d(s)
+    assert s.wait_exit() == 0
+    s = home.start("-q", NO_COLOR="1")
+    prompt(s)
+    s.send("1/0\r")
+    s.expect("ZeroDivisionError")
+    prompt(s)
+    assert b"\x1b[1;35m" not in s.output and b"\x1b[35m" not in s.output, s.output[-300:]
     end_with_ctrl_d(s)
     assert s.wait_exit() == 0
 
