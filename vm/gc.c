@@ -263,7 +263,7 @@ static bool fuzz_refuses(Vm *vm, size_t size, int attempt, bool may_spend) {
 // `n = 3 * n`) does quadratic work within its 100,000 ticks: two minutes under ASan, past
 // libFuzzer's timeout.  The ticks are taken here and the RuntimeError comes at the next
 // checkpoint, as for any other tick (an allocation itself never fails for it).
-#define FUZZ_BYTES_PER_TICK (16u << 10)
+#define FUZZ_BYTES_PER_TICK (4u << 10)
 static void fuzz_pay_for(Vm *vm, size_t bytes) {
     vm->fuzz_bytes_unpaid += bytes;
     if (vm->fuzz_bytes_unpaid < FUZZ_BYTES_PER_TICK) return;

@@ -13,15 +13,19 @@
  */
 #include "vm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "attr.h"
 
 // One slot kind per way CPython's wrapper counts arguments.
-static const struct {
+typedef struct {
     const char *name;
     uint8_t kind;
-} slot_names[] = {
+} SlotName;
+
+// Sorted by name on first use (binary search: natives are made by the hundred at start-up).
+static SlotName slot_names[] = {
     {"__len__", SLOT_NO_ARGS},        {"__iter__", SLOT_NO_ARGS},      {"__next__", SLOT_NO_ARGS},
     {"__repr__", SLOT_NO_ARGS},       {"__str__", SLOT_NO_ARGS},       {"__hash__", SLOT_NO_ARGS},
     {"__bool__", SLOT_NO_ARGS},       {"__neg__", SLOT_NO_ARGS},       {"__pos__", SLOT_NO_ARGS},
@@ -52,6 +56,10 @@ static const struct {
     {"__floor__", METHOD_NO_ARGS},    {"__trunc__", METHOD_NO_ARGS},   {"__enter__", METHOD_NO_ARGS},
 };
 
+static int compare_slot_names(const void *a, const void *b) {
+    return strcmp(((const SlotName *)a)->name, ((const SlotName *)b)->name);
+}
+
 static bool is_sequence_repeat(const char *name) {
     return strcmp(name, "__mul__") == 0 || strcmp(name, "__rmul__") == 0 || strcmp(name, "__imul__") == 0;
 }
@@ -70,9 +78,15 @@ uint8_t native_slot_kind(Vm *vm, const char *name, ObjClass *owner) {
         (owner == vm->list_class || owner == vm->tuple_class || owner == vm->str_class ||
          owner == vm->bytes_class || owner == vm->bytearray_class))
         return SLOT_SEQUENCE_REPEAT;
-    for (size_t i = 0; i < sizeof slot_names / sizeof slot_names[0]; i++)
-        if (strcmp(slot_names[i].name, name) == 0) return slot_names[i].kind;
-    return SLOT_NONE;
+    static bool sorted;
+    size_t count = sizeof slot_names / sizeof slot_names[0];
+    if (!sorted) {
+        qsort(slot_names, count, sizeof slot_names[0], compare_slot_names);
+        sorted = true;
+    }
+    SlotName key = {name, SLOT_NONE};
+    SlotName *hit = bsearch(&key, slot_names, count, sizeof slot_names[0], compare_slot_names);
+    return hit ? hit->kind : SLOT_NONE;
 }
 
 static bool arity_error(Vm *vm, const char *space, int min, int max, int given) {
