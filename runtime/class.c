@@ -297,11 +297,7 @@ static bool object_getattribute(Vm *vm, Value *args, int nargs, ObjTuple *kwname
 static bool object_delattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!attribute_name_check(vm, args[1])) return false;
     *result = NONE_VAL();
-    ObjDict *dict = object_dict(vm, args[0]);
-    if (!dict) return vm_raise_no_attribute(vm, args[0], AS_STR(args[1]));
-    int r = dict_delete(vm, dict, args[1], NULL);
-    if (r == 0) return vm_raise_no_attribute(vm, args[0], AS_STR(args[1]));
-    return r > 0;
+    return vm_generic_delattr(vm, args[0], AS_STR(args[1]));
 }
 
 static bool object_init_subclass(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {

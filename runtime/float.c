@@ -37,7 +37,7 @@ static bool float_convert(Vm *vm, Value x, double *out) {
     }
     ObjClass *cls = vm_class_of(vm, x);
     Value fn = class_lookup(cls, vm->s_float);
-    if (!IS_EMPTY(fn) && !IS_NONE(fn)) {
+    if (!IS_EMPTY(fn)) { // None is called, and fails, as in CPython
         Value r;
         if (!vm_call1(vm, fn, x, &r)) return false;
         if (!IS_FLOAT(r))

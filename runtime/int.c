@@ -49,7 +49,7 @@ static bool int_from_text(Vm *vm, Value x, int base, Value *out) {
 // Calls the special method `name` of v's class; EMPTY *out when the class has none.
 static bool call_special(Vm *vm, Value v, const char *name, Value *out) {
     Value fn = class_lookup(vm_class_of(vm, v), str_from_c(vm, name));
-    if (IS_EMPTY(fn) || IS_NONE(fn)) {
+    if (IS_EMPTY(fn)) { // None is called, and fails, as in CPython
         *out = EMPTY_VAL();
         return true;
     }

@@ -545,7 +545,7 @@ bool num_index_value(Vm *vm, Value v, Value *out) {
         return true;
     }
     Value fn = IS_OBJ(v) ? class_lookup(vm_class_of(vm, v), vm->s_index) : EMPTY_VAL();
-    if (IS_EMPTY(fn) || IS_NONE(fn))
+    if (IS_EMPTY(fn)) // None is called, and fails, as in CPython
         return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as an integer",
                         vm_type_name(vm, v));
     if (!vm_call1(vm, fn, v, out)) return false;
@@ -684,7 +684,7 @@ bool num_format(Vm *vm, Value self, Value spec, Value *result) {
 // NotImplemented), 1 with *out set, -1 on error.
 static int call_dunder(Vm *vm, Value obj, const char *name, Value *args, int nargs, Value *out) {
     Value fn = class_lookup(vm_class_of(vm, obj), str_from_c(vm, name));
-    if (IS_EMPTY(fn) || IS_NONE(fn)) return 0;
+    if (IS_EMPTY(fn)) return 0; // None is called, and fails, as in CPython
     Value buf[3] = {obj};
     for (int i = 0; i < nargs; i++) buf[i + 1] = args[i];
     if (!vm_call(vm, fn, buf, nargs + 1, NULL, out)) return -1;
@@ -732,7 +732,7 @@ static bool builtin_round(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         return true;
     }
     Value fn = class_lookup(vm_class_of(vm, x), vm->s_round);
-    if (IS_EMPTY(fn) || IS_NONE(fn))
+    if (IS_EMPTY(fn)) // None is called, and fails, as in CPython
         return vm_raise(vm, vm->TypeError, "type %s doesn't define __round__ method",
                         vm_type_name(vm, x));
     if (has_ndigits) return vm_call2(vm, fn, x, a[1], result);

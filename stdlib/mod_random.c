@@ -242,9 +242,8 @@ static bool rnd_getrandbits(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     RandomState *st = self_state(vm, "getrandbits", args, nargs);
     int64_t k;
     if (!st || !check_args(vm, "getrandbits", nargs - 1, kwnames, 1, 1)) return false;
-    if (!mod_arg_index(vm, args[1], &k)) return false;
+    if (!arg_c_int(vm, args[1], &k)) return false; // a C int, as CPython's (2**31 is OverflowError)
     if (k < 0) return vm_raise(vm, vm->ValueError, "number of bits must be non-negative");
-    if (k > ((int64_t)1 << 34)) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
     return random_bits(vm, &st->mt, (uint64_t)k, result);
 }
 

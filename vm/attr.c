@@ -644,7 +644,19 @@ bool vm_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
 // del obj.name: a property's deleter or a data descriptor's __delete__, else a __delattr__
 // written in aio, else remove the entry from the object's dict (keeping the class flags right
 // when obj is a class).
+// `del obj.name`: a class's own __delattr__ decides everything (it may call object.__delattr__,
+// which is vm_generic_delattr); without one, the generic way.
 bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
+    Value delattr = class_lookup(vm_class_of(vm, obj), vm->s_delattr);
+    if (IS_FUNCTION(delattr)) {
+        Value args[2] = {obj, OBJ_VAL(name)};
+        Value ignored;
+        return vm_call(vm, delattr, args, 2, NULL, &ignored);
+    }
+    return vm_generic_delattr(vm, obj, name);
+}
+
+bool vm_generic_delattr(Vm *vm, Value obj, ObjStr *name) {
     ObjClass *cls = vm_class_of(vm, obj);
     Value descr = class_lookup(cls, name);
     if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_PROPERTY) {
@@ -660,12 +672,6 @@ bool vm_delattr(Vm *vm, Value obj, ObjStr *name) {
         if (!IS_FUNCTION(delete)) return vm_raise(vm, vm->AttributeError, "__delete__"); // only __set__
         Value a[2] = {descr, obj}, ignored;
         return vm_call(vm, delete, a, 2, NULL, &ignored);
-    }
-    Value delattr = class_lookup(cls, vm->s_delattr);
-    if (IS_FUNCTION(delattr)) {
-        Value args[2] = {obj, OBJ_VAL(name)};
-        Value ignored;
-        return vm_call(vm, delattr, args, 2, NULL, &ignored);
     }
     ObjDict *dict = object_dict(vm, obj);
     if (!dict) return vm_raise_no_attribute(vm, obj, name);

@@ -15,6 +15,8 @@ bool vm_delattr(Vm *vm, Value obj, ObjStr *name);
 // The store object.__setattr__ does (no __setattr__ of the class is consulted): a property's
 // setter, an exception's or function's own fields, else the object's __dict__.
 bool vm_generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value);
+// object.__delattr__: a property's deleter or a data descriptor's __delete__, else the __dict__.
+bool vm_generic_delattr(Vm *vm, Value obj, ObjStr *name);
 // Raises AttributeError for obj.name with CPython's wording for a class, a module or an object.
 bool vm_raise_no_attribute(Vm *vm, Value obj, ObjStr *name);
 // Returns obj.__dict__ for objects that have one, else NULL.

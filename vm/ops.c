@@ -301,7 +301,7 @@ static ObjStr *binop_name(Vm *vm, const char *name) {
 // returned NotImplemented, -1 error.
 static int try_binary(Vm *vm, Value self, const char *name, Value other, Value *out) {
     Value m = class_lookup(vm_class_of(vm, self), binop_name(vm, name));
-    if (IS_EMPTY(m) || IS_NONE(m)) return 0;
+    if (IS_EMPTY(m)) return 0; // one set to None is called, and fails, as in CPython
     Value args[2] = {self, other};
     if (!vm_call_operator_dunder(vm, m, args, 2, out)) return -1;
     return value_is(*out, vm->not_implemented) ? 0 : 1;
@@ -411,7 +411,7 @@ static const char *compare_symbol(int op) {
 // value ask vm_truthy.
 static int try_compare(Vm *vm, Value self, int op, Value other, Value *out) {
     Value m = class_lookup(vm_class_of(vm, self), compare_name(vm, op));
-    if (IS_EMPTY(m) || IS_NONE(m)) return 0;
+    if (IS_EMPTY(m)) return 0; // one set to None is called, and fails, as in CPython
     Value args[2] = {self, other};
     if (!vm_call(vm, m, args, 2, NULL, out)) return -1;
     return value_is(*out, vm->not_implemented) ? 0 : 1;
@@ -482,6 +482,9 @@ bool vm_contains(Vm *vm, Value container, Value item, bool *out) {
         *out = r == 1;
         return true;
     }
+    // `__contains__ = None` says "not a container", with no fallback on iteration.
+    if (IS_INSTANCE(container) && IS_NONE(class_lookup(AS_OBJ(container)->cls, vm->s_contains)))
+        return vm_raise(vm, vm->TypeError, "'%s' object is not a container", vm_type_name(vm, container));
     Value r;
     int found = call_dunder(vm, container, vm->s_contains, &item, 1, &r);
     if (found < 0) return false;
@@ -631,6 +634,9 @@ bool vm_iter(Vm *vm, Value obj, Value *out) {
         *out = obj;
         return true;
     }
+    // `__iter__ = None` says "not iterable", with no fallback on __getitem__.
+    if (IS_INSTANCE(obj) && IS_NONE(class_lookup(AS_OBJ(obj)->cls, vm->s_iter)))
+        return vm_raise(vm, vm->TypeError, "'%s' object is not iterable", vm_type_name(vm, obj));
     int found = call_dunder(vm, obj, vm->s_iter, NULL, 0, out);
     if (found < 0) return false;
     if (!found && IS_OBJ(obj) && !IS_CLASS(obj) && !IS_EMPTY(class_lookup(AS_OBJ(obj)->cls, vm->s_getitem))) {
