@@ -11,7 +11,9 @@
  * its cooked mode, when line_editor_read returns.  History lives in memory and in one file (whole
  * entries, several lines each, kept as one).  Keys beyond libedit's emacs defaults: Tab completes
  * (through the owner's `complete` callback), Ctrl-R searches history backwards, Ctrl-C clears
- * the line, Ctrl-Left/Right move by words, and a bracketed paste arrives as one block.
+ * the line, Ctrl-D ends the input on an empty line (without libedit's "^D"), Ctrl-Left/Right move
+ * by words, and a bracketed paste arrives as one block.  Standard input stays a blocking
+ * descriptor: the editor only reads it when poll() says a byte is there.
  */
 #ifndef AIO_LINE_EDITOR_H
 #define AIO_LINE_EDITOR_H
