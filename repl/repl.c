@@ -366,8 +366,12 @@ static bool after_entry(Repl *r) {
     if (IS_NONE(r->loop)) return true;
     if (loop_run_one_iteration(vm, r->loop, false)) return true;
     if (vm_is_instance(vm, vm->exception, vm->SystemExit)) return false;
-    if (is_bare_interrupt(vm, vm->exception)) vm_clear_exception(vm);
-    else print_pending(r);
+    if (is_bare_interrupt(vm, vm->exception)) { // Ctrl-C between two entries: said, not lost
+        vm_clear_exception(vm);
+        fputs("\nKeyboardInterrupt\n", stderr);
+    } else {
+        print_pending(r);
+    }
     return true;
 }
 

@@ -136,7 +136,9 @@ def test_top_level_await(home):
     assert s.wait_exit() == 0
 
 
-TICKER = "async def tick():\r" "for i in range(1000):\r" "print('tick', i)\r" "await asyncio.sleep(0.15)\r\r"
+# Prints "tick N" every 0.15 s, to stdout for even N and to stderr for odd N.
+TICKER = ("import sys\r" "async def tick():\r" "for i in range(1000):\r"
+          "print('tick', i, file=sys.stderr if i % 2 else sys.stdout)\r" "await asyncio.sleep(0.15)\r\r")
 
 
 def test_background_output_redraws_the_line(home):
@@ -155,6 +157,7 @@ def test_background_output_redraws_the_line(home):
     assert screen.col == len(">>> abc = 1"), (screen.col, screen.lines()[-6:])
     lines = screen.lines()
     assert "tick 2" in lines[screen.row - 1] or "tick 3" in lines[screen.row - 1], lines[-6:]
+    assert "tick 1" in lines[screen.row - 2] or "tick 2" in lines[screen.row - 2], lines[-6:]  # stderr too
     assert sum(1 for line in lines if line.startswith(">>> abc")) == 1, lines[-8:]  # drawn once
     s.send("3\r")               # typed where the cursor was: abc = 132
     prompt(s)
@@ -235,6 +238,7 @@ def test_ctrl_c_cancels_the_await_not_the_background(home):
     s.expect(f"tick {n + 1}")     # the background task goes on
     s.send("print(t.done())\r")
     s.expect("False")
+    prompt(s, settle=True)
     s.send("half typed" + CTRL_C)  # at the prompt: the line is dropped
     s.expect("KeyboardInterrupt")
     prompt(s)
