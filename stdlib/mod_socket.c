@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -814,6 +816,95 @@ static bool sock_sendall(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
+// ---- sendfile ----------------------------------------------------------------------------------
+
+typedef struct {
+    int file_fd;
+    off_t offset; // where the next byte comes from; sendfile(2) moves it
+    size_t block;
+} SendfileCtx;
+
+static ssize_t sendfile_op(int fd, void *ctx) {
+    SendfileCtx *c = ctx;
+    return sendfile(fd, c->file_fd, &c->offset, c->block);
+}
+
+// Calls obj.name() with no arguments.
+static bool call_method0(Vm *vm, Value obj, const char *name, Value *out) {
+    Value method;
+    return vm_getattr(vm, obj, str_from_c(vm, name), &method) && vm_call0(vm, method, out);
+}
+
+// sendfile(file, offset=0, count=None): sends the bytes of a binary file from `offset` (not from
+// the file's position), count of them or up to its end, by sendfile(2); returns how many went and
+// leaves the file positioned after them.  The checks come in CPython's order: the file's mode,
+// the socket's type, count; an empty file sends nothing; then the socket must not be
+// non-blocking.  A timeout covers each wait for the socket to take more.
+static bool sock_sendfile(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    SockState *st = self_state(vm, "sendfile", args, nargs);
+    if (!st) return false;
+    static const char *const names[] = {"file", "offset", "count", NULL};
+    Value a[3];
+    if (!parse_args(vm, "sendfile", args + 1, nargs - 1, kwnames, names, 1, a)) return false;
+    Value file = a[0], mode;
+    if (vm_getattr(vm, file, str_from_c(vm, "mode"), &mode)) {
+        if (IS_STR(mode) && !strchr(AS_STR(mode)->chars, 'b'))
+            return vm_raise(vm, vm->ValueError, "file should be opened in binary mode");
+    } else if (vm_exception_matches(vm, vm->AttributeError)) {
+        vm_clear_exception(vm);
+    } else {
+        return false;
+    }
+    if (!(st->type & SOCK_STREAM)) return vm_raise(vm, vm->ValueError, "only SOCK_STREAM type sockets are supported");
+    int64_t count = 0; // 0: up to the end of the file
+    if (!IS_EMPTY(a[2]) && !IS_NONE(a[2])) {
+        ObjStr *shown = vm_repr(vm, a[2]);
+        if (!shown) return false;
+        if (!IS_INTLIKE(a[2])) return vm_raise(vm, vm->TypeError, "count must be a positive integer (got %s)", shown->chars);
+        count = AS_INTLIKE(a[2]);
+        if (count <= 0) return vm_raise(vm, vm->ValueError, "count must be a positive integer (got %s)", shown->chars);
+    }
+    Value fileno;
+    if (!call_method0(vm, file, "fileno", &fileno)) return false;
+    int file_fd;
+    if (!int_arg(vm, fileno, &file_fd)) return false;
+    struct stat info;
+    if (fstat(file_fd, &info) != 0) return raise_os_errno(vm, errno, EMPTY_VAL());
+    *result = INT_VAL(0);
+    if (info.st_size == 0) return true;
+    if (st->timeout == 0) return vm_raise(vm, vm->ValueError, "non-blocking sockets are not supported");
+    int64_t offset = 0;
+    if (!IS_EMPTY(a[1]) && !mod_arg_index(vm, a[1], &offset)) return false;
+    SendfileCtx c = {file_fd, (off_t)offset, 0};
+    size_t block = count ? (size_t)count : (size_t)info.st_size;
+    if (block > (size_t)1 << 30) block = (size_t)1 << 30;
+    int64_t total = 0;
+    double deadline = deadline_for(st);
+    bool ok = true;
+    for (;;) {
+        c.block = count && (size_t)(count - total) < block ? (size_t)(count - total) : block;
+        if (c.block == 0) break;
+        ssize_t sent;
+        ok = sock_call(vm, st, POLLOUT, deadline, 0, sendfile_op, &c, &sent);
+        if (!ok || sent == 0) break; // an error, or the end of the file
+        total += sent;
+        if (vm_interrupted && !(ok = vm_run_signal_handlers(vm))) break;
+    }
+    if (total > 0) { // the file is left after what was sent, even when an error stopped it
+        Value method, ignored, where = INT_VAL(offset + total);
+        Value pending = vm->exception; // the error that stopped the loop waits while seek runs
+        vm->exception = EMPTY_VAL();
+        vm_push_root(vm, pending);
+        bool seek_ok = vm_getattr(vm, file, str_from_c(vm, "seek"), &method) && vm_call(vm, method, &where, 1, NULL, &ignored);
+        vm_pop_root(vm);
+        if (!ok && seek_ok) vm->exception = pending;
+        if (!seek_ok) return false;
+    }
+    if (!ok) return false;
+    *result = INT_VAL(total);
+    return true;
+}
+
 // sendto(data[, flags], address)
 static bool sock_sendto(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     SockState *st = self_state(vm, "sendto", args, nargs);
@@ -1088,6 +1179,7 @@ static const MethodDef socket_methods[] = {
     {"accept", sock_accept},
     {"send", sock_send},
     {"sendall", sock_sendall},
+    {"sendfile", sock_sendfile},
     {"sendto", sock_sendto},
     {"recv", sock_recv},
     {"recvfrom", sock_recvfrom},
