@@ -241,6 +241,8 @@ void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb) {
     }
     events_describe_awaited(vm, awaited, sb);
     if (lib) sb_printf(sb, " in %s()", lib->frame->code->qualname->chars);
+    if (IS_SLEEP(awaited) && AS_SLEEP(awaited)->state == SLEEP_WAITING)
+        sb_printf(sb, " until %.6f", events_relative(AS_SLEEP(awaited)->timer.when));
 }
 
 void events_describe_awaited(Vm *vm, Value awaited, StrBuf *sb) {

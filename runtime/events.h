@@ -74,7 +74,8 @@ void events_describe_task(Vm *vm, ObjFuture *task, StrBuf *sb);
 // "sleep(1.5)", "Task-3 fetch()", "Future", "Lock held by Task-2 main()" ...: what a task awaits.
 void events_describe_awaited(Vm *vm, Value awaited, StrBuf *sb);
 // What a waiting task waits for: events_describe_awaited of its fut_waiter, plus the library
-// coroutine it waits in ("Future in Queue.get()"); a lock as "Lock held by Task-2 main()".
+// coroutine it waits in ("Future in Queue.get()"); a lock as "Lock held by Task-2 main()"; a
+// sleep with its deadline ("sleep(1.5) until 2.500000").
 void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb);
 // The task holding the asyncio.Lock that task waits for in Lock.acquire(), or NULL.
 ObjFuture *events_lock_holder(Vm *vm, ObjFuture *task);

@@ -3,7 +3,9 @@
  *
  * One row ("thread") per task, named "Task-2 fetch()", and row 0 for the loop itself.  On a
  * task's row: a bar "runs" for each step, a bar "awaits WHAT" for each wait between two steps, an
- * instant at its creation and at its end.  On the loop's row: a red bar for each time.sleep()
+ * instant at its creation and at its end, and a "wakes" arrow from the event that ended a wait
+ * (a task's end, or the loop's row for a future resolved by a callback) to the step it caused.
+ * On the loop's row: a red bar for each time.sleep()
  * that blocked the loop, instants for callbacks, ready descriptors and virtual-time jumps, and a
  * counter of the ready callbacks.  Times are microseconds since the program started.
  *
@@ -26,12 +28,14 @@ typedef struct {
     bool running;
     double since;    // when its current step or wait began
     char *waiting;   // what it awaits, while waiting (malloc'ed)
+    long woken_by;   // the flow (arrow) that ends at its next step, 0 when none
 } Lane;
 
 static struct {
     FILE *out;
     bool first_event;
     int next_row;
+    long next_flow;
     Lane *lanes;
     size_t count, capacity;
 } timeline;
@@ -81,6 +85,12 @@ static void bar(int row, const char *category, const char *name, double from, do
         fputc('}', timeline.out);
     }
     fputc('}', timeline.out);
+}
+
+// One end of a "woken by" arrow: "s" where the waking event happened, "f" at the step it causes.
+static void flow(const char *ph, int row, long id, double at) {
+    begin_event(ph, row, at);
+    fprintf(timeline.out, ",\"id\":%ld,\"cat\":\"wake\",\"name\":\"wakes\"%s}", id, ph[0] == 'f' ? ",\"bp\":\"e\"" : "");
 }
 
 static void instant(int row, const char *category, const char *name, double at) {
@@ -156,6 +166,8 @@ static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
     close_bar(lane, e->time);
     if (e->kind == EV_TASK_STEP) {
         lane->running = true;
+        if (lane->woken_by) flow("f", lane->row, lane->woken_by, e->time);
+        lane->woken_by = 0;
     } else if (e->kind == EV_TASK_SUSPENDED) {
         if (IS_NONE(e->detail)) sb_puts(sb, "yields");
         else {
@@ -186,9 +198,17 @@ static void on_event(Vm *vm, const Event *e, void *context) {
     case EV_TASK_CREATED:
     case EV_TASK_STEP:
     case EV_TASK_SUSPENDED: on_task_event(vm, e, &sb); break;
-    case EV_FUTURE_DONE:
-        if (((ObjFuture *)e->subject)->is_task) on_task_event(vm, e, &sb);
+    case EV_FUTURE_DONE: {
+        ObjFuture *f = (ObjFuture *)e->subject;
+        Lane *woken = lane_of(task_of_wakeup(vm, f->callback0));
+        Lane *source = f->is_task ? lane_of(f) : NULL;
+        if (woken && task_of_wakeup(vm, f->callback0)) {
+            woken->woken_by = ++timeline.next_flow;
+            flow("s", source ? source->row : 0, woken->woken_by, e->time);
+        }
+        if (f->is_task) on_task_event(vm, e, &sb);
         break;
+    }
     case EV_LOOP_ITERATION:
         begin_event("C", 0, e->time);
         fprintf(timeline.out, ",\"name\":\"ready callbacks\",\"args\":{\"ready\":%ld}}", e->counts[0]);
