@@ -243,7 +243,7 @@ static bool builtin_dir(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     } else {
         vm_push_root(vm, NONE_VAL());
         Value v = args[0];
-        ObjDict *own = IS_CLASS(v) ? NULL : object_dict(vm, v);
+        ObjDict *own = IS_CLASS(v) ? NULL : vm_object_dict(vm, v);
         if (own) dicts[nd++] = own;
         for (ObjClass *c = IS_CLASS(v) ? AS_CLASS(v) : vm_class_of(vm, v); c && nd < 64; c = c->base)
             dicts[nd++] = c->dict;
@@ -277,7 +277,7 @@ static bool builtin_vars(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
         *result = OBJ_VAL(vm->frame && vm->frame->locals ? vm->frame->locals : vm->frame->globals);
         return true;
     }
-    ObjDict *d = object_dict(vm, args[0]);
+    ObjDict *d = vm_object_dict(vm, args[0]);
     if (!d) return vm_raise(vm, vm->TypeError, "vars() argument must have __dict__ attribute");
     *result = OBJ_VAL(d);
     return true;

@@ -232,7 +232,7 @@ static bool object_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 // object.__str__ is repr(self) through the class's __repr__ (repr_by_method skips vm_repr's
 // shortcuts, which would not see a subclass's __repr__).
 static bool object_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    ObjStr *s = IS_OBJ(args[0]) && !IS_STR(args[0]) ? repr_by_method(vm, args[0]) : vm_repr(vm, args[0]);
+    ObjStr *s = IS_OBJ(args[0]) && !IS_STR(args[0]) ? vm_repr_by_method(vm, args[0]) : vm_repr(vm, args[0]);
     if (!s) return false;
     *result = OBJ_VAL(s);
     return true;

@@ -522,7 +522,7 @@ static bool view_ge(Vm *vm, Value *args, int nargs, ObjTuple *kw, Value *r) { re
 // set(x), then x.method(arg) on it: how CPython builds |, - and ^ of views.
 static bool view_set_then(Vm *vm, Value x, const char *method, Value arg, Value *result) {
     Value s;
-    if (!call_class(vm, vm->set_class, &x, 1, NULL, &s)) return false;
+    if (!vm_call_class(vm, vm->set_class, &x, 1, NULL, &s)) return false;
     vm_push_root(vm, s);
     Value m, ignored;
     bool ok = vm_getattr(vm, s, str_from_c(vm, method), &m) && vm_call1(vm, m, arg, &ignored);

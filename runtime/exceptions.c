@@ -166,7 +166,7 @@ static bool exc_add_note(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!check_args(vm, "add_note", nargs, kwnames, 2, 2)) return false;
     if (!IS_STR(args[1]))
         return vm_raise(vm, vm->TypeError, "note must be a str, not '%s'", vm_type_name(vm, args[1]));
-    ObjDict *d = object_dict(vm, args[0]);
+    ObjDict *d = vm_object_dict(vm, args[0]);
     ObjStr *key = str_from_c(vm, "__notes__");
     Value notes = dict_get_str(d, key);
     if (!IS_LIST(notes)) {
@@ -189,7 +189,7 @@ static bool oserror_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     for (size_t i = 0; i < t->count; i++) t->items[i] = args[1 + i];
     e->args = t;
     if (n >= 3 && n <= 5) {
-        ObjDict *d = object_dict(vm, args[0]);
+        ObjDict *d = vm_object_dict(vm, args[0]);
         dict_set_cstr(vm, d, "filename", args[3]);
         if (n == 5) dict_set_cstr(vm, d, "filename2", args[5]);
     }
@@ -244,7 +244,7 @@ static bool oserror_strerror(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
 // ---- OS errors ----------------------------------------------------------------------------------
 
 bool raise_os_errno(Vm *vm, int err, Value filename) {
-    ObjClass *cls = exception_class_for_errno(vm, err);
+    ObjClass *cls = vm_exception_class_for_errno(vm, err);
     vm_push_root(vm, filename);
     ObjTuple *args = tuple_new(vm, 2);
     vm_push_root(vm, OBJ_VAL(args));
@@ -252,7 +252,7 @@ bool raise_os_errno(Vm *vm, int err, Value filename) {
     args->items[1] = OBJ_VAL(str_from_c(vm, strerror(err)));
     ObjException *e = exception_new(vm, cls, args);
     vm_push_root(vm, OBJ_VAL(e));
-    if (!IS_EMPTY(filename)) dict_set_cstr(vm, object_dict(vm, OBJ_VAL(e)), "filename", filename);
+    if (!IS_EMPTY(filename)) dict_set_cstr(vm, vm_object_dict(vm, OBJ_VAL(e)), "filename", filename);
     e->extra = INT_VAL(err);
     vm_pop_roots(vm, 3);
     return vm_raise_value(vm, OBJ_VAL(e));

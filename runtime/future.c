@@ -509,7 +509,7 @@ static void warn_never_awaited(ObjStr *qualname, ObjCode *origin_code, int origi
     if (origin_code) {
         fprintf(stderr, "%s:%d: RuntimeWarning: coroutine '%s' was never awaited\n", origin_code->filename->chars,
                 origin_line, qualname->chars);
-        char *src = source_line(origin_code->filename->chars, origin_line);
+        char *src = vm_source_line(origin_code->filename->chars, origin_line);
         if (src) fprintf(stderr, "  %s\n", src);
         free(src);
     } else

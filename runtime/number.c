@@ -247,7 +247,7 @@ static void raise_errno(Vm *vm, int err) {
     Value args[2] = {INT_VAL(err), OBJ_VAL(str_from_c(vm, strerror(err)))};
     vm_push_root(vm, args[1]);
     Value exc;
-    if (call_class(vm, cls, args, 2, NULL, &exc)) vm_raise_value(vm, exc);
+    if (vm_call_class(vm, cls, args, 2, NULL, &exc)) vm_raise_value(vm, exc);
     vm_pop_root(vm);
 }
 

@@ -121,8 +121,9 @@ void float_repr_into(double d, StrBuf *out);
 
 // ---- exceptions and classes ---------------------------------------------------------------------
 ObjClass *exception_class(Vm *vm, const char *name, ObjClass *base);
-// Raises exception_class_for_errno(err) (vm/error.h) with args (err, strerror(err)), as "[Errno 111] Connection refused", and
-// with `filename` (unless EMPTY) appended as ": 'name'".  Always returns false.
+// Raises vm_exception_class_for_errno(err) (vm/error.h) with args (err, strerror(err)), as
+// "[Errno 111] Connection refused", and with `filename` (unless EMPTY) appended as ": 'name'".
+// Always returns false.
 bool raise_os_errno(Vm *vm, int err, Value filename);
 // except*: splits exc by a handler's type (a naked exception is wrapped in a group first).
 bool exception_group_match(Vm *vm, Value exc, Value type, Value *match, Value *rest);

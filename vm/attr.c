@@ -54,7 +54,7 @@ bool class_is_subclass(ObjClass *sub, ObjClass *base) {
 // The __dict__ of obj, or NULL for kinds that have none (ints, lists ...).  Functions and
 // exceptions rarely get attributes, so their dict is made on first use: a caller that only reads
 // should look at the field itself rather than call this.  May allocate.
-ObjDict *object_dict(Vm *vm, Value obj) {
+ObjDict *vm_object_dict(Vm *vm, Value obj) {
     if (!IS_OBJ(obj)) return NULL;
     switch (AS_OBJ(obj)->kind) {
     case OBJ_INSTANCE: return AS_INSTANCE(obj)->dict;
@@ -129,7 +129,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         else if (name == vm->s_qualname) *out = OBJ_VAL(f->qualname);
         else if (name == vm->s_module) *out = f->module;
         else if (name == vm->s_doc) *out = f->doc;
-        else if (name == vm->s_dict) *out = OBJ_VAL(object_dict(vm, obj));
+        else if (name == vm->s_dict) *out = OBJ_VAL(vm_object_dict(vm, obj));
         else if (name_is(name, "__defaults__")) *out = f->defaults ? OBJ_VAL(f->defaults) : NONE_VAL();
         else if (name_is(name, "__kwdefaults__")) *out = f->kwdefaults ? OBJ_VAL(f->kwdefaults) : NONE_VAL();
         else if (name_is(name, "__code__")) *out = OBJ_VAL(f->code);
@@ -183,7 +183,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
         else if (name_is(name, "__context__")) *out = e->context;
         else if (name_is(name, "__suppress_context__")) *out = BOOL_VAL(e->suppress_context);
         else if (name_is(name, "__traceback__")) *out = vm_hooks.exception_traceback(vm, e);
-        else if (name == vm->s_dict) *out = OBJ_VAL(object_dict(vm, obj));
+        else if (name == vm->s_dict) *out = OBJ_VAL(vm_object_dict(vm, obj));
         else {
             ObjClass *cls = AS_OBJ(obj)->cls;
             if ((class_is_subclass(cls, vm->StopIteration) && name_is(name, "value")) ||
@@ -582,7 +582,7 @@ bool vm_generic_setattr(Vm *vm, Value obj, ObjStr *name, Value value) {
             return true;
         }
     }
-    ObjDict *dict = object_dict(vm, obj);
+    ObjDict *dict = vm_object_dict(vm, obj);
     if (!dict || IS_CLASS(obj)) {
         if (IS_CLASS(obj)) {
             ObjClass *c = AS_CLASS(obj);
@@ -673,7 +673,7 @@ bool vm_generic_delattr(Vm *vm, Value obj, ObjStr *name) {
         Value a[2] = {descr, obj}, ignored;
         return vm_call(vm, delete, a, 2, NULL, &ignored);
     }
-    ObjDict *dict = object_dict(vm, obj);
+    ObjDict *dict = vm_object_dict(vm, obj);
     if (!dict) return vm_raise_no_attribute(vm, obj, name);
     Value removed = EMPTY_VAL();
     int r = dict_delete(vm, dict, OBJ_VAL(name), &removed);
@@ -726,7 +726,7 @@ static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Val
 
 // cls(*args): see the section's comment.  type(x) with one argument is the class of x (aio has no
 // metaclasses, so type(name, bases, ns) is not supported).
-bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out) {
+bool vm_call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out) {
     if (cls == vm->type_class) {
         if (nargs == 1 && !kwnames) {
             *out = OBJ_VAL(vm_class_of(vm, args[0]));
@@ -747,7 +747,7 @@ bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames
     return ok;
 }
 
-// The body of call_class once the class has been put in front of the arguments in buf.
+// The body of vm_call_class once the class has been put in front of the arguments in buf.
 static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Value *args, int nargs,
                             ObjTuple *kwnames, Value *out) {
     // A user-defined __new__ (a function, or a staticmethod wrapping one) decides the object.
@@ -805,7 +805,7 @@ static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Val
     if (cls->flags & CLASS_EXCEPTION) {
         // OSError(errno, strerror) itself becomes the subclass for that errno, as in CPython.
         if (cls == vm->OSError && nargs >= 2 && IS_INT(args[0]))
-            cls = exception_class_for_errno(vm, (int)AS_INT(args[0]));
+            cls = vm_exception_class_for_errno(vm, (int)AS_INT(args[0]));
         ObjTuple *t = tuple_new(vm, (size_t)nargs);
         for (int i = 0; i < nargs; i++) t->items[i] = args[i];
         vm_push_root(vm, OBJ_VAL(t));
@@ -831,7 +831,7 @@ static bool call_with_class(Vm *vm, ObjClass *cls, Value new_fn, Value *buf, Val
 // ---- the class statement ------------------------------------------------------------------------
 
 // LOAD_BUILD_CLASS: builtins.__build_class__ (runtime/class.c defines it).
-bool load_build_class(Vm *vm, Value *out) {
+bool vm_load_build_class(Vm *vm, Value *out) {
     Value v = dict_get_str(vm->builtins, str_from_c(vm, "__build_class__"));
     if (IS_EMPTY(v)) return vm_raise(vm, vm->NameError, "__build_class__ not found");
     *out = v;

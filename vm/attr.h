@@ -20,7 +20,7 @@ bool vm_generic_delattr(Vm *vm, Value obj, ObjStr *name);
 // Raises AttributeError for obj.name with CPython's wording for a class, a module or an object.
 bool vm_raise_no_attribute(Vm *vm, Value obj, ObjStr *name);
 // Returns obj.__dict__ for objects that have one, else NULL.
-ObjDict *object_dict(Vm *vm, Value obj);
+ObjDict *vm_object_dict(Vm *vm, Value obj);
 
 // An instance of a Python class defining __set__ or __delete__: it takes precedence over the
 // instance dict (with a __get__, on reads too).
@@ -29,8 +29,8 @@ bool vm_is_user_data_descriptor(Vm *vm, Value v);
 Value class_lookup(ObjClass *cls, ObjStr *name);
 bool class_is_subclass(ObjClass *sub, ObjClass *base);
 // Calls a class: __new__, then __init__ when __new__ returned an instance of it.
-bool call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);
+bool vm_call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);
 // LOAD_BUILD_CLASS: builtins.__build_class__.
-bool load_build_class(Vm *vm, Value *out);
+bool vm_load_build_class(Vm *vm, Value *out);
 
 #endif

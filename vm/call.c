@@ -132,7 +132,7 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
         argbuf_free(&buf);
         return ok;
     }
-    case OBJ_CLASS: return call_class(vm, AS_CLASS(callee), args, nargs, kwnames, result);
+    case OBJ_CLASS: return vm_call_class(vm, AS_CLASS(callee), args, nargs, kwnames, result);
     default: {
         Value call = class_lookup(vm_class_of(vm, callee), vm->s_call);
         if (IS_EMPTY(call)) goto not_callable;

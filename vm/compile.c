@@ -11,8 +11,8 @@
  *
  * Conventions the VM relies on (vm/vm.c reads the code with these assumptions):
  *   - Constant 0 of a module's code is its file name (finish_code reads it back for every nested
- *     code); constant 0 of a function's code is its docstring, or None (build_function in
- *     runtime/ops.c reads it).
+ *     code); constant 0 of a function's code is its docstring, or None (vm_build_function in
+ *     vm/ops.c reads it).
  *   - A call pushes two values before its arguments: PUSH_NULL then the callable, or LOAD_METHOD's
  *     pair (the function then self, or EMPTY then the attribute).  CALL n finds the pair n+2 and
  *     n+1 below the top: when the lower one is not EMPTY it is the function, and the upper one,
@@ -58,7 +58,7 @@ void *compile_grow(void *p, int *cap, int need, size_t item) {
 }
 
 // An error about a whole statement: the caret runs from its start to the end of its first line
-// (end_col -1 asks raise_syntax_error to find that end in the source).
+// (end_col -1 asks vm_raise_syntax_error to find that end in the source).
 void compile_error_at_line(Compiler *c, const Ast *node, const char *msg) {
     if (c->failed) return;
     c->failed = true;
@@ -675,7 +675,7 @@ static ObjCode *compile_text(Vm *vm, const char *filename, const char *text, siz
         code = compile_top_level(vm, module, filename, &err, interactive);
     arena_free(&arena);
     if (incomplete) *incomplete = status == PARSE_INCOMPLETE;
-    if (!code && status != PARSE_INCOMPLETE) raise_syntax_error(vm, filename, text, &err);
+    if (!code && status != PARSE_INCOMPLETE) vm_raise_syntax_error(vm, filename, text, &err);
     return code;
 }
 

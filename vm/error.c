@@ -84,7 +84,7 @@ bool vm_exception_matches(Vm *vm, ObjClass *cls) {
 
 void vm_clear_exception(Vm *vm) { vm->exception = EMPTY_VAL(); }
 
-bool raise_with_cause(Vm *vm, Value exc, Value cause) {
+bool vm_raise_with_cause(Vm *vm, Value exc, Value cause) {
     if (IS_CLASS(exc)) {
         if (!class_is_subclass(AS_CLASS(exc), vm->BaseException))
             return vm_raise(vm, vm->TypeError, "exceptions must derive from BaseException");
@@ -116,7 +116,7 @@ bool raise_with_cause(Vm *vm, Value exc, Value cause) {
 
 // ---- syntax errors ------------------------------------------------------------------------------
 
-bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err) {
+bool vm_raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err) {
     if (err->type && strcmp(err->type, "RecursionError") == 0)
         return vm_raise(vm, vm->RecursionError, "%s", err->message);
     ObjClass *cls = vm->SyntaxError;
@@ -163,7 +163,7 @@ bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const Sy
 // ---- printing -----------------------------------------------------------------------------------
 
 // The source line `line` of `filename`, stripped of leading and trailing blanks, or NULL.
-char *source_line(const char *filename, int line) {
+char *vm_source_line(const char *filename, int line) {
     if (filename[0] == '<') return NULL;
     FILE *f = fopen(filename, "r");
     if (!f) return NULL;
@@ -206,7 +206,7 @@ static void print_traceback(ObjException *e, StrBuf *out, bool with_source) {
         }
         sb_printf(out, "  File \"%s\", line %d, in %s\n", t->code->filename->chars, t->line,
                   t->code->name->chars);
-        char *src = with_source ? source_line(t->code->filename->chars, t->line) : NULL;
+        char *src = with_source ? vm_source_line(t->code->filename->chars, t->line) : NULL;
         if (src) {
             if (*src) sb_printf(out, "    %s\n", src);
             free(src);
@@ -431,7 +431,7 @@ static const struct {
     {ETIMEDOUT, "TimeoutError"},
 };
 
-ObjClass *exception_class_for_errno(Vm *vm, int err) {
+ObjClass *vm_exception_class_for_errno(Vm *vm, int err) {
     for (size_t i = 0; i < sizeof errno_classes / sizeof errno_classes[0]; i++) {
         if (errno_classes[i].err != err) continue;
         Value cls = dict_get_str(vm->builtins, str_from_c(vm, errno_classes[i].class_name));

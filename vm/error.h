@@ -25,11 +25,11 @@ void vm_print_exception(Vm *vm, Value exc);
 void vm_print_exception_brief(Vm *vm, Value exc);
 
 // Turns a front-end error record into a pending SyntaxError / IndentationError.
-bool raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err);
+bool vm_raise_syntax_error(Vm *vm, const char *filename, const char *text, const SyntaxErr *err);
 // `raise exc from cause` (cause EMPTY when there is no `from`).
-bool raise_with_cause(Vm *vm, Value exc, Value cause);
+bool vm_raise_with_cause(Vm *vm, Value exc, Value cause);
 // The source text of a line, stripped (malloc'ed; NULL when unavailable).
-char *source_line(const char *filename, int line);
+char *vm_source_line(const char *filename, int line);
 // What vm_print_exception prints, into a buffer, for the traceback module: the whole report
 // (with the chained exceptions when chain), the "Traceback (most recent call last):" block
 // alone, or the last line ("Type: message").
@@ -39,6 +39,6 @@ void vm_format_exception_only(Vm *vm, Value exc, StrBuf *out);
 
 // The OSError subclass for an errno value (ConnectionRefusedError for ECONNREFUSED, ...), or
 // OSError itself: the one table for files, os, socket and the event loop.
-ObjClass *exception_class_for_errno(Vm *vm, int err);
+ObjClass *vm_exception_class_for_errno(Vm *vm, int err);
 
 #endif

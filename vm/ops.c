@@ -217,13 +217,13 @@ ObjStr *vm_repr(Vm *vm, Value v) {
     }
     if (IS_BIGINT(v)) return vm_hooks.bigint_repr(vm, v);
     if (!vm_enter_c_level(vm, REPR_WHERE)) return NULL;
-    ObjStr *s = repr_by_method(vm, v);
+    ObjStr *s = vm_repr_by_method(vm, v);
     vm_leave_c_level(vm);
     return s;
 }
 
 // __repr__ of v's class, without vm_repr's shortcuts (object.__str__ uses it for instances).
-ObjStr *repr_by_method(Vm *vm, Value v) {
+ObjStr *vm_repr_by_method(Vm *vm, Value v) {
     Value r;
     int found = call_dunder(vm, v, vm->s_repr, NULL, 0, &r);
     if (found < 0) return NULL;
@@ -739,7 +739,7 @@ bool vm_index_value(Vm *vm, Value v, int64_t *out) {
 // first.  The new function shares the frame's globals; its docstring is the code's first
 // constant when that is a str (lambdas, modules and comprehensions have none).  The pieces need
 // no rooting while function_new allocates: they are still on the stack, below the saved sp.
-bool build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out) {
+bool vm_build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out) {
     ObjCode *code = AS_CODE(sp[-1]);
     Value *p = sp - 1;
     ObjTuple *closure = (flags & 8) ? AS_TUPLE(*--p) : NULL;
@@ -762,7 +762,7 @@ bool build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out) {
 // __enter__ and __exit__ exist BEFORE calling __enter__, as CPython does, binds __exit__ to the
 // manager for WITH_EXIT / WITH_EXCEPT_START to call later, then calls __enter__ (for async with,
 // the result is the awaitable that __aenter__ returned).
-bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_result) {
+bool vm_with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_result) {
     ObjClass *cls = vm_class_of(vm, mgr);
     Value enter = class_lookup(cls, is_async ? vm->s_aenter : vm->s_enter);
     Value ex = class_lookup(cls, is_async ? vm->s_aexit : vm->s_exit);
@@ -781,7 +781,7 @@ bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_resu
 // GET_AWAITABLE: what `await v` iterates.  A coroutine is awaited directly, once (awaiting it a
 // second time while it is suspended in another await is an error); asyncio.sleep's C object
 // likewise.  Anything else must have __await__ returning an iterator, which SEND then drives.
-bool get_awaitable(Vm *vm, Value v, Value *out) {
+bool vm_get_awaitable(Vm *vm, Value v, Value *out) {
     if (IS_GENERATOR(v) && AS_GENERATOR(v)->flavor == FLAVOR_COROUTINE) {
         ObjGenerator *g = AS_GENERATOR(v);
         if (g->state == GEN_RUNNING || (g->was_awaited && !IS_EMPTY(gen_awaiting(g))))

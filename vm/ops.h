@@ -20,7 +20,7 @@ ObjStr *vm_repr(Vm *vm, Value v);
 ObjStr *vm_str(Vm *vm, Value v);
 // repr(v) through v's __repr__ without a recursion level of its own (vm_repr adds one): what
 // object.__str__ calls, as CPython's calls the type's repr slot directly.
-ObjStr *repr_by_method(Vm *vm, Value v);
+ObjStr *vm_repr_by_method(Vm *vm, Value v);
 bool vm_binary_op(Vm *vm, int op, Value a, Value b, Value *out); // BINARY_OP's argument (opcodes.h)
 bool vm_unary_op(Vm *vm, int op, Value a, Value *out);           // UNARY_NEG / POS / INVERT
 bool vm_compare(Vm *vm, int op, Value a, Value b, Value *out);   // a CompareOp
@@ -38,12 +38,12 @@ bool vm_index_value(Vm *vm, Value v, int64_t *out); // __index__ semantics: ints
 
 // ---- the interpreter's compound instructions ----------------------------------------------------
 // MAKE_FUNCTION: the code object and the pieces its flags name are on the stack below sp.
-bool build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out);
+bool vm_build_function(Vm *vm, Frame *frame, int flags, Value *sp, Value *out);
 // BEFORE_WITH / BEFORE_ASYNC_WITH: looks up __enter__/__exit__ (or their async forms) on the
 // manager's class, calls the first and gives the bound second.
-bool with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_result);
+bool vm_with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_result);
 // GET_AWAITABLE: a coroutine as it is, else what __await__ returns.
-bool get_awaitable(Vm *vm, Value v, Value *out);
+bool vm_get_awaitable(Vm *vm, Value v, Value *out);
 // PRINT_EXPR: repr(v) and a newline to sys.stdout, v as builtins._ (None is not printed).
 bool vm_print_expr(Vm *vm, Value v);
 

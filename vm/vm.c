@@ -831,7 +831,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             int flags = (int)READ_ARG();
             int n = (flags & 1) + ((flags >> 1) & 1) + ((flags >> 3) & 1) + 1;
             Value fn;
-            if (!build_function(vm, frame, flags, sp, &fn)) THROW();
+            if (!vm_build_function(vm, frame, flags, sp, &fn)) THROW();
             sp -= n;
             PUSH(fn);
             DISPATCH();
@@ -839,7 +839,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
         CASE(LOAD_BUILD_CLASS): {
             SAVE();
             Value v;
-            if (!load_build_class(vm, &v)) THROW();
+            if (!vm_load_build_class(vm, &v)) THROW();
             PUSH(v);
             DISPATCH();
         }
@@ -1212,7 +1212,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
         CASE(GET_AWAITABLE): {
             SAVE();
             Value it;
-            if (!get_awaitable(vm, PEEK(1), &it)) THROW();
+            if (!vm_get_awaitable(vm, PEEK(1), &it)) THROW();
             sp[-1] = it;
             DISPATCH();
         }
@@ -1248,7 +1248,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             // mgr -> exit enter_result, with a block whose handler finds exit below the exception.
             SAVE();
             Value exit, entered;
-            if (!with_enter(vm, PEEK(1), false, &exit, &entered)) THROW();
+            if (!vm_with_enter(vm, PEEK(1), false, &exit, &entered)) THROW();
             sp[-1] = exit;
             frame->blocks[frame->nblocks++] = (Block){READ_ARG(), (uint32_t)(sp - frame->stack)};
             PUSH(entered);
@@ -1257,7 +1257,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
         CASE(BEFORE_ASYNC_WITH): {
             SAVE();
             Value exit, awaitable;
-            if (!with_enter(vm, PEEK(1), true, &exit, &awaitable)) THROW();
+            if (!vm_with_enter(vm, PEEK(1), true, &exit, &awaitable)) THROW();
             sp[-1] = exit;
             PUSH(awaitable);
             DISPATCH();
@@ -1309,7 +1309,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
                 if (!instr_take_handled_exception(vm)) THROW();
                 goto reraise;
             }
-            raise_with_cause(vm, PEEK(n), n == 2 ? PEEK(1) : EMPTY_VAL());
+            vm_raise_with_cause(vm, PEEK(n), n == 2 ? PEEK(1) : EMPTY_VAL());
             THROW();
         }
         CASE(WITH_EXIT): {
@@ -1350,7 +1350,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             if (!instr_call_anext(vm, PEEK(1), &next)) THROW();
             PUSH(next);
             SAVE(); // rooted while it is turned into an awaitable
-            if (!get_awaitable(vm, next, &sp[-1])) THROW();
+            if (!vm_get_awaitable(vm, next, &sp[-1])) THROW();
             DISPATCH();
         }
         CASE(END_ASYNC_FOR): {
