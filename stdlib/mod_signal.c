@@ -156,6 +156,24 @@ static bool signal_raise_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwname
     return !vm_interrupted || vm_run_signal_handlers(vm);
 }
 
+// valid_signals(): the set of signal numbers this system has (Linux skips 32 and 33, which
+// its threads library keeps for itself).
+static bool signal_valid_signals(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "valid_signals", nargs, kwnames, 0, 0)) return false;
+    sigset_t all;
+    sigfillset(&all);
+    ObjSet *set = set_new(vm, false);
+    vm_push_root(vm, OBJ_VAL(set));
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&all, s) == 1 && !set_add_value(vm, set, INT_VAL(s))) {
+            vm_pop_root(vm);
+            return false;
+        }
+    vm_pop_root(vm);
+    *result = OBJ_VAL(set);
+    return true;
+}
+
 ObjModule *mod_signal_init(Vm *vm) {
     ObjModule *m = mod_new(vm, "signal");
     vm_push_root(vm, OBJ_VAL(m));
@@ -177,6 +195,7 @@ ObjModule *mod_signal_init(Vm *vm) {
         {"signal", signal_signal},
         {"getsignal", signal_getsignal},
         {"raise_signal", signal_raise_signal},
+        {"valid_signals", signal_valid_signals},
         {"default_int_handler", default_int_handler},
         {NULL, NULL},
     };
