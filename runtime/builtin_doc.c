@@ -1,4 +1,5 @@
-/* __doc__ for the functions, methods and classes written in C, which carry no docstring.
+/* __doc__ for the functions, methods and classes written in C, which carry no docstring, and the
+ * builtin help() that shows them.
  *
  * The texts are this project's own, written for students, in one place: stdlib/aiotools_docs.aio,
  * which help() uses too.  Reading such a __doc__ imports that module (once) and asks its
@@ -25,3 +26,16 @@ Value builtin_doc(Vm *vm, Value obj, Value self) {
     vm_pop_roots(vm, 2);
     return text;
 }
+
+// help([obj]): the REPL's help, also in scripts (CPython's site module adds one too): the call
+// is aiotools.help's (stdlib/aiotools.aio), imported at the first call.
+static bool builtin_help(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value module, help;
+    if (!import_module(vm, str_from_c(vm, "aiotools"), &module)) return false;
+    vm_push_root(vm, module);
+    bool ok = vm_getattr(vm, module, str_from_c(vm, "help"), &help);
+    vm_pop_root(vm);
+    return ok && vm_call(vm, help, args, nargs, kwnames, result);
+}
+
+void runtime_init_help(Vm *vm) { define_native(vm, vm->builtins, "help", builtin_help); }

@@ -31,6 +31,7 @@ void runtime_init(Vm *vm) {
     runtime_init_gen(vm);
     runtime_init_file(vm);
     runtime_init_builtins(vm);
+    runtime_init_help(vm);
     dict_set_cstr(vm, vm->builtins, "__name__", OBJ_VAL(str_from_c(vm, "builtins")));
 
     vm_hooks.number_binary_op = number_binary_op;

@@ -164,6 +164,8 @@ Value exception_traceback(Vm *vm, ObjException *e);
 bool exception_set_traceback(Vm *vm, ObjException *e, Value tb);
 // __doc__ of a built-in function, method or class (vm_hooks.builtin_doc; runtime/builtin_doc.c).
 Value builtin_doc(Vm *vm, Value obj, Value self);
+// Adds the builtin help() (aiotools.help, imported at its first call).
+void runtime_init_help(Vm *vm);
 // Prints the messages of objects the GC found unreachable (future.c).  Called where no
 // C code holds unrooted objects: between loop callbacks and at exit.
 void vm_report_finalizers(Vm *vm);
