@@ -227,6 +227,17 @@ ObjFuture *events_lock_holder(Vm *vm, ObjFuture *task) {
     return IS_FUTURE(holder) && AS_FUTURE(holder)->is_task ? AS_FUTURE(holder) : NULL;
 }
 
+// A stream's wait names its descriptor: the StreamReader or StreamWriter (the method's self)
+// has a socket transport, which knows its descriptor (stdlib/asyncio/socket_transport.aio).
+static void describe_stream_descriptor(ObjGenerator *lib, const char *call, StrBuf *sb) {
+    bool reading = strncmp(call, "StreamReader.", 13) == 0;
+    if (!reading && strncmp(call, "StreamWriter.", 13) != 0) return;
+    if (lib->frame->code->nlocals < 1) return;
+    Value transport = instance_attribute(lib->frame->slots[0], "_transport");
+    Value fd = IS_EMPTY(transport) ? transport : instance_attribute(transport, "_sock_fd");
+    if (IS_INT(fd)) sb_printf(sb, ", waiting to %s fd %lld", reading ? "read" : "write", (long long)AS_INT(fd));
+}
+
 void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb) {
     Value awaited = task->fut_waiter;
     ObjGenerator *lib = IS_FUTURE(awaited) && !AS_FUTURE(awaited)->is_task ? library_coroutine(vm, task, NULL) : NULL;
@@ -240,7 +251,11 @@ void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb) {
         return;
     }
     events_describe_awaited(vm, awaited, sb);
-    if (lib) sb_printf(sb, " in %s()", lib->frame->code->qualname->chars);
+    if (lib) {
+        const char *call = lib->frame->code->qualname->chars;
+        sb_printf(sb, " in %s()", call);
+        describe_stream_descriptor(lib, call, sb);
+    }
     if (IS_SLEEP(awaited) && AS_SLEEP(awaited)->state == SLEEP_WAITING)
         sb_printf(sb, " until %.6f", events_relative(AS_SLEEP(awaited)->timer.when));
 }
