@@ -1,5 +1,6 @@
 /* asyncio's core in C: futures (future.c), tasks (task.c), the event loop, its handles and the
- * _asyncio module (loop.c), the loop's timers (timer_heap.c) and asyncio.sleep (sleep.c).  The rest of asyncio (gather, locks, queues, ...) is written in aio
+ * _asyncio module (loop.c), the loop's timers (timer_heap.c), asyncio.sleep (sleep.c) and the socket
+ * transport's per-chunk paths (transport.c).  The rest of asyncio (gather, locks, queues, ...) is written in aio
  * under stdlib/asyncio/, on top of what this header offers.
  *
  * The one rule of the loop: user code runs only from the ready queue, in loop_run_once(), in the
@@ -224,6 +225,11 @@ void loop_release(Vm *vm, Value loop, Value v);
 void loop_describe_handle(Vm *vm, ObjHandle *h, StrBuf *sb);
 // RuntimeError "Event loop is closed" when it is.
 bool loop_check_open(Vm *vm, ObjLoop *loop);
+
+// ---- the socket transport's per-chunk paths (transport.c) ----------------------------------------
+// _asyncio._socket_transport_receive and _socket_transport_write, the C methods of
+// stdlib/asyncio/socket_transport.aio's transport class.
+void transport_define_functions(Vm *vm, ObjDict *module_globals);
 
 // ---- I/O readiness (io.c): add_reader and friends ------------------------------------------------
 // The descriptors one loop watches, made on the first add_reader/add_writer.

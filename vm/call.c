@@ -115,7 +115,9 @@ bool vm_call(Vm *vm, Value callee, Value *args, int nargs, ObjTuple *kwnames, Va
         // A native may call back into vm_call (object.__str__ as __repr__, iter(x.__next__, None)
         // nested, Task.cancel down a chain of tasks ...): each counts a level, as in CPython.
         ObjNative *n = AS_NATIVE(callee);
-        if (n->is_method && !n->is_classmethod &&
+        // (A method without an owner, which any class may take -- runtime/transport.c's -- checks
+        // its own arguments.)
+        if (n->is_method && n->owner && !n->is_classmethod &&
             (n->slot || nargs == 0 || vm_class_of(vm, args[0]) != n->owner) &&
             !native_check_args(vm, n, args, nargs, kwnames))
             return false;

@@ -74,6 +74,10 @@ struct Vm {
         *s_send, *s_throw, *s_close, *s_get, *s_set, *s_delete, *s_set_name, *s_args, *s_keys,
         *s_int, *s_float, *s_round, *s_reversed, *s_file, *s_lambda, *s_genexpr, *s_listcomp,
         *s_dictcomp, *s_setcomp, *s_module_name, *s_init_subclass, *s_class_getitem,
+        // what the socket transport's C path (runtime/transport.c) reads and calls
+        *s_tr_gone, *s_tr_sock_fd, *s_tr_protocol, *s_tr_outgoing, *s_tr_eof_written, *s_tr_max_size,
+        *s_tr_data_received, *s_tr_peer_finished, *s_tr_fail, *s_tr_keep_unsent, *s_tr_receive_in_aio,
+        *s_tr_write_in_aio,
         *s_sleep, *s_empty;
 
     // -- garbage collector (vm/gc.c) --
