@@ -25,7 +25,8 @@ typedef struct {
     ObjDict *dict;      // the globals, or the class dict the method was found in (NULL: empty)
     uint64_t version;   // dict->version then
     uint64_t bversion;  // LOAD_GLOBAL: builtins->version then, when found in builtins
-    int32_t index;      // position in that dict's (or the builtins') entries
+    int32_t index;      // position in that dict's (or the builtins') entries; LOAD_ATTR/STORE_ATTR:
+                        // where the instance dict last had the name (a guess, checked)
     bool in_builtins;
 } LookupCache;
 
@@ -45,7 +46,8 @@ struct ObjCode {
     uint32_t *words;      // instructions: opcode in the low 8 bits, argument in the high 24
     size_t nwords;
     int *lines;           // source line of every instruction word
-    LookupCache *caches;  // one per instruction word, used by LOAD_GLOBAL and LOAD_METHOD
+    LookupCache *caches;  // one per instruction word, used by LOAD_GLOBAL and LOAD_METHOD, and by
+                          // LOAD_ATTR and STORE_ATTR for their guess of an instance dict's entry
     Value *constants;
     size_t nconstants;
     ObjStr **names;       // attribute and global names

@@ -332,20 +332,35 @@ static inline ObjDict *name_namespace(Frame *frame) { return frame->locals ? fra
 // and the cases keep the fast path's value in a variable of its own: a Value whose address is
 // taken lives in memory, written as two 8-byte stores and read back as one 16-byte load, which the
 // processor cannot forward.  That stall cost a fifth of bench/method.aio's time.)
-static inline Value load_attr_from_dict(Value obj, ObjStr *name) {
+//
+// The instruction's cache remembers where in the dict's entries the name was found last time:
+// instances of one class mostly get their attributes in the same order (in __init__), so the
+// next instance has it at the same position.  The guess is checked by the key itself (names are
+// interned, so a pointer comparison), never trusted: a wrong or stale guess costs one lookup.
+static inline int64_t guess_attr_entry(LookupCache *cache, ObjDict *d, ObjStr *name) {
+    size_t at = (size_t)cache->index;
+    if (at < d->entry_count && IS_OBJ(d->entries[at].key) && AS_OBJ(d->entries[at].key) == (Obj *)name) return (int64_t)at;
+    int64_t found = dict_find_str(d, name);
+    if (found >= 0) cache->index = (int32_t)found;
+    return found;
+}
+
+static inline Value load_attr_from_dict(LookupCache *cache, Value obj, ObjStr *name) {
     if (!IS_INSTANCE(obj) || AS_OBJ(obj)->cls->has_data_descriptors) return EMPTY_VAL();
-    return dict_get_str(AS_INSTANCE(obj)->dict, name);
+    ObjDict *d = AS_INSTANCE(obj)->dict;
+    int64_t at = guess_attr_entry(cache, d, name);
+    return at < 0 ? EMPTY_VAL() : d->entries[at].value;
 }
 
 // STORE_ATTR's shortcut for self.x = v: an attribute the instance already has, when nothing can
 // intercept the store (a __setattr__, a data descriptor, a built-in class without a dict), is
 // overwritten in place, with no hashing and no resizing.  False: the general store must do it.
-static inline bool store_attr_in_place(Value obj, ObjStr *name, Value value) {
+static inline bool store_attr_in_place(LookupCache *cache, Value obj, ObjStr *name, Value value) {
     if (!IS_INSTANCE(obj)) return false;
     ObjClass *cls = AS_OBJ(obj)->cls;
     if (cls->has_setattr || cls->has_data_descriptors || (cls->flags & CLASS_BUILTIN)) return false;
     ObjDict *d = AS_INSTANCE(obj)->dict;
-    int64_t at = dict_find_str(d, name);
+    int64_t at = guess_attr_entry(cache, d, name); // (as LOAD_ATTR's guess, above)
     if (at < 0) return false;
     d->entries[at].value = value;
     return true;
@@ -754,7 +769,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
 
         // ---- attributes ----
         CASE(LOAD_ATTR): {
-            Value own = load_attr_from_dict(PEEK(1), code->names[READ_ARG()]);
+            Value own = load_attr_from_dict(&code->caches[ip - 1 - code->words], PEEK(1), code->names[READ_ARG()]);
             if (!IS_EMPTY(own)) {
                 sp[-1] = own;
                 DISPATCH();
@@ -766,7 +781,7 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             DISPATCH();
         }
         CASE(STORE_ATTR):
-            if (store_attr_in_place(PEEK(1), code->names[READ_ARG()], PEEK(2))) {
+            if (store_attr_in_place(&code->caches[ip - 1 - code->words], PEEK(1), code->names[READ_ARG()], PEEK(2))) {
                 sp -= 2;
                 DISPATCH();
             }
