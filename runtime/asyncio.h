@@ -11,6 +11,7 @@
 #ifndef AIO_ASYNCIO_H
 #define AIO_ASYNCIO_H
 
+#include "runtime.h"
 #include "strbuf.h"
 #include "vm.h"
 
@@ -226,10 +227,30 @@ void loop_describe_handle(Vm *vm, ObjHandle *h, StrBuf *sb);
 // RuntimeError "Event loop is closed" when it is.
 bool loop_check_open(Vm *vm, ObjLoop *loop);
 
-// ---- the socket transport's per-chunk paths (transport.c) ----------------------------------------
-// _asyncio._socket_transport_receive and _socket_transport_write, the C methods of
-// stdlib/asyncio/socket_transport.aio's transport class.
+// ---- the per-chunk paths of the socket transport (transport.c) and StreamReader (streams.c) -------
+// Natives the aio classes take as methods: _asyncio._socket_transport_receive and
+// _socket_transport_write (stdlib/asyncio/socket_transport.aio), _stream_reader_feed_data,
+// _stream_reader_hand_out and _stream_reader_data_future (streams.aio).
 void transport_define_functions(Vm *vm, ObjDict *module_globals);
+void streams_define_functions(Vm *vm, ObjDict *module_globals);
+
+// The names they read and call, interned once (Vm.s_asyncio keeps them alive).
+typedef enum {
+    // the transport's state and methods
+    AN_GONE, AN_SOCK_FD, AN_PROTOCOL, AN_OUTGOING, AN_EOF_WRITTEN, AN_MAX_SIZE, AN_DATA_RECEIVED,
+    AN_PEER_FINISHED, AN_FAIL, AN_KEEP_UNSENT, AN_RECEIVE_IN_AIO, AN_WRITE_IN_AIO,
+    // the StreamReader's
+    AN_ENDED, AN_UNREAD, AN_WAKEUP, AN_HOLDING, AN_LIMIT, AN_TRANSPORT, AN_LOOP, AN_HOLD_TRANSPORT,
+    AN_FEED_DATA_IN_AIO, AN_HAND_OUT_IN_AIO, AN_DATA_FUTURE_IN_AIO,
+    AN_COUNT
+} AsyncioName;
+#define ASYNCIO_NAME(vm, name) ((vm)->s_asyncio[name])
+void asyncio_names_init(Vm *vm);
+// obj.name(*args) as aio code writes it (at most 3 arguments): a plain method of obj's class is
+// called with obj as self, without making a bound method.
+bool asyncio_call_attribute(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *out);
+// Natives stored in module_globals that bind self when a class takes them as methods.
+void asyncio_define_methods(Vm *vm, ObjDict *module_globals, const MethodDef *methods);
 
 // ---- I/O readiness (io.c): add_reader and friends ------------------------------------------------
 // The descriptors one loop watches, made on the first add_reader/add_writer.

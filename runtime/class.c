@@ -487,11 +487,6 @@ void runtime_init_classes(Vm *vm) {
     NAME(s_lambda, "<lambda>"); NAME(s_genexpr, "<genexpr>"); NAME(s_listcomp, "<listcomp>");
     NAME(s_dictcomp, "<dictcomp>"); NAME(s_setcomp, "<setcomp>"); NAME(s_module_name, "__name__");
     NAME(s_init_subclass, "__init_subclass__"); NAME(s_class_getitem, "__class_getitem__");
-    NAME(s_tr_gone, "_gone"); NAME(s_tr_sock_fd, "_sock_fd"); NAME(s_tr_protocol, "_protocol");
-    NAME(s_tr_outgoing, "_outgoing"); NAME(s_tr_eof_written, "_eof_written"); NAME(s_tr_max_size, "max_size");
-    NAME(s_tr_data_received, "data_received"); NAME(s_tr_peer_finished, "_peer_finished");
-    NAME(s_tr_fail, "_fail"); NAME(s_tr_keep_unsent, "_keep_unsent");
-    NAME(s_tr_receive_in_aio, "_receive_in_aio"); NAME(s_tr_write_in_aio, "_write_in_aio");
     NAME(s_sleep, "sleep"); NAME(s_empty, "");
 
     ObjClass *object = vm->object_class;

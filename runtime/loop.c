@@ -1290,7 +1290,9 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
         {"sleep", asyncio_sleep_native},         {"_set_result_unless_cancelled", set_result_unless_cancelled},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) define_native(vm, g, fns[i].name, fns[i].fn);
+    asyncio_names_init(vm);
     transport_define_functions(vm, g);
+    streams_define_functions(vm, g);
     Value ignored;
     if (!vm_run_source(vm, "<asyncio.base_events>", shutdown_asyncgens_source, sizeof shutdown_asyncgens_source - 1, g, &ignored)) {
         vm_pop_root(vm);

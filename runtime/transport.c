@@ -32,29 +32,10 @@ static unsigned char *receive_scratch;
 
 // The transport's own attribute (EMPTY when it is not set, or when the class may intercept
 // attribute access: then the caller falls back to the aio method).
-static Value own_attribute(Vm *vm, Value self, ObjStr *name) {
+static Value own_attribute(Vm *vm, Value self, AsyncioName name) {
     ObjClass *cls = AS_OBJ(self)->cls;
     if (cls->has_getattr || cls->has_data_descriptors) return EMPTY_VAL();
-    return dict_get_str(AS_INSTANCE(self)->dict, name);
-}
-
-// obj.name(*args), as aio code writes it.  A plain method found on the class is called with obj
-// as self directly, as the VM's LOAD_METHOD does (no bound method is made).
-static bool call_attribute(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *out) {
-    if (IS_INSTANCE(obj) && IS_EMPTY(dict_get_str(AS_INSTANCE(obj)->dict, name))) {
-        Value method = class_lookup(AS_OBJ(obj)->cls, name);
-        if (IS_FUNCTION(method) && nargs < 4) {
-            Value all[4] = {obj};
-            for (int i = 0; i < nargs; i++) all[i + 1] = args[i];
-            return vm_call(vm, method, all, nargs + 1, NULL, out);
-        }
-    }
-    Value callee;
-    if (!vm_getattr(vm, obj, name, &callee)) return false;
-    vm_push_root(vm, callee);
-    bool ok = vm_call(vm, callee, args, nargs, NULL, out);
-    vm_pop_root(vm);
-    return ok;
+    return dict_get_str(AS_INSTANCE(self)->dict, ASYNCIO_NAME(vm, name));
 }
 
 // What `except BaseException as error: self._fail(error, what)` does in the aio version: false
@@ -67,7 +48,7 @@ static bool fail_with_pending(Vm *vm, Value self, const char *what, Value *resul
     vm_push_root(vm, error);
     Value args[2] = {error, OBJ_VAL(str_from_c(vm, what))};
     vm_push_root(vm, args[1]);
-    bool ok = call_attribute(vm, self, vm->s_tr_fail, args, 2, result);
+    bool ok = asyncio_call_attribute(vm, self, ASYNCIO_NAME(vm, AN_FAIL), args, 2, result);
     vm_pop_roots(vm, 2);
     *result = NONE_VAL();
     return ok;
@@ -76,8 +57,8 @@ static bool fail_with_pending(Vm *vm, Value self, const char *what, Value *resul
 // The descriptor a transport in its ordinary state works on, or -1: the aio method must do it
 // (the connection ended, or the state is not what socket_transport.aio keeps).
 static int usable_fd(Vm *vm, Value self) {
-    Value gone = own_attribute(vm, self, vm->s_tr_gone);
-    Value fd = own_attribute(vm, self, vm->s_tr_sock_fd);
+    Value gone = own_attribute(vm, self, AN_GONE);
+    Value fd = own_attribute(vm, self, AN_SOCK_FD);
     if (!IS_INT(gone) || AS_INT(gone) != 0 || !IS_INT(fd) || AS_INT(fd) < 0 || AS_INT(fd) > INT32_MAX) return -1;
     return (int)AS_INT(fd);
 }
@@ -94,11 +75,11 @@ static bool transport_receive(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
     Value self = args[0];
     *result = NONE_VAL();
     int fd = usable_fd(vm, self);
-    Value size = own_attribute(vm, self, vm->s_tr_max_size);
-    if (IS_EMPTY(size)) size = class_lookup(AS_OBJ(self)->cls, vm->s_tr_max_size);
-    Value protocol = own_attribute(vm, self, vm->s_tr_protocol);
+    Value size = own_attribute(vm, self, AN_MAX_SIZE);
+    if (IS_EMPTY(size)) size = class_lookup(AS_OBJ(self)->cls, ASYNCIO_NAME(vm, AN_MAX_SIZE));
+    Value protocol = own_attribute(vm, self, AN_PROTOCOL);
     if (fd < 0 || !IS_INT(size) || AS_INT(size) <= 0 || AS_INT(size) > RECEIVE_SCRATCH_SIZE || IS_EMPTY(protocol))
-        return call_attribute(vm, self, vm->s_tr_receive_in_aio, NULL, 0, result);
+        return asyncio_call_attribute(vm, self, ASYNCIO_NAME(vm, AN_RECEIVE_IN_AIO), NULL, 0, result);
     if (!receive_scratch && !(receive_scratch = malloc(RECEIVE_SCRATCH_SIZE))) abort();
     ssize_t n;
     while ((n = recv(fd, receive_scratch, (size_t)AS_INT(size), 0)) < 0 && errno == EINTR)
@@ -108,11 +89,11 @@ static bool transport_receive(Vm *vm, Value *args, int nargs, ObjTuple *kwnames,
         raise_os_errno(vm, errno, EMPTY_VAL());
         return fail_with_pending(vm, self, "read", result);
     }
-    if (n == 0) return call_attribute(vm, self, vm->s_tr_peer_finished, NULL, 0, result);
+    if (n == 0) return asyncio_call_attribute(vm, self, ASYNCIO_NAME(vm, AN_PEER_FINISHED), NULL, 0, result);
     Value chunk = OBJ_VAL(bytes_new(vm, receive_scratch, (size_t)n));
     vm_push_root(vm, chunk);
     Value ignored;
-    bool ok = call_attribute(vm, protocol, vm->s_tr_data_received, &chunk, 1, &ignored);
+    bool ok = asyncio_call_attribute(vm, protocol, ASYNCIO_NAME(vm, AN_DATA_RECEIVED), &chunk, 1, &ignored);
     vm_pop_root(vm);
     return ok || fail_with_pending(vm, self, "data_received", result);
 }
@@ -124,13 +105,13 @@ static bool transport_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     Value self = args[0];
     *result = NONE_VAL();
     int fd = usable_fd(vm, self);
-    Value queued = own_attribute(vm, self, vm->s_tr_outgoing);
-    Value eof_written = own_attribute(vm, self, vm->s_tr_eof_written);
+    Value queued = own_attribute(vm, self, AN_OUTGOING);
+    Value eof_written = own_attribute(vm, self, AN_EOF_WRITTEN);
     ByteSpan data = {NULL, 0};
     bool ordinary = fd >= 0 && nargs == 2 && !kwnames && IS_LIST(queued) && AS_LIST(queued)->count == 0 &&
                     IS_BOOL(eof_written) && !AS_BOOL(eof_written) && bytes_like(vm, args[1], &data) == 1 &&
                     data.length > 0;
-    if (!ordinary) return call_attribute(vm, self, vm->s_tr_write_in_aio, args + 1, nargs - 1, result);
+    if (!ordinary) return asyncio_call_attribute(vm, self, ASYNCIO_NAME(vm, AN_WRITE_IN_AIO), args + 1, nargs - 1, result);
     ssize_t taken;
     while ((taken = send(fd, data.data, data.length, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
@@ -144,19 +125,57 @@ static bool transport_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     if ((size_t)taken == data.length) return true;
     Value rest[2] = {args[1], INT_VAL(taken)};
     Value ignored;
-    return call_attribute(vm, self, vm->s_tr_keep_unsent, rest, 2, &ignored);
+    return asyncio_call_attribute(vm, self, ASYNCIO_NAME(vm, AN_KEEP_UNSENT), rest, 2, &ignored);
 }
 
-void transport_define_functions(Vm *vm, ObjDict *module_globals) {
-    static const struct {
-        const char *name;
-        NativeFn fn;
-    } methods[] = {{"_socket_transport_receive", transport_receive}, {"_socket_transport_write", transport_write}};
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        ObjNative *n = native_new(vm, methods[i].name, methods[i].fn, NULL);
+// obj.name(*args), as aio code writes it.  A plain method found on the class is called with obj
+// as self directly, as the VM's LOAD_METHOD does (no bound method is made).
+bool asyncio_call_attribute(Vm *vm, Value obj, ObjStr *name, Value *args, int nargs, Value *out) {
+    if (IS_INSTANCE(obj) && nargs < 4 && IS_EMPTY(dict_get_str(AS_INSTANCE(obj)->dict, name))) {
+        Value method = class_lookup(AS_OBJ(obj)->cls, name);
+        if (IS_FUNCTION(method)) {
+            Value all[4] = {obj};
+            for (int i = 0; i < nargs; i++) all[i + 1] = args[i];
+            return vm_call(vm, method, all, nargs + 1, NULL, out);
+        }
+    }
+    Value callee;
+    if (!vm_getattr(vm, obj, name, &callee)) return false;
+    vm_push_root(vm, callee);
+    bool ok = vm_call(vm, callee, args, nargs, NULL, out);
+    vm_pop_root(vm);
+    return ok;
+}
+
+void asyncio_define_methods(Vm *vm, ObjDict *module_globals, const MethodDef *methods) {
+    for (const MethodDef *m = methods; m->name; m++) {
+        ObjNative *n = native_new(vm, m->name, m->fn, NULL);
         n->is_method = true; // a class that stores it binds self, as for a def
         vm_push_root(vm, OBJ_VAL(n));
         dict_set_str(vm, module_globals, n->name, OBJ_VAL(n));
         vm_pop_root(vm);
     }
+}
+
+void asyncio_names_init(Vm *vm) {
+    static const char *const names[AN_COUNT] = {
+        [AN_GONE] = "_gone", [AN_SOCK_FD] = "_sock_fd", [AN_PROTOCOL] = "_protocol",
+        [AN_OUTGOING] = "_outgoing", [AN_EOF_WRITTEN] = "_eof_written", [AN_MAX_SIZE] = "max_size",
+        [AN_DATA_RECEIVED] = "data_received", [AN_PEER_FINISHED] = "_peer_finished", [AN_FAIL] = "_fail",
+        [AN_KEEP_UNSENT] = "_keep_unsent", [AN_RECEIVE_IN_AIO] = "_receive_in_aio",
+        [AN_WRITE_IN_AIO] = "_write_in_aio", [AN_ENDED] = "_ended", [AN_UNREAD] = "_unread",
+        [AN_WAKEUP] = "_wakeup", [AN_HOLDING] = "_holding", [AN_LIMIT] = "_limit",
+        [AN_TRANSPORT] = "_transport", [AN_LOOP] = "_loop", [AN_HOLD_TRANSPORT] = "_hold_transport",
+        [AN_FEED_DATA_IN_AIO] = "_feed_data_in_aio", [AN_HAND_OUT_IN_AIO] = "_hand_out_in_aio",
+        [AN_DATA_FUTURE_IN_AIO] = "_data_future_in_aio",
+    };
+    _Static_assert(AN_COUNT <= VM_ASYNCIO_NAME_SLOTS, "Vm.s_asyncio is too small");
+    for (int i = 0; i < AN_COUNT; i++) vm->s_asyncio[i] = str_from_c(vm, names[i]);
+}
+
+void transport_define_functions(Vm *vm, ObjDict *module_globals) {
+    asyncio_define_methods(vm, module_globals,
+                           (MethodDef[]){{"_socket_transport_receive", transport_receive},
+                                         {"_socket_transport_write", transport_write},
+                                         {NULL, NULL}});
 }

@@ -18,6 +18,9 @@ typedef struct FrameChunk FrameChunk; // the frame stack (frame.h)
 // How run() ended.
 typedef enum { RUN_RETURNED, RUN_YIELDED, RUN_RAISED } RunResult;
 
+// How many names runtime/asyncio.h's AsyncioName may have (Vm.s_asyncio).
+#define VM_ASYNCIO_NAME_SLOTS 32
+
 struct Vm {
     // -- execution --
     Frame *frame;           // the running frame; NULL between runs
@@ -74,10 +77,9 @@ struct Vm {
         *s_send, *s_throw, *s_close, *s_get, *s_set, *s_delete, *s_set_name, *s_args, *s_keys,
         *s_int, *s_float, *s_round, *s_reversed, *s_file, *s_lambda, *s_genexpr, *s_listcomp,
         *s_dictcomp, *s_setcomp, *s_module_name, *s_init_subclass, *s_class_getitem,
-        // what the socket transport's C path (runtime/transport.c) reads and calls
-        *s_tr_gone, *s_tr_sock_fd, *s_tr_protocol, *s_tr_outgoing, *s_tr_eof_written, *s_tr_max_size,
-        *s_tr_data_received, *s_tr_peer_finished, *s_tr_fail, *s_tr_keep_unsent, *s_tr_receive_in_aio,
-        *s_tr_write_in_aio,
+        // the attribute and method names the C paths of asyncio's transport and streams use
+        // (AsyncioName in runtime/asyncio.h; set when the _asyncio module is made)
+        *s_asyncio[VM_ASYNCIO_NAME_SLOTS],
         *s_sleep, *s_empty;
 
     // -- garbage collector (vm/gc.c) --
