@@ -392,16 +392,24 @@ static bool check_repeat_size(Vm *vm, size_t count, int64_t n) {
     return true;
 }
 
-static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!arity_one(vm, "list.__mul__", nargs - 1, kwnames)) return false;
-    int64_t n;
-    int r = seq_repeat_count(vm, args[1], &n);
+// The count n of `list * n` and `list *= n` (`name`): 1 with *n set, 0 when the operand is no
+// count (*result is NotImplemented), -1 with an exception pending.
+static int repeat_operand(Vm *vm, const char *name, Value *args, int nargs, ObjTuple *kwnames, int64_t *n,
+                          Value *result) {
+    if (!arity_one(vm, name, nargs - 1, kwnames)) return -1;
+    int r = seq_repeat_count(vm, args[1], n);
     if (r <= 0) {
         *result = vm->not_implemented;
-        return r == 0;
+        return r == 0 ? 0 : -1;
     }
+    return check_repeat_size(vm, AS_LIST(args[0])->count, *n) ? 1 : -1;
+}
+
+static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t n;
+    int r = repeat_operand(vm, "list.__mul__", args, nargs, kwnames, &n, result);
+    if (r <= 0) return r == 0;
     ObjList *a = AS_LIST(args[0]);
-    if (!check_repeat_size(vm, a->count, n)) return false;
     size_t total = a->count * (size_t)n;
     ObjList *out = list_try_new(vm, total);
     if (!out) return false;
@@ -413,15 +421,10 @@ static bool list_mul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
 }
 
 static bool list_imul(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    if (!arity_one(vm, "list.__imul__", nargs - 1, kwnames)) return false;
     int64_t n;
-    int r = seq_repeat_count(vm, args[1], &n);
-    if (r <= 0) {
-        *result = vm->not_implemented;
-        return r == 0;
-    }
+    int r = repeat_operand(vm, "list.__imul__", args, nargs, kwnames, &n, result);
+    if (r <= 0) return r == 0;
     ObjList *a = AS_LIST(args[0]);
-    if (!check_repeat_size(vm, a->count, n)) return false;
     size_t count = a->count;
     if (!list_reserve(vm, a, count * (size_t)n)) return false;
     if (count) // an empty list stays empty however large n is

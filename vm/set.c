@@ -237,18 +237,6 @@ void set_clear_table(Vm *vm, ObjSet *so) {
     so->fill = so->used = 0;
 }
 
-bool set_next(ObjSet *set, size_t *pos, Value *key) {
-    if (!set->table) return false;
-    while (*pos <= set->mask) {
-        SetEntry *e = &set->table[(*pos)++];
-        if (set_entry_active(e)) {
-            *key = e->key;
-            return true;
-        }
-    }
-    return false;
-}
-
 // Like set_next, with the stored hash.
 bool set_next_entry(ObjSet *set, size_t *pos, Value *key, uint64_t *hash) {
     if (!set->table) return false;
@@ -261,6 +249,11 @@ bool set_next_entry(ObjSet *set, size_t *pos, Value *key, uint64_t *hash) {
         }
     }
     return false;
+}
+
+bool set_next(ObjSet *set, size_t *pos, Value *key) {
+    uint64_t unused_hash;
+    return set_next_entry(set, pos, key, &unused_hash);
 }
 
 // ---- bulk operations ----------------------------------------------------------------------------
