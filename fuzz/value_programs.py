@@ -35,6 +35,8 @@ PRELUDE = '''def show(f):
     if type(v).__name__ == 'complex':
         print('complex')
         return
+    if type(v).__name__ == 'GenericAlias':  # spec.md: list[int] is aio's list itself
+        v = v.__origin__
     if isinstance(v, (set, frozenset)):
         print(type(v).__name__, sorted(repr(x) for x in v))
     elif isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], set):

@@ -461,13 +461,23 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!byteorder_arg(vm, "to_bytes", a[1], &little)) return false;
     if (!IS_EMPTY(a[2]) && !vm_truthy(vm, a[2], &is_signed)) return false;
     if (length < 0) return vm_raise(vm, vm->ValueError, "length argument must be non-negative");
+    // The bytes are allocated first, as in CPython: a length memory cannot hold is MemoryError
+    // whatever the value.  A terabyte or more is refused before asking (AddressSanitizer aborts
+    // on such a request).
+    unsigned char *buf = (uint64_t)length < ((uint64_t)1 << 40) ? calloc((size_t)length + 1, 1) : NULL;
+    if (!buf) return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
     BigScratch scratch;
     mpz_srcptr v = big_view(args[0], &scratch);
-    if (mpz_sgn(v) < 0 && !is_signed)
+    if (mpz_sgn(v) < 0 && !is_signed) {
+        free(buf);
         return vm_raise(vm, vm->OverflowError, "can't convert negative int to unsigned");
+    }
     // Does v fit in `length` bytes?  Unsigned needs its bits; signed one more for the sign.  A
     // negative v needs the bits of -v-1 (~v), as two's complement stores it.
-    if (!big_room(vm, (double)mpz_size(v), BIG_PEAK_COPY)) return false;
+    if (!big_room(vm, (double)mpz_size(v), BIG_PEAK_COPY)) {
+        free(buf);
+        return false;
+    }
     mpz_t t;
     mpz_init(t);
     if (mpz_sgn(v) < 0) mpz_com(t, v);
@@ -476,13 +486,8 @@ static bool int_to_bytes(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (is_signed) bits++;
     if ((bits + 7) / 8 > (uint64_t)length) { // (a huge length would overflow length * 8)
         mpz_clear(t);
+        free(buf);
         return vm_raise(vm, vm->OverflowError, "int too big to convert");
-    }
-    // A terabyte or more is refused before asking (AddressSanitizer aborts on such a request).
-    unsigned char *buf = (uint64_t)length < ((uint64_t)1 << 40) ? calloc((size_t)length + 1, 1) : NULL;
-    if (!buf) {
-        mpz_clear(t);
-        return vm_raise_value(vm, OBJ_VAL(vm->MemoryError));
     }
     // Two's complement: a negative v is stored as 2**(8*length) + v, that is ~(-v-1) byte by byte.
     size_t count = 0;
