@@ -35,7 +35,7 @@ static void usage(FILE *out) {
           "  --ast      print the syntax tree of the program instead of running it\n"
           "  --trace[=FILE]  narrate the event loop on stderr (or into FILE; - is stdout)\n"
           "  --virtual-time  a simulated clock: waits for timers take no time\n"
-          "  --timeline=FILE.json  write the run as a Chrome trace-event file (Perfetto)\n"
+          "  --timeline=FILE.json|FILE.svg  write the run as a Chrome trace-event file (Perfetto) or a picture\n"
           "  -h, --help print this help message and exit\n"
           "  --version  print the version and exit\n"
           "file         program read from script file ('-' reads standard input)\n"

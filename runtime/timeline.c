@@ -1,5 +1,6 @@
 /* timeline: `aio --timeline=FILE.json`, the event stream as a Chrome trace-event file, which
- * Perfetto (ui.perfetto.dev) and chrome://tracing open.
+ * Perfetto (ui.perfetto.dev) and chrome://tracing open; with FILE.svg, the same bars drawn as a
+ * picture (runtime/timeline_svg.c).
  *
  * One row ("thread") per task, named "Task-2 fetch()", and row 0 for the loop itself.  On a
  * task's row: a bar "runs" for each step, a bar "awaits WHAT" for each wait between two steps, an
@@ -20,6 +21,7 @@
 
 #include "events.h"
 #include "runtime.h"
+#include "timeline_svg.h"
 
 // A task with a row: what it is doing since when.
 typedef struct {
@@ -33,6 +35,7 @@ typedef struct {
 
 static struct {
     FILE *out;
+    bool svg;        // FILE.svg: shapes are collected and drawn at the end (timeline_svg.c)
     bool first_event;
     int next_row;
     long next_flow;
@@ -67,6 +70,10 @@ static void put_name(const char *name) {
 }
 
 static void row_name(int row, const char *name) {
+    if (timeline.svg) {
+        svg_row(row, name);
+        return;
+    }
     begin_event("M", row, 0);
     put_name("thread_name");
     fputs(",\"args\":{\"name\":", timeline.out);
@@ -76,8 +83,13 @@ static void row_name(int row, const char *name) {
 
 // A bar on `row` from `from` to `to` seconds; `detail` (or NULL) shows when it is selected.
 static void bar(int row, const char *category, const char *name, double from, double to, const char *detail) {
+    if (timeline.svg) {
+        svg_bar(row, category, detail ? detail : name, from, to);
+        return;
+    }
     begin_event("X", row, from);
     fprintf(timeline.out, ",\"dur\":%.3f,\"cat\":\"%s\"", (to - from) * 1e6, category);
+    if (strcmp(category, "blocked") == 0) fputs(",\"cname\":\"terrible\"", timeline.out); // red
     put_name(name);
     if (detail) {
         fputs(",\"args\":{\"detail\":", timeline.out);
@@ -89,11 +101,16 @@ static void bar(int row, const char *category, const char *name, double from, do
 
 // One end of a "woken by" arrow: "s" where the waking event happened, "f" at the step it causes.
 static void flow(const char *ph, int row, long id, double at) {
+    if (timeline.svg) return;
     begin_event(ph, row, at);
     fprintf(timeline.out, ",\"id\":%ld,\"cat\":\"wake\",\"name\":\"wakes\"%s}", id, ph[0] == 'f' ? ",\"bp\":\"e\"" : "");
 }
 
 static void instant(int row, const char *category, const char *name, double at) {
+    if (timeline.svg) {
+        if (strcmp(category, "task") == 0) svg_marker(row, name, at);
+        return;
+    }
     begin_event("i", row, at);
     fprintf(timeline.out, ",\"s\":\"t\",\"cat\":\"%s\"", category);
     put_name(name);
@@ -210,24 +227,19 @@ static void on_event(Vm *vm, const Event *e, void *context) {
         break;
     }
     case EV_LOOP_ITERATION:
+        if (timeline.svg) break;
         begin_event("C", 0, e->time);
         fprintf(timeline.out, ",\"name\":\"ready callbacks\",\"args\":{\"ready\":%ld}}", e->counts[0]);
         break;
-    case EV_LOOP_BLOCKED:
+    case EV_LOOP_BLOCKED: {
         sb_puts(&sb, "time.sleep() at ");
-        {
-            ObjCode *code;
-            int line;
-            events_caller_location(vm, &code, &line);
-            events_describe_location(vm, code, line, &sb);
-        }
-        begin_event("X", 0, e->time);
-        fprintf(timeline.out, ",\"dur\":%.3f,\"cat\":\"blocked\",\"cname\":\"terrible\"", e->when * 1e6);
-        put_name("loop blocked");
-        fputs(",\"args\":{\"detail\":", timeline.out);
-        put_json_string(sb.data);
-        fputs("}}", timeline.out);
+        ObjCode *code;
+        int line;
+        events_caller_location(vm, &code, &line);
+        events_describe_location(vm, code, line, &sb);
+        bar(0, "blocked", "loop blocked", e->time, e->time + e->when, sb.data);
         break;
+    }
     case EV_CLOCK_JUMP:
         sb_printf(&sb, "virtual time jumps %.6f s", e->when);
         instant(0, "clock", sb.data, e->time);
@@ -250,7 +262,8 @@ static void finish(double last, void *context) {
     if (!timeline.out) return;
     for (size_t i = 0; i < timeline.count; i++)
         if (timeline.lanes[i].task) close_bar(&timeline.lanes[i], last);
-    fputs("\n]}\n", timeline.out);
+    if (timeline.svg) svg_write(timeline.out);
+    else fputs("\n]}\n", timeline.out);
     fclose(timeline.out);
     timeline.out = NULL;
 }
@@ -258,7 +271,9 @@ static void finish(double last, void *context) {
 bool timeline_start(Vm *vm, const char *path) {
     timeline.out = fopen(path, "w");
     if (!timeline.out) return false;
-    fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", timeline.out);
+    size_t length = strlen(path);
+    timeline.svg = length >= 4 && strcmp(path + length - 4, ".svg") == 0;
+    if (!timeline.svg) fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", timeline.out);
     timeline.first_event = true;
     row_name(0, "event loop");
     events_subscribe(vm, on_event, finish, &timeline);
