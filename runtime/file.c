@@ -9,11 +9,13 @@
  * aio has single inheritance, CPython's derives from ValueError too.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "runtime.h"
 
 static ObjFile *new_file(Vm *vm, ObjClass *cls, FILE *fp, const char *name, const char *mode,
@@ -29,6 +31,7 @@ static ObjFile *new_file(Vm *vm, ObjClass *cls, FILE *fp, const char *name, cons
     f->mode = m;
     f->is_std = std;
     f->buffer = EMPTY_VAL();
+    f->name_fd = -1;
     f->binary = strchr(mode, 'b') != NULL;
     f->readable = strchr(mode, 'r') || strchr(mode, '+');
     f->writable = strchr(mode, 'w') || strchr(mode, 'a') || strchr(mode, 'x') || strchr(mode, '+');
@@ -118,6 +121,39 @@ static bool builtin_open(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     f->writable = m.kind != 'r' || m.plus;
     *result = OBJ_VAL(f);
     return true;
+}
+
+// socket.makefile: a file on a copy of the socket's descriptor, so that closing either leaves the
+// other working (CPython counts the socket's open files instead; the peer sees the same).  Its
+// name and fileno() are the socket's descriptor, as CPython shows them.
+ObjFile *file_over_descriptor(Vm *vm, int fd, bool reading, bool writing, bool binary) {
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+        raise_os_error(vm, errno, NULL);
+        return NULL;
+    }
+    const char *cmode = reading && writing ? "r+" : writing ? "w" : "r";
+    FILE *fp = fdopen(copy, cmode);
+    if (!fp) {
+        int err = errno;
+        close(copy);
+        raise_os_error(vm, err, NULL);
+        return NULL;
+    }
+    char name[16];
+    snprintf(name, sizeof name, "%d", fd);
+    char shown[4];
+    snprintf(shown, sizeof shown, "%s%s", reading && writing ? "rw" : writing ? "w" : "r", binary ? "b" : "");
+    ObjClass *cls = !binary ? vm->file_class
+                    : reading && writing ? vm->buffered_random_class
+                    : writing ? vm->buffered_writer_class
+                              : vm->buffered_reader_class;
+    ObjFile *f = new_file(vm, cls, fp, name, shown, false);
+    f->binary = binary;
+    f->readable = reading;
+    f->writable = writing;
+    f->name_fd = fd;
+    return f;
 }
 
 // ---- what both kinds share ----------------------------------------------------------------------
@@ -294,7 +330,7 @@ static bool file_seekable(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
 static bool file_fileno(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFile *f = open_file(vm, args[0], NULL);
     if (!f) return false;
-    *result = INT_VAL(fileno(f->fp));
+    *result = INT_VAL(f->name_fd >= 0 ? f->name_fd : fileno(f->fp));
     return true;
 }
 
@@ -304,7 +340,8 @@ static bool file_closed(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 }
 
 static bool file_name(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    *result = OBJ_VAL(AS_FILE(args[0])->name);
+    ObjFile *f = AS_FILE(args[0]);
+    *result = f->name_fd >= 0 ? INT_VAL(f->name_fd) : OBJ_VAL(f->name);
     return true;
 }
 
@@ -315,11 +352,12 @@ static bool file_mode(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
 
 static bool file_repr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFile *f = AS_FILE(args[0]);
+    const char *quote = f->name_fd >= 0 ? "" : "'"; // a descriptor's name is a number
     if (f->binary)
-        *result = OBJ_VAL(str_printf(vm, "<_io.%s name='%s'>", f->obj.cls->name->chars, f->name->chars));
+        *result = OBJ_VAL(str_printf(vm, "<_io.%s name=%s%s%s>", f->obj.cls->name->chars, quote, f->name->chars, quote));
     else
-        *result = OBJ_VAL(str_printf(vm, "<_io.TextIOWrapper name='%s' mode='%s' encoding='UTF-8'>",
-                                     f->name->chars, f->mode->chars));
+        *result = OBJ_VAL(str_printf(vm, "<_io.TextIOWrapper name=%s%s%s mode='%s' encoding='UTF-8'>", quote,
+                                     f->name->chars, quote, f->mode->chars));
     return true;
 }
 

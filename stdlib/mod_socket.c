@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bigint.h"
+#include "file.h"
 #include "socket_shared.h"
 
 double socket_default_timeout = -1;
@@ -816,6 +817,34 @@ static bool sock_sendall(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
+// ---- makefile -----------------------------------------------------------------------------------
+
+// makefile(mode='r', buffering=None, *, encoding=None, errors=None, newline=None): a file object
+// reading and/or writing the connection ('r', 'w', 'b' in the mode; text is UTF-8).
+static bool sock_makefile(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    SockState *st = self_state(vm, "makefile", args, nargs);
+    if (!st) return false;
+    static const char *const names[] = {"mode", "buffering", "encoding", "errors", "newline", NULL};
+    Value a[5];
+    if (!parse_args(vm, "makefile", args + 1, nargs - 1, kwnames, names, 0, a)) return false;
+    const char *mode = "r";
+    if (!IS_EMPTY(a[0])) {
+        if (!IS_STR(a[0])) return vm_raise(vm, vm->TypeError, "'%s' object is not iterable", vm_type_name(vm, a[0]));
+        mode = AS_STR(a[0])->chars;
+    }
+    for (const char *p = mode; *p; p++)
+        if (!strchr("rwb", *p)) {
+            ObjStr *shown = vm_repr(vm, a[0]);
+            return shown && vm_raise(vm, vm->ValueError, "invalid mode %s (only r, w, b allowed)", shown->chars);
+        }
+    bool writing = strchr(mode, 'w') != NULL;
+    bool reading = strchr(mode, 'r') != NULL || !writing;
+    ObjFile *f = file_over_descriptor(vm, st->fd, reading, writing, strchr(mode, 'b') != NULL);
+    if (!f) return false;
+    *result = OBJ_VAL(f);
+    return true;
+}
+
 // ---- sendfile ----------------------------------------------------------------------------------
 
 typedef struct {
@@ -1180,6 +1209,7 @@ static const MethodDef socket_methods[] = {
     {"send", sock_send},
     {"sendall", sock_sendall},
     {"sendfile", sock_sendfile},
+    {"makefile", sock_makefile},
     {"sendto", sock_sendto},
     {"recv", sock_recv},
     {"recvfrom", sock_recvfrom},

@@ -365,6 +365,7 @@ typedef struct {
                    // until asked for
     int8_t last_io; // +1 after a write, -1 after a read, 0 after a seek or flush: C streams need
                     // a flush or seek between the two directions (runtime/file.c does it)
+    int name_fd;    // -1, or the descriptor a socket.makefile() file shows as its name and fileno
 } ObjFile;
 
 // C data owned by an object: the finalizer runs when the object is swept (it must not allocate).
