@@ -11,14 +11,20 @@
  * KeyboardInterrupt.  SIGPIPE is ignored, as CPython does, so that writing to a pipe or socket
  * whose reader has gone raises BrokenPipeError instead of killing the process.  asyncio.Runner replaces it for the duration of run() (runners.aio).
  *
- * The module: signal(), getsignal(), raise_signal(), default_int_handler, SIG_DFL, SIG_IGN, NSIG
- * and the usual SIG* numbers.  CPython's Signals and Handlers enums print as their numbers
- * (str(signal.SIGINT) == '2'); here they are plain ints, so only their reprs differ.  Handlers
- * receive (signum, None): aio has no frame objects.
+ * The module: signal(), getsignal(), raise_signal(), valid_signals(), default_int_handler, NSIG,
+ * the timers alarm(), setitimer() and getitimer() (with ITIMER_* and ItimerError), and pause().
+ * The SIG* numbers are members of the Signals enum and SIG_DFL / SIG_IGN of Handlers, made by
+ * intenum.c: they print as their numbers and repr as <Signals.SIGINT: 2>, as CPython's.
+ * vm->signal_handlers keeps SIG_DFL and SIG_IGN as the plain ints 0 and 1; getsignal() and
+ * signal() give them back as Handlers members.  Handlers receive (signum, None): aio has no
+ * frame objects.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "asyncio.h"
 #include "hooks.h"
@@ -112,11 +118,43 @@ static Value current_handler(int signum, Value stored) {
     return NONE_VAL();
 }
 
+// SIG_DFL and SIG_IGN (stored as 0 and 1) as the members of signal.Handlers; other handlers as
+// they are.
+static Value handler_for_python(Vm *vm, Value handler) {
+    if (!IS_INT(handler)) return handler;
+    ObjClass *handlers = mod_find_class(vm, "signal", "Handlers");
+    if (!handlers) {
+        vm_clear_exception(vm);
+        return handler;
+    }
+    return intenum_member(vm, handlers, AS_INT(handler));
+}
+
 static bool signal_getsignal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int s = 0;
     if (!check_args(vm, "getsignal", nargs, kwnames, 1, 1) || !signal_number(vm, args[0], &s)) return false;
-    *result = current_handler(s, vm->signal_handlers[s]);
+    *result = handler_for_python(vm, current_handler(s, vm->signal_handlers[s]));
     return true;
+}
+
+// 0 or 1 in *out when v is SIG_DFL or SIG_IGN: the int or the Handlers member.
+static bool is_disposition(Vm *vm, Value v, int *out) {
+    if (IS_INT(v)) {
+        if (AS_INT(v) != 0 && AS_INT(v) != 1) return false;
+        *out = (int)AS_INT(v);
+        return true;
+    }
+    ObjClass *handlers = mod_find_class(vm, "signal", "Handlers");
+    if (!handlers) {
+        vm_clear_exception(vm);
+        return false;
+    }
+    for (int d = 0; d <= 1; d++)
+        if (value_is(v, intenum_member(vm, handlers, d))) {
+            *out = d;
+            return true;
+        }
+    return false;
 }
 
 static bool is_callable(Vm *vm, Value v) {
@@ -133,7 +171,7 @@ static bool signal_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     if (s != SIGINT && !vm_sandbox_allows(vm, "signal.signal", NULL)) return false;
     Value handler = args[1];
     int disposition;
-    if (IS_INT(handler) && (AS_INTLIKE(handler) == 0 || AS_INTLIKE(handler) == 1)) disposition = (int)AS_INTLIKE(handler);
+    if (is_disposition(vm, handler, &disposition)) handler = INT_VAL(disposition);
     else if (is_callable(vm, handler)) disposition = 2;
     else return vm_raise(vm, vm->TypeError, "signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object");
     // CPython runs the handlers already due before it changes one
@@ -141,7 +179,7 @@ static bool signal_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     Value old = current_handler(s, vm->signal_handlers[s]);
     if (set_disposition(s, disposition) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
     vm->signal_handlers[s] = handler;
-    *result = old;
+    *result = handler_for_python(vm, old);
     return true;
 }
 
@@ -174,28 +212,126 @@ static bool signal_valid_signals(Vm *vm, Value *args, int nargs, ObjTuple *kwnam
     return true;
 }
 
+// ---- timers and waiting ------------------------------------------------------------------------
+
+// alarm(seconds): SIGALRM after that many seconds (0 cancels); the seconds the previous alarm had
+// left.
+static bool signal_alarm(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t seconds;
+    if (!check_args(vm, "alarm", nargs, kwnames, 1, 1) || !mod_arg_index(vm, args[0], &seconds) ||
+        !vm_sandbox_allows(vm, "signal.alarm", NULL))
+        return false;
+    *result = INT_VAL(alarm((unsigned)seconds));
+    return true;
+}
+
+// pause(): sleeps until a signal comes, then runs its handler (which may raise).
+static bool signal_pause(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "pause", nargs, kwnames, 0, 0) || !vm_sandbox_allows(vm, "signal.pause", NULL))
+        return false;
+    pause();
+    *result = NONE_VAL();
+    return !vm_interrupted || vm_run_signal_handlers(vm);
+}
+
+// signal.ItimerError(errno, strerror(errno)), CPython's class named itimer_error.
+static bool raise_itimer_error(Vm *vm, int err) {
+    ObjClass *cls = mod_find_class(vm, "signal", "itimer_error");
+    if (!cls) return false;
+    Value ctor_args[2] = {INT_VAL(err), OBJ_VAL(str_from_c(vm, strerror(err)))};
+    vm_push_root(vm, ctor_args[1]);
+    Value exc;
+    bool ok = vm_call(vm, OBJ_VAL(cls), ctor_args, 2, NULL, &exc);
+    vm_pop_root(vm);
+    return ok ? vm_raise_value(vm, exc) : false;
+}
+
+static double timeval_seconds(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
+
+// Seconds as a timeval, rounded up to the microsecond so that a tiny positive delay still arms.
+static struct timeval seconds_timeval(double seconds) {
+    double whole = floor(seconds);
+    double micros = ceil((seconds - whole) * 1e6);
+    struct timeval tv = {(time_t)whole, (suseconds_t)micros};
+    if (tv.tv_usec >= 1000000) {
+        tv.tv_sec++;
+        tv.tv_usec -= 1000000;
+    }
+    return tv;
+}
+
+// (delay, interval) of a timer, as floats.
+static bool itimer_tuple(Vm *vm, const struct itimerval *t, Value *result) {
+    ObjTuple *pair = tuple_new(vm, 2);
+    pair->items[0] = FLOAT_VAL(timeval_seconds(t->it_value));
+    pair->items[1] = FLOAT_VAL(timeval_seconds(t->it_interval));
+    *result = OBJ_VAL(pair);
+    return true;
+}
+
+// setitimer(which, seconds, interval=0.0): arms (0 disarms) one of the process's interval
+// timers; returns the old (delay, interval).
+static bool signal_setitimer(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    static const char *const names[] = {"which", "seconds", "interval", NULL};
+    Value a[3];
+    int64_t which;
+    double seconds, interval = 0.0;
+    if (!parse_args(vm, "setitimer", args, nargs, kwnames, names, 2, a) || !mod_arg_index(vm, a[0], &which) ||
+        !mod_arg_double(vm, a[1], &seconds) || (!IS_EMPTY(a[2]) && !mod_arg_double(vm, a[2], &interval)) ||
+        !vm_sandbox_allows(vm, "signal.setitimer", NULL))
+        return false;
+    struct itimerval new_timer = {seconds_timeval(interval), seconds_timeval(seconds)}, old;
+    if (which != (int)which || setitimer((int)which, &new_timer, &old) != 0)
+        return raise_itimer_error(vm, which != (int)which ? EINVAL : errno);
+    return itimer_tuple(vm, &old, result);
+}
+
+static bool signal_getitimer(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t which;
+    if (!check_args(vm, "getitimer", nargs, kwnames, 1, 1) || !mod_arg_index(vm, args[0], &which)) return false;
+    struct itimerval now;
+    if (which != (int)which || getitimer((int)which, &now) != 0)
+        return raise_itimer_error(vm, which != (int)which ? EINVAL : errno);
+    return itimer_tuple(vm, &now, result);
+}
+
 ObjModule *mod_signal_init(Vm *vm) {
     ObjModule *m = mod_new(vm, "signal");
     vm_push_root(vm, OBJ_VAL(m));
-    static const struct {
-        const char *name;
-        int value;
-    } numbers[] = {
-        {"SIG_DFL", 0},          {"SIG_IGN", 1},          {"NSIG", NSIG},          {"SIGHUP", SIGHUP},
-        {"SIGINT", SIGINT},      {"SIGQUIT", SIGQUIT},    {"SIGILL", SIGILL},      {"SIGTRAP", SIGTRAP},
-        {"SIGABRT", SIGABRT},    {"SIGBUS", SIGBUS},      {"SIGFPE", SIGFPE},      {"SIGKILL", SIGKILL},
-        {"SIGUSR1", SIGUSR1},    {"SIGSEGV", SIGSEGV},    {"SIGUSR2", SIGUSR2},    {"SIGPIPE", SIGPIPE},
-        {"SIGALRM", SIGALRM},    {"SIGTERM", SIGTERM},    {"SIGCHLD", SIGCHLD},    {"SIGCONT", SIGCONT},
-        {"SIGSTOP", SIGSTOP},    {"SIGTSTP", SIGTSTP},    {"SIGTTIN", SIGTTIN},    {"SIGTTOU", SIGTTOU},
-        {"SIGWINCH", SIGWINCH},
+    // CPython's Signals on Linux, in its order; the aliases (a value already named) come last.
+    // SIGRTMIN and SIGRTMAX are not constants in glibc: the table is filled at run time.
+    const IntEnumMember signals[] = {
+        {"SIGHUP", SIGHUP},       {"SIGINT", SIGINT},     {"SIGQUIT", SIGQUIT},     {"SIGILL", SIGILL},
+        {"SIGTRAP", SIGTRAP},     {"SIGABRT", SIGABRT},   {"SIGBUS", SIGBUS},       {"SIGFPE", SIGFPE},
+        {"SIGKILL", SIGKILL},     {"SIGUSR1", SIGUSR1},   {"SIGSEGV", SIGSEGV},     {"SIGUSR2", SIGUSR2},
+        {"SIGPIPE", SIGPIPE},     {"SIGALRM", SIGALRM},   {"SIGTERM", SIGTERM},     {"SIGSTKFLT", SIGSTKFLT},
+        {"SIGCHLD", SIGCHLD},     {"SIGCONT", SIGCONT},   {"SIGSTOP", SIGSTOP},     {"SIGTSTP", SIGTSTP},
+        {"SIGTTIN", SIGTTIN},     {"SIGTTOU", SIGTTOU},   {"SIGURG", SIGURG},       {"SIGXCPU", SIGXCPU},
+        {"SIGXFSZ", SIGXFSZ},     {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF},   {"SIGWINCH", SIGWINCH},
+        {"SIGIO", SIGIO},         {"SIGPWR", SIGPWR},     {"SIGSYS", SIGSYS},       {"SIGRTMIN", SIGRTMIN},
+        {"SIGRTMAX", SIGRTMAX},   {"SIGIOT", SIGIOT},     {"SIGCLD", SIGCHLD},      {"SIGPOLL", SIGIO},
+        {NULL, 0},
     };
-    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
-        mod_set(vm, m, numbers[i].name, INT_VAL(numbers[i].value));
+    static const IntEnumMember dispositions[] = {{"SIG_DFL", 0}, {"SIG_IGN", 1}, {NULL, 0}};
+    intenum_class(vm, m, "Signals", signals);
+    intenum_class(vm, m, "Handlers", dispositions);
+    mod_set(vm, m, "NSIG", INT_VAL(NSIG));
+    mod_set(vm, m, "ITIMER_REAL", INT_VAL(ITIMER_REAL));
+    mod_set(vm, m, "ITIMER_VIRTUAL", INT_VAL(ITIMER_VIRTUAL));
+    mod_set(vm, m, "ITIMER_PROF", INT_VAL(ITIMER_PROF));
+    ObjClass *itimer_error = mod_class(vm, m, "itimer_error", vm->OSError, OBJ_EXCEPTION);
+    itimer_error->flags |= CLASS_EXCEPTION;
+    itimer_error->flags &= ~CLASS_BUILTIN;
+    mod_set(vm, m, "ItimerError", OBJ_VAL(itimer_error));
     static const MethodDef fns[] = {
         {"signal", signal_signal},
         {"getsignal", signal_getsignal},
         {"raise_signal", signal_raise_signal},
         {"valid_signals", signal_valid_signals},
+        {"alarm", signal_alarm},
+        {"pause", signal_pause},
+        {"setitimer", signal_setitimer},
+        {"getitimer", signal_getitimer},
         {"default_int_handler", default_int_handler},
         {NULL, NULL},
     };
