@@ -172,7 +172,7 @@ deps:
 
 demo: deps
 	@$(MAKE) --no-print-directory aio
-	./aio examples/19_seed003_concurrency.aio
+	./aio examples/24_seed003_concurrency.aio
 
 test: deps
 	@$(MAKE) --no-print-directory aio
