@@ -37,12 +37,7 @@ static void report_task(Vm *vm, ObjFuture *t, StrBuf *sb) {
         sb_puts(sb, " awaits ");
         events_describe_wait(vm, t, sb);
     }
-    ObjCode *code;
-    int line;
-    if (events_task_location(vm, t, &code, &line)) {
-        sb_puts(sb, " at ");
-        events_describe_location(vm, code, line, sb);
-    }
+    events_put_task_location(vm, t, " at ", sb);
     print_line(sb);
 }
 

@@ -130,6 +130,15 @@ bool events_task_location(Vm *vm, ObjFuture *task, ObjCode **code, int *line) {
     return *code != NULL;
 }
 
+bool events_put_task_location(Vm *vm, ObjFuture *task, const char *prefix, StrBuf *sb) {
+    ObjCode *code;
+    int line;
+    if (!events_task_location(vm, task, &code, &line)) return false;
+    sb_puts(sb, prefix);
+    events_describe_location(vm, code, line, sb);
+    return true;
+}
+
 void events_caller_location(Vm *vm, ObjCode **code, int *line) {
     *code = NULL;
     *line = 0;

@@ -82,6 +82,9 @@ ObjFuture *events_lock_holder(Vm *vm, ObjFuture *task);
 // Where a task's coroutine stands: the innermost frame of its await chain that is the program's
 // own (not the standard library's), else the innermost one.  False when it has no frame.
 bool events_task_location(Vm *vm, ObjFuture *task, ObjCode **code, int *line);
+// prefix then the task's place ("resumes at " "prog.aio:7"), as events_task_location finds it;
+// false (nothing appended) when the task has no frame.
+bool events_put_task_location(Vm *vm, ObjFuture *task, const char *prefix, StrBuf *sb);
 // "prog.aio:7"; a place in the standard library without its line ("asyncio/runners.aio"): its
 // lines change with every edit of the library, and a student's program never sees them.
 void events_describe_location(Vm *vm, ObjCode *code, int line, StrBuf *sb);

@@ -55,14 +55,8 @@ static void describe_step(Vm *vm, const Event *e, StrBuf *sb) {
     ObjFuture *task = (ObjFuture *)e->subject;
     events_describe_task(vm, task, sb);
     bool first = IS_GENERATOR(task->coro) && AS_GENERATOR(task->coro)->state == GEN_CREATED;
-    ObjCode *code;
-    int line;
-    if (events_task_location(vm, task, &code, &line)) {
-        sb_puts(sb, first ? " starts at " : " resumes at ");
-        events_describe_location(vm, code, line, sb);
-    } else {
+    if (!events_put_task_location(vm, task, first ? " starts at " : " resumes at ", sb))
         sb_puts(sb, first ? " starts" : " resumes");
-    }
     if (!IS_NONE(e->detail) && !IS_EMPTY(e->detail)) {
         sb_puts(sb, " with ");
         events_describe_value(vm, e->detail, sb);
@@ -79,12 +73,7 @@ static void describe_suspension(Vm *vm, const Event *e, StrBuf *sb) {
         sb_puts(sb, " awaits ");
         events_describe_wait(vm, task, sb);
     }
-    ObjCode *code;
-    int line;
-    if (events_task_location(vm, task, &code, &line)) {
-        sb_puts(sb, " at ");
-        events_describe_location(vm, code, line, sb);
-    }
+    events_put_task_location(vm, task, " at ", sb);
 }
 
 static void describe_done(Vm *vm, const Event *e, StrBuf *sb) {
