@@ -261,6 +261,10 @@ int io_open(ObjLoop *loop);
 // Whether some descriptor is watched (a wait without timers can still end); how many are.
 bool io_watching(IoTable *io);
 size_t io_watched_count(IoTable *io);
+// The watched descriptor whose reader (*reading true) or writer callback would resolve fut: the
+// callback is one of fut's bound methods, has fut among its arguments, or closes over it (the
+// sock_* coroutines' on_ready); -1 when none does.  For the views: reads, never runs code.
+int io_descriptor_for(IoTable *io, Value fut, bool *reading);
 // Closing the loop: uv_close on the watch of the loop's epoll set, and the Handles forgotten (the
 // caller then runs libuv once so that the close completes), then io_free.
 void io_close(IoTable *io);

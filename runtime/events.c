@@ -238,13 +238,24 @@ ObjFuture *events_lock_holder(Vm *vm, ObjFuture *task) {
 
 // A stream's wait names its descriptor: the StreamReader or StreamWriter (the method's self)
 // has a socket transport, which knows its descriptor (stdlib/asyncio/socket_transport.aio).
-static void describe_stream_descriptor(ObjGenerator *lib, const char *call, StrBuf *sb) {
+static bool describe_stream_descriptor(ObjGenerator *lib, const char *call, StrBuf *sb) {
     bool reading = strncmp(call, "StreamReader.", 13) == 0;
-    if (!reading && strncmp(call, "StreamWriter.", 13) != 0) return;
-    if (lib->frame->code->nlocals < 1) return;
+    if (!reading && strncmp(call, "StreamWriter.", 13) != 0) return false;
+    if (lib->frame->code->nlocals < 1) return false;
     Value transport = instance_attribute(lib->frame->slots[0], "_transport");
     Value fd = IS_EMPTY(transport) ? transport : instance_attribute(transport, "_sock_fd");
-    if (IS_INT(fd)) sb_printf(sb, ", waiting to %s fd %lld", reading ? "read" : "write", (long long)AS_INT(fd));
+    if (!IS_INT(fd)) return false;
+    sb_printf(sb, ", waiting to %s fd %lld", reading ? "read" : "write", (long long)AS_INT(fd));
+    return true;
+}
+
+// A future that a watched descriptor's callback resolves (the sock_* coroutines, a program's own
+// add_reader): the loop's I/O table knows which descriptor.
+static void describe_watched_descriptor(ObjFuture *task, Value awaited, StrBuf *sb) {
+    if (!IS_LOOP(task->loop)) return;
+    bool reading;
+    int fd = io_descriptor_for(*loop_io_table(AS_LOOP(task->loop)), awaited, &reading);
+    if (fd >= 0) sb_printf(sb, ", waiting to %s fd %d", reading ? "read" : "write", fd);
 }
 
 void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb) {
@@ -260,11 +271,14 @@ void events_describe_wait(Vm *vm, ObjFuture *task, StrBuf *sb) {
         return;
     }
     events_describe_awaited(vm, awaited, sb);
+    bool named_descriptor = false;
     if (lib) {
         const char *call = lib->frame->code->qualname->chars;
         sb_printf(sb, " in %s()", call);
-        describe_stream_descriptor(lib, call, sb);
+        named_descriptor = describe_stream_descriptor(lib, call, sb);
     }
+    if (!named_descriptor && IS_FUTURE(awaited) && !AS_FUTURE(awaited)->is_task)
+        describe_watched_descriptor(task, awaited, sb);
     if (IS_SLEEP(awaited) && AS_SLEEP(awaited)->state == SLEEP_WAITING)
         sb_printf(sb, " until %.6f", events_relative(AS_SLEEP(awaited)->timer.when));
 }

@@ -140,6 +140,41 @@ bool io_watching(IoTable *io) { return io && io->registered > 0; }
 
 size_t io_watched_count(IoTable *io) { return io ? io->registered : 0; }
 
+static bool callback_refers_to(Value callback, Value fut) {
+    if (IS_BOUND(callback)) return value_is(AS_BOUND(callback)->self, fut);
+    if (!IS_FUNCTION(callback) || !AS_FUNCTION(callback)->closure) return false;
+    ObjTuple *cells = AS_FUNCTION(callback)->closure;
+    for (size_t i = 0; i < cells->count; i++)
+        if (IS_CELL(cells->items[i]) && value_is(AS_CELL(cells->items[i])->value, fut)) return true;
+    return false;
+}
+
+static bool handle_refers_to(ObjHandle *h, Value fut) {
+    if (!h || h->timer.cancelled) return false;
+    if (callback_refers_to(h->callback, fut)) return true;
+    if (!IS_TUPLE(h->args)) return false;
+    ObjTuple *args = AS_TUPLE(h->args);
+    for (size_t i = 0; i < args->count; i++)
+        if (value_is(args->items[i], fut)) return true;
+    return false;
+}
+
+int io_descriptor_for(IoTable *io, Value fut, bool *reading) {
+    if (!io || !io->registered) return -1;
+    for (size_t fd = 0; fd < io->capacity; fd++) {
+        Watcher *w = &io->by_fd[fd];
+        if (handle_refers_to(w->reader, fut)) {
+            *reading = true;
+            return (int)fd;
+        }
+        if (handle_refers_to(w->writer, fut)) {
+            *reading = false;
+            return (int)fd;
+        }
+    }
+    return -1;
+}
+
 // ---- readiness ----------------------------------------------------------------------------------
 
 static void ready_unless_cancelled(ObjLoop *loop, ObjHandle *h) {
