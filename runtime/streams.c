@@ -7,12 +7,13 @@
  * class takes the C versions under the plain names because an echo round trip runs each of
  * them twice (bench/echo.aio).  As for the transport (transport.c), only the ordinary case is
  * done here: a reader whose state has the types streams.aio gives it, a plain bytes chunk, a
- * plain Future and event loop.  Any other case -- an assertion to fail, a bytearray to copy, a
- * Future subclass, pausing or resuming the transport -- calls the aio method, which does it all.
+ * plain Future and event loop.  Any other case -- an assertion to fail, a bytearray chunk to
+ * copy, a Future subclass, pausing or resuming the transport -- calls the aio method, which does it all.
  */
 #include <string.h>
 
 #include "asyncio.h"
+#include "bytes_like.h"
 #include "runtime.h"
 
 // The reader's own attribute, EMPTY when absent or when its class may intercept attribute
@@ -34,6 +35,20 @@ static bool fall_back(Vm *vm, Value *args, int nargs, AsyncioName aio_method, Va
     return asyncio_call_attribute(vm, args[0], ASYNCIO_NAME(vm, aio_method), args + 1, nargs - 1, result);
 }
 
+// The unread bytes are b'' or one chunk as it came (a bytes object, handed out whole without a
+// copy: the usual case), or a bytearray once two chunks had to be joined or a read took only the
+// front of one: appending to it and deleting from its front are O(1) per byte, so many small
+// reads out of a big buffer, or many small chunks into one, cost what they carry.
+static bool is_plain_buffer(Vm *vm, Value v) {
+    return is_plain_bytes(vm, v) || (IS_BYTEARRAY(v) && AS_OBJ(v)->cls == vm->bytearray_class);
+}
+
+static ByteSpan buffer_span(Value unread) {
+    if (IS_BYTES(unread)) return (ByteSpan){AS_BYTES(unread)->data, AS_BYTES(unread)->length};
+    ObjByteArray *b = AS_BYTEARRAY(unread);
+    return (ByteSpan){bytearray_bytes(b), b->length};
+}
+
 // feed_data(data): the chunk joins the unread bytes (it becomes them when there were none: bytes
 // never change, so no copy), and the coroutine waiting for data, if any, is woken.
 static bool reader_feed_data(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -43,55 +58,71 @@ static bool reader_feed_data(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     Value waiting = reader_attribute(vm, self, AN_WAKEUP), holding = reader_attribute(vm, self, AN_HOLDING);
     Value limit = reader_attribute(vm, self, AN_LIMIT), transport = reader_attribute(vm, self, AN_TRANSPORT);
     bool ordinary = is_false(ended) && is_plain_bytes(vm, data) && AS_BYTES(data)->length > 0 &&
-                    is_plain_bytes(vm, unread) && (IS_NONE(waiting) || (IS_FUTURE(waiting) && AS_OBJ(waiting)->cls == vm->future_class)) &&
+                    is_plain_buffer(vm, unread) && (IS_NONE(waiting) || (IS_FUTURE(waiting) && AS_OBJ(waiting)->cls == vm->future_class)) &&
                     IS_BOOL(holding) && IS_INT(limit) && !IS_EMPTY(transport);
     if (!ordinary) return fall_back(vm, args, nargs, AN_FEED_DATA_IN_AIO, result);
     *result = NONE_VAL();
-    ObjBytes *old = AS_BYTES(unread), *chunk = AS_BYTES(data);
+    ObjBytes *chunk = AS_BYTES(data);
+    ByteSpan old = buffer_span(unread);
     Value joined = data;
-    if (old->length > 0) {
-        ObjBytes *both = bytes_try_alloc(vm, old->length + chunk->length);
-        if (!both) return false;
-        memcpy(both->data, old->data, old->length);
-        memcpy(both->data + old->length, chunk->data, chunk->length);
+    if (old.length > 0 && IS_BYTEARRAY(unread)) {
+        if (!bytearray_append(vm, AS_BYTEARRAY(unread), chunk->data, chunk->length)) return false;
+        joined = unread;
+    } else if (old.length > 0) {
+        // a second chunk: from now on the buffer grows in place
+        ObjByteArray *both = bytearray_new(vm, old.data, old.length);
+        vm_push_root(vm, OBJ_VAL(both));
+        bool appended = bytearray_append(vm, both, chunk->data, chunk->length);
+        vm_pop_root(vm);
+        if (!appended) return false;
         joined = OBJ_VAL(both);
+        set_reader_attribute(vm, self, AN_UNREAD, joined);
+    } else {
+        set_reader_attribute(vm, self, AN_UNREAD, joined);
     }
-    set_reader_attribute(vm, self, AN_UNREAD, joined);
     if (!IS_NONE(waiting)) {
         set_reader_attribute(vm, self, AN_WAKEUP, NONE_VAL());
         if (AS_FUTURE(waiting)->state != FUT_CANCELLED && !future_set_result(vm, AS_FUTURE(waiting), NONE_VAL()))
             return false;
     }
-    if (!IS_NONE(transport) && !AS_BOOL(holding) && (int64_t)AS_BYTES(joined)->length > 2 * AS_INT(limit))
+    if (!IS_NONE(transport) && !AS_BOOL(holding) && (int64_t)buffer_span(joined).length > 2 * AS_INT(limit))
         return asyncio_call_attribute(vm, self, ASYNCIO_NAME(vm, AN_HOLD_TRANSPORT), NULL, 0, result);
     return true;
 }
 
-// _hand_out(count): the first count unread bytes (all of them, without a copy, when count
-// covers them), taken out of the buffer.
+// _hand_out(count): the first count unread bytes as bytes (all of them, without a copy when
+// they are one chunk and count covers them), taken out of the buffer.
 static bool reader_hand_out(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (nargs != 2 || kwnames || !IS_INSTANCE(args[0])) return fall_back(vm, args, nargs, AN_HAND_OUT_IN_AIO, result);
     Value self = args[0], count = args[1];
     Value unread = reader_attribute(vm, self, AN_UNREAD), holding = reader_attribute(vm, self, AN_HOLDING);
     // (a held transport is released by the aio version)
-    if (!IS_INT(count) || AS_INT(count) < 0 || !is_plain_bytes(vm, unread) || !is_false(holding))
+    if (!IS_INT(count) || AS_INT(count) < 0 || !is_plain_buffer(vm, unread) || !is_false(holding))
         return fall_back(vm, args, nargs, AN_HAND_OUT_IN_AIO, result);
-    ObjBytes *all = AS_BYTES(unread);
+    ByteSpan all = buffer_span(unread);
     size_t n = (size_t)AS_INT(count);
-    if (n >= all->length) {
-        Value empty = OBJ_VAL(bytes_new(vm, "", 0));
-        set_reader_attribute(vm, self, AN_UNREAD, empty);
+    if (n >= all.length && IS_BYTES(unread)) {
+        set_reader_attribute(vm, self, AN_UNREAD, OBJ_VAL(bytes_new(vm, "", 0)));
         *result = unread;
         return true;
     }
-    Value piece = OBJ_VAL(bytes_new(vm, all->data, n));
+    if (n > all.length) n = all.length;
+    Value piece = OBJ_VAL(bytes_new(vm, all.data, n));
     vm_push_root(vm, piece);
-    all = AS_BYTES(unread); // (nothing moves, but unread is only reachable through self)
-    Value rest = OBJ_VAL(bytes_new(vm, all->data + n, all->length - n));
-    set_reader_attribute(vm, self, AN_UNREAD, rest);
+    bool ok = true;
+    if (n == all.length) {
+        set_reader_attribute(vm, self, AN_UNREAD, OBJ_VAL(bytes_new(vm, "", 0)));
+    } else if (IS_BYTES(unread)) {
+        // the rest of a chunk: into a bytearray, where the next reads take it from the front
+        all = buffer_span(unread); // (nothing moves, but unread is only reachable through self)
+        Value rest = OBJ_VAL(bytearray_new(vm, all.data + n, all.length - n));
+        set_reader_attribute(vm, self, AN_UNREAD, rest);
+    } else {
+        ok = bytearray_consume(vm, AS_BYTEARRAY(unread), n);
+    }
     vm_pop_root(vm);
     *result = piece;
-    return true;
+    return ok;
 }
 
 // _data_future(func_name): the Future the next feed_data(), feed_eof() or set_exception()
