@@ -846,6 +846,15 @@ static const IntEnumMember ssl_methods[] = {
     {"PROTOCOL_TLS", 2}, {"PROTOCOL_TLS_CLIENT", 16}, {"PROTOCOL_TLS_SERVER", 17}, {NULL, 0},
 };
 
+// SSLError.errno's values (SSL_get_error's codes; SSL_ERROR_EOF is CPython's own).
+static const IntEnumMember error_numbers[] = {
+    {"SSL_ERROR_SSL", SSL_ERROR_SSL}, {"SSL_ERROR_WANT_READ", SSL_ERROR_WANT_READ},
+    {"SSL_ERROR_WANT_WRITE", SSL_ERROR_WANT_WRITE}, {"SSL_ERROR_WANT_X509_LOOKUP", SSL_ERROR_WANT_X509_LOOKUP},
+    {"SSL_ERROR_SYSCALL", SSL_ERROR_SYSCALL}, {"SSL_ERROR_ZERO_RETURN", SSL_ERROR_ZERO_RETURN},
+    {"SSL_ERROR_WANT_CONNECT", SSL_ERROR_WANT_CONNECT}, {"SSL_ERROR_EOF", ERRNO_EOF},
+    {"SSL_ERROR_INVALID_ERROR_CODE", 10}, {NULL, 0},
+};
+
 static const IntEnumMember tls_versions[] = {
     {"MINIMUM_SUPPORTED", -2}, {"SSLv3", SSL3_VERSION}, {"TLSv1", TLS1_VERSION}, {"TLSv1_1", TLS1_1_VERSION},
     {"TLSv1_2", TLS1_2_VERSION}, {"TLSv1_3", TLS1_3_VERSION}, {"MAXIMUM_SUPPORTED", -1}, {NULL, 0},
@@ -866,6 +875,7 @@ ObjModule *mod_ssl_init(Vm *vm) {
     intenum_class(vm, m, "VerifyMode", verify_modes);
     intenum_class(vm, m, "_SSLMethod", ssl_methods);
     intenum_class(vm, m, "TLSVersion", tls_versions);
+    intenum_class(vm, m, "SSLErrorNumber", error_numbers);
     mod_set(vm, m, "OPENSSL_VERSION", OBJ_VAL(str_from_c(vm, OpenSSL_version(OPENSSL_VERSION))));
     mod_set(vm, m, "OPENSSL_VERSION_NUMBER", INT_VAL((int64_t)OpenSSL_version_num()));
     vm_pop_root(vm);
