@@ -128,6 +128,11 @@ build/unicode_names_data.c: base/unicode_names_gen.py $(UCD)/UnicodeData.txt $(U
                             $(UCD)/DerivedAge.txt $(UCD)/Jamo.txt | build
 	python3 base/unicode_names_gen.py $(UCD) > $@.tmp && mv $@.tmp $@
 
+# The HTML timeline's page (runtime/timeline_page.html), carried in the binary as a C string.
+build/timeline_page.h: runtime/timeline_page.html runtime/embed_text.py | build
+	python3 runtime/embed_text.py timeline_page $< > $@.tmp && mv $@.tmp $@
+$(OBJDIR)/runtime/timeline.o: build/timeline_page.h
+
 # Everything that includes the token kinds waits for the grammar.
 $(patsubst %.c,$(OBJDIR)/%.o,$(SRCS)) $(OBJDIR)/build/scan.o: build/grammar.h
 

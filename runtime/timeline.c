@@ -1,14 +1,17 @@
 /* timeline: `aio --timeline=FILE.json`, the event stream as a Chrome trace-event file, which
  * Perfetto (ui.perfetto.dev) and chrome://tracing open; with FILE.svg, the same bars drawn as a
- * picture (runtime/timeline_svg.c).
+ * picture (runtime/timeline_svg.c); with FILE.html, the same events inside a self-contained page
+ * that draws them and zooms (runtime/timeline_page.html, embedded by the build).
  *
  * One row ("thread") per task, named "Task-2 fetch()", and row 0 for the loop itself.  On a
  * task's row: a bar "runs" for each step, a bar "awaits WHAT" for each wait between two steps, an
  * instant at its creation and at its end, and a "wakes" arrow from the event that ended a wait
  * (a task's end, or the loop's row for a future resolved by a callback) to the step it caused.
  * On the loop's row: a red bar for each time.sleep()
- * that blocked the loop, instants for callbacks, ready descriptors and virtual-time jumps, and a
- * counter of the ready callbacks.  Times are microseconds since the program started.
+ * that blocked the loop, instants for callbacks, asyncio.sleep() timers, ready descriptors and
+ * virtual-time jumps, and a counter of the ready callbacks.  Times are microseconds since the program started.  A bar's
+ * args.at is the source line of the step (where it starts or resumes) or of the wait (where the
+ * task suspended), as "prog.aio:7".
  *
  * The file is written as the events come (so a long run keeps no history in memory) and closed
  * by timeline_finish at exit; a run cut short still leaves a file those viewers read, since the
@@ -21,7 +24,11 @@
 
 #include "events.h"
 #include "runtime.h"
+#include "timeline_page.h" // generated from runtime/timeline_page.html (Makefile)
 #include "timeline_svg.h"
+
+// Where the HTML template takes the trace's JSON.
+#define PAGE_DATA_MARK "@TRACE_EVENTS@"
 
 // A task with a row: what it is doing since when.
 typedef struct {
@@ -30,11 +37,17 @@ typedef struct {
     bool running;
     double since;    // when its current step or wait began
     char *waiting;   // what it awaits, while waiting (malloc'ed)
+    char *where;     // "prog.aio:7": where its current step began or its wait is (malloc'ed)
     long woken_by;   // the flow (arrow) that ends at its next step, 0 when none
+    int woken_from_row; // where that arrow starts (row and time)
+    double woken_at;
 } Lane;
+
+typedef enum { FORMAT_JSON, FORMAT_SVG, FORMAT_HTML } Format;
 
 static struct {
     FILE *out;
+    Format format;
     bool svg;        // FILE.svg: shapes are collected and drawn at the end (timeline_svg.c)
     bool first_event;
     int next_row;
@@ -51,7 +64,7 @@ static void put_json_string(const char *s) {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
-        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else if (c < 0x20 || c == '<' || c == '>' || c == '&') fprintf(out, "\\u%04x", c); // HTML-safe
         else fputc(c, out);
     }
     fputc('"', out);
@@ -81,25 +94,35 @@ static void row_name(int row, const char *name) {
     fputs("}}", timeline.out);
 }
 
-// A bar on `row` from `from` to `to` seconds; `detail` (or NULL) shows when it is selected.
-static void bar(int row, const char *category, const char *name, double from, double to, const char *detail) {
+// A bar on `row` from `from` to `to` seconds; `detail` and `at` (a source line), each NULL when
+// unknown, show when it is selected.
+static void bar(int row, const char *category, const char *name, double from, double to, const char *detail,
+                const char *at) {
     if (timeline.svg) {
-        svg_bar(row, category, detail ? detail : name, from, to);
+        svg_bar(row, category, detail ? detail : name, at, from, to);
         return;
     }
     begin_event("X", row, from);
     fprintf(timeline.out, ",\"dur\":%.3f,\"cat\":\"%s\"", (to - from) * 1e6, category);
     if (strcmp(category, "blocked") == 0) fputs(",\"cname\":\"terrible\"", timeline.out); // red
     put_name(name);
-    if (detail) {
-        fputs(",\"args\":{\"detail\":", timeline.out);
-        put_json_string(detail);
+    if (detail || at) {
+        fputs(",\"args\":{", timeline.out);
+        if (detail) {
+            fputs("\"detail\":", timeline.out);
+            put_json_string(detail);
+        }
+        if (at) {
+            fputs(detail ? ",\"at\":" : "\"at\":", timeline.out);
+            put_json_string(at);
+        }
         fputc('}', timeline.out);
     }
     fputc('}', timeline.out);
 }
 
 // One end of a "woken by" arrow: "s" where the waking event happened, "f" at the step it causes.
+// (The SVG draws the arrow whole, when its end is known: see on_task_event.)
 static void flow(const char *ph, int row, long id, double at) {
     if (timeline.svg) return;
     begin_event(ph, row, at);
@@ -108,7 +131,7 @@ static void flow(const char *ph, int row, long id, double at) {
 
 static void instant(int row, const char *category, const char *name, double at) {
     if (timeline.svg) {
-        if (strcmp(category, "task") == 0) svg_marker(row, name, at);
+        svg_marker(row, category, name, at);
         return;
     }
     begin_event("i", row, at);
@@ -150,14 +173,24 @@ static char *take_text(StrBuf *sb) {
 // Ends the lane's current bar (its step, or its wait) at `now`.
 static void close_bar(Lane *lane, double now) {
     if (lane->running) {
-        bar(lane->row, "step", "runs", lane->since, now, NULL);
+        bar(lane->row, "step", "runs", lane->since, now, NULL, lane->where);
     } else if (lane->waiting) {
-        bar(lane->row, "wait", lane->waiting, lane->since, now, NULL);
+        bar(lane->row, "wait", lane->waiting, lane->since, now, NULL, lane->where);
     }
     free(lane->waiting);
-    lane->waiting = NULL;
+    free(lane->where);
+    lane->waiting = lane->where = NULL;
     lane->running = false;
     lane->since = now;
+}
+
+// The lane's `where`: the task's current line ("prog.aio:7"), or NULL when it has no frame.
+static char *task_line(Vm *vm, ObjFuture *task, StrBuf *sb) {
+    ObjCode *code;
+    int line;
+    if (!events_task_location(vm, task, &code, &line)) return NULL;
+    events_describe_location(vm, code, line, sb);
+    return take_text(sb);
 }
 
 // ---- the consumer -------------------------------------------------------------------------------
@@ -183,7 +216,11 @@ static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
     close_bar(lane, e->time);
     if (e->kind == EV_TASK_STEP) {
         lane->running = true;
-        if (lane->woken_by) flow("f", lane->row, lane->woken_by, e->time);
+        lane->where = task_line(vm, task, sb);
+        if (lane->woken_by) {
+            flow("f", lane->row, lane->woken_by, e->time);
+            if (timeline.svg) svg_arrow(lane->woken_from_row, lane->woken_at, lane->row, e->time);
+        }
         lane->woken_by = 0;
     } else if (e->kind == EV_TASK_SUSPENDED) {
         if (IS_NONE(e->detail)) sb_puts(sb, "yields");
@@ -192,6 +229,7 @@ static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
             events_describe_wait(vm, task, sb);
         }
         lane->waiting = take_text(sb);
+        lane->where = task_line(vm, task, sb);
     } else { // the task is done
         if (task->state == FUT_CANCELLED) sb_puts(sb, "cancelled");
         else if (!IS_NONE(task->exception)) {
@@ -221,7 +259,9 @@ static void on_event(Vm *vm, const Event *e, void *context) {
         Lane *source = f->is_task ? lane_of(f) : NULL;
         if (woken && task_of_wakeup(vm, f->callback0)) {
             woken->woken_by = ++timeline.next_flow;
-            flow("s", source ? source->row : 0, woken->woken_by, e->time);
+            woken->woken_from_row = source ? source->row : 0;
+            woken->woken_at = e->time;
+            flow("s", woken->woken_from_row, woken->woken_by, e->time);
         }
         if (f->is_task) on_task_event(vm, e, &sb);
         break;
@@ -236,8 +276,9 @@ static void on_event(Vm *vm, const Event *e, void *context) {
         ObjCode *code;
         int line;
         events_caller_location(vm, &code, &line);
+        size_t at = sb.length;
         events_describe_location(vm, code, line, &sb);
-        bar(0, "blocked", "loop blocked", e->time, e->time + e->when, sb.data);
+        bar(0, "blocked", "loop blocked", e->time, e->time + e->when, sb.data, sb.data + at);
         break;
     }
     case EV_CLOCK_JUMP:
@@ -252,8 +293,22 @@ static void on_event(Vm *vm, const Event *e, void *context) {
         sb_printf(&sb, "fd %ld ready", e->counts[0]);
         instant(0, "io", sb.data, e->time);
         break;
-    case EV_TIMER_ARMED:
-    case EV_TIMER_FIRED: break;
+    case EV_TIMER_FIRED: { // a task's asyncio.sleep() ends: an arrow from the loop's row wakes it
+        if (((Obj *)e->subject)->kind != OBJ_SLEEP) break; // a call_later handle shows as its callback
+        ObjSleep *sleep = (ObjSleep *)e->subject;
+        Lane *woken = sleep->waiter ? lane_of(sleep->waiter) : NULL;
+        events_describe_awaited(vm, OBJ_VAL(sleep), &sb);
+        sb_puts(&sb, " ends");
+        instant(0, "timer", sb.data, e->time);
+        if (woken) {
+            woken->woken_by = ++timeline.next_flow;
+            woken->woken_from_row = 0;
+            woken->woken_at = e->time;
+            flow("s", 0, woken->woken_by, e->time);
+        }
+        break;
+    }
+    case EV_TIMER_ARMED: break;
     }
     sb_free(&sb);
 }
@@ -264,6 +319,7 @@ static void finish(double last, void *context) {
         if (timeline.lanes[i].task) close_bar(&timeline.lanes[i], last);
     if (timeline.svg) svg_write(timeline.out);
     else fputs("\n]}\n", timeline.out);
+    if (timeline.format == FORMAT_HTML) fputs(strstr(timeline_page, PAGE_DATA_MARK) + strlen(PAGE_DATA_MARK), timeline.out);
     fclose(timeline.out);
     timeline.out = NULL;
 }
@@ -272,7 +328,12 @@ bool timeline_start(Vm *vm, const char *path) {
     timeline.out = fopen(path, "w");
     if (!timeline.out) return false;
     size_t length = strlen(path);
-    timeline.svg = length >= 4 && strcmp(path + length - 4, ".svg") == 0;
+    timeline.format = length >= 4 && strcmp(path + length - 4, ".svg") == 0    ? FORMAT_SVG
+                      : length >= 5 && strcmp(path + length - 5, ".html") == 0 ? FORMAT_HTML
+                                                                             : FORMAT_JSON;
+    timeline.svg = timeline.format == FORMAT_SVG;
+    if (timeline.format == FORMAT_HTML) // the page up to where the data goes
+        fwrite(timeline_page, 1, (size_t)(strstr(timeline_page, PAGE_DATA_MARK) - timeline_page), timeline.out);
     if (!timeline.svg) fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", timeline.out);
     timeline.first_event = true;
     row_name(0, "event loop");

@@ -6,10 +6,14 @@
 
 // Rows are numbered from 0 (the loop); times are seconds since the program started.
 void svg_row(int row, const char *name);
-// category: "step", "wait" or "blocked" (a blocked bar spans every row).
-void svg_bar(int row, const char *category, const char *name, double from, double to);
-// A task's creation ("created at ...") or end.
-void svg_marker(int row, const char *name, double at);
+// category: "step", "wait" or "blocked" (a blocked bar spans every row); at: the source line
+// ("prog.aio:7") or NULL.
+void svg_bar(int row, const char *category, const char *name, const char *at, double from, double to);
+// An instant: category "task" for a task's creation ("created at ...") or end ("returned 1",
+// "raised ValueError(...)", "cancelled"); "callback", "io" or "clock" for the loop's row.
+void svg_marker(int row, const char *category, const char *name, double at);
+// A "woken by" arrow from the event on from_row at time `from` to the step on to_row at `to`.
+void svg_arrow(int from_row, double from, int to_row, double to);
 // Draws everything collected into out, and forgets it.
 void svg_write(FILE *out);
 
