@@ -32,6 +32,9 @@ are written in whole-line comments:
                           address space is not the program's.
   # not-a-test: REASON    a program whose output cannot be fixed (an example
                           that prints the time): skipped.
+  # requires: COMMAND     a program the test runs (e.g. chromium); where it is
+                          not on $PATH the test is skipped, and the runner
+                          says so ("SKIP FILE: needs COMMAND").
   # setup: SCRIPT         a shell script (path from the test's folder) run once,
                           in its own folder, before every test naming it; if it
                           fails, those tests fail.  The TLS tests use it to make
@@ -52,6 +55,7 @@ import concurrent.futures
 import difflib
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -77,6 +81,7 @@ class Test:
         self.not_a_test = None
         self.setup = None         # resolved path of a set-up script, or None
         self.piped = False
+        self.requires = []        # commands the test runs, which must be on $PATH
         self.parse()
 
     def parse(self):
@@ -114,6 +119,8 @@ class Test:
                 self.piped = True
             elif key == "not-a-test":
                 self.not_a_test = value.strip() or "not a test"
+            elif key == "requires":
+                self.requires += value.split()
             elif key == "setup":
                 self.setup = (self.path.parent / value.strip()).resolve()
         if stdin_lines:
@@ -276,6 +283,9 @@ def main():
             return setup_failures[test.setup]
         if test.memory_limit and not limits_work:
             return "skip"
+        missing = [c for c in test.requires if not shutil.which(c)]
+        if missing:
+            return ("skip", f"needs {' '.join(missing)}")
         if opts.oracle:
             if test.aio_only:
                 return "skip"
@@ -284,8 +294,10 @@ def main():
 
     with concurrent.futures.ThreadPoolExecutor(max(1, opts.j)) as pool:
         for test, result in zip(tests, pool.map(job, tests)):
-            if result == "skip":
+            if result == "skip" or (isinstance(result, tuple) and result[0] == "skip"):
                 skipped += 1
+                if result != "skip":
+                    print(f"SKIP {rel(test.path)}: {result[1]}", flush=True)
             elif result is None:
                 passed += 1
             else:
