@@ -39,8 +39,9 @@ typedef struct {
     char *waiting;   // what it awaits, while waiting (malloc'ed)
     char *where;     // "prog.aio:7": where its current step began or its wait is (malloc'ed)
     long woken_by;   // the flow (arrow) that ends at its next step, 0 when none
-    int woken_from_row; // where that arrow starts (row and time)
+    int woken_from_row; // where that arrow starts (row and time), and what happened there
     double woken_at;
+    char *woken_cause;  // (malloc'ed)
 } Lane;
 
 typedef enum { FORMAT_JSON, FORMAT_SVG, FORMAT_HTML } Format;
@@ -121,12 +122,30 @@ static void bar(int row, const char *category, const char *name, double from, do
     fputc('}', timeline.out);
 }
 
-// One end of a "woken by" arrow: "s" where the waking event happened, "f" at the step it causes.
+// One end of a "woken by" arrow: "s" where the waking event happened (args.cause says what it
+// was: "Task-2 fetch() ends", "sleep(1) ends", "Future done"), "f" at the step it causes.
 // (The SVG draws the arrow whole, when its end is known: see on_task_event.)
-static void flow(const char *ph, int row, long id, double at) {
+static void flow(const char *ph, int row, long id, double at, const char *cause) {
     if (timeline.svg) return;
     begin_event(ph, row, at);
-    fprintf(timeline.out, ",\"id\":%ld,\"cat\":\"wake\",\"name\":\"wakes\"%s}", id, ph[0] == 'f' ? ",\"bp\":\"e\"" : "");
+    fprintf(timeline.out, ",\"id\":%ld,\"cat\":\"wake\",\"name\":\"wakes\"%s", id, ph[0] == 'f' ? ",\"bp\":\"e\"" : "");
+    if (cause) {
+        fputs(",\"args\":{\"cause\":", timeline.out);
+        put_json_string(cause);
+        fputc('}', timeline.out);
+    }
+    fputc('}', timeline.out);
+}
+
+// The lane's task will be woken at its next step by `cause` (on from_row, now): the arrow's start.
+static void wake(Lane *lane, int from_row, double now, const char *cause) {
+    lane->woken_by = ++timeline.next_flow;
+    lane->woken_from_row = from_row;
+    lane->woken_at = now;
+    free(lane->woken_cause);
+    lane->woken_cause = strdup(cause);
+    if (!lane->woken_cause) abort();
+    flow("s", from_row, lane->woken_by, now, cause);
 }
 
 static void instant(int row, const char *category, const char *name, double at) {
@@ -218,10 +237,12 @@ static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
         lane->running = true;
         lane->where = task_line(vm, task, sb);
         if (lane->woken_by) {
-            flow("f", lane->row, lane->woken_by, e->time);
-            if (timeline.svg) svg_arrow(lane->woken_from_row, lane->woken_at, lane->row, e->time);
+            flow("f", lane->row, lane->woken_by, e->time, NULL);
+            if (timeline.svg) svg_arrow(lane->woken_from_row, lane->woken_at, lane->row, e->time, lane->woken_cause);
         }
         lane->woken_by = 0;
+        free(lane->woken_cause);
+        lane->woken_cause = NULL;
     } else if (e->kind == EV_TASK_SUSPENDED) {
         if (IS_NONE(e->detail)) sb_puts(sb, "yields");
         else {
@@ -243,6 +264,8 @@ static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
         instant(lane->row, "task", what, e->time);
         free(what);
         lane->task = NULL;
+        free(lane->woken_cause);
+        lane->woken_cause = NULL;
     }
 }
 
@@ -258,10 +281,12 @@ static void on_event(Vm *vm, const Event *e, void *context) {
         Lane *woken = lane_of(task_of_wakeup(vm, f->callback0));
         Lane *source = f->is_task ? lane_of(f) : NULL;
         if (woken && task_of_wakeup(vm, f->callback0)) {
-            woken->woken_by = ++timeline.next_flow;
-            woken->woken_from_row = source ? source->row : 0;
-            woken->woken_at = e->time;
-            flow("s", woken->woken_from_row, woken->woken_by, e->time);
+            if (f->is_task) events_describe_task(vm, f, &sb);
+            else events_describe_awaited(vm, OBJ_VAL(f), &sb);
+            sb_puts(&sb, f->is_task ? " ends" : " done");
+            char *cause = take_text(&sb); // (emptied: the task's end, below, describes itself)
+            wake(woken, source ? source->row : 0, e->time, cause);
+            free(cause);
         }
         if (f->is_task) on_task_event(vm, e, &sb);
         break;
@@ -300,12 +325,7 @@ static void on_event(Vm *vm, const Event *e, void *context) {
         events_describe_awaited(vm, OBJ_VAL(sleep), &sb);
         sb_puts(&sb, " ends");
         instant(0, "timer", sb.data, e->time);
-        if (woken) {
-            woken->woken_by = ++timeline.next_flow;
-            woken->woken_from_row = 0;
-            woken->woken_at = e->time;
-            flow("s", 0, woken->woken_by, e->time);
-        }
+        if (woken) wake(woken, 0, e->time, sb.data);
         break;
     }
     case EV_TIMER_ARMED: break;

@@ -35,7 +35,7 @@ typedef struct {
                 // 'k' cancelled, 'l' a tick on the loop's row, 'a' arrow (to to_row)
     int to_row;
     double from, to;
-    char *text; // NULL for an arrow
+    char *text; // for an arrow, what woke the task (or NULL)
     char *at;   // the source line, or NULL
 } Shape;
 
@@ -90,8 +90,8 @@ void svg_marker(int row, const char *category, const char *name, double at) {
     add((Shape){.row = row, .kind = kind, .from = at, .to = at, .text = (char *)name});
 }
 
-void svg_arrow(int from_row, double from, int to_row, double to) {
-    add((Shape){.row = from_row, .kind = 'a', .to_row = to_row, .from = from, .to = to});
+void svg_arrow(int from_row, double from, int to_row, double to, const char *cause) {
+    add((Shape){.row = from_row, .kind = 'a', .to_row = to_row, .from = from, .to = to, .text = (char *)cause});
 }
 
 static void put_text(FILE *out, const char *s) {
@@ -140,16 +140,18 @@ static void put_title(FILE *out, const Shape *s) {
     else fprintf(out, " (at %g s)</title>", s->from);
 }
 
-// The marker of kind k centred on (x, y), its title inside it.
+// The marker of kind k centred on (x, y), its title inside it; without a shape, the legend's
+// sample (class "key").
 static void put_marker(FILE *out, char k, double x, double y, const Shape *s) {
+    const char *name = !s ? "key" : k == 'c' ? "created" : k == 'r' ? "returned" : k == 'x' ? "raised" : "cancelled";
     if (k == 'c' || k == 'r') {
-        fprintf(out, "<circle class=\"%s\" cx=\"%.2f\" cy=\"%.1f\" r=\"4\" fill=\"%s\">", k == 'c' ? "created" : "returned",
-                x, y, k == 'c' ? "#2a9a3a" : "#222");
+        fprintf(out, "<circle class=\"%s\" cx=\"%.2f\" cy=\"%.1f\" r=\"4\" fill=\"%s\">", name, x, y,
+                k == 'c' ? "#2a9a3a" : "#222");
     } else if (k == 'x') {
-        fprintf(out, "<path class=\"raised\" d=\"M%.2f %.1fl5 5-5 5-5-5z\" fill=\"#c01818\">", x, y - 5);
+        fprintf(out, "<path class=\"%s\" d=\"M%.2f %.1fl5 5-5 5-5-5z\" fill=\"#c01818\">", name, x, y - 5);
     } else {
-        fprintf(out, "<path class=\"cancelled\" d=\"M%.2f %.1fl8 8m0-8l-8 8\" stroke=\"#666\" stroke-width=\"2.5\">", x - 4,
-                y - 4);
+        fprintf(out, "<path class=\"%s\" d=\"M%.2f %.1fl8 8m0-8l-8 8\" stroke=\"#666\" stroke-width=\"2.5\">", name,
+                x - 4, y - 4);
     }
     if (s) put_title(out, s);
     fputs(k == 'c' || k == 'r' ? "</circle>\n" : "</path>\n", out);
@@ -217,17 +219,17 @@ void svg_write(FILE *out) {
         put_clipped(out, svg.row_names[r] ? svg.row_names[r] : "", 36);
         fputs("</text>\n", out);
     }
-    // Drawn in layers: the red bands under everything, the arrows over everything.
-    for (int layer = 0; layer < 3; layer++) {
+    // Drawn in layers: bars, the red bands over them (every task stopped), marks, then arrows.
+    for (int layer = 0; layer < 4; layer++) {
         for (size_t i = 0; i < svg.count; i++) {
             Shape *s = &svg.shapes[i];
-            int wanted = s->kind == 'b' ? 0 : s->kind == 'a' ? 2 : 1;
+            int wanted = s->kind == 's' || s->kind == 'w' ? 0 : s->kind == 'b' ? 1 : s->kind == 'a' ? 3 : 2;
             if (wanted != layer) continue;
             double x = LABEL_WIDTH + s->from * scale, width = (s->to - s->from) * scale;
             int y = TOP + s->row * ROW_HEIGHT;
             if (s->kind == 'b') {
                 fprintf(out, "<rect class=\"blocked\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"" BLOCKED_COLOUR "\" "
-                             "fill-opacity=\"0.35\">",
+                             "fill-opacity=\"0.3\">",
                         x, TOP, width, svg.rows * ROW_HEIGHT);
                 put_title(out, s);
                 fputs("</rect>\n", out);
@@ -252,8 +254,12 @@ void svg_write(FILE *out) {
                 double x2 = LABEL_WIDTH + s->to * scale;
                 int y2 = TOP + s->to_row * ROW_HEIGHT + (s->to_row > s->row ? 4 : ROW_HEIGHT - 4);
                 fprintf(out, "<line class=\"woken\" x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"" ARROW_COLOUR "\" "
-                             "stroke-width=\"1.5\" marker-end=\"url(#arrowhead)\"/>\n",
+                             "stroke-width=\"1.5\" marker-end=\"url(#arrowhead)\"><title>",
                         x, y + ROW_HEIGHT / 2, x2, y2);
+                put_text(out, svg.row_names[s->to_row] ? svg.row_names[s->to_row] : "");
+                fputs(" woken by ", out);
+                put_text(out, s->text ? s->text : svg.row_names[s->row] ? svg.row_names[s->row] : "");
+                fprintf(out, " (at %g s)</title></line>\n", s->from);
             } else {
                 put_marker(out, s->kind, x, y + ROW_HEIGHT / 2.0, s);
             }

@@ -12,8 +12,9 @@ void svg_bar(int row, const char *category, const char *name, const char *at, do
 // An instant: category "task" for a task's creation ("created at ...") or end ("returned 1",
 // "raised ValueError(...)", "cancelled"); "callback", "io" or "clock" for the loop's row.
 void svg_marker(int row, const char *category, const char *name, double at);
-// A "woken by" arrow from the event on from_row at time `from` to the step on to_row at `to`.
-void svg_arrow(int from_row, double from, int to_row, double to);
+// A "woken by" arrow from the event on from_row at time `from` (cause: what it was, or NULL) to
+// the step on to_row at `to`.
+void svg_arrow(int from_row, double from, int to_row, double to, const char *cause);
 // Draws everything collected into out, and forgets it.
 void svg_write(FILE *out);
 
