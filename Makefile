@@ -1,6 +1,7 @@
 # aio: the only build file.  Generated code (re2c, lemon) and objects go to build/.
 #
-#   make            ./aio (optimised)
+#   make            ./aio (optimised) and the timeline pictures of examples/README.md
+#   make pictures   those pictures only: examples/pictures/*.svg and *.html (generated, not committed)
 #   make deps       check that the tools and libraries the build needs are there; if some are
 #                   missing, install their Debian packages (as root with apt-get; else print them)
 #   make demo       run the example that shows the language off
@@ -100,9 +101,27 @@ ifeq ($(VARIANT),fuzz)
   TARGET := build/aio-fuzz build/aio-fuzz-cli
 endif
 
-.PHONY: all deps demo test fd-leak test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
+.PHONY: all pictures deps demo test fd-leak test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
 
 all: $(TARGET)
+ifeq ($(VARIANT),release)
+all: pictures
+endif
+
+# The timelines examples/README.md shows, drawn by aio itself (--virtual-time: the same picture
+# every time, in milliseconds).  Seed 003's two runs share a 15 s axis, so that 6 s against 15 s
+# shows at a glance; AIO_TIMELINE_SECONDS sets it (spec.md).
+PICTURE_RUNS := 24_seed003_concurrency 26_seed003_await_without_tasks 15_time_sleep_vs_asyncio_sleep
+PICTURES     := $(foreach p,$(PICTURE_RUNS),examples/pictures/$(p).svg examples/pictures/$(p).html)
+pictures: $(PICTURES)
+examples/pictures/24_seed003_%: PICTURE_SECONDS := 15
+examples/pictures/26_seed003_%: PICTURE_SECONDS := 15
+examples/pictures/%.svg: examples/%.aio aio
+	@mkdir -p examples/pictures
+	AIO_TIMELINE_SECONDS=$(PICTURE_SECONDS) ./aio --virtual-time --timeline=$@ $< > /dev/null
+examples/pictures/%.html: examples/%.aio aio
+	@mkdir -p examples/pictures
+	./aio --virtual-time --timeline=$@ $< > /dev/null
 
 ifeq ($(VARIANT),fuzz)
 build/aio-fuzz: $(filter-out %/repl/main.o,$(OBJS)) $(OBJDIR)/fuzz/harness.o
@@ -288,4 +307,4 @@ fuzz-smoke: fuzz-seeds
 	build/aio-fuzz $(FUZZ_FLAGS) -runs=0 -artifact_prefix=$(CURDIR)/build/ fuzz/corpus fuzz/crashes $(FUZZ_SEEDS)
 
 clean:
-	rm -rf build aio
+	rm -rf build aio examples/pictures
