@@ -270,6 +270,7 @@ static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
 }
 
 static void on_event(Vm *vm, const Event *e, void *context) {
+    if (!timeline.out) return; // finished (a deadlock report ends the file before exit)
     StrBuf sb;
     sb_init(&sb);
     switch (e->kind) {
@@ -335,8 +336,13 @@ static void on_event(Vm *vm, const Event *e, void *context) {
 
 static void finish(double last, void *context) {
     if (!timeline.out) return;
-    for (size_t i = 0; i < timeline.count; i++)
+    for (size_t i = 0; i < timeline.count; i++) {
         if (timeline.lanes[i].task) close_bar(&timeline.lanes[i], last);
+        free(timeline.lanes[i].woken_cause);
+    }
+    free(timeline.lanes);
+    timeline.lanes = NULL;
+    timeline.count = timeline.capacity = 0;
     if (timeline.svg) svg_write(timeline.out);
     else fputs("\n]}\n", timeline.out);
     if (timeline.format == FORMAT_HTML) fputs(strstr(timeline_page, PAGE_DATA_MARK) + strlen(PAGE_DATA_MARK), timeline.out);
