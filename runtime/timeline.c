@@ -55,6 +55,12 @@ static struct {
     long next_flow;
     Lane *lanes;
     size_t count, capacity;
+    // FILE.html: the program's source files that places point into, shown by the page
+    // ("aioSources" in its JSON): the name places use ("prog.aio") and the file's path.
+    struct {
+        char *name, *path;
+    } sources[16];
+    int source_count;
 } timeline;
 
 // ---- writing JSON -------------------------------------------------------------------------------
@@ -203,11 +209,64 @@ static void close_bar(Lane *lane, double now) {
     lane->since = now;
 }
 
+// For FILE.html: remembers the file of a place in the program (not in the standard library,
+// whose places have no line), so that the page can show the line.
+static void note_source(Vm *vm, ObjCode *code) {
+    if (timeline.format != FORMAT_HTML || !code || code->filename->chars[0] != '/') return;
+    StrBuf place;
+    sb_init(&place);
+    events_describe_location(vm, code, 1, &place);
+    bool program = place.length > 2 && strcmp(place.data + place.length - 2, ":1") == 0;
+    sb_free(&place);
+    const char *name = events_source_name(vm, code);
+    if (!program || timeline.source_count == (int)(sizeof timeline.sources / sizeof timeline.sources[0])) return;
+    for (int i = 0; i < timeline.source_count; i++)
+        if (strcmp(timeline.sources[i].path, code->filename->chars) == 0) return;
+    timeline.sources[timeline.source_count].name = strdup(name);
+    timeline.sources[timeline.source_count].path = strdup(code->filename->chars);
+    if (!timeline.sources[timeline.source_count].name || !timeline.sources[timeline.source_count].path) abort();
+    timeline.source_count++;
+}
+
+// Writes "aioSources":{"prog.aio":["line 1", ...], ...} (files of at most MAX_SOURCE_BYTES).
+#define MAX_SOURCE_BYTES (1 << 20)
+static void put_sources(void) {
+    fputs(",\n\"aioSources\":{", timeline.out);
+    bool first_file = true;
+    for (int i = 0; i < timeline.source_count; i++) {
+        FILE *f = fopen(timeline.sources[i].path, "rb");
+        char *text = f ? malloc(MAX_SOURCE_BYTES + 1) : NULL;
+        size_t length = text ? fread(text, 1, MAX_SOURCE_BYTES + 1, f) : 0;
+        if (f) fclose(f);
+        if (text && length <= MAX_SOURCE_BYTES) {
+            text[length] = 0;
+            if (!first_file) fputc(',', timeline.out);
+            first_file = false;
+            put_json_string(timeline.sources[i].name);
+            fputs(":[", timeline.out);
+            for (char *line = text, *end; *line; line = end + 1) {
+                end = strchr(line, '\n');
+                if (end) *end = 0;
+                if (line != text) fputc(',', timeline.out);
+                put_json_string(line);
+                if (!end) break;
+            }
+            fputc(']', timeline.out);
+        }
+        free(text);
+        free(timeline.sources[i].name);
+        free(timeline.sources[i].path);
+    }
+    timeline.source_count = 0;
+    fputc('}', timeline.out);
+}
+
 // The lane's `where`: the task's current line ("prog.aio:7"), or NULL when it has no frame.
 static char *task_line(Vm *vm, ObjFuture *task, StrBuf *sb) {
     ObjCode *code;
     int line;
     if (!events_task_location(vm, task, &code, &line)) return NULL;
+    note_source(vm, code);
     events_describe_location(vm, code, line, sb);
     return take_text(sb);
 }
@@ -224,6 +283,7 @@ static void on_task_event(Vm *vm, const Event *e, StrBuf *sb) {
         row_name(lane->row, name);
         free(name);
         sb_puts(sb, "created at ");
+        note_source(vm, e->code);
         events_describe_location(vm, e->code, e->line, sb);
         char *what = take_text(sb);
         instant(lane->row, "task", what, e->time);
@@ -302,6 +362,7 @@ static void on_event(Vm *vm, const Event *e, void *context) {
         ObjCode *code;
         int line;
         events_caller_location(vm, &code, &line);
+        note_source(vm, code);
         size_t at = sb.length;
         events_describe_location(vm, code, line, &sb);
         bar(0, "blocked", "loop blocked", e->time, e->time + e->when, sb.data, sb.data + at);
@@ -343,8 +404,13 @@ static void finish(double last, void *context) {
     free(timeline.lanes);
     timeline.lanes = NULL;
     timeline.count = timeline.capacity = 0;
-    if (timeline.svg) svg_write(timeline.out);
-    else fputs("\n]}\n", timeline.out);
+    if (timeline.svg) {
+        svg_write(timeline.out);
+    } else {
+        fputs("\n]", timeline.out);
+        if (timeline.format == FORMAT_HTML) put_sources();
+        fputs("}\n", timeline.out);
+    }
     if (timeline.format == FORMAT_HTML) fputs(strstr(timeline_page, PAGE_DATA_MARK) + strlen(PAGE_DATA_MARK), timeline.out);
     fclose(timeline.out);
     timeline.out = NULL;
