@@ -764,6 +764,23 @@ LOOP_METHOD(loop_stop) {
     return true;
 }
 
+// close() drops the default executor of run_in_executor (stdlib/asyncio/base_events.aio keeps it
+// in the loop's dict) and tells it to shut down without waiting for its threads, as CPython does.
+static bool shut_down_default_executor(Vm *vm, ObjLoop *loop) {
+    if (!loop->dict) return true;
+    ObjStr *name = str_from_c(vm, "_default_executor");
+    Value executor = dict_get_str(loop->dict, name);
+    if (IS_EMPTY(executor) || IS_NONE(executor)) return true;
+    vm_push_root(vm, OBJ_VAL(name));
+    vm_push_root(vm, executor);
+    Value shutdown, ignored, no_wait = BOOL_VAL(false);
+    bool ok = dict_set(vm, loop->dict, OBJ_VAL(name), NONE_VAL()) &&
+              vm_getattr(vm, executor, str_from_c(vm, "shutdown"), &shutdown) &&
+              vm_call(vm, shutdown, &no_wait, 1, NULL, &ignored);
+    vm_pop_roots(vm, 2);
+    return ok;
+}
+
 LOOP_METHOD(loop_close) {
     SELF_STATE();
     if (st->running) return vm_raise(vm, vm->RuntimeError, "Cannot close a running event loop");
@@ -775,6 +792,7 @@ LOOP_METHOD(loop_close) {
     timer_heap_remove_if(&st->timers, unschedule);
     // Pending tasks are no longer held: collected, they report "Task was destroyed but it is pending!".
     forget_tasks(st);
+    if (!shut_down_default_executor(vm, AS_LOOP(args[0]))) return false;
     close_uv(st);
     // CPython reports coroutines that were never awaited as soon as they are dropped; aio's
     // collector finds them later.  Collecting here brings those messages to the end of
