@@ -100,7 +100,7 @@ def startup():
 
 
 def main():
-    names = sys.argv[1:] or ["fib", "loop", "method", "words", "switch", "spawn", "gather", "timers", "echo",
+    names = sys.argv[1:] or ["fib", "loop", "method", "words", "switch", "spawn", "gather", "timers", "stream_reads", "echo",
                               "idle_connections"]
     ok = all([bench(n) for n in names])
     startup()
