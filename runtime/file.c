@@ -7,7 +7,14 @@
  * tell, flush, with, the attributes); read, write and the line methods exist once per kind.
  * io.UnsupportedOperation (reading a file opened for writing, ...) derives from OSError only:
  * aio has single inheritance, CPython's derives from ValueError too.
+ *
+ * Fuzz builds (-DAIO_FUZZ) put a socket's file on a stream of their own (fopencookie) that never
+ * waits: nothing else runs that could feed or drain the socket, so a read or write that would
+ * block fails instead, and the method that asked raises RuntimeError (fuzz finding 27).
  */
+#ifdef AIO_FUZZ
+#define _GNU_SOURCE // fopencookie
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -123,6 +130,84 @@ static bool builtin_open(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
+// ---- fuzz builds: streams that refuse to wait ---------------------------------------------------
+
+#ifdef AIO_FUZZ
+#include <poll.h>
+
+static bool stream_would_wait; // a refused wait since the last stream_ok()
+
+typedef struct {
+    Vm *vm;
+    int fd;
+} NowaitStream;
+
+static ssize_t nowait_read(void *cookie, char *buf, size_t size) {
+    Vm *vm = ((NowaitStream *)cookie)->vm;
+    int fd = ((NowaitStream *)cookie)->fd;
+    if (vm_fuzz_would_wait(vm, fd, POLLIN)) {
+        stream_would_wait = true;
+        errno = EAGAIN;
+        return -1;
+    }
+    ssize_t n;
+    while ((n = read(fd, buf, size)) < 0 && errno == EINTR) {}
+    return n; // poll said ready: this returns what is there without waiting
+}
+
+// glibc takes a short count from a cookie's write for an error: write all, or stop at the wait.
+static ssize_t nowait_write(void *cookie, const char *buf, size_t size) {
+    Vm *vm = ((NowaitStream *)cookie)->vm;
+    int fd = ((NowaitStream *)cookie)->fd;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || (flags & O_NONBLOCK)) return write(fd, buf, size); // a non-blocking socket's
+                                                                        // EAGAIN is its own
+    size_t done = 0;
+    int err = 0;
+    while (done < size && !err) {
+        if (vm_fuzz_would_wait(vm, fd, POLLOUT)) {
+            err = EAGAIN;
+            break;
+        }
+        fcntl(fd, F_SETFL, flags | O_NONBLOCK); // a ready socket still blocks a write bigger than
+        ssize_t n;                              // its room: this one writes what fits
+        while ((n = write(fd, buf + done, size - done)) < 0 && errno == EINTR) {}
+        if (n < 0) err = errno;
+        else done += (size_t)n;
+        fcntl(fd, F_SETFL, flags);
+    }
+    if (err == EAGAIN || err == EWOULDBLOCK) stream_would_wait = true;
+    errno = err;
+    return done || !err ? (ssize_t)done : -1;
+}
+
+static int nowait_close(void *cookie) {
+    int r = close(((NowaitStream *)cookie)->fd);
+    free(cookie);
+    return r;
+}
+
+static FILE *open_stream(Vm *vm, int fd, const char *cmode) {
+    NowaitStream *cookie = malloc(sizeof *cookie);
+    if (!cookie) return NULL;
+    *cookie = (NowaitStream){vm, fd};
+    FILE *fp = fopencookie(cookie, cmode, (cookie_io_functions_t){nowait_read, nowait_write, NULL, nowait_close});
+    if (!fp) free(cookie);
+    return fp;
+}
+
+// False with RuntimeError pending when f's stream refused to wait since the last call.
+static bool stream_ok(Vm *vm, ObjFile *f) {
+    if (!stream_would_wait) return true;
+    stream_would_wait = false;
+    if (f->fp) clearerr(f->fp);
+    return vm_fuzz_refuse_wait(vm, "reading or writing a socket's file");
+}
+#else
+#define open_stream(vm, fd, cmode) fdopen(fd, cmode)
+static inline bool stream_ok(Vm *vm, ObjFile *f) { (void)vm, (void)f; return true; }
+#endif
+
 // socket.makefile: a file on a copy of the socket's descriptor, so that closing either leaves the
 // other working (CPython counts the socket's open files instead; the peer sees the same).  Its
 // name and fileno() are the socket's descriptor, as CPython shows them.
@@ -133,7 +218,7 @@ ObjFile *file_over_descriptor(Vm *vm, int fd, bool reading, bool writing, bool b
         return NULL;
     }
     const char *cmode = reading && writing ? "r+" : writing ? "w" : "r";
-    FILE *fp = fdopen(copy, cmode);
+    FILE *fp = open_stream(vm, copy, cmode);
     if (!fp) {
         int err = errno;
         close(copy);
@@ -202,7 +287,7 @@ bool file_write_str(Vm *vm, Value file, ObjStr *s) {
         if (f->binary) return vm_raise(vm, vm->TypeError, "a bytes-like object is required, not 'str'");
         fwrite(s->chars, 1, s->length, f->fp);
         if (f->fp == stderr) fflush(stderr);
-        return true;
+        return stream_ok(vm, f);
     }
     Value write, ignored;
     if (!vm_getattr(vm, file, str_from_c(vm, "write"), &write)) return false;
@@ -286,7 +371,7 @@ static bool file_close(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     else if (f->fp) fflush(f->fp);
     if (!f->is_std) f->fp = NULL;
     *result = NONE_VAL();
-    return true;
+    return stream_ok(vm, f);
 }
 
 static bool file_exit(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -303,7 +388,7 @@ static bool file_flush(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     fflush(f->fp);
     if (f->last_io > 0) f->last_io = 0;
     *result = NONE_VAL();
-    return true;
+    return stream_ok(vm, f);
 }
 
 static bool file_readable(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -421,7 +506,7 @@ static bool text_readline(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     sb_init(&sb);
     read_line(f->fp, &sb, -1);
     *result = OBJ_VAL(str_from_buf(vm, &sb));
-    return true;
+    return stream_ok(vm, f);
 }
 
 static bool text_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -448,7 +533,7 @@ static bool text_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         }
     }
     *result = OBJ_VAL(str_from_buf(vm, &sb));
-    return true;
+    return stream_ok(vm, f);
 }
 
 // The lines of a file as a list of str (text) or bytes (binary).
@@ -470,7 +555,7 @@ static bool read_lines(Vm *vm, ObjFile *f, Value *result) {
     }
     vm_pop_root(vm);
     *result = OBJ_VAL(l);
-    return true;
+    return stream_ok(vm, f);
 }
 
 static bool file_readlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -487,7 +572,7 @@ static bool file_next(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     sb_init(&sb);
     if (!read_line(f->fp, &sb, -1)) {
         sb_free(&sb);
-        return vm_raise_value(vm, OBJ_VAL(vm->StopIteration));
+        return stream_ok(vm, f) && vm_raise_value(vm, OBJ_VAL(vm->StopIteration));
     }
     if (f->binary) {
         *result = OBJ_VAL(bytes_new(vm, sb.data, sb.length));
@@ -524,6 +609,10 @@ static bool binary_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         }
     }
     clearerr(f->fp); // end of file is not sticky: a file that grows can be read again
+    if (!stream_ok(vm, f)) {
+        sb_free(&sb);
+        return false;
+    }
     ObjBytes *b = bytes_try_alloc(vm, sb.length);
     if (b) {
         if (sb.length) memcpy(b->data, sb.data, sb.length);
@@ -549,7 +638,7 @@ static bool binary_readinto(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     size_t got = span.length ? fread((unsigned char *)span.data, 1, span.length, f->fp) : 0;
     clearerr(f->fp);
     *result = INT_VAL((int64_t)got);
-    return true;
+    return stream_ok(vm, f);
 }
 
 static bool binary_readline(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -562,7 +651,7 @@ static bool binary_readline(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     read_line(f->fp, &sb, size);
     *result = OBJ_VAL(bytes_new(vm, sb.data ? sb.data : "", sb.length));
     sb_free(&sb);
-    return true;
+    return stream_ok(vm, f);
 }
 
 // write(bytes-like): all of it, and its length.
@@ -574,7 +663,7 @@ static bool binary_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     ByteSpan span;
     if (!check_writable(vm, f) || !bytes_like_or_raise(vm, args[1], &span)) return false;
     if (span.length && fwrite(span.data, 1, span.length, f->fp) != span.length)
-        return raise_os_error(vm, errno, NULL);
+        return stream_ok(vm, f) && raise_os_error(vm, errno, NULL);
     *result = INT_VAL((int64_t)span.length);
     return true;
 }

@@ -10,6 +10,8 @@
  */
 #include "vm.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 
 #ifdef AIO_FUZZ
@@ -35,6 +37,16 @@ bool vm_sandbox_allows(Vm *vm, const char *what, const char *path) {
     if (path && path[0] && !strchr(path, '/')) return true;
     return vm_raise(vm, vm->PermissionError, "fuzz build: %s is disabled%s", what,
                     path ? " outside the current directory" : "");
+}
+bool vm_fuzz_would_wait(Vm *vm, int fd, short events) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || (flags & O_NONBLOCK)) return false; // the call answers at once (EAGAIN, EBADF)
+    struct pollfd pfd = {.fd = fd, .events = events};
+    return poll(&pfd, 1, 0) == 0; // regular files are always ready; a bad fd reports POLLNVAL
+}
+
+bool vm_fuzz_refuse_wait(Vm *vm, const char *what) {
+    return vm_raise(vm, vm->RuntimeError, "fuzz build: %s would wait forever", what);
 }
 #else
 typedef int fuzz_limits_unused; // ISO C wants a translation unit to declare something
