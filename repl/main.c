@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "compile.h"
+#include "debug_mode.h"
 #include "dis.h"
 #include "error.h"
 #include "modules.h"
@@ -35,6 +36,7 @@ static void usage(FILE *out) {
           "  --ast      print the syntax tree of the program instead of running it\n"
           "  --trace[=FILE]  narrate the event loop on stderr (or into FILE; - is stdout)\n"
           "  --virtual-time  a simulated clock: waits for timers take no time\n"
+          "  --debug    asyncio's debug mode, with the cause of each slow step named (also AIO_DEBUG=1)\n"
           "  --timeline=FILE.json|FILE.svg|FILE.html  write the run as a Chrome trace-event file (Perfetto),\n"
           "                 a picture, or a page that zooms\n"
           "  -h, --help print this help message and exit\n"
@@ -190,6 +192,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--trace") == 0) trace_path = "";
         else if (strncmp(a, "--trace=", 8) == 0) trace_path = a + 8;
         else if (strcmp(a, "--virtual-time") == 0) virtual_time = true;
+        else if (strcmp(a, "--debug") == 0) debug_mode_default = true;
         else if (strncmp(a, "--timeline=", 11) == 0) timeline_path = a + 11;
         else if (strcmp(a, "-c") == 0 || strcmp(a, "-m") == 0) {
             if (argi + 1 >= argc) {
@@ -265,6 +268,12 @@ int main(int argc, char **argv) {
     runtime_init(vm);
     builtin_modules_register();
     if (virtual_time) clock_use_virtual(vm);
+    // Debug mode from the environment: aio's AIO_DEBUG, and CPython's PYTHONASYNCIODEBUG (any
+    // non-empty value, as CPython reads it).
+    const char *env_debug = getenv("AIO_DEBUG");
+    if (env_debug && *env_debug && strcmp(env_debug, "0") != 0) debug_mode_default = true;
+    env_debug = getenv("PYTHONASYNCIODEBUG");
+    if (env_debug && *env_debug) debug_mode_default = true;
     if (trace_path && !trace_start(vm, trace_path)) {
         fprintf(stderr, "aio: can't open trace file '%s'\n", trace_path);
         return 2;

@@ -226,6 +226,8 @@ void loop_release(Vm *vm, Value loop, Value v);
 void loop_describe_handle(Vm *vm, ObjHandle *h, StrBuf *sb);
 // RuntimeError "Event loop is closed" when it is.
 bool loop_check_open(Vm *vm, ObjLoop *loop);
+// Whether loop (any value) is an event loop in debug mode (get_debug()).
+bool loop_in_debug_mode(Value loop);
 
 // ---- the per-chunk paths of the socket transport (transport.c) and StreamReader (streams.c) -------
 // Natives the aio classes take as methods: _asyncio._socket_transport_receive and

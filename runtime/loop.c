@@ -22,6 +22,7 @@
 #include "asyncio.h"
 #include "clock.h"
 #include "deadlock.h"
+#include "debug_mode.h"
 #include "error.h"
 #include "events.h"
 #include "import.h"
@@ -63,6 +64,7 @@ typedef struct LoopState {
     bool timer_ended_wait;   // the last wait ended because the earliest timer was due
     double callbacks_since;  // clock_monotonic when this iteration began running callbacks; 0
                              // while waiting (loop_stalled_seconds: the REPL's runaway watchdog)
+    double slow_callback_duration; // debug mode reports an entry that runs this long (seconds)
     bool running, stopping, closed, debug;
 } LoopState;
 
@@ -560,6 +562,15 @@ static double ready_due_timers(Vm *vm, LoopState *st) {
     return now;
 }
 
+// run_ready_entry in debug mode: timed, and reported when slow (runtime/debug_mode.h).
+static bool run_ready_entry_timed(Vm *vm, Value loop, LoopState *st, const ReadyEntry *e) {
+    DebugEntry d;
+    debug_entry_begin(vm, e->target, &d);
+    bool ok = run_ready_entry(vm, loop, e);
+    debug_entry_end(vm, e->target, &d, st->slow_callback_duration);
+    return ok;
+}
+
 // Step 4: runs exactly the entries that are ready now; what they schedule waits for the next
 // iteration.  False when SystemExit or KeyboardInterrupt escapes.
 static bool run_ready_now(Vm *vm, Value loop, LoopState *st) {
@@ -569,7 +580,7 @@ static bool run_ready_now(Vm *vm, Value loop, LoopState *st) {
         if (ready_entry_cancelled(&e)) continue;
         vm_push_root(vm, OBJ_VAL(e.target));
         vm_push_root(vm, e.arg);
-        bool ok = run_ready_entry(vm, loop, &e);
+        bool ok = UNLIKELY(st->debug) ? run_ready_entry_timed(vm, loop, st, &e) : run_ready_entry(vm, loop, &e);
         vm_pop_roots(vm, 2);
         if (!ok) return false;
         if (vm->nfinalize) vm_report_finalizers(vm);
@@ -674,6 +685,9 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     if (!st) abort();
     st->current_task = NONE_VAL();
     st->exception_handler = NONE_VAL();
+    st->slow_callback_duration = 0.1;
+    st->debug = debug_mode_default;
+    if (st->debug) debug_mode_attach(vm);
     ObjLoop *loop = (ObjLoop *)gc_alloc_object(vm, sizeof(ObjLoop), OBJ_LOOP, cls);
     loop->state = st;
     vm_push_root(vm, OBJ_VAL(loop));
@@ -825,6 +839,7 @@ LOOP_METHOD(loop_set_debug) {
     bool on = false;
     if (nargs > 1 && !vm_truthy(vm, args[1], &on)) return false;
     st->debug = on;
+    if (on) debug_mode_attach(vm);
     *result = NONE_VAL();
     return true;
 }
@@ -892,6 +907,24 @@ static bool number_arg(Vm *vm, Value v, double *out) {
     *out = AS_NUMBER(v);
     return true;
 }
+
+// loop.slow_callback_duration: a property over the C field (a number, as CPython expects).
+LOOP_METHOD(loop_get_slow_callback_duration) {
+    SELF_STATE();
+    *result = FLOAT_VAL(st->slow_callback_duration);
+    return true;
+}
+
+LOOP_METHOD(loop_set_slow_callback_duration) {
+    SELF_STATE();
+    double seconds = 0;
+    if (!number_arg(vm, args[1], &seconds)) return false;
+    st->slow_callback_duration = seconds;
+    *result = NONE_VAL();
+    return true;
+}
+
+bool loop_in_debug_mode(Value loop) { return IS_LOOP(loop) && AS_LOOP(loop)->state && AS_LOOP(loop)->state->debug; }
 
 LOOP_METHOD(loop_call_later) {
     SELF_STATE();
@@ -1294,6 +1327,8 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
                                                      {"__setattr__", loop_setattr},
                                                      {NULL, NULL}});
     vm->loop_class->has_getattr = true;
+    future_define_field(vm, vm->loop_class, "slow_callback_duration", loop_get_slow_callback_duration,
+                        loop_set_slow_callback_duration);
     io_define_loop_methods(vm, vm->loop_class);
     static const struct {
         const char *name;
