@@ -55,6 +55,9 @@ void debug_mode_attach(Vm *vm) {
     events_subscribe(vm, on_event, NULL, NULL);
 }
 
+// "1.00 s", or "0.002 s" for a short time (a threshold set below 0.1 s).
+static void put_seconds(StrBuf *sb, double seconds) { sb_printf(sb, seconds >= 0.1 ? "%.2f s" : "%.3f s", seconds); }
+
 static ObjFuture *task_of(Obj *target) {
     return target->kind == OBJ_FUTURE && ((ObjFuture *)target)->is_task ? (ObjFuture *)target : NULL;
 }
@@ -78,18 +81,21 @@ void debug_entry_begin(Vm *vm, Obj *target, DebugEntry *d) {
 // The line of aio's own after CPython's: what held the loop, and what to write instead.
 static void explain(Vm *vm, Obj *target, const DebugEntry *d, double seconds) {
     ObjFuture *task = task_of(target);
-    if (blocking.calls == 1) {
-        fprintf(stderr,
-                "hint: time.sleep(%s) at %s blocked the event loop for %.2f s; write \"await asyncio.sleep(%s)\" "
-                "so that other tasks run meanwhile\n",
-                blocking.seconds_arg, blocking.where, blocking.seconds, blocking.seconds_arg);
-        return;
-    }
-    if (blocking.calls > 1) {
-        fprintf(stderr,
-                "hint: %d calls of time.sleep(), the first time.sleep(%s) at %s, blocked the event loop for %.2f s; "
-                "write \"await asyncio.sleep(...)\" so that other tasks run meanwhile\n",
-                blocking.calls, blocking.seconds_arg, blocking.where, blocking.seconds);
+    if (blocking.calls > 0) {
+        StrBuf how_long;
+        sb_init(&how_long);
+        put_seconds(&how_long, blocking.seconds);
+        if (blocking.calls == 1)
+            fprintf(stderr,
+                    "hint: time.sleep(%s) at %s blocked the event loop for %s; write \"await asyncio.sleep(%s)\" "
+                    "so that other tasks run meanwhile\n",
+                    blocking.seconds_arg, blocking.where, how_long.data, blocking.seconds_arg);
+        else
+            fprintf(stderr,
+                    "hint: %d calls of time.sleep(), the first time.sleep(%s) at %s, blocked the event loop for %s; "
+                    "write \"await asyncio.sleep(...)\" so that other tasks run meanwhile\n",
+                    blocking.calls, blocking.seconds_arg, blocking.where, how_long.data);
+        sb_free(&how_long);
         return;
     }
     StrBuf sb;
@@ -97,12 +103,16 @@ static void explain(Vm *vm, Obj *target, const DebugEntry *d, double seconds) {
     if (!task) {
         if (target->kind == OBJ_HANDLE) loop_describe_handle(vm, (ObjHandle *)target, &sb);
         else sb_puts(&sb, "a callback");
-        fprintf(stderr, "hint: %s ran for %.2f s, and no task could run meanwhile\n", sb.data, seconds);
+        sb_puts(&sb, " ran for ");
+        put_seconds(&sb, seconds);
+        fprintf(stderr, "hint: %s, and no task could run meanwhile\n", sb.data);
         sb_free(&sb);
         return;
     }
     events_describe_task(vm, task, &sb);
-    sb_printf(&sb, " ran for %.2f s without awaiting", seconds);
+    sb_puts(&sb, " ran for ");
+    put_seconds(&sb, seconds);
+    sb_puts(&sb, " without awaiting");
     if (d->where[0]) sb_printf(&sb, ", from %s", d->where);
     ObjCode *code;
     int line;

@@ -1108,6 +1108,10 @@ LOOP_METHOD(loop_getattr) { return asyncio_dict_getattr(vm, AS_LOOP(args[0])->di
 
 LOOP_METHOD(loop_setattr) {
     ObjLoop *l = AS_LOOP(args[0]);
+    // A property of the class (slow_callback_duration) takes the assignment.
+    Value descr = IS_STR(args[1]) ? class_lookup(AS_OBJ(args[0])->cls, AS_STR(args[1])) : EMPTY_VAL();
+    if (IS_WRAPPER(descr) && AS_WRAPPER(descr)->wrap == WRAP_PROPERTY && !IS_NONE(AS_WRAPPER(descr)->b))
+        return vm_call2(vm, AS_WRAPPER(descr)->b, args[0], args[2], result);
     if (!l->dict) l->dict = dict_new(vm);
     *result = NONE_VAL();
     return dict_set(vm, l->dict, args[1], args[2]);
