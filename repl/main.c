@@ -16,6 +16,7 @@
 #include "debug_mode.h"
 #include "dis.h"
 #include "error.h"
+#include "hints.h"
 #include "modules.h"
 #include "repl.h"
 #include "runtime.h"
@@ -72,6 +73,7 @@ static int report_exception(Vm *vm) {
         return 1;
     }
     vm_print_exception(vm, exc);
+    hints_after_uncaught(vm, exc);
     if (vm_is_instance(vm, exc, vm->KeyboardInterrupt)) return EXIT_SIGINT;
     return 1;
 }

@@ -226,6 +226,9 @@ void loop_release(Vm *vm, Value loop, Value v);
 void loop_describe_handle(Vm *vm, ObjHandle *h, StrBuf *sb);
 // RuntimeError "Event loop is closed" when it is.
 bool loop_check_open(Vm *vm, ObjLoop *loop);
+// A task failed with nobody waiting for it: the loop collects garbage at the end of this
+// iteration, so that "Task exception was never retrieved" comes then, not at exit (hints.h).
+void loop_collect_soon(Value loop);
 // Whether loop (any value) is an event loop in debug mode (get_debug()).
 bool loop_in_debug_mode(Value loop);
 

@@ -81,6 +81,8 @@ static bool in_stdlib(Vm *vm, ObjCode *code) {
     return has_prefix_dir(path, vm->stdlib_dir) && !has_prefix_dir(path, vm->script_dir);
 }
 
+bool events_is_program_code(Vm *vm, ObjCode *code) { return !in_stdlib(vm, code); }
+
 void events_describe_location(Vm *vm, ObjCode *code, int line, StrBuf *sb) {
     if (!code) sb_puts(sb, "<unknown>");
     else if (in_stdlib(vm, code)) sb_puts(sb, events_source_name(vm, code));

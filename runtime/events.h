@@ -67,6 +67,8 @@ void events_emit(Vm *vm, Event *e);
 double events_relative(double loop_time);
 
 // ---- descriptions the views share (no GC allocation, no Python code) ----------------------------
+// Whether code is the program's own, not the standard library's.
+bool events_is_program_code(Vm *vm, ObjCode *code);
 // A source file as views show it: relative to the script's folder, or to stdlib/, else as is.
 const char *events_source_name(Vm *vm, ObjCode *code);
 // "Task-2 fetch()": the task's name and its coroutine's qualified name.

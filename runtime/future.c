@@ -14,6 +14,7 @@
 #include "asyncio.h"
 #include "error.h"
 #include "events.h"
+#include "hints.h"
 #include "runtime.h"
 
 static const char *const state_names[] = {"PENDING", "CANCELLED", "FINISHED"};
@@ -504,19 +505,6 @@ static bool fut_setattr(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 
 // ---- messages for objects collected with something unsaid ---------------------------------------
 
-static void warn_never_awaited(ObjStr *qualname, ObjCode *origin_code, int origin_line) {
-    fflush(stdout);
-    if (origin_code) {
-        fprintf(stderr, "%s:%d: RuntimeWarning: coroutine '%s' was never awaited\n", origin_code->filename->chars,
-                origin_line, qualname->chars);
-        char *src = vm_source_line(origin_code->filename->chars, origin_line);
-        if (src) fprintf(stderr, "  %s\n", src);
-        free(src);
-    } else
-        fprintf(stderr, "RuntimeWarning: coroutine '%s' was never awaited\n", qualname->chars);
-    fputs("RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n", stderr);
-}
-
 static void report_one(Vm *vm, Obj *o) {
     if (o->kind == OBJ_INSTANCE || (o->kind == OBJ_GENERATOR && ((ObjGenerator *)o)->flavor == FLAVOR_GENERATOR)) {
         run_python_finalizer(vm, o);
@@ -525,13 +513,13 @@ static void report_one(Vm *vm, Obj *o) {
     if (o->kind == OBJ_GENERATOR) {
         ObjGenerator *g = (ObjGenerator *)o;
         g->was_awaited = true;
-        warn_never_awaited(g->qualname, g->origin_code, g->origin_line);
+        hints_never_awaited(vm, g->qualname, g->origin_code, g->origin_line);
         return;
     }
     if (o->kind == OBJ_SLEEP) {
         ObjSleep *s = (ObjSleep *)o;
         s->was_awaited = true;
-        warn_never_awaited(vm->s_sleep, s->origin_code, s->origin_line);
+        hints_never_awaited(vm, vm->s_sleep, s->origin_code, s->origin_line);
         return;
     }
     ObjFuture *f = (ObjFuture *)o;
@@ -542,11 +530,13 @@ static void report_one(Vm *vm, Obj *o) {
     if (f->state == FUT_PENDING) {
         f->log_destroy_pending = false;
         fprintf(stderr, "Task was destroyed but it is pending!\ntask: %s\n", r);
+        if (f->is_task) hints_destroyed_pending(vm, f);
         return;
     }
     f->log_traceback = false;
     fprintf(stderr, "%s exception was never retrieved\nfuture: %s\n", f->is_task ? "Task" : "Future", r);
     vm_print_exception(vm, f->exception);
+    if (f->is_task) hints_exception_never_retrieved(vm, f);
 }
 
 void vm_report_finalizers(Vm *vm) {

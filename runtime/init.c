@@ -8,6 +8,7 @@
 #include "asyncio.h"
 #include "bigint.h"
 #include "gc.h"
+#include "hints.h"
 #include "hooks.h"
 #include "import.h"
 #include "runtime.h"
@@ -55,6 +56,7 @@ void runtime_init(Vm *vm) {
     vm_hooks.resume_sleep = sleep_resume;
     vm_hooks.sleep_awaited = sleep_awaited;
     vm_hooks.report_finalizers = vm_report_finalizers;
+    vm_hooks.coroutine_dropped = hints_coroutine_dropped;
 
     vm->gc_enabled = true;
     gc_take_reserve();

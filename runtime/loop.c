@@ -66,6 +66,7 @@ typedef struct LoopState {
                              // while waiting (loop_stalled_seconds: the REPL's runaway watchdog)
     double slow_callback_duration; // debug mode reports an entry that runs this long (seconds)
     bool running, stopping, closed, debug;
+    bool collect_soon;      // loop_collect_soon was called in this iteration
 } LoopState;
 
 static LoopState *state_of(Value loop) { return AS_LOOP(loop)->state; }
@@ -656,7 +657,16 @@ static bool loop_run_once(Vm *vm, Value loop) {
     st->callbacks_since = ready_due_timers(vm, st);
     bool ok = run_ready_now(vm, loop, st);
     st->callbacks_since = 0;
+    if (UNLIKELY(st->collect_soon)) {
+        st->collect_soon = false;
+        gc_collect(vm);
+        vm_report_finalizers(vm);
+    }
     return ok;
+}
+
+void loop_collect_soon(Value loop) {
+    if (IS_LOOP(loop) && AS_LOOP(loop)->state) AS_LOOP(loop)->state->collect_soon = true;
 }
 
 double loop_stalled_seconds(Vm *vm) {

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "events.h"
 #include "frame.h"
+#include "hints.h"
 #include "runtime.h"
 
 static int64_t task_name_counter;
@@ -95,6 +96,9 @@ bool task_step(Vm *vm, ObjFuture *task, Value exc) {
             task->must_cancel = false;
             future_cancel(vm, task, task->cancel_message);
         } else {
+            // Cancelled, yet it returned: it caught the CancelledError (debug mode says so).
+            if (UNLIKELY(task->num_cancels_requested > 0) && loop_in_debug_mode(loop))
+                hints_cancel_swallowed(vm, task, yielded);
             ok = future_set_result(vm, task, yielded);
         }
     } else if (r == RUN_RAISED) {
@@ -109,6 +113,9 @@ bool task_step(Vm *vm, ObjFuture *task, Value exc) {
             vm->exception = err;
             ok = false;
         } else {
+            // Nobody waits for it: unless something else refers to it, the collector reports
+            // its exception at the end of this iteration, as CPython does when it frees it.
+            if (IS_EMPTY(task->callback0) && !task->callbacks) loop_collect_soon(loop);
             ok = future_set_exception(vm, task, err);
         }
         vm_pop_root(vm);

@@ -79,6 +79,10 @@ typedef struct {
     // GET_AWAITABLE: notes that the sleep was awaited (else, collected, it reports "coroutine
     // 'sleep' was never awaited").  Set with resume_sleep.
     void (*sleep_awaited)(ObjSleep *s);
+    // An expression statement's call made a coroutine (a generator or a native sleep) that the
+    // statement drops at once: reports it now if it never started, as CPython does when it frees
+    // it (runtime/hints.c).  NULL: the collector reports it later.
+    void (*coroutine_dropped)(Vm *vm, Value coro);
     // Runs the finalizers the GC queued (__del__ methods, generators to close) and reports what
     // they and dead futures have to say.  NULL: they wait in the queue.
     void (*report_finalizers)(Vm *vm);

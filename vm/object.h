@@ -290,7 +290,8 @@ typedef struct {
     int trace_capacity;
     Value traceback;       // __traceback__ as objects, made when first asked for (runtime/
     int traceback_covers;  // exceptions.c): the chain for trace[0 .. traceback_covers-1], or None
-    Value extra;           // StopIteration.value, SystemExit.code, OSError errno, ...
+    Value extra;           // StopIteration.value, SystemExit.code, OSError errno, the class of
+                           // a with statement's manager that lacks the protocol (TypeError), ...
 } ObjException;
 
 typedef struct {

@@ -766,9 +766,14 @@ bool vm_with_enter(Vm *vm, Value mgr, bool is_async, Value *exit, Value *enter_r
     ObjClass *cls = vm_class_of(vm, mgr);
     Value enter = class_lookup(cls, is_async ? vm->s_aenter : vm->s_enter);
     Value ex = class_lookup(cls, is_async ? vm->s_aexit : vm->s_exit);
-    if (IS_EMPTY(enter) || IS_EMPTY(ex))
-        return vm_raise(vm, vm->TypeError, "'%s' object does not support the %scontext manager protocol",
-                        cls->name->chars, is_async ? "asynchronous " : "");
+    if (IS_EMPTY(enter) || IS_EMPTY(ex)) {
+        vm_raise(vm, vm->TypeError, "'%s' object does not support the %scontext manager protocol",
+                 cls->name->chars, is_async ? "asynchronous " : "");
+        // The manager's class, which the program cannot see, for the hint (runtime/hints.c) that
+        // tells `with` and `async with` apart.
+        if (IS_EXCEPTION(vm->exception)) AS_EXCEPTION(vm->exception)->extra = OBJ_VAL(cls);
+        return false;
+    }
     vm_push_root(vm, mgr);
     ObjBound *b = bound_new(vm, mgr, ex);
     vm_push_root(vm, OBJ_VAL(b));

@@ -298,6 +298,10 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
     // kwnames is a constant of the calling code, so it needs no root of its own.
     Value result;
     if (!vm_call(vm, callable, args, npos, kwnames, &result)) return NULL;
+    // `hello()` as a statement: the coroutine it made is dropped by the POP_TOP that follows.
+    if (UNLIKELY(IS_GENERATOR(result) || IS_SLEEP(result)) && (*frame->ip & 0xFF) == OP_POP_TOP &&
+        vm_hooks.coroutine_dropped)
+        vm_hooks.coroutine_dropped(vm, result);
     sp = base;
     *sp++ = result;
     *sp_io = sp;
