@@ -85,7 +85,8 @@ void hints_never_awaited(Vm *vm, ObjStr *qualname, ObjCode *origin, int origin_l
         sb_puts(&sb, " at ");
         put_place(vm, origin, origin_line, &sb);
     }
-    sb_puts(&sb, " never ran; await it, or pass it to asyncio.create_task()");
+    sb_puts(&sb, " never ran: nothing awaited it; a coroutine runs only when awaited, or when "
+                 "asyncio.create_task() wraps it in a task of a running loop");
     put_hint(&sb);
 }
 
@@ -341,6 +342,15 @@ static Value syntax_field(ObjException *e, const char *name) {
     return EMPTY_VAL();
 }
 
+// " at prog.aio:3" for a SyntaxError's filename and lineno (the program is not compiled, so its
+// place is named from the attributes, by the file's last component).
+static void put_syntax_place(Value file, Value lineno, StrBuf *sb) {
+    if (!IS_STR(file) || !IS_INT(lineno)) return;
+    const char *path = AS_STR(file)->chars;
+    const char *slash = strrchr(path, '/');
+    sb_printf(sb, " at %s:%lld", slash ? slash + 1 : path, (long long)AS_INT(lineno));
+}
+
 static void hint_syntax(Vm *vm, ObjException *e) {
     Value text_v = syntax_field(e, "text"), offset_v = syntax_field(e, "offset");
     Value lineno_v = syntax_field(e, "lineno"), file_v = syntax_field(e, "filename");
@@ -352,10 +362,10 @@ static void hint_syntax(Vm *vm, ObjException *e) {
         const char *kw = strstr(message_of(e), "async with") ? "async with" : strstr(message_of(e), "async for") ? "async for" : "await";
         StrBuf sb;
         sb_init(&sb);
-        sb_printf(&sb, "\"%s\" works only inside an \"async def\" function", kw);
-        if (IS_INT(lineno_v)) sb_printf(&sb, " (line %lld)", (long long)AS_INT(lineno_v));
-        sb_puts(&sb, "; make the function around it \"async def\", or at the top level start the program with "
-                     "asyncio.run(main())");
+        sb_printf(&sb, "\"%s\"", kw);
+        put_syntax_place(file_v, lineno_v, &sb);
+        sb_puts(&sb, " works only inside an \"async def\" function; make the function around it \"async def\", "
+                     "or at the top level start the program with asyncio.run(main())");
         put_hint(&sb);
         return;
     }
@@ -391,11 +401,7 @@ static void hint_syntax(Vm *vm, ObjException *e) {
     StrBuf sb;
     sb_init(&sb);
     sb_printf(&sb, "\"%.*s\"", (int)wlen, word);
-    if (IS_STR(file_v) && IS_INT(lineno_v)) {
-        const char *path = AS_STR(file_v)->chars;
-        const char *slash = strrchr(path, '/');
-        sb_printf(&sb, " at %s:%lld", slash ? slash + 1 : path, (long long)AS_INT(lineno_v));
-    }
+    put_syntax_place(file_v, lineno_v, &sb);
     sb_printf(&sb, " looks like a misspelt \"%s\": write \"%s\"", meant, fixed.data);
     sb_free(&fixed);
     put_hint(&sb);
