@@ -26,6 +26,7 @@
 #include "asyncio.h"
 #include "compile.h"
 #include "error.h"
+#include "hints.h"
 #include "line_editor.h"
 #include "repl.h"
 #include "runtime.h"
@@ -118,6 +119,7 @@ static void print_pending(Repl *r) {
         if (!IS_EMPTY(vm->exception)) vm_clear_exception(vm);
         vm_print_exception(vm, exc);
     }
+    hints_after_uncaught(vm, exc);
     vm_pop_root(vm);
 }
 

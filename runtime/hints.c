@@ -106,6 +106,7 @@ void hints_coroutine_dropped(Vm *vm, Value coro) {
         g->was_awaited = true;
         name = g->qualname, origin = g->origin_code, line = g->origin_line;
     }
+    vm_push_root(vm, coro);
     warn_never_awaited(name, origin, line);
     char *call = call_statement(origin, line);
     StrBuf sb;
@@ -131,6 +132,7 @@ void hints_coroutine_dropped(Vm *vm, Value coro) {
     free(call);
     sb_free(&what);
     put_hint(&sb);
+    vm_pop_root(vm);
 }
 
 // ---- tasks: an exception nobody saw, destroyed while pending, cancellation swallowed ------------

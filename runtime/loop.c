@@ -25,6 +25,7 @@
 #include "debug_mode.h"
 #include "error.h"
 #include "events.h"
+#include "hints.h"
 #include "import.h"
 #include "runtime.h"
 #include "timer_heap.h"
@@ -1070,7 +1071,10 @@ static bool default_exception_handler(Vm *vm, ObjDict *ctx) {
     fflush(stdout);
     fprintf(stderr, "%s\n", sb.data);
     sb_free(&sb);
-    if (IS_EXCEPTION(exc)) vm_print_exception(vm, exc);
+    if (IS_EXCEPTION(exc)) {
+        vm_print_exception(vm, exc);
+        hints_after_uncaught(vm, exc);
+    }
     return true;
 }
 
