@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "async_traceback.h"
 #include "clock.h"
 #include "compile.h"
 #include "debug_mode.h"
@@ -73,6 +74,7 @@ static int report_exception(Vm *vm) {
         return 1;
     }
     vm_print_exception(vm, exc);
+    async_traceback_print(vm, exc);
     hints_after_uncaught(vm, exc);
     if (vm_is_instance(vm, exc, vm->KeyboardInterrupt)) return EXIT_SIGINT;
     return 1;

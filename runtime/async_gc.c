@@ -23,6 +23,7 @@ void async_gc_mark(Vm *vm, Obj *obj) {
             gc_mark_value(vm, f->coro);
             gc_mark_value(vm, f->fut_waiter);
             gc_mark_value(vm, f->name);
+            gc_mark_object(vm, (Obj *)f->created_code);
         }
         break;
     }

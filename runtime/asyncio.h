@@ -45,6 +45,8 @@ struct ObjFuture {
     Value coro;             // the coroutine (or generator) the task drives
     Value fut_waiter;       // the future the task is blocked on, or None
     Value name;             // Task-1, Task-2, ... (a str, or an int made into one lazily)
+    ObjCode *created_code;  // where the program made it (events_caller_location), for the
+    int created_line;       // async traceback and reports; NULL when not known
     struct ObjFuture *prev_task, *next_task;
 };
 #define FUTURE_SIZE offsetof(ObjFuture, must_cancel)

@@ -75,7 +75,7 @@ const char *events_source_name(Vm *vm, ObjCode *code) {
 
 // The standard library's code: its folder, and the sources C modules compile from strings
 // ("<asyncio.base_events>"); not the program's "<string>" (-c) or "<stdin>".
-static bool in_stdlib(Vm *vm, ObjCode *code) {
+bool events_in_stdlib(Vm *vm, ObjCode *code) {
     const char *path = code->filename->chars;
     if (path[0] == '<') return strcmp(path, "<string>") != 0 && strcmp(path, "<stdin>") != 0;
     return has_prefix_dir(path, vm->stdlib_dir) && !has_prefix_dir(path, vm->script_dir);
@@ -85,7 +85,7 @@ bool events_is_program_code(Vm *vm, ObjCode *code) { return !in_stdlib(vm, code)
 
 void events_describe_location(Vm *vm, ObjCode *code, int line, StrBuf *sb) {
     if (!code) sb_puts(sb, "<unknown>");
-    else if (in_stdlib(vm, code)) sb_puts(sb, events_source_name(vm, code));
+    else if (events_in_stdlib(vm, code)) sb_puts(sb, events_source_name(vm, code));
     else sb_printf(sb, "%s:%d", events_source_name(vm, code), line);
 }
 
@@ -120,7 +120,7 @@ bool events_task_location(Vm *vm, ObjFuture *task, ObjCode **code, int *line) {
     for (int depth = 0; depth < 1000 && IS_GENERATOR(v); depth++) {
         ObjGenerator *g = AS_GENERATOR(v);
         if (!g->frame || g->state == GEN_CLOSED) break;
-        bool own = !in_stdlib(vm, g->frame->code);
+        bool own = !events_in_stdlib(vm, g->frame->code);
         if (own || !found_own) {
             *code = g->frame->code;
             *line = frame_line(g);
@@ -152,7 +152,7 @@ void events_caller_location(Vm *vm, ObjCode **code, int *line) {
             *code = f->code;
             *line = l;
         }
-        if (!in_stdlib(vm, f->code)) {
+        if (!events_in_stdlib(vm, f->code)) {
             *code = f->code;
             *line = l;
             return;
@@ -207,7 +207,7 @@ static ObjGenerator *library_coroutine(Vm *vm, ObjFuture *task, const char *qual
         ObjGenerator *g = AS_GENERATOR(v);
         if (!g->frame || g->state != GEN_SUSPENDED) break;
         ObjCode *code = g->frame->code;
-        if (!in_stdlib(vm, code)) {
+        if (!events_in_stdlib(vm, code)) {
             outer_public = innermost = NULL;
         } else {
             if (qualname && strcmp(code->qualname->chars, qualname) == 0) return g;

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "async_traceback.h"
 #include "asyncio.h"
 #include "error.h"
 #include "events.h"
@@ -153,6 +154,7 @@ bool future_set_exception(Vm *vm, ObjFuture *f, Value exc) {
     f->exception = exc;
     f->state = FUT_FINISHED;
     f->log_traceback = true;
+    async_traceback_record(vm, f, exc);
     return schedule_callbacks(vm, f);
 }
 
@@ -536,6 +538,7 @@ static void report_one(Vm *vm, Obj *o) {
     f->log_traceback = false;
     fprintf(stderr, "%s exception was never retrieved\nfuture: %s\n", f->is_task ? "Task" : "Future", r);
     vm_print_exception(vm, f->exception);
+    async_traceback_print(vm, f->exception);
     if (f->is_task) hints_exception_never_retrieved(vm, f);
 }
 

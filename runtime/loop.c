@@ -19,6 +19,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "async_traceback.h"
 #include "asyncio.h"
 #include "clock.h"
 #include "deadlock.h"
@@ -1073,6 +1074,7 @@ static bool default_exception_handler(Vm *vm, ObjDict *ctx) {
     sb_free(&sb);
     if (IS_EXCEPTION(exc)) {
         vm_print_exception(vm, exc);
+        async_traceback_print(vm, exc);
         hints_after_uncaught(vm, exc);
     }
     return true;

@@ -45,12 +45,10 @@ ObjFuture *task_new(Vm *vm, ObjClass *cls, Value coro, Value loop, Value name) {
     t->name = name;
     if (IS_GENERATOR(coro)) AS_GENERATOR(coro)->was_awaited = true;
     if (IS_SLEEP(coro)) AS_SLEEP(coro)->was_awaited = true;
+    events_caller_location(vm, &t->created_code, &t->created_line);
     bool ok = loop_call_step(vm, loop, t, NONE_VAL()) && loop_register_task(vm, loop, t);
-    if (ok && EVENTS_ON) {
-        Event e = {.kind = EV_TASK_CREATED, .subject = (Obj *)t};
-        events_caller_location(vm, &e.code, &e.line);
-        events_emit(vm, &e);
-    }
+    if (ok && EVENTS_ON)
+        events_emit(vm, &(Event){.kind = EV_TASK_CREATED, .subject = (Obj *)t, .code = t->created_code, .line = t->created_line});
     vm_pop_root(vm);
     return ok ? t : NULL;
 }

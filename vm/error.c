@@ -50,6 +50,7 @@ bool vm_raise_memory_error(Vm *vm) {
     e->ntrace = 0;
     e->traceback = NONE_VAL();
     e->traceback_covers = 0;
+    e->async_trail = NONE_VAL();
     e->cause = NONE_VAL();
     e->context = NONE_VAL();
     e->suppress_context = false;

@@ -631,6 +631,7 @@ static void blacken(Vm *vm, Obj *obj) {
         gc_mark_value(vm, e->context);
         gc_mark_value(vm, e->extra);
         gc_mark_value(vm, e->traceback);
+        gc_mark_value(vm, e->async_trail);
         for (int i = 0; i < e->ntrace; i++) gc_mark_object(vm, (Obj *)e->trace[i].code);
         break;
     }

@@ -328,6 +328,7 @@ ObjException *exception_new(Vm *vm, ObjClass *cls, ObjTuple *args) {
     e->context = NONE_VAL();
     e->extra = NONE_VAL();
     e->traceback = NONE_VAL();
+    e->async_trail = NONE_VAL();
     return e;
 }
 

@@ -292,6 +292,8 @@ typedef struct {
     int traceback_covers;  // exceptions.c): the chain for trace[0 .. traceback_covers-1], or None
     Value extra;           // StopIteration.value, SystemExit.code, OSError errno, the class of
                            // a with statement's manager that lacks the protocol (TypeError), ...
+    Value async_trail;     // the tasks and futures it ended, innermost first (aio's async
+                           // traceback, runtime/async_traceback.c): a list, or None
 } ObjException;
 
 typedef struct {
