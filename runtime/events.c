@@ -62,26 +62,34 @@ void events_emit(Vm *vm, Event *e) {
 
 // ---- descriptions -------------------------------------------------------------------------------
 
-static bool has_prefix_dir(const char *path, ObjStr *dir) {
-    return dir && strncmp(path, dir->chars, dir->length) == 0 && path[dir->length] == '/';
+// Whether path lies in the folder dir.
+static bool has_prefix_dir(ObjStr *path, ObjStr *dir) {
+    return dir && path->length > dir->length && path->chars[dir->length] == '/' &&
+           memcmp(path->chars, dir->chars, dir->length) == 0;
 }
 
 const char *events_source_name(Vm *vm, ObjCode *code) {
-    const char *path = code->filename->chars;
-    if (has_prefix_dir(path, vm->script_dir)) return path + vm->script_dir->length + 1;
-    if (has_prefix_dir(path, vm->stdlib_dir)) return path + vm->stdlib_dir->length + 1;
-    return path;
+    ObjStr *path = code->filename;
+    if (has_prefix_dir(path, vm->script_dir)) return path->chars + vm->script_dir->length + 1;
+    if (has_prefix_dir(path, vm->stdlib_dir)) return path->chars + vm->stdlib_dir->length + 1;
+    return path->chars;
 }
 
 // The standard library's code: its folder, and the sources C modules compile from strings
 // ("<asyncio.base_events>"); not the program's "<string>" (-c) or "<stdin>".
-bool events_in_stdlib(Vm *vm, ObjCode *code) {
-    const char *path = code->filename->chars;
-    if (path[0] == '<') return strcmp(path, "<string>") != 0 && strcmp(path, "<stdin>") != 0;
+static bool path_in_stdlib(Vm *vm, ObjStr *path) {
+    if (path->chars[0] == '<') return strcmp(path->chars, "<string>") != 0 && strcmp(path->chars, "<stdin>") != 0;
     return has_prefix_dir(path, vm->stdlib_dir) && !has_prefix_dir(path, vm->script_dir);
 }
 
-bool events_is_program_code(Vm *vm, ObjCode *code) { return !in_stdlib(vm, code); }
+// Cached in the code's flags once the script's folder is known (it is before the program runs).
+bool events_in_stdlib_slow(Vm *vm, ObjCode *code) {
+    bool in = path_in_stdlib(vm, code->filename);
+    if (vm->script_dir) code->flags |= CODE_PLACE_KNOWN | (in ? CODE_IN_STDLIB : 0);
+    return in;
+}
+
+bool events_is_program_code(Vm *vm, ObjCode *code) { return !events_in_stdlib(vm, code); }
 
 void events_describe_location(Vm *vm, ObjCode *code, int line, StrBuf *sb) {
     if (!code) sb_puts(sb, "<unknown>");
@@ -146,17 +154,12 @@ void events_caller_location(Vm *vm, ObjCode **code, int *line) {
     *line = 0;
     for (Frame *f = vm->frame; f; f = f->caller) {
         if (!f->code) continue;
+        bool own = !events_in_stdlib(vm, f->code);
+        if (*code && !own) continue;
         size_t at = (size_t)(f->ip - f->code->words);
-        int l = at > 0 ? f->code->lines[at - 1] : f->code->firstline;
-        if (!*code) {
-            *code = f->code;
-            *line = l;
-        }
-        if (!events_in_stdlib(vm, f->code)) {
-            *code = f->code;
-            *line = l;
-            return;
-        }
+        *code = f->code;
+        *line = at > 0 ? f->code->lines[at - 1] : f->code->firstline;
+        if (own) return;
     }
 }
 

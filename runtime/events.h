@@ -16,6 +16,7 @@
 #define AIO_EVENTS_H
 
 #include "asyncio.h"
+#include "code.h"
 #include "strbuf.h"
 
 typedef enum {
@@ -72,8 +73,12 @@ bool events_is_program_code(Vm *vm, ObjCode *code);
 // A source file as views show it: relative to the script's folder, or to stdlib/, else as is.
 const char *events_source_name(Vm *vm, ObjCode *code);
 // Whether code is the standard library's (its folder, or a C module's "<asyncio.base_events>"
-// source), not the program's.
-bool events_in_stdlib(Vm *vm, ObjCode *code);
+// source), not the program's.  The answer is cached in the code's flags.
+bool events_in_stdlib_slow(Vm *vm, ObjCode *code);
+static inline bool events_in_stdlib(Vm *vm, ObjCode *code) {
+    if (code->flags & CODE_PLACE_KNOWN) return code->flags & CODE_IN_STDLIB;
+    return events_in_stdlib_slow(vm, code);
+}
 // "Task-2 fetch()": the task's name and its coroutine's qualified name.
 void events_describe_task(Vm *vm, ObjFuture *task, StrBuf *sb);
 // "sleep(1.5)", "Task-3 fetch()", "Future", "Lock held by Task-2 main()" ...: what a task awaits.

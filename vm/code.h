@@ -16,6 +16,10 @@ enum {
     CODE_VARKW = 1 << 4,     // has **kwargs
     CODE_MODULE = 1 << 5,    // module or class body: names live in a dict, not in slots
     CODE_SIMPLE = 1 << 6,    // positional parameters only, no cells: calls take the fast path
+    // A cache the runtime keeps (runtime/events.c, events_in_stdlib): whether the code is the
+    // standard library's, once asked (task creation asks it of each frame it walks).
+    CODE_PLACE_KNOWN = 1 << 7,
+    CODE_IN_STDLIB = 1 << 8,
 };
 
 // What a LOAD_GLOBAL or LOAD_METHOD instruction found last time, by position in a dict's entries:
