@@ -705,6 +705,11 @@ static ObjLoop *loop_new(Vm *vm, ObjClass *cls) {
     vm_push_root(vm, OBJ_VAL(loop));
     st->asyncgens = list_new(vm, 0);
     st->held = list_new(vm, 0);
+    // The attributes of run_in_executor's default executor (stdlib/asyncio/base_events.aio),
+    // in the loop's dict from the start, as CPython's loop has them from its __init__.
+    loop->dict = dict_new(vm);
+    dict_set_cstr(vm, loop->dict, "_default_executor", NONE_VAL());
+    dict_set_cstr(vm, loop->dict, "_executor_shutdown_called", BOOL_VAL(false));
     vm_pop_root(vm);
     int err = uv_loop_init(&st->uv);
     if (err == 0) {
