@@ -94,7 +94,27 @@ static int exit_sigint(void) {
 // of the modules does); then module namespaces are emptied, so what only they kept alive is
 // collected, and objects with something to say (a coroutine never awaited, a task whose
 // exception nobody retrieved) say it now.
+// CPython's wait_for_thread_shutdown: before the interpreter is torn down, threading._shutdown()
+// waits for every thread that is not a daemon (only if the program imported threading).  The
+// daemons left never run again (vm_threads_at_exit).
+static void join_threads(Vm *vm) {
+    Value mod = dict_get_str(vm->modules, str_from_c(vm, "threading"));
+    Value fn = IS_MODULE(mod) ? dict_get_str(AS_MODULE(mod)->globals, str_from_c(vm, "_shutdown")) : EMPTY_VAL();
+    Value ignored;
+    if (!IS_EMPTY(fn) && !vm_call0(vm, fn, &ignored)) {
+        Value exc = vm->exception;
+        vm_clear_exception(vm);
+        vm_push_root(vm, exc);
+        fflush(stdout);
+        fprintf(stderr, "Exception ignored in: <module 'threading'>\n");
+        vm_print_exception(vm, exc);
+        vm_pop_root(vm);
+    }
+    vm_threads_at_exit(vm);
+}
+
 static void shutdown(Vm *vm) {
+    join_threads(vm);
     vm_report_finalizers(vm);
     vm->exception = EMPTY_VAL();
     gc_collect(vm);

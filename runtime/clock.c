@@ -102,7 +102,13 @@ bool clock_sleep(Vm *vm, double seconds) {
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
     }
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) == EINTR)
+    // Other threads run meanwhile; a signal (which only the main thread receives) ends the sleep
+    // early with EINTR: the handlers run with the interpreter lock held, then it sleeps on.
+    for (;;) {
+        vm_release_lock(vm);
+        int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL);
+        vm_acquire_lock(vm);
+        if (r != EINTR) return true;
         if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
-    return true;
+    }
 }

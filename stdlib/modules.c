@@ -28,6 +28,7 @@ static const BuiltinModule builtin_modules[] = {
     {"signal", mod_signal_init},
     {"traceback", mod_traceback_init},
     {"socket", mod_socket_init},
+    {"_thread", mod_thread_init}, // mod_thread.c; threading.aio and queue.aio are built on it
     {"_ssl", mod_ssl_init}, // mod_ssl.c, on OpenSSL; stdlib/ssl.aio is the public module
     {"_asyncio", mod_asyncio_core_init}, // runtime/loop.c: the event loop, Future, Task
     {"_aiotools", mod_aiotools_init},

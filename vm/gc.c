@@ -683,6 +683,7 @@ static void mark_roots(Vm *vm) {
     for (Frame *f = vm->frame; f; f = f->caller) mark_frame(vm, f);
     mark_values(vm, vm->roots, (size_t)vm->nroots);
     gc_mark_value(vm, vm->exception);
+    vm_threads_mark(vm, mark_frame); // the saved states of the threads waiting for the lock
     gc_mark_object(vm, (Obj *)vm->builtins);
     gc_mark_object(vm, (Obj *)vm->modules);
     gc_mark_object(vm, (Obj *)vm->main_module);

@@ -43,7 +43,7 @@
 #include "dis.h"
 #endif
 
-volatile sig_atomic_t vm_interrupted;
+_Atomic int vm_interrupted;
 bool vm_memory_error_owed;
 
 void vm_grow_roots(Vm *vm) {
@@ -69,11 +69,13 @@ bool vm_run_signal_handlers(Vm *vm) {
         return vm_raise_memory_error(vm);
     }
     vm_interrupted = 0; // before the rest runs: what trips it again is seen at the next check
+    if (vm_lock_drop_request) vm_lock_handover(vm); // another thread waited a switch interval
     if (vm->python_finalizers_owed && !vm->finalizing && vm_hooks.report_finalizers) {
         vm->python_finalizers_owed = false;
         vm_hooks.report_finalizers(vm);
     }
-    return !vm_hooks.run_signal_handlers || vm_hooks.run_signal_handlers(vm);
+    if (!vm_hooks.run_signal_handlers || !vm_thread_may_run_signal_handlers()) return true;
+    return vm_hooks.run_signal_handlers(vm);
 }
 
 // ---- exceptions during run ----------------------------------------------------------------------
@@ -1439,6 +1441,7 @@ Vm *vm_new(void) {
     vm->stdout_file = vm->stderr_file = vm->stdin_file = NONE_VAL();
     vm->ellipsis = vm->not_implemented = NONE_VAL();
     vm->event_loop = vm->running_loop = NONE_VAL();
+    vm_threads_init(vm);
     // Nothing is collected while the object world is being built: it has no roots yet.
     // runtime_init() (runtime/init.c) builds it and turns the GC on.
     vm->gc_enabled = false;

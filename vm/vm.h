@@ -139,7 +139,7 @@ struct Vm {
 // handler must run: the interpreter runs it at the next backward jump or call, the event loop
 // right after its wait.  For SIGINT that handler raises KeyboardInterrupt unless a program (or
 // asyncio.Runner) installed another.
-extern volatile sig_atomic_t vm_interrupted;
+extern _Atomic int vm_interrupted; // lock-free: set by signal handlers and other threads
 // An allocation could only be served by spending the GC's reserve, or a StrBuf could not grow: the
 // interpreter raises MemoryError at its next check, as it runs signal handlers (vm/gc.c).
 extern bool vm_memory_error_owed;
@@ -244,5 +244,6 @@ Value vm_current_handled(Vm *vm);
 #include "ops.h"   // the object protocol (ops.c)
 #include "call.h"  // calls from C, running modules and class bodies (call.c)
 #include "gen.h"   // resuming generators and coroutines (gen.c)
+#include "thread.h" // threads and the interpreter lock (thread.c)
 
 #endif
