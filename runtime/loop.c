@@ -15,6 +15,7 @@
  * uses (CPython's self-pipe).  After the wait the loop runs the Python-level signal handlers, as
  * CPython's select() does on EINTR: asyncio.Runner's handler cancels the main task from there.
  */
+#include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <uv.h>
@@ -518,7 +519,9 @@ static uint64_t wakeup_delay_ms(double seconds) { return (uint64_t)(seconds * 10
 // seconds have passed (forever when negative), call_soon_threadsafe is called or a signal
 // arrives.  With timeout 0 it only polls.  No Python code runs in here: the libuv callbacks
 // (on_wakeup, on_async) only end the wait.
-static void wait_for_events(LoopState *st, double timeout) {
+static void wait_unlocked(Vm *vm, LoopState *st);
+
+static void wait_for_events(Vm *vm, LoopState *st, double timeout) {
     if (timeout == 0) {
         uv_run(&st->uv, UV_RUN_NOWAIT);
         return;
@@ -527,13 +530,30 @@ static void wait_for_events(LoopState *st, double timeout) {
     if (timeout > 0) uv_timer_start(&st->wakeup, on_wakeup, wakeup_delay_ms(timeout), 0);
     // With no timer at all the wait lasts until a signal or call_soon_threadsafe, as CPython's
     // select(None) would.  A signal that came before signal_wakeup was set skips the wait; one
-    // that comes after sends the async handle.
+    // that comes after sends the async handle.  Only the main thread receives signals.
     uv_ref((uv_handle_t *)&st->async);
-    atomic_store(&signal_wakeup, &st->async);
-    if (!vm_interrupted) uv_run(&st->uv, UV_RUN_ONCE);
-    atomic_store(&signal_wakeup, NULL);
+    bool main = vm_is_main_thread();
+    if (main) atomic_store(&signal_wakeup, &st->async);
+    if (!vm_interrupted) {
+        if (vm_other_threads_alive()) wait_unlocked(vm, st);
+        else uv_run(&st->uv, UV_RUN_ONCE);
+    }
+    if (main) atomic_store(&signal_wakeup, NULL);
     uv_unref((uv_handle_t *)&st->async);
     uv_timer_stop(&st->wakeup);
+}
+
+// With other threads alive, the wait lets them run: the interpreter lock is released while this
+// thread blocks in poll() on libuv's own epoll descriptor (readable when anything libuv watches
+// is ready) for as long as libuv would block; then libuv runs its callbacks without blocking,
+// with the lock held again (they touch the loop's queues).
+static void wait_unlocked(Vm *vm, LoopState *st) {
+    struct pollfd p = {.fd = uv_backend_fd(&st->uv), .events = POLLIN};
+    int ms = uv_backend_timeout(&st->uv);
+    vm_release_lock(vm);
+    poll(&p, 1, ms);
+    vm_acquire_lock(vm);
+    uv_run(&st->uv, UV_RUN_NOWAIT);
 }
 
 // Step 1: CPython rebuilds the heap without its cancelled timers once they are more than half of
@@ -605,7 +625,8 @@ static void record_iteration(Vm *vm, LoopState *st) {
 // handler the program wrote counts: Ctrl-C's default and asyncio.run's (a functools.partial)
 // are there in every program, and would make every deadlock look like a wait for Ctrl-C.
 static bool external_wait_pending(Vm *vm, LoopState *st) {
-    if (io_watching(st->io) || uv_loop_alive(&st->uv)) return true;
+    // Another thread may call call_soon_threadsafe (run_in_executor's worker does).
+    if (io_watching(st->io) || uv_loop_alive(&st->uv) || vm_other_threads_alive()) return true;
     for (int sig = 1; sig < NSIG; sig++) {
         Value h = vm->signal_handlers[sig];
         if (sig == SIGINT ? IS_FUNCTION(h) || (IS_BOUND(h) && IS_FUNCTION(AS_BOUND(h)->func)) : IS_OBJ(h)) return true;
@@ -624,11 +645,11 @@ static void wait_virtually(Vm *vm, LoopState *st, double timeout) {
     if (timeout > 0 && !external) {
         if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_CLOCK_JUMP, .when = target - now});
         clock_advance_to(vm, target);
-        wait_for_events(st, 0);
+        wait_for_events(vm, st, 0);
         return;
     }
     st->timer_ended_wait = false;
-    wait_for_events(st, timeout);
+    wait_for_events(vm, st, timeout);
     if (timeout > 0 && st->timer_ended_wait) {
         if (EVENTS_ON) events_emit(vm, &(Event){.kind = EV_CLOCK_JUMP, .when = target - now});
         clock_advance_to(vm, target);
@@ -652,7 +673,7 @@ static bool loop_run_once(Vm *vm, Value loop) {
 #endif
     if (timeout < 0 && st->tasks && !external_wait_pending(vm, st)) deadlock_report(vm, st->tasks);
     if (timeout != 0 && clock_is_virtual()) wait_virtually(vm, st, timeout);
-    else wait_for_events(st, timeout);
+    else wait_for_events(vm, st, timeout);
     // Python-level signal handlers run here, as CPython's run when select() is interrupted; what
     // they schedule (Runner's cancellation of the main task) runs in this iteration.
     if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
@@ -1144,14 +1165,27 @@ ObjClass *asyncio_invalid_state(Vm *vm) { return vm->InvalidStateError; }
 ObjClass *asyncio_cancelled_error(Vm *vm) { return vm->CancelledError; }
 ObjClass *asyncio_future_iter_class(Vm *vm) { return vm->future_iter_class; }
 
+// "There is no current event loop in thread 'NAME'.", NAME the threading.Thread's name.
+static bool no_current_loop(Vm *vm) {
+    ThreadState *ts = vm_thread_current();
+    Value name = EMPTY_VAL();
+    if (ts && !ts->is_main && IS_OBJ(ts->thread_object) && !vm_getattr(vm, ts->thread_object, str_from_c(vm, "name"), &name)) {
+        vm_clear_exception(vm);
+        name = EMPTY_VAL();
+    }
+    const char *text = IS_STR(name) ? AS_STR(name)->chars : ts && !ts->is_main ? "Dummy-1" : "MainThread";
+    return vm_raise(vm, vm->RuntimeError, "There is no current event loop in thread '%s'.", text);
+}
+
 bool asyncio_get_event_loop(Vm *vm, Value *out) {
     if (!IS_NONE(vm->running_loop)) {
         *out = vm->running_loop;
         return true;
     }
     if (IS_NONE(vm->event_loop)) {
-        if (vm->event_loop_set)
-            return vm_raise(vm, vm->RuntimeError, "There is no current event loop in thread 'MainThread'.");
+        // CPython makes a loop implicitly only in the main thread, and only once.
+        if (vm->event_loop_set || !vm_is_main_thread())
+            return no_current_loop(vm);
         ObjLoop *loop = loop_new(vm, vm->loop_class);
         if (!loop) return false;
         vm->event_loop = OBJ_VAL(loop);

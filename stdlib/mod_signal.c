@@ -38,6 +38,7 @@ static void on_signal(int signum) {
     tripped[signum] = 1;
     vm_interrupted = 1;
     loop_signal_wakeup(); // end the event loop's wait, if one is waiting
+    vm_wake_main_thread(); // and a lock wait of the main thread (sem_post: async-signal-safe)
     errno = saved;
 }
 
@@ -167,6 +168,8 @@ static bool is_callable(Vm *vm, Value v) {
 static bool signal_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     int s = 0;
     if (!check_args(vm, "signal", nargs, kwnames, 2, 2) || !signal_number(vm, args[0], &s)) return false;
+    if (!vm_is_main_thread())
+        return vm_raise(vm, vm->ValueError, "signal only works in main thread of the main interpreter");
     // The sandbox of fuzz builds lets a program change SIGINT only (asyncio.Runner does).
     if (s != SIGINT && !vm_sandbox_allows(vm, "signal.signal", NULL)) return false;
     Value handler = args[1];
@@ -189,7 +192,8 @@ static bool signal_raise_signal(Vm *vm, Value *args, int nargs, ObjTuple *kwname
     if (!check_args(vm, "raise_signal", nargs, kwnames, 1, 1) || !signal_number(vm, args[0], &s) ||
         !vm_sandbox_allows(vm, "signal.raise_signal", NULL))
         return false;
-    if (raise(s) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
+    // Threads other than the main one block signals (vm/thread.c): theirs go to the process.
+    if ((vm_is_main_thread() ? raise(s) : kill(getpid(), s)) != 0) return os_raise_errno(vm, errno, EMPTY_VAL());
     *result = NONE_VAL();
     return !vm_interrupted || vm_run_signal_handlers(vm);
 }

@@ -66,6 +66,23 @@ static bool sys_setrecursionlimit(Vm *vm, Value *args, int nargs, ObjTuple *kwna
     return true;
 }
 
+// The interpreter lock's switch interval (vm/thread.c), in seconds.
+static bool sys_getswitchinterval(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "getswitchinterval", nargs, kwnames, 0, 0)) return false;
+    *result = FLOAT_VAL(vm_switch_interval());
+    return true;
+}
+
+static bool sys_setswitchinterval(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "setswitchinterval", nargs, kwnames, 1, 1)) return false;
+    double seconds;
+    if (!mod_arg_double(vm, args[0], &seconds)) return false;
+    if (!(seconds > 0)) return vm_raise(vm, vm->ValueError, "switch interval must be strictly positive");
+    vm_set_switch_interval(seconds);
+    *result = NONE_VAL();
+    return true;
+}
+
 // The exception being handled, as (type, value, traceback).
 static bool sys_exc_info(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "exc_info", nargs, kwnames, 0, 0)) return false;
@@ -236,6 +253,8 @@ ObjModule *mod_sys_init(Vm *vm) {
     define_native(vm, m->globals, "getrecursionlimit", sys_getrecursionlimit);
     define_native(vm, m->globals, "setrecursionlimit", sys_setrecursionlimit);
     define_native(vm, m->globals, "exc_info", sys_exc_info);
+    define_native(vm, m->globals, "getswitchinterval", sys_getswitchinterval);
+    define_native(vm, m->globals, "setswitchinterval", sys_setswitchinterval);
     define_native(vm, m->globals, "get_int_max_str_digits", sys_get_int_max_str_digits);
     define_native(vm, m->globals, "set_int_max_str_digits", sys_set_int_max_str_digits);
     define_native(vm, m->globals, "exception", sys_exception);

@@ -23,6 +23,7 @@
 #include "thread.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -73,7 +74,8 @@ static void gil_take(ThreadState *ts) {
         }
         unsigned long seen = gil_switches;
         struct timespec deadline;
-        monotonic_after(&deadline, atomic_load(&switch_interval_ns));
+        long interval = atomic_load(&switch_interval_ns);
+        monotonic_after(&deadline, interval > 1000 ? interval : 1000);
         int r = pthread_cond_timedwait(&gil_free, &gil_mutex, &deadline);
         if (r == ETIMEDOUT && gil_locked && gil_switches == seen) {
             atomic_store(&vm_lock_drop_request, 1);
@@ -161,11 +163,13 @@ void vm_lock_handover(Vm *vm) {
     restore_state(vm, ts);
 }
 
-double vm_switch_interval(void) { return (double)atomic_load(&switch_interval_ns) / 1e9; }
+// Kept in whole microseconds, as CPython keeps it (so getswitchinterval() gives back what it
+// keeps, not what it was given); a wait is at least one microsecond.
+double vm_switch_interval(void) { return (double)(atomic_load(&switch_interval_ns) / 1000) / 1e6; }
 
 void vm_set_switch_interval(double seconds) {
-    double ns = seconds * 1e9;
-    atomic_store(&switch_interval_ns, ns < 1000 ? 1000 : ns > 1e12 ? (long)1e12 : (long)ns);
+    double us = floor(seconds * 1e6);
+    atomic_store(&switch_interval_ns, (us > 1e9 ? 1000000000L : (long)us) * 1000);
 }
 
 bool vm_thread_may_run_signal_handlers(void) {
