@@ -320,7 +320,8 @@ static bool builtin_input(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     fflush(stdout);
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n = getline(&line, &cap, stdin);
+    ssize_t n;
+    VM_BLOCKING(vm, n = getline(&line, &cap, stdin)); // other threads run while it waits
     if (n < 0) {
         free(line);
         return vm_raise(vm, vm->EOFError, "EOF when reading a line");

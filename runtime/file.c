@@ -17,6 +17,8 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -264,10 +266,36 @@ static void turn_to(ObjFile *f, int8_t direction) {
     f->last_io = direction;
 }
 
+// With other threads alive, a read that would block (a pipe, a terminal, a socket's file with
+// nothing buffered) first waits for data with the interpreter lock released, so the others run
+// meanwhile.  The read itself then runs with the lock held: it finds data at least for its first
+// refill (a line that arrives in pieces may still block the rest of it, holding the lock).
+static bool wait_for_data(Vm *vm, FILE *fp) {
+    if (!vm_other_threads_alive()) return true;
+#ifdef __GLIBC__
+    if (fp->_IO_read_ptr < fp->_IO_read_end) return true; // bytes are buffered already
+#else
+    return true;
+#endif
+    int fd = fileno(fp);
+    struct stat st;
+    if (fd < 0 || (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))) return true;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    for (;;) {
+        vm_release_lock(vm);
+        int r = poll(&p, 1, -1);
+        int err = errno;
+        vm_acquire_lock(vm);
+        if (r >= 0 || err != EINTR) return true;
+        if (vm_interrupted && !vm_run_signal_handlers(vm)) return false;
+    }
+}
+
+// Checks that f may be read, and waits for data (see wait_for_data).
 static bool check_readable(Vm *vm, ObjFile *f) {
     if (f->readable) {
         turn_to(f, -1);
-        return true;
+        return wait_for_data(vm, f->fp);
     }
     return vm_raise(vm, unsupported_operation(vm), f->binary ? "read" : "not readable");
 }

@@ -136,7 +136,11 @@ static int wait_ready(Vm *vm, int fd, short events, double deadline) {
             if (left <= 0) return 0;
             ms = (int)ceil(left * 1000);
         }
+        vm_release_lock(vm); // other threads run while this one waits
         int r = poll(&pfd, 1, ms);
+        int poll_errno = errno;
+        vm_acquire_lock(vm);
+        errno = poll_errno;
         if (r > 0) return 1;
         if (r == 0) {
             if (deadline >= 0 && monotonic_now() >= deadline) return 0;
@@ -998,8 +1002,8 @@ static ssize_t recv_op(int fd, void *ctx) {
 }
 
 // The buffer recv reads into before the bytes are copied into an object of the size received
-// (programs ask for 64 KiB and get a few bytes).  One per process: aio runs one thread, and the
-// bytes are copied out right after the read that filled them, before any Python code runs.
+// (programs ask for 64 KiB and get a few bytes).  One per process, for the main thread only (other
+// threads allocate their own): the bytes are copied out right after the read that filled them.
 static unsigned char *recv_scratch;
 static size_t recv_scratch_size;
 #define RECV_SCRATCH_MAX (1 << 20) // larger requests get a block of their own
@@ -1025,7 +1029,9 @@ static bool recv_bytes(Vm *vm, SockState *st, const char *fname, Value *args, in
         *result = OBJ_VAL(bytes_new(vm, "", 0));
         return true;
     }
-    unsigned char *buf = scratch_for((size_t)bufsize), *own = NULL;
+    // Only the main thread uses the scratch buffer: a wait releases the interpreter lock, and
+    // another thread's recv could grow (move) it meanwhile.
+    unsigned char *buf = vm_is_main_thread() ? scratch_for((size_t)bufsize) : NULL, *own = NULL;
     if (!buf) {
         buf = own = malloc((size_t)bufsize);
         if (!buf) return vm_raise_value(vm, OBJ_VAL(vm->memory_error));
