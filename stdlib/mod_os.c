@@ -127,7 +127,9 @@ static bool os_system(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
         !arg_str(vm, "system", a[0], &cmd) || !vm_sandbox_allows(vm, "os.system", NULL))
         return false;
     fflush(NULL);  // the child's output must come after everything printed so far
-    *result = INT_VAL(system(cmd->chars));
+    int status;
+    VM_BLOCKING(vm, status = system(cmd->chars)); // cmd stays rooted by args; others run meanwhile
+    *result = INT_VAL(status);
     return true;
 }
 
@@ -199,9 +201,11 @@ static bool os_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
     if (!buf) return vm_raise(vm, vm->MemoryError, "");
     ssize_t got;
     for (;;) {
+        vm_release_lock(vm); // buf is C memory: other threads may run while read() waits
         got = read(fd, buf, (size_t)length);
-        if (got >= 0) break;
         int err = errno;
+        vm_acquire_lock(vm);
+        if (got >= 0) break;
         bool failed;
         if (retry_after_signal(vm, err, &failed)) continue;
         free(buf);
@@ -219,15 +223,29 @@ static bool os_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *r
     ByteSpan data;
     if (!bytes_like_or_raise(vm, args[1], &data)) return false;
     if (vm_fuzz_would_wait(vm, fd, POLLOUT)) return vm_fuzz_refuse_wait(vm, "os.write()");
+    // write() may block (a full pipe): other threads run meanwhile.  The bytes of an immutable
+    // bytes object stay put (args roots it); anything else another thread could resize, so it
+    // is copied first.
+    void *copy = NULL;
+    if (!IS_BYTES(args[1]) && vm_other_threads_alive()) {
+        copy = malloc(data.length ? data.length : 1);
+        if (!copy) return vm_raise_memory_error(vm);
+        memcpy(copy, data.data, data.length);
+    }
+    const void *from = copy ? copy : data.data;
     for (;;) {
-        ssize_t put = write_once(fd, data.data, data.length);
+        vm_release_lock(vm);
+        ssize_t put = write_once(fd, from, data.length);
+        int err = errno;
+        vm_acquire_lock(vm);
         if (put >= 0) {
+            free(copy);
             *result = INT_VAL(put);
             return true;
         }
-        int err = errno;
         bool failed;
         if (retry_after_signal(vm, err, &failed)) continue;
+        free(copy);
         return failed ? false : os_raise_errno(vm, err, EMPTY_VAL());
     }
 }

@@ -53,9 +53,10 @@ static bool acquire_args(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, bool
     if (!IS_EMPTY(a[1]) && !mod_arg_double(vm, a[1], timeout)) return false;
     if (!*blocking && *timeout != -1)
         return vm_raise(vm, vm->ValueError, "can't specify a timeout for a non-blocking call");
-    if (*timeout < 0 && *timeout != -1)
-        return vm_raise(vm, vm->ValueError, "timeout value must be a non-negative number");
-    if (*timeout > LOCK_TIMEOUT_MAX) return vm_raise(vm, vm->OverflowError, "timeout value is too large");
+    // CPython converts the timeout to int64 nanoseconds first, then checks its sign.
+    if (!(fabs(*timeout) * 1e9 < 9223372036854775807.0))
+        return vm_raise(vm, vm->OverflowError, "timestamp out of range for platform time_t");
+    if (*timeout < 0 && *timeout != -1) return vm_raise(vm, vm->ValueError, "timeout value must be positive");
     return true;
 }
 
