@@ -53,6 +53,11 @@ ifeq ($(VARIANT),asan)
   OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDEXTRA := -fsanitize=address,undefined
 endif
+# ThreadSanitizer (make test-tsan): the thread tests must run with no report.
+ifeq ($(VARIANT),tsan)
+  OPT := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+  LDEXTRA := -fsanitize=thread
+endif
 ifeq ($(VARIANT),gc)
   OPT := -O1 -g -DAIO_STRESS_GC
 endif
@@ -101,7 +106,7 @@ ifeq ($(VARIANT),fuzz)
   TARGET := build/aio-fuzz build/aio-fuzz-cli
 endif
 
-.PHONY: all pictures deps demo test fd-leak test-asan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
+.PHONY: all pictures deps demo test fd-leak test-asan test-tsan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
 
 all: $(TARGET)
 ifeq ($(VARIANT),release)
@@ -214,6 +219,12 @@ test-asan: deps
 	@$(MAKE) --no-print-directory VARIANT=asan
 	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 python3 tests/run.py -j $(CPUS) --aio build/aio-asan
 	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 python3 tests/repl/run.py --aio build/aio-asan
+
+# The tests that start threads, under ThreadSanitizer: any report fails the test (exit 66).
+TSAN_TESTS := tests/threads
+test-tsan: deps
+	@$(MAKE) --no-print-directory VARIANT=tsan
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 python3 tests/run.py -j $(CPUS) --aio build/aio-tsan $(TSAN_TESTS)
 
 test-gc: deps
 	@$(MAKE) --no-print-directory VARIANT=gc
