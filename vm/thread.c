@@ -332,6 +332,45 @@ void vm_threads_at_exit(Vm *vm) {
     pthread_mutex_unlock(&gil_mutex);
 }
 
+static void dequeue(VmLock *l, ThreadState *ts);
+
+void vm_after_fork_child(Vm *vm) {
+    (void)vm;
+    pthread_mutex_init(&gil_mutex, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&gil_free, &attr);
+    pthread_cond_init(&gil_taken, NULL);
+    pthread_condattr_destroy(&attr);
+    gil_locked = true;
+    gil_waiters = 0;
+    atomic_store(&vm_lock_drop_request, 0);
+    atomic_store(&main_signal_check_owed, 0);
+    ThreadState *me = current;
+    for (ThreadState *ts = threads, *next; ts; ts = next) {
+        next = ts->next;
+        if (ts == me) continue;
+        if (ts->waiting_on) dequeue(ts->waiting_on, ts);
+        unlink_state(ts);
+        for (FrameChunk *c = ts->chunk, *prev; c; c = prev) {
+            prev = c->prev;
+            free(c);
+        }
+        free(ts->roots);
+        sem_destroy(&ts->parker);
+        free(ts);
+    }
+    sem_destroy(&me->parker);
+    sem_init(&me->parker, 0, 0);
+    me->waiting_on = NULL;
+    me->next_waiter = NULL;
+    me->is_main = true;
+    me->ident = (unsigned long)pthread_self();
+    me->native_id = (long)gettid();
+    main_thread = me;
+}
+
 void vm_threads_mark(Vm *vm, void (*mark_frame)(Vm *vm, Frame *f)) {
     for (ThreadState *ts = threads; ts; ts = ts->next) {
         gc_mark_value(vm, ts->start_callable);

@@ -98,6 +98,12 @@ int vm_thread_count(void);
 bool vm_thread_start(Vm *vm, Value callable, Value args, Value kwargs, Value done_lock, unsigned long *ident);
 // The main thread ends the program: threads still running (daemons) never get the lock again.
 void vm_threads_at_exit(Vm *vm);
+// In the child of fork(), called by the thread that forked (holding the lock): only it exists
+// there.  The lock's mutex and conditions are made anew, the other threads' states are dropped
+// (their frames with them) and the caller becomes the main thread.  threading.aio's
+// _after_fork() does the same for the Thread objects.
+void vm_after_fork_child(Vm *vm);
+#define VM_HAS_AFTER_FORK_CHILD 1
 // Marks the saved states of the threads not holding the lock (vm/gc.c calls it).
 void vm_threads_mark(Vm *vm, void (*mark_frame)(Vm *vm, Frame *f));
 // Wakes the main thread if it waits on a VmLock (async-signal-safe: mod_signal's C handler).
