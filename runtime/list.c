@@ -13,30 +13,39 @@
 
 // ---- the repr guard -----------------------------------------------------------------------------
 
-// The containers whose repr is in progress, innermost last.  Plain pointers: each one is being
-// repr'd by a native further up the C stack, which keeps it rooted.
-static Obj **repr_stack;
+// The containers whose repr is in progress, innermost last, each with the thread doing it (a
+// container another thread is printing is not a cycle for this one, as CPython's guard is per
+// thread).  Plain pointers: each one is being repr'd by a native further up a C stack, which
+// keeps it rooted.
+typedef struct {
+    Obj *obj;
+    ThreadState *thread;
+} ReprEntry;
+static ReprEntry *repr_stack;
 static size_t repr_count, repr_capacity;
 
 int list_repr_enter(Vm *vm, Obj *obj) {
+    ThreadState *me = vm_thread_current();
     for (size_t i = 0; i < repr_count; i++)
-        if (repr_stack[i] == obj) return 1;
+        if (repr_stack[i].obj == obj && repr_stack[i].thread == me) return 1;
     if (!vm_enter_c_level(vm, REPR_WHERE)) return -1;
     if (repr_count == repr_capacity) {
         repr_capacity = repr_capacity ? repr_capacity * 2 : 16;
-        repr_stack = realloc(repr_stack, sizeof(Obj *) * repr_capacity);
+        repr_stack = realloc(repr_stack, sizeof(ReprEntry) * repr_capacity);
         if (!repr_stack) abort();
     }
-    repr_stack[repr_count++] = obj;
+    repr_stack[repr_count++] = (ReprEntry){obj, me};
     return 0;
 }
 
 void list_repr_leave(Vm *vm, Obj *obj) {
     vm_leave_c_level(vm);
-    // Leaves happen in reverse order of enters; search anyway so a mismatch cannot corrupt.
+    // Leaves happen in reverse order of enters (within a thread); search anyway so a mismatch
+    // cannot corrupt.
+    ThreadState *me = vm_thread_current();
     for (size_t i = repr_count; i > 0; i--) {
-        if (repr_stack[i - 1] == obj) {
-            memmove(&repr_stack[i - 1], &repr_stack[i], sizeof(Obj *) * (repr_count - i));
+        if (repr_stack[i - 1].obj == obj && repr_stack[i - 1].thread == me) {
+            memmove(&repr_stack[i - 1], &repr_stack[i], sizeof(ReprEntry) * (repr_count - i));
             repr_count--;
             return;
         }
