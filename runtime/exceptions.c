@@ -180,21 +180,81 @@ static bool exc_add_note(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     return true;
 }
 
+// Whether a BlockingIOError's third argument is its characters_written (a number) rather than
+// a file name.  (In CPython only BlockingIOError itself reads it so, not its subclasses.)
+static bool counts_written(Vm *vm, Value exc, Value third) {
+    return vm_class_of(vm, exc) == vm->BlockingIOError && (IS_INTEGER(third) || IS_FLOAT(third));
+}
+
+static bool written_count(Vm *vm, Value v, int64_t *out) {
+    if (IS_BIGINT(v)) return vm_raise(vm, vm->ValueError, "cannot fit 'int' into an index-sized integer");
+    return arg_int(vm, v, out);
+}
+
 // OSError(errno, strerror[, filename[, winerror[, filename2]]]): as CPython, args keeps only
-// (errno, strerror) and the file names become attributes.
+// (errno, strerror) and the file names become attributes.  A BlockingIOError whose third
+// argument is a number takes it as characters_written instead (what a non-blocking write had
+// written when it had to stop), and args keeps everything.
 static bool oserror_init(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjException *e = AS_EXCEPTION(args[0]);
     int n = nargs - 1;
-    ObjTuple *t = tuple_new(vm, (size_t)(n >= 3 && n <= 5 ? 2 : n));
+    bool written = n >= 3 && n <= 5 && counts_written(vm, args[0], args[3]);
+    if (written) {
+        int64_t count;
+        if (!written_count(vm, args[3], &count)) return false;
+        e->extra = count == -1 ? NONE_VAL() : INT_VAL(count);
+    }
+    bool named = n >= 3 && n <= 5 && !written;
+    ObjTuple *t = tuple_new(vm, (size_t)(named ? 2 : n));
     for (size_t i = 0; i < t->count; i++) t->items[i] = args[1 + i];
     e->args = t;
-    if (n >= 3 && n <= 5) {
+    if (named) {
         ObjDict *d = vm_object_dict(vm, args[0]);
         dict_set_cstr(vm, d, "filename", args[3]);
         if (n == 5) dict_set_cstr(vm, d, "filename2", args[5]);
     }
     *result = NONE_VAL();
     return true;
+}
+
+// BlockingIOError.characters_written: an int kept in the exception's `extra`, None while unset
+// (then reading or deleting it is an AttributeError, as in CPython, whose "unset" is -1: a count
+// of -1 leaves it unset there too).
+static bool characters_written_get(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Value count = AS_EXCEPTION(args[0])->extra;
+    if (!IS_INT(count)) return vm_raise(vm, vm->AttributeError, "characters_written");
+    *result = count;
+    return true;
+}
+
+static bool characters_written_set(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t count;
+    if (!written_count(vm, args[1], &count)) return false;
+    AS_EXCEPTION(args[0])->extra = count == -1 ? NONE_VAL() : INT_VAL(count);
+    *result = NONE_VAL();
+    return true;
+}
+
+static bool characters_written_delete(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    ObjException *e = AS_EXCEPTION(args[0]);
+    if (!IS_INT(e->extra)) return vm_raise(vm, vm->AttributeError, "characters_written");
+    e->extra = NONE_VAL();
+    *result = NONE_VAL();
+    return true;
+}
+
+static void define_characters_written(Vm *vm) {
+    ObjClass *cls = vm->BlockingIOError;
+    Value get = OBJ_VAL(native_new(vm, "characters_written", characters_written_get, cls));
+    vm_push_root(vm, get);
+    Value set = OBJ_VAL(native_new(vm, "characters_written", characters_written_set, cls));
+    vm_push_root(vm, set);
+    Value del = OBJ_VAL(native_new(vm, "characters_written", characters_written_delete, cls));
+    vm_push_root(vm, del);
+    ObjWrapper *property = wrapper_new(vm, vm->property_class, WRAP_PROPERTY, get, set, del);
+    vm_push_root(vm, OBJ_VAL(property));
+    dict_set_str(vm, cls->dict, AS_NATIVE(get)->name, OBJ_VAL(property));
+    vm_pop_roots(vm, 4);
 }
 
 static Value exc_attr(Vm *vm, ObjException *e, const char *name) {
@@ -206,7 +266,9 @@ static Value exc_attr(Vm *vm, ObjException *e, const char *name) {
 // "[Errno 2] No such file or directory: 'x'" (and "-> 'y'" with a second file name).
 static bool oserror_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjException *e = AS_EXCEPTION(args[0]);
-    if (e->args && e->args->count == 2 && IS_INT(e->args->items[0])) {
+    size_t n = e->args ? e->args->count : 0;
+    bool with_count = n >= 3 && n <= 5 && counts_written(vm, args[0], e->args->items[2]);
+    if ((n == 2 || with_count) && IS_INT(e->args->items[0])) {
         ObjStr *msg = vm_str(vm, e->args->items[1]);
         if (!msg) return false;
         Value fname = exc_attr(vm, e, "filename");
@@ -253,7 +315,6 @@ bool raise_os_errno(Vm *vm, int err, Value filename) {
     ObjException *e = exception_new(vm, cls, args);
     vm_push_root(vm, OBJ_VAL(e));
     if (!IS_EMPTY(filename)) dict_set_cstr(vm, vm_object_dict(vm, OBJ_VAL(e)), "filename", filename);
-    e->extra = INT_VAL(err);
     vm_pop_roots(vm, 3);
     return vm_raise_value(vm, OBJ_VAL(e));
 }
@@ -313,7 +374,7 @@ void runtime_init_exceptions(Vm *vm) {
     exception_class(vm, "NotADirectoryError", vm->OSError);
     exception_class(vm, "InterruptedError", vm->OSError);
     exception_class(vm, "ChildProcessError", vm->OSError);
-    exception_class(vm, "BlockingIOError", vm->OSError);
+    EXC(BlockingIOError, "BlockingIOError", OSError);
     exception_class(vm, "ProcessLookupError", vm->OSError);
     EXC(MemoryError, "MemoryError", Exception);
     EXC(BufferError, "BufferError", Exception);
@@ -343,6 +404,10 @@ void runtime_init_exceptions(Vm *vm) {
     dict_set_cstr(vm, vm->builtins, "EnvironmentError", OBJ_VAL(vm->OSError));
     define_methods(vm, vm->OSError, (MethodDef[]){{"__init__", oserror_init}, {"__str__", oserror_str}, {NULL, NULL}});
     define_getters(vm, vm->OSError, (MethodDef[]){{"errno", oserror_errno}, {"strerror", oserror_strerror}, {NULL, NULL}});
+    // (a file name is None unless the exception was made with one)
+    dict_set_cstr(vm, vm->OSError->dict, "filename", NONE_VAL());
+    dict_set_cstr(vm, vm->OSError->dict, "filename2", NONE_VAL());
+    define_characters_written(vm);
     runtime_init_exception_groups(vm);
     // MemoryError is raised when allocation fails: make it in advance.
     vm->memory_error = exception_new(vm, vm->MemoryError, tuple_new(vm, 0));

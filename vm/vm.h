@@ -60,7 +60,7 @@ struct Vm {
         *LookupError, *IndexError, *KeyError, *ValueError, *TypeError, *AttributeError,
         *NameError, *UnboundLocalError, *RuntimeError, *RecursionError, *NotImplementedError,
         *StopIteration, *StopAsyncIteration, *AssertionError, *KeyboardInterrupt, *SystemExit,
-        *OSError, *FileNotFoundError, *MemoryError, *ImportError, *ModuleNotFoundError,
+        *OSError, *FileNotFoundError, *BlockingIOError, *MemoryError, *ImportError, *ModuleNotFoundError,
         *UnicodeError, *UnicodeDecodeError, *GeneratorExit, *SyntaxError, *IndentationError,
         *EOFError, *FloatingPointError, *Warning, *RuntimeWarning, *DeprecationWarning,
         *UserWarning, *BufferError, *PermissionError, *FileExistsError, *IsADirectoryError,
