@@ -41,6 +41,7 @@ static ObjFile *new_file(Vm *vm, ObjClass *cls, FILE *fp, const char *name, cons
     f->is_std = std;
     f->buffer = EMPTY_VAL();
     f->name_fd = -1;
+    f->socket_stream = NULL;
     f->binary = strchr(mode, 'b') != NULL;
     f->readable = strchr(mode, 'r') || strchr(mode, '+');
     f->writable = strchr(mode, 'w') || strchr(mode, 'a') || strchr(mode, 'x') || strchr(mode, '+');
@@ -206,21 +207,27 @@ static bool stream_ok(Vm *vm, ObjFile *f) {
     return vm_fuzz_refuse_wait(vm, "reading or writing a socket's file");
 }
 #else
-#define open_stream(vm, fd, cmode) fdopen(fd, cmode)
 static inline bool stream_ok(Vm *vm, ObjFile *f) { (void)vm, (void)f; return true; }
 #endif
 
 // socket.makefile: a file on a copy of the socket's descriptor, so that closing either leaves the
 // other working (CPython counts the socket's open files instead; the peer sees the same).  Its
-// name and fileno() are the socket's descriptor, as CPython shows them.
-ObjFile *file_over_descriptor(Vm *vm, int fd, bool reading, bool writing, bool binary) {
+// name and fileno() are the socket's descriptor, as CPython shows them.  Its C stream reads and
+// writes through runtime/socket_stream.c, which keeps the socket's timeout.
+ObjFile *file_over_descriptor(Vm *vm, int fd, bool reading, bool writing, bool binary, double timeout) {
     int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (copy < 0) {
         raise_os_error(vm, errno, NULL);
         return NULL;
     }
     const char *cmode = reading && writing ? "r+" : writing ? "w" : "r";
+#ifdef AIO_FUZZ
+    SocketStream *stream = NULL; // (a fuzz build's stream refuses to wait instead: above)
     FILE *fp = open_stream(vm, copy, cmode);
+#else
+    SocketStream *stream;
+    FILE *fp = socket_stream_open(copy, cmode, timeout, &stream);
+#endif
     if (!fp) {
         int err = errno;
         close(copy);
@@ -240,6 +247,7 @@ ObjFile *file_over_descriptor(Vm *vm, int fd, bool reading, bool writing, bool b
     f->readable = reading;
     f->writable = writing;
     f->name_fd = fd;
+    f->socket_stream = stream;
     return f;
 }
 
@@ -306,6 +314,27 @@ static bool check_writable(Vm *vm, ObjFile *f) {
         return true;
     }
     return vm_raise(vm, unsupported_operation(vm), f->binary ? "write" : "not writable");
+}
+
+// Before reading a socket's file: a file whose read timed out refuses (as CPython's).
+static bool may_read(Vm *vm, ObjFile *f) {
+    if (!f->socket_stream || !f->socket_stream->timed_out) return true;
+    return vm_raise(vm, vm->OSError, "cannot read from timed out object");
+}
+
+// After a read (or write): clears the stream's error so that the next call tries again (end of
+// file is not sticky either: a file that grows can be read again); for a socket's file, the
+// TimeoutError of a wait that ran out, and whether a non-blocking socket had nothing (*stalled).
+static bool after_io(Vm *vm, ObjFile *f, bool *stalled) {
+    clearerr(f->fp);
+    if (!stream_ok(vm, f)) return false;
+    SocketStream *s = f->socket_stream;
+    if (stalled) *stalled = s && s->would_block;
+    if (!s) return true;
+    s->would_block = false;
+    if (!s->timed_out_now) return true;
+    s->timed_out_now = false;
+    return vm_raise(vm, vm->TimeoutError, "timed out");
 }
 
 bool file_write_str(Vm *vm, Value file, ObjStr *s) {
@@ -413,7 +442,10 @@ static bool file_flush(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     ObjFile *f = AS_FILE(args[0]);
     f = open_file(vm, args[0], f->binary && f->writable ? "flush" : NULL);
     if (!f) return false;
-    fflush(f->fp);
+    if (fflush(f->fp) != 0 && f->socket_stream) {
+        int err = errno;
+        return after_io(vm, f, NULL) && raise_os_error(vm, err, NULL);
+    }
     if (f->last_io > 0) f->last_io = 0;
     *result = NONE_VAL();
     return stream_ok(vm, f);
@@ -530,11 +562,16 @@ static bool text_readline(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     ObjFile *f = open_file(vm, args[0], NULL);
     if (!f || !check_readable(vm, f)) return false;
     if (f->fp == stdin) fflush(stdout);
+    if (!may_read(vm, f)) return false;
     StrBuf sb;
     sb_init(&sb);
     read_line(f->fp, &sb, -1);
+    if (!after_io(vm, f, NULL)) {
+        sb_free(&sb);
+        return false;
+    }
     *result = OBJ_VAL(str_from_buf(vm, &sb));
-    return stream_ok(vm, f);
+    return true;
 }
 
 static bool text_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -543,6 +580,7 @@ static bool text_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
     if (!f || !check_readable(vm, f)) return false;
     int64_t limit = -1;
     if (nargs == 2 && !IS_NONE(args[1]) && !arg_int(vm, args[1], &limit)) return false;
+    if (limit != 0 && !may_read(vm, f)) return false;
     StrBuf sb;
     sb_init(&sb);
     int64_t chars = 0;
@@ -560,12 +598,17 @@ static bool text_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *
             if (d != EOF) ungetc(d, f->fp);
         }
     }
+    if (!after_io(vm, f, NULL)) {
+        sb_free(&sb);
+        return false;
+    }
     *result = OBJ_VAL(str_from_buf(vm, &sb));
-    return stream_ok(vm, f);
+    return true;
 }
 
 // The lines of a file as a list of str (text) or bytes (binary).
 static bool read_lines(Vm *vm, ObjFile *f, Value *result) {
+    if (!may_read(vm, f)) return false;
     ObjList *l = list_new(vm, 0);
     vm_push_root(vm, OBJ_VAL(l));
     for (;;) {
@@ -583,7 +626,7 @@ static bool read_lines(Vm *vm, ObjFile *f, Value *result) {
     }
     vm_pop_root(vm);
     *result = OBJ_VAL(l);
-    return stream_ok(vm, f);
+    return after_io(vm, f, NULL);
 }
 
 static bool file_readlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -595,12 +638,17 @@ static bool file_readlines(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Va
 
 static bool file_next(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     ObjFile *f = open_file(vm, args[0], NULL);
-    if (!f || !check_readable(vm, f)) return false;
+    if (!f || !check_readable(vm, f) || !may_read(vm, f)) return false;
     StrBuf sb;
     sb_init(&sb);
-    if (!read_line(f->fp, &sb, -1)) {
+    bool any = read_line(f->fp, &sb, -1);
+    if (!after_io(vm, f, NULL)) {
         sb_free(&sb);
-        return stream_ok(vm, f) && vm_raise_value(vm, OBJ_VAL(vm->StopIteration));
+        return false;
+    }
+    if (!any) {
+        sb_free(&sb);
+        return vm_raise_value(vm, OBJ_VAL(vm->StopIteration));
     }
     if (f->binary) {
         *result = OBJ_VAL(bytes_new(vm, sb.data, sb.length));
@@ -620,6 +668,7 @@ static bool binary_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     int64_t size;
     if (!f || !check_readable(vm, f) || !size_arg(vm, args, nargs, &size)) return false;
     if (size < -1) return vm_raise(vm, vm->ValueError, "read length must be non-negative or -1");
+    if (size != 0 && !may_read(vm, f)) return false;
     StrBuf sb;
     sb_init(&sb);
     if (size >= 0) {
@@ -636,10 +685,16 @@ static bool binary_read(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
             sb_append(&sb, chunk, got);
         }
     }
-    clearerr(f->fp); // end of file is not sticky: a file that grows can be read again
-    if (!stream_ok(vm, f)) {
+    bool stalled;
+    if (!after_io(vm, f, &stalled)) {
         sb_free(&sb);
         return false;
+    }
+    if (stalled && sb.length == 0 && size != 0) {
+        // a non-blocking socket with nothing to read yet
+        sb_free(&sb);
+        *result = NONE_VAL();
+        return true;
     }
     ObjBytes *b = bytes_try_alloc(vm, sb.length);
     if (b) {
@@ -663,10 +718,12 @@ static bool binary_readinto(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     if (r == 0)
         return vm_raise(vm, vm->TypeError, "readinto() argument must be read-write bytes-like object, not %s",
                         vm_type_name(vm, target));
+    if (span.length && !may_read(vm, f)) return false;
     size_t got = span.length ? fread((unsigned char *)span.data, 1, span.length, f->fp) : 0;
-    clearerr(f->fp);
-    *result = INT_VAL((int64_t)got);
-    return stream_ok(vm, f);
+    bool stalled;
+    if (!after_io(vm, f, &stalled)) return false;
+    *result = stalled && got == 0 ? NONE_VAL() : INT_VAL((int64_t)got);
+    return true;
 }
 
 static bool binary_readline(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
@@ -674,12 +731,14 @@ static bool binary_readline(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     ObjFile *f = open_file(vm, args[0], "readline");
     int64_t size;
     if (!f || !check_readable(vm, f) || !size_arg(vm, args, nargs, &size)) return false;
+    if (size != 0 && !may_read(vm, f)) return false;
     StrBuf sb;
     sb_init(&sb);
     read_line(f->fp, &sb, size);
-    *result = OBJ_VAL(bytes_new(vm, sb.data ? sb.data : "", sb.length));
+    bool ok = after_io(vm, f, NULL);
+    if (ok) *result = OBJ_VAL(bytes_new(vm, sb.data ? sb.data : "", sb.length));
     sb_free(&sb);
-    return stream_ok(vm, f);
+    return ok;
 }
 
 // write(bytes-like): all of it, and its length.
@@ -690,8 +749,10 @@ static bool binary_write(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
     if (!f) return vm_raise(vm, vm->ValueError, "write to closed file");
     ByteSpan span;
     if (!check_writable(vm, f) || !bytes_like_or_raise(vm, args[1], &span)) return false;
-    if (span.length && fwrite(span.data, 1, span.length, f->fp) != span.length)
-        return stream_ok(vm, f) && raise_os_error(vm, errno, NULL);
+    if (span.length && fwrite(span.data, 1, span.length, f->fp) != span.length) {
+        int err = errno;
+        return after_io(vm, f, NULL) && raise_os_error(vm, err, NULL);
+    }
     *result = INT_VAL((int64_t)span.length);
     return true;
 }

@@ -861,7 +861,7 @@ static bool sock_makefile(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
         }
     bool writing = strchr(mode, 'w') != NULL;
     bool reading = strchr(mode, 'r') != NULL || !writing;
-    ObjFile *f = file_over_descriptor(vm, st->fd, reading, writing, strchr(mode, 'b') != NULL);
+    ObjFile *f = file_over_descriptor(vm, st->fd, reading, writing, strchr(mode, 'b') != NULL, st->timeout);
     if (!f) return false;
     *result = OBJ_VAL(f);
     return true;

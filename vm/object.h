@@ -369,6 +369,8 @@ typedef struct {
     int8_t last_io; // +1 after a write, -1 after a read, 0 after a seek or flush: C streams need
                     // a flush or seek between the two directions (runtime/file.c does it)
     int name_fd;    // -1, or the descriptor a socket.makefile() file shows as its name and fileno
+    struct SocketStream *socket_stream; // a socket.makefile() file's state (runtime/socket_stream.c,
+                                        // owned by fp), else NULL; valid while fp is open
 } ObjFile;
 
 // C data owned by an object: the finalizer runs when the object is swept (it must not allocate).
