@@ -19,6 +19,7 @@ void async_gc_mark(Vm *vm, Obj *obj) {
         gc_mark_object(vm, (Obj *)f->callbacks);
         gc_mark_value(vm, f->cancel_message);
         gc_mark_value(vm, f->cancelled_exc);
+        gc_mark_value(vm, f->awaited_by);
         if (f->is_task) {
             gc_mark_value(vm, f->coro);
             gc_mark_value(vm, f->fut_waiter);

@@ -37,6 +37,8 @@ struct ObjFuture {
     ObjList *callbacks;     // the callbacks after the first, in order; NULL when none
     Value cancel_message;   // cancel(msg), or None
     Value cancelled_exc;    // the CancelledError that cancelled it, once made
+    Value awaited_by;       // future_add_to_awaited_by's waiters: None, one, or a list
+                            // (runtime/call_graph.c)
     // Task only: a plain Future's allocation ends here (FUTURE_SIZE).
     bool must_cancel;       // cancel() arrived while the task was not waiting on a future
     bool log_destroy_pending;
@@ -195,6 +197,10 @@ bool loop_call_step(Vm *vm, Value loop, ObjFuture *task, Value exc);
 bool loop_start_sleep_timer(Vm *vm, Value loop, ObjSleep *sleep, double when);
 void loop_cancel_sleep_timer(ObjSleep *sleep);
 bool loop_register_task(Vm *vm, Value loop, ObjFuture *task);
+// The loop's pending tasks, newest first (linked by next_task).
+ObjFuture *loop_pending_tasks(ObjLoop *loop);
+// future_add_to_awaited_by and the rest of what stdlib/asyncio/graph.aio needs (call_graph.c).
+void call_graph_define_functions(Vm *vm, ObjDict *module_globals);
 void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_enter_task(Vm *vm, Value loop, ObjFuture *task);
 void loop_leave_task(Vm *vm, Value loop, ObjFuture *task);

@@ -35,6 +35,7 @@ ObjFuture *future_alloc(Vm *vm, ObjClass *cls, Value loop, bool task) {
     f->exception = NONE_VAL();
     f->cancel_message = NONE_VAL();
     f->cancelled_exc = NONE_VAL();
+    f->awaited_by = NONE_VAL();
     if (task) {
         f->coro = NONE_VAL();
         f->fut_waiter = NONE_VAL();

@@ -298,6 +298,8 @@ static void forget_tasks(LoopState *st) {
     }
 }
 
+ObjFuture *loop_pending_tasks(ObjLoop *loop) { return loop->state ? loop->state->tasks : NULL; }
+
 void loop_enter_task(Vm *vm, Value loop, ObjFuture *task) { state_of(loop)->current_task = OBJ_VAL(task); }
 void loop_leave_task(Vm *vm, Value loop, ObjFuture *task) { state_of(loop)->current_task = NONE_VAL(); }
 
@@ -1405,6 +1407,7 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
     asyncio_names_init(vm);
     transport_define_functions(vm, g);
     streams_define_functions(vm, g);
+    call_graph_define_functions(vm, g);
     Value ignored;
     if (!vm_run_source(vm, "<asyncio.base_events>", shutdown_asyncgens_source, sizeof shutdown_asyncgens_source - 1, g, &ignored)) {
         vm_pop_root(vm);

@@ -100,20 +100,27 @@ static bool name_is(ObjStr *name, const char *s) { return strcmp(name->chars, s)
 // Attributes every object of a kind has without a dict entry: function names, bound-method
 // parts, exception fields.  1 found, 0 not special.
 
-// gi_frame / cr_frame: a snapshot frame object (f_code, f_lineno, f_back None), as traceback
-// entries have (runtime/exceptions.c): aio keeps no frame objects, so its f_lineno is the line the
-// generator is at when asked (its first line before it starts) and does not follow it later.
+// A frame object as aio has them: a snapshot (f_code, f_lineno, f_back None, and f_generator: the
+// generator or coroutine owning the frame, or None), as traceback entries have (runtime/
+// exceptions.c): aio keeps no frame objects, so f_lineno does not follow the frame later.
+Value vm_frame_snapshot(Vm *vm, ObjCode *code, int line, ObjGenerator *owner) {
+    ObjInstance *snapshot = instance_new(vm, vm->frame_class);
+    vm_push_root(vm, OBJ_VAL(snapshot));
+    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_code"), OBJ_VAL(code));
+    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_lineno"), INT_VAL(line));
+    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_back"), NONE_VAL());
+    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_generator"), owner ? OBJ_VAL(owner) : NONE_VAL());
+    vm_pop_root(vm);
+    return OBJ_VAL(snapshot);
+}
+
+// gi_frame / cr_frame: its f_lineno is the line the generator is at when asked (its first line
+// before it starts).
 static Value generator_frame_snapshot(Vm *vm, ObjGenerator *g) {
     Frame *f = g->frame;
     size_t at = (size_t)(f->ip - f->code->words);
     int line = g->state != GEN_CREATED && at > 0 ? f->code->lines[at - 1] : f->code->firstline;
-    ObjInstance *snapshot = instance_new(vm, vm->frame_class);
-    vm_push_root(vm, OBJ_VAL(snapshot));
-    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_code"), OBJ_VAL(f->code));
-    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_lineno"), INT_VAL(line));
-    dict_set_str(vm, snapshot->dict, str_from_c(vm, "f_back"), NONE_VAL());
-    vm_pop_root(vm);
-    return OBJ_VAL(snapshot);
+    return vm_frame_snapshot(vm, f->code, line, g);
 }
 
 static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
@@ -171,6 +178,7 @@ static int special_attr(Vm *vm, Value obj, ObjStr *name, Value *out) {
     }
     case OBJ_CODE:
         if (name_is(name, "co_name")) *out = OBJ_VAL(((ObjCode *)AS_OBJ(obj))->name);
+        else if (name_is(name, "co_qualname")) *out = OBJ_VAL(((ObjCode *)AS_OBJ(obj))->qualname);
         else if (name_is(name, "co_filename")) *out = OBJ_VAL(((ObjCode *)AS_OBJ(obj))->filename);
         else if (name_is(name, "co_firstlineno")) *out = INT_VAL(((ObjCode *)AS_OBJ(obj))->firstline);
         else if (name_is(name, "co_argcount")) *out = INT_VAL(((ObjCode *)AS_OBJ(obj))->argcount);

@@ -30,6 +30,8 @@ Value class_lookup(ObjClass *cls, ObjStr *name);
 bool class_is_subclass(ObjClass *sub, ObjClass *base);
 // Calls a class: __new__, then __init__ when __new__ returned an instance of it.
 bool vm_call_class(Vm *vm, ObjClass *cls, Value *args, int nargs, ObjTuple *kwnames, Value *out);
+// A frame object: a snapshot of code at line, owned by a generator or coroutine (or NULL).
+Value vm_frame_snapshot(Vm *vm, ObjCode *code, int line, ObjGenerator *owner);
 // LOAD_BUILD_CLASS: builtins.__build_class__.
 bool vm_load_build_class(Vm *vm, Value *out);
 
