@@ -2,10 +2,10 @@
  * from C: who awaits a future, and the live frames of the running task.
  *
  * Who awaits a future: the tasks whose fut_waiter it is (a task records what it waits on anyway,
- * so a switch between tasks pays nothing for the graph), plus the waiters recorded by
- * future_add_to_awaited_by: gather(), TaskGroup and shield() record the task that awaits a child
- * through a future of their own.  Those live in ObjFuture.awaited_by: None, one future, or a
- * list of them (most futures have at most one such waiter: no list is made for it).
+ * so a switch between tasks pays nothing for the graph), the tasks waiting on a future that its
+ * done callbacks pass its outcome to (gather()'s and shield()'s), plus the waiters recorded by
+ * future_add_to_awaited_by (TaskGroup records its parent task there).  Those live in
+ * ObjFuture.awaited_by: None, one future, or a list of them (no list is made for just one).
  */
 #include <string.h>
 
@@ -62,8 +62,39 @@ static bool append_unless_there(Vm *vm, ObjList *list, Value v) {
     return true;
 }
 
-// _awaited_by(future): a list of what awaits it, the recorded waiters first, then the tasks of its
-// loop waiting on it, oldest first.
+// The tasks of f's loop waiting on f, oldest first, appended to out.
+static void append_waiting_tasks(Vm *vm, ObjFuture *f, ObjList *out) {
+    if (!IS_LOOP(f->loop)) return;
+    size_t first_task = out->count;
+    for (ObjFuture *t = loop_pending_tasks(AS_LOOP(f->loop)); t; t = t->next_task)
+        if (value_is(t->fut_waiter, OBJ_VAL(f)) && append_unless_there(vm, out, OBJ_VAL(t))) {
+            // the loop's list is newest first: each one found goes before the newer ones
+            memmove(&out->items[first_task + 1], &out->items[first_task], (out->count - 1 - first_task) * sizeof(Value));
+            out->items[first_task] = OBJ_VAL(t);
+        }
+}
+
+// The future (not a task) that a done callback of f passes f's outcome on to: the callback is
+// one of its methods, or a function closing over it (gather()'s and shield()'s callbacks close
+// over the future they return); NULL when there is none.
+static ObjFuture *relayed_to(Value callback, ObjFuture *f) {
+    Value target = EMPTY_VAL();
+    if (IS_BOUND(callback)) {
+        target = AS_BOUND(callback)->self;
+    } else if (IS_FUNCTION(callback) && AS_FUNCTION(callback)->closure) {
+        ObjTuple *cells = AS_FUNCTION(callback)->closure;
+        for (size_t i = 0; i < cells->count && IS_EMPTY(target); i++) {
+            Value v = IS_CELL(cells->items[i]) ? AS_CELL(cells->items[i])->value : EMPTY_VAL();
+            if (IS_FUTURE(v) && !AS_FUTURE(v)->is_task && AS_FUTURE(v) != f) target = v;
+        }
+    }
+    return IS_FUTURE(target) && !AS_FUTURE(target)->is_task && AS_FUTURE(target) != f ? AS_FUTURE(target) : NULL;
+}
+
+// _awaited_by(future): a list of what awaits it: the waiters recorded for it, the tasks of its
+// loop waiting on it (oldest first), and the tasks waiting on a future its done callbacks pass
+// its outcome to (a gather() child is awaited by the task awaiting the gather, as in CPython 3.14,
+// where gather records that; here it costs gather nothing).
 static bool fn_awaited_by(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args_clinic(vm, "_awaited_by", nargs, kwnames, 1, 1)) return false;
     ObjList *out = list_new(vm, 0);
@@ -77,14 +108,11 @@ static bool fn_awaited_by(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Val
     } else if (IS_FUTURE(f->awaited_by)) {
         list_append(vm, out, f->awaited_by);
     }
-    if (IS_LOOP(f->loop)) {
-        size_t first_task = out->count;
-        for (ObjFuture *t = loop_pending_tasks(AS_LOOP(f->loop)); t; t = t->next_task)
-            if (value_is(t->fut_waiter, args[0]) && append_unless_there(vm, out, OBJ_VAL(t))) {
-                // the loop's list is newest first: each one found goes before the newer ones
-                memmove(&out->items[first_task + 1], &out->items[first_task], (out->count - 1 - first_task) * sizeof(Value));
-                out->items[first_task] = OBJ_VAL(t);
-            }
+    append_waiting_tasks(vm, f, out);
+    size_t ncallbacks = IS_EMPTY(f->callback0) ? 0 : 1 + (f->callbacks ? f->callbacks->count : 0);
+    for (size_t i = 0; i < ncallbacks; i++) {
+        ObjFuture *relay = relayed_to(i == 0 ? f->callback0 : f->callbacks->items[i - 1], f);
+        if (relay) append_waiting_tasks(vm, relay, out);
     }
     vm_pop_root(vm);
     return true;
