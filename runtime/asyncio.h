@@ -212,6 +212,10 @@ double loop_stalled_seconds(Vm *vm);
 void loop_track_asyncgen(Vm *vm, ObjGenerator *agen);
 // For the C signal handler (async-signal-safe): ends the wait of the loop that is waiting.
 void loop_signal_wakeup(void);
+// Another wait (a blocking subprocess wait, runtime/process.c) takes the place of the loop's:
+// loop_signal_wakeup sends `a` until it is set back to NULL.
+struct uv_async_s;
+void loop_set_signal_wakeup(struct uv_async_s *a);
 // The REPL runs its loop an iteration at a time: loop_begin_run marks it running (as
 // run_forever does), loop_run_one_iteration runs one iteration (with `wait`, waiting in libuv
 // when nothing is ready; false with the exception that escaped), loop_end_run ends the run.

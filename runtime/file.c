@@ -251,6 +251,24 @@ ObjFile *file_over_descriptor(Vm *vm, int fd, bool reading, bool writing, bool b
     return f;
 }
 
+// subprocess.Popen's pipe ends: a file over fd itself (no copy), which closing the file closes.
+ObjFile *file_adopt_descriptor(Vm *vm, int fd, bool reading, bool binary) {
+    FILE *fp = fdopen(fd, reading ? "r" : "w");
+    if (!fp) {
+        raise_os_error(vm, errno, NULL);
+        return NULL;
+    }
+    char name[16];
+    snprintf(name, sizeof name, "%d", fd);
+    ObjClass *cls = !binary ? vm->file_class : reading ? vm->buffered_reader_class : vm->buffered_writer_class;
+    ObjFile *f = new_file(vm, cls, fp, name, reading ? (binary ? "rb" : "r") : (binary ? "wb" : "w"), false);
+    f->binary = binary;
+    f->readable = reading;
+    f->writable = !reading;
+    f->name_fd = fd;
+    return f;
+}
+
 // ---- what both kinds share ----------------------------------------------------------------------
 
 static ObjClass *unsupported_operation(Vm *vm) { return vm->UnsupportedOperation; }

@@ -25,4 +25,8 @@ typedef struct SocketStream {
 // A C stream over fd with the state above (*out); NULL with errno set on failure.
 FILE *socket_stream_open(int fd, const char *mode, double timeout, SocketStream **out);
 
+// A file over descriptor fd itself, which it owns from then on (closing the file closes fd): a
+// subprocess.Popen's pipe.  NULL with OSError pending (fd still open).
+ObjFile *file_adopt_descriptor(Vm *vm, int fd, bool reading, bool binary);
+
 #endif

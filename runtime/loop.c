@@ -22,6 +22,7 @@
 
 #include "async_traceback.h"
 #include "asyncio.h"
+#include "process.h"
 #include "clock.h"
 #include "deadlock.h"
 #include "debug_mode.h"
@@ -94,6 +95,7 @@ void loop_mark(Vm *vm, ObjLoop *loop) {
 static void close_uv(LoopState *st) {
     if (!st->uv_ready) return;
     io_close(st->io);
+    process_detach_loop(&st->uv); // children still running must not keep the uv_run below waiting
     uv_close((uv_handle_t *)&st->wakeup, NULL);
     uv_close((uv_handle_t *)&st->async, NULL);
     // Lets libuv finish the closes, and waits for the requests still in its thread pool (name
@@ -501,6 +503,8 @@ void loop_signal_wakeup(void) {
     uv_async_t *a = atomic_load(&signal_wakeup);
     if (a) uv_async_send(a);
 }
+
+void loop_set_signal_wakeup(struct uv_async_s *a) { atomic_store(&signal_wakeup, a); }
 
 // How long this iteration may wait: not at all when callbacks are ready or the loop is
 // stopping, else until the earliest timer (at most MAXIMUM_SELECT_TIMEOUT), else forever (-1).
