@@ -336,7 +336,10 @@ static bool exchange_step(Exchange *x, int slot) {
 
 bool process_exchange(Vm *vm, Exchange *x, double timeout, bool *timed_out) {
     *timed_out = false;
-    if (x->fds[0] >= 0 && x->sent == x->input_len) x->fds[0] = -1;
+    if (x->fds[0] >= 0 && x->sent == x->input_len) {
+        x->fds[0] = -1;
+        return true;
+    }
     int saved_flags[3];
     int original[3];
     for (int i = 0; i < 3; i++) {
@@ -385,6 +388,7 @@ bool process_exchange(Vm *vm, Exchange *x, double timeout, bool *timed_out) {
             }
         }
         if (!ok) break;
+        if (original[0] >= 0 && x->fds[0] < 0) break; // the caller closes stdin, then calls again
     }
     for (int i = 0; i < 3; i++)
         if (original[i] >= 0) fcntl(original[i], F_SETFL, saved_flags[i]);

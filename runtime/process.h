@@ -58,7 +58,9 @@ void process_detach_loop(struct uv_loop_s *uv);
 // communicate() for the plain subprocess module: writes input[*sent..] to in_fd and reads
 // out_fd and err_fd (each -1 when absent) until all are at their end or `timeout` seconds pass
 // (< 0: no limit).  What was read is appended to *out / *err (malloc'ed, *len counted); *sent
-// grows as input goes; a descriptor finished is set to -1 in fds[] (the caller closes it).
+// grows as input goes; a descriptor finished is set to -1 in fds[] (the caller closes it).  It
+// returns early when the input is all sent (or refused), so that the caller closes stdin, which
+// the child may be waiting for before it ends its output.
 // False with an exception (a signal handler raised, or an I/O error).
 typedef struct {
     int fds[3];                 // stdin's write end, stdout's and stderr's read ends, or -1
