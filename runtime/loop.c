@@ -910,6 +910,27 @@ LOOP_METHOD(loop_take_asyncgens) {
     return true;
 }
 
+// _signal_handle(callback, args): the Handle add_signal_handler keeps for a signal (CPython makes
+// it with events.Handle, which aio programs cannot construct); each time the signal arrives the
+// same Handle joins the ready queue (_add_callback), so errors are reported under the program's
+// callback and remove_signal_handler cancels a run already queued.
+LOOP_METHOD(loop_signal_handle) {
+    SELF_STATE();
+    if (nargs != 3 || !IS_TUPLE(args[2])) return vm_raise(vm, vm->TypeError, "_signal_handle(callback, args)");
+    *result = OBJ_VAL(handle_new(vm, args[0], args[1], args[2], false));
+    return true;
+}
+
+// _add_callback(handle): puts a Handle made earlier on the ready queue, unless it is cancelled.
+LOOP_METHOD(loop_add_callback) {
+    SELF_STATE();
+    if (nargs != 2 || !IS_HANDLE(args[1])) return vm_raise(vm, vm->TypeError, "_add_callback(handle)");
+    if (!check_closed(vm, st)) return false;
+    if (!AS_HANDLE(args[1])->timer.cancelled) ready_push(st, READY_HANDLE, AS_OBJ(args[1]), NONE_VAL());
+    *result = NONE_VAL();
+    return true;
+}
+
 // call_soon(callback, *args, context=None)
 static bool call_soon(Vm *vm, const char *method, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_loop(vm, args[0])) return false;
@@ -1387,6 +1408,8 @@ ObjModule *mod_asyncio_core_init(Vm *vm) {
                                                      {"get_exception_handler", loop_get_exception_handler},
                                                      {"_run_once", loop_run_once_native},
                                                      {"_take_asyncgens", loop_take_asyncgens},
+                                                     {"_signal_handle", loop_signal_handle},
+                                                     {"_add_callback", loop_add_callback},
                                                      {"__repr__", loop_repr},
                                                      {"__getattr__", loop_getattr},
                                                      {"__setattr__", loop_setattr},
