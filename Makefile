@@ -11,6 +11,7 @@
 #   make oracle     check every expectation against python3 (CPython is the oracle)
 #   make bench      benchmarks against python3, as time ratios
 #   make fd-leak    10,000 connections opened and closed leave no descriptor behind (CI)
+#   make proc-leak  1,000 subprocess runs and 1,000 asyncio children leave no zombie, no descriptor (CI)
 #   make test-debug the suite in the AIO_DEBUG build: every instruction checks the frame's stack
 #                   depth and blocks against what the compiler computed
 #   make VARIANT=trace  build/aio-trace, which prints every instruction it runs and the value
@@ -106,7 +107,7 @@ ifeq ($(VARIANT),fuzz)
   TARGET := build/aio-fuzz build/aio-fuzz-cli
 endif
 
-.PHONY: all pictures deps demo test fd-leak test-asan test-tsan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
+.PHONY: all pictures deps demo test fd-leak proc-leak test-asan test-tsan test-gc test-debug oracle bench unit clean fuzz fuzz-smoke fuzz-seeds fuzz-merge fuzz-coverage
 
 all: $(TARGET)
 ifeq ($(VARIANT),release)
@@ -243,6 +244,11 @@ oracle: deps
 # to stay fast.
 fd-leak: aio
 	cd tests/io && ../../aio connections_no_fd_leak.aio 10000 | tee /dev/stderr | grep -c True | grep -qx 2
+
+# Children and their pipes at 1,000 of each (the suite's tests/subprocess/no_zombies runs 60).
+proc-leak: aio
+	cd tests/subprocess && out=$$(../../aio no_zombies.aio 1000) && echo "$$out" && \
+	  test "$$out" = "$$(printf 'children left: []\ndescriptors left: 0')"
 
 # bench/limit/echo.c is bench/echo.aio written directly on libuv: the physical limit beside which
 # bench/run.py reports aio's and python3's round trips per second.

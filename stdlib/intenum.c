@@ -175,6 +175,28 @@ ENUM_OP(enum_radd, BINOP_ADD, true, false)
 ENUM_OP(enum_sub, BINOP_SUB, false, false)
 ENUM_OP(enum_rsub, BINOP_SUB, true, false)
 
+// -member, +member, abs(member): plain ints, as on an IntEnum (-signal.SIGTERM is -15).
+static bool enum_neg(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t value;
+    if (!self_value(vm, args, nargs, &value)) return false;
+    *result = INT_VAL(-value);
+    return true;
+}
+
+static bool enum_pos(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t value;
+    if (!self_value(vm, args, nargs, &value)) return false;
+    *result = INT_VAL(value);
+    return true;
+}
+
+static bool enum_abs(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    int64_t value;
+    if (!self_value(vm, args, nargs, &value)) return false;
+    *result = INT_VAL(value < 0 ? -value : value);
+    return true;
+}
+
 static const MethodDef enum_methods[] = {
     {"__new__", enum_new},   {"__repr__", enum_repr}, {"__str__", enum_str},   {"__format__", enum_format},
     {"__int__", enum_int},   {"__index__", enum_int}, {"__hash__", enum_hash}, {"__bool__", enum_bool},
@@ -182,6 +204,7 @@ static const MethodDef enum_methods[] = {
     {"__gt__", enum_gt},     {"__ge__", enum_ge},     {"__or__", enum_or},     {"__ror__", enum_ror},
     {"__and__", enum_and},   {"__rand__", enum_rand}, {"__xor__", enum_xor},   {"__rxor__", enum_rxor},
     {"__add__", enum_add},   {"__radd__", enum_radd}, {"__sub__", enum_sub},   {"__rsub__", enum_rsub},
+    {"__neg__", enum_neg},   {"__pos__", enum_pos},   {"__abs__", enum_abs},
     {NULL, NULL},
 };
 

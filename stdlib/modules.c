@@ -31,7 +31,7 @@ static const BuiltinModule builtin_modules[] = {
     {"_thread", mod_thread_init}, // mod_thread.c; threading.aio and queue.aio are built on it
     {"_ssl", mod_ssl_init}, // mod_ssl.c, on OpenSSL; stdlib/ssl.aio is the public module
     {"_asyncio", mod_asyncio_core_init}, // runtime/loop.c: the event loop, Future, Task
-    {"_aiotools", mod_aiotools_init},
+    {"_aiotools", mod_aiotools_init},    // the REPL's helpers in C (aiotools.aio is the rest)
     {"_fork", mod_fork_init},             // ProcessPoolExecutor's fork, pipes and waitpid
     {"_subprocess", mod_subprocess_init}, // child processes (subprocess.aio, asyncio's transports)
     {NULL, NULL},
