@@ -269,12 +269,18 @@ static bool oserror_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
     size_t n = e->args ? e->args->count : 0;
     bool with_count = n >= 3 && n <= 5 && counts_written(vm, args[0], e->args->items[2]);
     if ((n == 2 || with_count) && IS_INT(e->args->items[0])) {
+        // msg and the reprs stay rooted: each later lookup or repr may collect
         ObjStr *msg = vm_str(vm, e->args->items[1]);
         if (!msg) return false;
+        vm_push_root(vm, OBJ_VAL(msg));
         Value fname = exc_attr(vm, e, "filename");
-        if (!IS_NONE(fname)) {
-            ObjStr *fn = vm_repr(vm, fname);
-            if (!fn) return false;
+        ObjStr *fn = IS_NONE(fname) ? NULL : vm_repr(vm, fname);
+        if (!fn && !IS_NONE(fname)) {
+            vm_pop_root(vm);
+            return false;
+        }
+        if (fn) {
+            vm_push_root(vm, OBJ_VAL(fn));
             Value fname2 = exc_attr(vm, e, "filename2");
             ObjStr *fn2 = IS_NONE(fname2) ? NULL : vm_repr(vm, fname2);
             if (fn2)
@@ -282,9 +288,11 @@ static bool oserror_str(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
                                              msg->chars, fn->chars, fn2->chars));
             else
                 *result = OBJ_VAL(str_printf(vm, "[Errno %lld] %s: %s", (long long)AS_INT(e->args->items[0]), msg->chars, fn->chars));
+            vm_pop_root(vm);
         } else {
             *result = OBJ_VAL(str_printf(vm, "[Errno %lld] %s", (long long)AS_INT(e->args->items[0]), msg->chars));
         }
+        vm_pop_root(vm);
         return true;
     }
     return exc_str(vm, args, nargs, kwnames, result);

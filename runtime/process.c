@@ -157,10 +157,19 @@ static PrivateLoop *thread_private_loop(Vm *vm) {
 
 // The cwd is checked here, before the fork: libuv reports a missing cwd and a missing program
 // with the same ENOENT, and CPython names the one that is missing.
+// OSError for err naming path (kept rooted while the exception is made).
+static bool raise_naming(Vm *vm, int err, const char *path) {
+    Value name = OBJ_VAL(str_from_c(vm, path));
+    vm_push_root(vm, name);
+    raise_os_errno(vm, err, name);
+    vm_pop_root(vm);
+    return false;
+}
+
 static bool check_cwd(Vm *vm, const char *cwd) {
     struct stat st;
-    if (stat(cwd, &st) != 0) return raise_os_errno(vm, errno, OBJ_VAL(str_from_c(vm, cwd)));
-    if (!S_ISDIR(st.st_mode)) return raise_os_errno(vm, ENOTDIR, OBJ_VAL(str_from_c(vm, cwd)));
+    if (stat(cwd, &st) != 0) return raise_naming(vm, errno, cwd);
+    if (!S_ISDIR(st.st_mode)) return raise_naming(vm, ENOTDIR, cwd);
     return true;
 }
 
@@ -215,7 +224,7 @@ Child *process_spawn(Vm *vm, const SpawnRequest *req) {
         c->forgotten = true;
         uv_close((uv_handle_t *)&c->handle, on_closed); // freed when its loop next runs
         if (exit_handle) loop_release(vm, req->loop, OBJ_VAL(exit_handle));
-        raise_os_errno(vm, -r, OBJ_VAL(str_from_c(vm, opts.file)));
+        raise_naming(vm, -r, opts.file);
         return NULL;
     }
     c->pid = c->handle.pid;
