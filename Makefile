@@ -222,7 +222,7 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 python3 tests/repl/run.py --aio build/aio-asan
 
 # The tests that start threads, under ThreadSanitizer: any report fails the test (exit 66).
-TSAN_TESTS := tests/threads
+TSAN_TESTS := tests/threads tests/executors
 test-tsan: deps
 	@$(MAKE) --no-print-directory VARIANT=tsan
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 python3 tests/run.py -j $(CPUS) --aio build/aio-tsan $(TSAN_TESTS)
