@@ -24,6 +24,7 @@
  * The location in parentheses names this file and line, where CPython names _ssl.c's.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -372,6 +373,55 @@ static bool ctx_set_ciphers(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, V
     return true;
 }
 
+// ---- ALPN: the application protocol both sides agree on during the handshake ----
+
+// A context's protocols in ALPN's wire form (each name after its length byte), kept in the
+// SSL_CTX's ex_data slot so they go when the context goes.  A client offers them; a server
+// picks the first of its own that the client offered.
+typedef struct {
+    size_t length;
+    unsigned char wire[];
+} AlpnList;
+
+static void alpn_list_free(void *parent, void *list, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+    free(list);
+}
+
+static int alpn_slot(void) {
+    static int slot = -1; // (OpenSSL's index, the same for every context of the process)
+    if (slot < 0) slot = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, alpn_list_free);
+    return slot;
+}
+
+static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *offered,
+                       unsigned int offered_length, void *unused) {
+    AlpnList *ours = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), alpn_slot());
+    unsigned char *chosen;
+    if (!ours || SSL_select_next_proto(&chosen, outlen, ours->wire, (unsigned)ours->length, offered, offered_length) !=
+                     OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = chosen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+// set_alpn(wire): the protocols in wire form (ssl.aio checks and encodes them).
+static bool ctx_set_alpn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    if (!check_args(vm, "set_alpn", nargs, kwnames, 2, 2)) return false;
+    SSL_CTX *ctx = ctx_of(vm, args[0]);
+    ByteSpan wire;
+    if (!ctx || !bytes_like_or_raise(vm, args[1], &wire)) return false;
+    AlpnList *list = malloc(sizeof *list + wire.length);
+    if (!list) return vm_raise_memory_error(vm);
+    list->length = wire.length;
+    memcpy(list->wire, wire.data, wire.length);
+    free(SSL_CTX_get_ex_data(ctx, alpn_slot()));
+    SSL_CTX_set_ex_data(ctx, alpn_slot(), list);
+    SSL_CTX_set_alpn_protos(ctx, list->wire, (unsigned)list->length);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    *result = NONE_VAL();
+    return true;
+}
+
 // set_verify(mode): 0 CERT_NONE, 1 CERT_OPTIONAL, 2 CERT_REQUIRED.
 static bool ctx_set_verify(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     if (!check_args(vm, "set_verify", nargs, kwnames, 2, 2)) return false;
@@ -616,6 +666,17 @@ static bool session_shutdown(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, 
     return true;
 }
 
+// selected_alpn_protocol(): the protocol ALPN agreed on, or None.
+static bool session_selected_alpn(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
+    Session *s = self_session(vm, "selected_alpn_protocol", args, nargs, kwnames, 1, 1);
+    if (!s) return false;
+    const unsigned char *name;
+    unsigned length;
+    SSL_get0_alpn_selected(s->ssl, &name, &length);
+    *result = name && length ? OBJ_VAL(str_new(vm, (const char *)name, length)) : NONE_VAL();
+    return true;
+}
+
 // pending(): decrypted bytes ready to be read without more input.
 static bool session_pending(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
     Session *s = self_session(vm, "pending", args, nargs, kwnames, 1, 1);
@@ -808,6 +869,7 @@ static const MethodDef context_methods[] = {
     {"set_ciphers", ctx_set_ciphers},
     {"set_verify", ctx_set_verify},
     {"proto_version", ctx_proto_version},
+    {"set_alpn", ctx_set_alpn},
     {NULL, NULL},
 };
 
@@ -834,6 +896,7 @@ static const MethodDef session_methods[] = {
     {"cipher", session_cipher},
     {"version", session_version},
     {"getpeercert", session_getpeercert},
+    {"selected_alpn_protocol", session_selected_alpn},
     {NULL, NULL},
 };
 
