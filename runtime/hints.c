@@ -16,6 +16,7 @@
 #include "dict.h"
 #include "error.h"
 #include "events.h"
+#include "frame.h"
 #include "runtime.h"
 
 static void put_hint(StrBuf *sb) {
@@ -98,15 +99,18 @@ void hints_coroutine_dropped(Vm *vm, Value coro) {
     if (is_sleep) {
         ObjSleep *s = AS_SLEEP(coro);
         if (s->state != SLEEP_CREATED || s->was_awaited) return;
-        s->was_awaited = true; // reported now: the collector says nothing more
         name = vm->s_sleep, origin = s->origin_code, line = s->origin_line;
     } else {
         ObjGenerator *g = AS_GENERATOR(coro);
         if (g->flavor != FLAVOR_COROUTINE || g->state != GEN_CREATED || g->was_awaited) return;
-        g->was_awaited = true;
         name = g->qualname, origin = g->origin_code, line = g->origin_line;
     }
+    // Made elsewhere (a function that returned a coroutine it may also have kept): the collector
+    // decides, later.
+    if (!vm->frame || origin != vm->frame->code) return;
     vm_push_root(vm, coro);
+    if (is_sleep) AS_SLEEP(coro)->was_awaited = true; // reported now: the collector says nothing more
+    else AS_GENERATOR(coro)->was_awaited = true;
     warn_never_awaited(name, origin, line);
     char *call = call_statement(origin, line);
     StrBuf sb;

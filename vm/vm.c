@@ -301,7 +301,7 @@ static Frame *do_call(Vm *vm, Frame *frame, Value **sp_io, int argc) {
     Value result;
     if (!vm_call(vm, callable, args, npos, kwnames, &result)) return NULL;
     // `hello()` as a statement: the coroutine it made is dropped by the POP_TOP that follows.
-    if (UNLIKELY(IS_GENERATOR(result) || IS_SLEEP(result)) && (*frame->ip & 0xFF) == OP_POP_TOP &&
+    if (UNLIKELY(*frame->ip == OP_POP_TOP) && (IS_GENERATOR(result) || IS_SLEEP(result)) &&
         vm_hooks.coroutine_dropped)
         vm_hooks.coroutine_dropped(vm, result);
     sp = base;
