@@ -8,10 +8,12 @@
 #include "debug_mode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "asyncio.h"
 #include "clock.h"
+#include "error.h"
 #include "events.h"
 #include "runtime.h"
 
@@ -58,6 +60,43 @@ void debug_mode_attach(Vm *vm) {
 // "1.00 s", or "0.002 s" for a short time (a threshold set below 0.1 s).
 static void put_seconds(StrBuf *sb, double seconds) { sb_printf(sb, seconds >= 0.1 ? "%.2f s" : "%.3f s", seconds); }
 
+// The tasks whose cancellation reached them, by address (debug_mode_cancelled_at): an entry is
+// made at the task's first step with a cancel() pending and dropped at its end; with more than
+// CANCEL_PLACES at once the oldest entry is reused.
+#define CANCEL_PLACES 32
+static struct {
+    ObjFuture *task;
+    char where[200];
+} cancel_places[CANCEL_PLACES];
+static int next_cancel_place;
+
+static int cancel_place_of(ObjFuture *task) {
+    for (int i = 0; i < CANCEL_PLACES; i++)
+        if (cancel_places[i].task == task) return i;
+    return -1;
+}
+
+const char *debug_mode_cancelled_at(ObjFuture *task) {
+    int i = cancel_place_of(task);
+    return i < 0 ? NULL : cancel_places[i].where;
+}
+
+static void note_cancel_place(Vm *vm, ObjFuture *task, const char *where) {
+    if (cancel_place_of(task) >= 0) return;
+    int i = next_cancel_place;
+    next_cancel_place = (next_cancel_place + 1) % CANCEL_PLACES;
+    cancel_places[i].task = task;
+    StrBuf sb;
+    sb_init(&sb);
+    sb_puts(&sb, where[0] ? where : "?");
+    ObjCode *code;
+    int line;
+    char *text = events_task_location(vm, task, &code, &line) ? vm_source_line(code->filename->chars, line) : NULL;
+    if (text) sb_printf(&sb, " (%s)", text);
+    free(text);
+    copy_text(cancel_places[i].where, sizeof cancel_places[i].where, &sb);
+}
+
 static ObjFuture *task_of(Obj *target) {
     return target->kind == OBJ_FUTURE && ((ObjFuture *)target)->is_task ? (ObjFuture *)target : NULL;
 }
@@ -75,6 +114,7 @@ void debug_entry_begin(Vm *vm, Obj *target, DebugEntry *d) {
         events_describe_location(vm, code, line, &sb);
         copy_text(d->where, sizeof d->where, &sb);
     }
+    if (task && task->num_cancels_requested > 0) note_cancel_place(vm, task, d->where);
     d->started = clock_monotonic(vm);
 }
 
@@ -131,6 +171,9 @@ static void explain(Vm *vm, Obj *target, const DebugEntry *d, double seconds) {
 
 void debug_entry_end(Vm *vm, Obj *target, const DebugEntry *d, double limit) {
     double seconds = clock_monotonic(vm) - d->started;
+    ObjFuture *task = task_of(target);
+    int place = task && task->state != FUT_PENDING ? cancel_place_of(task) : -1;
+    if (place >= 0) cancel_places[place].task = NULL;
     if (!(seconds >= limit)) return;
     Value saved = vm->exception;
     vm_push_root(vm, saved);

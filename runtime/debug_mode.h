@@ -15,7 +15,7 @@
 #ifndef AIO_DEBUG_MODE_H
 #define AIO_DEBUG_MODE_H
 
-#include "vm.h"
+#include "asyncio.h"
 
 // New event loops start in debug mode (--debug, AIO_DEBUG=1, PYTHONASYNCIODEBUG=1).
 extern bool debug_mode_default;
@@ -34,5 +34,10 @@ typedef struct {
 // more.  Both may allocate and run repr(); neither leaves an exception pending.
 void debug_entry_begin(Vm *vm, Obj *target, DebugEntry *d);
 void debug_entry_end(Vm *vm, Obj *target, const DebugEntry *d, double limit);
+
+// Where a task in debug mode stood when its cancellation reached it ("prog.aio:5, awaiting
+// sleep(10)"), or NULL: the first step it ran with a cancel() pending (hints.c names the place
+// when the task swallows the CancelledError).  Forgotten when the task ends.
+const char *debug_mode_cancelled_at(ObjFuture *task);
 
 #endif

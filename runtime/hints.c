@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug_mode.h"
 #include "dict.h"
 #include "error.h"
 #include "events.h"
@@ -188,7 +189,10 @@ void hints_cancel_swallowed(Vm *vm, ObjFuture *task, Value result) {
     StrBuf sb;
     sb_init(&sb);
     describe_task_origin(vm, task, &sb);
-    sb_puts(&sb, " was cancelled, but it caught CancelledError and returned ");
+    sb_puts(&sb, " was cancelled");
+    const char *where = debug_mode_cancelled_at(task);
+    if (where) sb_printf(&sb, " at %s", where);
+    sb_puts(&sb, ", but it caught CancelledError and returned ");
     events_describe_value(vm, result, &sb);
     sb_puts(&sb, "; after cleaning up, re-raise it (\"raise\") so that cancel() ends the task");
     put_hint(&sb);
