@@ -101,7 +101,7 @@ def startup():
 
 def main():
     names = sys.argv[1:] or ["fib", "loop", "method", "words", "switch", "spawn", "gather", "timers", "stream_reads", "echo",
-                              "thread_handoff",
+                              "thread_handoff", "subprocess",
                               "idle_connections"]
     ok = all([bench(n) for n in names])
     startup()

@@ -1,24 +1,32 @@
-/* Child processes: starting them with uv_spawn, learning how they ended, reaping every one.
- * process.h says what a Child is and which loop runs it.
+/* Child processes: starting them, learning how they ended, reaping every one.  process.h says
+ * what a Child is and which loop runs it.
  *
- * libuv reaps a child (waitpid) when its loop notices SIGCHLD, and calls on_exit there.  That only
- * happens while the loop runs, so:
+ * A child is started with posix_spawn (a vfork in glibc: nothing of this process is copied, the
+ * way CPython's _posixsubprocess starts children; libuv's uv_spawn forks, which made starting a
+ * child several times slower) and watched on a libuv loop through its pidfd, which becomes
+ * readable when the child ends; the watch's callback reaps it (waitpid with WNOHANG) and records
+ * its return code.  Nothing depends on SIGCHLD, so a program's own SIGCHLD handler changes
+ * nothing.  The watch only fires while its loop runs, so:
  *  - a child of an asyncio loop is reaped while that loop runs; when the loop is closed first,
- *    process_detach_loop closes the child's handle and puts its pid on the orphan list;
+ *    process_detach_loop closes the watch and puts the pid on the orphan list;
  *  - a child of the thread's private loop is reaped when a blocking call runs that loop (a wait,
  *    a poll, the next spawn), whether or not the program still holds its object;
  *  - an orphan is reaped (waitpid with WNOHANG) by each later spawn and blocking wait.
  * So a program that starts children and forgets them leaves no zombie behind for long.
  *
- * Nothing here runs Python code from a libuv callback: on_exit only records the status, queues
- * the prepared Handle (asyncio) and closes the handle.  Waits release the interpreter lock when
- * the build has one (vm/thread.h) and end early when a signal arrives, so that its Python-level
+ * Nothing here runs Python code from a libuv callback: the watch only records the status, queues
+ * the prepared Handle (asyncio) and closes itself.  Waits release the interpreter lock when the
+ * build has one (vm/thread.h) and end early when a signal arrives, so that its Python-level
  * handler runs (and may raise, as KeyboardInterrupt does) at once.
  */
+#define _GNU_SOURCE // posix_spawn_file_actions_addchdir_np
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
+
+extern char **environ;
 
 #include "asyncio.h"
 #include "clock.h"
@@ -53,16 +63,21 @@ typedef struct {
 static _Thread_local PrivateLoop *private_loop;
 
 struct Child {
-    uv_process_t handle;
+    uv_poll_t exit_watch;   // the pidfd, readable once the child has ended (or a timer: below)
+    uv_timer_t exit_poll;   // without pidfd_open (a kernel older than 5.3): a waitpid every 10 ms
+    bool by_timer;
+    int pidfd;
+    uv_loop_t *uv;          // the libuv loop watching it
     PrivateLoop *private;   // the private loop it runs on, or NULL for an asyncio loop
-    ObjLoop *loop;          // the asyncio loop, while its handle is open
+    ObjLoop *loop;          // the asyncio loop, while the watch is open
     ObjHandle *exit_handle; // asyncio: queued when the child exits; held by the loop until then
     Value loop_value;
     int pid;
     int returncode;
-    bool exited;            // libuv reaped it (returncode is set)
-    bool handle_closed;     // uv_close has completed: libuv no longer uses the memory
+    bool exited;            // reaped (returncode is set)
+    bool watch_closed;      // uv_close has completed: libuv no longer uses the memory
     bool forgotten;         // the program's object is gone
+    struct Child *prev, *next; // every child whose watch is open (detaching a loop walks them)
 };
 
 // ---- orphans ------------------------------------------------------------------------------------
@@ -97,37 +112,75 @@ static void reap_orphans(void) {
     pthread_mutex_unlock(&orphans_lock);
 }
 
-// ---- the handle's life --------------------------------------------------------------------------
+// ---- the watch's life ---------------------------------------------------------------------------
+// `lifetime_lock` guards the list of watched children and the two flags that decide when a Child
+// is freed (watch_closed, forgotten): the collector may drop a Child's object on one thread while
+// another runs the loop that closes its watch.
+
+static pthread_mutex_t lifetime_lock = PTHREAD_MUTEX_INITIALIZER;
+static Child *watched;
 
 static void on_closed(uv_handle_t *h) {
     Child *c = h->data;
-    c->handle_closed = true;
-    if (c->forgotten) free(c);
+    if (c->pidfd >= 0) close(c->pidfd);
+    c->pidfd = -1;
+    pthread_mutex_lock(&lifetime_lock);
+    c->watch_closed = true;
+    bool gone = c->forgotten;
+    pthread_mutex_unlock(&lifetime_lock);
+    if (gone) free(c);
 }
 
-static void on_child_exit(uv_process_t *h, int64_t status, int term_signal) {
-    Child *c = h->data;
+static uv_handle_t *watch_of(Child *c) {
+    return c->by_timer ? (uv_handle_t *)&c->exit_poll : (uv_handle_t *)&c->exit_watch;
+}
+
+// Stops watching (the child has been reaped, or its loop is closing).
+static void unwatch(Child *c) {
+    pthread_mutex_lock(&lifetime_lock);
+    if (c->prev) c->prev->next = c->next;
+    else watched = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    pthread_mutex_unlock(&lifetime_lock);
+    uv_close(watch_of(c), on_closed);
+}
+
+// The child may have ended: reap it if so (never waiting), record how it ended and tell the loop.
+static void check_exit(Child *c) {
+    if (c->exited) return;
+    int status;
+    pid_t r;
+    do r = waitpid(c->pid, &status, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == 0) return;
     c->exited = true;
-    c->returncode = term_signal ? -term_signal : (int)status;
+    if (r < 0) c->returncode = 255; // reaped by someone else (a program's own waitpid): unknown
+    else c->returncode = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
     if (c->exit_handle && c->loop && !loop_closed(c->loop)) {
         AS_TUPLE(c->exit_handle->args)->items[0] = INT_VAL(c->returncode);
         loop_ready_handle(c->loop, c->exit_handle);
     }
     c->loop = NULL;
-    uv_close((uv_handle_t *)h, on_closed);
+    unwatch(c);
 }
 
-static void detach_one(uv_handle_t *h, void *unused) {
-    (void)unused;
-    if (h->type != UV_PROCESS || uv_is_closing(h)) return;
-    Child *c = h->data;
-    if (!c->exited) orphan_add(c->pid);
-    c->loop = NULL;
-    c->exit_handle = NULL;
-    uv_close(h, on_closed);
-}
+static void on_pidfd(uv_poll_t *h, int status, int events) { check_exit(h->data); }
+static void on_exit_poll(uv_timer_t *t) { check_exit(t->data); }
 
-void process_detach_loop(struct uv_loop_s *uv) { uv_walk(uv, detach_one, NULL); }
+void process_detach_loop(struct uv_loop_s *uv) {
+    for (;;) {
+        pthread_mutex_lock(&lifetime_lock);
+        Child *c = watched;
+        while (c && c->uv != uv) c = c->next;
+        pthread_mutex_unlock(&lifetime_lock);
+        if (!c) return;
+        if (!c->exited) orphan_add(c->pid);
+        c->loop = NULL;
+        c->exit_handle = NULL;
+        unwatch(c);
+    }
+}
 
 // ---- the private loop ---------------------------------------------------------------------------
 
@@ -173,6 +226,94 @@ static bool check_cwd(Vm *vm, const char *cwd) {
     return true;
 }
 
+// The value of NAME in a "NAME=value" list, or NULL.
+static const char *env_value(char **env, const char *name) {
+    size_t n = strlen(name);
+    for (; env && *env; env++)
+        if (strncmp(*env, name, n) == 0 && (*env)[n] == '=') return *env + n + 1;
+    return NULL;
+}
+
+// The program to run: `file` itself when it holds a '/', else the first executable regular file
+// of that name in the PATH the child will have (the child's env, as CPython looks it up; the
+// default path when it has none).  NULL with *err set (ENOENT, or EACCES when only files that
+// cannot be run were found); the caller frees the result.
+static char *find_program(const char *file, char **env, int *err) {
+    if (strchr(file, '/')) return strdup(file);
+    const char *path = env ? env_value(env, "PATH") : getenv("PATH");
+    if (!path) path = "/bin:/usr/bin";
+    *err = ENOENT;
+    size_t flen = strlen(file);
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t dlen = end ? (size_t)(end - p) : strlen(p);
+        char *full = malloc(dlen + flen + 3);
+        if (!full) abort();
+        if (dlen) memcpy(full, p, dlen);
+        else full[dlen++] = '.'; // an empty entry is the working directory
+        full[dlen] = '/';
+        memcpy(full + dlen + 1, file, flen + 1);
+        struct stat st;
+        if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(full, X_OK) == 0) return full;
+            *err = EACCES;
+        }
+        free(full);
+        if (!end) return NULL;
+        p = end;
+    }
+}
+
+// Starts the program with posix_spawn (glibc's is a vfork: the parent's memory is not copied,
+// which makes starting a child several times cheaper than fork, as CPython's _posixsubprocess
+// does too).  The child gets the descriptors asked for, every signal's default action (SIGPIPE,
+// which aio ignores, included: CPython's restore_signals) and no blocked signal.  0, or the errno.
+static int start_child(const SpawnRequest *req, const char *program, pid_t *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    for (int i = 0; i < 3; i++) {
+        if (req->fds[i] == CHILD_FD_DEVNULL) posix_spawn_file_actions_addopen(&actions, i, "/dev/null", O_RDWR, 0);
+        else if (req->fds[i] >= 0) posix_spawn_file_actions_adddup2(&actions, req->fds[i], i); // (to itself: inherited)
+    }
+    if (req->cwd) posix_spawn_file_actions_addchdir_np(&actions, req->cwd);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    int r = posix_spawn(pid, program, &actions, &attr, req->argv, req->env ? req->env : environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return r;
+}
+
+// Watches for the child's end on uv: its pidfd, or a timer where the kernel has none.
+static void watch_child(Child *c, uv_loop_t *uv) {
+    c->uv = uv;
+    c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+    if (c->pidfd < 0 || uv_poll_init(uv, &c->exit_watch, c->pidfd) != 0) {
+        if (c->pidfd >= 0) close(c->pidfd);
+        c->pidfd = -1;
+        c->by_timer = true;
+        uv_timer_init(uv, &c->exit_poll);
+        c->exit_poll.data = c;
+        uv_timer_start(&c->exit_poll, on_exit_poll, 10, 10);
+    } else {
+        c->exit_watch.data = c;
+        uv_poll_start(&c->exit_watch, UV_READABLE, on_pidfd);
+    }
+    pthread_mutex_lock(&lifetime_lock);
+    c->next = watched;
+    if (watched) watched->prev = c;
+    watched = c;
+    pthread_mutex_unlock(&lifetime_lock);
+}
+
 Child *process_spawn(Vm *vm, const SpawnRequest *req) {
     if (!vm_sandbox_allows(vm, "subprocess", NULL)) return NULL;
     if (req->cwd && !check_cwd(vm, req->cwd)) return NULL;
@@ -180,59 +321,49 @@ Child *process_spawn(Vm *vm, const SpawnRequest *req) {
     bool on_asyncio = !IS_NONE(req->loop);
     PrivateLoop *p = NULL;
     uv_loop_t *uv;
-    ObjHandle *exit_handle = NULL;
     if (on_asyncio) {
         if (!loop_check_open(vm, AS_LOOP(req->loop))) return NULL;
         uv = loop_uv(AS_LOOP(req->loop));
-        ObjTuple *args = tuple_new(vm, 1);
-        args->items[0] = NONE_VAL();
-        vm_push_root(vm, OBJ_VAL(args));
-        exit_handle = loop_handle_new(vm, req->loop, req->on_exit, OBJ_VAL(args));
-        vm_pop_root(vm);
-        loop_hold(vm, req->loop, OBJ_VAL(exit_handle));
     } else {
         p = thread_private_loop(vm);
         if (!p) return NULL;
         uv = &p->uv;
         uv_run(uv, UV_RUN_NOWAIT); // reaps the children that ended since it last ran
     }
-    uv_stdio_container_t stdio[3];
-    for (int i = 0; i < 3; i++) {
-        if (req->fds[i] == CHILD_FD_DEVNULL) {
-            stdio[i].flags = UV_IGNORE; // libuv opens /dev/null for descriptors 0 to 2
-        } else {
-            stdio[i].flags = UV_INHERIT_FD;
-            stdio[i].data.fd = req->fds[i] == CHILD_FD_INHERIT ? i : req->fds[i];
-        }
-    }
-    uv_process_options_t opts;
-    memset(&opts, 0, sizeof opts);
-    opts.exit_cb = on_child_exit;
-    opts.file = req->file ? req->file : req->argv[0];
-    opts.args = req->argv;
-    opts.env = req->env;
-    opts.cwd = req->cwd;
-    opts.stdio = stdio;
-    opts.stdio_count = 3;
-    Child *c = calloc(1, sizeof *c);
-    if (!c) abort();
-    c->handle.data = c;
-    c->private = p;
-    fflush(NULL); // what this process printed comes before what the child prints
-    int r = uv_spawn(uv, &c->handle, &opts);
-    if (r != 0) {
-        c->forgotten = true;
-        uv_close((uv_handle_t *)&c->handle, on_closed); // freed when its loop next runs
-        if (exit_handle) loop_release(vm, req->loop, OBJ_VAL(exit_handle));
-        raise_naming(vm, -r, opts.file);
+    const char *file = req->file ? req->file : req->argv[0];
+    int err = 0;
+    char *program = find_program(file, req->env, &err);
+    if (!program) {
+        raise_naming(vm, err, file);
         return NULL;
     }
-    c->pid = c->handle.pid;
+    ObjHandle *exit_handle = NULL;
     if (on_asyncio) {
+        ObjTuple *args = tuple_new(vm, 1);
+        args->items[0] = NONE_VAL();
+        vm_push_root(vm, OBJ_VAL(args));
+        exit_handle = loop_handle_new(vm, req->loop, req->on_exit, OBJ_VAL(args));
+        vm_pop_root(vm);
+    }
+    fflush(NULL); // what this process printed comes before what the child prints
+    pid_t pid;
+    err = start_child(req, program, &pid);
+    free(program);
+    if (err) {
+        raise_naming(vm, err, file);
+        return NULL;
+    }
+    Child *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->pid = pid;
+    c->private = p;
+    if (on_asyncio) {
+        loop_hold(vm, req->loop, OBJ_VAL(exit_handle));
         c->loop = AS_LOOP(req->loop);
         c->loop_value = req->loop;
         c->exit_handle = exit_handle;
     }
+    watch_child(c, uv);
     return c;
 }
 
@@ -252,8 +383,11 @@ void process_settle(Vm *vm, Child *c) {
 }
 
 void process_forget(Child *c) {
+    pthread_mutex_lock(&lifetime_lock);
     c->forgotten = true;
-    if (c->handle_closed) free(c);
+    bool gone = c->watch_closed;
+    pthread_mutex_unlock(&lifetime_lock);
+    if (gone) free(c);
 }
 
 void process_poll(Child *c) {

@@ -1,9 +1,10 @@
-/* Child processes on libuv's uv_spawn (process.c): what asyncio's subprocess transports and the
- * plain `subprocess` module (stdlib/mod_subprocess.c, stdlib/subprocess.aio) are built on.
+/* Child processes (process.c: started with posix_spawn, their ends watched on libuv): what
+ * asyncio's subprocess transports and the plain `subprocess` module (stdlib/mod_subprocess.c,
+ * stdlib/subprocess.aio) are built on.
  *
- * A Child is C memory that outlives neither its libuv handle nor the object the program holds:
- * it is freed when both are gone (the handle closed after the exit, the box collected).  Every
- * child is reaped: by libuv when it exits while its loop runs, or, when its loop is closed first,
+ * A Child is C memory that outlives neither its libuv watch nor the object the program holds:
+ * it is freed when both are gone (the watch closed after the exit, the box collected).  Every
+ * child is reaped: by its watch when it exits while its loop runs, or, when its loop is closed first,
  * by the list of orphans that each later spawn (and each blocking wait) goes through.
  *
  * Two kinds of loop run children:
