@@ -45,7 +45,9 @@ extern char **environ;
 #if __has_include("thread.h")
 #include "thread.h"
 #define WITHOUT_LOCK(vm, ...) VM_BLOCKING(vm, __VA_ARGS__)
+#define ON_MAIN_THREAD() vm_thread_may_run_signal_handlers()
 #else
+#define ON_MAIN_THREAD() true
 #define WITHOUT_LOCK(vm, ...)                                                                      \
     do {                                                                                           \
         __VA_ARGS__;                                                                               \
@@ -418,10 +420,13 @@ bool process_wait(Vm *vm, Child *c, double timeout, bool *exited) {
         uv_timer_start(&p->timer, on_timeout, ceil_ms(timeout), 0);
     }
     bool ok = true;
+    // Signals reach the main thread only: there a signal ends the wait (the slot is the event
+    // loop's, which does not wait meanwhile on this thread); another thread just waits.
+    bool main_thread = ON_MAIN_THREAD();
     uv_ref((uv_handle_t *)&p->wake);
     while (!c->exited && !p->timed_out) {
-        loop_set_signal_wakeup(&p->wake); // a signal from now on ends uv_run at once
-        if (vm_interrupted) {
+        if (main_thread) loop_set_signal_wakeup(&p->wake); // a signal from now on ends uv_run
+        if (vm_interrupted && main_thread) {
             loop_set_signal_wakeup(NULL);
             if (!vm_run_signal_handlers(vm)) {
                 ok = false;
@@ -430,9 +435,8 @@ bool process_wait(Vm *vm, Child *c, double timeout, bool *exited) {
             continue;
         }
         WITHOUT_LOCK(vm, uv_run(&p->uv, UV_RUN_ONCE));
-        loop_set_signal_wakeup(NULL);
+        if (main_thread) loop_set_signal_wakeup(NULL);
     }
-    loop_set_signal_wakeup(NULL);
     uv_unref((uv_handle_t *)&p->wake);
     uv_timer_stop(&p->timer);
     *exited = c->exited;
