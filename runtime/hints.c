@@ -35,6 +35,7 @@ static char *call_statement(ObjCode *code, int line) {
     if (!text) return NULL;
     char quote = 0;
     size_t end = 0;
+    int depth = 0; // of brackets: an `=` inside them is a keyword argument, outside an assignment
     for (size_t i = 0; text[i]; i++) {
         char c = text[i];
         if (quote) {
@@ -44,7 +45,11 @@ static char *call_statement(ObjCode *code, int line) {
             quote = c;
         } else if (c == '#') {
             break;
-        } else if (c == ';' || c == '=') {
+        } else if (c == '(' || c == '[' || c == '{') {
+            depth++;
+        } else if (c == ')' || c == ']' || c == '}') {
+            depth--;
+        } else if (c == ';' || (c == '=' && depth == 0)) {
             end = 0;
             break;
         }
