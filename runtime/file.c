@@ -106,12 +106,15 @@ static bool builtin_open(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Valu
             if (!IS_EMPTY(a[3 + i]) && !IS_NONE(a[3 + i]))
                 return vm_raise(vm, vm->ValueError, "binary mode doesn't take %s argument", text_only[i]);
     }
-    // fopen's mode: the kind ('x' is glibc's exclusive-create flag after 'w'), then '+'.
+    // fopen's mode: the kind ('x' is glibc's exclusive-create flag after 'w'), then '+', then
+    // glibc's 'e' (O_CLOEXEC): as in CPython, a file the program opens is not inherited by the
+    // children it starts.
     char cmode[8];
     size_t n = 0;
     cmode[n++] = m.kind == 'x' ? 'w' : m.kind;
     if (m.plus) cmode[n++] = '+';
     if (m.kind == 'x') cmode[n++] = 'x';
+    cmode[n++] = 'e';
     cmode[n] = 0;
     // The mode attribute: as given for text; FileIO's normal form for binary ('w+b' is 'rb+').
     char shown[8];
