@@ -47,6 +47,7 @@ struct ObjFuture {
     Value coro;             // the coroutine (or generator) the task drives
     Value fut_waiter;       // the future the task is blocked on, or None
     Value name;             // Task-1, Task-2, ... (a str, or an int made into one lazily)
+    bool lost_waker_reported; // runtime/lost_waker.c said nothing can wake it (said once)
     ObjCode *created_code;  // where the program made it (events_caller_location), for the
     int created_line;       // async traceback and reports; NULL when not known
     struct ObjFuture *prev_task, *next_task;
@@ -199,6 +200,8 @@ void loop_cancel_sleep_timer(ObjSleep *sleep);
 bool loop_register_task(Vm *vm, Value loop, ObjFuture *task);
 // The loop's pending tasks, newest first (linked by next_task).
 ObjFuture *loop_pending_tasks(ObjLoop *loop);
+// The i-th owner in the loop's timer heap (a TimerHandle or a sleep, in no order), NULL past the end.
+Obj *loop_timer_owner(ObjLoop *loop, size_t i);
 // future_add_to_awaited_by and the rest of what stdlib/asyncio/graph.aio needs (call_graph.c).
 void call_graph_define_functions(Vm *vm, ObjDict *module_globals);
 void loop_unregister_task(Vm *vm, Value loop, ObjFuture *task);

@@ -11,6 +11,7 @@
 #include "hints.h"
 #include "hooks.h"
 #include "import.h"
+#include "lost_waker.h"
 #include "runtime.h"
 
 void runtime_init(Vm *vm) {
@@ -53,6 +54,8 @@ void runtime_init(Vm *vm) {
     vm_hooks.mark_async = async_gc_mark;
     vm_hooks.free_async = async_gc_free;
     vm_hooks.async_wants_finalizer = async_gc_wants_finalizer;
+    vm_hooks.before_marking = lost_waker_before_marking;
+    vm_hooks.after_marking = lost_waker_after_marking;
     vm_hooks.resume_sleep = sleep_resume;
     vm_hooks.sleep_awaited = sleep_awaited;
     vm_hooks.report_finalizers = vm_report_finalizers;

@@ -30,6 +30,7 @@
 #include "events.h"
 #include "hints.h"
 #include "import.h"
+#include "lost_waker.h"
 #include "runtime.h"
 #include "timer_heap.h"
 
@@ -301,6 +302,10 @@ static void forget_tasks(LoopState *st) {
 }
 
 ObjFuture *loop_pending_tasks(ObjLoop *loop) { return loop->state ? loop->state->tasks : NULL; }
+
+Obj *loop_timer_owner(ObjLoop *loop, size_t i) {
+    return loop->state && i < loop->state->timers.count ? loop->state->timers.items[i].owner : NULL;
+}
 
 void loop_enter_task(Vm *vm, Value loop, ObjFuture *task) { state_of(loop)->current_task = OBJ_VAL(task); }
 void loop_leave_task(Vm *vm, Value loop, ObjFuture *task) { state_of(loop)->current_task = NONE_VAL(); }
@@ -680,6 +685,7 @@ static bool loop_run_once(Vm *vm, Value loop) {
     timeout = 0;
 #endif
     if (timeout < 0 && st->tasks && !external_wait_pending(vm, st)) deadlock_report(vm, st->tasks);
+    if (timeout != 0 && st->tasks) lost_waker_idle(vm);
     if (timeout != 0 && clock_is_virtual()) wait_virtually(vm, st, timeout);
     else wait_for_events(vm, st, timeout);
     // Python-level signal handlers run here, as CPython's run when select() is interrupted; what

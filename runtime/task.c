@@ -17,6 +17,7 @@
 #include "error.h"
 #include "events.h"
 #include "frame.h"
+#include "lost_waker.h"
 #include "hints.h"
 #include "runtime.h"
 
@@ -159,6 +160,7 @@ bool task_handle_yield(Vm *vm, ObjFuture *task, Value result) {
         fut->blocking = false;
         if (!future_add_done_callback(vm, fut, OBJ_VAL(task))) return false; // the task for its wakeup
         task->fut_waiter = result;
+        if (!fut->is_task) lost_waker_dirty = true;
         if (task->must_cancel) {
             Value cancelled;
             Value a[2] = {result, task->cancel_message};

@@ -1005,13 +1005,17 @@ static void sweep(Vm *vm) {
     }
 }
 
+void gc_trace(Vm *vm) { trace_references(vm); }
+
 void gc_collect(Vm *vm) {
 #ifdef AIO_LOG_GC
     size_t before = vm->bytes_allocated;
 #endif
     collecting = true;
+    if (vm_hooks.before_marking) vm_hooks.before_marking(vm);
     mark_roots(vm);
     trace_references(vm);
+    if (vm_hooks.after_marking) vm_hooks.after_marking(vm);
     queue_finalizers(vm);
     drop_dead_views(vm);
     remove_white_strings(vm);

@@ -37,6 +37,9 @@ void gc_take_reserve(void);
 void gc_collect(Vm *vm);
 void gc_mark_value(Vm *vm, Value v);
 void gc_mark_object(Vm *vm, Obj *obj);
+// Marks everything reachable from the objects marked since the last trace (for the hooks that
+// mark in the middle of a collection: vm_hooks.after_marking).
+void gc_trace(Vm *vm);
 void gc_free_all(Vm *vm);
 // Calls fn on every object in the heap, reachable or not yet swept; fn must not allocate.
 void gc_each_object(Vm *vm, void (*fn)(Vm *vm, Obj *obj));

@@ -83,6 +83,12 @@ typedef struct {
     // statement drops at once: reports it now if it never started, as CPython does when it frees
     // it (runtime/hints.c).  NULL: the collector reports it later.
     void (*coroutine_dropped)(Vm *vm, Value coro);
+    // A collection's look at the running loop's waiting tasks (runtime/lost_waker.c): before_marking
+    // runs before the roots are marked, after_marking once everything reachable without passing
+    // through the tasks it set aside is marked; it must then mark those tasks (gc_mark_object,
+    // gc_trace), so the collection goes on as usual.  NULL: nothing is set aside.
+    void (*before_marking)(Vm *vm);
+    void (*after_marking)(Vm *vm);
     // Runs the finalizers the GC queued (__del__ methods, generators to close) and reports what
     // they and dead futures have to say.  NULL: they wait in the queue.
     void (*report_finalizers)(Vm *vm);
