@@ -123,7 +123,7 @@ static void report(Vm *vm, ObjFuture *task) {
     sb_puts(&sb, " awaits ");
     events_describe_wait(vm, task, &sb);
     events_put_task_location(vm, task, " at ", &sb);
-    sb_puts(&sb, ", and only tasks that wait themselves can reach what it awaits: nothing will ever wake it");
+    sb_puts(&sb, ", which only waiting tasks can reach: nothing but a cancellation will ever wake it");
     fprintf(stderr, "%s\n", sb.data);
     fflush(stderr);
     sb_free(&sb);
