@@ -60,7 +60,7 @@ void lost_waker_before_marking(Vm *vm) {
         aside[naside++] = (SetAside){t, false};
         t->obj.marked = true; // reached from now on, but not looked into
     }
-    qsort(aside, naside, sizeof *aside, by_address);
+    if (naside > 1) qsort(aside, naside, sizeof *aside, by_address);
 }
 
 // Whether v is `task`, or an instance whose attributes hold it (a Timeout's _task).
