@@ -658,7 +658,15 @@ bool vm_iter(Vm *vm, Value obj, Value *out) {
 // C stack.  (The bytecode's FOR_ITER does not come here for generators: it runs them inline.)
 int vm_next(Vm *vm, Value it, Value *out) {
     if (!vm_fuzz_tick(vm)) return -1; // nothing in normal builds
-    if (IS_ITER(it)) return AS_ITER(it)->next(vm, AS_OBJ(it), out);
+    if (IS_ITER(it)) {
+        // C iterators over C iterators (zip(zip(...)), chain, islice, enumerate...) nest their
+        // next() calls on the C stack with no Python frame between them to count.
+        if (UNLIKELY(vm_c_stack_exhausted(vm))) {
+            vm_raise(vm, vm->RecursionError, "maximum recursion depth exceeded");
+            return -1;
+        }
+        return AS_ITER(it)->next(vm, AS_OBJ(it), out);
+    }
     if (IS_GENERATOR(it) && AS_GENERATOR(it)->flavor == FLAVOR_GENERATOR) {
         RunResult r = gen_resume(vm, AS_GENERATOR(it), NONE_VAL(), EMPTY_VAL(), out);
         return r == RUN_YIELDED ? 1 : r == RUN_RETURNED ? 0 : -1;
