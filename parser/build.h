@@ -47,6 +47,8 @@ struct ParseState {
     int blocks[LAYOUT_MAX_INDENT + 1]; // for each open indented block, its header's first kind
     int block_count;
     int closed_block;    // the header kind of the block the latest DEDENT closed
+    int closed_before;   // ... and of the block the DEDENT before it closed (a DEDENT that
+                         // cannot come next has already been noted when the error is chosen)
     // Per bracket depth (index 0 is outside brackets), since that bracket opened:
     char bracket[LAYOUT_MAX_BRACKETS + 1];   // which bracket it is: '(', '[' or '{'
     bool saw_for[LAYOUT_MAX_BRACKETS + 1];   // a `for` was seen: this is a comprehension

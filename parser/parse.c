@@ -96,9 +96,28 @@ static bool token_is(Token t, const char *text) {
     return t.length == (int)strlen(text) && memcmp(t.start, text, (size_t)t.length) == 0;
 }
 
-static bool after_try_block(const ParseState *st) {
-    return (st->prev.kind == TK_DEDENT && st->closed_block == TK_TRY) ||
+// Whether `kind` comes right after a try block's body.  A DEDENT that cannot come next has already
+// closed its own block in note_token(), so then the body was closed by the DEDENT before it.
+static bool after_try_block(const ParseState *st, int kind) {
+    int closed = kind == TK_DEDENT ? st->closed_before : st->closed_block;
+    return (st->prev.kind == TK_DEDENT && closed == TK_TRY) ||
            (st->prev.kind == TK_NEWLINE && st->prev_line_first == TK_TRY);
+}
+
+// Where CPython shows an error found at a DEDENT or at the end of the input: the DEDENT's line (that
+// of the statement after the block) or, at the end, the file's last line (blank lines and comments
+// count), with no caret (column -1).
+static Token block_end_place(const ParseState *st, int kind, Token tok) {
+    const char *text = st->src->text, *end = text + st->src->length;
+    if (kind == TOKEN_EOF || tok.start >= end) {
+        int lines = 0;
+        for (const char *p = text; p < end; p++) lines += *p == '\n';
+        if (end > text && end[-1] != '\n') lines++;
+        tok.line = lines > 0 ? lines : 1;
+    }
+    tok.col = -1;
+    tok.length = 0;
+    return tok;
 }
 
 // lemon's %syntax_error: `tok` (of `kind`) cannot come next.  The rules mirror the commonest of
@@ -108,8 +127,9 @@ void parse_syntax_error(ParseState *st, int kind, Token tok) {
     if (kind == TOKEN_EOF && st->input_open) {
         st->incomplete = true;
         token_error(st, "SyntaxError", tok, "incomplete input");
-    } else if (after_try_block(st) && kind != TK_EXCEPT && kind != TK_FINALLY) {
-        token_error(st, "SyntaxError", tok, "expected 'except' or 'finally' block");
+    } else if (after_try_block(st, kind) && kind != TK_EXCEPT && kind != TK_FINALLY) {
+        token_error(st, "SyntaxError", kind == TK_DEDENT || kind == TOKEN_EOF ? block_end_place(st, kind, tok) : tok,
+                    "expected 'except' or 'finally' block");
     } else if (kind == TOKEN_EOF) {
         token_error(st, "SyntaxError", tok, "invalid syntax");
     } else if (kind == TK_INDENT) {
@@ -160,6 +180,7 @@ static void note_token(ParseState *st, Token tok, const Layout *lx) {
         return;
     }
     if (kind == TK_DEDENT) {
+        st->closed_before = st->closed_block;
         st->closed_block = st->block_count ? st->blocks[--st->block_count] : 0;
         return;
     }
