@@ -590,11 +590,17 @@ Ast *ast_unaryop(ParseState *st, Token at, int op, Ast *operand) {
     return e;
 }
 
+// `a and b and c` is one node with its operands in `list`, as CPython's BoolOp: a chain of
+// thousands stays one level deep for the recursive walks (a parenthesized `(a and b) and c` joins
+// the chain too, which evaluates the same).
 Ast *ast_boolop(ParseState *st, Ast *left, int op, Ast *right) {
-    Ast *e = node_like(st, AST_BOOLOP, left);
-    e->op = op;
-    e->a = left;
-    e->b = right;
+    Ast *e = left;
+    if (left->kind != AST_BOOLOP || left->op != op) {
+        e = node_like(st, AST_BOOLOP, left);
+        e->op = op;
+        ast_list_push(st->arena, &e->list, left);
+    }
+    ast_list_push(st->arena, &e->list, right);
     return e;
 }
 

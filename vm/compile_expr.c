@@ -515,10 +515,20 @@ void compile_expr(Compiler *c, Ast *e) {
              0);
         break;
     case AST_BOOLOP: {
-        compile_expr(c, e->a);
-        int j = emit(c, e->op == AST_OP_AND ? OP_JUMP_IF_FALSE_OR_POP : OP_JUMP_IF_TRUE_OR_POP, 0);
-        compile_expr(c, e->b);
-        patch(c, j);
+        // Each operand but the last is followed by a jump to the end, taken when it decides.
+        // Until the end is known each jump's argument links to the one before (its index + 1).
+        int last_jump = -1;
+        for (int i = 0; i + 1 < e->list.count; i++) {
+            compile_expr(c, e->list.items[i]);
+            last_jump = emit(c, e->op == AST_OP_AND ? OP_JUMP_IF_FALSE_OR_POP : OP_JUMP_IF_TRUE_OR_POP,
+                             last_jump + 1);
+        }
+        compile_expr(c, e->list.items[e->list.count - 1]);
+        while (last_jump >= 0) {
+            int before = (int)(c->words[last_jump] >> 8) - 1;
+            patch(c, last_jump);
+            last_jump = before;
+        }
         break;
     }
     case AST_COMPARE: compile_compare(c, e); break;
