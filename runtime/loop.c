@@ -22,6 +22,7 @@
 
 #include "async_traceback.h"
 #include "asyncio.h"
+#include "bigint.h"
 #include "process.h"
 #include "clock.h"
 #include "deadlock.h"
@@ -975,7 +976,10 @@ static bool schedule_timer(Vm *vm, Value loop, double when, Value cb, Value *arg
     return start_timer(vm, loop, (Obj *)h, when);
 }
 
+// A delay or a time: any int or float (an int too big for a float is OverflowError, as CPython's
+// time() + delay gives).
 static bool number_arg(Vm *vm, Value v, double *out) {
+    if (IS_BIGINT(v)) return big_to_double(vm, v, out);
     if (!IS_NUMBER(v)) return vm_raise(vm, vm->TypeError, "'%s' object cannot be interpreted as a number", vm_type_name(vm, v));
     *out = AS_NUMBER(v);
     return true;

@@ -61,11 +61,16 @@ static bool time_sleep(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value 
     if (nargs != 1)
         return vm_raise(vm, vm->TypeError, "time.sleep() takes exactly one argument (%d given)",
                         nargs);
+    // CPython makes the seconds int64 nanoseconds first: what does not fit is OverflowError, with
+    // its words for an int and for a float, before the sign is looked at.
+    if (IS_BIGINT(args[0]) ||
+        (IS_INTLIKE(args[0]) && (AS_INTLIKE(args[0]) > 9223372036 || AS_INTLIKE(args[0]) < -9223372036)))
+        return vm_raise(vm, vm->OverflowError, "timestamp too large to convert to C _PyTime_t");
     double secs;
     if (!seconds_arg(vm, args[0], &secs)) return false;
-    if (secs < 0) return vm_raise(vm, vm->ValueError, "sleep length must be non-negative");
-    if (secs > 9223372036.0)
+    if (!(secs * 1e9 >= -9223372036854775808.0 && secs * 1e9 < 9223372036854775808.0))
         return vm_raise(vm, vm->OverflowError, "timestamp out of range for platform time_t");
+    if (secs < 0) return vm_raise(vm, vm->ValueError, "sleep length must be non-negative");
     *result = NONE_VAL();
     return clock_sleep(vm, secs);
 }
