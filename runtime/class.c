@@ -96,8 +96,11 @@ static bool build_class(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
         base = AS_CLASS(args[2]);
         if (base->flags & CLASS_FINAL)
             return vm_raise(vm, vm->TypeError, "type '%s' is not an acceptable base type", base->name->chars);
-        if ((base->flags & CLASS_BUILTIN) && base->instance_kind != OBJ_INSTANCE &&
-            !(base->flags & CLASS_EXCEPTION))
+        // int and float are immediates, not objects of a kind of their own: a subclass's
+        // constructor could only make a plain int or float (and lose the class), so they are
+        // refused like the other built-in types.
+        if ((base->flags & CLASS_BUILTIN) && !(base->flags & CLASS_EXCEPTION) &&
+            (base->instance_kind != OBJ_INSTANCE || base == vm->int_class || base == vm->float_class))
             return vm_raise(vm, vm->TypeError, "subclassing the built-in type '%s' is not supported by aio",
                             base->name->chars);
     }
