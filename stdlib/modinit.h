@@ -34,6 +34,7 @@ ObjModule *mod_ssl_init(Vm *vm);
 ObjModule *mod_fork_init(Vm *vm);
 ObjModule *mod_thread_init(Vm *vm);
 ObjModule *mod_subprocess_init(Vm *vm);
+ObjModule *mod_gc_init(Vm *vm);
 
 // A fresh module with __name__ set.  Not rooted: the caller pushes it before allocating more.
 ObjModule *mod_new(Vm *vm, const char *name);

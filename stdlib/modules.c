@@ -27,6 +27,7 @@ static const BuiltinModule builtin_modules[] = {
     {"functools", mod_functools_init},
     {"signal", mod_signal_init},
     {"traceback", mod_traceback_init},
+    {"gc", mod_gc_init},
     {"socket", mod_socket_init},
     {"_thread", mod_thread_init}, // mod_thread.c; threading.aio and queue.aio are built on it
     {"_ssl", mod_ssl_init}, // mod_ssl.c, on OpenSSL; stdlib/ssl.aio is the public module
