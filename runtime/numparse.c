@@ -104,6 +104,7 @@ static int scan_int(const char *s, size_t len, int base, int64_t *out, StrBuf *w
     uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     uint64_t acc = 0;
     bool too_big = false, after_digit = false;
+    size_t ndigits = 0;
     for (; i < end; i++) {
         if (s[i] == '_') {
             if (!after_digit) return 0; // leading or doubled underscore
@@ -113,6 +114,7 @@ static int scan_int(const char *s, size_t len, int base, int64_t *out, StrBuf *w
         int d = digit_value(s[i]);
         if (d >= base) return 0;
         after_digit = true;
+        ndigits++;
         if (wide) sb_putc(wide, s[i]);
         // Keep scanning after an overflow: a later bad character makes it a ValueError instead.
         if (too_big || acc > (limit - (uint64_t)d) / (uint64_t)base)
@@ -124,7 +126,9 @@ static int scan_int(const char *s, size_t len, int base, int64_t *out, StrBuf *w
     if (zero_only && (acc != 0 || too_big)) return 0;
     if (base_out) *base_out = base;
     if (wide) return 1;
-    if (too_big) return -1;
+    // More digits than an int64 has (leading zeros too) go the wide way, whose conversion applies
+    // CPython's limit on digits (sys.set_int_max_str_digits), which counts every digit.
+    if (too_big || ndigits > 19) return -1;
     *out = negative ? (int64_t)(0 - acc) : (int64_t)acc;
     return 1;
 }
