@@ -166,8 +166,8 @@ static ssize_t nowait_write(void *cookie, const char *buf, size_t size) {
     Vm *vm = ((NowaitStream *)cookie)->vm;
     int fd = ((NowaitStream *)cookie)->fd;
     int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || (flags & O_NONBLOCK)) return write(fd, buf, size); // a non-blocking socket's
-                                                                        // EAGAIN is its own
+    // A non-blocking socket's EAGAIN is its own; another thread may drain the socket
+    if (flags < 0 || (flags & O_NONBLOCK) || vm_other_threads_alive()) return write(fd, buf, size);
     size_t done = 0;
     int err = 0;
     while (done < size && !err) {

@@ -186,7 +186,7 @@ static bool os_pipe(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *re
 #ifdef AIO_FUZZ
 static ssize_t write_once(int fd, const void *data, size_t length) {
     int flags = fcntl(fd, F_GETFL);
-    bool toggle = flags >= 0 && !(flags & O_NONBLOCK);
+    bool toggle = flags >= 0 && !(flags & O_NONBLOCK) && !vm_other_threads_alive();
     if (toggle) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     ssize_t put = write(fd, data, length);
     int err = errno;

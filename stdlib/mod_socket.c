@@ -171,7 +171,7 @@ static bool sock_call(Vm *vm, SockState *st, short events, double deadline, int 
         // Even a ready socket may block: a send bigger than the room left waits for the peer to
         // read.  Fuzz builds do the call in non-blocking mode, and refuse a wait it would need.
         ssize_t n;
-        if (st->timeout < 0 && st->fd >= 0) {
+        if (st->timeout < 0 && st->fd >= 0 && !vm_other_threads_alive()) {
             int on = 1, off = 0;
             ioctl(st->fd, FIONBIO, &on);
             n = op(st->fd, ctx);

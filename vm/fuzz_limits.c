@@ -39,6 +39,8 @@ bool vm_sandbox_allows(Vm *vm, const char *what, const char *path) {
                     path ? " outside the current directory" : "");
 }
 bool vm_fuzz_would_wait(Vm *vm, int fd, short events) {
+    (void)vm;
+    if (vm_other_threads_alive()) return false; // another thread may feed or drain it
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || (flags & O_NONBLOCK)) return false; // the call answers at once (EAGAIN, EBADF)
     struct pollfd pfd = {.fd = fd, .events = events};

@@ -170,7 +170,7 @@ static inline bool vm_fuzz_tick(Vm *vm) { return LIKELY(--vm->fuzz_ticks >= 0) |
 bool vm_sandbox_allows(Vm *vm, const char *what, const char *path);
 // AddressSanitizer's settings for the fuzz binaries, which it asks for at start-up.
 const char *__asan_default_options(void);
-// Blocking waits on descriptors (fuzz finding 27): nothing else runs in a fuzz build that could
+// Blocking waits on descriptors (fuzz finding 27): while no other thread runs, nothing could
 // make a socket or pipe of the program ready, so a call that would wait for one would wait for
 // ever, out of the budget's reach.  vm_fuzz_would_wait is true when a call blocking on `fd` for
 // `events` (POLLIN, POLLOUT) could not go on at once: the descriptor is in blocking mode and
