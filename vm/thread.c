@@ -291,6 +291,7 @@ static void *thread_main(void *arg) {
 }
 
 bool vm_thread_start(Vm *vm, Value callable, Value args, Value kwargs, Value done_lock, unsigned long *ident) {
+    if (exiting) return vm_raise(vm, vm->RuntimeError, "can't create new thread at interpreter shutdown");
     ThreadState *ts = state_new();
     ts->start_callable = callable;
     ts->start_args = args;
