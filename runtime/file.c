@@ -299,14 +299,18 @@ static void turn_to(ObjFile *f, int8_t direction) {
 // nothing buffered) first waits for data with the interpreter lock released, so the others run
 // meanwhile.  The read itself then runs with the lock held: it finds data at least for its first
 // refill (a line that arrives in pieces may still block the rest of it, holding the lock).
-static bool wait_for_data(Vm *vm, FILE *fp) {
+// A socket's file (makefile) waits so only when its socket blocks: one with a timeout waits in
+// its own stream functions (socket_stream.c), holding the lock.
+static bool wait_for_data(Vm *vm, ObjFile *f) {
     if (!vm_other_threads_alive()) return true;
+    FILE *fp = f->fp;
 #ifdef __GLIBC__
     if (fp->_IO_read_ptr < fp->_IO_read_end) return true; // bytes are buffered already
 #else
     return true;
 #endif
     int fd = fileno(fp);
+    if (f->socket_stream) fd = f->socket_stream->timeout < 0 ? f->socket_stream->fd : -1;
     struct stat st;
     if (fd < 0 || (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))) return true;
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -324,7 +328,7 @@ static bool wait_for_data(Vm *vm, FILE *fp) {
 static bool check_readable(Vm *vm, ObjFile *f) {
     if (f->readable) {
         turn_to(f, -1);
-        return wait_for_data(vm, f->fp);
+        return wait_for_data(vm, f);
     }
     return vm_raise(vm, unsupported_operation(vm), f->binary ? "read" : "not readable");
 }
