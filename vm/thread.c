@@ -91,16 +91,69 @@ static void gil_take(ThreadState *ts) {
     if (ts->is_main && atomic_exchange(&main_signal_check_owed, 0)) vm_interrupted = 1;
 }
 
-// forced: wait until another thread has taken the lock (when one is waiting for it).
+// Deferred wake-ups.  A thread that a VmLock's release makes runnable could not run before the
+// releasing thread gives up the interpreter lock anyway; woken at once, it would wake, find the
+// interpreter lock taken, and sleep again on gil_free.  So the release only puts it on this list
+// (under the interpreter lock), and the holder posts the list's parkers right after it drops the
+// lock, or at a checkpoint once the oldest has waited DEFER_LIMIT_NS: a holder that keeps running
+// then still lets them compete for the lock as any waiter does.  A hand-off between two threads
+// (queue.Queue ping-pong) costs one wake-up each way instead of two.
+#define DEFER_LIMIT_NS 50000L
+static ThreadState *deferred_first, *deferred_last; // linked by next_waiter
+static struct timespec deferred_since;
+
+static void defer_wakeup(ThreadState *w) {
+    w->next_waiter = NULL;
+    if (deferred_last) {
+        deferred_last->next_waiter = w;
+    } else {
+        deferred_first = w;
+        clock_gettime(CLOCK_MONOTONIC, &deferred_since);
+    }
+    deferred_last = w;
+    vm_interrupted = 1; // the next checkpoint checks the list's age
+}
+
+// Takes the list (under the interpreter lock); post_all then wakes them (with or without it).
+static ThreadState *take_deferred(void) {
+    ThreadState *list = deferred_first;
+    deferred_first = deferred_last = NULL;
+    return list;
+}
+
+static void post_all(ThreadState *list) {
+    while (list) {
+        ThreadState *next = list->next_waiter;
+        list->next_waiter = NULL;
+        sem_post(&list->parker);
+        list = next;
+    }
+}
+
+void vm_thread_checkpoint(void) {
+    if (!deferred_first) return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long age = (now.tv_sec - deferred_since.tv_sec) * 1000000000L + (now.tv_nsec - deferred_since.tv_nsec);
+    if (age >= DEFER_LIMIT_NS) post_all(take_deferred());
+    else vm_interrupted = 1; // look again at the next checkpoint
+}
+
+// forced: wait until another thread has taken the lock (when one is waiting for it).  The
+// deferred wake-ups are posted once the lock is free.
 static void gil_drop(bool forced) {
+    ThreadState *wake = take_deferred();
     pthread_mutex_lock(&gil_mutex);
     gil_locked = false;
     pthread_cond_signal(&gil_free);
-    if (forced && gil_waiters > 0) {
+    if (forced && (gil_waiters > 0 || wake)) {
+        post_all(wake);
+        wake = NULL;
         unsigned long seen = gil_switches;
-        while (gil_switches == seen) pthread_cond_wait(&gil_taken, &gil_mutex);
+        while (gil_switches == seen && gil_waiters > 0) pthread_cond_wait(&gil_taken, &gil_mutex);
     }
     pthread_mutex_unlock(&gil_mutex);
+    post_all(wake);
 }
 
 // The Vm's per-thread fields, out of the Vm into ts and back.
@@ -346,6 +399,7 @@ void vm_after_fork_child(Vm *vm) {
     pthread_condattr_destroy(&attr);
     gil_locked = true;
     gil_waiters = 0;
+    deferred_first = deferred_last = NULL; // their threads are gone
     atomic_store(&vm_lock_drop_request, 0);
     atomic_store(&main_signal_check_owed, 0);
     ThreadState *me = current;
@@ -446,5 +500,6 @@ void vm_lock_release(VmLock *l) {
     ThreadState *w = l->first_waiter;
     if (!w) return;
     dequeue(l, w);
-    sem_post(&w->parker);
+    if (nthreads > 1) defer_wakeup(w);
+    else sem_post(&w->parker); // a lone main thread waiting on itself: only a signal frees it
 }

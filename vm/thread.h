@@ -75,6 +75,9 @@ void vm_acquire_lock(Vm *vm);
 extern _Atomic int vm_lock_drop_request;
 // Gives the lock to a waiting thread and waits to get it back (a forced switch, as CPython's).
 void vm_lock_handover(Vm *vm);
+// Wakes the threads a lock release made runnable, if they have waited long enough (thread.c);
+// vm_run_signal_handlers calls it at every checkpoint.
+void vm_thread_checkpoint(void);
 // On the main thread: true.  On another: false, and the main thread checks vm_interrupted again
 // when it next takes the lock (Python-level signal handlers run on the main thread only).
 bool vm_thread_may_run_signal_handlers(void);

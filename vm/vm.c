@@ -69,6 +69,7 @@ bool vm_run_signal_handlers(Vm *vm) {
         return vm_raise_memory_error(vm);
     }
     vm_interrupted = 0; // before the rest runs: what trips it again is seen at the next check
+    vm_thread_checkpoint(); // wake-ups a lock release deferred (thread.c)
     if (vm_lock_drop_request) vm_lock_handover(vm); // another thread waited a switch interval
     if (vm->python_finalizers_owed && !vm->finalizing && vm_hooks.report_finalizers) {
         vm->python_finalizers_owed = false;
