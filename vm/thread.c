@@ -99,13 +99,13 @@ static void gil_take(ThreadState *ts) {
 // then still lets them compete for the lock as any waiter does.  A hand-off between two threads
 // (queue.Queue ping-pong) costs one wake-up each way instead of two.
 #define DEFER_LIMIT_NS 50000L
-static ThreadState *deferred_first, *deferred_last; // linked by next_waiter
+static ThreadState *deferred_first, *deferred_last; // linked by next_deferred
 static struct timespec deferred_since;
 
 static void defer_wakeup(ThreadState *w) {
-    w->next_waiter = NULL;
+    w->next_deferred = NULL;
     if (deferred_last) {
-        deferred_last->next_waiter = w;
+        deferred_last->next_deferred = w;
     } else {
         deferred_first = w;
         clock_gettime(CLOCK_MONOTONIC, &deferred_since);
@@ -114,7 +114,9 @@ static void defer_wakeup(ThreadState *w) {
     vm_interrupted = 1; // the next checkpoint checks the list's age
 }
 
-// Takes the list (under the interpreter lock); post_all then wakes them (with or without it).
+// Takes the list (under the interpreter lock); post_all then wakes them, either with the
+// interpreter lock held or under gil_mutex: a woken thread gets no further than gil_take before
+// the poster lets go, so its state cannot be freed (its thread ended) while being posted.
 static ThreadState *take_deferred(void) {
     ThreadState *list = deferred_first;
     deferred_first = deferred_last = NULL;
@@ -123,8 +125,8 @@ static ThreadState *take_deferred(void) {
 
 static void post_all(ThreadState *list) {
     while (list) {
-        ThreadState *next = list->next_waiter;
-        list->next_waiter = NULL;
+        ThreadState *next = list->next_deferred;
+        list->next_deferred = NULL;
         sem_post(&list->parker);
         list = next;
     }
@@ -146,14 +148,12 @@ static void gil_drop(bool forced) {
     pthread_mutex_lock(&gil_mutex);
     gil_locked = false;
     pthread_cond_signal(&gil_free);
+    post_all(wake);
     if (forced && (gil_waiters > 0 || wake)) {
-        post_all(wake);
-        wake = NULL;
         unsigned long seen = gil_switches;
         while (gil_switches == seen && gil_waiters > 0) pthread_cond_wait(&gil_taken, &gil_mutex);
     }
     pthread_mutex_unlock(&gil_mutex);
-    post_all(wake);
 }
 
 // The Vm's per-thread fields, out of the Vm into ts and back.

@@ -52,6 +52,7 @@ struct ThreadState {
     sem_t parker;
     ThreadState *next_waiter;
     struct VmLock *waiting_on;
+    ThreadState *next_deferred; // on thread.c's list of deferred wake-ups
 };
 
 // ---- the interpreter lock ----------------------------------------------------------------------
