@@ -1406,6 +1406,9 @@ RunResult vm_run(Vm *vm, Value *result, bool throwing) {
             if (frame->nblocks > 0) {
                 Block b = frame->blocks[--frame->nblocks];
                 sp = frame->stack + b.level;
+                // A signal handler may raise at the check between KW_NAMES and its CALL: the
+                // names belonged to a call that never happened and must not reach the handler's.
+                frame->kwnames = NULL;
                 PUSH(vm->exception);
                 vm->exception = EMPTY_VAL();
                 JUMP_TO(b.handler);
