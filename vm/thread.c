@@ -283,6 +283,24 @@ void vm_threads_init(Vm *vm) {
     gil_locked = true;
 }
 
+void vm_threads_free(Vm *vm) {
+    (void)vm;
+    // Only the thread ending the Vm is freed: a daemon thread still blocked in gil_take keeps
+    // its state (it never runs again).  The list starts afresh for the next Vm (fuzz harness).
+    ThreadState *ts = current;
+    if (ts) {
+        sem_destroy(&ts->parker);
+        free(ts);
+    }
+    threads = main_thread = current = NULL;
+    nthreads = 0;
+    deferred_first = deferred_last = NULL;
+    pthread_mutex_lock(&gil_mutex);
+    gil_locked = false;
+    exiting = false;
+    pthread_mutex_unlock(&gil_mutex);
+}
+
 ThreadState *vm_thread_current(void) { return current; }
 ThreadState *vm_thread_main(void) { return main_thread; }
 ThreadState *vm_thread_first(void) { return threads; }

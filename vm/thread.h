@@ -89,6 +89,8 @@ void vm_set_switch_interval(double seconds);
 // ---- threads -----------------------------------------------------------------------------------
 // Makes the main thread's state and takes the lock (vm_new calls it).
 void vm_threads_init(Vm *vm);
+// vm_free: forgets the thread states, so that another Vm may be made (the fuzz harness).
+void vm_threads_free(Vm *vm);
 // The state of the thread calling (NULL on a thread aio did not start).
 ThreadState *vm_thread_current(void);
 ThreadState *vm_thread_main(void);

@@ -1457,6 +1457,7 @@ void vm_free(Vm *vm) {
     frame_free_stack(vm);
     free(vm->interned);
     free(vm->roots);
+    vm_threads_free(vm);
     free(vm);
     gc_pool_release();
 }
