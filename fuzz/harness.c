@@ -71,6 +71,7 @@ static void remove_scratch(void) {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
+    vm_fuzz_vm_per_input = true; // no threads: one could outlive its input's Vm
     find_stdlib();
     snprintf(scratch_dir, sizeof scratch_dir, "/tmp/aio-fuzz-scratch.%d", (int)getpid());
     if (mkdir(scratch_dir, 0700) != 0) perror(scratch_dir);

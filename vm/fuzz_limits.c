@@ -33,6 +33,8 @@ bool vm_fuzz_spent(Vm *vm) {
     return vm_raise(vm, vm->RuntimeError, "fuzz build: instruction budget spent");
 }
 
+bool vm_fuzz_vm_per_input;
+
 bool vm_sandbox_allows(Vm *vm, const char *what, const char *path) {
     if (path && path[0] && !strchr(path, '/')) return true;
     return vm_raise(vm, vm->PermissionError, "fuzz build: %s is disabled%s", what,

@@ -285,6 +285,10 @@ void vm_threads_init(Vm *vm) {
 
 void vm_threads_free(Vm *vm) {
     (void)vm;
+    // With other threads still alive (daemon threads at the program's end) nothing is reset:
+    // one of them could otherwise take the lock of a freed Vm before the process ends.  The
+    // libFuzzer harness, the one caller that makes another Vm, starts no threads (vm_thread_start).
+    if (nthreads > 1) return;
     // Only the thread ending the Vm is freed: a daemon thread still blocked in gil_take keeps
     // its state (it never runs again).  The list starts afresh for the next Vm (fuzz harness).
     ThreadState *ts = current;
@@ -363,6 +367,11 @@ static void *thread_main(void *arg) {
 
 bool vm_thread_start(Vm *vm, Value callable, Value args, Value kwargs, Value done_lock, unsigned long *ident) {
     if (exiting) return vm_raise(vm, vm->RuntimeError, "can't create new thread at interpreter shutdown");
+#ifdef AIO_FUZZ
+    // The libFuzzer harness runs every input on a Vm of its own in one process: a thread could
+    // outlive the Vm it runs on, so there the sandbox refuses threads (fuzz finding 35).
+    if (vm_fuzz_vm_per_input && !vm_sandbox_allows(vm, "starting a thread", NULL)) return false;
+#endif
     ThreadState *ts = state_new();
     ts->start_callable = callable;
     ts->start_args = args;

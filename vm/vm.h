@@ -178,6 +178,9 @@ const char *__asan_default_options(void);
 // instead of calling.
 bool vm_fuzz_would_wait(Vm *vm, int fd, short events);
 bool vm_fuzz_refuse_wait(Vm *vm, const char *what);
+// Set by the libFuzzer harness, which makes a Vm per input in one process: threads are refused
+// there (a thread could outlive its Vm); the command-line fuzz binary runs them.
+extern bool vm_fuzz_vm_per_input;
 #else
 static inline bool vm_fuzz_tick(Vm *vm) { (void)vm; return true; }
 static inline bool vm_sandbox_allows(Vm *vm, const char *what, const char *path) {
