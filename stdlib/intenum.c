@@ -92,7 +92,7 @@ static bool enum_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 }
 
 static bool enum_int(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    int64_t value;
+    int64_t value = 0; // set whenever self_value succeeds (gcc cannot see it through the call)
     if (!self_value(vm, args, nargs, &value)) return false;
     *result = INT_VAL(value);
     return true;
