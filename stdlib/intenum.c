@@ -30,6 +30,7 @@ static bool member_value(Vm *vm, Value v, int64_t *out) {
 }
 
 static bool self_value(Vm *vm, Value *args, int nargs, int64_t *out) {
+    *out = 0; // set on every path, so that gcc sees the callers' locals initialized
     if (nargs >= 1 && member_value(vm, args[0], out)) return true;
     return vm_raise(vm, vm->TypeError, "descriptor requires an enum member");
 }
@@ -92,7 +93,7 @@ static bool enum_format(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value
 }
 
 static bool enum_int(Vm *vm, Value *args, int nargs, ObjTuple *kwnames, Value *result) {
-    int64_t value = 0; // set whenever self_value succeeds (gcc cannot see it through the call)
+    int64_t value;
     if (!self_value(vm, args, nargs, &value)) return false;
     *result = INT_VAL(value);
     return true;
