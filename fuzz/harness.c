@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "events.h"
 #include "gc.h"
 #include "modules.h"
 #include "runtime.h"
@@ -93,6 +94,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 static void shut_down(Vm *vm) {
     vm_report_finalizers(vm);
     release_modules_at_exit(vm);
+    events_forget(); // a view the input switched on (asyncio's debug mode) must not outlive its Vm
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -38,6 +38,13 @@ void events_finish(void) {
 
 static void finish_at_exit(void) { events_finish(); }
 
+void events_forget(void) {
+    events_finish();
+    consumer_count = 0;
+    events_on = false;
+    stream_vm = NULL;
+}
+
 void events_subscribe(Vm *vm, EventConsumer fn, EventFinisher finish, void *context) {
     if (consumer_count == MAX_CONSUMERS) return;
     if (!consumer_count) {

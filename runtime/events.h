@@ -62,6 +62,9 @@ extern bool events_on;
 void events_subscribe(Vm *vm, EventConsumer fn, EventFinisher finish, void *context);
 // Ends the stream: calls every finisher once (also run at exit).
 void events_finish(void);
+// The Vm is going away while the process goes on (the fuzz harness makes a Vm per input): the
+// stream ends and its consumers are dropped, so no libuv callback left behind records into it.
+void events_forget(void);
 // Stamps e with the time and hands it to every consumer (vm may be NULL in a libuv callback).
 void events_emit(Vm *vm, Event *e);
 // Seconds since recording began (what Event.time holds), for a loop time such as a deadline.
