@@ -266,13 +266,18 @@ static void unlink_state(ThreadState *ts) {
     nthreads--;
 }
 
-void vm_threads_init(Vm *vm) {
+// The lock's two conditions; gil_free's timed waits count on CLOCK_MONOTONIC.
+static void init_conditions(void) {
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&gil_free, &attr);
     pthread_cond_init(&gil_taken, NULL);
     pthread_condattr_destroy(&attr);
+}
+
+void vm_threads_init(Vm *vm) {
+    init_conditions();
     the_vm = vm;
     ThreadState *ts = state_new();
     ts->is_main = true;
@@ -418,12 +423,7 @@ static void dequeue(VmLock *l, ThreadState *ts);
 void vm_after_fork_child(Vm *vm) {
     (void)vm;
     pthread_mutex_init(&gil_mutex, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&gil_free, &attr);
-    pthread_cond_init(&gil_taken, NULL);
-    pthread_condattr_destroy(&attr);
+    init_conditions();
     gil_locked = true;
     gil_waiters = 0;
     deferred_first = deferred_last = NULL; // their threads are gone
