@@ -160,6 +160,21 @@ static int wait_ready(Vm *vm, int fd, short events, double deadline) {
 // `flags` are the call's MSG_* flags: with MSG_DONTWAIT a blocking socket does not wait either.
 typedef ssize_t (*SockOp)(int fd, void *ctx);
 
+// Does the call.  A write on a blocking socket can still block once poll said "writable" (a send
+// bigger than the room left waits for the peer to read), so it runs without the interpreter lock,
+// as CPython's does: the reading thread must be able to run.  Its data cannot move meanwhile:
+// the caller pinned it (SockBuffer) or it is plain C (sendfile's descriptors and offsets).
+static ssize_t run_op(Vm *vm, SockState *st, short events, int flags, SockOp op, void *ctx) {
+    if (events != POLLOUT || st->timeout >= 0 || (flags & MSG_DONTWAIT)) return op(st->fd, ctx);
+    int fd = st->fd;
+    vm_release_lock(vm);
+    ssize_t n = op(fd, ctx);
+    int err = errno;
+    vm_acquire_lock(vm);
+    errno = err;
+    return n;
+}
+
 static bool sock_call(Vm *vm, SockState *st, short events, double deadline, int flags, SockOp op,
                       void *ctx, ssize_t *out) {
     for (;;) {
@@ -181,10 +196,10 @@ static bool sock_call(Vm *vm, SockState *st, short events, double deadline, int 
             if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && !(flags & MSG_DONTWAIT))
                 return vm_fuzz_refuse_wait(vm, "a blocking socket call");
         } else {
-            n = op(st->fd, ctx);
+            n = run_op(vm, st, events, flags, op, ctx);
         }
 #else
-        ssize_t n = op(st->fd, ctx);
+        ssize_t n = run_op(vm, st, events, flags, op, ctx);
 #endif
         if (n >= 0) {
             *out = n;
