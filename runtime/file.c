@@ -213,6 +213,25 @@ static bool stream_ok(Vm *vm, ObjFile *f) {
 static inline bool stream_ok(Vm *vm, ObjFile *f) { (void)vm, (void)f; return true; }
 #endif
 
+// A file object over the C stream fp on descriptor fd, named (and repr'd) by the number, with
+// the class and mode CPython gives such a file ("r", "wb", "rwb"...).
+static ObjFile *file_named_by_descriptor(Vm *vm, FILE *fp, int fd, bool reading, bool writing, bool binary) {
+    char name[16];
+    snprintf(name, sizeof name, "%d", fd);
+    char shown[4];
+    snprintf(shown, sizeof shown, "%s%s", reading && writing ? "rw" : writing ? "w" : "r", binary ? "b" : "");
+    ObjClass *cls = !binary ? vm->file_class
+                    : reading && writing ? vm->buffered_random_class
+                    : writing ? vm->buffered_writer_class
+                              : vm->buffered_reader_class;
+    ObjFile *f = new_file(vm, cls, fp, name, shown, false);
+    f->binary = binary;
+    f->readable = reading;
+    f->writable = writing;
+    f->name_fd = fd;
+    return f;
+}
+
 // socket.makefile: a file on a copy of the socket's descriptor, so that closing either leaves the
 // other working (CPython counts the socket's open files instead; the peer sees the same).  Its
 // name and fileno() are the socket's descriptor, as CPython shows them.  Its C stream reads and
@@ -237,19 +256,7 @@ ObjFile *file_over_descriptor(Vm *vm, int fd, bool reading, bool writing, bool b
         raise_os_error(vm, err, NULL);
         return NULL;
     }
-    char name[16];
-    snprintf(name, sizeof name, "%d", fd);
-    char shown[4];
-    snprintf(shown, sizeof shown, "%s%s", reading && writing ? "rw" : writing ? "w" : "r", binary ? "b" : "");
-    ObjClass *cls = !binary ? vm->file_class
-                    : reading && writing ? vm->buffered_random_class
-                    : writing ? vm->buffered_writer_class
-                              : vm->buffered_reader_class;
-    ObjFile *f = new_file(vm, cls, fp, name, shown, false);
-    f->binary = binary;
-    f->readable = reading;
-    f->writable = writing;
-    f->name_fd = fd;
+    ObjFile *f = file_named_by_descriptor(vm, fp, fd, reading, writing, binary);
     f->socket_stream = stream;
     return f;
 }
@@ -261,15 +268,7 @@ ObjFile *file_adopt_descriptor(Vm *vm, int fd, bool reading, bool binary) {
         raise_os_error(vm, errno, NULL);
         return NULL;
     }
-    char name[16];
-    snprintf(name, sizeof name, "%d", fd);
-    ObjClass *cls = !binary ? vm->file_class : reading ? vm->buffered_reader_class : vm->buffered_writer_class;
-    ObjFile *f = new_file(vm, cls, fp, name, reading ? (binary ? "rb" : "r") : (binary ? "wb" : "w"), false);
-    f->binary = binary;
-    f->readable = reading;
-    f->writable = !reading;
-    f->name_fd = fd;
-    return f;
+    return file_named_by_descriptor(vm, fp, fd, reading, !reading, binary);
 }
 
 // ---- what both kinds share ----------------------------------------------------------------------
